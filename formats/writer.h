@@ -1,0 +1,66 @@
+/* writer.h: the document-writer interface every output format fills
+ * (MuPDF fz_document_writer). A writer reads vo_page models only. */
+#ifndef VO_WRITER_H
+#define VO_WRITER_H
+
+#include "../src/page/page.h"
+#include "../src/util/output.h"
+
+/* What a writer knows about the whole document. */
+typedef struct vo_doc_info {
+    const char *source;     /* input path, or "-" */
+    const char *title;      /* document title or NULL (then the file name) */
+    int n_pages;            /* pages that will be written (0 if unknown) */
+    long long timestamp;    /* seconds since the epoch for dates in the
+                               output (SOURCE_DATE_EPOCH honoured by caller) */
+} vo_doc_info;
+
+typedef enum vo_format {
+    VO_FORMAT_TXT = 0,
+    VO_FORMAT_HOCR,
+    VO_FORMAT_ALTO,
+    VO_FORMAT_PAGE,
+    VO_FORMAT_TSV,
+    VO_FORMAT_JSON,
+    VO_FORMAT_PDF,
+    VO_FORMAT_COUNT_
+} vo_format;
+
+typedef struct vo_writer vo_writer;
+struct vo_writer {
+    /* Called once before the first page. */
+    vo_status (*begin)(vo_ctx *ctx, vo_writer *w, const vo_doc_info *info);
+    /* Called once per page, in order. */
+    vo_status (*page)(vo_ctx *ctx, vo_writer *w, const vo_page *page);
+    /* Writes the trailer; does not close the output. */
+    vo_status (*end)(vo_ctx *ctx, vo_writer *w);
+    /* Frees the writer (not the output). Accepts a writer that failed. */
+    void (*drop)(vo_writer *w);
+    vo_output *out;         /* borrowed */
+};
+
+/* Writer options shared by the formats. */
+typedef struct vo_writer_opts {
+    int alto_unit;          /* 0 pixel, 1 mm10, 2 inch1200 */
+    int hocr_char_boxes;    /* 1: write ocrx_cinfo per glyph (default 1) */
+} vo_writer_opts;
+
+/* Create a writer of `fmt` over `out` (borrowed). Returns VO_ERR_UNSUPPORTED
+ * for a format this build cannot write. */
+vo_status vo_new_writer(vo_ctx *ctx, vo_format fmt, vo_output *out,
+                        const vo_writer_opts *opts, vo_writer **w);
+/* Accepts NULL. */
+void vo_drop_writer(vo_writer *w);
+
+/* Name ("hocr"), output suffix (".hocr") and parse. */
+const char *vo_format_name(vo_format fmt);
+const char *vo_format_suffix(vo_format fmt);
+/* Returns VO_FORMAT_COUNT_ when the name is unknown. */
+vo_format vo_format_from_name(const char *name, size_t len);
+
+/* Convenience: write one document made of `n` pages to `out`. */
+vo_status vo_write_document(vo_ctx *ctx, vo_format fmt, vo_output *out,
+                            const vo_writer_opts *opts, const vo_doc_info *info,
+                            vo_page *const *pages, int n);
+
+#endif

@@ -1,0 +1,63 @@
+/* document.h: document input. Opens PDFs and images through MuPDF and
+ * TIFF files through libtiff, counts pages, renders a page to an 8-bit RGB
+ * raster, and extracts a born-digital page's own text layer. */
+#ifndef VO_DOCUMENT_H
+#define VO_DOCUMENT_H
+
+#include <stdint.h>
+#include "../util/status.h"
+#include "../page/page.h"
+
+typedef struct vo_document vo_document;
+
+/* An 8-bit RGB raster of one page, rows top to bottom. */
+typedef struct vo_raster {
+    int width, height;
+    int stride;          /* bytes per row (>= 3 * width) */
+    uint8_t *rgb;
+    float dpi_x, dpi_y;  /* resolution the raster has */
+    int page;            /* 1-based page number */
+} vo_raster;
+
+typedef struct vo_page_info {
+    float width_pt, height_pt; /* page size in points (1/72 inch) */
+    float native_dpi_x, native_dpi_y; /* image resolution; 0 for vector pages */
+    int has_text;        /* the page carries its own text layer */
+} vo_page_info;
+
+/* Limits that protect against hostile files. */
+typedef struct vo_source_limits {
+    uint64_t max_pixels;  /* per rendered page; 0 = default (2^28) */
+} vo_source_limits;
+
+/* Open `path` ("-" is not accepted here: spool stdin to a file first).
+ * password may be NULL. Errors: VO_ERR_IO (cannot open), VO_ERR_FORMAT
+ * (not a valid document), VO_ERR_PASSWORD (encrypted), VO_ERR_UNSUPPORTED.
+ * The message names the file and says what to do. */
+vo_status vo_open_document(vo_ctx *ctx, const char *path, const char *password,
+                           vo_document **doc);
+/* Accepts NULL. */
+void vo_drop_document(vo_document *doc);
+
+int vo_document_page_count(const vo_document *doc);
+/* Title from the document's metadata, or NULL. Borrowed. */
+const char *vo_document_title(const vo_document *doc);
+/* "pdf", "tiff", "image". */
+const char *vo_document_kind(const vo_document *doc);
+
+/* page is 1-based. */
+vo_status vo_document_page_info(vo_ctx *ctx, vo_document *doc, int page, vo_page_info *info);
+
+/* Render page (1-based) at dpi (0: the default — 300 for vector pages, the
+ * image's own resolution for scans). Caller frees with vo_drop_raster. */
+vo_status vo_render_page(vo_ctx *ctx, vo_document *doc, int page, float dpi,
+                         const vo_source_limits *limits, vo_raster **out);
+void vo_drop_raster(vo_raster *r);
+
+/* The page's own text as a page model, with boxes in pixels of a raster at
+ * `dpi` (0: same default as vo_render_page). *out is NULL when the page has
+ * no text. */
+vo_status vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi,
+                                vo_page **out);
+
+#endif

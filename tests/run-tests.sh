@@ -1,0 +1,29 @@
+#!/bin/sh
+# run-tests.sh: install test needs, build with warnings as errors, run the
+# suite. The README's test command.
+#   tests/run-tests.sh               make check + make distcheck
+#   tests/run-tests.sh --sanitizers  make check under ASan+UBSan (own build dir)
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+# fixtures and corpus beside the clone, when there (distcheck builds elsewhere)
+if [ -d "$top/../shared" ]; then VO_SHARED=$(cd "$top/../shared" && pwd); export VO_SHARED; fi
+
+sh tests/deps.sh --test
+[ -x configure ] || autoreconf -fi
+
+if [ "${1:-}" = "--sanitizers" ]; then
+    rm -rf build-asan && mkdir build-asan && cd build-asan
+    "$top/configure" --enable-werror --enable-sanitizers CFLAGS="-O1 -g" >/dev/null
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        make -j"$jobs" check || { cat test-suite.log 2>/dev/null | tail -200; exit 1; }
+    exit 0
+fi
+
+rm -rf build && mkdir build && cd build
+"$top/configure" --enable-werror >/dev/null
+make -j"$jobs"
+make -j"$jobs" check || { tail -200 test-suite.log; exit 1; }
+make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror

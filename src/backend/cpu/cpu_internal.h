@@ -1,0 +1,104 @@
+/* cpu_internal.h: what the files of the CPU backend share: element access,
+ * type conversion, the scalar _ref ops, the thread pool and SIMD kernels. */
+#ifndef VO_CPU_INTERNAL_H
+#define VO_CPU_INTERNAL_H
+
+#include <string.h>
+
+#include "src/backend/backend_impl.h"
+
+/* address of element 0 and of row r (r counts over ne1*ne2*ne3) */
+static inline char *cpu_base(const vo_tensor *t) { return (char *)t->data + t->offset; }
+static inline char *cpu_row(const vo_tensor *t, int64_t r)
+{
+    int64_t i1 = r % t->ne[1], i2 = (r / t->ne[1]) % t->ne[2], i3 = r / (t->ne[1] * t->ne[2]);
+    return cpu_base(t) + i1 * t->nb[1] + i2 * t->nb[2] + i3 * t->nb[3];
+}
+
+static inline float cpu_bf16_to_f32(uint16_t h)
+{
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+float cpu_f16_to_f32(uint16_t h);
+uint16_t cpu_f32_to_f16(float f);
+uint16_t cpu_f32_to_bf16(float f);
+/* element i of a float row of any float type */
+static inline float cpu_get_f(const void *row, vo_type type, int64_t i)
+{
+    switch (type) {
+    case VO_F32: return ((const float *)row)[i];
+    case VO_BF16: return cpu_bf16_to_f32(((const uint16_t *)row)[i]);
+    case VO_F16: return cpu_f16_to_f32(((const uint16_t *)row)[i]);
+    default: return 0.0f;
+    }
+}
+/* widen n values of a float row into dst (SIMD where available) */
+void cpu_row_to_f32(float *dst, const void *row, vo_type type, int64_t n);
+
+/* --- scalar reference ops (the readable truth) --- */
+void cpu_matmul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+                    const vo_tensor *bias);
+void cpu_add_ref(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b);
+void cpu_mul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b);
+void cpu_rms_norm_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                      float eps);
+void cpu_layer_norm_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                        const vo_tensor *b, float eps);
+void cpu_rope_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
+                  float theta);
+void cpu_attention_ref(vo_backend *be, vo_tensor *out, const vo_tensor *q,
+                       const vo_attn_seq *seqs, int n_seqs, float scale, bool causal);
+void cpu_gelu_tanh_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void cpu_gelu_erf_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void cpu_silu_mul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *gate,
+                      const vo_tensor *up);
+void cpu_softmax_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void cpu_get_rows_ref(vo_backend *be, vo_tensor *out, const vo_tensor *table,
+                      const vo_tensor *ids);
+void cpu_copy_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void cpu_patch_embed_ref(vo_backend *be, vo_tensor *out, const vo_tensor *img,
+                         const vo_tensor *w, const vo_tensor *bias, int patch);
+void cpu_resize_bilinear_ref(vo_backend *be, vo_tensor *out, const vo_tensor *in);
+void cpu_argmax_logprob_ref(vo_backend *be, const vo_tensor *logits, int32_t *ids,
+                            float *logprob);
+
+/* --- fast ops (threads, SIMD) --- */
+void cpu_matmul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+                     const vo_tensor *bias);
+void cpu_attention_fast(vo_backend *be, vo_tensor *out, const vo_tensor *q,
+                        const vo_attn_seq *seqs, int n_seqs, float scale, bool causal);
+void cpu_patch_embed_fast(vo_backend *be, vo_tensor *out, const vo_tensor *img,
+                          const vo_tensor *w, const vo_tensor *bias, int patch);
+
+/* --- thread pool: run fn(arg, task, worker) for task = 0..n_tasks-1 --- */
+typedef struct cpu_pool cpu_pool;
+typedef void (cpu_task_fn)(void *arg, int64_t task, int worker);
+cpu_pool *cpu_pool_new(int n_threads);          /* NULL on failure */
+void cpu_pool_run(cpu_pool *p, int64_t n_tasks, cpu_task_fn *fn, void *arg);
+int cpu_pool_size(const cpu_pool *p);
+void cpu_pool_drop(cpu_pool *p);
+
+/* the CPU backend object */
+typedef struct cpu_backend {
+    vo_backend base;
+    cpu_pool *pool;
+    int n_threads;
+    float *scratch;        /* per worker scratch, scratch_per floats each */
+    size_t scratch_per;
+} cpu_backend;
+/* make sure each worker has n floats of scratch; false on failure (error stuck) */
+bool cpu_scratch(cpu_backend *cb, size_t n);
+
+/* --- SIMD kernels (x86_avx2.c), chosen at run time --- */
+bool cpu_have_avx2(void);
+/* out[i*ldo + j] = Σ_k w[i*ldw + k] · x[j*ldx + k], i < nw ≤ 4, j < nx ≤ 3 */
+void cpu_avx2_gemm_tile(const float *w, size_t ldw, int nw, const float *x, size_t ldx, int nx,
+                        int64_t K, float *out, size_t ldo);
+float cpu_avx2_dot(const float *a, const float *b, int64_t n);
+void cpu_avx2_axpy(float *y, float a, const float *x, int64_t n);   /* y += a·x */
+void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n);
+
+#endif

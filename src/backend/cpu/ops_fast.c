@@ -1,0 +1,206 @@
+/* ops_fast.c: the CPU ops that pay for speed: matmul (blocked, SIMD tiles,
+ * threads over output rows), attention (threads over heads and query chunks)
+ * and patch embedding (im2col + matmul). */
+#include "src/backend/cpu/cpu_internal.h"
+#include "src/util/alloc.h"
+
+#include <math.h>
+
+#define MB 48     /* x rows per block (multiple of the 3-row tile) */
+#define NB 64     /* weight rows per task (multiple of the 4-row tile) */
+#define QC 16     /* query rows per attention task */
+
+/* rows r of t lie at base + r·nb1 for every r (no gaps between ne1 blocks) */
+static bool rows_uniform(const vo_tensor *t)
+{
+    return (t->ne[2] == 1 || t->nb[2] == t->nb[1] * (size_t)t->ne[1]) &&
+           (t->ne[3] == 1 || t->nb[3] == t->nb[2] * (size_t)t->ne[2]) &&
+           t->nb[1] % sizeof(float) == 0;
+}
+
+bool cpu_scratch(cpu_backend *cb, size_t n)
+{
+    if (n <= cb->scratch_per)
+        return true;
+    size_t total;
+    if (vo_mul_size(&total, n, (size_t)cb->n_threads * sizeof(float)) != VO_OK) {
+        vo_backend_error(&cb->base, VO_ERR_LIMIT, "scratch of %zu floats overflows", n);
+        return false;
+    }
+    float *s = vo_realloc(cb->scratch, total);
+    if (!s) {
+        vo_backend_error(&cb->base, VO_ERR_NOMEM, "out of memory for %zu floats of scratch", n);
+        return false;
+    }
+    cb->scratch = s;
+    cb->scratch_per = n;
+    return true;
+}
+
+/* --- matmul --- */
+
+typedef struct {
+    cpu_backend *cb;
+    vo_tensor *out;
+    const vo_tensor *w, *x, *bias;
+    int64_t K, N, M, n_nb;
+} mm_job;
+
+static void mm_task(void *arg, int64_t task, int worker)
+{
+    mm_job *j = arg;
+    int64_t K = j->K;
+    int64_t n0 = (task % j->n_nb) * NB, m0 = (task / j->n_nb) * MB;
+    int64_t n1 = n0 + NB < j->N ? n0 + NB : j->N, m1 = m0 + MB < j->M ? m0 + MB : j->M;
+    float *wbuf = j->cb->scratch + (size_t)worker * j->cb->scratch_per;
+    size_t ldx = j->x->nb[1] / sizeof(float), ldo = j->out->nb[1] / sizeof(float);
+    const float *xb = (const float *)cpu_base(j->x);
+    float *ob = (float *)cpu_base(j->out);
+    for (int64_t n = n0; n < n1; n += 4) {
+        int nw = n1 - n < 4 ? (int)(n1 - n) : 4;
+        const float *wr;
+        size_t ldw;
+        if (j->w->type == VO_F32) {
+            wr = (const float *)(cpu_base(j->w) + n * j->w->nb[1]);
+            ldw = j->w->nb[1] / sizeof(float);
+        } else {
+            for (int i = 0; i < nw; i++)
+                cpu_row_to_f32(wbuf + i * K, cpu_base(j->w) + (n + i) * j->w->nb[1],
+                               j->w->type, K);
+            wr = wbuf;
+            ldw = (size_t)K;
+        }
+        float bias[4] = {0, 0, 0, 0};
+        if (j->bias)
+            for (int i = 0; i < nw; i++)
+                bias[i] = cpu_get_f(cpu_base(j->bias), j->bias->type, n + i);
+        for (int64_t m = m0; m < m1; m += 3) {
+            int nx = m1 - m < 3 ? (int)(m1 - m) : 3;
+            float tile[4 * 3];
+            cpu_avx2_gemm_tile(wr, ldw, nw, xb + m * ldx, ldx, nx, K, tile, 3);
+            for (int i = 0; i < nw; i++)
+                for (int jj = 0; jj < nx; jj++)
+                    ob[(m + jj) * ldo + n + i] = tile[i * 3 + jj] + bias[i];
+        }
+    }
+}
+
+void cpu_matmul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+                     const vo_tensor *bias)
+{
+    cpu_backend *cb = (cpu_backend *)be;
+    if (!rows_uniform(x) || !rows_uniform(out) || (w->nb[1] % 4 && w->type == VO_F32))
+        return cpu_matmul_ref(be, out, w, x, bias);
+    mm_job j = {cb, out, w, x, bias, w->ne[0], w->ne[1], vo_nrows(x), 0};
+    j.n_nb = (j.N + NB - 1) / NB;
+    if (!cpu_scratch(cb, (size_t)(4 * j.K)))
+        return;
+    cpu_pool_run(cb->pool, j.n_nb * ((j.M + MB - 1) / MB), mm_task, &j);
+}
+
+/* --- attention --- */
+
+typedef struct {
+    cpu_backend *cb;
+    vo_tensor *out;
+    const vo_tensor *q;
+    const vo_attn_seq *seqs;
+    int n_seqs;
+    float scale;
+    bool causal;
+    int64_t *first_task;   /* [n_seqs + 1]: task index where each sequence starts */
+} attn_job;
+
+static void attn_task(void *arg, int64_t task, int worker)
+{
+    attn_job *j = arg;
+    int s = 0;
+    while (task >= j->first_task[s + 1])
+        s++;
+    const vo_attn_seq *S = &j->seqs[s];
+    int64_t nh = j->q->ne[1], hd = j->q->ne[0], local = task - j->first_task[s];
+    int64_t h = local % nh, i0 = (local / nh) * QC;
+    int64_t i1 = i0 + QC < S->n_q ? i0 + QC : S->n_q;
+    int64_t kh = h / (nh / S->k->ne[1]);
+    float *p = j->cb->scratch + (size_t)worker * j->cb->scratch_per;
+    const char *kb = cpu_base(S->k) + kh * S->k->nb[1], *vb = cpu_base(S->v) + kh * S->v->nb[1];
+    for (int64_t i = i0; i < i1; i++) {
+        int64_t t = S->q_start + i;
+        int64_t n_see = j->causal ? S->n_kv - S->n_q + i + 1 : S->n_kv;
+        const float *qr = (const float *)(cpu_base(j->q) + h * j->q->nb[1] + t * j->q->nb[2]);
+        float mx = -INFINITY;
+        for (int64_t k = 0; k < n_see; k++) {
+            p[k] = cpu_avx2_dot(qr, (const float *)(kb + k * S->k->nb[2]), hd) * j->scale;
+            mx = p[k] > mx ? p[k] : mx;
+        }
+        float sum = 0;
+        for (int64_t k = 0; k < n_see; k++) {
+            p[k] = expf(p[k] - mx);
+            sum += p[k];
+        }
+        float *o = (float *)(cpu_base(j->out) + h * j->out->nb[1] + t * j->out->nb[2]);
+        memset(o, 0, sizeof(float) * (size_t)hd);
+        for (int64_t k = 0; k < n_see; k++)
+            cpu_avx2_axpy(o, p[k], (const float *)(vb + k * S->v->nb[2]), hd);
+        float inv = 1.0f / sum;
+        for (int64_t c = 0; c < hd; c++)
+            o[c] *= inv;
+    }
+}
+
+void cpu_attention_fast(vo_backend *be, vo_tensor *out, const vo_tensor *q,
+                        const vo_attn_seq *seqs, int n_seqs, float scale, bool causal)
+{
+    cpu_backend *cb = (cpu_backend *)be;
+    if (out == q || out->data == q->data) {
+        /* writing a row while other tasks still read it: not supported */
+        if (cpu_base(out) == cpu_base(q))
+            return vo_backend_error(be, VO_ERR_ARGUMENT, "attention %s: out aliases q",
+                                    out->name);
+    }
+    int64_t *first = vo_malloc(sizeof *first * (size_t)(n_seqs + 1));
+    if (!first)
+        return vo_backend_error(be, VO_ERR_NOMEM, "attention: out of memory");
+    int64_t max_kv = 1;
+    first[0] = 0;
+    for (int s = 0; s < n_seqs; s++) {
+        first[s + 1] = first[s] + (seqs[s].n_q + QC - 1) / QC * q->ne[1];
+        if (seqs[s].n_kv > max_kv)
+            max_kv = seqs[s].n_kv;
+    }
+    attn_job j = {cb, out, q, seqs, n_seqs, scale, causal, first};
+    if (cpu_scratch(cb, (size_t)max_kv))
+        cpu_pool_run(cb->pool, first[n_seqs], attn_task, &j);
+    vo_free(first);
+}
+
+/* --- patch embedding: im2col of one image, then the fast matmul --- */
+
+void cpu_patch_embed_fast(vo_backend *be, vo_tensor *out, const vo_tensor *img,
+                          const vo_tensor *w, const vo_tensor *bias, int patch)
+{
+    int64_t g = img->ne[0] / patch, C = img->ne[2], K = w->ne[0];
+    float *col = vo_malloc(sizeof(float) * (size_t)(K * g * g));
+    if (!col)
+        return vo_backend_error(be, VO_ERR_NOMEM, "patch_embed: out of memory");
+    vo_tensor cols;
+    vo_tensor_init(&cols, VO_F32, K, g * g, 1, 1, "im2col");
+    cols.data = col;
+    for (int64_t n = 0; n < img->ne[3] && !be->err; n++) {
+        for (int64_t py = 0; py < g; py++)
+            for (int64_t px = 0; px < g; px++) {
+                float *c = col + (py * g + px) * K;
+                /* (channel, row-in-patch, col-in-patch), MODEL.md §4 */
+                for (int64_t ch = 0; ch < C; ch++)
+                    for (int64_t ky = 0; ky < patch; ky++, c += patch)
+                        memcpy(c, cpu_base(img) + (py * patch + ky) * img->nb[1] +
+                                      ch * img->nb[2] + n * img->nb[3] +
+                                      px * patch * sizeof(float),
+                               sizeof(float) * (size_t)patch);
+            }
+        vo_tensor o = vo_view(out, out->ne[0], g * g, 1, 1, out->nb[1], 0, 0,
+                              (size_t)n * out->nb[2]);
+        cpu_matmul_fast(be, &o, w, &cols, bias);
+    }
+    vo_free(col);
+}

@@ -1,0 +1,153 @@
+/* x86_avx2.c: AVX2/FMA kernels of the CPU backend (dot products, a small
+ * register-blocked GEMM tile, bf16 widening), with portable fallbacks. */
+#include "src/backend/cpu/cpu_internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define VO_X86 1
+#define AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+bool cpu_have_avx2(void)
+{
+#ifdef VO_X86
+    static int have = -1;
+    if (have < 0) {
+        __builtin_cpu_init();
+        have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return have;
+#else
+    return false;
+#endif
+}
+
+#ifdef VO_X86
+AVX2 static inline float hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+AVX2 static void gemm_4x3(const float *w, size_t ldw, const float *x, size_t ldx, int64_t K,
+                          float *out, size_t ldo)
+{
+    __m256 acc[4][3];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++)
+            acc[i][j] = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8) {
+        __m256 x0 = _mm256_loadu_ps(x + k), x1 = _mm256_loadu_ps(x + ldx + k),
+               x2 = _mm256_loadu_ps(x + 2 * ldx + k);
+        for (int i = 0; i < 4; i++) {
+            __m256 wv = _mm256_loadu_ps(w + i * ldw + k);
+            acc[i][0] = _mm256_fmadd_ps(wv, x0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(wv, x1, acc[i][1]);
+            acc[i][2] = _mm256_fmadd_ps(wv, x2, acc[i][2]);
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++) {
+            float s = hsum8(acc[i][j]);
+            for (int64_t kk = k; kk < K; kk++)
+                s += w[i * ldw + kk] * x[j * ldx + kk];
+            out[i * ldo + j] = s;
+        }
+}
+#endif
+
+float cpu_avx2_dot(const float *a, const float *b, int64_t n);
+
+void cpu_avx2_gemm_tile(const float *w, size_t ldw, int nw, const float *x, size_t ldx, int nx,
+                        int64_t K, float *out, size_t ldo)
+{
+#ifdef VO_X86
+    if (nw == 4 && nx == 3 && cpu_have_avx2()) {
+        gemm_4x3(w, ldw, x, ldx, K, out, ldo);
+        return;
+    }
+#endif
+    for (int i = 0; i < nw; i++)
+        for (int j = 0; j < nx; j++)
+            out[i * ldo + j] = cpu_avx2_dot(w + i * ldw, x + j * ldx, K);
+}
+
+#ifdef VO_X86
+AVX2 static float dot_avx2(const float *a, const float *b, int64_t n)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    for (; i + 8 <= n; i += 8)
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum8(_mm256_add_ps(s0, s1));
+    for (; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+AVX2 static void axpy_avx2(float *y, float a, const float *x, int64_t n)
+{
+    __m256 av = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i),
+                                                _mm256_loadu_ps(y + i)));
+    for (; i < n; i++)
+        y[i] += a * x[i];
+}
+
+AVX2 static void bf16_avx2(float *dst, const uint16_t *src, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm_loadu_si128((const __m128i *)(src + i));
+        __m256i u = _mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16);
+        _mm256_storeu_ps(dst + i, _mm256_castsi256_ps(u));
+    }
+    for (; i < n; i++)
+        dst[i] = cpu_bf16_to_f32(src[i]);
+}
+#endif
+
+float cpu_avx2_dot(const float *a, const float *b, int64_t n)
+{
+#ifdef VO_X86
+    if (cpu_have_avx2())
+        return dot_avx2(a, b, n);
+#endif
+    float s = 0;
+    for (int64_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+void cpu_avx2_axpy(float *y, float a, const float *x, int64_t n)
+{
+#ifdef VO_X86
+    if (cpu_have_avx2()) {
+        axpy_avx2(y, a, x, n);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; i++)
+        y[i] += a * x[i];
+}
+
+void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n)
+{
+#ifdef VO_X86
+    if (cpu_have_avx2()) {
+        bf16_avx2(dst, src, n);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = cpu_bf16_to_f32(src[i]);
+}

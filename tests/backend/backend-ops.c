@@ -1,0 +1,304 @@
+/* backend-ops.c: every CPU op against its scalar _ref (or hand-computed
+ * values where the op has only the _ref), on odd shapes, plus the sticky error. */
+#include "src/backend/backend.h"
+#include "src/backend/cpu/cpu.h"
+#include "tests/tap.h"
+
+#include <math.h>
+#include <stdint.h>
+
+static vo_backend *fast, *ref;
+static uint32_t rng = 12345;
+
+static float frand(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (float)((rng >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static vo_tensor *rnd(vo_type type, int64_t a, int64_t b, int64_t c, const char *name)
+{
+    vo_tensor *t = vo_tensor_new(fast, type, a, b, c, 1, name);
+    if (!t)
+        return NULL;
+    int64_t n = vo_nelements(t);
+    for (int64_t i = 0; i < n; i++) {
+        float v = frand();
+        if (type == VO_F32)
+            ((float *)t->data)[i] = v;
+        else {
+            uint32_t u;
+            memcpy(&u, &v, 4);
+            /* bf16: top half; f16: a small exact value */
+            ((uint16_t *)t->data)[i] = type == VO_BF16 ? (uint16_t)(u >> 16)
+                                       : (uint16_t)(0x3800 + (rng >> 20) % 0x400);
+        }
+    }
+    return t;
+}
+
+static vo_tensor *zeros(int64_t a, int64_t b, int64_t c, const char *name)
+{
+    vo_tensor *t = vo_tensor_new(fast, VO_F32, a, b, c, 1, name);
+    memset(t->data, 0, (size_t)vo_nelements(t) * 4);
+    return t;
+}
+
+static double maxrel(const vo_tensor *a, const vo_tensor *b)
+{
+    double m = 0;
+    for (int64_t i = 0; i < vo_nelements(a); i++) {
+        double x = ((float *)a->data)[i], y = ((float *)b->data)[i];
+        double d = fabs(x - y) / (1.0 + fabs(y));
+        if (d > m || isnan(d))
+            m = isnan(d) ? INFINITY : d;
+    }
+    return m;
+}
+
+static void test_matmul(void)
+{
+    static const vo_type types[] = {VO_F32, VO_BF16, VO_F16};
+    static const int64_t shapes[][3] = {{37, 13, 1}, {129, 67, 50}, {8, 4, 3}, {300, 257, 7}};
+    for (int t = 0; t < 3; t++)
+        for (int s = 0; s < 4; s++) {
+            int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
+            vo_tensor *w = rnd(types[t], K, N, 1, "w"), *x = rnd(VO_F32, K, M, 1, "x");
+            vo_tensor *b = rnd(VO_F32, N, 1, 1, "b");
+            vo_tensor *o1 = zeros(N, M, 1, "o1"), *o2 = zeros(N, M, 1, "o2");
+            vo_matmul(fast, o1, w, x, s & 1 ? b : NULL);
+            vo_matmul(ref, o2, w, x, s & 1 ? b : NULL);
+            double e = maxrel(o1, o2);
+            ok(e < 1e-5 * sqrt((double)K), "backend 1.%d: matmul %s K%lld N%lld M%lld (err %.2g)",
+               t * 4 + s + 1, vo_type_name(types[t]), (long long)K, (long long)N, (long long)M, e);
+            vo_tensor_free(fast, w); vo_tensor_free(fast, x); vo_tensor_free(fast, b);
+            vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+        }
+    /* strided x rows (a view skipping every other row) */
+    vo_tensor *w = rnd(VO_BF16, 33, 9, 1, "w"), *x = rnd(VO_F32, 33, 10, 1, "x");
+    vo_tensor xv = vo_view(x, 33, 5, 1, 1, 2 * x->nb[1], 0, 0, 0);
+    vo_tensor *o1 = zeros(9, 5, 1, "o1"), *o2 = zeros(9, 5, 1, "o2");
+    vo_matmul(fast, o1, w, &xv, NULL);
+    vo_matmul(ref, o2, w, &xv, NULL);
+    ok(maxrel(o1, o2) < 1e-5, "backend 1.13: matmul on a strided view");
+    vo_tensor_free(fast, w); vo_tensor_free(fast, x);
+    vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+}
+
+static void run_attn(vo_backend *be, vo_tensor *out, vo_tensor *q, vo_tensor *k, vo_tensor *v,
+                     const int64_t *nq, const int64_t *nkv, int n, bool causal)
+{
+    vo_attn_seq seqs[4];
+    vo_tensor kv[8];
+    int64_t qs = 0, ks = 0;
+    for (int s = 0; s < n; s++) {
+        kv[2 * s] = vo_view(k, k->ne[0], k->ne[1], nkv[s], 1, 0, 0, 0, (size_t)ks * k->nb[2]);
+        kv[2 * s + 1] = vo_view(v, v->ne[0], v->ne[1], nkv[s], 1, 0, 0, 0, (size_t)ks * v->nb[2]);
+        seqs[s] = (vo_attn_seq){qs, nq[s], &kv[2 * s], &kv[2 * s + 1], nkv[s]};
+        qs += nq[s];
+        ks += nkv[s];
+    }
+    vo_attention(be, out, q, seqs, n, 1.0f / sqrtf((float)q->ne[0]), causal);
+}
+
+static void test_attention(void)
+{
+    /* three sequences of different lengths, GQA 6:2, head_dim 10 */
+    int64_t nq[3] = {5, 1, 17}, nkv[3] = {9, 4, 17};
+    vo_tensor *q = rnd(VO_F32, 10, 6, 23, "q"), *k = rnd(VO_F32, 10, 2, 30, "k");
+    vo_tensor *v = rnd(VO_F32, 10, 2, 30, "v");
+    vo_tensor *o1 = zeros(10, 6, 23, "o1"), *o2 = zeros(10, 6, 23, "o2");
+    for (int causal = 0; causal < 2; causal++) {
+        run_attn(fast, o1, q, k, v, nq, nkv, 3, causal);
+        run_attn(ref, o2, q, k, v, nq, nkv, 3, causal);
+        ok(maxrel(o1, o2) < 1e-5, "backend 2.%d: attention %s, 3 sequences, GQA 3:1", causal + 1,
+           causal ? "causal" : "full");
+    }
+    /* the batch gives what each sequence gives alone */
+    vo_tensor *o3 = zeros(10, 6, 23, "o3");
+    run_attn(fast, o1, q, k, v, nq, nkv, 3, true);
+    vo_tensor q2 = vo_view(q, 10, 6, 17, 1, 0, 0, 0, 6 * q->nb[2]);
+    vo_tensor o32 = vo_view(o3, 10, 6, 17, 1, 0, 0, 0, 6 * o3->nb[2]);
+    vo_tensor k2 = vo_view(k, 10, 2, 17, 1, 0, 0, 0, 13 * k->nb[2]);
+    vo_tensor v2 = vo_view(v, 10, 2, 17, 1, 0, 0, 0, 13 * v->nb[2]);
+    vo_attn_seq one = {0, 17, &k2, &v2, 17};
+    vo_attention(fast, &o32, &q2, &one, 1, 1.0f / sqrtf(10.0f), true);
+    double e = 0;
+    for (int64_t i = 6 * 60; i < 23 * 60; i++)
+        e = fmax(e, fabs(((float *)o1->data)[i] - ((float *)o3->data)[i]));
+    ok(e == 0, "backend 2.3: a sequence batched with others equals it alone (err %.2g)", e);
+    /* one key: the output is that value row */
+    vo_tensor k1 = vo_view(k, 10, 2, 1, 1, 0, 0, 0, 0), v1 = vo_view(v, 10, 2, 1, 1, 0, 0, 0, 0);
+    vo_attn_seq s1 = {0, 1, &k1, &v1, 1};
+    vo_attention(ref, o2, q, &s1, 1, 0.3f, true);
+    ok(fabsf(((float *)o2->data)[0] - ((float *)v->data)[0]) < 1e-6 &&
+       fabsf(((float *)o2->data)[59] - ((float *)v->data)[19]) < 1e-6,
+       "backend 2.4: attention over one key returns its value (head 5 reads kv-head 1)");
+    vo_tensor_free(fast, q); vo_tensor_free(fast, k); vo_tensor_free(fast, v);
+    vo_tensor_free(fast, o1); vo_tensor_free(fast, o2); vo_tensor_free(fast, o3);
+}
+
+static void test_patch_embed(void)
+{
+    /* S = 13 with patch 4: the last pixel row/column is cropped */
+    vo_tensor *img = rnd(VO_F32, 13, 13, 3, "img"), *w = rnd(VO_BF16, 48, 7, 1, "w");
+    vo_tensor *b = rnd(VO_F32, 7, 1, 1, "b");
+    vo_tensor *o1 = zeros(7, 9, 1, "o1"), *o2 = zeros(7, 9, 1, "o2");
+    vo_patch_embed(fast, o1, img, w, b, 4);
+    vo_patch_embed(ref, o2, img, w, b, 4);
+    ok(maxrel(o1, o2) < 1e-5, "backend 3.1: patch_embed fast vs ref (13 px, patch 4)");
+    /* hand check of token 4 (py 1, px 1), feature 0 */
+    double acc = ((float *)b->data)[0];
+    for (int c = 0; c < 3; c++)
+        for (int ky = 0; ky < 4; ky++)
+            for (int kx = 0; kx < 4; kx++) {
+                uint16_t h = ((uint16_t *)w->data)[c * 16 + ky * 4 + kx];
+                uint32_t u = (uint32_t)h << 16;
+                float wf;
+                memcpy(&wf, &u, 4);
+                acc += wf * ((float *)img->data)[c * 169 + (4 + ky) * 13 + 4 + kx];
+            }
+    ok(fabs(((float *)o2->data)[4 * 7] - acc) < 1e-5, "backend 3.2: patch_embed order (c, ky, kx)");
+    vo_tensor_free(fast, img); vo_tensor_free(fast, w); vo_tensor_free(fast, b);
+    vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+}
+
+static void test_small_ops(void)
+{
+    vo_tensor *x = rnd(VO_F32, 9, 5, 1, "x"), *o = zeros(9, 5, 1, "o");
+    vo_tensor *w = rnd(VO_BF16, 9, 1, 1, "w"), *bb = rnd(VO_F32, 9, 1, 1, "b");
+    float *xd = x->data, *od = o->data;
+    /* rms_norm with unit weight: mean of squares becomes 1 */
+    vo_rms_norm(fast, o, x, NULL, 1e-6f);
+    double ss = 0;
+    for (int i = 0; i < 9; i++) ss += od[9 + i] * od[9 + i];
+    ok(fabs(ss / 9 - 1) < 1e-5, "backend 4.1: rms_norm makes mean(x²) 1");
+    for (int i = 0; i < 9; i++)
+        xd[i] = (float)i;
+    vo_layer_norm(fast, o, x, w, bb, 1e-6f);
+    double m = 0, inv = 1.0 / sqrt(60.0 / 9 + 1e-6);
+    for (int i = 0; i < 9; i++) {
+        uint32_t wu = (uint32_t)((uint16_t *)w->data)[i] << 16;
+        float wf;
+        memcpy(&wf, &wu, 4);
+        m = fmax(m, fabs(od[i] - ((i - 4) * inv * wf + ((float *)bb->data)[i])));
+    }
+    ok(m < 1e-6, "backend 4.2: layer_norm of 0..8 (err %.2g)", m);
+    /* add with a row broadcast; mul with a scalar broadcast */
+    vo_tensor *row = rnd(VO_F32, 9, 1, 1, "row");
+    vo_add(fast, o, x, row);
+    ok(od[9 * 4 + 2] == xd[9 * 4 + 2] + ((float *)row->data)[2], "backend 4.3: add broadcasts rows");
+    vo_tensor *one = rnd(VO_F32, 1, 1, 1, "one");
+    vo_mul(fast, o, x, one);
+    ok(od[17] == xd[17] * ((float *)one->data)[0], "backend 4.4: mul broadcasts a scalar");
+    /* gelu values */
+    xd[0] = 1.0f; xd[1] = -2.0f;
+    vo_gelu_erf(fast, o, x);
+    ok(fabsf(od[0] - 0.8413447f) < 1e-6 && fabsf(od[1] + 0.0455003f) < 1e-6,
+       "backend 4.5: gelu_erf(1), gelu_erf(-2)");
+    vo_gelu_tanh(fast, o, x);
+    ok(fabsf(od[0] - 0.8411920f) < 1e-6 && fabsf(od[1] + 0.0454023f) < 1e-6,
+       "backend 4.6: gelu_tanh(1), gelu_tanh(-2)");
+    vo_silu_mul(fast, o, x, x);
+    ok(fabsf(od[0] - 0.7310586f) < 1e-6, "backend 4.7: silu(1)·1");
+    vo_softmax(fast, o, x);
+    double s = 0;
+    for (int i = 0; i < 9; i++) s += od[i];
+    ok(fabs(s - 1) < 1e-6 && od[0] > od[1], "backend 4.8: softmax sums to 1");
+    /* rope: position 0 is the identity, position p rotates pairs (i, i+hd/2) */
+    vo_tensor *q = rnd(VO_F32, 6, 2, 2, "q"), *qo = zeros(6, 2, 2, "qo");
+    vo_tensor *pos = vo_tensor_new(fast, VO_I32, 2, 1, 1, 1, "pos");
+    ((int32_t *)pos->data)[0] = 0;
+    ((int32_t *)pos->data)[1] = 7;
+    vo_rope(fast, qo, q, pos, 100.0f);
+    float *qd = q->data, *qod = qo->data;
+    float phi = 7.0f / powf(100.0f, 2.0f / 6.0f);
+    ok(qod[0] == qd[0] && qod[5] == qd[5] &&
+       fabsf(qod[12 + 1] - (qd[13] * cosf(phi) - qd[16] * sinf(phi))) < 1e-6 &&
+       fabsf(qod[12 + 4] - (qd[16] * cosf(phi) + qd[13] * sinf(phi))) < 1e-6,
+       "backend 4.9: rope rotate-half at positions 0 and 7");
+    /* get_rows from bf16, copy to bf16 and back */
+    vo_tensor *tab = rnd(VO_BF16, 9, 11, 1, "tab"), *ids = vo_tensor_new(fast, VO_I32, 2, 1, 1, 1, "ids");
+    ((int32_t *)ids->data)[0] = 10; ((int32_t *)ids->data)[1] = 3;
+    vo_tensor ov = vo_view(o, 9, 2, 1, 1, 0, 0, 0, 0);
+    vo_get_rows(fast, &ov, tab, ids);
+    uint32_t u = (uint32_t)((uint16_t *)tab->data)[9 * 10 + 4] << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    ok(od[4] == f, "backend 4.10: get_rows widens bf16 row 10");
+    vo_tensor *b16 = vo_tensor_new(fast, VO_BF16, 9, 5, 1, 1, "b16");
+    vo_tensor *h16 = vo_tensor_new(fast, VO_F16, 9, 5, 1, 1, "h16");
+    vo_copy(fast, b16, x);
+    vo_copy(fast, h16, x);
+    xd[2] = 0.333333f;
+    vo_copy(fast, b16, x);
+    vo_copy(fast, h16, x);
+    ok(((uint16_t *)b16->data)[2] == 0x3eab && ((uint16_t *)h16->data)[2] == 0x3555,
+       "backend 4.11: copy rounds 1/3 to bf16 0x3eab and f16 0x3555");
+    /* argmax: ties go to the lowest id; logprob of a uniform row = -log(n) */
+    vo_tensor *lg = zeros(7, 2, 1, "logits");
+    ((float *)lg->data)[3] = 2; ((float *)lg->data)[5] = 2;
+    int32_t id[2];
+    float lp[2];
+    vo_argmax_logprob(fast, lg, id, lp);
+    ok(id[0] == 3 && id[1] == 0 && fabsf(lp[1] + logf(7)) < 1e-6,
+       "backend 4.12: argmax lowest id on ties, log-prob of a flat row");
+    vo_tensor_free(fast, x); vo_tensor_free(fast, o); vo_tensor_free(fast, w);
+    vo_tensor_free(fast, bb); vo_tensor_free(fast, row); vo_tensor_free(fast, one);
+    vo_tensor_free(fast, q); vo_tensor_free(fast, qo); vo_tensor_free(fast, pos);
+    vo_tensor_free(fast, tab); vo_tensor_free(fast, ids); vo_tensor_free(fast, b16);
+    vo_tensor_free(fast, h16); vo_tensor_free(fast, lg);
+}
+
+static void test_resize(void)
+{
+    /* 2×2 → 4×4 single channel: PyTorch gives rows [1, 1.25, 1.75, 2]... */
+    vo_tensor *in = vo_tensor_new(fast, VO_F32, 1, 2, 2, 1, "in"), *out = zeros(1, 4, 4, "out");
+    float *id = in->data, *od = out->data;
+    id[0] = 1; id[1] = 2; id[2] = 3; id[3] = 4;
+    vo_resize_bilinear(fast, out, in);
+    /* torch.nn.functional.interpolate([[1,2],[3,4]], (4,4), bilinear) row 0 */
+    ok(od[0] == 1.0f && od[1] == 1.25f && od[2] == 1.75f && od[3] == 2.0f && od[15] == 4.0f &&
+       od[4] == 1.5f, "backend 5.1: bilinear 2×2 → 4×4 as PyTorch");
+    vo_tensor *big = rnd(VO_F32, 3, 7, 5, "big"), *small = zeros(3, 4, 3, "small");
+    vo_resize_bilinear(fast, small, big);
+    ok(isfinite(((float *)small->data)[35]), "backend 5.2: bilinear downsample 7×5 → 4×3 runs");
+    vo_tensor_free(fast, in); vo_tensor_free(fast, out);
+    vo_tensor_free(fast, big); vo_tensor_free(fast, small);
+}
+
+static void test_sticky(vo_ctx *ctx)
+{
+    vo_tensor *w = rnd(VO_F32, 4, 3, 1, "blk.w"), *x = rnd(VO_F32, 5, 2, 1, "x");
+    vo_tensor *o = zeros(3, 2, 1, "o");
+    vo_matmul(fast, o, w, x, NULL);
+    ((float *)o->data)[0] = 42;
+    vo_gelu_erf(fast, o, o);   /* must do nothing now */
+    vo_status st = vo_backend_sync(fast, ctx);
+    ok(st == VO_ERR_ARGUMENT && strstr(vo_last_error(ctx), "matmul blk.w") &&
+       ((float *)o->data)[0] == 42, "backend 6.1: shape mismatch sticks, names the op, later ops skip");
+    vo_backend_clear_error(fast);
+    ok(vo_backend_sync(fast, ctx) == VO_OK, "backend 6.2: cleared error");
+    ok(vo_backend_supports(fast, VO_OP_MATMUL, VO_BF16) &&
+       !vo_backend_supports(fast, VO_OP_SOFTMAX, VO_BF16), "backend 6.3: supports()");
+    vo_tensor_free(fast, w); vo_tensor_free(fast, x); vo_tensor_free(fast, o);
+}
+
+int main(void)
+{
+    vo_ctx *ctx = vo_new_ctx();
+    if (vo_new_cpu_backend(ctx, 3, &fast) != VO_OK || vo_new_cpu_ref_backend(ctx, &ref) != VO_OK)
+        return 1;
+    test_matmul();
+    test_attention();
+    test_patch_embed();
+    test_small_ops();
+    test_resize();
+    ok(vo_backend_sync(fast, ctx) == VO_OK && vo_backend_sync(ref, ctx) == VO_OK,
+       "backend 7.1: no error stuck after the op tests (%s)", vo_last_error(ctx));
+    test_sticky(ctx);
+    vo_backend_drop(fast);
+    vo_backend_drop(ref);
+    vo_drop_ctx(ctx);
+    return done_testing();
+}

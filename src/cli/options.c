@@ -1,0 +1,293 @@
+/* options.c: one table of options for getopt_long and --help; parsing and
+ * checks of the values (GNU style errors, exit code 1). */
+#include "config.h"
+#include "options.h"
+#include "src/util/alloc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROG "varco-ocr"
+
+enum {
+    OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
+    OPT_DUMP_CONFIG,
+};
+
+typedef struct opt_doc {
+    const char *name;  /* long name */
+    int has_arg;
+    int val;           /* short letter or OPT_ */
+    const char *arg;   /* argument name in --help */
+    const char *group; /* starts a new group when non-NULL */
+    const char *help;
+} opt_doc;
+
+static const opt_doc opt_table[] = {
+    {"output", 1, 'o', "FILE", "Output",
+     "write to FILE ('-' for standard output); one input, one format"},
+    {"output-dir", 1, 'O', "DIR", NULL,
+     "write INPUT's outputs into DIR as NAME.txt, NAME.hocr, per-page "
+     "NAME.p0001.alto.xml and NAME.p0001.page.xml, ..."},
+    {"format", 1, 'f', "LIST", NULL,
+     "formats, comma-separated: txt, hocr, alto, page, tsv, json (default txt)"},
+    {"alto-unit", 1, OPT_ALTO_UNIT, "UNIT", NULL,
+     "ALTO MeasurementUnit: pixel (default), mm10 or inch1200"},
+    {"pages", 1, OPT_PAGES, "LIST", "Input",
+     "pages to process, 1-based, e.g. 1-3,7,10-end (default all)"},
+    {"dpi", 1, OPT_DPI, "N", NULL,
+     "rasterization resolution (default: 300 for PDF pages, the image's own for scans)"},
+    {"password", 1, OPT_PASSWORD, "PW", NULL, "password of an encrypted PDF"},
+    {"text-layer", 1, OPT_TEXT_LAYER, "MODE", "Recognition",
+     "auto: use a page's own text where it has some, OCR the rest (default); "
+     "only: never OCR; ignore: OCR every page"},
+    {"model", 1, OPT_MODEL, "DIR", NULL,
+     "VARCO-VISION-2.0 model folder (default: $VARCO_OCR_MODEL, then "
+     "$XDG_DATA_HOME/varco-ocr/VARCO-VISION-2.0-1.7B-OCR)"},
+    {"jobs", 1, 'j', "N", "Performance", "process N inputs at once (default: number of CPUs)"},
+    {"quiet", 0, 'q', NULL, "Messages", "print errors only"},
+    {"verbose", 0, 'v', NULL, NULL, "print more (repeat for debug output)"},
+    {"help", 0, 'h', NULL, NULL, "print this help and exit"},
+    {"version", 0, 'V', NULL, NULL, "print version information and exit"},
+};
+
+#define N_OPTS (int)(sizeof opt_table / sizeof opt_table[0])
+
+static void wrap(FILE *f, const char *text, int indent, int width)
+{
+    int col = indent;
+    const char *p = text;
+    while (*p) {
+        const char *sp = strchr(p, ' ');
+        int len = sp ? (int)(sp - p) : (int)strlen(p);
+        if (col > indent && col + 1 + len > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, (size_t)len, f);
+        col += len;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', f);
+}
+
+void vo_cli_print_help(FILE *f)
+{
+    fprintf(f,
+            "Usage: " PROG " [OPTION]... INPUT...\n"
+            "  or:  " PROG " [OPTION]... -o OUTPUT INPUT\n"
+            "  or:  " PROG " [OPTION]... --output-dir=DIR INPUT...\n"
+            "Make PDFs and scans searchable: text, hOCR, ALTO, PAGE-XML, TSV and JSON\n"
+            "with a box for every word and character, from a PDF's own text layer or\n"
+            "from the VARCO-VISION-2.0 OCR model. INPUT is a PDF, TIFF, PNG, JPEG or\n"
+            "PNM file, or '-' for standard input.\n");
+    for (int i = 0; i < N_OPTS; i++) {
+        const opt_doc *o = &opt_table[i];
+        if (o->group)
+            fprintf(f, "\n%s:\n", o->group);
+        char head[64];
+        int n;
+        if (o->val < 256)
+            n = snprintf(head, sizeof head, "  -%c, --%s%s%s", o->val, o->name,
+                         o->arg ? "=" : "", o->arg ? o->arg : "");
+        else
+            n = snprintf(head, sizeof head, "      --%s%s%s", o->name, o->arg ? "=" : "",
+                         o->arg ? o->arg : "");
+        fputs(head, f);
+        if (n >= 26)
+            fprintf(f, "\n%*s", 26, "");
+        else
+            fprintf(f, "%*s", 26 - n, "");
+        wrap(f, o->help, 26, 79);
+    }
+    fprintf(f,
+            "\nEnvironment:\n"
+            "  VARCO_OCR_MODEL   model folder when --model is not given\n"
+            "  XDG_DATA_HOME     where the model folder is looked for next\n"
+            "  SOURCE_DATE_EPOCH timestamp written into outputs (reproducible files)\n"
+            "  TMPDIR            where standard input is spooled\n"
+            "  NO_COLOR          no colour in messages\n"
+            "\nExit status:\n"
+            "  0 success; 1 bad command line; 2 bad or unreadable input; 3 model or\n"
+            "  dependency missing; 5 cannot write output; 7 recognition failed;\n"
+            "  8 encrypted PDF without the right password; 9 bad model configuration;\n"
+            "  11 some inputs or pages failed, the rest were written; 15 other error.\n"
+            "\nThe VARCO-VISION-2.0 weights are licensed CC BY-NC 4.0 (non-commercial).\n"
+            "Report bugs to: " PACKAGE_BUGREPORT "\n");
+}
+
+static int usage_error(const char *fmt, const char *a)
+{
+    fprintf(stderr, PROG ": ");
+    fprintf(stderr, fmt, a);
+    fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+    return 1;
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+    errno = 0;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_formats(vo_cli *cli, const char *list)
+{
+    cli->n_formats = 0;
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        vo_format f = vo_format_from_name(p, len);
+        if (f == VO_FORMAT_COUNT_ || f == VO_FORMAT_PDF) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), p);
+            return usage_error("unknown format '%s' (use txt, hocr, alto, page, tsv, json)", name);
+        }
+        int dup = 0;
+        for (int i = 0; i < cli->n_formats; i++)
+            dup |= cli->formats[i] == f;
+        if (!dup)
+            cli->formats[cli->n_formats++] = f;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (cli->n_formats == 0)
+        return usage_error("empty format list%s", "");
+    return 0;
+}
+
+static void print_version(void);
+
+int vo_cli_parse(int argc, char **argv, vo_cli *cli)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->verbosity = 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cli->jobs = ncpu > 0 ? (int)ncpu : 1;
+
+    struct option longs[N_OPTS + 1];
+    char shorts[64];
+    int ns = 0;
+    for (int i = 0; i < N_OPTS; i++) {
+        longs[i] = (struct option){opt_table[i].name, opt_table[i].has_arg, NULL, opt_table[i].val};
+        if (opt_table[i].val < 256) {
+            shorts[ns++] = (char)opt_table[i].val;
+            if (opt_table[i].has_arg)
+                shorts[ns++] = ':';
+        }
+    }
+    longs[N_OPTS] = (struct option){0, 0, 0, 0};
+    shorts[ns] = 0;
+
+    const char *formats = "txt";
+    int c;
+    long v;
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': cli->output = optarg; break;
+        case 'O': cli->output_dir = optarg; break;
+        case 'f': formats = optarg; break;
+        case OPT_PAGES: cli->pages_spec = optarg; break;
+        case OPT_DPI:
+            if (!parse_int(optarg, 10, 2400, &v))
+                return usage_error("--dpi takes a number from 10 to 2400, not '%s'", optarg);
+            cli->dpi = (float)v;
+            break;
+        case OPT_PASSWORD: cli->password = optarg; break;
+        case OPT_MODEL: cli->model = optarg; break;
+        case OPT_TEXT_LAYER:
+            if (strcmp(optarg, "auto") == 0) cli->text_layer = VO_TEXT_AUTO;
+            else if (strcmp(optarg, "only") == 0) cli->text_layer = VO_TEXT_ONLY;
+            else if (strcmp(optarg, "ignore") == 0) cli->text_layer = VO_TEXT_IGNORE;
+            else return usage_error("--text-layer takes auto, only or ignore, not '%s'", optarg);
+            break;
+        case OPT_ALTO_UNIT:
+            if (strcmp(optarg, "pixel") == 0) cli->alto_unit = 0;
+            else if (strcmp(optarg, "mm10") == 0) cli->alto_unit = 1;
+            else if (strcmp(optarg, "inch1200") == 0) cli->alto_unit = 2;
+            else return usage_error("--alto-unit takes pixel, mm10 or inch1200, not '%s'", optarg);
+            break;
+        case 'j':
+            if (!parse_int(optarg, 1, 1024, &v))
+                return usage_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);
+            cli->jobs = (int)v;
+            break;
+        case 'q': cli->verbosity = 0; break;
+        case 'v': cli->verbosity = cli->verbosity < 1 ? 2 : cli->verbosity + 1; break;
+        case 'h': vo_cli_print_help(stdout); return 2;
+        case 'V': print_version(); return 2;
+        default:
+            fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+            return 1;
+        }
+    }
+    if (parse_formats(cli, formats))
+        return 1;
+    cli->inputs = argv + optind;
+    cli->n_inputs = argc - optind;
+
+    if (cli->dump_config)
+        return 0;
+    if (cli->n_inputs == 0)
+        return usage_error("no input file%s", "");
+    int n_stdin = 0;
+    for (int i = 0; i < cli->n_inputs; i++)
+        n_stdin += strcmp(cli->inputs[i], "-") == 0;
+    if (n_stdin > 1)
+        return usage_error("standard input ('-') can be read only once%s", "");
+    if (cli->output && cli->output_dir)
+        return usage_error("--output and --output-dir exclude each other%s", "");
+    if (cli->output && cli->n_inputs > 1)
+        return usage_error("--output takes one input; use --output-dir for several%s", "");
+    if (!cli->output_dir && cli->n_formats > 1)
+        return usage_error("several formats need --output-dir (one file each)%s", "");
+    if (cli->pages_spec) {
+        vo_ctx *ctx = vo_new_ctx();
+        if (!ctx)
+            return usage_error("out of memory%s", "");
+        vo_status st = vo_parse_page_ranges(ctx, cli->pages_spec, &cli->pages);
+        if (st) {
+            usage_error("%s", vo_last_error(ctx));
+            vo_drop_ctx(ctx);
+            return 1;
+        }
+        vo_drop_ctx(ctx);
+    }
+    return 0;
+}
+
+void vo_cli_free(vo_cli *cli) { vo_page_ranges_free(&cli->pages); }
+
+#include <libxml/xmlversion.h>
+#include <mupdf/fitz.h>
+#include <tiffio.h>
+
+static void print_version(void)
+{
+    const char *tiff = TIFFGetVersion();
+    const char *nl = strchr(tiff, '\n');
+    printf(PROG " " PACKAGE_VERSION "\n"
+           "Copyright (C) 2026 the varco-ocr authors.\n"
+           "License AGPL-3.0-or-later <https://www.gnu.org/licenses/agpl-3.0.html>.\n"
+           "This is free software: you are free to change and redistribute it.\n"
+           "There is NO WARRANTY, to the extent permitted by law.\n"
+           "The VARCO-VISION-2.0 model weights are licensed CC BY-NC 4.0.\n"
+           "\n"
+           "MuPDF %s\n%.*s\nlibxml2 %s\n",
+           FZ_VERSION, nl ? (int)(nl - tiff) : (int)strlen(tiff), tiff, LIBXML_DOTTED_VERSION);
+}

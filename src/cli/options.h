@@ -1,0 +1,38 @@
+/* options.h: the command line of varco-ocr: one option table that drives
+ * getopt_long and --help, and the parsed settings. */
+#ifndef VO_OPTIONS_H
+#define VO_OPTIONS_H
+
+#include <stdio.h>
+#include "formats/writer.h"
+#include "src/pipeline/pages.h"
+
+enum vo_text_layer_mode { VO_TEXT_AUTO = 0, VO_TEXT_ONLY, VO_TEXT_IGNORE };
+
+typedef struct vo_cli {
+    const char *output;         /* -o FILE or "-" */
+    const char *output_dir;     /* -O DIR */
+    vo_format formats[VO_FORMAT_COUNT_]; /* in the order given */
+    int n_formats;
+    const char *pages_spec;
+    vo_page_ranges pages;
+    float dpi;                  /* 0: the document's default */
+    const char *model;          /* --model DIR (NULL: look it up) */
+    int text_layer;             /* enum vo_text_layer_mode */
+    int jobs;
+    int verbosity;              /* 0 quiet, 1 default, 2 -v, 3 -vv */
+    const char *password;
+    int alto_unit;              /* 0 pixel, 1 mm10, 2 inch1200 */
+    int dump_config;
+    char **inputs;              /* borrowed from argv */
+    int n_inputs;
+} vo_cli;
+
+/* Parse argv. Returns 0 to go on, 1 after a usage error (message already
+ * on stderr), 2 when --help or --version was printed (exit 0). */
+int vo_cli_parse(int argc, char **argv, vo_cli *cli);
+void vo_cli_free(vo_cli *cli);
+
+void vo_cli_print_help(FILE *f);
+
+#endif

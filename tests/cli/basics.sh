@@ -1,0 +1,88 @@
+#!/bin/sh
+# basics.sh: options, exit codes, stdout/stderr discipline, page ranges,
+# standard input, several inputs with a bad one.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/cli/common.sh"
+PDF="$SAMPLES/multicolumn.pdf"
+KO="$SAMPLES/korean-interview.pdf"
+
+run_vo --help
+ok $(( rc != 0 )) "cli 1.1: --help exits 0"
+grep -q -- '--text-layer' "$TMP/out"; ok $? "cli 1.2: --help goes to stdout and lists --text-layer"
+[ ! -s "$TMP/err" ]; ok $? "cli 1.3: --help writes nothing on stderr"
+
+run_vo --version
+head -1 "$TMP/out" | grep -Eq '^varco-ocr [0-9]+\.[0-9]+\.[0-9]+$'; ok $? "cli 1.4: --version first line is 'varco-ocr X.Y.Z'"
+grep -q 'MuPDF' "$TMP/out" && grep -q 'CC BY-NC' "$TMP/out"; ok $? "cli 1.5: --version names MuPDF and the model licence"
+
+run_vo --bogus "$PDF"
+[ "$rc" -eq 1 ] && grep -q "Try 'varco-ocr --help'" "$TMP/err"; ok $? "cli 2.1: unknown option exits 1 with a hint"
+run_vo --pages 3-1 "$PDF"
+[ "$rc" -eq 1 ] && grep -q 'backwards' "$TMP/err"; ok $? "cli 2.2: backwards page range is a usage error"
+run_vo --pages 0 "$PDF"
+[ "$rc" -eq 1 ]; ok $? "cli 2.3: page 0 is a usage error (pages are 1-based)"
+run_vo -f txt,hocr "$PDF"
+[ "$rc" -eq 1 ] && grep -q 'output-dir' "$TMP/err"; ok $? "cli 2.4: several formats without --output-dir exit 1"
+run_vo -f docx "$PDF"
+[ "$rc" -eq 1 ] && grep -q "unknown format 'docx'" "$TMP/err"; ok $? "cli 2.5: unknown format named"
+run_vo - - ; ok $(( rc != 1 )) "cli 2.6: stdin twice is a usage error"
+run_vo
+[ "$rc" -eq 1 ]; ok $? "cli 2.7: no input is a usage error"
+run_vo --dpi 5 "$PDF"
+[ "$rc" -eq 1 ]; ok $? "cli 2.8: --dpi out of range is a usage error"
+
+run_vo "$TMP/does-not-exist.pdf"
+[ "$rc" -eq 2 ] && grep -q 'does-not-exist.pdf' "$TMP/err"; ok $? "cli 3.1: missing input exits 2 naming the file"
+[ ! -s "$TMP/out" ]; ok $? "cli 3.2: nothing on stdout after a failure"
+
+run_vo "$PDF"
+[ "$rc" -eq 0 ] && [ -s "$TMP/out" ]; ok $? "cli 4.1: text of a born-digital PDF on stdout (rc=$rc)"
+grep -q 'multicolumn.pdf' "$TMP/out"; ok $(( $? == 0 )) "cli 4.2: no message mixed into the data on stdout"
+run_vo -q "$PDF"
+[ ! -s "$TMP/err" ]; ok $? "cli 4.3: -q prints nothing on success"
+
+run_vo --text-layer only -o - "$KO"
+grep -q '인터뷰' "$TMP/out"; ok $? "cli 4.4: Korean text of a CID-font PDF"
+
+cat "$KO" | "$VO" -f hocr - >"$TMP/stdin.hocr" 2>"$TMP/err"; rc=$?
+[ "$rc" -eq 0 ] && grep -q 'ocrx_word' "$TMP/stdin.hocr"; ok $? "cli 5.1: a PDF read from standard input"
+printf 'not a document at all' | "$VO" - >"$TMP/out" 2>"$TMP/err"; rc=$?
+[ "$rc" -eq 2 ] && grep -q '^varco-ocr: .*-' "$TMP/err"; ok $? "cli 5.2: garbage on stdin exits 2 (rc=$rc)"
+
+P4="$SAMPLES/four-pages.pdf"
+run_vo --pages 2,4-end -f json -o "$TMP/sel.json" "$P4"
+[ "$rc" -eq 0 ] && "$PY" -c "
+import json,sys
+d=json.load(open('$TMP/sel.json'))
+sys.exit(0 if [p['page'] for p in d['pages']]==[2,4] else 1)"; ok $? "cli 6.1: --pages 2,4-end picks pages 2 and 4"
+run_vo --pages 9 "$P4"
+[ "$rc" -eq 1 ] && grep -q 'has 4 pages' "$TMP/err"; ok $? "cli 6.2: a page list outside the document is refused"
+
+mkdir -p "$TMP/o"
+run_vo -O "$TMP/o" -f txt,hocr,alto,page,tsv,json "$P4"
+n=$(ls "$TMP/o" | wc -l)
+[ "$rc" -eq 0 ] && [ "$n" -eq 12 ]; ok $? "cli 7.1: -O writes txt/hocr/tsv/json + 4 ALTO + 4 PAGE files ($n)"
+[ -f "$TMP/o/four-pages.p0003.alto.xml" ] && [ -f "$TMP/o/four-pages.p0004.page.xml" ]; ok $? "cli 7.2: per-page names NAME.pNNNN.alto.xml"
+ls "$TMP/o" | grep -q 'tmp'; ok $(( $? == 0 )) "cli 7.3: no temporary file left"
+
+# several inputs, one bad: the good ones are done, exit 11
+cp "$PDF" "$TMP/good1.pdf"; cp "$KO" "$TMP/good2.pdf"; printf '%%PDF-1.4 broken' >"$TMP/bad.pdf"
+run_vo -O "$TMP/b" -j 2 "$TMP/good1.pdf" "$TMP/bad.pdf" "$TMP/good2.pdf"
+[ "$rc" -eq 11 ]; ok $? "cli 8.1: one bad input among good ones exits 11 (rc=$rc)"
+[ -s "$TMP/b/good1.txt" ] && [ -s "$TMP/b/good2.txt" ] && [ ! -e "$TMP/b/bad.txt" ]; ok $? "cli 8.2: the good inputs are complete, the bad one has no output"
+grep -q 'bad.pdf' "$TMP/err"; ok $? "cli 8.3: the error names the bad file"
+
+# an image needs OCR: without a model, exit 3 and say how to get it
+run_vo "$SAMPLES/hello.png"
+[ "$rc" -eq 3 ] && grep -q 'huggingface-cli download NCSOFT/VARCO-VISION-2.0-1.7B-OCR' "$TMP/err"; ok $? "cli 9.1: OCR without a model exits 3 with download advice (rc=$rc)"
+run_vo --text-layer only "$SAMPLES/hello.png"
+[ "$rc" -eq 0 ]; ok $? "cli 9.2: --text-layer only never needs the model"
+run_vo --model "$TMP/nothing-here" "$PDF"
+[ "$rc" -eq 3 ] && grep -q 'not a model folder' "$TMP/err"; ok $? "cli 9.3: --model without config.json exits 3"
+
+# an output over the input is refused
+cp "$PDF" "$TMP/same.txt"
+run_vo -o "$TMP/same.txt" "$TMP/same.txt"
+[ "$rc" -ne 0 ] && cmp -s "$PDF" "$TMP/same.txt"; ok $? "cli 10.1: never writes over the input"
+
+done_testing

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""textcmp.py: compare our outputs with an independent extractor (poppler).
+
+  textcmp.py sim A.txt B.txt
+      character similarity of two texts after whitespace normalization
+      (1 - Levenshtein / max length), printed as a float.
+  textcmp.py boxes OURS.json POPPLER.html
+      our words (JSON output at --dpi 72, so pixels are points) matched in
+      order, page by page, with pdftotext -bbox-layout words; prints
+      "total matched good": good = matched pairs with IoU >= 0.9.
+"""
+import difflib
+import json
+import re
+import sys
+import unicodedata
+import xml.etree.ElementTree as ET
+
+
+def norm(s):
+    s = unicodedata.normalize("NFC", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def levenshtein(a, b):
+    """Bit-parallel edit distance (Myers/Hyyrö) on Python big integers."""
+    if len(a) < len(b):
+        a, b = b, a
+    m = len(b)
+    if m == 0:
+        return len(a)
+    peq = {}
+    for i, c in enumerate(b):
+        peq[c] = peq.get(c, 0) | (1 << i)
+    mask = (1 << m) - 1
+    high = 1 << (m - 1)
+    pv, mv, score = mask, 0, m
+    for c in a:
+        eq = peq.get(c, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | (~(xh | pv) & mask)
+        mh = pv & xh
+        if ph & high:
+            score += 1
+        elif mh & high:
+            score -= 1
+        ph = ((ph << 1) | 1) & mask
+        mh = (mh << 1) & mask
+        pv = mh | (~(xv | ph) & mask)
+        mv = ph & xv
+    return score
+
+
+def similarity(a, b):
+    a, b = norm(a), norm(b)
+    if not a and not b:
+        return 1.0
+    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+
+
+def iou(p, q):
+    ix = min(p[2], q[2]) - max(p[0], q[0])
+    iy = min(p[3], q[3]) - max(p[1], q[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    ua = (p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - inter
+    return inter / ua if ua > 0 else 0.0
+
+
+def our_pages(path):
+    """{page number: [(word, bbox)]} from our JSON output."""
+    doc = json.load(open(path, encoding="utf-8"))
+    pages = {}
+    for pg in doc["pages"]:
+        out = pages.setdefault(pg["page"], [])
+        for b in pg["blocks"]:
+            for p in b["paragraphs"]:
+                for l in p["lines"]:
+                    for w in l["words"]:
+                        out.append((norm(w["text"]), w["bbox"]))
+    return pages
+
+
+def poppler_pages(path):
+    """[[(word, bbox)] per page] from pdftotext -bbox-layout."""
+    text = open(path, encoding="utf-8").read()
+    # pdftotext writes XHTML; drop the doctype so ElementTree needs no DTD
+    text = re.sub(r"<!DOCTYPE[^>]*>", "", text)
+    root = ET.fromstring(text)
+    pages = []
+    for el in root.iter():
+        if el.tag.endswith("}page") or el.tag == "page":
+            words = []
+            for w in el.iter():
+                if w.tag.endswith("word"):
+                    box = [float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")]
+                    words.append((norm(w.text or ""), box))
+            pages.append(words)
+    return pages
+
+
+def match_boxes(ours, theirs):
+    sm = difflib.SequenceMatcher(None, [w for w, _ in ours], [w for w, _ in theirs],
+                                 autojunk=False)
+    matched = good = 0
+    for blk in sm.get_matching_blocks():
+        for k in range(blk.size):
+            matched += 1
+            if iou(ours[blk.a + k][1], theirs[blk.b + k][1]) >= 0.9:
+                good += 1
+    return matched, good
+
+
+def main():
+    if sys.argv[1] == "sim":
+        a = open(sys.argv[2], encoding="utf-8", errors="replace").read()
+        b = open(sys.argv[3], encoding="utf-8", errors="replace").read()
+        print("%.4f" % similarity(a, b))
+    elif sys.argv[1] == "boxes":
+        ours = our_pages(sys.argv[2])
+        theirs = poppler_pages(sys.argv[3])
+        total = matched = good = 0
+        for n, words in ours.items():
+            if n - 1 < len(theirs):
+                m, g = match_boxes(words, theirs[n - 1])
+                matched += m
+                good += g
+            total += len(words)
+        print(total, matched, good)
+    else:
+        sys.exit("usage: textcmp.py sim|boxes ...")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+/* document.c: the document front end: picks the back end (libtiff for
+ * TIFF, MuPDF for the rest), checks page numbers, names file and page. */
+#include "src/source/source_impl.h"
+#include "src/source/raster.h"
+#include "src/util/alloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* TIFF and BigTIFF, both byte orders. */
+static int
+document_is_tiff(const unsigned char *m, size_t n)
+{
+    if (n < 4)
+        return 0;
+    return (m[0] == 'I' && m[1] == 'I' && (m[2] == 42 || m[2] == 43) && m[3] == 0) ||
+           (m[0] == 'M' && m[1] == 'M' && m[2] == 0 && (m[3] == 42 || m[3] == 43));
+}
+
+vo_status
+vo_open_document(vo_ctx *ctx, const char *path, const char *password, vo_document **doc)
+{
+    unsigned char magic[4];
+    size_t n;
+    *doc = NULL;
+    if (!path || !strcmp(path, "-"))
+        return vo_fail(ctx, VO_ERR_ARGUMENT,
+                       "standard input must be copied to a file before it is opened");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return vo_fail(ctx, VO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    n = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    if (n == 0)
+        return vo_fail(ctx, VO_ERR_FORMAT, "%s: the file is empty", path);
+    if (document_is_tiff(magic, n))
+        return source_open_tiff(ctx, path, doc);
+    return source_open_mupdf(ctx, path, password, doc);
+}
+
+void
+vo_drop_document(vo_document *doc)
+{
+    if (!doc)
+        return;
+    char *path = doc->path, *title = doc->title;
+    doc->ops->drop(doc);
+    vo_free(path);
+    vo_free(title);
+}
+
+int
+vo_document_page_count(const vo_document *doc)
+{
+    return doc ? doc->n_pages : 0;
+}
+
+const char *
+vo_document_title(const vo_document *doc)
+{
+    return doc ? doc->title : NULL;
+}
+
+const char *
+vo_document_kind(const vo_document *doc)
+{
+    return doc ? doc->kind : NULL;
+}
+
+static vo_status
+document_check_page(vo_ctx *ctx, vo_document *doc, int page)
+{
+    if (!doc)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "no document");
+    doc->ctx = ctx;
+    if (page < 1 || page > doc->n_pages)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "%s: no page %d (the document has %d page%s)",
+                       doc->path, page, doc->n_pages, doc->n_pages == 1 ? "" : "s");
+    return VO_OK;
+}
+
+vo_status
+vo_document_page_info(vo_ctx *ctx, vo_document *doc, int page, vo_page_info *info)
+{
+    vo_status st = document_check_page(ctx, doc, page);
+    if (st != VO_OK)
+        return st;
+    memset(info, 0, sizeof *info);
+    return doc->ops->page_info(doc, page, info);
+}
+
+vo_status
+vo_render_page(vo_ctx *ctx, vo_document *doc, int page, float dpi,
+               const vo_source_limits *limits, vo_raster **out)
+{
+    *out = NULL;
+    vo_status st = document_check_page(ctx, doc, page);
+    if (st != VO_OK)
+        return st;
+    if (!(dpi == 0 || source_sane_dpi(dpi) > 0))
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "%s: page %d: resolution %g dpi out of range "
+                       "(use a --dpi above 1 and at most 10000)", doc->path, page, dpi);
+    return doc->ops->render(doc, page, dpi, limits, out);
+}
+
+vo_status
+vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi, vo_page **out)
+{
+    *out = NULL;
+    vo_status st = document_check_page(ctx, doc, page);
+    if (st != VO_OK)
+        return st;
+    if (!(dpi == 0 || source_sane_dpi(dpi) > 0))
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "%s: page %d: resolution %g dpi out of range "
+                       "(use a --dpi above 1 and at most 10000)", doc->path, page, dpi);
+    if (!doc->ops->text_layer)
+        return VO_OK;
+    return doc->ops->text_layer(doc, page, dpi, out);
+}

@@ -1,0 +1,50 @@
+/* mupdf_doc.h: the MuPDF back end's document, shared by its files
+ * (mupdf_doc.c: open/render, mupdf_probe.c: page content, text_layer.c). */
+#ifndef VO_SOURCE_MUPDF_DOC_H
+#define VO_SOURCE_MUPDF_DOC_H
+
+#include <mupdf/fitz.h>
+#include "src/source/source_impl.h"
+#include "src/source/raster.h"
+
+typedef struct mupdf_document {
+    vo_document super;
+    fz_context *fz;    /* owned: MuPDF contexts are not shared across threads */
+    fz_document *doc;
+    int is_image;      /* an image file (PNG, JPEG, PNM, …): pages are decoded, not drawn */
+} mupdf_document;
+
+/* What a page draws, from one pass of its content through a counting
+ * device. Coordinates are those of fz_bound_page (points, /Rotate applied). */
+typedef struct mupdf_probe {
+    int n_text;        /* non-space text characters (visible or not) */
+    int n_images;      /* images and image masks */
+    int n_other;       /* paths and shadings */
+    fz_image *image;   /* the first image (kept; drop with mupdf_probe_clear) */
+    fz_matrix image_ctm;
+} mupdf_probe;
+
+/* Fill *probe from `page`. Throws MuPDF errors (call inside fz_try). */
+void mupdf_probe_page(fz_context *fz, fz_page *page, mupdf_probe *probe);
+void mupdf_probe_clear(fz_context *fz, mupdf_probe *probe);
+
+/* Native resolution of the page when it is one image covering the page
+ * (a scan), else 0 on both axes. */
+void mupdf_probe_scan_dpi(const mupdf_probe *probe, fz_rect bounds, float *dpi_x,
+                          float *dpi_y);
+
+/* The raster geometry of a drawn page at `dpi` (0: the default, which
+ * needs a probe of the page): the transform from page space to device
+ * pixels and the pixel box. vo_render_page and the text layer both use it,
+ * so their sizes agree. Throws MuPDF errors. */
+void mupdf_page_geometry(fz_context *fz, fz_page *page, float dpi, float *dpi_out,
+                         fz_matrix *ctm, fz_irect *box);
+
+/* Convert the error just caught by fz_catch into a vo_status whose
+ * message names the file, the page (when > 0) and the step. */
+vo_status mupdf_caught(mupdf_document *md, int page, const char *what);
+
+/* Text layer back end entry (text_layer.c). */
+vo_status mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out);
+
+#endif

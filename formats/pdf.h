@@ -1,0 +1,20 @@
+/* pdf.h: the searchable-PDF writer (FORMATS.md §5): each page image or
+ * original PDF page with an invisible, word-placed Korean/English text layer. */
+#ifndef VO_PDF_H
+#define VO_PDF_H
+
+#include "formats/writer.h"
+
+/* Create the PDF writer over `out` (borrowed); opts may be NULL.
+ * For every page, the writer looks at page->source: a PDF input's page
+ * (page->number) is copied untouched and only a text-layer content stream
+ * is added; an image input (PNG, JPEG, TIFF, PNM) becomes the page image,
+ * scaled to page->width x page->height pixels at the page's dpi; a source
+ * that cannot be opened ("-", removed file) gives the text layer on a
+ * blank page of the right size, with a warning. The whole document is
+ * written to `out` by end(). Returns VO_ERR_NOMEM or VO_ERR_LIBRARY on
+ * failure; *w is NULL then. One writer per thread. */
+vo_status vo_new_pdf_writer(vo_ctx *ctx, vo_output *out, const vo_writer_opts *opts,
+                            vo_writer **w);
+
+#endif

@@ -1,0 +1,540 @@
+/* layout.c: spans → words → lines → blocks in reading order (rules in
+ * layout.h); pure functions over the page model's builders. */
+#include "layout.h"
+#include "src/util/alloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#define LAYOUT_XYCUT_MAX 3000 /* more lines than this: plain top-to-bottom order */
+
+/* A piece of a span without whitespace (or a whole whitespace span). */
+typedef struct layout_unit {
+    vo_box box;       /* page pixels */
+    const char *text; /* borrowed from the span */
+    size_t len;
+    float conf;
+    int n_cp;         /* code points */
+    int is_break;     /* a whitespace-only span: a word break */
+    int inner_break;  /* whitespace before it inside the same span */
+    size_t seq;       /* creation order, to keep sorts stable */
+} layout_unit;
+
+typedef struct layout_line {
+    vo_box box;       /* union of its non-break units */
+    size_t *units;    /* indices into the unit array, left to right */
+    size_t n, cap;
+    int real;         /* holds at least one non-break unit */
+    int region;       /* reading-order region (a column) */
+} layout_line;
+
+typedef struct layout {
+    vo_ctx *ctx;
+    vo_layout_opts o;
+    layout_unit *units;
+    size_t n_units, cap_units;
+    layout_line *lines;
+    size_t n_lines, cap_lines;
+} layout;
+
+static float box_w(vo_box b) { return b.x1 - b.x0; }
+static float box_h(vo_box b) { return b.y1 - b.y0; }
+
+static int
+layout_is_space(utf8proc_int32_t cp)
+{
+    utf8proc_category_t c = utf8proc_category(cp);
+    return cp == '\t' || cp == '\n' || cp == '\r' || c == UTF8PROC_CATEGORY_ZS ||
+           c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP;
+}
+
+/* Estimated advance of a code point, in em (layout.h). */
+static float
+layout_advance(utf8proc_int32_t cp)
+{
+    int w = utf8proc_charwidth(cp);
+    return w >= 2 ? 1.0f : w == 1 ? 0.5f : 0.25f;
+}
+
+/* Decode the next code point of valid (or not) UTF-8; returns its length. */
+static size_t
+layout_next_cp(const char *s, size_t len, utf8proc_int32_t *cp)
+{
+    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cp);
+    if (n <= 0) {
+        *cp = 0xfffd;
+        return 1;
+    }
+    return (size_t)n;
+}
+
+static int
+layout_in(utf8proc_int32_t cp, utf8proc_int32_t lo, utf8proc_int32_t hi)
+{
+    return cp >= lo && cp <= hi;
+}
+
+const char *
+vo_layout_word_lang(const char *text, size_t len)
+{
+    int latin = 0;
+    for (size_t i = 0; i < len;) {
+        utf8proc_int32_t cp;
+        i += layout_next_cp(text + i, len - i, &cp);
+        if (layout_in(cp, 0xac00, 0xd7a3) || layout_in(cp, 0x1100, 0x11ff) ||
+            layout_in(cp, 0x3130, 0x318f) || layout_in(cp, 0xa960, 0xa97f) ||
+            layout_in(cp, 0xd7b0, 0xd7ff))
+            return "kor";
+        if (layout_in(cp, 'A', 'Z') || layout_in(cp, 'a', 'z') || layout_in(cp, 0xc0, 0x24f))
+            latin = latin || (cp != 0xd7 && cp != 0xf7); /* × and ÷ are not letters */
+    }
+    return latin ? "eng" : NULL;
+}
+
+/* --- spans → units ----------------------------------------------------- */
+
+static vo_status
+layout_push_unit(layout *L, layout_unit u)
+{
+    if (vo_grow((void **)&L->units, &L->cap_units, L->n_units + 1, sizeof *L->units))
+        return VO_ERR_NOMEM;
+    u.seq = L->n_units;
+    L->units[L->n_units++] = u;
+    return VO_OK;
+}
+
+/* Split one span at its whitespace; each piece gets the part of the span
+ * box its code points' advances cover. */
+static vo_status
+layout_add_span(layout *L, const vo_span *sp, vo_box box)
+{
+    const char *s = sp->text;
+    size_t len = strlen(s);
+    float total = 0;
+    int inked = 0;
+    for (size_t i = 0; i < len;) {
+        utf8proc_int32_t cp;
+        i += layout_next_cp(s + i, len - i, &cp);
+        total += layout_advance(cp);
+        inked |= !layout_is_space(cp);
+    }
+    if (!inked)
+        return layout_push_unit(L, (layout_unit){box, s, len, sp->conf, 0, 1, 0, 0});
+    float scale = box_w(box) / total, at = 0;
+    int seen_space = 0;
+    layout_unit u = {0};
+    int in_piece = 0;
+    for (size_t i = 0; i <= len;) {
+        utf8proc_int32_t cp = ' ';
+        size_t n = i < len ? layout_next_cp(s + i, len - i, &cp) : 1;
+        int space = layout_is_space(cp);
+        if (space && in_piece) { /* the piece ends here */
+            u.box.x1 = box.x0 + at * scale;
+            vo_status st = layout_push_unit(L, u);
+            if (st)
+                return st;
+            in_piece = 0;
+        }
+        if (!space && !in_piece) {
+            u = (layout_unit){box, s + i, 0, sp->conf, 0, 0, seen_space, 0};
+            u.box.x0 = box.x0 + at * scale;
+            in_piece = 1;
+        }
+        if (!space) {
+            u.len += n;
+            u.n_cp++;
+        }
+        seen_space |= space;
+        if (i < len)
+            at += layout_advance(cp);
+        i += n;
+    }
+    return VO_OK;
+}
+
+/* --- units → lines ----------------------------------------------------- */
+
+static int
+layout_cmp_x(const void *a, const void *b)
+{
+    const layout_unit *p = a, *q = b;
+    if (p->box.x0 != q->box.x0)
+        return p->box.x0 < q->box.x0 ? -1 : 1;
+    if (p->box.y0 != q->box.y0)
+        return p->box.y0 < q->box.y0 ? -1 : 1;
+    return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+/* Which line a unit joins: the most overlapping one within reach, or -1. */
+static long
+layout_pick_line(const layout *L, const layout_unit *u)
+{
+    long best = -1;
+    float best_r = 0, best_gap = 0;
+    float uh = box_h(u->box);
+    for (size_t i = 0; i < L->n_lines; i++) {
+        const layout_line *ln = &L->lines[i];
+        vo_box b = ln->box;
+        float lh = box_h(b);
+        float ov = fminf(u->box.y1, b.y1) - fmaxf(u->box.y0, b.y0);
+        float mh = fminf(uh, lh);
+        if (!(mh > 0) || !(ov >= 0.5f * mh))
+            continue;
+        float gap = u->box.x0 - b.x1;
+        if (gap > L->o.col_gap * fmaxf(uh, lh))
+            continue;
+        float r = ov / mh;
+        if (best < 0 || r > best_r || (r == best_r && fabsf(gap) < best_gap)) {
+            best = (long)i;
+            best_r = r;
+            best_gap = fabsf(gap);
+        }
+    }
+    return best;
+}
+
+static vo_status
+layout_make_lines(layout *L)
+{
+    qsort(L->units, L->n_units, sizeof *L->units, layout_cmp_x);
+    for (size_t k = 0; k < L->n_units; k++) {
+        layout_unit *u = &L->units[k];
+        long li = layout_pick_line(L, u);
+        if (li < 0) {
+            if (vo_grow((void **)&L->lines, &L->cap_lines, L->n_lines + 1, sizeof *L->lines))
+                return VO_ERR_NOMEM;
+            li = (long)L->n_lines++;
+            memset(&L->lines[li], 0, sizeof L->lines[li]);
+            L->lines[li].box = u->box;
+        }
+        layout_line *ln = &L->lines[li];
+        if (vo_grow((void **)&ln->units, &ln->cap, ln->n + 1, sizeof *ln->units))
+            return VO_ERR_NOMEM;
+        ln->units[ln->n++] = k;
+        if (!u->is_break)
+            ln->box = ln->real ? vo_box_union(ln->box, u->box) : u->box;
+        ln->real |= !u->is_break;
+    }
+    return VO_OK;
+}
+
+/* --- reading order: recursive XY-cut on line boxes ----------------------- */
+
+static int
+layout_cmp_float(const void *a, const void *b)
+{
+    float p = *(const float *)a, q = *(const float *)b;
+    return p < q ? -1 : p > q;
+}
+
+typedef struct xy_item {
+    size_t line;
+    vo_box box;
+} xy_item;
+
+static int xy_cmp_x(const void *a, const void *b)
+{
+    const xy_item *p = a, *q = b;
+    if (p->box.x0 != q->box.x0)
+        return p->box.x0 < q->box.x0 ? -1 : 1;
+    return p->line < q->line ? -1 : p->line > q->line;
+}
+
+static int xy_cmp_y(const void *a, const void *b)
+{
+    const xy_item *p = a, *q = b;
+    if (p->box.y0 != q->box.y0)
+        return p->box.y0 < q->box.y0 ? -1 : 1;
+    if (p->box.x0 != q->box.x0)
+        return p->box.x0 < q->box.x0 ? -1 : 1;
+    return p->line < q->line ? -1 : p->line > q->line;
+}
+
+typedef struct xy_node {
+    size_t lo, hi; /* range of the item array */
+    int region;
+} xy_node;
+
+/* Put the real lines in reading order: out[] gets line indices, and each
+ * line its region. Returns the count. */
+static vo_status
+layout_order(layout *L, size_t *out, size_t *n_out)
+{
+    size_t n = 0;
+    xy_item *it = vo_calloc(L->n_lines ? L->n_lines : 1, sizeof *it);
+    xy_node *stack = vo_calloc(L->n_lines * 2 + 1, sizeof *stack);
+    size_t *starts = vo_calloc(L->n_lines + 1, sizeof *starts); /* column starts of one cut */
+    if (!it || !stack || !starts) {
+        vo_free(it);
+        vo_free(stack);
+        vo_free(starts);
+        return VO_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < L->n_lines; i++)
+        if (L->lines[i].real)
+            it[n++] = (xy_item){i, L->lines[i].box};
+    *n_out = 0;
+    int regions = 1;
+    if (n > LAYOUT_XYCUT_MAX) { /* bounded time on absurd inputs */
+        qsort(it, n, sizeof *it, xy_cmp_y);
+        for (size_t i = 0; i < n; i++)
+            out[(*n_out)++] = it[i].line;
+        goto done;
+    }
+    size_t sp = 0;
+    if (n)
+        stack[sp++] = (xy_node){0, n, 0};
+    while (sp) {
+        xy_node nd = stack[--sp];
+        size_t cnt = nd.hi - nd.lo;
+        xy_item *a = it + nd.lo;
+        if (cnt == 1) {
+            L->lines[a[0].line].region = nd.region;
+            out[(*n_out)++] = a[0].line;
+            continue;
+        }
+        /* Columns first: cut at every gap of the x projection. */
+        qsort(a, cnt, sizeof *a, xy_cmp_x);
+        size_t cuts = 0;
+        float reach = a[0].box.x1;
+        for (size_t i = 1; i < cnt; i++) {
+            if (a[i].box.x0 > reach)
+                cuts++;
+            reach = fmaxf(reach, a[i].box.x1);
+        }
+        if (cuts) {
+            /* push right to left so that the leftmost column pops first */
+            size_t end = cnt, k = 0;
+            reach = a[0].box.x1;
+            starts[k++] = 0;
+            for (size_t i = 1; i < cnt; i++) {
+                if (a[i].box.x0 > reach)
+                    starts[k++] = i;
+                reach = fmaxf(reach, a[i].box.x1);
+            }
+            for (size_t c = k; c-- > 0;) {
+                stack[sp++] = (xy_node){nd.lo + starts[c], nd.lo + end, regions + (int)c};
+                end = starts[c];
+            }
+            regions += (int)k;
+            continue;
+        }
+        /* Then rows: cut at the widest gap of the y projection. */
+        qsort(a, cnt, sizeof *a, xy_cmp_y);
+        size_t at = 0;
+        float best = 0;
+        reach = a[0].box.y1;
+        for (size_t i = 1; i < cnt; i++) {
+            float gap = a[i].box.y0 - reach;
+            if (gap > best) {
+                best = gap;
+                at = i;
+            }
+            reach = fmaxf(reach, a[i].box.y1);
+        }
+        if (at) {
+            stack[sp++] = (xy_node){nd.lo + at, nd.hi, nd.region};
+            stack[sp++] = (xy_node){nd.lo, nd.lo + at, nd.region};
+            continue;
+        }
+        /* Lines that touch both ways: top to bottom. */
+        for (size_t i = 0; i < cnt; i++) {
+            L->lines[a[i].line].region = nd.region;
+            out[(*n_out)++] = a[i].line;
+        }
+    }
+done:
+    vo_free(it);
+    vo_free(stack);
+    vo_free(starts);
+    return VO_OK;
+}
+
+/* --- lines → words → page ---------------------------------------------- */
+
+/* Add a word made of units [a, b) of a line (non-break ones). */
+static vo_status
+layout_emit_word(layout *L, vo_page *page, const layout_line *ln, size_t a, size_t b)
+{
+    vo_status st = VO_OK;
+    size_t len = 0;
+    for (size_t k = a; k < b; k++)
+        len += L->units[ln->units[k]].len;
+    char *text = vo_malloc(len + 1);
+    if (!text)
+        return VO_ERR_NOMEM;
+    size_t o = 0;
+    vo_box box = {0, 0, 0, 0};
+    float conf = VO_CONF_NONE;
+    for (size_t k = a; k < b; k++) {
+        const layout_unit *u = &L->units[ln->units[k]];
+        memcpy(text + o, u->text, u->len);
+        o += u->len;
+        box = vo_box_union(box, u->box);
+        if (u->conf >= 0 && (conf < 0 || u->conf < conf))
+            conf = u->conf;
+    }
+    text[o] = 0;
+    if ((st = vo_page_add_word(page, text, len, box, conf, vo_layout_word_lang(text, len))))
+        goto out;
+    /* One glyph per code point; several per unit are spread by advance. */
+    for (size_t k = a; k < b && !st; k++) {
+        const layout_unit *u = &L->units[ln->units[k]];
+        float total = 0, at = 0;
+        for (size_t i = 0; i < u->len;) {
+            utf8proc_int32_t cp;
+            i += layout_next_cp(u->text + i, u->len - i, &cp);
+            total += layout_advance(cp);
+        }
+        float scale = box_w(u->box) / total;
+        for (size_t i = 0; i < u->len && !st;) {
+            utf8proc_int32_t cp;
+            size_t n = layout_next_cp(u->text + i, u->len - i, &cp);
+            vo_box g = u->box;
+            if (u->n_cp > 1) {
+                g.x0 = u->box.x0 + at * scale;
+                at += layout_advance(cp);
+                g.x1 = i + n >= u->len ? u->box.x1 : u->box.x0 + at * scale;
+            }
+            st = vo_page_add_glyph(page, u->text + i, n, g, u->conf);
+            i += n;
+        }
+    }
+out:
+    vo_free(text);
+    return st;
+}
+
+static vo_status
+layout_emit_line(layout *L, vo_page *page, const layout_line *ln)
+{
+    size_t n_break = 0, n_multi = 0, n_single = 0;
+    float *h = vo_malloc(ln->n * sizeof *h);
+    if (!h)
+        return VO_ERR_NOMEM;
+    size_t nh = 0;
+    for (size_t k = 0; k < ln->n; k++) {
+        const layout_unit *u = &L->units[ln->units[k]];
+        if (u->is_break) {
+            n_break++;
+            continue;
+        }
+        h[nh++] = box_h(u->box);
+        if (u->n_cp > 1)
+            n_multi++;
+        else
+            n_single++;
+    }
+    qsort(h, nh, sizeof *h, layout_cmp_float);
+    float char_h = nh ? h[(nh * 3) / 4 < nh ? (nh * 3) / 4 : nh - 1] : 0;
+    vo_free(h);
+    int by_span = !n_break && n_multi >= n_single; /* one span per word */
+    int by_gap = !n_break && !by_span;              /* one span per character */
+
+    vo_status st = vo_page_add_line(page);
+    size_t start = 0, have = 0; /* current word: units [start, k) */
+    float prev_x1 = 0;
+    for (size_t k = 0; k <= ln->n && !st; k++) {
+        const layout_unit *u = k < ln->n ? &L->units[ln->units[k]] : NULL;
+        int cut = !u || u->is_break;
+        if (u && !u->is_break && have)
+            cut = u->inner_break || by_span ||
+                  (by_gap && u->box.x0 - prev_x1 > L->o.word_gap * char_h);
+        if (cut && have) {
+            st = layout_emit_word(L, page, ln, start, k);
+            have = 0;
+        }
+        if (u && u->is_break)
+            continue;
+        if (u) {
+            if (!have)
+                start = k;
+            have = 1;
+            prev_x1 = u->box.x1;
+        }
+    }
+    return st;
+}
+
+static const char *
+layout_page_lang(const vo_page *page)
+{
+    int kor = 0, eng = 0;
+    for (int b = 0; b < page->n_blocks; b++)
+        for (int p = 0; p < page->blocks[b].n_pars; p++)
+            for (int l = 0; l < page->blocks[b].pars[p].n_lines; l++)
+                for (int w = 0; w < page->blocks[b].pars[p].lines[l].n_words; w++) {
+                    const char *lang = page->blocks[b].pars[p].lines[l].words[w].lang;
+                    kor += lang && !strcmp(lang, "kor");
+                    eng += lang && !strcmp(lang, "eng");
+                }
+    return kor || eng ? (kor >= eng ? "kor" : "eng") : NULL;
+}
+
+vo_status
+vo_layout_page(vo_ctx *ctx, const vo_span *spans, size_t n, const vo_layout_opts *opts,
+               vo_page *page)
+{
+    if (!page || (n && !spans))
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "layout: no page or no spans given");
+    layout L = {ctx, {0.3f, 1.5f, 1.5f}, NULL, 0, 0, NULL, 0, 0};
+    if (opts && opts->word_gap > 0)
+        L.o.word_gap = opts->word_gap;
+    if (opts && opts->col_gap > 0)
+        L.o.col_gap = opts->col_gap;
+    if (opts && opts->par_gap > 0)
+        L.o.par_gap = opts->par_gap;
+    size_t *order = NULL, n_order = 0;
+    vo_status st = VO_OK;
+    page->origin = VO_PAGE_FROM_OCR;
+    for (size_t i = 0; i < n && !st; i++) {
+        vo_box b = vo_ground_box_to_page(spans[i].box, page->width, page->height);
+        if (!spans[i].text || !spans[i].text[0] || vo_box_is_empty(b))
+            continue;
+        st = layout_add_span(&L, &spans[i], b);
+    }
+    if (!st)
+        st = layout_make_lines(&L);
+    if (!st && !(order = vo_malloc((L.n_lines ? L.n_lines : 1) * sizeof *order)))
+        st = VO_ERR_NOMEM;
+    if (!st)
+        st = layout_order(&L, order, &n_order);
+    /* median line height, for paragraph gaps */
+    float med_h = 0;
+    if (!st && n_order) {
+        float *h = vo_malloc(n_order * sizeof *h);
+        if (!h) {
+            st = VO_ERR_NOMEM;
+        } else {
+            for (size_t i = 0; i < n_order; i++)
+                h[i] = box_h(L.lines[order[i]].box);
+            qsort(h, n_order, sizeof *h, layout_cmp_float);
+            med_h = h[n_order / 2];
+            vo_free(h);
+        }
+    }
+    for (size_t i = 0; i < n_order && !st; i++) {
+        const layout_line *ln = &L.lines[order[i]];
+        if (i == 0 || ln->region != L.lines[order[i - 1]].region) {
+            st = vo_page_add_block(page);
+        } else {
+            vo_box prev = L.lines[order[i - 1]].box;
+            if (ln->box.y0 - prev.y1 > L.o.par_gap * med_h)
+                st = vo_page_add_par(page);
+        }
+        if (!st)
+            st = layout_emit_line(&L, page, ln);
+    }
+    vo_page_finish(page);
+    page->lang = layout_page_lang(page);
+    vo_free(order);
+    for (size_t i = 0; i < L.n_lines; i++)
+        vo_free(L.lines[i].units);
+    vo_free(L.lines);
+    vo_free(L.units);
+    if (st == VO_ERR_NOMEM)
+        return vo_fail(ctx, st, "out of memory laying out page %d", page->number);
+    return st;
+}

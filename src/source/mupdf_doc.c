@@ -369,7 +369,8 @@ source_open_mupdf(vo_ctx *ctx, const char *path, const char *password, vo_docume
         goto fail;
     }
     if (n <= 0) {
-        st = vo_fail(ctx, VO_ERR_FORMAT, "%s: the document has no pages", path);
+        st = vo_fail(ctx, VO_ERR_FORMAT, "%s: the document has no pages (the file is damaged or not a "
+                     "supported document)", path);
         goto fail;
     }
     md->super.n_pages = n;

@@ -34,6 +34,8 @@ tiff_note(tiff_document *td, int is_error, const char *module, const char *fmt, 
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    if (module && !strcmp(module, td->super.path))
+        module = NULL; /* libtiff names the file as module: we name it already */
     if (is_error)
         snprintf(td->err, sizeof td->err, "%s%s%s", module ? module : "", module ? ": " : "", msg);
     else if (td->super.ctx && vo_verbosity(td->super.ctx) >= 2)

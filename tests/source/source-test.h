@@ -12,6 +12,7 @@
 
 /* tests/data/source/<name> in the source tree (top_srcdir from make check,
  * else the current directory). */
+__attribute__((unused))
 static const char *
 test_data(const char *name)
 {
@@ -22,6 +23,7 @@ test_data(const char *name)
 }
 
 /* VO_SHARED/corpus/<sub>, or NULL when the shared folder is absent. */
+__attribute__((unused))
 static const char *
 test_corpus(const char *sub)
 {
@@ -50,6 +52,7 @@ test_todo(int pass, const char *why, const char *fmt, ...)
     fflush(stdout);
 }
 
+__attribute__((unused))
 static void
 test_quiet_log(void *user, int level, const char *msg)
 {
@@ -58,6 +61,7 @@ test_quiet_log(void *user, int level, const char *msg)
     (void)msg;
 }
 
+__attribute__((unused))
 static vo_ctx *
 test_ctx(void)
 {
@@ -71,6 +75,7 @@ test_ctx(void)
 }
 
 /* Dark pixels (any channel below 128) inside box b of raster r. */
+__attribute__((unused))
 static long
 test_ink(const vo_raster *r, vo_box b)
 {

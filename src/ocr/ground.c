@@ -56,7 +56,7 @@ struct vo_ground {
 
 static const char *const event_names[VO_GROUND_EVENT_COUNT_] = {
     [VO_GROUND_STRAY_TEXT] = "text outside items",
-    [VO_GROUND_UNKNOWN_TAG] = "unknown or misplaced tags",
+    [VO_GROUND_UNKNOWN_TAG] = "misplaced or doubled tags",
     [VO_GROUND_NO_BOX] = "texts without a box",
     [VO_GROUND_NO_TEXT] = "boxes without text",
     [VO_GROUND_BAD_NUMBER] = "boxes that are not four numbers",
@@ -454,8 +454,14 @@ ground_tag(vo_ground *g, const char *name)
             g->state = ST_AFTER_TEXT; /* next box, same text */
         else
             g->counts[VO_GROUND_UNKNOWN_TAG]++;
-    } else if (name[0] != '|') { /* <|im_end|> and other special tokens: expected, not counted */
+    } else if (name[0] == '|') { /* <|im_end|> and other special tokens: skipped, not counted */
+    } else if (g->state != ST_TEXT && g->state != ST_OUTSIDE) {
         g->counts[VO_GROUND_UNKNOWN_TAG]++;
+    } else { /* not ours ("<i>" in a recognized text): it stays text */
+        ground_literal(g, '<');
+        for (const char *p = name; *p; p++)
+            ground_literal(g, (unsigned char)*p);
+        ground_literal(g, '>');
     }
 }
 

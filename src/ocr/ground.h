@@ -13,9 +13,9 @@
  *       several boxes for one text; each box gives a span with that text)
  * Repairs: missing </char> or </bbox> before the next tag, missing <bbox>
  * before the numbers, doubled tags, swapped corners, values at most
- * `tolerance` outside [0,1] (clamped). Text outside items, special tokens
- * (<|im_end|>) and unknown tags are skipped. A '<' that starts no tag stays
- * text (writers escape XML specials). Invalid UTF-8 becomes U+FFFD; NUL and
+ * `tolerance` outside [0,1] (clamped). Text outside items and special
+ * tokens (<|im_end|>) are skipped. A '<' that starts none of our tags stays
+ * text ("<i>", "1 < 2"; writers escape XML specials). Invalid UTF-8 becomes U+FFFD; NUL and
  * other control characters are removed (tab/newline become spaces). */
 #ifndef VO_OCR_GROUND_H
 #define VO_OCR_GROUND_H
@@ -45,7 +45,7 @@ typedef struct vo_ground_opts {
 /* Why something was dropped or repaired; counted by the parser. */
 typedef enum vo_ground_event {
     VO_GROUND_STRAY_TEXT,   /* text outside any item (counted per run of text) */
-    VO_GROUND_UNKNOWN_TAG,  /* unknown or misplaced tag, special token */
+    VO_GROUND_UNKNOWN_TAG,  /* a misplaced or doubled tag */
     VO_GROUND_NO_BOX,       /* text without a box */
     VO_GROUND_NO_TEXT,      /* box without text, or empty text */
     VO_GROUND_BAD_NUMBER,   /* a box that is not four numbers */

@@ -167,57 +167,109 @@ layout_cmp_x(const void *a, const void *b)
     return p->seq < q->seq ? -1 : p->seq > q->seq;
 }
 
-/* Which line a unit joins: the most overlapping one within reach, or -1. */
+static int layout_cmp_float(const void *a, const void *b);
+
+/* Which line a unit joins: the most overlapping one within reach; with
+ * `near`, else the vertically nearest one within half a line. -1: none. */
 static long
-layout_pick_line(const layout *L, const layout_unit *u)
+layout_pick_line(const layout *L, const layout_unit *u, int near)
 {
     long best = -1;
-    float best_r = 0, best_gap = 0;
+    float best_r = 0, best_gap = 0, best_d = 0;
     float uh = box_h(u->box);
     for (size_t i = 0; i < L->n_lines; i++) {
         const layout_line *ln = &L->lines[i];
         vo_box b = ln->box;
         float lh = box_h(b);
-        float ov = fminf(u->box.y1, b.y1) - fmaxf(u->box.y0, b.y0);
-        float mh = fminf(uh, lh);
-        if (!(mh > 0) || !(ov >= 0.5f * mh))
-            continue;
-        float gap = u->box.x0 - b.x1;
+        float gap = fmaxf(u->box.x0 - b.x1, b.x0 - u->box.x1);
         if (gap > L->o.col_gap * fmaxf(uh, lh))
             continue;
-        float r = ov / mh;
-        if (best < 0 || r > best_r || (r == best_r && fabsf(gap) < best_gap)) {
+        float ov = fminf(u->box.y1, b.y1) - fmaxf(u->box.y0, b.y0);
+        float mh = fminf(uh, lh);
+        if (mh > 0 && ov >= 0.5f * mh) {
+            float r = ov / mh;
+            if (best < 0 || best_d > 0 || r > best_r || (r == best_r && fabsf(gap) < best_gap)) {
+                best = (long)i;
+                best_r = r;
+                best_gap = fabsf(gap);
+                best_d = 0;
+            }
+            continue;
+        }
+        float d = fmaxf(0, fmaxf(b.y0 - u->box.y1, u->box.y0 - b.y1));
+        if (near && d <= 0.5f * lh && (best < 0 || (best_d > 0 && d < best_d))) {
             best = (long)i;
-            best_r = r;
-            best_gap = fabsf(gap);
+            best_d = d > 0 ? d : 1e-6f;
         }
     }
     return best;
 }
 
 static vo_status
+layout_join_line(layout *L, size_t k, long li)
+{
+    layout_unit *u = &L->units[k];
+    if (li < 0) {
+        if (vo_grow((void **)&L->lines, &L->cap_lines, L->n_lines + 1, sizeof *L->lines))
+            return VO_ERR_NOMEM;
+        li = (long)L->n_lines++;
+        memset(&L->lines[li], 0, sizeof L->lines[li]);
+        L->lines[li].box = u->box;
+    }
+    layout_line *ln = &L->lines[li];
+    if (vo_grow((void **)&ln->units, &ln->cap, ln->n + 1, sizeof *ln->units))
+        return VO_ERR_NOMEM;
+    ln->units[ln->n++] = k;
+    if (!u->is_break)
+        ln->box = ln->real ? vo_box_union(ln->box, u->box) : u->box;
+    ln->real |= !u->is_break;
+    return VO_OK;
+}
+
+static int
+layout_cmp_index(const void *a, const void *b)
+{
+    size_t p = *(const size_t *)a, q = *(const size_t *)b;
+    return p < q ? -1 : p > q;
+}
+
+/* Lines grow left to right; a small unit (dot, dash, underscore) that fits
+ * no line yet, and every word break, joins afterwards, so that a line never
+ * starts from a comma. */
+static vo_status
 layout_make_lines(layout *L)
 {
     qsort(L->units, L->n_units, sizeof *L->units, layout_cmp_x);
-    for (size_t k = 0; k < L->n_units; k++) {
-        layout_unit *u = &L->units[k];
-        long li = layout_pick_line(L, u);
-        if (li < 0) {
-            if (vo_grow((void **)&L->lines, &L->cap_lines, L->n_lines + 1, sizeof *L->lines))
-                return VO_ERR_NOMEM;
-            li = (long)L->n_lines++;
-            memset(&L->lines[li], 0, sizeof L->lines[li]);
-            L->lines[li].box = u->box;
-        }
-        layout_line *ln = &L->lines[li];
-        if (vo_grow((void **)&ln->units, &ln->cap, ln->n + 1, sizeof *ln->units))
-            return VO_ERR_NOMEM;
-        ln->units[ln->n++] = k;
-        if (!u->is_break)
-            ln->box = ln->real ? vo_box_union(ln->box, u->box) : u->box;
-        ln->real |= !u->is_break;
+    float *h = vo_malloc((L->n_units ? L->n_units : 1) * sizeof *h);
+    if (!h)
+        return VO_ERR_NOMEM;
+    size_t nh = 0;
+    for (size_t k = 0; k < L->n_units; k++)
+        if (!L->units[k].is_break)
+            h[nh++] = box_h(L->units[k].box);
+    qsort(h, nh, sizeof *h, layout_cmp_float);
+    float small = nh ? 0.5f * h[nh / 2] : 0;
+    vo_free(h);
+    vo_status st = VO_OK;
+    char *later = vo_calloc(L->n_units ? L->n_units : 1, 1);
+    if (!later)
+        return VO_ERR_NOMEM;
+    for (size_t k = 0; k < L->n_units && !st; k++) {
+        const layout_unit *u = &L->units[k];
+        long li = u->is_break ? -1 : layout_pick_line(L, u, 0);
+        if (li < 0 && (u->is_break || box_h(u->box) < small))
+            later[k] = 1;
+        else
+            st = layout_join_line(L, k, li);
     }
-    return VO_OK;
+    for (size_t k = 0; k < L->n_units && !st; k++)
+        if (later[k])
+            st = layout_join_line(L, k, layout_pick_line(L, &L->units[k], 1));
+    vo_free(later);
+    /* units are sorted by x, so index order is left to right */
+    for (size_t i = 0; i < L->n_lines; i++)
+        qsort(L->lines[i].units, L->lines[i].n, sizeof *L->lines[i].units, layout_cmp_index);
+    return st;
 }
 
 /* --- reading order: recursive XY-cut on line boxes ----------------------- */
@@ -408,7 +460,7 @@ out:
 }
 
 static vo_status
-layout_emit_line(layout *L, vo_page *page, const layout_line *ln)
+layout_emit_line(layout *L, vo_page *page, const layout_line *ln, int page_breaks)
 {
     size_t n_break = 0, n_multi = 0, n_single = 0;
     float *h = vo_malloc(ln->n * sizeof *h);
@@ -430,17 +482,23 @@ layout_emit_line(layout *L, vo_page *page, const layout_line *ln)
     qsort(h, nh, sizeof *h, layout_cmp_float);
     float char_h = nh ? h[(nh * 3) / 4 < nh ? (nh * 3) / 4 : nh - 1] : 0;
     vo_free(h);
-    int by_span = !n_break && n_multi >= n_single; /* one span per word */
-    int by_gap = !n_break && !by_span;              /* one span per character */
+    /* A page with space spans has them wherever words end; otherwise one
+     * span per word when most spans are longer than a character; otherwise
+     * one span per character and the gaps decide. */
+    int by_space = n_break || page_breaks;
+    int by_span = !by_space && n_multi >= n_single;
+    int by_gap = !by_space && !by_span;
 
     vo_status st = vo_page_add_line(page);
     size_t start = 0, have = 0; /* current word: units [start, k) */
     float prev_x1 = 0;
+    int prev_multi = 0;
     for (size_t k = 0; k <= ln->n && !st; k++) {
         const layout_unit *u = k < ln->n ? &L->units[ln->units[k]] : NULL;
         int cut = !u || u->is_break;
         if (u && !u->is_break && have)
             cut = u->inner_break || by_span ||
+                  (by_space && (u->n_cp > 1 || prev_multi)) || /* two word-like spans */
                   (by_gap && u->box.x0 - prev_x1 > L->o.word_gap * char_h);
         if (cut && have) {
             st = layout_emit_word(L, page, ln, start, k);
@@ -453,6 +511,7 @@ layout_emit_line(layout *L, vo_page *page, const layout_line *ln)
                 start = k;
             have = 1;
             prev_x1 = u->box.x1;
+            prev_multi = u->n_cp > 1;
         }
     }
     return st;
@@ -495,6 +554,9 @@ vo_layout_page(vo_ctx *ctx, const vo_span *spans, size_t n, const vo_layout_opts
             continue;
         st = layout_add_span(&L, &spans[i], b);
     }
+    int page_breaks = 0;
+    for (size_t i = 0; i < L.n_units; i++)
+        page_breaks |= L.units[i].is_break;
     if (!st)
         st = layout_make_lines(&L);
     if (!st && !(order = vo_malloc((L.n_lines ? L.n_lines : 1) * sizeof *order)))
@@ -525,7 +587,7 @@ vo_layout_page(vo_ctx *ctx, const vo_span *spans, size_t n, const vo_layout_opts
                 st = vo_page_add_par(page);
         }
         if (!st)
-            st = layout_emit_line(&L, page, ln);
+            st = layout_emit_line(&L, page, ln, page_breaks);
     }
     vo_page_finish(page);
     page->lang = layout_page_lang(page);

@@ -12,12 +12,16 @@
  * - Lines: spans are taken left to right; a span joins the line it overlaps
  *   most vertically (at least half the smaller height) unless it lies more
  *   than col_gap character heights right of that line's end.
- * - Words inside a line: a whitespace-only span is a word break. A line with
- *   such spans breaks only there; otherwise a line where spans of several
+ * - Words inside a line: a whitespace-only span is a word break. On a page
+ *   with such spans, words break there (and between two spans of which one
+ *   is longer than a character); otherwise a line where spans of several
  *   code points are the majority is taken as one word per span; otherwise
  *   (one span per character, no spaces) a horizontal gap larger than
  *   word_gap × the line's character height (75th percentile of span
- *   heights) starts a new word.
+ *   heights) starts a new word. On the 610 corpus lines the gap rule gives
+ *   the exact words for 95% of Korean and 93% of English lines (0.3 was
+ *   the best of 0.25–0.4): side bearings of punctuation make some gaps
+ *   inside words wider than some spaces.
  * - Reading order: recursive XY-cut on line boxes, trying a vertical cut
  *   (columns, left to right) before a horizontal one (the widest gap).
  *   Each column after a vertical cut is a block; inside a block a vertical

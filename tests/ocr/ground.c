@@ -90,7 +90,7 @@ static const ground_case cases[] = {
     {"2.20: swapped corners swapped back", S("<char>a</char><bbox>0.3, 0.4, 0.1, 0.2</bbox>"), "a" R1, VO_GROUND_SWAPPED, 1, NONE, 0},
     {"2.21: zero-area box dropped", S("<char>a</char><bbox>0.1, 0.2, 0.1, 0.4</bbox>"), "", VO_GROUND_ZERO_AREA, 1, NONE, 0},
     {"2.22: XML specials kept as text", S("<char>a&b<\"x'>1 < 2</char>" B1), "a&b<\"x'>1 < 2" R1, VO_GROUND_UNKNOWN_TAG, 0, NONE, 0},
-    {"2.23: unknown tag inside text skipped", S("<char>x<y>z</char>" B1), "xz" R1, VO_GROUND_UNKNOWN_TAG, 1, NONE, 0},
+    {"2.23: unknown tag inside text kept as text", S("<char>x<i>z</i></char>" B1), "x<i>z</i>" R1, VO_GROUND_UNKNOWN_TAG, 0, NONE, 0},
     {"2.24: invalid UTF-8 replaced", S("<char>a\xff\xfe" "b</char>" B1), "a\xef\xbf\xbd\xef\xbf\xbd" "b" R1, VO_GROUND_BAD_UTF8, 1, NONE, 0},
     {"2.25: NUL and controls removed", S("<char>a\0b\x01\x7f" "c</char>" B1), "abc" R1, VO_GROUND_CONTROL_CHAR, 1, NONE, 0},
     {"2.26: tab and newline become spaces", S("<char>a\tb\nc</char>" B1), "a b c" R1, NONE, 0, NONE, 0},

@@ -177,7 +177,8 @@ hocr_word(hocr_writer *h, vo_ctx *ctx, const vo_page *page, const vo_par *par,
     if (w->lang && (!par->lang || strcmp(w->lang, par->lang)))
         FMT_TRY(fmt_xml_attr(x, &h->tmp, "lang", w->lang));
     vo_status st = VO_OK;
-    if (h->opts.hocr_char_boxes && fmt_glyphs_spell_word(ctx, w, h->word.data, 0, &h->tmp, &h->glyphs, &st)) {
+    if (h->opts.hocr_char_boxes &&
+        fmt_glyphs_spell_word(ctx, w, h->word.data, 0, &h->tmp, &h->glyphs, &st)) {
         for (int g = 0; g < w->n_glyphs; g++)
             FMT_TRY(hocr_cinfo(h, ctx, page, &w->glyphs[g]));
     } else {

@@ -1,4 +1,5 @@
-/* hocr.h: the writer of hOCR 1.2 in Tesseract's profile (one file per document, one ocr_page per page). */
+/* hocr.h: the writer of hOCR 1.2 in Tesseract's profile
+ * (one file per document, one ocr_page per page). */
 #ifndef VO_FORMATS_HOCR_H
 #define VO_FORMATS_HOCR_H
 

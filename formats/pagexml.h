@@ -1,4 +1,5 @@
-/* pagexml.h: the writer of PAGE-XML 2019-07-15 (one page per file: a second page is VO_ERR_ARGUMENT). */
+/* pagexml.h: the writer of PAGE-XML 2019-07-15 (one page per file:
+ * a second page is VO_ERR_ARGUMENT). */
 #ifndef VO_FORMATS_PAGEXML_H
 #define VO_FORMATS_PAGEXML_H
 

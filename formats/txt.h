@@ -1,4 +1,5 @@
-/* txt.h: the writer of plain text: words, lines, blank line after paragraphs, form feed between pages. */
+/* txt.h: the writer of plain text: words, lines, a blank line after
+ * paragraphs, a form feed between pages. */
 #ifndef VO_FORMATS_TXT_H
 #define VO_FORMATS_TXT_H
 

@@ -46,7 +46,13 @@ typedef struct vo_writer_opts {
 } vo_writer_opts;
 
 /* Create a writer of `fmt` over `out` (borrowed). Returns VO_ERR_UNSUPPORTED
- * for a format this build cannot write. */
+ * for a format this build cannot write.
+ * Pages per file: hOCR, TSV, txt, JSON and ALTO hold any number of pages
+ * (ALTO needs at least one). PAGE-XML holds exactly one: its writer writes
+ * the first page given after begin and returns VO_ERR_ARGUMENT for a second
+ * one, so callers (the CLI) create one PAGE writer, and file, per page.
+ * Text is written NFC with invalid UTF-8 replaced (U+FFFD) and control
+ * characters dropped; words with no text left are skipped by every writer. */
 vo_status vo_new_writer(vo_ctx *ctx, vo_format fmt, vo_output *out,
                         const vo_writer_opts *opts, vo_writer **w);
 /* Accepts NULL. */

@@ -120,7 +120,8 @@ static void test_alto(vo_ctx *ctx, vo_page **pages, int xmllint)
        file_has(path, "<MeasurementUnit>pixel</MeasurementUnit>") &&
        file_has(path, "<Page ID=\"page_2\" PHYSICAL_IMG_NR=\"2\""),
        "alto 2.10: baseline, date, unit, page ids");
-    ok(file_has(path, "CONTENT=\"ctlx\"") && file_has(path, "CONTENT=\"bad\xEF\xBF\xBD\xEF\xBF\xBDutf\""),
+    ok(file_has(path, "CONTENT=\"ctlx\"") &&
+       file_has(path, "CONTENT=\"bad\xEF\xBF\xBD\xEF\xBF\xBDutf\""),
        "alto 2.11: control characters dropped, bad bytes replaced");
     snprintf(path, sizeof path, "%s/doc-mm10.alto.xml", dir);
     ok(file_has(path, "<Page ID=\"page_2\" PHYSICAL_IMG_NR=\"2\" PROCESSINGREFS=\"proc_1\" "
@@ -165,7 +166,8 @@ static void test_hocr(vo_ctx *ctx, vo_page **pages, int xmllint)
         ok(run("xmllint --noout --nonet '%s'%s", path, ""), "hocr 1.2: well-formed XML");
     else
         skip_one("hocr 1.2: well-formed XML", "xmllint not installed (libxml2-utils)");
-    ok(file_has(path, "<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"ko\" lang=\"ko\">") &&
+    ok(file_has(path, "<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"ko\" "
+                      "lang=\"ko\">") &&
        file_has(path, "<meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocr_par "
                       "ocr_line ocrx_word ocrx_cinfo ocrp_lang ocrp_wconf\"/>") &&
        file_has(path, "<meta name=\"ocr-number-of-pages\" content=\"3\"/>") &&
@@ -176,7 +178,8 @@ static void test_hocr(vo_ctx *ctx, vo_page **pages, int xmllint)
     ok(file_has(path, "<div class=\"ocr_page\" id=\"page_2\" title=\"image &quot;scan.pdf&quot;; "
                       "bbox 0 0 600 400; ppageno 1; scan_res 200 100\">"),
        "hocr 2.2: ocr_page id, image, bbox, 0-based ppageno, scan_res");
-    ok(file_has(path, "<p class=\"ocr_par\" id=\"par_1_1\" lang=\"kor\" title=\"bbox 10 20 260 90\">") &&
+    ok(file_has(path, "<p class=\"ocr_par\" id=\"par_1_1\" lang=\"kor\" "
+                      "title=\"bbox 10 20 260 90\">") &&
        file_has(path, "<span class=\"ocr_line\" id=\"line_1_1\" title=\"bbox 10 20 231 50; "
                       "baseline 0 -5\"><span class=\"ocrx_word\" id=\"word_1_1\" "
                       "title=\"bbox 10 20 100 50; x_wconf 97\"><span class=\"ocrx_cinfo\" "
@@ -188,7 +191,8 @@ static void test_hocr(vo_ctx *ctx, vo_page **pages, int xmllint)
     ok(file_has(path, "title=\"bbox 10 60 80 90\">&lt;tag&gt;</span>") &&
        file_has(path, "<div class=\"ocr_page\" id=\"page_3\""),
        "hocr 2.5: unknown conf has no x_wconf; empty page still has its div");
-    ok(file_has(path, "</html>\n") && !file_lacks_fails(path, "&nbsp;"), "hocr 2.6: no &nbsp; entity");
+    ok(file_has(path, "</html>\n") && !file_lacks_fails(path, "&nbsp;"),
+       "hocr 2.6: no &nbsp; entity");
 
     const char *py = have("python3") ? "python3" : NULL;
     if (!py) {

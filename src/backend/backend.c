@@ -325,7 +325,8 @@ void vo_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const v
 void vo_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x)
 {
     if (be->err) return;
-    CHECK(is_float(out->type) && row_packed(out) && f32_rows(x) && same_shape(out, x),
+    CHECK(is_float(out->type) && row_packed(out) && f32_rows(x) && x->ne[0] == out->ne[0] &&
+          broadcastable(out, x),
           "copy %s: x " SHAPE_FMT " (f32) into out " SHAPE_FMT " (float)", out->name,
           SHAPE(x), SHAPE(out));
     be->ops->copy(be, out, x);

@@ -99,8 +99,9 @@ void vo_silu_mul(vo_backend *be, vo_tensor *out, const vo_tensor *gate, const vo
 void vo_softmax(vo_backend *be, vo_tensor *out, const vo_tensor *x);
 /* out[D, n] = table[D, V] rows ids[n] (I32), widened to f32. */
 void vo_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const vo_tensor *ids);
-/* out = x, element by element, shapes equal (strides may differ); out may be
- * F32/F16/BF16 (rounded to nearest even), x F32. Used to write KV caches. */
+/* out = x, element by element (strides may differ); x may have 1 in dims
+ * 1..3 where out has more (broadcast rows); out may be F32/F16/BF16 (rounded
+ * to nearest even), x F32. Used to write KV caches and to gather views. */
 void vo_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x);
 /* Patch embedding (conv k = stride = p, im2col + matmul):
  * img [S, S, C, N] (ne0 = x, ne1 = y, ne2 = channel, ne3 = image);
@@ -147,6 +148,10 @@ bool vo_backend_supports(const vo_backend *be, vo_op op, vo_type type);
  * naming the op, into ctx) or VO_OK. The error stays until cleared. */
 vo_status vo_backend_sync(vo_backend *be, vo_ctx *ctx);
 void vo_backend_clear_error(vo_backend *be);
+/* Record an error as if an op had failed (the first one sticks; later
+ * ones are dropped): for network code that finds bad input between ops. */
+void vo_backend_error(vo_backend *be, vo_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The backend's name ("cpu"). */
 const char *vo_backend_name(const vo_backend *be);
 /* Free the backend (accepts NULL). All its tensors must be freed before. */

@@ -59,8 +59,5 @@ struct vo_backend {
     char err_msg[512];
 };
 
-/* Record the first error (later ones are dropped). */
-void vo_backend_error(vo_backend *be, vo_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif

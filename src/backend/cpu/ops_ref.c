@@ -295,8 +295,8 @@ void cpu_get_rows_ref(vo_backend *be, vo_tensor *out, const vo_tensor *table,
 void cpu_copy_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x)
 {
     (void)be;
-    for (int64_t r = 0; r < vo_nrows(x); r++) {
-        const float *xr = (const float *)cpu_row(x, r);
+    for (int64_t r = 0; r < vo_nrows(out); r++) {
+        const float *xr = bcast_row(out, x, r);
         char *o = cpu_row(out, r);
         for (int64_t i = 0; i < x->ne[0]; i++) {
             if (out->type == VO_F32)

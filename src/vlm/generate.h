@@ -1,0 +1,44 @@
+/* generate.h: prompt embedding (image features at the image-token
+ * positions) and greedy decoding of several sequences per step (MODEL.md
+ * §7.3, §10). */
+#ifndef VO_GENERATE_H
+#define VO_GENERATE_H
+
+#include <stdbool.h>
+
+#include "src/vlm/qwen3.h"
+
+/* Called for each generated token of sequence `seq` (stop ids excluded):
+ * its id and log-probability. Return non-zero to stop that sequence. */
+typedef int (vo_token_fn)(void *user, int seq, int32_t id, float logprob);
+
+typedef struct vo_gen_request {
+    /* in */
+    const int32_t *ids;               /* prompt ids, image ids already expanded */
+    int64_t n_ids;
+    const vo_tensor *image_features;  /* [D, n image ids] or NULL */
+    int max_new;                      /* generated tokens at most */
+    vo_token_fn *cb;                  /* may be NULL */
+    void *user;
+    float *prefill_logits;            /* optional out: [vocab] after the prompt */
+    float *prefill_hidden;            /* optional out: [D] final-normed last hidden */
+    /* out (vo_free out_ids / out_logprobs) */
+    int32_t *out_ids;
+    float *out_logprobs;
+    int n_out;
+    bool hit_stop;
+} vo_gen_request;
+
+/* Sampling-free generation for n requests at once: one prefill over all
+ * prompts, then decode steps over the sequences still running, greedy
+ * (argmax, lowest id on ties) until a stop id, max_new, or the callback
+ * says stop. VO_ERR_ARGUMENT when image ids and feature rows disagree. */
+vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t image_id,
+                      const int32_t *stop_ids, int n_stop, vo_gen_request *reqs, int n);
+
+/* E = embed(ids), rows of image ids replaced in order by features rows:
+ * out [D, n_ids]. Enqueues; errors stick. */
+void vlm_embed_prompt(vo_backend *be, const qwen3_model *m, const int32_t *ids, int64_t n_ids,
+                      int32_t image_id, const vo_tensor *features, vo_tensor *out);
+
+#endif

@@ -1,0 +1,220 @@
+/* qwen3.c: Qwen3 decoder forward over a batch of sequences of different
+ * lengths with KV caches, one op per line (MODEL.md §8). */
+#include "src/vlm/qwen3.h"
+#include "src/vlm/weights.h"
+#include "src/util/alloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LM "model.language_model."
+
+vo_status qwen3_load(vo_ctx *ctx, vo_backend *be, const vo_config *cfg, const vo_weights *w,
+                     qwen3_model *m)
+{
+    memset(m, 0, sizeof *m);
+    int D = m->dim = cfg->hidden_size, I = m->inter = cfg->intermediate_size;
+    m->n_layers = cfg->num_hidden_layers;
+    m->heads = cfg->num_attention_heads;
+    m->kv_heads = cfg->num_key_value_heads;
+    int hd = m->head_dim = cfg->head_dim;
+    m->eps = (float)cfg->rms_norm_eps;
+    m->theta = (float)cfg->rope_theta;
+    if (m->heads < 1 || m->kv_heads < 1 || m->heads % m->kv_heads || hd < 2 || hd % 2)
+        return vo_fail(ctx, VO_ERR_FORMAT, "text_config: %d heads, %d kv heads, head_dim %d are "
+                       "not a valid attention layout", m->heads, m->kv_heads, hd);
+    if (cfg->rope_scaling_type[0] && strcmp(cfg->rope_scaling_type, "default") != 0)
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "rope_scaling \"%s\" is not supported",
+                       cfg->rope_scaling_type);
+    const vo_tensor_view *ev = vo_weights_find_any(w, LM "embed_tokens.weight");
+    if (!ev || ev->ndim != 2)
+        return vo_fail(ctx, VO_ERR_FORMAT, "tensor " LM "embed_tokens.weight is missing");
+    m->vocab = (int)ev->shape[0];      /* MODEL.md §1: rows of the table, not vocab_size */
+    const vo_tensor_view *hv;
+    vo_status st;
+    if ((st = vlm_bind_view(ctx, be, ev, VLM_DIMS(m->vocab, D), &m->embed)) ||
+        (st = vlm_bind(ctx, be, w, LM "norm.weight", VLM_DIMS(D), &m->norm)) ||
+        (st = vo_weights_lm_head(ctx, w, cfg->tie_word_embeddings, &hv)) ||
+        (st = vlm_bind_view(ctx, be, hv, VLM_DIMS(m->vocab, D), &m->head)))
+        return st;
+    m->layers = vo_calloc((size_t)m->n_layers, sizeof *m->layers);
+    if (!m->layers)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory for the LM layers");
+    int H = m->heads * hd, KV = m->kv_heads * hd;
+    for (int l = 0; l < m->n_layers; l++) {
+        qwen3_layer *L = &m->layers[l];
+        char n[160];
+#define BIND(field, suffix, ...) \
+        snprintf(n, sizeof n, LM "layers.%d.%s", l, suffix); \
+        if ((st = vlm_bind(ctx, be, w, n, VLM_DIMS(__VA_ARGS__), &L->field))) return st;
+        BIND(in_norm, "input_layernorm.weight", D)
+        BIND(q_w, "self_attn.q_proj.weight", H, D)
+        BIND(k_w, "self_attn.k_proj.weight", KV, D)
+        BIND(v_w, "self_attn.v_proj.weight", KV, D)
+        BIND(o_w, "self_attn.o_proj.weight", D, H)
+        BIND(post_norm, "post_attention_layernorm.weight", D)
+        BIND(gate_w, "mlp.gate_proj.weight", I, D)
+        BIND(up_w, "mlp.up_proj.weight", I, D)
+        BIND(down_w, "mlp.down_proj.weight", D, I)
+        if (cfg->qk_norm) {
+            BIND(q_norm, "self_attn.q_norm.weight", hd)
+            BIND(k_norm, "self_attn.k_norm.weight", hd)
+        }
+        if (cfg->attention_qkv_bias) {
+            BIND(q_b, "self_attn.q_proj.bias", H)
+            BIND(k_b, "self_attn.k_proj.bias", KV)
+            BIND(v_b, "self_attn.v_proj.bias", KV)
+        }
+#undef BIND
+    }
+    return VO_OK;
+}
+
+void qwen3_free(vo_backend *be, qwen3_model *m)
+{
+    vo_tensor_free(be, m->embed);
+    vo_tensor_free(be, m->norm);
+    vo_tensor_free(be, m->head);
+    for (int l = 0; m->layers && l < m->n_layers; l++) {
+        vo_tensor **t = (vo_tensor **)&m->layers[l];
+        for (size_t i = 0; i < sizeof(qwen3_layer) / sizeof(vo_tensor *); i++)
+            vo_tensor_free(be, t[i]);
+    }
+    vo_free(m->layers);
+    memset(m, 0, sizeof *m);
+}
+
+qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int64_t cap)
+{
+    qwen3_seq *s = vo_calloc(1, sizeof *s);
+    if (s) {
+        s->k = vo_calloc((size_t)m->n_layers, sizeof *s->k);
+        s->v = vo_calloc((size_t)m->n_layers, sizeof *s->v);
+    }
+    if (!s || !s->k || !s->v) {
+        qwen3_seq_free(be, s);
+        vo_fail(ctx, VO_ERR_NOMEM, "out of memory for a sequence");
+        return NULL;
+    }
+    s->cap = cap;
+    s->n_layers = m->n_layers;
+    for (int l = 0; l < m->n_layers; l++) {
+        s->k[l] = vo_tensor_new(be, VO_F32, m->head_dim, m->kv_heads, cap, 1, "kv_cache.k");
+        s->v[l] = vo_tensor_new(be, VO_F32, m->head_dim, m->kv_heads, cap, 1, "kv_cache.v");
+        if (!s->k[l] || !s->v[l]) {
+            vo_backend_sync(be, ctx);
+            vo_backend_clear_error(be);
+            qwen3_seq_free(be, s);
+            vo_fail_where(ctx, "KV cache of %lld tokens: ", (long long)cap);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void qwen3_seq_free(vo_backend *be, qwen3_seq *s)
+{
+    if (!s)
+        return;
+    for (int l = 0; s->k && s->v && l < s->n_layers; l++) {
+        vo_tensor_free(be, s->k[l]);
+        vo_tensor_free(be, s->v[l]);
+    }
+    vo_free(s->k);
+    vo_free(s->v);
+    vo_free(s);
+}
+
+void qwen3_forward(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
+                   const int64_t *n_new, int n_seqs, vo_tensor *x, vo_tensor *hidden,
+                   vo_tensor *logits)
+{
+    int64_t T = 0, D = m->dim, hd = m->head_dim, H = m->heads, KV = m->kv_heads;
+    for (int s = 0; s < n_seqs; s++) {
+        if (seqs[s]->n_past + n_new[s] > seqs[s]->cap)
+            return vo_backend_error(be, VO_ERR_LIMIT, "qwen3: sequence %d needs %lld positions, "
+                                    "its cache holds %lld", s,
+                                    (long long)(seqs[s]->n_past + n_new[s]), (long long)seqs[s]->cap);
+        T += n_new[s];
+    }
+    vo_tensor *h = vo_tensor_new(be, VO_F32, D, T, 1, 1, "qwen3.h");
+    vo_tensor *q = vo_tensor_new(be, VO_F32, hd, H, T, 1, "qwen3.q");
+    vo_tensor *k = vo_tensor_new(be, VO_F32, hd, KV, T, 1, "qwen3.k");
+    vo_tensor *v = vo_tensor_new(be, VO_F32, hd, KV, T, 1, "qwen3.v");
+    vo_tensor *a = vo_tensor_new(be, VO_F32, hd, H, T, 1, "qwen3.attn");
+    vo_tensor *g = vo_tensor_new(be, VO_F32, m->inter, T, 1, 1, "qwen3.gate");
+    vo_tensor *u = vo_tensor_new(be, VO_F32, m->inter, T, 1, 1, "qwen3.up");
+    vo_tensor *pos = vo_tensor_new(be, VO_I32, T, 1, 1, 1, "qwen3.pos");
+    vo_tensor *hl = vo_tensor_new(be, VO_F32, D, n_seqs, 1, 1, "qwen3.last");
+    int32_t *p = vo_malloc(sizeof(int32_t) * (size_t)T);
+    vo_attn_seq *as = vo_calloc((size_t)n_seqs, sizeof *as);
+    vo_tensor *kv = vo_calloc((size_t)(2 * n_seqs), sizeof *kv);
+    if (!h || !q || !k || !v || !a || !g || !u || !pos || !hl || !p || !as || !kv) {
+        vo_backend_error(be, VO_ERR_NOMEM, "qwen3: out of memory for %lld tokens", (long long)T);
+        goto done;
+    }
+    /* §7.3 positions continue each sequence: n_past … n_past + n_new − 1 */
+    for (int s = 0, t = 0; s < n_seqs; s++)
+        for (int64_t i = 0; i < n_new[s]; i++)
+            p[t++] = (int32_t)(seqs[s]->n_past + i);
+    vo_tensor_set(be, pos, p, sizeof(int32_t) * (size_t)T);
+    vo_tensor q2 = vo_view(q, H * hd, T, 1, 1, 0, 0, 0, 0);
+    vo_tensor k2 = vo_view(k, KV * hd, T, 1, 1, 0, 0, 0, 0);
+    vo_tensor v2 = vo_view(v, KV * hd, T, 1, 1, 0, 0, 0, 0);
+    vo_tensor a2 = vo_view(a, H * hd, T, 1, 1, 0, 0, 0, 0);
+    for (int l = 0; l < m->n_layers; l++) {
+        const qwen3_layer *L = &m->layers[l];
+        vo_rms_norm(be, h, x, L->in_norm, m->eps);                  /* §8.1 */
+        vo_matmul(be, &q2, L->q_w, h, L->q_b);                      /* §8.2 */
+        vo_matmul(be, &k2, L->k_w, h, L->k_b);
+        vo_matmul(be, &v2, L->v_w, h, L->v_b);
+        if (L->q_norm) {
+            vo_rms_norm(be, q, q, L->q_norm, m->eps);               /* §8.3 per head */
+            vo_rms_norm(be, k, k, L->k_norm, m->eps);
+        }
+        vo_rope(be, q, q, pos, m->theta);                           /* §8.4 rotate-half */
+        vo_rope(be, k, k, pos, m->theta);
+        for (int s = 0, t0 = 0; s < n_seqs; t0 += (int)n_new[s], s++) {  /* §8.5 cache */
+            qwen3_seq *S = seqs[s];
+            size_t at = (size_t)S->n_past * S->k[l]->nb[2], from = (size_t)t0 * k->nb[2];
+            vo_tensor kd = vo_view(S->k[l], hd, KV, n_new[s], 1, 0, 0, 0, at);
+            vo_tensor vd = vo_view(S->v[l], hd, KV, n_new[s], 1, 0, 0, 0, at);
+            vo_tensor ks = vo_view(k, hd, KV, n_new[s], 1, 0, 0, 0, from);
+            vo_tensor vs = vo_view(v, hd, KV, n_new[s], 1, 0, 0, 0, from);
+            vo_copy(be, &kd, &ks);
+            vo_copy(be, &vd, &vs);
+            kv[2 * s] = vo_view(S->k[l], hd, KV, S->n_past + n_new[s], 1, 0, 0, 0, 0);
+            kv[2 * s + 1] = vo_view(S->v[l], hd, KV, S->n_past + n_new[s], 1, 0, 0, 0, 0);
+            as[s] = (vo_attn_seq){t0, n_new[s], &kv[2 * s], &kv[2 * s + 1], S->n_past + n_new[s]};
+        }
+        vo_attention(be, a, q, as, n_seqs, 1.0f / sqrtf((float)hd), true);  /* §8.6 GQA */
+        vo_matmul(be, h, L->o_w, &a2, NULL);
+        vo_add(be, x, x, h);                                        /* §8.7 */
+        vo_rms_norm(be, h, x, L->post_norm, m->eps);                /* §8.8 SwiGLU */
+        vo_matmul(be, g, L->gate_w, h, NULL);
+        vo_matmul(be, u, L->up_w, h, NULL);
+        vo_silu_mul(be, g, g, u);
+        vo_matmul(be, h, L->down_w, g, NULL);
+        vo_add(be, x, x, h);
+    }
+    /* last new token of each sequence → final norm → head */
+    for (int s = 0, t0 = 0; s < n_seqs; t0 += (int)n_new[s], s++) {
+        vo_tensor src = vo_view(x, D, 1, 1, 1, 0, 0, 0, (size_t)(t0 + n_new[s] - 1) * x->nb[1]);
+        vo_tensor dst = vo_view(hl, D, 1, 1, 1, 0, 0, 0, (size_t)s * hl->nb[1]);
+        vo_copy(be, &dst, &src);
+        seqs[s]->n_past += n_new[s];
+    }
+    vo_rms_norm(be, hl, hl, m->norm, m->eps);
+    if (hidden)
+        vo_copy(be, hidden, hl);
+    if (logits)
+        vo_matmul(be, logits, m->head, hl, NULL);
+done:
+    vo_free(p);
+    vo_free(as);
+    vo_free(kv);
+    vo_tensor_free(be, h); vo_tensor_free(be, q); vo_tensor_free(be, k);
+    vo_tensor_free(be, v); vo_tensor_free(be, a); vo_tensor_free(be, g);
+    vo_tensor_free(be, u); vo_tensor_free(be, pos); vo_tensor_free(be, hl);
+}

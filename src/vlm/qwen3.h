@@ -1,0 +1,55 @@
+/* qwen3.h: the Qwen3 decoder (MODEL.md §7.3, §8): weights shared by every
+ * sequence, per-sequence KV caches, and a forward over several sequences. */
+#ifndef VO_QWEN3_H
+#define VO_QWEN3_H
+
+#include "src/backend/backend.h"
+#include "src/model/config.h"
+#include "src/model/safetensors.h"
+
+typedef struct qwen3_layer {
+    vo_tensor *in_norm;          /* (D) input_layernorm */
+    vo_tensor *q_w;              /* (H·hd, D) */
+    vo_tensor *k_w, *v_w;        /* (KV·hd, D) */
+    vo_tensor *q_b, *k_b, *v_b;  /* (H·hd), (KV·hd): Qwen2 only, else NULL */
+    vo_tensor *o_w;              /* (D, H·hd) */
+    vo_tensor *q_norm, *k_norm;  /* (hd): Qwen3 only, else NULL */
+    vo_tensor *post_norm;        /* (D) post_attention_layernorm */
+    vo_tensor *gate_w, *up_w;    /* (I, D) */
+    vo_tensor *down_w;           /* (D, I) */
+} qwen3_layer;
+
+typedef struct qwen3_model {
+    int dim, n_layers, heads, kv_heads, head_dim, inter, vocab;
+    float eps, theta;
+    vo_tensor *embed;            /* (V, D) embed_tokens */
+    vo_tensor *norm;             /* (D) final norm */
+    vo_tensor *head;             /* (V, D) lm_head or the tied embedding */
+    qwen3_layer *layers;         /* [n_layers] */
+} qwen3_model;
+
+/* One sequence's state: its KV cache (f32) and how much of it is filled. */
+typedef struct qwen3_seq {
+    int64_t n_past, cap;
+    int n_layers;
+    vo_tensor **k, **v;          /* [n_layers] each (cap, KV, hd) */
+} qwen3_seq;
+
+vo_status qwen3_load(vo_ctx *ctx, vo_backend *be, const vo_config *cfg, const vo_weights *w,
+                     qwen3_model *m);
+void qwen3_free(vo_backend *be, qwen3_model *m);
+
+/* A sequence with room for `cap` tokens; NULL on failure (error in ctx). */
+qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int64_t cap);
+void qwen3_seq_free(vo_backend *be, qwen3_seq *s);   /* accepts NULL */
+
+/* x [D, T]: embeddings of the new tokens of all sequences, seqs[0]'s n_new[0]
+ * first, and so on. Runs the decoder (the caches grow by n_new[s]; positions
+ * continue from each n_past), then, for the last new token of each sequence,
+ * the final norm into hidden [D, n_seqs] and logits [V, n_seqs] (either may
+ * be NULL). x is overwritten. Errors stick to the backend. */
+void qwen3_forward(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
+                   const int64_t *n_new, int n_seqs, vo_tensor *x, vo_tensor *hidden,
+                   vo_tensor *logits);
+
+#endif

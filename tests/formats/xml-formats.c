@@ -194,6 +194,13 @@ static void test_hocr(vo_ctx *ctx, vo_page **pages, int xmllint)
     ok(file_has(path, "</html>\n") && !file_lacks_fails(path, "&nbsp;"),
        "hocr 2.6: no &nbsp; entity");
 
+    vo_writer_opts no_cinfo = {.alto_unit = 0, .hocr_char_boxes = 0};
+    char path2[1024];
+    ok(!write_file(ctx, VO_FORMAT_HOCR, &no_cinfo, pages, 1, "nocinfo.hocr", path2) &&
+       !file_lacks_fails(path2, "ocrx_cinfo") &&
+       file_has(path2, "x_wconf 97\">한국어</span>"),
+       "hocr 2.7: without char boxes, no ocrx_cinfo anywhere (not even in capabilities)");
+
     const char *py = have("python3") ? "python3" : NULL;
     if (!py) {
         skip_one("hocr 3.1: python3 ElementTree", "python3 not installed");

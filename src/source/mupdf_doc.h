@@ -40,6 +40,10 @@ void mupdf_probe_scan_dpi(const mupdf_probe *probe, fz_rect bounds, float *dpi_x
 void mupdf_page_geometry(fz_context *fz, fz_page *page, float dpi, float *dpi_out,
                          fz_matrix *ctm, fz_irect *box);
 
+/* Repair what MuPDF would misread on a PDF page before its fonts are
+ * loaded (mupdf_fixup.c). No-op for other documents. Throws. */
+void mupdf_fixup_page(fz_context *fz, fz_page *page);
+
 /* Convert the error just caught by fz_catch into a vo_status whose
  * message names the file, the page (when > 0) and the step. */
 vo_status mupdf_caught(mupdf_document *md, int page, const char *what);

@@ -196,6 +196,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out)
     fz_var(box);
     fz_try(fz) {
         pg = fz_load_page(fz, md->doc, page - 1);
+        mupdf_fixup_page(fz, pg);
         mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box);
         stext = fz_new_stext_page_from_page(fz, pg, &opts);
     }

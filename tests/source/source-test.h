@@ -36,22 +36,6 @@ test_corpus(const char *sub)
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? path : NULL;
 }
 
-/* A known bug, reported as TAP TODO: a failure does not fail the test,
- * an unexpected pass is reported by the driver (XPASS). */
-__attribute__((format(printf, 3, 4), unused))
-static void
-test_todo(int pass, const char *why, const char *fmt, ...)
-{
-    va_list ap;
-    tap_n_++;
-    printf("%s %d - ", pass ? "ok" : "not ok", tap_n_);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf(" # TODO %s\n", why);
-    fflush(stdout);
-}
-
 __attribute__((unused))
 static void
 test_quiet_log(void *user, int level, const char *msg)

@@ -42,21 +42,41 @@ void vo_drop_document(vo_document *doc);
 int vo_document_page_count(const vo_document *doc);
 /* Title from the document's metadata, or NULL. Borrowed. */
 const char *vo_document_title(const vo_document *doc);
-/* "pdf", "tiff", "image". */
+/* "pdf", "tiff", "image" ("pdf" also for the other vector documents MuPDF
+ * opens: XPS, EPUB, CBZ, SVG). */
 const char *vo_document_kind(const vo_document *doc);
 
 /* page is 1-based. */
 vo_status vo_document_page_info(vo_ctx *ctx, vo_document *doc, int page, vo_page_info *info);
 
 /* Render page (1-based) at dpi (0: the default — 300 for vector pages, the
- * image's own resolution for scans). Caller frees with vo_drop_raster. */
+ * image's own resolution for scans). Caller frees with vo_drop_raster.
+ *
+ * Defaults: a vector PDF page renders at 300 dpi; a PDF page that is one
+ * image covering the page (a scan) at that image's resolution; an image or
+ * TIFF page at its own resolution (300 when the file has none, a value
+ * <= 1 or > 10000, or a ResolutionUnit of "none"; centimetres converted).
+ * The raster always has square pixels at one dpi (dpi_x == dpi_y): an
+ * image with non-square pixels (a 204x98 dpi fax) is resampled on its
+ * lower-resolution axis to the higher one (1728x1082 becomes 1728x2252 at
+ * 204 dpi), so the page looks as printed, and OCR boxes in raster pixels
+ * map to the page by one scale. An explicit dpi resamples images and TIFF
+ * pages to that dpi on both axes. The TIFF/EXIF Orientation is applied:
+ * the raster is what a viewer shows (5..8 swap width and height).
+ * The pixel limit (limits->max_pixels, default 2^28) is checked before any
+ * large allocation: VO_ERR_LIMIT. */
 vo_status vo_render_page(vo_ctx *ctx, vo_document *doc, int page, float dpi,
                          const vo_source_limits *limits, vo_raster **out);
 void vo_drop_raster(vo_raster *r);
 
 /* The page's own text as a page model, with boxes in pixels of a raster at
  * `dpi` (0: same default as vo_render_page). *out is NULL when the page has
- * no text. */
+ * no text. The page's width/height equal those of vo_render_page at the
+ * same dpi and its boxes are in that raster (/Rotate applied). Each MuPDF
+ * structured-text block is a block with one paragraph; words are split at
+ * white space; text is NFC; confidences are VO_CONF_NONE; word lang is
+ * "kor" for Hangul, "eng" for Latin letters, else NULL. Images and TIFF
+ * pages have no text layer. */
 vo_status vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi,
                                 vo_page **out);
 

@@ -329,15 +329,21 @@ static int decode_utf8(const char *s, uint32_t *cps, int max)
     return n;
 }
 
-/* When every glyph is one code point and together they spell the word,
- * the glyph boxes can place each character (TJ adjustments). */
-static int glyphs_spell_word(const vo_word *w, const uint32_t *cps, int n)
+/* When every glyph is one code point of non-zero width, the glyphs spell
+ * the word and their boxes run left to right, each character can get its
+ * own advance: from its box to the next one (the last: its own width). */
+static int glyph_advances(const vo_word *w, const uint32_t *cps, int n, double *adv)
 {
     if (w->n_glyphs != n)
         return 0;
     for (int i = 0; i < n; i++) {
         uint32_t one[2];
-        if (!w->glyphs[i].text || decode_utf8(w->glyphs[i].text, one, 2) != 1 || one[0] != cps[i])
+        if (!w->glyphs[i].text || decode_utf8(w->glyphs[i].text, one, 2) != 1 ||
+            one[0] != cps[i] || vo_glyph_width(cps[i]) == 0)
+            return 0;
+        double end = i + 1 < n ? w->glyphs[i + 1].box.x0 : w->glyphs[i].box.x1;
+        adv[i] = end - w->glyphs[i].box.x0;
+        if (!(adv[i] > 0))
             return 0;
     }
     return 1;
@@ -395,45 +401,53 @@ static vo_status put_tm(vo_buf *b, const line_geom *g, double x, double y)
     return st ? st : vo_buf_puts(b, "Tm ");
 }
 
-/* One word: Tm on its baseline, Tz so that its advance equals the box
- * width, TJ with per-glyph adjustments when glyph boxes are known; then a
+static vo_status put_tz(vo_buf *b, double tz)
+{
+    vo_status st = put_num(b, tz);
+    return st ? st : vo_buf_puts(b, "Tz ");
+}
+
+/* One word: Tm on its baseline, then Tz so that its advance equals the box
+ * width; with glyph boxes, a Tz per character so that each character's
+ * advance covers its own box (selection follows every syllable, and no
+ * gap opens inside the word for an extractor to read as a space). Then a
  * U+0020 stretched over the gap to the next word of the line, if any. */
 static vo_status put_word(pdf_writer *pw, vo_buf *b, const line_geom *g, const vo_word *w,
                           const vo_word *next)
 {
     enum { MAXCP = 512 };
     uint32_t cps[MAXCP];
+    double adv[MAXCP];
     int n = w->text ? decode_utf8(w->text, cps, MAXCP) : 0;
     if (n == 0)
         return VO_OK;
     double x0 = w->box.x0, y0 = baseline_y(g, x0);
-    double width = (w->box.x1 - w->box.x0) / g->cos_a;
-    int em = 0;
-    for (int i = 0; i < n; i++)
-        em += vo_glyph_width(cps[i]);
-    double th = em > 0 && width > 0 ? width / (g->fs * em / 1000.0) : 1.0;
     vo_status st = put_tm(b, g, x0, y0);
-    if (st == VO_OK)
-        st = put_num(b, 100.0 * th);
-    if (st == VO_OK)
-        st = vo_buf_puts(b, "Tz ");
     double pen = 0; /* advance along the baseline, raster pixels */
-    if (st == VO_OK && glyphs_spell_word(w, cps, n)) {
-        st = vo_buf_puts(b, "[");
+    if (glyph_advances(w, cps, n, adv)) {
+        double last_tz = -1;
         for (int i = 0; i < n && st == VO_OK; i++) {
-            double target = (w->glyphs[i].box.x0 - x0) / g->cos_a;
-            if (i > 0 && fabs(target - pen) > 0.01 * g->fs) {
-                st = put_num(b, -(target - pen) / (g->fs * th) * 1000.0);
-                pen = target;
-            }
+            double a = adv[i] / g->cos_a;
+            double tz = 100.0 * a / (g->fs * vo_glyph_width(cps[i]) / 1000.0);
+            if (fabs(tz - last_tz) >= 0.001)
+                st = put_tz(b, tz);
+            last_tz = tz;
             if (st == VO_OK)
                 st = put_hex(pw, b, cps + i, 1);
-            pen += vo_glyph_width(cps[i]) / 1000.0 * g->fs * th;
+            if (st == VO_OK)
+                st = vo_buf_puts(b, " Tj\n");
+            pen += a;
         }
+    } else {
+        double width = (w->box.x1 - w->box.x0) / g->cos_a;
+        int em = 0;
+        for (int i = 0; i < n; i++)
+            em += vo_glyph_width(cps[i]);
+        double th = em > 0 && width > 0 ? width / (g->fs * em / 1000.0) : 1.0;
         if (st == VO_OK)
-            st = vo_buf_puts(b, "] TJ\n");
-    } else if (st == VO_OK) {
-        st = put_hex(pw, b, cps, n);
+            st = put_tz(b, 100.0 * th);
+        if (st == VO_OK)
+            st = put_hex(pw, b, cps, n);
         pen = em / 1000.0 * g->fs * th;
         if (st == VO_OK)
             st = vo_buf_puts(b, " Tj\n");
@@ -442,11 +456,8 @@ static vo_status put_word(pdf_writer *pw, vo_buf *b, const line_geom *g, const v
         return st;
     /* the space fills the gap, so extractors see one word boundary here */
     double gap = (next->box.x0 - x0) / g->cos_a - pen;
-    double tz = 100.0 * fmax(gap, 0.05 * g->fs) / (g->fs * 0.5);
     uint32_t space = 0x20;
-    st = put_num(b, tz);
-    if (st == VO_OK)
-        st = vo_buf_puts(b, "Tz ");
+    st = put_tz(b, 100.0 * fmax(gap, 0.05 * g->fs) / (g->fs * 0.5));
     if (st == VO_OK)
         st = put_hex(pw, b, &space, 1);
     return st ? st : vo_buf_puts(b, " Tj\n");

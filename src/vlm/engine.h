@@ -1,0 +1,44 @@
+/* engine.h: the public OCR engine for the CLI: open a model folder once,
+ * then run the whole OCR of page images (MODEL.md §12). */
+#ifndef VO_ENGINE_H
+#define VO_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/util/buf.h"
+#include "src/util/status.h"
+
+typedef struct vo_engine vo_engine;
+
+typedef struct vo_engine_opts {
+    int threads;       /* CPU threads; <= 0: all online cores */
+    int max_tokens;    /* generated tokens at most; <= 0: 8192 (bounded by the context) */
+    int no_upscale;    /* 1: skip the OCR pre-upscale (probes and golden tests only) */
+} vo_engine_opts;
+
+/* Called with each complete piece of UTF-8 text as it is generated (special
+ * tokens kept) and the log-probability of the token that completed it.
+ * Return non-zero to stop the page early. */
+typedef int (vo_piece_fn)(const char *piece, size_t len, float logprob, void *user);
+
+/* Load config, weights (mapped, used as stored), tokenizer and chat template
+ * from model_dir and start the CPU backend. opts may be NULL (defaults).
+ * Errors: VO_ERR_MISSING / VO_ERR_FORMAT naming the file or tensor,
+ * VO_ERR_UNSUPPORTED, VO_ERR_NOMEM. The engine is used by one thread at a
+ * time. */
+vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opts *opts,
+                         vo_engine **out);
+
+/* OCR of one RGB page image (w×h, `stride` bytes per row): pre-upscale,
+ * preprocess, vision tower, projector, packing, the OCR prompt, prefill and
+ * greedy decoding until a stop id or max_tokens. The generated text (special
+ * tokens kept, stop token dropped) is appended to out_text; cb (may be NULL)
+ * sees it piece by piece. */
+vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *eng, const uint8_t *rgb, int w, int h,
+                        int stride, vo_piece_fn *cb, void *user, vo_buf *out_text);
+
+/* Free everything; accepts NULL. */
+void vo_engine_close(vo_engine *eng);
+
+#endif

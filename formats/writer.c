@@ -5,6 +5,7 @@
 #include "formats/hocr.h"
 #include "formats/json.h"
 #include "formats/pagexml.h"
+#include "formats/pdf.h"
 #include "formats/tsv.h"
 #include "formats/txt.h"
 
@@ -55,6 +56,7 @@ vo_new_writer(vo_ctx *ctx, vo_format fmt, vo_output *out, const vo_writer_opts *
     case VO_FORMAT_PAGE: return vo_new_pagexml_writer(ctx, out, opts, w);
     case VO_FORMAT_TSV: return vo_new_tsv_writer(ctx, out, opts, w);
     case VO_FORMAT_JSON: return vo_new_json_writer(ctx, out, opts, w);
+    case VO_FORMAT_PDF: return vo_new_pdf_writer(ctx, out, opts, w);
     default:
         break;
     }

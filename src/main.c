@@ -5,6 +5,7 @@
 #include "src/pipeline/run.h"
 #include "src/util/alloc.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ enum {
     EXIT_CONFIG = 9,
     EXIT_PARTIAL = 11,
     EXIT_OTHER = 15,
+    EXIT_INTERRUPTED = 130,
 };
 
 static int exit_code_of(vo_status st)
@@ -40,6 +42,41 @@ static int exit_code_of(vo_status st)
     case VO_ERR_DEVICE: return EXIT_ENGINE;
     default: return EXIT_OTHER;
     }
+}
+
+/* One input: its own code. Several: 0 when all went well, the common code
+ * when all failed alike, else 11 (partial success). */
+static int exit_code(const vo_run_summary *sum)
+{
+    if (sum->setup_error)
+        return sum->setup_error == VO_ERR_ARGUMENT ? EXIT_BAD_ARGS : exit_code_of(sum->setup_error);
+    if (!sum->first_error)
+        return EXIT_OK;
+    if (sum->inputs_ok > 0 || sum->any_partial || !sum->all_failed_alike)
+        return EXIT_PARTIAL;
+    int c = exit_code_of(sum->first_error);
+    if (sum->input_error && c == EXIT_FILE_ACCESS)
+        c = EXIT_INPUT; /* an unreadable input, not an output problem */
+    return c;
+}
+
+/* First SIGINT/SIGTERM: stop taking pages, finish the one in flight.
+ * A second SIGINT: leave at once (finished files are complete anyway). */
+static void on_signal(int sig)
+{
+    if (vo_run_stop && sig == SIGINT)
+        _exit(EXIT_INTERRUPTED);
+    vo_run_stop = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 int main(int argc, char **argv)
@@ -72,40 +109,22 @@ int main(int argc, char **argv)
         vo_cli_free(&cli);
         return EXIT_OTHER;
     }
+    install_signals();
 
-    vo_input_result *res = vo_calloc((size_t)cli.n_inputs, sizeof *res);
-    if (!res) {
-        fprintf(stderr, "varco-ocr: out of memory\n");
-        return EXIT_OTHER;
+    vo_run_summary sum;
+    vo_run(&cli, out_fd, &sum);
+    int ret = exit_code(&sum);
+    if (sum.interrupted) {
+        fprintf(stderr, "varco-ocr: interrupted: %d pages done%s; run the same command again "
+                        "to resume%s\n",
+                sum.pages_done, cli.output_dir ? " and kept" : "",
+                cli.output_dir ? " (finished pages are skipped)" : "");
+        ret = EXIT_INTERRUPTED;
+    } else if (sum.inputs > 1 && cli.verbosity >= 1 && (sum.inputs_failed || cli.verbosity >= 2)) {
+        fprintf(stderr, "varco-ocr: %d of %d inputs done, %d failed%s, %d pages done, %d failed\n",
+                sum.inputs_ok, sum.inputs - sum.inputs_skipped, sum.inputs_failed,
+                sum.inputs_skipped ? "" : "", sum.pages_done, sum.pages_failed);
     }
-    vo_run_inputs(&cli, out_fd, res);
-
-    /* One input: its own code. Several: 0 if all went well, the common
-     * code if all failed alike, else partial success. */
-    int n_ok = 0, code = -1, mixed = 0;
-    for (int i = 0; i < cli.n_inputs; i++) {
-        if (res[i].status == VO_OK) {
-            n_ok++;
-            continue;
-        }
-        int c = exit_code_of(res[i].status);
-        if (res[i].pages_done > 0)
-            c = EXIT_PARTIAL;
-        if (code >= 0 && c != code)
-            mixed = 1;
-        code = c;
-    }
-    int ret;
-    if (code < 0)
-        ret = EXIT_OK;
-    else if (n_ok > 0 || mixed)
-        ret = EXIT_PARTIAL;
-    else
-        ret = code;
-    if (cli.n_inputs > 1 && code >= 0 && cli.verbosity >= 1)
-        fprintf(stderr, "varco-ocr: %d of %d inputs done, %d failed\n", n_ok, cli.n_inputs,
-                cli.n_inputs - n_ok);
-    vo_free(res);
     vo_cli_free(&cli);
     if (close(out_fd) != 0 && ret == EXIT_OK) {
         perror("varco-ocr: standard output");

@@ -14,7 +14,8 @@
 
 enum {
     OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
-    OPT_DUMP_CONFIG,
+    OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
+    OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW,
 };
 
 typedef struct opt_doc {
@@ -33,7 +34,8 @@ static const opt_doc opt_table[] = {
      "write INPUT's outputs into DIR as NAME.txt, NAME.hocr, per-page "
      "NAME.p0001.alto.xml and NAME.p0001.page.xml, ..."},
     {"format", 1, 'f', "LIST", NULL,
-     "formats, comma-separated: txt, hocr, alto, page, tsv, json (default txt)"},
+     "formats, comma-separated: txt, hocr, alto, page, tsv, json, pdf "
+     "(searchable PDF) (default txt)"},
     {"alto-unit", 1, OPT_ALTO_UNIT, "UNIT", NULL,
      "ALTO MeasurementUnit: pixel (default), mm10 or inch1200"},
     {"pages", 1, OPT_PAGES, "LIST", "Input",
@@ -41,12 +43,35 @@ static const opt_doc opt_table[] = {
     {"dpi", 1, OPT_DPI, "N", NULL,
      "rasterization resolution (default: 300 for PDF pages, the image's own for scans)"},
     {"password", 1, OPT_PASSWORD, "PW", NULL, "password of an encrypted PDF"},
+    {"include", 1, OPT_INCLUDE, "GLOB", NULL,
+     "in directories, take only files matching GLOB (repeatable; default: "
+     "*.pdf, *.tif, *.tiff, *.png, *.jpg, *.jpeg, *.pnm, *.pbm, *.pgm, *.ppm)"},
+    {"exclude", 1, OPT_EXCLUDE, "GLOB", NULL, "in directories, skip files matching GLOB (repeatable)"},
+    {"files-from", 1, OPT_FILES_FROM, "FILE", NULL,
+     "read more input paths from FILE, one per line ('-': standard input); "
+     "an operand @FILE does the same"},
+    {"from-raw", 1, OPT_FROM_RAW, "PATH", NULL,
+     "re-render saved model output (NAME.pNNNN.raw.json files, or a directory "
+     "of them) without running the model"},
     {"text-layer", 1, OPT_TEXT_LAYER, "MODE", "Recognition",
      "auto: use a page's own text where it has some, OCR the rest (default); "
      "only: never OCR; ignore: OCR every page"},
     {"model", 1, OPT_MODEL, "DIR", NULL,
      "VARCO-VISION-2.0 model folder (default: $VARCO_OCR_MODEL, then "
      "$XDG_DATA_HOME/varco-ocr/VARCO-VISION-2.0-1.7B-OCR)"},
+    {"raw-out", 1, OPT_RAW_OUT, "DIR", NULL,
+     "save the model's raw output of every OCR page in DIR as NAME.pNNNN.raw.json"},
+    {"resume", 0, OPT_RESUME, NULL, "Batches",
+     "skip pages and files whose outputs are complete and still match the input "
+     "and settings (default with --output-dir)"},
+    {"no-resume", 0, OPT_NO_RESUME, NULL, NULL, "redo everything"},
+    {"shard", 1, OPT_SHARD, "I/N", NULL,
+     "process only the I-th of N deterministic parts of the inputs (1-based), "
+     "for N processes sharing one output directory"},
+    {"report", 1, OPT_REPORT, "FILE", NULL,
+     "write a JSON report of every file and page: status, timings, errors"},
+    {"progress", 1, OPT_PROGRESS, "WHEN", NULL,
+     "progress line on standard error: auto (only on a terminal), always, never"},
     {"jobs", 1, 'j', "N", "Performance", "process N inputs at once (default: number of CPUs)"},
     {"quiet", 0, 'q', NULL, "Messages", "print errors only"},
     {"verbose", 0, 'v', NULL, NULL, "print more (repeat for debug output)"},
@@ -85,10 +110,11 @@ void vo_cli_print_help(FILE *f)
             "Usage: " PROG " [OPTION]... INPUT...\n"
             "  or:  " PROG " [OPTION]... -o OUTPUT INPUT\n"
             "  or:  " PROG " [OPTION]... --output-dir=DIR INPUT...\n"
-            "Make PDFs and scans searchable: text, hOCR, ALTO, PAGE-XML, TSV and JSON\n"
-            "with a box for every word and character, from a PDF's own text layer or\n"
-            "from the VARCO-VISION-2.0 OCR model. INPUT is a PDF, TIFF, PNG, JPEG or\n"
-            "PNM file, or '-' for standard input.\n");
+            "Make PDFs and scans searchable: text, hOCR, ALTO, PAGE-XML, TSV, JSON and\n"
+            "searchable PDF "
+"with a box for every word and character, from a PDF's own text\n"
+            "layer or from the VARCO-VISION-2.0 OCR model. INPUT is a PDF, TIFF, PNG,\n"
+            "JPEG or PNM file, a directory of them, @LIST, or '-' for standard input.\n");
     for (int i = 0; i < N_OPTS; i++) {
         const opt_doc *o = &opt_table[i];
         if (o->group)
@@ -119,7 +145,8 @@ void vo_cli_print_help(FILE *f)
             "  0 success; 1 bad command line; 2 bad or unreadable input; 3 model or\n"
             "  dependency missing; 5 cannot write output; 7 recognition failed;\n"
             "  8 encrypted PDF without the right password; 9 bad model configuration;\n"
-            "  11 some inputs or pages failed, the rest were written; 15 other error.\n"
+            "  11 some inputs or pages failed, the rest were written; 15 other error;\n"
+            "  130 interrupted (run the same command again to resume).\n"
             "\nThe VARCO-VISION-2.0 weights are licensed CC BY-NC 4.0 (non-commercial).\n"
             "Report bugs to: " PACKAGE_BUGREPORT "\n");
 }
@@ -151,10 +178,10 @@ static int parse_formats(vo_cli *cli, const char *list)
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         vo_format f = vo_format_from_name(p, len);
-        if (f == VO_FORMAT_COUNT_ || f == VO_FORMAT_PDF) {
+        if (f == VO_FORMAT_COUNT_) {
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), p);
-            return usage_error("unknown format '%s' (use txt, hocr, alto, page, tsv, json)", name);
+            return usage_error("unknown format '%s' (use txt, hocr, alto, page, tsv, json, pdf)", name);
         }
         int dup = 0;
         for (int i = 0; i < cli->n_formats; i++)
@@ -176,6 +203,8 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
 {
     memset(cli, 0, sizeof *cli);
     cli->verbosity = 1;
+    cli->resume = -1;
+    cli->progress = -1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     cli->jobs = ncpu > 0 ? (int)ncpu : 1;
 
@@ -222,6 +251,51 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             else if (strcmp(optarg, "inch1200") == 0) cli->alto_unit = 2;
             else return usage_error("--alto-unit takes pixel, mm10 or inch1200, not '%s'", optarg);
             break;
+        case OPT_RESUME: cli->resume = 1; break;
+        case OPT_NO_RESUME: cli->resume = 0; break;
+        case OPT_SHARD: {
+            long i, n;
+            char *slash = strchr(optarg, '/');
+            char a[32], b[32];
+            if (!slash || slash - optarg >= 31 || strlen(slash + 1) >= 31)
+                return usage_error("--shard takes I/N such as 2/8, not '%s'", optarg);
+            snprintf(a, sizeof a, "%.*s", (int)(slash - optarg), optarg);
+            snprintf(b, sizeof b, "%s", slash + 1);
+            if (!parse_int(a, 1, 100000, &i) || !parse_int(b, 1, 100000, &n) || i > n)
+                return usage_error("--shard takes I/N with 1 <= I <= N, not '%s'", optarg);
+            cli->shard_index = (int)i;
+            cli->shard_count = (int)n;
+            break;
+        }
+        case OPT_REPORT: cli->report = optarg; break;
+        case OPT_PROGRESS:
+            if (strcmp(optarg, "auto") == 0) cli->progress = -1;
+            else if (strcmp(optarg, "always") == 0) cli->progress = 1;
+            else if (strcmp(optarg, "never") == 0) cli->progress = 0;
+            else return usage_error("--progress takes auto, always or never, not '%s'", optarg);
+            break;
+        case OPT_INCLUDE:
+        case OPT_EXCLUDE: {
+            const char ***list = c == OPT_INCLUDE ? &cli->include : &cli->exclude;
+            int *n = c == OPT_INCLUDE ? &cli->n_include : &cli->n_exclude;
+            const char **grown = vo_realloc(*list, sizeof(char *) * (size_t)(*n + 2));
+            if (!grown)
+                return usage_error("out of memory%s", "");
+            grown[(*n)++] = optarg;
+            grown[*n] = NULL;
+            *list = grown;
+            break;
+        }
+        case OPT_FILES_FROM: cli->files_from = optarg; break;
+        case OPT_RAW_OUT: cli->raw_out = optarg; break;
+        case OPT_FROM_RAW: {
+            const char **grown = vo_realloc(cli->from_raw, sizeof(char *) * (size_t)(cli->n_from_raw + 1));
+            if (!grown)
+                return usage_error("out of memory%s", "");
+            grown[cli->n_from_raw++] = optarg;
+            cli->from_raw = grown;
+            break;
+        }
         case 'j':
             if (!parse_int(optarg, 1, 1024, &v))
                 return usage_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);
@@ -243,8 +317,16 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
 
     if (cli->dump_config)
         return 0;
-    if (cli->n_inputs == 0)
+    if (cli->n_inputs == 0 && !cli->files_from && cli->n_from_raw == 0)
         return usage_error("no input file%s", "");
+    if (cli->n_from_raw && (cli->n_inputs || cli->files_from))
+        return usage_error("--from-raw takes the saved pages only, no INPUT%s", "");
+    if (cli->resume == -1)
+        cli->resume = cli->output_dir != NULL;
+    if (cli->resume && !cli->output_dir)
+        return usage_error("--resume needs --output-dir%s", "");
+    if (cli->shard_count && !cli->output_dir)
+        return usage_error("--shard needs --output-dir%s", "");
     int n_stdin = 0;
     for (int i = 0; i < cli->n_inputs; i++)
         n_stdin += strcmp(cli->inputs[i], "-") == 0;
@@ -252,10 +334,13 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
         return usage_error("standard input ('-') can be read only once%s", "");
     if (cli->output && cli->output_dir)
         return usage_error("--output and --output-dir exclude each other%s", "");
-    if (cli->output && cli->n_inputs > 1)
+    if (cli->output && (cli->n_inputs > 1 || cli->files_from))
         return usage_error("--output takes one input; use --output-dir for several%s", "");
     if (!cli->output_dir && cli->n_formats > 1)
         return usage_error("several formats need --output-dir (one file each)%s", "");
+    if (!cli->output_dir && (!cli->output || strcmp(cli->output, "-") == 0) &&
+        cli->formats[0] == VO_FORMAT_PDF && isatty(1))
+        return usage_error("refusing to write a PDF to a terminal: use -o FILE%s", "");
     if (cli->pages_spec) {
         vo_ctx *ctx = vo_new_ctx();
         if (!ctx)
@@ -271,7 +356,13 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
     return 0;
 }
 
-void vo_cli_free(vo_cli *cli) { vo_page_ranges_free(&cli->pages); }
+void vo_cli_free(vo_cli *cli)
+{
+    vo_page_ranges_free(&cli->pages);
+    vo_free(cli->include);
+    vo_free(cli->exclude);
+    vo_free(cli->from_raw);
+}
 
 #include <libxml/xmlversion.h>
 #include <mupdf/fitz.h>

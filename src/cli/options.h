@@ -26,6 +26,18 @@ typedef struct vo_cli {
     int dump_config;
     char **inputs;              /* borrowed from argv */
     int n_inputs;
+    /* batches */
+    int resume;                 /* -1 default (on with --output-dir), 0, 1 */
+    int shard_index, shard_count; /* --shard I/N (1-based I); 0/0 = off */
+    const char *report;         /* --report FILE.json */
+    int progress;               /* -1 auto (TTY), 0 never, 1 always */
+    const char **include;       /* --include globs, NULL-terminated, or NULL */
+    const char **exclude;       /* --exclude globs */
+    int n_include, n_exclude;
+    const char *files_from;     /* --files-from FILE or - */
+    const char *raw_out;        /* --raw-out DIR */
+    const char **from_raw;      /* --from-raw FILE_OR_DIR, repeatable */
+    int n_from_raw;
 } vo_cli;
 
 /* Parse argv. Returns 0 to go on, 1 after a usage error (message already

@@ -1,12 +1,18 @@
-/* run.c: the flow of one command: inputs → documents → pages (text layer or
- * OCR) → page models → every requested writer, outputs committed atomically. */
+/* run.c: the flow of one command: inputs → documents (or saved raw pages)
+ * → page models (text layer, OCR) → every writer; in --output-dir mode each
+ * page is cached as it is done, so a batch resumes after any crash. */
 #include "config.h"
 #include "run.h"
+#include "inputs.h"
+#include "src/ocr/raw.h"
+#include "src/page/page_io.h"
 #include "src/source/document.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -18,30 +24,118 @@
 #include <time.h>
 #include <unistd.h>
 
+volatile sig_atomic_t vo_run_stop;
+
+/* --- what happened, for the report and the exit code --- */
+
+typedef struct page_rec {
+    int page;
+    char status;    /* 'd' done, 'f' failed, 'r' resumed (from an earlier run) */
+    char source;    /* 't' text layer, 'o' OCR, 'w' raw output, 'e' empty, '-' */
+    float seconds;
+    char *error;
+} page_rec;
+
+typedef struct input_rec {
+    vo_status status;
+    int skipped;    /* 1 other shard, 2 already complete */
+    int input_error;
+    double seconds;
+    char *error;
+    page_rec *pages;
+    int n_pages;
+    size_t cap_pages;
+} input_rec;
+
+/* --- pages saved by --raw-out, grouped by their source document --- */
+
+typedef struct raw_ref {
+    int page;
+    char *path;
+} raw_ref;
+
+typedef struct raw_group {
+    raw_ref *refs;  /* sorted by page */
+    int n;
+    size_t cap;
+} raw_group;
+
 typedef struct run_job {
     const vo_cli *cli;
     int out_fd;
-    vo_input_result *results;
+    vo_input_list inputs;
+    raw_group *groups;       /* --from-raw: one per input */
+    input_rec *recs;
     atomic_int next;
     char *model_dir;
     long long timestamp;
-    pthread_mutex_t log_lock;
+    pthread_mutex_t lock;    /* messages, progress */
+    /* progress */
+    int progress;
+    long total_pages;        /* -1 unknown */
+    long pages_seen;
+    double t0, last_draw;
+    int drawn;
+    int raw_errors;          /* --from-raw files that could not be read */
 } run_job;
 
-/* --- messages --- */
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* --- messages and progress --- */
+
+static void clear_progress_locked(run_job *job)
+{
+    if (job->drawn) {
+        fputs("\r\033[K", stderr);
+        job->drawn = 0;
+    }
+}
 
 static void run_log(void *user, int level, const char *msg)
 {
     run_job *job = user;
     const char *tag = level == VO_LOG_ERROR ? "error: " : level == VO_LOG_WARN ? "warning: " : "";
-    pthread_mutex_lock(&job->log_lock);
+    pthread_mutex_lock(&job->lock);
+    clear_progress_locked(job);
     fprintf(stderr, "varco-ocr: %s%s\n", tag, msg);
-    pthread_mutex_unlock(&job->log_lock);
+    pthread_mutex_unlock(&job->lock);
+}
+
+static void progress_page(run_job *job, const char *current)
+{
+    if (!job->progress)
+        return;
+    pthread_mutex_lock(&job->lock);
+    job->pages_seen++;
+    double t = now_seconds();
+    if (t - job->last_draw >= 0.2 || job->pages_seen == job->total_pages) {
+        job->last_draw = t;
+        double rate = job->pages_seen / (t - job->t0 > 1e-3 ? t - job->t0 : 1e-3);
+        char eta[32] = "";
+        if (job->total_pages > 0 && rate > 0) {
+            long left = (long)((job->total_pages - job->pages_seen) / rate);
+            snprintf(eta, sizeof eta, ", ETA %ld:%02ld", left / 60, left % 60);
+        }
+        const char *slash = strrchr(current, '/');
+        if (job->total_pages > 0)
+            fprintf(stderr, "\r\033[Kvarco-ocr: %ld/%ld pages, %.2f pages/s%s, %.40s",
+                    job->pages_seen, job->total_pages, rate, eta, slash ? slash + 1 : current);
+        else
+            fprintf(stderr, "\r\033[Kvarco-ocr: %ld pages, %.2f pages/s, %.40s", job->pages_seen,
+                    rate, slash ? slash + 1 : current);
+        job->drawn = 1;
+    }
+    pthread_mutex_unlock(&job->lock);
 }
 
 /* Print the context's last error, prefixed by `where` unless the message
- * already starts with it. */
-static void report_error(vo_ctx *ctx, run_job *job, const char *where)
+ * already starts with it; keep it for the report. */
+static void report_error(vo_ctx *ctx, run_job *job, const char *where, char **keep)
 {
     const char *msg = vo_last_error(ctx);
     char line[4096];
@@ -50,6 +144,19 @@ static void report_error(vo_ctx *ctx, run_job *job, const char *where)
     else
         snprintf(line, sizeof line, "%s", msg);
     run_log(job, VO_LOG_ERROR, line);
+    if (keep && !*keep)
+        *keep = vo_strdup(line);
+}
+
+static page_rec *add_page_rec(input_rec *r, int page)
+{
+    if (vo_grow((void **)&r->pages, &r->cap_pages, (size_t)r->n_pages + 1, sizeof(page_rec)))
+        return NULL;
+    page_rec *p = &r->pages[r->n_pages++];
+    memset(p, 0, sizeof *p);
+    p->page = page;
+    p->source = '-';
+    return p;
 }
 
 /* --- model folder --- */
@@ -159,45 +266,42 @@ static vo_status spool_stdin(vo_ctx *ctx, char **out_path)
     return VO_OK;
 }
 
-/* --- output names --- */
+/* --- output paths --- */
 
-/* NAME of INPUT: its file name without the last extension ("stdin" for -). */
-static char *input_base_name(const char *input)
+/* mkdir -p for the directories of `path` below `root` (root itself too);
+ * a symbolic link on the way is refused, so outputs never leave root. */
+static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *path)
 {
-    if (strcmp(input, "-") == 0)
-        return vo_strdup("stdin");
-    const char *slash = strrchr(input, '/');
-    const char *name = slash ? slash + 1 : input;
-    const char *dot = strrchr(name, '.');
-    size_t len = dot && dot != name ? (size_t)(dot - name) : strlen(name);
-    return vo_strndup(name, len);
-}
-
-static vo_status make_dirs(vo_ctx *ctx, const char *dir)
-{
-    char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-        return vo_fail(ctx, VO_ERR_IO, "%s: path too long", dir);
-    for (char *p = path + 1;; p++) {
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return vo_fail(ctx, VO_ERR_IO, "%s: path too long", path);
+    char *last = strrchr(buf, '/');
+    if (!last)
+        return VO_OK;
+    *last = 0;
+    size_t root_len = strlen(root);
+    for (char *p = buf + 1;; p++) {
         if (*p == '/' || *p == 0) {
             char c = *p;
             *p = 0;
-            if (mkdir(path, 0777) != 0 && errno != EEXIST)
-                return vo_fail(ctx, VO_ERR_IO, "%s: cannot create the output directory: %s",
-                               path, strerror(errno));
+            struct stat sb;
+            if (lstat(buf, &sb) == 0) {
+                if (S_ISLNK(sb.st_mode) && strlen(buf) > root_len)
+                    return vo_fail(ctx, VO_ERR_IO,
+                                   "%s: is a symbolic link inside the output directory; "
+                                   "refusing to follow it", buf);
+                if (!S_ISDIR(sb.st_mode) && !S_ISLNK(sb.st_mode))
+                    return vo_fail(ctx, VO_ERR_IO, "%s: exists and is not a directory", buf);
+            } else if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+                return vo_fail(ctx, VO_ERR_IO, "%s: cannot create the directory: %s", buf,
+                               strerror(errno));
+            }
             *p = c;
             if (!c)
                 break;
         }
     }
     return VO_OK;
-}
-
-/* ALTO and PAGE go one file per page in --output-dir mode (METS practice);
- * PAGE-XML holds one page per file in every mode. */
-static int per_page_format(const vo_cli *cli, vo_format f)
-{
-    return (cli->output_dir && f == VO_FORMAT_ALTO) || f == VO_FORMAT_PAGE;
 }
 
 /* Refuse to overwrite the input itself. */
@@ -208,14 +312,6 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-/* --- one document's outputs --- */
-
-typedef struct doc_out {
-    vo_output *out[VO_FORMAT_COUNT_];
-    vo_writer *w[VO_FORMAT_COUNT_];
-    char *base;  /* DIR/NAME for --output-dir, else NULL */
-} doc_out;
-
 static vo_status open_output(vo_ctx *ctx, run_job *job, const char *path, const char *input,
                              vo_output **out)
 {
@@ -223,108 +319,83 @@ static vo_status open_output(vo_ctx *ctx, run_job *job, const char *path, const 
         return vo_output_open_fd(ctx, job->out_fd, "-", out);
     if (same_file(path, input))
         return vo_fail(ctx, VO_ERR_IO, "%s: refusing to write an output over the input", path);
+    if (job->cli->output_dir) {
+        vo_status st = make_parent_dirs(ctx, job->cli->output_dir, path);
+        if (st)
+            return st;
+        struct stat sb;
+        if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+            return vo_fail(ctx, VO_ERR_IO, "%s: is a symbolic link; refusing to replace it", path);
+    }
     return vo_output_open_file(ctx, path, out);
 }
 
-static vo_status open_doc_outputs(vo_ctx *ctx, run_job *job, const char *input,
-                                  const vo_doc_info *info, const vo_writer_opts *wopts,
-                                  doc_out *d)
+/* ALTO goes one file per page in --output-dir mode (METS practice);
+ * PAGE-XML holds one page per file in every mode. */
+static int per_page_format(const vo_cli *cli, vo_format f)
 {
-    const vo_cli *cli = job->cli;
-    vo_status st;
-    if (cli->output_dir) {
-        char *name = input_base_name(input);
-        vo_buf b = VO_BUF_INIT;
-        if (!name || vo_buf_printf(&b, "%s/%s", cli->output_dir, name)) {
-            vo_free(name);
-            vo_buf_free(&b);
-            return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-        }
-        vo_free(name);
-        d->base = vo_buf_take(&b);
-        if ((st = make_dirs(ctx, cli->output_dir)))
-            return st;
-    }
-    for (int i = 0; i < cli->n_formats; i++) {
-        vo_format f = cli->formats[i];
-        if (per_page_format(cli, f))
-            continue;
-        vo_buf path = VO_BUF_INIT;
-        if (d->base)
-            st = vo_buf_printf(&path, "%s%s", d->base, vo_format_suffix(f));
-        else
-            st = vo_buf_puts(&path, cli->output ? cli->output : "-");
-        if (st) {
-            vo_buf_free(&path);
-            return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-        }
-        st = open_output(ctx, job, path.data, input, &d->out[f]);
-        vo_buf_free(&path);
-        if (st)
-            return st;
-        if ((st = vo_new_writer(ctx, f, d->out[f], wopts, &d->w[f])))
-            return st;
-        if ((st = d->w[f]->begin(ctx, d->w[f], info)))
-            return st;
-    }
-    return VO_OK;
+    return (cli->output_dir && f == VO_FORMAT_ALTO) || f == VO_FORMAT_PAGE;
 }
 
-static vo_status write_page_file(vo_ctx *ctx, run_job *job, const char *input, vo_format f,
-                                 const doc_out *d, const vo_doc_info *info,
-                                 const vo_writer_opts *wopts, const vo_page *page)
+static char *path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *path_printf(const char *fmt, ...)
 {
-    const vo_cli *cli = job->cli;
-    vo_buf path = VO_BUF_INIT;
-    vo_status st;
-    if (d->base)
-        st = vo_buf_printf(&path, "%s.p%04d%s", d->base, page->number, vo_format_suffix(f));
-    else
-        st = vo_buf_puts(&path, cli->output ? cli->output : "-");
+    vo_buf b = VO_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vo_status st = vo_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
     if (st) {
-        vo_buf_free(&path);
-        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        vo_buf_free(&b);
+        return NULL;
     }
+    return vo_buf_take(&b);
+}
+
+/* Write one whole file from a list of pages through a fresh writer. */
+static vo_status write_file(vo_ctx *ctx, run_job *job, const char *path, const char *input,
+                            vo_format f, const vo_doc_info *info, const vo_writer_opts *wopts,
+                            vo_page *const *pages, int n)
+{
     vo_output *out = NULL;
-    vo_writer *w = NULL;
-    vo_doc_info one = *info;
-    one.n_pages = 1;
-    st = open_output(ctx, job, path.data, input, &out);
+    vo_status st = open_output(ctx, job, path, input, &out);
     if (!st)
-        st = vo_new_writer(ctx, f, out, wopts, &w);
-    if (!st)
-        st = w->begin(ctx, w, &one);
-    if (!st)
-        st = w->page(ctx, w, page);
-    if (!st)
-        st = w->end(ctx, w);
+        st = vo_write_document(ctx, f, out, wopts, info, pages, n);
     if (!st)
         st = vo_output_close(ctx, out);
-    vo_drop_writer(w);
     vo_output_drop(out);
-    vo_buf_free(&path);
     return st;
 }
 
-static void drop_doc_outputs(doc_out *d)
+/* --- where pages come from: a document, or saved raw pages --- */
+
+typedef struct provider {
+    vo_document *doc;
+    raw_group *raw;
+    int n_pages;            /* last page number */
+    char *spool;            /* standard input copied to a file */
+} provider;
+
+static int provider_has_page(const provider *pv, const vo_cli *cli, int page)
 {
-    for (int f = 0; f < VO_FORMAT_COUNT_; f++) {
-        vo_drop_writer(d->w[f]);
-        vo_output_drop(d->out[f]);
+    if (pv->raw) {
+        for (int i = 0; i < pv->raw->n; i++)
+            if (pv->raw->refs[i].page == page)
+                return vo_page_ranges_contains(&cli->pages, page, pv->n_pages);
+        return 0;
     }
-    vo_free(d->base);
-    memset(d, 0, sizeof *d);
+    return vo_page_ranges_contains(&cli->pages, page, pv->n_pages);
 }
 
-/* --- pages --- */
-
-/* An empty page of the right size, for pages that are kept without text
- * (text-layer only mode, or a failed page, so page numbering stays). */
-static vo_page *empty_page(vo_ctx *ctx, vo_document *doc, int page, float dpi, const char *source)
+/* An empty page of the right size, for pages kept without text (text-layer
+ * only mode; a failed page in a multi-page stream, so numbering stays). */
+static vo_page *empty_page(vo_ctx *ctx, provider *pv, int page, float dpi, const char *source)
 {
+    if (!pv->doc)
+        return vo_new_page(page, 1, 1, 72, 72, source);
     vo_page_info info;
     memset(&info, 0, sizeof info);
-    vo_document_page_info(ctx, doc, page, &info);
+    vo_document_page_info(ctx, pv->doc, page, &info);
     float dx = dpi, dy = dpi;
     if (dpi <= 0) {
         dx = info.native_dpi_x > 0 ? info.native_dpi_x : 300;
@@ -332,13 +403,16 @@ static vo_page *empty_page(vo_ctx *ctx, vo_document *doc, int page, float dpi, c
     }
     int w = (int)ceilf(info.width_pt * dx / 72.0f - 0.01f);
     int h = (int)ceilf(info.height_pt * dy / 72.0f - 0.01f);
-    return vo_new_page(page, w > 0 ? w : 1, h > 0 ? h : 1, dx, dy, source);
+    vo_page *p = vo_new_page(page, w > 0 ? w : 1, h > 0 ? h : 1, dx, dy, source);
+    if (p)
+        p->origin = VO_PAGE_FROM_TEXT_LAYER;
+    return p;
 }
 
-static vo_status ocr_page(vo_ctx *ctx, run_job *job, vo_document *doc, int page,
-                          const char *source, vo_page **out)
+static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const char *source,
+                          vo_page **out)
 {
-    (void)doc;
+    (void)pv;
     (void)out;
     if (!job->model_dir)
         return vo_fail(ctx, VO_ERR_MISSING,
@@ -353,70 +427,355 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, vo_document *doc, int page,
                    source, page);
 }
 
-/* The page model of one page: its text layer, or OCR, or empty in
- * text-layer-only mode. *from_text tells which. */
-static vo_status get_page(vo_ctx *ctx, run_job *job, vo_document *doc, int page,
-                          const char *source, vo_page **out, int *from_text)
+/* The page model of one page; *kind says where it came from. */
+static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const char *source,
+                          vo_page **out, char *kind)
 {
     const vo_cli *cli = job->cli;
     *out = NULL;
-    *from_text = 0;
     vo_status st;
+    if (pv->raw) {
+        for (int i = 0; i < pv->raw->n; i++) {
+            if (pv->raw->refs[i].page != page)
+                continue;
+            vo_raw_page raw;
+            if ((st = vo_raw_read(ctx, pv->raw->refs[i].path, &raw)))
+                return st;
+            st = vo_raw_to_page(ctx, &raw, NULL, NULL, out);
+            vo_raw_free(&raw);
+            *kind = 'w';
+            return st;
+        }
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "%s: no saved page %d", source, page);
+    }
     if (cli->text_layer != VO_TEXT_IGNORE) {
         vo_page_info info;
-        if ((st = vo_document_page_info(ctx, doc, page, &info)))
+        if ((st = vo_document_page_info(ctx, pv->doc, page, &info)))
             return st;
         if (info.has_text) {
-            if ((st = vo_extract_text_layer(ctx, doc, page, cli->dpi, out)))
+            if ((st = vo_extract_text_layer(ctx, pv->doc, page, cli->dpi, out)))
                 return st;
             if (*out) {
-                *from_text = 1;
+                *kind = 't';
                 return VO_OK;
             }
         }
         if (cli->text_layer == VO_TEXT_ONLY) {
-            *out = empty_page(ctx, doc, page, cli->dpi, source);
-            *from_text = 1;
+            *out = empty_page(ctx, pv, page, cli->dpi, source);
+            *kind = 'e';
             return *out ? VO_OK : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
         }
     }
-    return ocr_page(ctx, job, doc, page, source, out);
+    *kind = 'o';
+    return ocr_page(ctx, job, pv, page, source, out);
+}
+
+/* --- identity of an input and its settings (resume) --- */
+
+static char *make_stamp(const run_job *job, const vo_input *in, int with_formats)
+{
+    const vo_cli *cli = job->cli;
+    struct stat sb;
+    long long size = -1, mtime = -1;
+    if (stat(in->path, &sb) == 0) {
+        size = (long long)sb.st_size;
+        mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+    }
+    vo_buf b = VO_BUF_INIT;
+    vo_status st = vo_buf_printf(&b, "varco-ocr %s|%s|%lld|%lld|dpi %g|text %d|model %s",
+                                 PACKAGE_VERSION, in->rel, size, mtime, (double)cli->dpi,
+                                 cli->text_layer, job->model_dir ? job->model_dir : "-");
+    if (with_formats) {
+        for (int i = 0; !st && i < cli->n_formats; i++)
+            st = vo_buf_printf(&b, "|%s", vo_format_name(cli->formats[i]));
+        if (!st)
+            st = vo_buf_printf(&b, "|unit %d|pages %s", cli->alto_unit,
+                               cli->pages_spec ? cli->pages_spec : "all");
+    }
+    if (st) {
+        vo_buf_free(&b);
+        return NULL;
+    }
+    return vo_buf_take(&b);
+}
+
+static int file_has_line(const char *path, const char *line)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *got = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&got, &cap, f);
+    fclose(f);
+    int same = n > 0 && got[n - 1] == '\n' && (size_t)(n - 1) == strlen(line) &&
+               memcmp(got, line, (size_t)(n - 1)) == 0;
+    free(got);
+    return same;
+}
+
+/* Deterministic shard of an input: FNV-1a of its output name. */
+static int in_shard(const vo_cli *cli, const vo_input *in)
+{
+    if (!cli->shard_count)
+        return 1;
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)in->rel; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (int)(h % (uint64_t)cli->shard_count) == cli->shard_index - 1;
 }
 
 /* --- one input --- */
 
+typedef struct doc_state {
+    char *base;       /* DIR/REL, or NULL */
+    char *cache;      /* DIR/.varco-ocr/REL */
+    char *stamp;      /* page cache stamp */
+    char *done_stamp; /* + formats */
+    vo_output *out[VO_FORMAT_COUNT_];  /* streamed per-document outputs */
+    vo_writer *w[VO_FORMAT_COUNT_];
+} doc_state;
+
+static void drop_doc_state(doc_state *d)
+{
+    for (int f = 0; f < VO_FORMAT_COUNT_; f++) {
+        vo_drop_writer(d->w[f]);
+        vo_output_drop(d->out[f]);
+    }
+    vo_free(d->base);
+    vo_free(d->cache);
+    vo_free(d->stamp);
+    vo_free(d->done_stamp);
+    memset(d, 0, sizeof *d);
+}
+
+/* Streamed outputs (no --output-dir): open them and write the headers. */
+static vo_status open_stream_outputs(vo_ctx *ctx, run_job *job, const char *input,
+                                     const vo_doc_info *info, const vo_writer_opts *wopts,
+                                     doc_state *d)
+{
+    const vo_cli *cli = job->cli;
+    vo_status st;
+    for (int i = 0; i < cli->n_formats; i++) {
+        vo_format f = cli->formats[i];
+        if (per_page_format(cli, f))
+            continue;
+        if ((st = open_output(ctx, job, cli->output ? cli->output : "-", input, &d->out[f])))
+            return st;
+        if ((st = vo_new_writer(ctx, f, d->out[f], wopts, &d->w[f])))
+            return st;
+        if ((st = d->w[f]->begin(ctx, d->w[f], info)))
+            return st;
+    }
+    return VO_OK;
+}
+
+static vo_status write_per_page_files(vo_ctx *ctx, run_job *job, const char *input,
+                                      const doc_state *d, const vo_doc_info *info,
+                                      const vo_writer_opts *wopts, vo_page *page, int only_missing)
+{
+    const vo_cli *cli = job->cli;
+    vo_status st = VO_OK;
+    vo_doc_info one = *info;
+    one.n_pages = 1;
+    for (int i = 0; i < cli->n_formats && !st; i++) {
+        vo_format f = cli->formats[i];
+        if (!per_page_format(cli, f))
+            continue;
+        char *path = d->base ? path_printf("%s.p%04d%s", d->base, page->number, vo_format_suffix(f))
+                             : vo_strdup(cli->output ? cli->output : "-");
+        if (!path)
+            return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        if (!(only_missing && access(path, F_OK) == 0))
+            st = write_file(ctx, job, path, input, f, &one, wopts, &page, 1);
+        vo_free(path);
+    }
+    return st;
+}
+
+static vo_status save_page_cache(vo_ctx *ctx, run_job *job, const doc_state *d, const vo_page *p)
+{
+    char *path = path_printf("%s.p%04d.json", d->cache, p->number);
+    if (!path)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    vo_output *out = NULL;
+    vo_status st = make_parent_dirs(ctx, job->cli->output_dir, path);
+    if (!st)
+        st = vo_output_open_file(ctx, path, &out);
+    if (!st)
+        st = vo_page_save(ctx, p, d->stamp, out);
+    if (!st)
+        st = vo_output_close(ctx, out);
+    vo_output_drop(out);
+    vo_free(path);
+    return st;
+}
+
+static vo_page *load_page_cache(vo_ctx *ctx, const doc_state *d, int page)
+{
+    char *path = path_printf("%s.p%04d.json", d->cache, page);
+    vo_page *p = NULL;
+    if (path && access(path, R_OK) == 0 && vo_page_load(ctx, path, d->stamp, &p) != VO_OK)
+        vo_clear_error(ctx); /* stale or broken: the page is done again */
+    vo_free(path);
+    return p;
+}
+
+/* --output-dir: every page is cached; the per-document files are written
+ * from the caches once every page is there, then the caches are removed
+ * and a done marker written. */
+static vo_status assemble_outputs(vo_ctx *ctx, run_job *job, const char *input, doc_state *d,
+                                  const vo_doc_info *info, const vo_writer_opts *wopts,
+                                  const int *pages, int n)
+{
+    const vo_cli *cli = job->cli;
+    vo_status st = VO_OK;
+    for (int i = 0; i < cli->n_formats && !st; i++) {
+        vo_format f = cli->formats[i];
+        if (per_page_format(cli, f))
+            continue;
+        char *path = path_printf("%s%s", d->base, vo_format_suffix(f));
+        vo_output *out = NULL;
+        vo_writer *w = NULL;
+        if (!path)
+            return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        st = open_output(ctx, job, path, input, &out);
+        if (!st)
+            st = vo_new_writer(ctx, f, out, wopts, &w);
+        if (!st)
+            st = w->begin(ctx, w, info);
+        for (int k = 0; k < n && !st; k++) {
+            vo_page *p = load_page_cache(ctx, d, pages[k]);
+            if (!p) {
+                st = vo_fail(ctx, VO_ERR_IO, "%s: page %d: its cached result disappeared", input,
+                             pages[k]);
+                break;
+            }
+            st = w->page(ctx, w, p);
+            vo_drop_page(p);
+        }
+        if (!st)
+            st = w->end(ctx, w);
+        if (!st)
+            st = vo_output_close(ctx, out);
+        vo_drop_writer(w);
+        vo_output_drop(out);
+        vo_free(path);
+    }
+    if (st)
+        return st;
+    /* the marker first, so a crash between the two leaves only stale caches */
+    char *marker = path_printf("%s.done", d->cache);
+    vo_output *mo = NULL;
+    if (!marker)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    st = vo_output_open_file(ctx, marker, &mo);
+    if (!st)
+        st = vo_output_printf(ctx, mo, "%s\n", d->done_stamp);
+    if (!st)
+        st = vo_output_close(ctx, mo);
+    vo_output_drop(mo);
+    vo_free(marker);
+    for (int k = 0; k < n && !st; k++) {
+        char *path = path_printf("%s.p%04d.json", d->cache, pages[k]);
+        if (path)
+            unlink(path);
+        vo_free(path);
+    }
+    return st;
+}
+
+static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
+{
+    const vo_input *in = &job->inputs.items[idx];
+    memset(pv, 0, sizeof *pv);
+    if (job->groups) {
+        pv->raw = &job->groups[idx];
+        pv->n_pages = pv->raw->n ? pv->raw->refs[pv->raw->n - 1].page : 0;
+        return VO_OK;
+    }
+    const char *path = in->path;
+    vo_status st;
+    if (strcmp(path, "-") == 0) {
+        if ((st = spool_stdin(ctx, &pv->spool)))
+            return st;
+        path = pv->spool;
+    }
+    if ((st = vo_open_document(ctx, path, job->cli->password, &pv->doc))) {
+        if (pv->spool) /* name the input as the user gave it */
+            vo_fail(ctx, st, "-: %s", vo_last_error(ctx));
+        return st;
+    }
+    pv->n_pages = vo_document_page_count(pv->doc);
+    return VO_OK;
+}
+
+static void close_provider(provider *pv)
+{
+    vo_drop_document(pv->doc);
+    if (pv->spool) {
+        unlink(pv->spool);
+        vo_free(pv->spool);
+    }
+    memset(pv, 0, sizeof *pv);
+}
+
 static void process_input(vo_ctx *ctx, run_job *job, int idx)
 {
     const vo_cli *cli = job->cli;
-    const char *input = cli->inputs[idx];
-    vo_input_result *res = &job->results[idx];
-    memset(res, 0, sizeof *res);
-    char *spool = NULL;
-    const char *path = input;
-    vo_document *doc = NULL;
-    doc_out d;
+    const vo_input *in = &job->inputs.items[idx];
+    const char *input = in->path;
+    input_rec *rec = &job->recs[idx];
+    double t0 = now_seconds();
+    provider pv;
+    doc_state d;
+    memset(&pv, 0, sizeof pv);
     memset(&d, 0, sizeof d);
-    vo_status st;
+    int *pages = NULL;
+    vo_status st = VO_OK;
 
-    if (strcmp(input, "-") == 0) {
-        if ((st = spool_stdin(ctx, &spool)))
-            goto fail;
-        path = spool;
+    if (!in_shard(cli, in)) {
+        rec->skipped = 1;
+        return;
     }
-    if ((st = vo_open_document(ctx, path, cli->password, &doc))) {
-        if (spool) /* name the input as the user gave it */
-            vo_fail(ctx, st, "-: %s", vo_last_error(ctx));
+    if (cli->output_dir) {
+        d.base = path_printf("%s/%s", cli->output_dir, in->rel);
+        d.cache = path_printf("%s/.varco-ocr/%s", cli->output_dir, in->rel);
+        d.stamp = make_stamp(job, in, 0);
+        d.done_stamp = make_stamp(job, in, 1);
+        if (!d.base || !d.cache || !d.stamp || !d.done_stamp) {
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        char *marker = path_printf("%s.done", d.cache);
+        int done = cli->resume && marker && strcmp(input, "-") != 0 &&
+                   file_has_line(marker, d.done_stamp);
+        vo_free(marker);
+        if (done) {
+            rec->skipped = 2;
+            drop_doc_state(&d);
+            return;
+        }
+    }
+    if ((st = open_provider(ctx, job, idx, &pv))) {
+        rec->input_error = 1;
         goto fail;
     }
-    int n_pages = vo_document_page_count(doc);
     int n_sel = 0;
-    for (int p = 1; p <= n_pages; p++)
-        n_sel += vo_page_ranges_contains(&cli->pages, p, n_pages);
+    pages = vo_calloc((size_t)(pv.n_pages > 0 ? pv.n_pages : 1), sizeof *pages);
+    if (!pages) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (int p = 1; p <= pv.n_pages; p++)
+        if (provider_has_page(&pv, cli, p))
+            pages[n_sel++] = p;
     if (n_sel == 0) {
-        st = n_pages == 0 ? vo_fail(ctx, VO_ERR_FORMAT, "%s: the document has no pages", input)
-                          : vo_fail(ctx, VO_ERR_ARGUMENT,
-                                    "%s: no page is in --pages %s (the document has %d pages)",
-                                    input, cli->pages_spec, n_pages);
+        st = pv.n_pages == 0 ? vo_fail(ctx, VO_ERR_FORMAT, "%s: the document has no pages", input)
+                             : vo_fail(ctx, VO_ERR_ARGUMENT,
+                                       "%s: no page is in --pages %s (the document has %d pages)",
+                                       input, cli->pages_spec, pv.n_pages);
+        rec->input_error = 1;
         goto fail;
     }
     for (int i = 0; i < cli->n_formats; i++)
@@ -427,111 +786,293 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
             goto fail;
         }
 
-    vo_doc_info info = {input, vo_document_title(doc), n_sel, job->timestamp};
+    vo_doc_info info = {input, pv.doc ? vo_document_title(pv.doc) : NULL, n_sel, job->timestamp};
     vo_writer_opts wopts = {cli->alto_unit, 1};
-    if ((st = open_doc_outputs(ctx, job, input, &info, &wopts, &d)))
+    int cached = cli->output_dir && !pv.spool;
+    if (!cli->output_dir && (st = open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
         goto fail;
 
+    int n_ok = 0, n_failed = 0;
     vo_status first_fail = VO_OK;
-    for (int p = 1; p <= n_pages; p++) {
-        if (!vo_page_ranges_contains(&cli->pages, p, n_pages))
-            continue;
+    for (int k = 0; k < n_sel; k++) {
+        int p = pages[k];
+        if (vo_run_stop) {
+            st = vo_fail(ctx, VO_ERR_ABORT, "%s: interrupted before page %d", input, p);
+            goto fail_quiet;
+        }
+        page_rec *pr = add_page_rec(rec, p);
+        if (!pr) {
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        double tp = now_seconds();
         vo_page *page = NULL;
-        int from_text = 0;
-        st = get_page(ctx, job, doc, p, input, &page, &from_text);
-        int page_ok = st == VO_OK;
+        if (cached && cli->resume && (page = load_page_cache(ctx, &d, p))) {
+            /* done by an earlier run: only missing per-page files are written */
+            pr->status = 'r';
+            st = write_per_page_files(ctx, job, input, &d, &info, &wopts, page, 1);
+            vo_drop_page(page);
+            if (st)
+                goto fail;
+            n_ok++;
+            progress_page(job, input);
+            continue;
+        }
+        st = get_page(ctx, job, &pv, p, input, &page, &pr->source);
         if (st) {
             char where[PATH_MAX + 32];
             snprintf(where, sizeof where, "%s: page %d", input, p);
-            report_error(ctx, job, where);
+            report_error(ctx, job, where, &pr->error);
             if (!first_fail)
                 first_fail = st;
-            res->pages_failed++;
+            pr->status = 'f';
+            n_failed++;
             vo_drop_page(page);
-            /* keep page numbering in multi-page files with an empty page */
-            page = empty_page(ctx, doc, p, cli->dpi, input);
-            if (!page) {
-                st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-                goto fail_outputs;
+            page = NULL;
+            if (!cached) { /* keep page numbering of streamed files */
+                if (!(page = empty_page(ctx, &pv, p, cli->dpi, input))) {
+                    st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+                    goto fail;
+                }
             }
         } else {
-            res->pages_done++;
-            if (from_text)
-                res->pages_text++;
-            else
-                res->pages_ocr++;
+            pr->status = 'd';
+            n_ok++;
         }
-        if (!page->image_name)
-            page->image_name = vo_strdup(input);
         st = VO_OK;
-        for (int i = 0; i < cli->n_formats && !st; i++) {
-            vo_format f = cli->formats[i];
-            if (per_page_format(cli, f)) {
-                /* a failed page gets no file of its own: none that looks finished */
-                if (page_ok)
-                    st = write_page_file(ctx, job, input, f, &d, &info, &wopts, page);
-            } else {
-                st = d.w[f]->page(ctx, d.w[f], page);
+        if (page) {
+            if (!page->image_name)
+                page->image_name = vo_strdup(input);
+            if (pr->status == 'd')
+                st = write_per_page_files(ctx, job, input, &d, &info, &wopts, page, 0);
+            if (!st && cached && pr->status == 'd')
+                st = save_page_cache(ctx, job, &d, page);
+            for (int i = 0; i < cli->n_formats && !st && !cached; i++) {
+                vo_format f = cli->formats[i];
+                if (d.w[f])
+                    st = d.w[f]->page(ctx, d.w[f], page);
             }
+            vo_drop_page(page);
         }
-        vo_drop_page(page);
+        pr->seconds = (float)(now_seconds() - tp);
+        progress_page(job, input);
         if (st) /* a write failure ends this input */
-            goto fail_outputs;
-        st = VO_OK;
+            goto fail;
     }
-    if (res->pages_done == 0) {
+    if (n_ok == 0) {
         /* nothing recognised: leave no misleading empty outputs behind */
         st = first_fail;
-        goto fail_outputs_quiet;
+        goto fail_quiet;
     }
-    for (int i = 0; i < cli->n_formats && !st; i++) {
-        vo_format f = cli->formats[i];
-        if (d.w[f]) {
-            st = d.w[f]->end(ctx, d.w[f]);
-            if (!st)
-                st = vo_output_close(ctx, d.out[f]);
+    if (cached) {
+        if (n_failed == 0)
+            st = assemble_outputs(ctx, job, input, &d, &info, &wopts, pages, n_sel);
+    } else {
+        for (int i = 0; i < cli->n_formats && !st; i++) {
+            vo_format f = cli->formats[i];
+            if (d.w[f]) {
+                st = d.w[f]->end(ctx, d.w[f]);
+                if (!st)
+                    st = vo_output_close(ctx, d.out[f]);
+            }
         }
     }
     if (st)
-        goto fail_outputs;
-    res->status = first_fail;
-    if (cli->verbosity >= 1) {
+        goto fail;
+    rec->status = first_fail;
+    if (cli->verbosity >= 2 || (cli->verbosity >= 1 && !job->progress && job->inputs.n > 1)) {
         char line[PATH_MAX + 200];
-        snprintf(line, sizeof line, "%s: %d page%s done (%d from the text layer, %d by OCR)%s",
-                 input, res->pages_done, res->pages_done == 1 ? "" : "s", res->pages_text,
-                 res->pages_ocr, res->pages_failed ? ", some pages failed" : "");
+        snprintf(line, sizeof line, "%s: %d of %d pages done%s", input, n_ok, n_sel,
+                 n_failed ? " (see the errors above)" : "");
         run_log(job, VO_LOG_INFO, line);
     }
-    drop_doc_outputs(&d);
-    vo_drop_document(doc);
-    if (spool) {
-        unlink(spool);
-        vo_free(spool);
-    }
-    return;
-
-fail_outputs:
-    report_error(ctx, job, input);
-fail_outputs_quiet:
-    res->status = st ? st : VO_ERR_ABORT;
-    drop_doc_outputs(&d);
-    vo_drop_document(doc);
-    if (spool) {
-        unlink(spool);
-        vo_free(spool);
-    }
-    return;
+    goto out;
 
 fail:
-    report_error(ctx, job, input);
-    res->status = st;
-    drop_doc_outputs(&d);
-    vo_drop_document(doc);
-    if (spool) {
-        unlink(spool);
-        vo_free(spool);
-    }
+    report_error(ctx, job, input, &rec->error);
+fail_quiet:
+    rec->status = st ? st : VO_ERR_ABORT;
+    if (!rec->error && st)
+        rec->error = vo_strdup(vo_last_error(ctx));
+out:
+    rec->seconds = now_seconds() - t0;
+    vo_free(pages);
+    drop_doc_state(&d);
+    close_provider(&pv);
 }
+
+/* --- --from-raw: collect the saved pages, one input per source --- */
+
+static int by_page(const void *a, const void *b)
+{
+    return ((const raw_ref *)a)->page - ((const raw_ref *)b)->page;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static vo_status add_raw_file(vo_ctx *ctx, run_job *job, const char *path, vo_input_list *sources)
+{
+    vo_raw_page raw;
+    vo_status st = vo_raw_read(ctx, path, &raw);
+    if (st)
+        return st;
+    int g = 0;
+    while (g < sources->n && strcmp(sources->items[g].path, raw.source) != 0)
+        g++;
+    if (g == sources->n) {
+        const char *slash = strrchr(raw.source, '/');
+        if ((st = vo_inputs_add_file(ctx, sources, raw.source, slash ? slash + 1 : raw.source))) {
+            vo_raw_free(&raw);
+            return st;
+        }
+        raw_group *grown = vo_realloc(job->groups, sizeof(raw_group) * (size_t)sources->n);
+        if (!grown) {
+            vo_raw_free(&raw);
+            return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        }
+        job->groups = grown;
+        memset(&job->groups[g], 0, sizeof(raw_group));
+    }
+    raw_group *grp = &job->groups[g];
+    for (int i = 0; i < grp->n; i++)
+        if (grp->refs[i].page == raw.page) {
+            st = vo_fail(ctx, VO_ERR_ARGUMENT, "%s and %s both hold page %d of %s", grp->refs[i].path,
+                         path, raw.page, raw.source);
+            vo_raw_free(&raw);
+            return st;
+        }
+    if (vo_grow((void **)&grp->refs, &grp->cap, (size_t)grp->n + 1, sizeof(raw_ref)) ||
+        !(grp->refs[grp->n].path = vo_strdup(path))) {
+        vo_raw_free(&raw);
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    }
+    grp->refs[grp->n++].page = raw.page;
+    vo_raw_free(&raw);
+    return VO_OK;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static vo_status collect_raw(vo_ctx *ctx, run_job *job)
+{
+    const vo_cli *cli = job->cli;
+    vo_status st = VO_OK;
+    for (int i = 0; i < cli->n_from_raw && !st; i++) {
+        const char *arg = cli->from_raw[i];
+        struct stat sb;
+        if (stat(arg, &sb) != 0)
+            return vo_fail(ctx, VO_ERR_IO, "%s: cannot open: %s", arg, strerror(errno));
+        if (!S_ISDIR(sb.st_mode)) {
+            st = add_raw_file(ctx, job, arg, &job->inputs);
+            if (st && st != VO_ERR_NOMEM) { /* a broken file costs only itself */
+                run_log(job, VO_LOG_ERROR, vo_last_error(ctx));
+                job->raw_errors++;
+                st = VO_OK;
+            }
+            continue;
+        }
+        struct dirent **names = NULL;
+        int n = scandir(arg, &names, NULL, by_name);
+        if (n < 0)
+            return vo_fail(ctx, VO_ERR_IO, "%s: cannot read the directory: %s", arg, strerror(errno));
+        for (int k = 0; k < n; k++) {
+            if (!st && has_suffix(names[k]->d_name, ".raw.json")) {
+                char *path = path_printf("%s/%s", arg, names[k]->d_name);
+                st = path ? add_raw_file(ctx, job, path, &job->inputs)
+                          : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+                vo_free(path);
+                if (st && st != VO_ERR_NOMEM) {
+                    run_log(job, VO_LOG_ERROR, vo_last_error(ctx));
+                    job->raw_errors++;
+                    st = VO_OK;
+                }
+            }
+            free(names[k]);
+        }
+        free(names);
+    }
+    for (int g = 0; g < job->inputs.n && job->groups; g++)
+        qsort(job->groups[g].refs, (size_t)job->groups[g].n, sizeof(raw_ref), by_page);
+    if (!st && job->inputs.n == 0)
+        st = vo_fail(ctx, VO_ERR_ARGUMENT, "--from-raw: no NAME.pNNNN.raw.json file found");
+    return st;
+}
+
+/* --- the report --- */
+
+static const char *page_status_name(char c)
+{
+    return c == 'd' ? "done" : c == 'r' ? "resumed" : c == 'f' ? "failed" : "unknown";
+}
+
+static const char *page_source_name(char c)
+{
+    return c == 't' ? "text-layer" : c == 'o' ? "ocr" : c == 'w' ? "raw" : c == 'e' ? "empty" : NULL;
+}
+
+static vo_status write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum)
+{
+    json_t *root = json_object(), *inputs = json_array();
+    int bad = !root || !inputs;
+    for (int i = 0; i < job->inputs.n && !bad; i++) {
+        const input_rec *r = &job->recs[i];
+        json_t *o = json_object(), *pages = json_array();
+        const char *status = r->skipped == 1 ? "other-shard" : r->skipped == 2 ? "already-done"
+                             : r->status == VO_OK ? "done" : r->status == VO_ERR_ABORT ? "interrupted"
+                             : "failed";
+        bad |= !o || !pages || json_array_append_new(inputs, o);
+        bad |= json_object_set_new(o, "input", json_string(job->inputs.items[i].path));
+        bad |= json_object_set_new(o, "output", json_string(job->inputs.items[i].rel));
+        bad |= json_object_set_new(o, "status", json_string(status));
+        bad |= json_object_set_new(o, "seconds", json_real(r->seconds));
+        if (r->error)
+            bad |= json_object_set_new(o, "error", json_string(r->error));
+        for (int k = 0; k < r->n_pages && !bad; k++) {
+            const page_rec *p = &r->pages[k];
+            json_t *po = json_pack("{s:i,s:s,s:f}", "page", p->page, "status",
+                                   page_status_name(p->status), "seconds", (double)p->seconds);
+            bad |= !po || json_array_append_new(pages, po);
+            if (!bad && page_source_name(p->source))
+                bad |= json_object_set_new(po, "source", json_string(page_source_name(p->source)));
+            if (!bad && p->error)
+                bad |= json_object_set_new(po, "error", json_string(p->error));
+        }
+        bad |= json_object_set_new(o, "pages", pages);
+    }
+    json_t *s = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b}", "inputs", sum->inputs, "inputs_done",
+                          sum->inputs_ok, "inputs_failed", sum->inputs_failed, "inputs_skipped",
+                          sum->inputs_skipped, "pages_done", sum->pages_done, "pages_failed",
+                          sum->pages_failed, "pages_resumed", sum->pages_resumed, "interrupted",
+                          sum->interrupted);
+    bad |= !s || json_object_set_new(root, "summary", s);
+    bad |= json_object_set_new(root, "version", json_integer(1));
+    if (job->cli->shard_count)
+        bad |= json_object_set_new(root, "shard", json_pack("[ii]", job->cli->shard_index,
+                                                            job->cli->shard_count));
+    bad |= json_object_set_new(root, "files", inputs);
+    char *text = bad ? NULL : json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+    json_decref(root);
+    if (!text)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory writing the report");
+    vo_output *out = NULL;
+    vo_status st = vo_output_open_file(ctx, job->cli->report, &out);
+    if (!st)
+        st = vo_output_printf(ctx, out, "%s\n", text);
+    if (!st)
+        st = vo_output_close(ctx, out);
+    vo_output_drop(out);
+    free(text);
+    return st;
+}
+
+/* --- the run --- */
 
 static void *worker(void *arg)
 {
@@ -542,8 +1083,10 @@ static void *worker(void *arg)
     vo_set_log(ctx, run_log, job);
     vo_set_verbosity(ctx, job->cli->verbosity);
     for (;;) {
+        if (vo_run_stop)
+            break;
         int i = atomic_fetch_add(&job->next, 1);
-        if (i >= job->cli->n_inputs)
+        if (i >= job->inputs.n)
             break;
         process_input(ctx, job, i);
         vo_flush_warnings(ctx);
@@ -564,25 +1107,131 @@ static long long output_timestamp(void)
     return (long long)time(NULL);
 }
 
-void vo_run_inputs(const vo_cli *cli, int out_fd, vo_input_result *results)
+/* Total pages for the progress line (documents are opened once more). */
+static long count_pages(run_job *job)
+{
+    vo_ctx *ctx = vo_new_ctx();
+    long total = 0;
+    if (!ctx)
+        return -1;
+    vo_set_verbosity(ctx, 0);
+    for (int i = 0; i < job->inputs.n; i++) {
+        if (job->groups) {
+            total += job->groups[i].n;
+            continue;
+        }
+        if (!in_shard(job->cli, &job->inputs.items[i]) || strcmp(job->inputs.items[i].path, "-") == 0)
+            continue;
+        vo_document *doc = NULL;
+        if (vo_open_document(ctx, job->inputs.items[i].path, job->cli->password, &doc) == VO_OK) {
+            int n = vo_document_page_count(doc);
+            for (int p = 1; p <= n; p++)
+                total += vo_page_ranges_contains(&job->cli->pages, p, n);
+        }
+        vo_drop_document(doc);
+    }
+    vo_drop_ctx(ctx);
+    return total;
+}
+
+static void summarize(run_job *job, vo_run_summary *sum)
+{
+    sum->inputs = job->inputs.n;
+    sum->all_failed_alike = 1;
+    for (int i = 0; i < job->inputs.n; i++) {
+        const input_rec *r = &job->recs[i];
+        if (r->skipped) {
+            sum->inputs_skipped++;
+            continue;
+        }
+        int done = 0, failed = 0;
+        for (int k = 0; k < r->n_pages; k++) {
+            done += r->pages[k].status == 'd' || r->pages[k].status == 'r';
+            failed += r->pages[k].status == 'f';
+            sum->pages_resumed += r->pages[k].status == 'r';
+        }
+        sum->pages_done += done;
+        sum->pages_failed += failed;
+        if (r->status == VO_ERR_ABORT && vo_run_stop)
+            sum->interrupted = 1;
+        if (r->status == VO_OK && failed == 0) {
+            sum->inputs_ok++;
+            continue;
+        }
+        sum->inputs_failed++;
+        if (done && failed)
+            sum->any_partial = 1;
+        vo_status st = r->status ? r->status : VO_ERR_ABORT;
+        if (!sum->first_error) {
+            sum->first_error = st;
+            sum->input_error = r->input_error;
+        } else if (st != sum->first_error) {
+            sum->all_failed_alike = 0;
+        }
+    }
+    if (job->raw_errors) {
+        sum->inputs_failed += job->raw_errors;
+        if (!sum->first_error)
+            sum->first_error = VO_ERR_FORMAT;
+        else if (sum->first_error != VO_ERR_FORMAT)
+            sum->all_failed_alike = 0;
+    }
+    if (vo_run_stop)
+        sum->interrupted = 1;
+}
+
+void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
 {
     run_job job;
     memset(&job, 0, sizeof job);
+    memset(sum, 0, sizeof *sum);
     job.cli = cli;
     job.out_fd = out_fd;
-    job.results = results;
     atomic_init(&job.next, 0);
+    pthread_mutex_init(&job.lock, NULL);
+    vo_ctx *ctx = vo_new_ctx();
+    if (!ctx) {
+        sum->setup_error = VO_ERR_NOMEM;
+        return;
+    }
+    vo_set_log(ctx, run_log, &job);
+    vo_set_verbosity(ctx, cli->verbosity);
+
+    /* the inputs */
+    vo_status st = VO_OK;
+    vo_input_filter filter = {(const char *const *)cli->include, (const char *const *)cli->exclude};
+    if (cli->n_from_raw)
+        st = collect_raw(ctx, &job);
+    for (int i = 0; i < cli->n_inputs && !st; i++)
+        st = vo_inputs_add(ctx, &job.inputs, cli->inputs[i], &filter);
+    if (!st && cli->files_from)
+        st = vo_inputs_add_list(ctx, &job.inputs, cli->files_from, &filter);
+    if (!st && cli->output_dir)
+        st = vo_inputs_check_names(ctx, &job.inputs);
+    if (!st && job.inputs.n == 0)
+        st = vo_fail(ctx, VO_ERR_ARGUMENT, "no input document found");
+    if (!st && !(job.recs = vo_calloc((size_t)job.inputs.n, sizeof(input_rec))))
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    if (st) {
+        run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));
+        sum->setup_error = st;
+        goto out;
+    }
     job.model_dir = vo_find_model_dir(cli->model);
     job.timestamp = output_timestamp();
-    pthread_mutex_init(&job.log_lock, NULL);
-    for (int i = 0; i < cli->n_inputs; i++)
-        results[i].status = VO_ERR_ABORT;
+    job.progress = cli->progress == 1 ||
+                   (cli->progress == -1 && cli->verbosity >= 1 && isatty(2) &&
+                    !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0));
+    if (job.progress) {
+        job.total_pages = count_pages(&job);
+        job.t0 = now_seconds();
+    }
 
     /* outputs on stdout must come in input order: one worker then */
     int to_stdout = !cli->output_dir && (!cli->output || strcmp(cli->output, "-") == 0);
     int n = to_stdout ? 1 : cli->jobs;
-    if (n > cli->n_inputs)
-        n = cli->n_inputs;
+    if (n > job.inputs.n)
+        n = job.inputs.n;
     if (n <= 1) {
         worker(&job);
     } else {
@@ -596,6 +1245,32 @@ void vo_run_inputs(const vo_cli *cli, int out_fd, vo_input_result *results)
             pthread_join(threads[i], NULL);
         vo_free(threads);
     }
-    pthread_mutex_destroy(&job.log_lock);
+    pthread_mutex_lock(&job.lock);
+    clear_progress_locked(&job);
+    pthread_mutex_unlock(&job.lock);
+    summarize(&job, sum);
+    if (cli->report && write_report(ctx, &job, sum)) {
+        run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));
+        if (!sum->first_error)
+            sum->first_error = VO_ERR_IO;
+    }
+
+out:
+    for (int i = 0; job.recs && i < job.inputs.n; i++) {
+        for (int k = 0; k < job.recs[i].n_pages; k++)
+            vo_free(job.recs[i].pages[k].error);
+        vo_free(job.recs[i].pages);
+        vo_free(job.recs[i].error);
+    }
+    for (int g = 0; job.groups && g < job.inputs.n; g++) {
+        for (int k = 0; k < job.groups[g].n; k++)
+            vo_free(job.groups[g].refs[k].path);
+        vo_free(job.groups[g].refs);
+    }
+    vo_free(job.groups);
+    vo_free(job.recs);
+    vo_inputs_free(&job.inputs);
     vo_free(job.model_dir);
+    vo_drop_ctx(ctx);
+    pthread_mutex_destroy(&job.lock);
 }

@@ -1,23 +1,31 @@
-/* run.h: process the inputs of one command: open each document, pick the
- * pages, take each page's text layer or OCR it, and write every format. */
+/* run.h: process the inputs of one command: expand them, open each
+ * document, pick the pages, take each page's text layer or OCR it (or a
+ * saved raw output), write every format; in --output-dir mode keep a
+ * per-page cache so an interrupted batch resumes where it stopped. */
 #ifndef VO_RUN_H
 #define VO_RUN_H
 
+#include <signal.h>
 #include "src/cli/options.h"
 
-/* What happened to one input. */
-typedef struct vo_input_result {
-    vo_status status;     /* first failure, VO_OK when every page was done */
-    int pages_done;
-    int pages_failed;
-    int pages_ocr;        /* pages that went through the model */
-    int pages_text;       /* pages taken from the text layer */
-} vo_input_result;
+/* What happened to a whole run. */
+typedef struct vo_run_summary {
+    int inputs, inputs_ok, inputs_failed, inputs_skipped; /* skipped: other shard or done */
+    int pages_done, pages_failed, pages_resumed;
+    vo_status first_error;    /* VO_OK when nothing failed */
+    int input_error;          /* first_error came from reading an input */
+    int all_failed_alike;     /* every failed input failed with first_error */
+    int any_partial;          /* an input had both done and failed pages */
+    int interrupted;          /* stopped by SIGINT/SIGTERM */
+    vo_status setup_error;    /* the run could not start (bad input list…) */
+} vo_run_summary;
 
-/* Run the command over every input; results[i] for inputs[i]. out_fd is
- * the real standard output (main protects fd 1 from stray library output).
- * Messages go to stderr through the log of each worker's context. */
-void vo_run_inputs(const vo_cli *cli, int out_fd, vo_input_result *results);
+/* Set by the signal handler: stop taking new pages. */
+extern volatile sig_atomic_t vo_run_stop;
+
+/* Run the command; out_fd is the real standard output (main protects fd 1
+ * from stray library output). Messages go to stderr. */
+void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum);
 
 /* The model folder: --model, $VARCO_OCR_MODEL, $XDG_DATA_HOME/varco-ocr/
  * VARCO-VISION-2.0-1.7B-OCR (~/.local/share/…), then the system data dir.

@@ -105,6 +105,7 @@ mupdf_page_image(mupdf_document *md, int page, fz_image **image, float *dpi_x, f
     *image = NULL;
     fz_try(fz) {
         pg = fz_load_page(fz, md->doc, page - 1);
+        mupdf_fixup_page(fz, pg);
         mupdf_probe_page(fz, pg, &probe);
     }
     fz_always(fz)
@@ -213,6 +214,7 @@ mupdf_page_info(vo_document *doc, int page, vo_page_info *info)
     fz_var(bounds);
     fz_try(fz) {
         pg = fz_load_page(fz, md->doc, page - 1);
+        mupdf_fixup_page(fz, pg);
         bounds = fz_bound_page(fz, pg);
         mupdf_probe_page(fz, pg, &probe);
     }
@@ -249,6 +251,7 @@ mupdf_render(vo_document *doc, int page, float dpi, const vo_source_limits *limi
     fz_var(box);
     fz_try(fz) {
         pg = fz_load_page(fz, md->doc, page - 1);
+        mupdf_fixup_page(fz, pg);
         mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box);
     }
     fz_catch(fz) {

@@ -170,7 +170,7 @@ static int geti(json_t *o, const char *k, int i)
 static void test_geom(vo_ctx *ctx, const char *dir, const char *label)
 {
     vo_config c;
-    char path[1024];
+    char path[1100];
     snprintf(path, sizeof path, "%s/golden/manifest.json", dir);
     json_error_t jerr;
     json_t *m = json_load_file(path, 0, &jerr);

@@ -32,7 +32,7 @@ static void test_folder(vo_ctx *ctx, const char *dir, const char *label)
     vo_config cfg;
     vo_tokenizer *tok = NULL;
     vo_chat_template *tmpl = NULL;
-    char path[1024];
+    char path[1100];
     snprintf(path, sizeof path, "%s/golden/manifest.json", dir);
     json_error_t jerr;
     json_t *m = json_load_file(path, 0, &jerr);

@@ -103,7 +103,7 @@ static void test_jsonl(vo_ctx *ctx, const vo_tokenizer *tok, const char *path)
 static void test_manifest(vo_ctx *ctx, const char *dir, const char *label)
 {
     vo_tokenizer *tok = NULL;
-    char path[1024];
+    char path[1100];
     if (!ok(vo_load_tokenizer(ctx, dir, &tok) == VO_OK, "tokenizer 3.%s.0: %s loads (%s)", label, dir,
             vo_last_error(ctx)))
         return;

@@ -13,46 +13,6 @@
 
 static char tmpdir[] = "/tmp/vo-pdf-synth-XXXXXX";
 
-static vo_box box_of(json_t *a)
-{
-    return (vo_box){(float)json_number_value(json_array_get(a, 0)),
-                    (float)json_number_value(json_array_get(a, 1)),
-                    (float)json_number_value(json_array_get(a, 2)),
-                    (float)json_number_value(json_array_get(a, 3))};
-}
-
-/* The page model straight from the ground truth (blocks → lines → words →
- * glyphs), with the PNG as its source. */
-static vo_page *page_from_gt(json_t *gt, const char *png)
-{
-    vo_page *p = vo_new_page(1, (int)json_integer_value(json_object_get(gt, "width")),
-                             (int)json_integer_value(json_object_get(gt, "height")),
-                             (float)json_number_value(json_object_get(gt, "dpi")),
-                             (float)json_number_value(json_object_get(gt, "dpi")), png);
-    size_t bi, li, wi, gi;
-    json_t *b, *l, *w, *g;
-    json_array_foreach(json_object_get(gt, "blocks"), bi, b) {
-        vo_page_add_block(p);
-        vo_page_add_par(p);
-        json_array_foreach(json_object_get(b, "lines"), li, l) {
-            vo_page_add_line(p);
-            json_array_foreach(json_object_get(l, "words"), wi, w) {
-                const char *t = json_string_value(json_object_get(w, "text"));
-                const char *lang = json_string_value(json_object_get(w, "lang"));
-                vo_page_add_word(p, t, strlen(t), box_of(json_object_get(w, "box")), VO_CONF_NONE,
-                                 lang && !strcmp(lang, "kor") ? "kor" : "eng");
-                json_array_foreach(json_object_get(w, "glyphs"), gi, g) {
-                    const char *gt_text = json_string_value(json_object_get(g, "text"));
-                    vo_page_add_glyph(p, gt_text, strlen(gt_text), box_of(json_object_get(g, "box")),
-                                      VO_CONF_NONE);
-                }
-            }
-        }
-    }
-    vo_page_finish(p);
-    return p;
-}
-
 static void check_sample(vo_ctx *ctx, const char *data_dir, const char *name, int part)
 {
     char gt_path[600], png[600], pdf[600], cmd[1400];
@@ -65,7 +25,7 @@ static void check_sample(vo_ctx *ctx, const char *data_dir, const char *name, in
         ok(0, "synth %d.0: %s loads (%s)", part, gt_path, err.text);
         return;
     }
-    vo_page *p = page_from_gt(gt, png);
+    vo_page *p = pc_page_from_gt(gt, png);
     int n_words = vo_page_count_words(p);
 
     vo_output *out = NULL;

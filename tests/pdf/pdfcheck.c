@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <utf8proc.h>
+#include <jansson.h>
 
 char *pc_run(const char *cmd, int *rc)
 {
@@ -203,3 +204,44 @@ char *pc_page_text(const vo_page *page)
             }
     return s;
 }
+
+static vo_box box_of(json_t *a)
+{
+    return (vo_box){(float)json_number_value(json_array_get(a, 0)),
+                    (float)json_number_value(json_array_get(a, 1)),
+                    (float)json_number_value(json_array_get(a, 2)),
+                    (float)json_number_value(json_array_get(a, 3))};
+}
+
+/* The page model straight from the ground truth (blocks → lines → words →
+ * glyphs), with the PNG as its source. */
+vo_page *pc_page_from_gt(json_t *gt, const char *png)
+{
+    vo_page *p = vo_new_page(1, (int)json_integer_value(json_object_get(gt, "width")),
+                             (int)json_integer_value(json_object_get(gt, "height")),
+                             (float)json_number_value(json_object_get(gt, "dpi")),
+                             (float)json_number_value(json_object_get(gt, "dpi")), png);
+    size_t bi, li, wi, gi;
+    json_t *b, *l, *w, *g;
+    json_array_foreach(json_object_get(gt, "blocks"), bi, b) {
+        vo_page_add_block(p);
+        vo_page_add_par(p);
+        json_array_foreach(json_object_get(b, "lines"), li, l) {
+            vo_page_add_line(p);
+            json_array_foreach(json_object_get(l, "words"), wi, w) {
+                const char *t = json_string_value(json_object_get(w, "text"));
+                const char *lang = json_string_value(json_object_get(w, "lang"));
+                vo_page_add_word(p, t, strlen(t), box_of(json_object_get(w, "box")), VO_CONF_NONE,
+                                 lang && !strcmp(lang, "kor") ? "kor" : "eng");
+                json_array_foreach(json_object_get(w, "glyphs"), gi, g) {
+                    const char *gt_text = json_string_value(json_object_get(g, "text"));
+                    vo_page_add_glyph(p, gt_text, strlen(gt_text), box_of(json_object_get(g, "box")),
+                                      VO_CONF_NONE);
+                }
+            }
+        }
+    }
+    vo_page_finish(p);
+    return p;
+}
+

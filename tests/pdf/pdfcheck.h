@@ -29,4 +29,9 @@ void pc_free_words(pc_word *w, int n);
  * model order. malloc'ed. */
 char *pc_page_text(const vo_page *page);
 
+/* The page model of a vo-synth ground truth (a json_t *), with `png` as
+ * its source. */
+struct json_t;
+vo_page *pc_page_from_gt(struct json_t *gt, const char *png);
+
 #endif

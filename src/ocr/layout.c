@@ -169,6 +169,14 @@ layout_cmp_x(const void *a, const void *b)
 
 static int layout_cmp_float(const void *a, const void *b);
 
+/* qsort that accepts an empty (NULL) array. */
+static void
+layout_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
+
 /* Which line a unit joins: the most overlapping one within reach; with
  * `near`, else the vertically nearest one within half a line. -1: none. */
 static long
@@ -239,7 +247,7 @@ layout_cmp_index(const void *a, const void *b)
 static vo_status
 layout_make_lines(layout *L)
 {
-    qsort(L->units, L->n_units, sizeof *L->units, layout_cmp_x);
+    layout_sort(L->units, L->n_units, sizeof *L->units, layout_cmp_x);
     float *h = vo_malloc((L->n_units ? L->n_units : 1) * sizeof *h);
     if (!h)
         return VO_ERR_NOMEM;
@@ -247,7 +255,7 @@ layout_make_lines(layout *L)
     for (size_t k = 0; k < L->n_units; k++)
         if (!L->units[k].is_break)
             h[nh++] = box_h(L->units[k].box);
-    qsort(h, nh, sizeof *h, layout_cmp_float);
+    layout_sort(h, nh, sizeof *h, layout_cmp_float);
     float small = nh ? 0.5f * h[nh / 2] : 0;
     vo_free(h);
     vo_status st = VO_OK;
@@ -268,7 +276,7 @@ layout_make_lines(layout *L)
     vo_free(later);
     /* units are sorted by x, so index order is left to right */
     for (size_t i = 0; i < L->n_lines; i++)
-        qsort(L->lines[i].units, L->lines[i].n, sizeof *L->lines[i].units, layout_cmp_index);
+        layout_sort(L->lines[i].units, L->lines[i].n, sizeof *L->lines[i].units, layout_cmp_index);
     return st;
 }
 
@@ -330,7 +338,7 @@ layout_order(layout *L, size_t *out, size_t *n_out)
     *n_out = 0;
     int regions = 1;
     if (n > LAYOUT_XYCUT_MAX) { /* bounded time on absurd inputs */
-        qsort(it, n, sizeof *it, xy_cmp_y);
+        layout_sort(it, n, sizeof *it, xy_cmp_y);
         for (size_t i = 0; i < n; i++)
             out[(*n_out)++] = it[i].line;
         goto done;
@@ -348,7 +356,7 @@ layout_order(layout *L, size_t *out, size_t *n_out)
             continue;
         }
         /* Columns first: cut at every gap of the x projection. */
-        qsort(a, cnt, sizeof *a, xy_cmp_x);
+        layout_sort(a, cnt, sizeof *a, xy_cmp_x);
         size_t cuts = 0;
         float reach = a[0].box.x1;
         for (size_t i = 1; i < cnt; i++) {
@@ -374,7 +382,7 @@ layout_order(layout *L, size_t *out, size_t *n_out)
             continue;
         }
         /* Then rows: cut at the widest gap of the y projection. */
-        qsort(a, cnt, sizeof *a, xy_cmp_y);
+        layout_sort(a, cnt, sizeof *a, xy_cmp_y);
         size_t at = 0;
         float best = 0;
         reach = a[0].box.y1;
@@ -479,7 +487,7 @@ layout_emit_line(layout *L, vo_page *page, const layout_line *ln, int page_break
         else
             n_single++;
     }
-    qsort(h, nh, sizeof *h, layout_cmp_float);
+    layout_sort(h, nh, sizeof *h, layout_cmp_float);
     float char_h = nh ? h[(nh * 3) / 4 < nh ? (nh * 3) / 4 : nh - 1] : 0;
     vo_free(h);
     /* A page with space spans has them wherever words end; otherwise one
@@ -572,7 +580,7 @@ vo_layout_page(vo_ctx *ctx, const vo_span *spans, size_t n, const vo_layout_opts
         } else {
             for (size_t i = 0; i < n_order; i++)
                 h[i] = box_h(L.lines[order[i]].box);
-            qsort(h, n_order, sizeof *h, layout_cmp_float);
+            layout_sort(h, n_order, sizeof *h, layout_cmp_float);
             med_h = h[n_order / 2];
             vo_free(h);
         }

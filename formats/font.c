@@ -11,7 +11,7 @@
 
 typedef struct tt_table {
     char tag[5];
-    unsigned char data[128];
+    unsigned char data[512]; /* the largest table, name, takes about 240 */
     size_t len;
 } tt_table;
 

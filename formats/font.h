@@ -30,7 +30,8 @@ int vo_glyph_width(uint32_t cp);
  * "Noto Sans CJK KR") that covers code point `must_cover` (0: any).
  * *path is vo_malloc'ed; *index is the face index inside a collection.
  * Returns VO_ERR_MISSING, with a message naming the Debian package to
- * install, when no such font is installed. */
+ * install, when no such font is installed. Fontconfig keeps its parsed
+ * configuration until the program calls FcFini(). */
 vo_status vo_find_font(vo_ctx *ctx, const char *family, uint32_t must_cover, char **path,
                        int *index);
 

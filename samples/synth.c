@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fontconfig/fontconfig.h>
 #include <utf8proc.h>
 
 typedef struct opts {
@@ -546,5 +547,6 @@ done:
         FT_Done_FreeType(s.ft);
     vo_free(s.font_path);
     vo_drop_ctx(ctx);
+    FcFini(); /* fontconfig keeps its parsed configuration until then */
     return rc;
 }

@@ -4,6 +4,8 @@
 #include "src/util/alloc.h"
 #include "tests/tap.h"
 
+#include <fontconfig/fontconfig.h>
+
 #include <ft2build.h>
 #include FT_FREETYPE_H
 #include FT_TRUETYPE_TABLES_H
@@ -63,5 +65,6 @@ int main(void)
        "font 3.1: Korean font lookup gives a file or says what to install (%s)", path ? path : vo_last_error(ctx));
     vo_free(path);
     vo_drop_ctx(ctx);
+    FcFini(); /* fontconfig keeps its parsed configuration until then */
     return done_testing();
 }

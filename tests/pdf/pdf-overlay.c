@@ -8,6 +8,7 @@
 #include <mupdf/fitz.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fontconfig/fontconfig.h>
 #include <unistd.h>
 
 static char tmpdir[] = "/tmp/vo-pdf-overlay-XXXXXX";
@@ -137,6 +138,7 @@ int main(void)
     json_decref(gt);
 
     vo_drop_ctx(ctx);
+    FcFini(); /* fontconfig keeps its parsed configuration until then */
     fz_drop_context(fz);
     if (!getenv("VO_KEEP")) {
         char cmd[600];

@@ -1,0 +1,80 @@
+/* attention.cl: fused attention of one sequence (scores, online softmax,
+ * weighted values) with GQA, causal or full (MODEL.md §4 and §8). */
+
+#pragma OPENCL FP_CONTRACT ON
+
+#ifndef WG_ATT
+#define WG_ATT 64
+#endif
+#ifndef HD_MAX
+#define HD_MAX 256
+#endif
+/* head dimensions each item accumulates */
+#define DPT ((HD_MAX + WG_ATT - 1) / WG_ATT)
+
+/* --- vo_attention: one work-group per (head, query row); items take keys
+ * in blocks of WG_ATT, the running max/sum rescale the accumulators --- */
+kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar *k, ulong k_off,
+                         global const uchar *v, ulong v_off, global uchar *out, ulong out_off,
+                         int hd, int n_heads, int n_kv_heads, int q_start, int n_q, int n_kv,
+                         ulong q_nb1, ulong q_nb2, ulong k_nb1, ulong k_nb2,
+                         ulong v_nb1, ulong v_nb2, ulong o_nb1, ulong o_nb2,
+                         float scale, int causal)
+{
+    local float qs[HD_MAX];
+    local float p[WG_ATT];
+    local float red[WG_ATT];
+    int lid = get_local_id(0), h = get_group_id(1), i = get_group_id(2);
+    int t = q_start + i, kh = h / (n_heads / n_kv_heads);
+    int n_see = causal ? n_kv - n_q + i + 1 : n_kv;
+
+    global const float *qr = (global const float *)(q + q_off + h * q_nb1 + t * q_nb2);
+    for (int c = lid; c < hd; c += WG_ATT)
+        qs[c] = qr[c];
+    barrier(CLK_LOCAL_MEM_FENCE);
+
+    global const uchar *kb = k + k_off + kh * k_nb1;
+    global const uchar *vb = v + v_off + kh * v_nb1;
+    float m = -INFINITY, l = 0.0f, acc[DPT];
+    for (int d = 0; d < DPT; d++)
+        acc[d] = 0.0f;
+
+    for (int j0 = 0; j0 < n_see; j0 += WG_ATT) {
+        int j = j0 + lid;
+        float s = -INFINITY;
+        if (j < n_see) {
+            global const float *kr = (global const float *)(kb + j * k_nb2);
+            float dot = 0.0f;
+            for (int c = 0; c < hd; c++)
+                dot += qs[c] * kr[c];
+            s = dot * scale;
+        }
+        float m_new = fmax(m, wg_max(red, s));
+        float alpha = exp(m - m_new);            /* 0 on the first block */
+        p[lid] = j < n_see ? exp(s - m_new) : 0.0f;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        int nb = min(WG_ATT, n_see - j0);
+        float bsum = 0.0f;
+        for (int jj = 0; jj < nb; jj++)
+            bsum += p[jj];
+        for (int d = 0; d < DPT; d++) {
+            int c = lid + d * WG_ATT;
+            if (c < hd) {
+                float a = acc[d] * alpha;
+                for (int jj = 0; jj < nb; jj++)
+                    a += p[jj] * ((global const float *)(vb + (j0 + jj) * v_nb2))[c];
+                acc[d] = a;
+            }
+        }
+        l = l * alpha + bsum;
+        m = m_new;
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    global float *o = (global float *)(out + out_off + h * o_nb1 + t * o_nb2);
+    for (int d = 0; d < DPT; d++) {
+        int c = lid + d * WG_ATT;
+        if (c < hd)
+            o[c] = acc[d] / l;
+    }
+}

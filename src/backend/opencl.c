@@ -1,0 +1,339 @@
+/* opencl.c: the OpenCL backend object: device and queue, kernel programs
+ * (built or cached), buffers, sync with the sticky error, the op table. */
+#include "src/backend/opencl_internal.h"
+#include "src/backend/opencl_kernels.h"
+#include "src/backend/opencl_program.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/util/alloc.h"
+
+/* --- programs and kernels --- */
+
+static const struct { const char *file, *defs; } programs[OCL_P_COUNT] = {
+    [OCL_P_MATMUL_F32] = {"matmul.cl", "-DW_F32"},
+    [OCL_P_MATMUL_F16] = {"matmul.cl", "-DW_F16"},
+    [OCL_P_MATMUL_BF16] = {"matmul.cl", "-DW_BF16"},
+    [OCL_P_ATTENTION] = {"attention.cl", ""},
+    [OCL_P_RMS_NORM] = {"rms_norm.cl", ""},
+    [OCL_P_LAYER_NORM] = {"layer_norm.cl", ""},
+    [OCL_P_ROPE] = {"rope.cl", ""},
+    [OCL_P_GELU] = {"gelu.cl", ""},
+    [OCL_P_SILU_MUL] = {"silu_mul.cl", ""},
+    [OCL_P_SOFTMAX] = {"softmax.cl", ""},
+    [OCL_P_BINARY] = {"binary.cl", ""},
+    [OCL_P_GET_ROWS] = {"get_rows.cl", ""},
+    [OCL_P_COPY] = {"copy.cl", ""},
+    [OCL_P_PATCH_EMBED] = {"patch_embed.cl", ""},
+    [OCL_P_RESIZE] = {"resize_bilinear.cl", ""},
+    [OCL_P_ARGMAX] = {"argmax.cl", ""},
+};
+
+static const struct { int prog; const char *name; } kernels[OCL_K_COUNT] = {
+    [OCL_K_MATMUL + 0] = {OCL_P_MATMUL_F32, "vo_matmul"},
+    [OCL_K_MATMUL + 1] = {OCL_P_MATMUL_F32, "vo_matmul_vec"},
+    [OCL_K_MATMUL + 2] = {OCL_P_MATMUL_F16, "vo_matmul"},
+    [OCL_K_MATMUL + 3] = {OCL_P_MATMUL_F16, "vo_matmul_vec"},
+    [OCL_K_MATMUL + 4] = {OCL_P_MATMUL_BF16, "vo_matmul"},
+    [OCL_K_MATMUL + 5] = {OCL_P_MATMUL_BF16, "vo_matmul_vec"},
+    [OCL_K_ATTENTION] = {OCL_P_ATTENTION, "vo_attention"},
+    [OCL_K_RMS_NORM] = {OCL_P_RMS_NORM, "vo_rms_norm"},
+    [OCL_K_LAYER_NORM] = {OCL_P_LAYER_NORM, "vo_layer_norm"},
+    [OCL_K_ROPE] = {OCL_P_ROPE, "vo_rope"},
+    [OCL_K_GELU_TANH] = {OCL_P_GELU, "vo_gelu_tanh"},
+    [OCL_K_GELU_ERF] = {OCL_P_GELU, "vo_gelu_erf"},
+    [OCL_K_SILU_MUL] = {OCL_P_SILU_MUL, "vo_silu_mul"},
+    [OCL_K_SOFTMAX] = {OCL_P_SOFTMAX, "vo_softmax"},
+    [OCL_K_ADD] = {OCL_P_BINARY, "vo_add"},
+    [OCL_K_MUL] = {OCL_P_BINARY, "vo_mul"},
+    [OCL_K_GET_ROWS] = {OCL_P_GET_ROWS, "vo_get_rows"},
+    [OCL_K_COPY] = {OCL_P_COPY, "vo_copy"},
+    [OCL_K_IM2COL] = {OCL_P_PATCH_EMBED, "vo_im2col"},
+    [OCL_K_RESIZE] = {OCL_P_RESIZE, "vo_resize_bilinear"},
+    [OCL_K_ARGMAX] = {OCL_P_ARGMAX, "vo_argmax_logprob"},
+};
+
+bool
+ocl_check(ocl_backend *b, cl_int err, const char *op, const char *what)
+{
+    if (err == CL_SUCCESS)
+        return true;
+    vo_backend_error(&b->base, VO_ERR_DEVICE, "%s: %s failed: %s (%d)%s", op, what,
+                     ocl_error_name(err), err,
+                     err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES
+                         ? " (out of device memory?)" : "");
+    return false;
+}
+
+/* common.cl, then the file with its own line numbers, as one source */
+static vo_status
+program_source(vo_ctx *ctx, const char *dir, const char *file, vo_buf *src)
+{
+    vo_status st = ocl_kernel_source(ctx, dir, "common.cl", src);
+    if (st == VO_OK && vo_buf_printf(src, "\n#line 1 \"%s\"\n", file) != VO_OK)
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    if (st == VO_OK)
+        st = ocl_kernel_source(ctx, dir, file, src);
+    return st;
+}
+
+static vo_status
+build_programs(vo_ctx *ctx, ocl_backend *b, const vo_opencl_opts *o)
+{
+    const char *dir = o && o->kernel_dir ? o->kernel_dir : getenv("VARCO_OCR_KERNEL_DIR");
+    vo_buf cache = VO_BUF_INIT, tune = VO_BUF_INIT, opts = VO_BUF_INIT, src = VO_BUF_INIT;
+    vo_status st = VO_OK;
+    bool use_cache = !(o && o->no_cache);
+    if (use_cache) {
+        if (o && o->cache_dir)
+            st = vo_buf_puts(&cache, o->cache_dir);
+        else if (ocl_default_cache_dir(ctx, &cache) != VO_OK) {
+            vo_clear_error(ctx);        /* no home: run without a cache */
+            use_cache = false;
+        }
+    }
+    if (st == VO_OK)
+        st = ocl_tuning_options(&b->tune, &tune);
+    if (st != VO_OK)
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    for (int p = 0; p < OCL_P_COUNT && st == VO_OK; p++) {
+        vo_buf_reset(&opts);
+        vo_buf_reset(&src);
+        /* OpenCL C 1.2 everywhere; no relaxed or finite-only math */
+        if (vo_buf_printf(&opts, "-cl-std=CL1.2 %s %s", tune.data, programs[p].defs) != VO_OK) {
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        st = program_source(ctx, dir, programs[p].file, &src);
+        int hit = 0;
+        if (st == VO_OK)
+            st = ocl_build_program(ctx, b->cctx, &b->dev, programs[p].file, src.data, opts.data,
+                                   use_cache ? cache.data : NULL, &b->prog[p], &hit);
+        b->info.programs += st == VO_OK;
+        b->info.from_cache += hit;
+    }
+    vo_buf_free(&cache);
+    vo_buf_free(&tune);
+    vo_buf_free(&opts);
+    vo_buf_free(&src);
+    return st;
+}
+
+static vo_status
+create_kernels(vo_ctx *ctx, ocl_backend *b)
+{
+    for (int k = 0; k < OCL_K_COUNT; k++) {
+        cl_int err;
+        b->kern[k] = clCreateKernel(b->prog[kernels[k].prog], kernels[k].name, &err);
+        if (err != CL_SUCCESS)
+            return vo_fail(ctx, VO_ERR_DEVICE, "OpenCL kernel %s in %s: %s (%d)",
+                           kernels[k].name, programs[kernels[k].prog].file,
+                           ocl_error_name(err), err);
+    }
+    return VO_OK;
+}
+
+/* --- buffers --- */
+
+static vo_status
+ocl_alloc(vo_backend *be, vo_tensor *t)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    size_t bytes = (size_t)vo_nelements(t) * vo_type_size(t->type);
+    if (bytes > b->dev.max_alloc) {
+        vo_backend_error(be, VO_ERR_LIMIT, "tensor %s: %zu bytes exceed the largest buffer "
+                         "%s allows (%llu)", t->name, bytes, b->dev.name,
+                         (unsigned long long)b->dev.max_alloc);
+        return VO_ERR_LIMIT;
+    }
+    cl_int err;
+    cl_mem m = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    if (!ocl_check(b, err, t->name, "clCreateBuffer"))
+        return VO_ERR_DEVICE;
+    t->buffer = m;
+    t->data = NULL;
+    t->offset = 0;
+    return VO_OK;
+}
+
+static vo_status
+ocl_from_host(vo_backend *be, vo_tensor *t, const void *data)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    vo_status st = ocl_alloc(be, t);
+    if (st != VO_OK)
+        return st;
+    size_t bytes = (size_t)vo_nelements(t) * vo_type_size(t->type);
+    cl_int err = clEnqueueWriteBuffer(b->queue, t->buffer, CL_TRUE, 0, bytes, data, 0, NULL,
+                                      NULL);
+    if (!ocl_check(b, err, t->name, "clEnqueueWriteBuffer")) {
+        clReleaseMemObject(t->buffer);
+        t->buffer = NULL;
+        return VO_ERR_DEVICE;
+    }
+    return VO_OK;
+}
+
+static void
+ocl_free(vo_backend *be, vo_tensor *t)
+{
+    (void)be;
+    if (t->buffer)
+        clReleaseMemObject(t->buffer);
+    t->buffer = NULL;
+}
+
+static void
+ocl_set(vo_backend *be, vo_tensor *t, const void *src, size_t bytes)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    ocl_check(b, clEnqueueWriteBuffer(b->queue, t->buffer, CL_TRUE, t->offset, bytes, src, 0,
+                                      NULL, NULL), t->name, "clEnqueueWriteBuffer");
+}
+
+static void
+ocl_get(vo_backend *be, const vo_tensor *t, void *dst, size_t bytes)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    ocl_check(b, clEnqueueReadBuffer(b->queue, t->buffer, CL_TRUE, t->offset, bytes, dst, 0,
+                                     NULL, NULL), t->name, "clEnqueueReadBuffer");
+}
+
+/* wait; a bad get_rows id seen by the device becomes the sticky error */
+static void
+ocl_sync(vo_backend *be)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    if (!ocl_check(b, clFinish(b->queue), "sync", "clFinish") || !b->flag_armed)
+        return;
+    cl_int bad = 0, zero = 0;
+    b->flag_armed = false;
+    if (!ocl_check(b, clEnqueueReadBuffer(b->queue, b->flag, CL_TRUE, 0, sizeof bad, &bad, 0,
+                                          NULL, NULL), "sync", "reading the error flag"))
+        return;
+    if (bad) {
+        ocl_check(b, clEnqueueWriteBuffer(b->queue, b->flag, CL_TRUE, 0, sizeof zero, &zero, 0,
+                                          NULL, NULL), "sync", "clearing the error flag");
+        vo_backend_error(be, VO_ERR_ARGUMENT, "get_rows: id of row %d outside the table",
+                         bad - 1);
+    }
+}
+
+static bool
+ocl_supports(const vo_backend *be, vo_op op, vo_type type)
+{
+    (void)be;
+    /* f16 weights use vload_half/vstore_half, core OpenCL 1.2: no cl_khr_fp16 */
+    if (op == VO_OP_MATMUL || op == VO_OP_GET_ROWS || op == VO_OP_COPY ||
+        op == VO_OP_PATCH_EMBED)
+        return type == VO_F32 || type == VO_F16 || type == VO_BF16;
+    return type == VO_F32;
+}
+
+static void
+ocl_drop(vo_backend *be)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    if (b->queue)
+        clFinish(b->queue);
+    for (int k = 0; k < OCL_K_COUNT; k++)
+        if (b->kern[k])
+            clReleaseKernel(b->kern[k]);
+    for (int p = 0; p < OCL_P_COUNT; p++)
+        if (b->prog[p])
+            clReleaseProgram(b->prog[p]);
+    cl_mem mems[] = {b->flag, b->rope_freq, b->am_ids, b->am_lp};
+    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
+        if (mems[i])
+            clReleaseMemObject(mems[i]);
+    if (b->queue)
+        clReleaseCommandQueue(b->queue);
+    if (b->cctx)
+        clReleaseContext(b->cctx);
+    vo_free(b);
+}
+
+static const struct vo_backend_ops ocl_ops = {
+    .name = "opencl",
+    .alloc = ocl_alloc, .from_host = ocl_from_host, .free = ocl_free, .set = ocl_set,
+    .get = ocl_get, .sync = ocl_sync, .supports = ocl_supports, .drop = ocl_drop,
+    .matmul = ocl_matmul, .add = ocl_add, .mul = ocl_mul, .rms_norm = ocl_rms_norm,
+    .layer_norm = ocl_layer_norm, .rope = ocl_rope, .attention = ocl_attention,
+    .gelu_tanh = ocl_gelu_tanh, .gelu_erf = ocl_gelu_erf, .silu_mul = ocl_silu_mul,
+    .softmax = ocl_softmax, .get_rows = ocl_get_rows, .copy = ocl_copy,
+    .patch_embed = ocl_patch_embed, .resize_bilinear = ocl_resize_bilinear,
+    .argmax_logprob = ocl_argmax_logprob,
+};
+
+/* --- construction --- */
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+vo_status
+vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out)
+{
+    double t0 = now_s();
+    *out = NULL;
+    ocl_backend *b = vo_calloc(1, sizeof *b);
+    if (!b)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory for the OpenCL backend");
+    b->base.ops = &ocl_ops;
+    vo_status st = ocl_pick_device(ctx, opts ? opts->device : NULL, &b->dev);
+    if (st != VO_OK)
+        goto fail;
+    ocl_tuning_for(&b->dev, &b->tune);
+    snprintf(b->info.device, sizeof b->info.device, "%d.%d %s (%s), driver %s",
+             b->dev.plat_index, b->dev.dev_index, b->dev.name, b->dev.platform_name,
+             b->dev.driver);
+
+    cl_int err;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)b->dev.platform,
+                                     0};
+    b->cctx = clCreateContext(props, 1, &b->dev.id, NULL, NULL, &err);
+    if (err == CL_SUCCESS)
+        b->queue = clCreateCommandQueue(b->cctx, b->dev.id, 0, &err);
+    if (err == CL_SUCCESS)
+        b->flag = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, sizeof(cl_int), NULL, &err);
+    if (err == CL_SUCCESS) {
+        cl_int zero = 0;
+        err = clEnqueueWriteBuffer(b->queue, b->flag, CL_TRUE, 0, sizeof zero, &zero, 0, NULL,
+                                   NULL);
+    }
+    if (err != CL_SUCCESS) {
+        st = vo_fail(ctx, VO_ERR_DEVICE, "OpenCL device %s: cannot open it: %s (%d)",
+                     b->dev.name, ocl_error_name(err), err);
+        goto fail;
+    }
+    if ((st = build_programs(ctx, b, opts)) != VO_OK || (st = create_kernels(ctx, b)) != VO_OK)
+        goto fail;
+    b->info.startup_s = now_s() - t0;
+    *out = &b->base;
+    return VO_OK;
+fail:
+    ocl_drop(&b->base);
+    return st;
+}
+
+vo_status
+vo_opencl_list_devices(vo_ctx *ctx, vo_buf *out)
+{
+    return ocl_list_devices(ctx, out);
+}
+
+bool
+vo_opencl_get_info(const vo_backend *be, vo_opencl_info *info)
+{
+    if (!be || be->ops != &ocl_ops)
+        return false;
+    *info = ((const ocl_backend *)be)->info;
+    return true;
+}

@@ -1,0 +1,44 @@
+/* opencl.h: the OpenCL backend (the kernels of opencl/ on any OpenCL 1.2
+ * device: PoCL on the CPU, NVIDIA, AMD, Intel and mobile GPUs). */
+#ifndef VO_OPENCL_H
+#define VO_OPENCL_H
+
+#include <stdbool.h>
+
+#include "src/backend/backend.h"
+#include "src/util/buf.h"
+
+typedef struct vo_opencl_opts {
+    const char *device;     /* "P.D" (see vo_opencl_list_devices); NULL, "" or
+                               "auto": the first GPU, else the first device */
+    const char *kernel_dir; /* folder of .cl files to use instead of the
+                               embedded ones; NULL: $VARCO_OCR_KERNEL_DIR */
+    const char *cache_dir;  /* program binary cache; NULL: $XDG_CACHE_HOME/
+                               varco-ocr, else ~/.cache/varco-ocr */
+    bool no_cache;          /* neither read nor write program binaries */
+} vo_opencl_opts;
+
+/* A backend on an OpenCL device; opts may be NULL (all defaults). Every
+ * kernel program is built (or taken from the cache) here, so a later op
+ * never compiles. Returns VO_ERR_DEVICE with a clear message when there is
+ * no platform or device, or a kernel does not build (file name and build
+ * log in the message); VO_ERR_ARGUMENT for a malformed device string.
+ * Free with vo_backend_drop; ops from one thread at a time. */
+vo_status vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out);
+
+/* Append one line per OpenCL device to out: "P.D  type  name, vendor,
+ * memory, compute units, version, driver". VO_ERR_DEVICE when no platform. */
+vo_status vo_opencl_list_devices(vo_ctx *ctx, vo_buf *out);
+
+/* What a backend made by vo_opencl_backend_new runs on and how it started. */
+typedef struct vo_opencl_info {
+    char device[300];       /* "P.D name (platform), driver D" */
+    int programs;           /* kernel programs built or loaded */
+    int from_cache;         /* of them, loaded from the binary cache */
+    double startup_s;       /* seconds spent in vo_opencl_backend_new */
+} vo_opencl_info;
+
+/* Fill info; false when be is not an OpenCL backend. */
+bool vo_opencl_get_info(const vo_backend *be, vo_opencl_info *info);
+
+#endif

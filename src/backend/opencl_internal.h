@@ -1,0 +1,70 @@
+/* opencl_internal.h: the OpenCL backend object, its programs and kernels,
+ * shared by opencl.c (setup, buffers) and opencl_ops.c (the ops). */
+#ifndef VO_OPENCL_INTERNAL_H
+#define VO_OPENCL_INTERNAL_H
+
+#include "src/backend/backend_impl.h"
+#include "src/backend/opencl.h"
+#include "src/backend/opencl_device.h"
+
+/* kernel programs: one per kernel file (matmul once per weight type) */
+enum {
+    OCL_P_MATMUL_F32, OCL_P_MATMUL_F16, OCL_P_MATMUL_BF16, OCL_P_ATTENTION, OCL_P_RMS_NORM,
+    OCL_P_LAYER_NORM, OCL_P_ROPE, OCL_P_GELU, OCL_P_SILU_MUL, OCL_P_SOFTMAX, OCL_P_BINARY,
+    OCL_P_GET_ROWS, OCL_P_COPY, OCL_P_PATCH_EMBED, OCL_P_RESIZE, OCL_P_ARGMAX, OCL_P_COUNT
+};
+
+/* kernels; the matmul pairs are indexed by weight type: OCL_K_MATMUL + 2·type (+1: vec) */
+enum {
+    OCL_K_MATMUL, OCL_K_MATMUL_VEC = OCL_K_MATMUL + 1, OCL_K_ATTENTION = OCL_K_MATMUL + 6,
+    OCL_K_RMS_NORM, OCL_K_LAYER_NORM, OCL_K_ROPE, OCL_K_GELU_TANH, OCL_K_GELU_ERF,
+    OCL_K_SILU_MUL, OCL_K_SOFTMAX, OCL_K_ADD, OCL_K_MUL, OCL_K_GET_ROWS, OCL_K_COPY,
+    OCL_K_IM2COL, OCL_K_RESIZE, OCL_K_ARGMAX, OCL_K_COUNT
+};
+
+typedef struct ocl_backend {
+    vo_backend base;
+    ocl_device dev;
+    ocl_tuning tune;
+    cl_context cctx;
+    cl_command_queue queue;
+    cl_program prog[OCL_P_COUNT];
+    cl_kernel kern[OCL_K_COUNT];
+    cl_mem flag;                /* int: get_rows sets it on a bad id */
+    bool flag_armed;            /* get_rows ran since the last check */
+    cl_mem rope_freq;           /* inverse frequencies of the last RoPE */
+    float rope_theta;
+    int rope_hd;
+    cl_mem am_ids, am_lp;       /* argmax outputs */
+    size_t am_rows;
+    vo_opencl_info info;
+} ocl_backend;
+
+/* the op table entries (opencl_ops.c) */
+void ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+                const vo_tensor *bias);
+void ocl_add(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b);
+void ocl_mul(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b);
+void ocl_rms_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                  float eps);
+void ocl_layer_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                    const vo_tensor *b, float eps);
+void ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
+              float theta);
+void ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_seq *seqs,
+                   int n_seqs, float scale, bool causal);
+void ocl_gelu_tanh(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void ocl_gelu_erf(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void ocl_silu_mul(vo_backend *be, vo_tensor *out, const vo_tensor *gate, const vo_tensor *up);
+void ocl_softmax(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void ocl_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const vo_tensor *ids);
+void ocl_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void ocl_patch_embed(vo_backend *be, vo_tensor *out, const vo_tensor *img, const vo_tensor *w,
+                     const vo_tensor *bias, int patch);
+void ocl_resize_bilinear(vo_backend *be, vo_tensor *out, const vo_tensor *in);
+void ocl_argmax_logprob(vo_backend *be, const vo_tensor *logits, int32_t *ids, float *logprob);
+
+/* Record a failed OpenCL call as the sticky VO_ERR_DEVICE; false if err. */
+bool ocl_check(ocl_backend *b, cl_int err, const char *op, const char *what);
+
+#endif

@@ -1,0 +1,483 @@
+/* opencl_ops.c: each op of the interface as kernel arguments and work sizes
+ * (kernels in opencl/); enqueued, never waited for, except argmax. */
+#include "src/backend/opencl_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "src/util/alloc.h"
+
+/* --- setting arguments in the kernels' fixed order --- */
+
+typedef struct ocl_args {
+    ocl_backend *b;
+    cl_kernel k;
+    const char *op;
+    cl_uint i;
+    cl_int err;
+} ocl_args;
+
+static ocl_args
+args_begin(ocl_backend *b, int kernel, const char *op)
+{
+    return (ocl_args){b, b->kern[kernel], op, 0, CL_SUCCESS};
+}
+
+static void
+arg(ocl_args *a, size_t size, const void *v)
+{
+    if (a->err == CL_SUCCESS)
+        a->err = clSetKernelArg(a->k, a->i, size, v);
+    a->i++;
+}
+
+static void arg_int(ocl_args *a, int64_t v) { cl_int x = (cl_int)v; arg(a, sizeof x, &x); }
+static void arg_ulong(ocl_args *a, uint64_t v) { cl_ulong x = v; arg(a, sizeof x, &x); }
+static void arg_float(ocl_args *a, float v) { arg(a, sizeof v, &v); }
+
+/* (buffer, ulong offset); NULL tensor: a NULL buffer */
+static void
+arg_buf(ocl_args *a, cl_mem m, size_t off)
+{
+    arg(a, sizeof m, m ? &m : NULL);
+    arg_ulong(a, off);
+}
+
+static void arg_t(ocl_args *a, const vo_tensor *t)
+{
+    arg_buf(a, t ? (cl_mem)t->buffer : NULL, t ? t->offset : 0);
+}
+
+static void arg_nb123(ocl_args *a, const vo_tensor *t)
+{
+    arg_ulong(a, t->nb[1]);
+    arg_ulong(a, t->nb[2]);
+    arg_ulong(a, t->nb[3]);
+}
+
+static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+
+static void
+launch(ocl_args *a, cl_uint dims, const size_t *global, const size_t *local)
+{
+    if (a->err != CL_SUCCESS) {
+        ocl_check(a->b, a->err, a->op, "clSetKernelArg");
+        return;
+    }
+    for (cl_uint d = 0; d < dims; d++)
+        if (global[d] == 0)
+            return;     /* nothing to do */
+    ocl_check(a->b, clEnqueueNDRangeKernel(a->b->queue, a->k, dims, NULL, global, local, 0,
+                                           NULL, NULL), a->op, "clEnqueueNDRangeKernel");
+}
+
+/* elementwise ops: items (i < ne0, row), groups up to tune.ew wide */
+static void
+launch_rows(ocl_args *a, const vo_tensor *t)
+{
+    size_t l0 = 1;
+    while (l0 < (size_t)t->ne[0] && l0 < (size_t)a->b->tune.ew)
+        l0 *= 2;
+    size_t g[2] = {round_up((size_t)t->ne[0], l0), (size_t)vo_nrows(t)}, l[2] = {l0, 1};
+    launch(a, 2, g, l);
+}
+
+/* row reductions: one work-group of tune.wg items per row */
+static void
+launch_groups(ocl_args *a, int64_t rows)
+{
+    size_t l = (size_t)a->b->tune.wg, g = l * (size_t)rows;
+    launch(a, 1, &g, &l);
+}
+
+static int type_code(const vo_tensor *t) { return t ? (int)t->type : -1; }
+
+/* --- ops --- */
+
+void
+ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+           const vo_tensor *bias)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    const ocl_tuning *T = &b->tune;
+    int64_t K = w->ne[0], N = w->ne[1], M = vo_nrows(x);
+    bool vec = M <= T->mv_max_m;
+    ocl_args a = args_begin(b, OCL_K_MATMUL + 2 * (int)w->type + vec, "matmul");
+    arg_t(&a, w);
+    arg_t(&a, x);
+    arg_t(&a, bias);
+    arg_t(&a, out);
+    arg_int(&a, K);
+    arg_int(&a, N);
+    arg_int(&a, M);
+    arg_int(&a, x->ne[1]);
+    arg_int(&a, x->ne[2]);
+    arg_int(&a, out->ne[1]);
+    arg_int(&a, out->ne[2]);
+    arg_ulong(&a, w->nb[1]);
+    arg_nb123(&a, x);
+    arg_nb123(&a, out);
+    arg_int(&a, type_code(bias));
+    if (vec) {
+        size_t g[2] = {(size_t)N * (size_t)T->wg_mv, (size_t)((M + T->mv_rows - 1) / T->mv_rows)};
+        size_t l[2] = {(size_t)T->wg_mv, 1};
+        launch(&a, 2, g, l);
+    } else {
+        size_t ln = (size_t)(T->ts_n / T->wpt_n), lm = (size_t)(T->ts_m / T->wpt_m);
+        size_t g[2] = {(size_t)((N + T->ts_n - 1) / T->ts_n) * ln,
+                       (size_t)((M + T->ts_m - 1) / T->ts_m) * lm};
+        size_t l[2] = {ln, lm};
+        launch(&a, 2, g, l);
+    }
+}
+
+static void
+binary(vo_backend *be, int kernel, const char *op, vo_tensor *out, const vo_tensor *x,
+       const vo_tensor *y)
+{
+    ocl_args a = args_begin((ocl_backend *)be, kernel, op);
+    arg_t(&a, x);
+    arg_t(&a, y);
+    arg_t(&a, out);
+    arg_int(&a, x->ne[0]);
+    arg_int(&a, x->ne[1]);
+    arg_int(&a, x->ne[2]);
+    arg_nb123(&a, x);
+    for (int d = 0; d < 4; d++)
+        arg_int(&a, y->ne[d]);
+    arg_nb123(&a, y);
+    arg_nb123(&a, out);
+    launch_rows(&a, x);
+}
+
+void
+ocl_add(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b)
+{
+    binary(be, OCL_K_ADD, "add", out, a, b);
+}
+
+void
+ocl_mul(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b)
+{
+    binary(be, OCL_K_MUL, "mul", out, a, b);
+}
+
+void
+ocl_rms_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w, float eps)
+{
+    ocl_args a = args_begin((ocl_backend *)be, OCL_K_RMS_NORM, "rms_norm");
+    arg_t(&a, x);
+    arg_t(&a, w);
+    arg_t(&a, out);
+    arg_int(&a, x->ne[0]);
+    arg_int(&a, x->ne[1]);
+    arg_int(&a, x->ne[2]);
+    arg_nb123(&a, x);
+    arg_nb123(&a, out);
+    arg_float(&a, eps);
+    arg_int(&a, type_code(w));
+    launch_groups(&a, vo_nrows(x));
+}
+
+void
+ocl_layer_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+               const vo_tensor *b, float eps)
+{
+    ocl_args a = args_begin((ocl_backend *)be, OCL_K_LAYER_NORM, "layer_norm");
+    arg_t(&a, x);
+    arg_t(&a, w);
+    arg_t(&a, b);
+    arg_t(&a, out);
+    arg_int(&a, x->ne[0]);
+    arg_int(&a, x->ne[1]);
+    arg_int(&a, x->ne[2]);
+    arg_nb123(&a, x);
+    arg_nb123(&a, out);
+    arg_float(&a, eps);
+    arg_int(&a, type_code(w));
+    arg_int(&a, type_code(b));
+    launch_groups(&a, vo_nrows(x));
+}
+
+/* The f32 inverse frequencies, computed here as the CPU backend does so
+ * that the angles agree exactly; kept until theta or head_dim change. */
+static bool
+rope_freqs(ocl_backend *b, float theta, int hd)
+{
+    if (b->rope_freq && b->rope_theta == theta && b->rope_hd == hd)
+        return true;
+    float *f = vo_malloc(sizeof *f * (size_t)(hd / 2));
+    if (!f) {
+        vo_backend_error(&b->base, VO_ERR_NOMEM, "rope: out of memory");
+        return false;
+    }
+    for (int i = 0; i < hd / 2; i++)
+        f[i] = 1.0f / powf(theta, (float)(2 * i) / (float)hd);
+    if (b->rope_freq)
+        clReleaseMemObject(b->rope_freq);   /* queued kernels keep it alive */
+    cl_int err;
+    b->rope_freq = clCreateBuffer(b->cctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                  sizeof *f * (size_t)(hd / 2), f, &err);
+    vo_free(f);
+    if (!ocl_check(b, err, "rope", "clCreateBuffer")) {
+        b->rope_freq = NULL;
+        return false;
+    }
+    b->rope_theta = theta;
+    b->rope_hd = hd;
+    return true;
+}
+
+void
+ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos, float theta)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    int hd = (int)x->ne[0];
+    if (!rope_freqs(b, theta, hd))
+        return;
+    ocl_args a = args_begin(b, OCL_K_ROPE, "rope");
+    arg_t(&a, x);
+    arg_t(&a, pos);
+    arg_buf(&a, b->rope_freq, 0);
+    arg_t(&a, out);
+    arg_int(&a, hd);
+    arg_int(&a, x->ne[1]);
+    arg_int(&a, x->ne[2]);
+    arg_ulong(&a, x->nb[1]);
+    arg_ulong(&a, x->nb[2]);
+    arg_ulong(&a, out->nb[1]);
+    arg_ulong(&a, out->nb[2]);
+    size_t l0 = 1;
+    while (l0 < (size_t)(hd / 2) && l0 < (size_t)b->tune.ew)
+        l0 *= 2;
+    size_t g[3] = {round_up((size_t)(hd / 2), l0), (size_t)x->ne[1], (size_t)x->ne[2]};
+    size_t l[3] = {l0, 1, 1};
+    launch(&a, 3, g, l);
+}
+
+void
+ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_seq *seqs,
+              int n_seqs, float scale, bool causal)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    if (q->ne[0] > b->tune.hd_max)
+        return vo_backend_error(be, VO_ERR_UNSUPPORTED, "attention %s: head_dim %lld > %d",
+                                out->name, (long long)q->ne[0], b->tune.hd_max);
+    /* each sequence has its own k/v buffers: one launch per sequence */
+    for (int s = 0; s < n_seqs && be->err == VO_OK; s++) {
+        const vo_attn_seq *S = &seqs[s];
+        ocl_args a = args_begin(b, OCL_K_ATTENTION, "attention");
+        arg_t(&a, q);
+        arg_t(&a, S->k);
+        arg_t(&a, S->v);
+        arg_t(&a, out);
+        arg_int(&a, q->ne[0]);
+        arg_int(&a, q->ne[1]);
+        arg_int(&a, S->k->ne[1]);
+        arg_int(&a, S->q_start);
+        arg_int(&a, S->n_q);
+        arg_int(&a, S->n_kv);
+        arg_ulong(&a, q->nb[1]);
+        arg_ulong(&a, q->nb[2]);
+        arg_ulong(&a, S->k->nb[1]);
+        arg_ulong(&a, S->k->nb[2]);
+        arg_ulong(&a, S->v->nb[1]);
+        arg_ulong(&a, S->v->nb[2]);
+        arg_ulong(&a, out->nb[1]);
+        arg_ulong(&a, out->nb[2]);
+        arg_float(&a, scale);
+        arg_int(&a, causal);
+        size_t g[3] = {(size_t)b->tune.wg_att, (size_t)q->ne[1], (size_t)S->n_q};
+        size_t l[3] = {(size_t)b->tune.wg_att, 1, 1};
+        launch(&a, 3, g, l);
+    }
+}
+
+static void
+unary(vo_backend *be, int kernel, const char *op, vo_tensor *out, const vo_tensor *x)
+{
+    ocl_args a = args_begin((ocl_backend *)be, kernel, op);
+    arg_t(&a, x);
+    arg_t(&a, out);
+    arg_int(&a, x->ne[0]);
+    arg_int(&a, x->ne[1]);
+    arg_int(&a, x->ne[2]);
+    arg_nb123(&a, x);
+    arg_nb123(&a, out);
+    if (kernel == OCL_K_SOFTMAX)
+        launch_groups(&a, vo_nrows(x));
+    else
+        launch_rows(&a, x);
+}
+
+void
+ocl_gelu_tanh(vo_backend *be, vo_tensor *out, const vo_tensor *x)
+{
+    unary(be, OCL_K_GELU_TANH, "gelu_tanh", out, x);
+}
+
+void
+ocl_gelu_erf(vo_backend *be, vo_tensor *out, const vo_tensor *x)
+{
+    unary(be, OCL_K_GELU_ERF, "gelu_erf", out, x);
+}
+
+void
+ocl_softmax(vo_backend *be, vo_tensor *out, const vo_tensor *x)
+{
+    unary(be, OCL_K_SOFTMAX, "softmax", out, x);
+}
+
+void
+ocl_silu_mul(vo_backend *be, vo_tensor *out, const vo_tensor *gate, const vo_tensor *up)
+{
+    ocl_args a = args_begin((ocl_backend *)be, OCL_K_SILU_MUL, "silu_mul");
+    arg_t(&a, gate);
+    arg_t(&a, up);
+    arg_t(&a, out);
+    arg_int(&a, gate->ne[0]);
+    arg_int(&a, gate->ne[1]);
+    arg_int(&a, gate->ne[2]);
+    arg_nb123(&a, gate);
+    arg_nb123(&a, up);
+    arg_nb123(&a, out);
+    launch_rows(&a, gate);
+}
+
+void
+ocl_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const vo_tensor *ids)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    ocl_args a = args_begin(b, OCL_K_GET_ROWS, "get_rows");
+    arg_t(&a, table);
+    arg_t(&a, ids);
+    arg_t(&a, out);
+    arg(&a, sizeof b->flag, &b->flag);
+    arg_int(&a, out->ne[0]);
+    arg_int(&a, out->ne[1]);
+    arg_int(&a, out->ne[2]);
+    arg_int(&a, table->ne[1]);
+    arg_int(&a, table->type);
+    arg_ulong(&a, table->nb[1]);
+    arg_nb123(&a, out);
+    b->flag_armed = true;
+    launch_rows(&a, out);
+}
+
+void
+ocl_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x)
+{
+    ocl_args a = args_begin((ocl_backend *)be, OCL_K_COPY, "copy");
+    arg_t(&a, x);
+    arg_t(&a, out);
+    arg_int(&a, x->ne[0]);
+    arg_int(&a, x->ne[1]);
+    arg_int(&a, x->ne[2]);
+    arg_nb123(&a, x);
+    arg_nb123(&a, out);
+    arg_int(&a, out->type);
+    launch_rows(&a, x);
+}
+
+void
+ocl_patch_embed(vo_backend *be, vo_tensor *out, const vo_tensor *img, const vo_tensor *w,
+                const vo_tensor *bias, int patch)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    int64_t C = img->ne[2], N = img->ne[3], g = img->ne[0] / patch, cpp = C * patch * patch;
+    vo_tensor cols;
+    vo_tensor_init(&cols, VO_F32, cpp, g * g * N, 1, 1, "patch_embed columns");
+    cl_int err;
+    cl_mem m = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, (size_t)(cpp * g * g * N) * 4, NULL,
+                              &err);
+    if (!ocl_check(b, err, "patch_embed", "clCreateBuffer"))
+        return;
+    cols.buffer = m;
+    ocl_args a = args_begin(b, OCL_K_IM2COL, "patch_embed");
+    arg_t(&a, img);
+    arg_t(&a, &cols);
+    arg_int(&a, C);
+    arg_int(&a, patch);
+    arg_int(&a, g);
+    arg_nb123(&a, img);
+    size_t l0 = 1;
+    while (l0 < (size_t)cpp && l0 < (size_t)b->tune.ew)
+        l0 *= 2;
+    size_t gs[3] = {round_up((size_t)cpp, l0), (size_t)(g * g), (size_t)N}, ls[3] = {l0, 1, 1};
+    launch(&a, 3, gs, ls);
+    if (be->err == VO_OK)
+        ocl_matmul(be, out, w, &cols, bias);
+    clReleaseMemObject(m);      /* freed once the queued kernels are done */
+}
+
+void
+ocl_resize_bilinear(vo_backend *be, vo_tensor *out, const vo_tensor *in)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    ocl_args a = args_begin(b, OCL_K_RESIZE, "resize_bilinear");
+    int64_t C = in->ne[0];
+    arg_t(&a, in);
+    arg_t(&a, out);
+    arg_int(&a, C);
+    arg_int(&a, in->ne[1]);
+    arg_int(&a, in->ne[2]);
+    arg_int(&a, out->ne[1]);
+    arg_int(&a, out->ne[2]);
+    arg_ulong(&a, in->nb[1]);
+    arg_ulong(&a, in->nb[2]);
+    arg_ulong(&a, out->nb[1]);
+    arg_ulong(&a, out->nb[2]);
+    /* the scales as the CPU backend computes them (correctly rounded here) */
+    arg_float(&a, (float)in->ne[1] / (float)out->ne[1]);
+    arg_float(&a, (float)in->ne[2] / (float)out->ne[2]);
+    size_t l0 = 1;
+    while (l0 < (size_t)C && l0 < (size_t)b->tune.ew)
+        l0 *= 2;
+    size_t g[3] = {round_up((size_t)C, l0), (size_t)out->ne[1], (size_t)out->ne[2]};
+    size_t l[3] = {l0, 1, 1};
+    launch(&a, 3, g, l);
+}
+
+/* grow a device buffer of `bytes` (contents dropped) */
+static bool
+ensure_buf(ocl_backend *b, cl_mem *m, size_t bytes, const char *op)
+{
+    if (*m)
+        clReleaseMemObject(*m);
+    cl_int err;
+    *m = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    if (!ocl_check(b, err, op, "clCreateBuffer")) {
+        *m = NULL;
+        return false;
+    }
+    return true;
+}
+
+void
+ocl_argmax_logprob(vo_backend *be, const vo_tensor *logits, int32_t *ids, float *logprob)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    size_t n = (size_t)vo_nrows(logits);
+    if (n > b->am_rows) {
+        if (!ensure_buf(b, &b->am_ids, n * 4, "argmax_logprob") ||
+            !ensure_buf(b, &b->am_lp, n * 4, "argmax_logprob"))
+            return;
+        b->am_rows = n;
+    }
+    ocl_args a = args_begin(b, OCL_K_ARGMAX, "argmax_logprob");
+    arg_t(&a, logits);
+    arg(&a, sizeof b->am_ids, &b->am_ids);
+    arg(&a, sizeof b->am_lp, &b->am_lp);
+    arg_int(&a, logits->ne[0]);
+    arg_int(&a, logits->ne[1]);
+    arg_int(&a, logits->ne[2]);
+    arg_nb123(&a, logits);
+    launch_groups(&a, (int64_t)n);
+    if (be->err != VO_OK ||
+        !ocl_check(b, clEnqueueReadBuffer(b->queue, b->am_ids, CL_TRUE, 0, n * 4, ids, 0, NULL,
+                                          NULL), "argmax_logprob", "clEnqueueReadBuffer"))
+        return;
+    if (logprob)
+        ocl_check(b, clEnqueueReadBuffer(b->queue, b->am_lp, CL_TRUE, 0, n * 4, logprob, 0,
+                                         NULL, NULL), "argmax_logprob", "clEnqueueReadBuffer");
+}

@@ -1,0 +1,547 @@
+/* opencl-ops.c: every op on the OpenCL backend (PoCL in CI) against the CPU
+ * backend's scalar _ref ops on odd shapes, plus start-up, cache and errors. */
+#include "src/backend/backend.h"
+#include "src/backend/cpu/cpu.h"
+#include "src/backend/opencl.h"
+#include "src/backend/opencl_kernels.h"
+#include "src/util/alloc.h"
+#include "tests/tap.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <unistd.h>
+
+static vo_ctx *ctx;
+static vo_backend *cpu, *gpu;
+static uint32_t rng = 20240917;
+
+static float
+frand(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (float)((rng >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+/* --- the same tensor on both backends --- */
+
+typedef struct pair { vo_tensor *c, *g; } pair;
+
+static void
+fill(void *dst, vo_type type, int64_t n, float scale)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float v = frand() * scale;
+        uint32_t u;
+        memcpy(&u, &v, 4);
+        if (type == VO_F32 || type == VO_I32)
+            ((float *)dst)[i] = v;
+        else if (type == VO_BF16)
+            ((uint16_t *)dst)[i] = (uint16_t)(u >> 16);
+        else    /* f16: random sign, exponent 2^-5 .. 2^1, mantissa */
+            ((uint16_t *)dst)[i] = (uint16_t)(((rng >> 9) & 1) << 15 | (10 + (rng >> 11) % 7)
+                                              << 10 | (rng >> 16) % 0x400);
+    }
+}
+
+static pair
+pair_from(vo_type type, const void *data, int64_t a, int64_t b, int64_t c, int64_t d,
+          const char *name)
+{
+    pair p = {vo_tensor_new(cpu, type, a, b, c, d, name), vo_tensor_new(gpu, type, a, b, c, d,
+                                                                        name)};
+    size_t bytes = (size_t)(a * b * c * d) * vo_type_size(type);
+    if (p.c)
+        vo_tensor_set(cpu, p.c, data, bytes);
+    if (p.g)
+        vo_tensor_set(gpu, p.g, data, bytes);
+    return p;
+}
+
+static pair
+pair_new(vo_type type, int64_t a, int64_t b, int64_t c, int64_t d, const char *name, float scale)
+{
+    size_t n = (size_t)(a * b * c * d);
+    void *h = vo_malloc(n * 4);
+    fill(h, type, (int64_t)n, scale);
+    pair p = pair_from(type, h, a, b, c, d, name);
+    vo_free(h);
+    return p;
+}
+
+static void
+pair_free(pair p)
+{
+    vo_tensor_free(cpu, p.c);
+    vo_tensor_free(gpu, p.g);
+}
+
+static pair
+pair_view(pair p, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3, size_t nb1, size_t nb2,
+          size_t nb3, size_t off, vo_tensor *vc, vo_tensor *vg)
+{
+    *vc = vo_view(p.c, ne0, ne1, ne2, ne3, nb1, nb2, nb3, off);
+    *vg = vo_view(p.g, ne0, ne1, ne2, ne3, nb1, nb2, nb3, off);
+    return (pair){vc, vg};
+}
+
+/* max |g − c| / (1 + |c|) over the whole f32 tensors; INFINITY on errors */
+static double
+pair_err(pair p)
+{
+    vo_status sg = vo_backend_sync(gpu, ctx), sc = vo_backend_sync(cpu, ctx);
+    if (sg != VO_OK || sc != VO_OK) {
+        diag("backend error: %s", vo_last_error(ctx));
+        vo_backend_clear_error(gpu);
+        vo_backend_clear_error(cpu);
+        return INFINITY;
+    }
+    size_t n = (size_t)vo_nelements(p.c);
+    float *a = vo_malloc(n * 4), *b = vo_malloc(n * 4);
+    vo_tensor_get(cpu, p.c, a, n * 4);
+    vo_tensor_get(gpu, p.g, b, n * 4);
+    double m = vo_backend_sync(gpu, ctx) == VO_OK ? 0 : INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)b[i] - a[i]) / (1.0 + fabs((double)a[i]));
+        if (!(d <= m))
+            m = isnan(d) ? INFINITY : d;
+    }
+    vo_free(a);
+    vo_free(b);
+    return m;
+}
+
+/* --- 2: matmul --- */
+
+static void
+test_matmul(void)
+{
+    static const vo_type types[] = {VO_F32, VO_BF16, VO_F16};
+    /* K, N, M: M <= 8 runs the vec kernel, larger M the tiled one */
+    static const int64_t shapes[][3] = {
+        {37, 13, 1}, {129, 67, 50}, {8, 4, 3}, {300, 257, 7}, {301, 45, 33}, {1000, 70, 9},
+    };
+    int n = 0;
+    for (int t = 0; t < 3; t++)
+        for (int s = 0; s < 6; s++) {
+            int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
+            pair w = pair_new(types[t], K, N, 1, 1, "w", 1), x = pair_new(VO_F32, K, M, 1, 1, "x", 1);
+            pair b = pair_new(s & 1 ? VO_BF16 : VO_F32, N, 1, 1, 1, "b", 1);
+            pair o = pair_new(VO_F32, N, M, 1, 1, "o", 1);
+            vo_matmul(cpu, o.c, w.c, x.c, s % 3 ? b.c : NULL);
+            vo_matmul(gpu, o.g, w.g, x.g, s % 3 ? b.g : NULL);
+            double e = pair_err(o);
+            ok(e < 2e-4, "opencl 2.%d: matmul %s K%lld N%lld M%lld%s (err %.2g)", ++n,
+               vo_type_name(types[t]), (long long)K, (long long)N, (long long)M,
+               s % 3 ? " + bias" : "", e);
+            pair_free(w); pair_free(x); pair_free(b); pair_free(o);
+        }
+    /* strided x and out rows: every other row of 3-D tensors */
+    for (int m = 0; m < 2; m++) {
+        int64_t M = m ? 12 : 3;
+        pair w = pair_new(VO_BF16, 33, 9, 1, 1, "w", 1), x = pair_new(VO_F32, 33, 2 * M, 2, 1, "x", 1);
+        pair o = pair_new(VO_F32, 9, 2 * M, 2, 1, "o", 1);
+        vo_tensor xc, xg, oc, og;
+        pair xv = pair_view(x, 33, M, 2, 1, 2 * x.c->nb[1], x.c->nb[2], 0, x.c->nb[1], &xc, &xg);
+        pair ov = pair_view(o, 9, M, 2, 1, 2 * o.c->nb[1], o.c->nb[2], 0, 0, &oc, &og);
+        vo_matmul(cpu, ov.c, w.c, xv.c, NULL);
+        vo_matmul(gpu, ov.g, w.g, xv.g, NULL);
+        double e = pair_err(o);
+        ok(e < 2e-4, "opencl 2.%d: matmul over strided 3-D views, M %lld (err %.2g)", ++n,
+           (long long)(2 * M), e);
+        pair_free(w); pair_free(x); pair_free(o);
+    }
+}
+
+/* --- 3: elementwise and row ops --- */
+
+static void
+test_binary(void)
+{
+    static const int64_t bshape[][4] = {{11, 5, 3, 2}, {11, 1, 1, 1}, {1, 5, 1, 2}, {1, 1, 1, 1},
+                                        {11, 5, 1, 1}};
+    int n = 0;
+    for (int op = 0; op < 2; op++)
+        for (int s = 0; s < 5; s++) {
+            pair a = pair_new(VO_F32, 11, 5, 3, 2, "a", 1);
+            pair b = pair_new(VO_F32, bshape[s][0], bshape[s][1], bshape[s][2], bshape[s][3], "b", 1);
+            /* out aliases a on odd cases */
+            pair o = s & 1 ? a : pair_new(VO_F32, 11, 5, 3, 2, "o", 1);
+            (op ? vo_mul : vo_add)(cpu, o.c, a.c, b.c);
+            (op ? vo_mul : vo_add)(gpu, o.g, a.g, b.g);
+            double e = pair_err(o);
+            ok(e < 1e-6, "opencl 3.%d: %s, b [%lld,%lld,%lld,%lld]%s (err %.2g)", ++n,
+               op ? "mul" : "add", (long long)bshape[s][0], (long long)bshape[s][1],
+               (long long)bshape[s][2], (long long)bshape[s][3], s & 1 ? ", in place" : "", e);
+            if (!(s & 1))
+                pair_free(o);
+            pair_free(a); pair_free(b);
+        }
+}
+
+static void
+test_norms(void)
+{
+    int n = 0;
+    static const vo_type wt[] = {VO_F32, VO_BF16, VO_F16};
+    for (int t = 0; t < 4; t++) {
+        int64_t D = t == 3 ? 2048 : 37 + 60 * t;
+        pair x = pair_new(VO_F32, D, 7, 2, 1, "x", 3), w = pair_new(t < 3 ? wt[t] : VO_F32, D, 1, 1, 1, "w", 1);
+        pair o = pair_new(VO_F32, D, 7, 2, 1, "o", 1);
+        vo_rms_norm(cpu, o.c, x.c, t == 2 ? NULL : w.c, 1e-6f);
+        vo_rms_norm(gpu, o.g, x.g, t == 2 ? NULL : w.g, 1e-6f);
+        double e = pair_err(o);
+        ok(e < 1e-5, "opencl 4.%d: rms_norm D%lld %s (err %.2g)", ++n, (long long)D,
+           t == 2 ? "without weight" : vo_type_name(w.c->type), e);
+        pair_free(x); pair_free(w); pair_free(o);
+    }
+    /* in place over a strided view (every other row) */
+    {
+        pair x = pair_new(VO_F32, 64, 10, 1, 1, "x", 2), w = pair_new(VO_BF16, 64, 1, 1, 1, "w", 1);
+        vo_tensor xc, xg;
+        pair v = pair_view(x, 64, 5, 1, 1, 2 * x.c->nb[1], 0, 0, 0, &xc, &xg);
+        vo_rms_norm(cpu, v.c, v.c, w.c, 1e-5f);
+        vo_rms_norm(gpu, v.g, v.g, w.g, 1e-5f);
+        double e = pair_err(x);
+        ok(e < 1e-5, "opencl 4.%d: rms_norm in place on a strided view (err %.2g)", ++n, e);
+        pair_free(x); pair_free(w);
+    }
+    for (int t = 0; t < 3; t++) {
+        int64_t D = t == 2 ? 1152 : 45 + 100 * t;
+        pair x = pair_new(VO_F32, D, 6, 1, 1, "x", 2), o = pair_new(VO_F32, D, 6, 1, 1, "o", 1);
+        pair w = pair_new(wt[t], D, 1, 1, 1, "w", 1), b = pair_new(wt[(t + 1) % 3], D, 1, 1, 1, "b", 1);
+        vo_layer_norm(cpu, o.c, x.c, w.c, b.c, 1e-6f);
+        vo_layer_norm(gpu, o.g, x.g, w.g, b.g, 1e-6f);
+        double e = pair_err(o);
+        ok(e < 1e-5, "opencl 4.%d: layer_norm D%lld w %s b %s (err %.2g)", ++n, (long long)D,
+           vo_type_name(wt[t]), vo_type_name(wt[(t + 1) % 3]), e);
+        pair_free(x); pair_free(o); pair_free(w); pair_free(b);
+    }
+}
+
+static void
+test_unary(void)
+{
+    int n = 0;
+    for (int op = 0; op < 4; op++) {
+        static const char *names[] = {"gelu_tanh", "gelu_erf", "softmax", "silu_mul"};
+        int64_t D = op == 2 ? 1001 : 77;
+        pair x = pair_new(VO_F32, D, 5, 3, 1, "x", 6), u = pair_new(VO_F32, D, 5, 3, 1, "u", 2);
+        pair o = pair_new(VO_F32, D, 5, 3, 1, "o", 1);
+        for (int be = 0; be < 2; be++) {
+            vo_backend *B = be ? gpu : cpu;
+            vo_tensor *X = be ? x.g : x.c, *O = be ? o.g : o.c, *U = be ? u.g : u.c;
+            if (op == 0) vo_gelu_tanh(B, O, X);
+            if (op == 1) vo_gelu_erf(B, O, X);
+            if (op == 2) vo_softmax(B, O, X);
+            if (op == 3) vo_silu_mul(B, O, X, U);
+        }
+        double e = pair_err(o);
+        ok(e < 1e-5, "opencl 5.%d: %s [%lld,5,3] (err %.2g)", ++n, names[op], (long long)D, e);
+        /* in place */
+        for (int be = 0; be < 2; be++) {
+            vo_backend *B = be ? gpu : cpu;
+            vo_tensor *X = be ? x.g : x.c, *U = be ? u.g : u.c;
+            if (op == 0) vo_gelu_tanh(B, X, X);
+            if (op == 1) vo_gelu_erf(B, X, X);
+            if (op == 2) vo_softmax(B, X, X);
+            if (op == 3) vo_silu_mul(B, X, X, U);
+        }
+        e = pair_err(x);
+        ok(e < 1e-5, "opencl 5.%d: %s in place (err %.2g)", ++n, names[op], e);
+        pair_free(x); pair_free(u); pair_free(o);
+    }
+}
+
+static void
+test_rope(void)
+{
+    int n = 0;
+    static const int64_t shapes[][3] = {{10, 3, 7}, {128, 16, 5}, {72, 2, 3}};
+    for (int s = 0; s < 3; s++) {
+        int64_t hd = shapes[s][0], nh = shapes[s][1], T = shapes[s][2];
+        int32_t pos[8];
+        for (int t = 0; t < T; t++)
+            pos[t] = t == 0 ? 0 : (int32_t)(rng % 7000);
+        pair p = pair_from(VO_I32, pos, T, 1, 1, 1, "pos");
+        pair x = pair_new(VO_F32, hd, nh, T, 1, "x", 2), o = pair_new(VO_F32, hd, nh, T, 1, "o", 1);
+        float theta = s == 1 ? 1000000.0f : 10000.0f;
+        vo_rope(cpu, o.c, x.c, p.c, theta);
+        vo_rope(gpu, o.g, x.g, p.g, theta);
+        double e = pair_err(o);
+        ok(e < 1e-5, "opencl 6.%d: rope hd%lld heads%lld T%lld theta %g (err %.2g)", ++n,
+           (long long)hd, (long long)nh, (long long)T, theta, e);
+        vo_rope(cpu, x.c, x.c, p.c, theta);
+        vo_rope(gpu, x.g, x.g, p.g, theta);
+        e = pair_err(x);
+        ok(e < 1e-5, "opencl 6.%d: rope in place (err %.2g)", ++n, e);
+        pair_free(p); pair_free(x); pair_free(o);
+    }
+}
+
+/* --- 7: attention --- */
+
+static void
+test_attention(void)
+{
+    int n = 0;
+    /* {head_dim, q heads, kv heads}: GQA 3:1 small; SigLIP-like 72; Qwen3-like 128 */
+    static const int64_t cfg[][3] = {{10, 6, 2}, {72, 4, 4}, {128, 4, 2}};
+    static const int64_t nq[3] = {5, 1, 17}, nkv[3] = {9, 70, 17};
+    for (int c = 0; c < 3; c++)
+        for (int causal = 0; causal < 2; causal++) {
+            int64_t hd = cfg[c][0], nh = cfg[c][1], nkh = cfg[c][2], T = 23;
+            pair q = pair_new(VO_F32, hd, nh, T, 1, "q", 1), o = pair_new(VO_F32, hd, nh, T, 1, "o", 1);
+            pair kv[6];
+            vo_attn_seq sc[3], sg[3];
+            int64_t qs = 0;
+            for (int s = 0; s < 3; s++) {
+                kv[2 * s] = pair_new(VO_F32, hd, nkh, nkv[s] + 3, 1, "k", 1);
+                kv[2 * s + 1] = pair_new(VO_F32, hd, nkh, nkv[s] + 3, 1, "v", 1);
+                sc[s] = (vo_attn_seq){qs, nq[s], kv[2 * s].c, kv[2 * s + 1].c, nkv[s]};
+                sg[s] = (vo_attn_seq){qs, nq[s], kv[2 * s].g, kv[2 * s + 1].g, nkv[s]};
+                qs += nq[s];
+            }
+            float scale = 1.0f / sqrtf((float)hd);
+            vo_attention(cpu, o.c, q.c, sc, 3, scale, causal);
+            vo_attention(gpu, o.g, q.g, sg, 3, scale, causal);
+            double e = pair_err(o);
+            ok(e < 1e-4, "opencl 7.%d: attention hd%lld heads %lld:%lld, 3 sequences, %s "
+               "(err %.2g)", ++n, (long long)hd, (long long)nh, (long long)nkh,
+               causal ? "causal" : "full", e);
+            for (int i = 0; i < 6; i++)
+                pair_free(kv[i]);
+            pair_free(q); pair_free(o);
+        }
+}
+
+/* --- 8: gather, copy, patch embedding, resize, argmax --- */
+
+static void
+test_get_rows_copy(void)
+{
+    int n = 0;
+    static const vo_type types[] = {VO_F32, VO_BF16, VO_F16};
+    for (int t = 0; t < 3; t++) {
+        int32_t ids[6] = {3, 0, 40, 3, 17, 40};
+        pair table = pair_new(types[t], 33, 41, 1, 1, "table", 1), id = pair_from(VO_I32, ids, 6, 1, 1, 1, "ids");
+        pair o = pair_new(VO_F32, 33, 3, 2, 1, "o", 1);
+        vo_get_rows(cpu, o.c, table.c, id.c);
+        vo_get_rows(gpu, o.g, table.g, id.g);
+        double e = pair_err(o);
+        ok(e == 0, "opencl 8.%d: get_rows %s (err %.2g)", ++n, vo_type_name(types[t]), e);
+        pair_free(table); pair_free(id); pair_free(o);
+    }
+    {
+        int32_t ids[3] = {1, 99, 2};
+        vo_tensor *table = vo_tensor_new(gpu, VO_BF16, 8, 4, 1, 1, "table");
+        vo_tensor *id = vo_tensor_new(gpu, VO_I32, 3, 1, 1, 1, "ids");
+        vo_tensor *o = vo_tensor_new(gpu, VO_F32, 8, 3, 1, 1, "o");
+        vo_tensor_set(gpu, id, ids, sizeof ids);
+        vo_get_rows(gpu, o, table, id);
+        vo_status st = vo_backend_sync(gpu, ctx);
+        ok(st == VO_ERR_ARGUMENT && strstr(vo_last_error(ctx), "row 1"),
+           "opencl 8.%d: get_rows with id 99 of 4 fails at sync naming the row (%s)", ++n,
+           vo_last_error(ctx));
+        vo_backend_clear_error(gpu);
+        ok(vo_backend_sync(gpu, ctx) == VO_OK, "opencl 8.%d: the flag is cleared after", ++n);
+        vo_tensor_free(gpu, table); vo_tensor_free(gpu, id); vo_tensor_free(gpu, o);
+    }
+    for (int t = 0; t < 3; t++) {
+        pair x = pair_new(VO_F32, 19, 4, 3, 1, "x", 70000);
+        pair o = pair_new(types[t], 19, 8, 3, 1, "o", 1);
+        vo_tensor oc, og;
+        pair ov = pair_view(o, 19, 4, 3, 1, 2 * o.c->nb[1], o.c->nb[2], 0, o.c->nb[1], &oc, &og);
+        vo_copy(cpu, ov.c, x.c);
+        vo_copy(gpu, ov.g, x.g);
+        size_t bytes = (size_t)vo_nelements(o.c) * vo_type_size(types[t]);
+        char *a = vo_malloc(bytes), *b = vo_malloc(bytes);
+        vo_tensor_get(cpu, o.c, a, bytes);
+        vo_tensor_get(gpu, o.g, b, bytes);
+        ok(vo_backend_sync(gpu, ctx) == VO_OK && memcmp(a, b, bytes) == 0,
+           "opencl 8.%d: copy f32 → %s into a strided view, bit-identical (values to ±70000)",
+           ++n, vo_type_name(types[t]));
+        vo_free(a); vo_free(b);
+        pair_free(x); pair_free(o);
+    }
+}
+
+static void
+test_patch_resize_argmax(void)
+{
+    int n = 0;
+    static const vo_type types[] = {VO_F32, VO_BF16};
+    for (int t = 0; t < 2; t++) {
+        int S = 30, C = 3, N = 2, p = 7, g = S / p, D = 21;
+        pair img = pair_new(VO_F32, S, S, C, N, "img", 1);
+        pair w = pair_new(types[t], C * p * p, D, 1, 1, "w", 1), b = pair_new(VO_F32, D, 1, 1, 1, "b", 1);
+        pair o = pair_new(VO_F32, D, g * g, N, 1, "o", 1);
+        vo_patch_embed(cpu, o.c, img.c, w.c, t ? b.c : NULL, p);
+        vo_patch_embed(gpu, o.g, img.g, w.g, t ? b.g : NULL, p);
+        double e = pair_err(o);
+        ok(e < 2e-4, "opencl 9.%d: patch_embed S30 C3 N2 p7 (edge cropped) w %s%s (err %.2g)",
+           ++n, vo_type_name(types[t]), t ? " + bias" : "", e);
+        pair_free(img); pair_free(w); pair_free(b); pair_free(o);
+    }
+    static const int64_t rs[][5] = {{5, 7, 6, 11, 4}, {3, 27, 27, 13, 9}, {8, 4, 4, 4, 4}};
+    for (int s = 0; s < 3; s++) {
+        pair in = pair_new(VO_F32, rs[s][0], rs[s][1], rs[s][2], 1, "in", 1);
+        pair o = pair_new(VO_F32, rs[s][0], rs[s][3], rs[s][4], 1, "o", 1);
+        vo_resize_bilinear(cpu, o.c, in.c);
+        vo_resize_bilinear(gpu, o.g, in.g);
+        double e = pair_err(o);
+        ok(e < 1e-6, "opencl 9.%d: resize_bilinear [%lld,%lld,%lld] → [%lld,%lld] (err %.2g)",
+           ++n, (long long)rs[s][0], (long long)rs[s][1], (long long)rs[s][2],
+           (long long)rs[s][3], (long long)rs[s][4], e);
+        pair_free(in); pair_free(o);
+    }
+    {
+        int64_t V = 5003, R = 5;
+        float *l = vo_malloc(sizeof *l * (size_t)(V * R));
+        fill(l, VO_F32, V * R, 8);
+        l[0 * V + 17] = l[0 * V + 4000] = 9.5f;   /* tie: the lower id wins */
+        l[1 * V + V - 1] = 20.0f;
+        for (int64_t i = 0; i < V; i++)
+            l[2 * V + i] = -3.0f;                  /* all equal: id 0 */
+        pair lg = pair_from(VO_F32, l, V, R, 1, 1, "logits");
+        int32_t ic[5], ig[5];
+        float pc[5], pg[5];
+        vo_argmax_logprob(cpu, lg.c, ic, pc);
+        vo_argmax_logprob(gpu, lg.g, ig, pg);
+        vo_status st = vo_backend_sync(gpu, ctx);
+        double e = 0;
+        for (int r = 0; r < R; r++)
+            e = fmax(e, fabs((double)pc[r] - pg[r]));
+        ok(st == VO_OK && memcmp(ic, ig, sizeof ic) == 0 && e < 1e-5,
+           "opencl 9.%d: argmax_logprob V%lld ×%lld, ties to the lowest id (ids %d %d %d, "
+           "logprob err %.2g)", ++n, (long long)V, (long long)R, ig[0], ig[1], ig[2], e);
+        vo_argmax_logprob(gpu, lg.g, ig, NULL);
+        ok(vo_backend_sync(gpu, ctx) == VO_OK && memcmp(ic, ig, sizeof ic) == 0,
+           "opencl 9.%d: argmax without logprob", ++n);
+        pair_free(lg);
+        vo_free(l);
+    }
+}
+
+/* --- 1 and 10: start-up, cache, errors --- */
+
+static void
+remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[4096];
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+static void
+test_cache(const char *cache_dir)
+{
+    vo_opencl_opts o = {.cache_dir = cache_dir};
+    vo_backend *b = NULL;
+    vo_opencl_info info = {0};
+    vo_status st = vo_opencl_backend_new(ctx, &o, &b);
+    bool got = st == VO_OK && vo_opencl_get_info(b, &info);
+    ok(got && info.programs > 0 && info.from_cache == info.programs,
+       "opencl 1.2: a second start takes all %d programs from the cache (%d did)",
+       info.programs, info.from_cache);
+    if (st == VO_OK)
+        diag("start-up with a warm cache: %.3f s", info.startup_s);
+    vo_backend_drop(b);
+}
+
+static void
+test_errors(void)
+{
+    vo_backend *b = NULL;
+    vo_opencl_opts o = {.device = "99.0", .no_cache = true};
+    vo_status st = vo_opencl_backend_new(ctx, &o, &b);
+    ok(st == VO_ERR_DEVICE && !b, "opencl 10.1: device 99.0 refused (%s)", vo_last_error(ctx));
+    o.device = "gpu";
+    st = vo_opencl_backend_new(ctx, &o, &b);
+    ok(st == VO_ERR_ARGUMENT && !b, "opencl 10.2: device string 'gpu' refused (%s)",
+       vo_last_error(ctx));
+
+    /* a kernel folder whose matmul.cl does not compile */
+    char dir[] = "/tmp/vo-opencl-kernels-XXXXXX";
+    if (!mkdtemp(dir)) {
+        ok(0, "opencl 10.3: cannot make a temporary folder");
+        return;
+    }
+    int n;
+    const ocl_source *src = ocl_embedded_sources(&n);
+    char path[256];
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, src[i].file);
+        FILE *f = fopen(path, "w");
+        if (!f)
+            continue;
+        fputs(src[i].text, f);
+        if (strcmp(src[i].file, "matmul.cl") == 0)
+            fputs("\nkernel void broken(global float *p) { p[0] = undefined_name; }\n", f);
+        fclose(f);
+    }
+    o = (vo_opencl_opts){.kernel_dir = dir, .no_cache = true};
+    st = vo_opencl_backend_new(ctx, &o, &b);
+    const char *msg = vo_last_error(ctx);
+    ok(st == VO_ERR_DEVICE && !b && strstr(msg, "matmul.cl") && strstr(msg, "build log") &&
+       strstr(msg, "undefined_name"),
+       "opencl 10.3: a kernel that does not build gives VO_ERR_DEVICE, the file and the log");
+    if (st != VO_ERR_DEVICE)
+        diag("got %d: %s", st, msg);
+    remove_dir(dir);
+
+    vo_buf list = VO_BUF_INIT;
+    st = vo_opencl_list_devices(ctx, &list);
+    ok(st == VO_OK && list.len > 0 && strstr(list.data, "compute units"),
+       "opencl 10.4: devices listed");
+    if (list.len)
+        diag("devices:\n%s", list.data);
+    vo_buf_free(&list);
+}
+
+int
+main(void)
+{
+    ctx = vo_new_ctx();
+    char cache[] = "/tmp/vo-opencl-cache-XXXXXX";
+    if (!ctx || !mkdtemp(cache))
+        return 99;
+    vo_opencl_opts o = {.cache_dir = cache};
+    vo_status st = vo_opencl_backend_new(ctx, &o, &gpu);
+    if (st == VO_ERR_DEVICE && strstr(vo_last_error(ctx), "no OpenCL platform")) {
+        rmdir(cache);
+        skip_all("no OpenCL platform: %s", vo_last_error(ctx));
+    }
+    vo_opencl_info info = {0};
+    ok(st == VO_OK && vo_opencl_get_info(gpu, &info), "opencl 1.1: backend started (%s)",
+       st == VO_OK ? info.device : vo_last_error(ctx));
+    if (st != VO_OK)
+        return done_testing();
+    diag("OpenCL device used: %s", info.device);
+    diag("start-up with an empty cache: %.3f s (%d programs)", info.startup_s, info.programs);
+    if (vo_new_cpu_ref_backend(ctx, &cpu) != VO_OK)
+        return 99;
+    test_cache(cache);
+    test_matmul();
+    test_binary();
+    test_norms();
+    test_unary();
+    test_rope();
+    test_attention();
+    test_get_rows_copy();
+    test_patch_resize_argmax();
+    test_errors();
+    vo_backend_drop(gpu);
+    vo_backend_drop(cpu);
+    remove_dir(cache);
+    vo_drop_ctx(ctx);
+    return done_testing();
+}

@@ -55,6 +55,10 @@ static int exit_code(const vo_run_summary *sum)
     if (sum->inputs_ok > 0 || sum->any_partial || !sum->all_failed_alike)
         return EXIT_PARTIAL;
     int c = exit_code_of(sum->first_error);
+    if (sum->model_error == 1 && sum->first_error != VO_ERR_MISSING)
+        c = EXIT_CONFIG; /* the model folder is there but unusable */
+    else if (sum->model_error == 2 && sum->first_error != VO_ERR_NOMEM)
+        c = EXIT_ENGINE;
     if (sum->input_error && c == EXIT_FILE_ACCESS)
         c = EXIT_INPUT; /* an unreadable input, not an output problem */
     return c;

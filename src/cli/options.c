@@ -15,7 +15,8 @@
 enum {
     OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
-    OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW,
+    OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
+    OPT_MAX_TOKENS, OPT_MAX_PIXELS,
 };
 
 typedef struct opt_doc {
@@ -73,6 +74,12 @@ static const opt_doc opt_table[] = {
     {"progress", 1, OPT_PROGRESS, "WHEN", NULL,
      "progress line on standard error: auto (only on a terminal), always, never"},
     {"jobs", 1, 'j', "N", "Performance", "process N inputs at once (default: number of CPUs)"},
+    {"threads", 1, OPT_THREADS, "N", NULL,
+     "threads of the recognition engine (default: all cores)"},
+    {"max-tokens", 1, OPT_MAX_TOKENS, "N", NULL,
+     "stop a page's recognition after N generated tokens (default 8192)"},
+    {"max-pixels", 1, OPT_MAX_PIXELS, "N", NULL,
+     "refuse to render a page of more than N pixels (default 268435456)"},
     {"quiet", 0, 'q', NULL, "Messages", "print errors only"},
     {"verbose", 0, 'v', NULL, NULL, "print more (repeat for debug output)"},
     {"help", 0, 'h', NULL, NULL, "print this help and exit"},
@@ -296,6 +303,22 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             cli->from_raw = grown;
             break;
         }
+        case OPT_THREADS:
+            if (!parse_int(optarg, 1, 1024, &v))
+                return usage_error("--threads takes a number from 1 to 1024, not '%s'", optarg);
+            cli->threads = (int)v;
+            break;
+        case OPT_MAX_TOKENS:
+            if (!parse_int(optarg, 1, 1 << 20, &v))
+                return usage_error("--max-tokens takes a number from 1 to 1048576, not '%s'", optarg);
+            cli->max_tokens = (int)v;
+            break;
+        case OPT_MAX_PIXELS:
+            if (!parse_int(optarg, 1000, 0x7fffffffL, &v))
+                return usage_error("--max-pixels takes a number from 1000 to 2147483647, not '%s'",
+                                   optarg);
+            cli->max_pixels = (unsigned long long)v;
+            break;
         case 'j':
             if (!parse_int(optarg, 1, 1024, &v))
                 return usage_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);

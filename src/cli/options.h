@@ -38,6 +38,10 @@ typedef struct vo_cli {
     const char *raw_out;        /* --raw-out DIR */
     const char **from_raw;      /* --from-raw FILE_OR_DIR, repeatable */
     int n_from_raw;
+    /* the engine */
+    int threads;                /* --threads (0: all cores) */
+    int max_tokens;             /* --max-tokens (0: the engine's default) */
+    unsigned long long max_pixels; /* --max-pixels per rendered page (0: default) */
 } vo_cli;
 
 /* Parse argv. Returns 0 to go on, 1 after a usage error (message already

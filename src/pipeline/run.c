@@ -9,6 +9,7 @@
 #include "src/source/document.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
+#include "src/vlm/engine.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +39,7 @@ typedef struct page_rec {
 
 typedef struct input_rec {
     vo_status status;
+    int model_error; /* 1: the model folder is unusable, 2: the engine failed */
     int skipped;    /* 1 other shard, 2 already complete */
     int input_error;
     double seconds;
@@ -77,6 +79,12 @@ typedef struct run_job {
     double t0, last_draw;
     int drawn;
     int raw_errors;          /* --from-raw files that could not be read */
+    /* the model, opened at the first page that needs OCR; one page at a time */
+    pthread_mutex_t engine_lock;
+    vo_engine *engine;
+    int engine_tried;
+    vo_status engine_status;
+    char *engine_error;
 } run_job;
 
 static double now_seconds(void)
@@ -409,12 +417,53 @@ static vo_page *empty_page(vo_ctx *ctx, provider *pv, int page, float dpi, const
     return p;
 }
 
-static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const char *source,
-                          vo_page **out)
+/* Log-probs of the generated tokens, by byte offset in the text. */
+typedef struct ocr_collect {
+    vo_buf *text;
+    vo_token_lp *tokens;
+    size_t n, cap;
+    int failed;
+} ocr_collect;
+
+static int collect_piece(const char *piece, size_t len, float logprob, void *user)
 {
-    (void)pv;
-    (void)out;
-    if (!job->model_dir)
+    ocr_collect *c = user;
+    (void)piece;
+    /* the engine has appended the piece to the text already */
+    if (vo_grow((void **)&c->tokens, &c->cap, c->n + 1, sizeof *c->tokens)) {
+        c->failed = 1;
+        return 0;
+    }
+    c->tokens[c->n].offset = c->text->len >= len ? c->text->len - len : 0;
+    c->tokens[c->n].logprob = logprob;
+    c->n++;
+    return 0;
+}
+
+static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
+{
+    if (job->engine_tried) {
+        if (job->engine)
+            return VO_OK;
+        return vo_fail(ctx, job->engine_status, "%s", job->engine_error ? job->engine_error : "");
+    }
+    job->engine_tried = 1;
+    vo_engine_opts eo = {job->cli->threads, job->cli->max_tokens, 0};
+    vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
+    if (st) {
+        job->engine_status = st;
+        vo_fail_where(ctx, "%s: cannot load the model: ", job->model_dir);
+        job->engine_error = vo_strdup(vo_last_error(ctx));
+    }
+    return st;
+}
+
+static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
+                          vo_page **out, int *model_error)
+{
+    const char *source = in->path;
+    if (!job->model_dir) {
+        *model_error = 1;
         return vo_fail(ctx, VO_ERR_MISSING,
                        "%s: page %d has no text layer and needs OCR, but no model folder was "
                        "found: download it with 'huggingface-cli download "
@@ -422,15 +471,66 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
                        "~/.local/share/varco-ocr/VARCO-VISION-2.0-1.7B-OCR' or pass --model DIR "
                        "(--text-layer only never needs the model)",
                        source, page);
-    return vo_fail(ctx, VO_ERR_UNSUPPORTED,
-                   "%s: page %d needs OCR, and this build has no recognition engine yet",
-                   source, page);
+    }
+    vo_raster *r = NULL;
+    vo_source_limits limits = {job->cli->max_pixels};
+    vo_status st = vo_render_page(ctx, pv->doc, page, job->cli->dpi, &limits, &r);
+    if (st)
+        return st;
+    vo_buf text = VO_BUF_INIT;
+    ocr_collect col = {&text, NULL, 0, 0, 0};
+    double t0 = now_seconds();
+    pthread_mutex_lock(&job->engine_lock);
+    st = open_engine_locked(ctx, job);
+    if (st) {
+        *model_error = 1;
+    } else {
+        st = vo_engine_ocr(ctx, job->engine, r->rgb, r->width, r->height, r->stride,
+                           collect_piece, &col, &text);
+        if (st)
+            *model_error = 2;
+    }
+    pthread_mutex_unlock(&job->engine_lock);
+    if (!st && col.failed)
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    vo_raw_page raw;
+    memset(&raw, 0, sizeof raw);
+    raw.source = (char *)source;
+    raw.page = page;
+    raw.width = r->width;
+    raw.height = r->height;
+    raw.dpi = r->dpi_x;
+    raw.text = text.data ? text.data : (char *)"";
+    raw.text_len = text.len;
+    raw.model = job->model_dir;
+    raw.tokens = col.tokens;
+    raw.n_tokens = col.n;
+    raw.gen_seconds = now_seconds() - t0;
+    if (!st && job->cli->raw_out) {
+        char *base = path_printf("%s/%s", job->cli->raw_out, in->rel);
+        char *path = NULL;
+        st = base ? vo_raw_file_name(ctx, base, page, &path)
+                  : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        if (!st)
+            st = make_parent_dirs(ctx, job->cli->raw_out, path);
+        if (!st)
+            st = vo_raw_write(ctx, path, &raw);
+        vo_free(base);
+        vo_free(path);
+    }
+    if (!st)
+        st = vo_raw_to_page(ctx, &raw, NULL, NULL, out);
+    vo_free(col.tokens);
+    vo_buf_free(&text);
+    vo_drop_raster(r);
+    return st;
 }
 
 /* The page model of one page; *kind says where it came from. */
-static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const char *source,
-                          vo_page **out, char *kind)
+static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
+                          vo_page **out, char *kind, int *model_error)
 {
+    const char *source = in->path;
     const vo_cli *cli = job->cli;
     *out = NULL;
     vo_status st;
@@ -467,7 +567,7 @@ static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
         }
     }
     *kind = 'o';
-    return ocr_page(ctx, job, pv, page, source, out);
+    return ocr_page(ctx, job, pv, page, in, out, model_error);
 }
 
 /* --- identity of an input and its settings (resume) --- */
@@ -818,7 +918,10 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
             progress_page(job, input);
             continue;
         }
-        st = get_page(ctx, job, &pv, p, input, &page, &pr->source);
+        int model_error = 0;
+        st = get_page(ctx, job, &pv, p, in, &page, &pr->source, &model_error);
+        if (model_error && !rec->model_error)
+            rec->model_error = model_error;
         if (st) {
             char where[PATH_MAX + 32];
             snprintf(where, sizeof where, "%s: page %d", input, p);
@@ -1165,6 +1268,7 @@ static void summarize(run_job *job, vo_run_summary *sum)
         if (!sum->first_error) {
             sum->first_error = st;
             sum->input_error = r->input_error;
+            sum->model_error = r->model_error;
         } else if (st != sum->first_error) {
             sum->all_failed_alike = 0;
         }
@@ -1189,6 +1293,7 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
     job.out_fd = out_fd;
     atomic_init(&job.next, 0);
     pthread_mutex_init(&job.lock, NULL);
+    pthread_mutex_init(&job.engine_lock, NULL);
     vo_ctx *ctx = vo_new_ctx();
     if (!ctx) {
         sum->setup_error = VO_ERR_NOMEM;
@@ -1271,6 +1376,9 @@ out:
     vo_free(job.recs);
     vo_inputs_free(&job.inputs);
     vo_free(job.model_dir);
+    vo_engine_close(job.engine);
+    vo_free(job.engine_error);
     vo_drop_ctx(ctx);
     pthread_mutex_destroy(&job.lock);
+    pthread_mutex_destroy(&job.engine_lock);
 }

@@ -14,6 +14,7 @@ typedef struct vo_run_summary {
     int pages_done, pages_failed, pages_resumed;
     vo_status first_error;    /* VO_OK when nothing failed */
     int input_error;          /* first_error came from reading an input */
+    int model_error;          /* first_error: 1 the model folder, 2 the engine */
     int all_failed_alike;     /* every failed input failed with first_error */
     int any_partial;          /* an input had both done and failed pages */
     int interrupted;          /* stopped by SIGINT/SIGTERM */

@@ -1,0 +1,46 @@
+#!/bin/sh
+# ocr.sh: the whole OCR path with the tiny fixture model (real architecture,
+# random weights: the text is random), --raw-out, and --from-raw giving back
+# the same outputs without the model.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/cli/common.sh"
+MODEL="$top_srcdir/tests/data/fixtures/tiny-varco"
+SCHEMAS="$top_srcdir/tests/data/schemas"
+ALTO_XSD=$(find "$SCHEMAS" -name 'alto-4-4-offline.xsd' | head -1)
+[ -f "$MODEL/config.json" ]; ok $? "ocr 0.1: tiny fixture model in tests/data"
+
+run_vo --model "$MODEL" --max-tokens 48 -f txt,hocr,alto,json,pdf -O "$TMP/a" --raw-out "$TMP/raw" \
+    "$SAMPLES/hello.png"
+ok $rc "ocr 1.1: an image through the engine exits 0 (rc=$rc)"
+for f in hello.txt hello.hocr hello.p0001.alto.xml hello.json hello.pdf; do
+    [ -e "$TMP/a/$f" ]; ok $? "ocr 1.2: $f written"
+done
+[ -f "$TMP/raw/hello.p0001.raw.json" ]; ok $? "ocr 1.3: raw output saved as NAME.p0001.raw.json"
+"$PY" -c "
+import json,sys
+r=json.load(open('$TMP/raw/hello.p0001.raw.json'))
+ok = r['page']==1 and r['width']>0 and r['height']>0 and r['source'].endswith('hello.png') and isinstance(r['text'],str) and len(r.get('logprobs',[]))>0
+sys.exit(0 if ok else 1)"; ok $? "ocr 1.4: raw file has source, page, size, text and log-probs"
+xmllint --nonet --noout --schema "$ALTO_XSD" "$TMP/a/hello.p0001.alto.xml" 2>/dev/null
+ok $? "ocr 1.5: ALTO of OCR output valid"
+xmllint --noout "$TMP/a/hello.hocr" 2>/dev/null; ok $? "ocr 1.6: hOCR well-formed"
+qpdf --check "$TMP/a/hello.pdf" >/dev/null 2>&1; ok $? "ocr 1.7: searchable PDF passes qpdf --check"
+
+# the same outputs again from the saved raw output, no model needed
+run_vo --from-raw "$TMP/raw" -f txt,hocr,alto,json -O "$TMP/b"
+ok $rc "ocr 2.1: --from-raw exits 0 without a model (rc=$rc)"
+same=0
+for f in hello.txt hello.hocr hello.p0001.alto.xml hello.json; do
+    cmp -s "$TMP/a/$f" "$TMP/b/$f" || same=1
+done
+ok $same "ocr 2.2: --from-raw gives byte-identical txt, hOCR, ALTO and JSON"
+echo '{"format": "varco-ocr-raw", "version": 1, "page": "x"}' >"$TMP/raw/broken.p0001.raw.json"
+run_vo --from-raw "$TMP/raw" -f txt -O "$TMP/c"
+[ "$rc" -eq 11 ] && [ -e "$TMP/c/hello.txt" ] && grep -q 'broken.p0001.raw.json' "$TMP/err"
+ok $? "ocr 2.3: a broken raw file is named, the good ones still rendered (rc=$rc)"
+
+# the model folder is unusable: exit 9 with the file named
+mkdir -p "$TMP/badmodel"; echo '{"text_config": 5}' >"$TMP/badmodel/config.json"
+run_vo --model "$TMP/badmodel" "$SAMPLES/hello.png"
+[ "$rc" -eq 9 ] && grep -q 'config.json' "$TMP/err"; ok $? "ocr 3.1: a broken model folder exits 9 naming config.json (rc=$rc)"
+done_testing

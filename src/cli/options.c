@@ -16,7 +16,7 @@ enum {
     OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
-    OPT_MAX_TOKENS, OPT_MAX_PIXELS,
+    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT,
 };
 
 typedef struct opt_doc {
@@ -39,6 +39,11 @@ static const opt_doc opt_table[] = {
      "(searchable PDF) (default txt)"},
     {"alto-unit", 1, OPT_ALTO_UNIT, "UNIT", NULL,
      "ALTO MeasurementUnit: pixel (default), mm10 or inch1200"},
+    {"overlay", 1, OPT_OVERLAY, "DIR", NULL,
+     "also draw each page with its block, line, word and glyph boxes and the "
+     "recognised text into DIR/NAME.pNNNN.overlay.png"},
+    {"font", 1, OPT_FONT, "FILE", NULL,
+     "font for the overlay text (default: a Korean font found by fontconfig)"},
     {"pages", 1, OPT_PAGES, "LIST", "Input",
      "pages to process, 1-based, e.g. 1-3,7,10-end (default all)"},
     {"dpi", 1, OPT_DPI, "N", NULL,
@@ -303,6 +308,8 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             cli->from_raw = grown;
             break;
         }
+        case OPT_OVERLAY: cli->overlay = optarg; break;
+        case OPT_FONT: cli->font = optarg; break;
         case OPT_THREADS:
             if (!parse_int(optarg, 1, 1024, &v))
                 return usage_error("--threads takes a number from 1 to 1024, not '%s'", optarg);

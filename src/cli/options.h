@@ -42,6 +42,8 @@ typedef struct vo_cli {
     int threads;                /* --threads (0: all cores) */
     int max_tokens;             /* --max-tokens (0: the engine's default) */
     unsigned long long max_pixels; /* --max-pixels per rendered page (0: default) */
+    const char *overlay;        /* --overlay DIR */
+    const char *font;           /* --font FILE for the overlay */
 } vo_cli;
 
 /* Parse argv. Returns 0 to go on, 1 after a usage error (message already

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "run.h"
 #include "inputs.h"
+#include "formats/overlay.h"
 #include "src/ocr/raw.h"
 #include "src/page/page_io.h"
 #include "src/source/document.h"
@@ -382,6 +383,7 @@ typedef struct provider {
     raw_group *raw;
     int n_pages;            /* last page number */
     char *spool;            /* standard input copied to a file */
+    int overlay_failed;     /* the source of raw pages could not be opened */
 } provider;
 
 static int provider_has_page(const provider *pv, const vo_cli *cli, int page)
@@ -820,6 +822,38 @@ static void close_provider(provider *pv)
     memset(pv, 0, sizeof *pv);
 }
 
+/* --overlay: the page image with the boxes and text drawn, for a person to
+ * check. Pages from saved raw output open their source again. */
+static vo_status write_overlay(vo_ctx *ctx, run_job *job, provider *pv, const vo_input *in,
+                               const vo_page *page)
+{
+    const vo_cli *cli = job->cli;
+    vo_status st;
+    if (!pv->doc) {
+        if (pv->overlay_failed)
+            return VO_OK;
+        if ((st = vo_open_document(ctx, in->path, cli->password, &pv->doc))) {
+            pv->overlay_failed = 1;
+            vo_warn(ctx, "%s: no overlay: %s", in->path, vo_last_error(ctx));
+            return VO_OK;
+        }
+    }
+    vo_raster *r = NULL;
+    vo_source_limits limits = {cli->max_pixels};
+    st = vo_render_page(ctx, pv->doc, page->number, page->dpi_x, &limits, &r);
+    char *path = st ? NULL : path_printf("%s/%s.p%04d.overlay.png", cli->overlay, in->rel,
+                                         page->number);
+    if (!st && !path)
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    if (!st)
+        st = make_parent_dirs(ctx, cli->overlay, path);
+    if (!st)
+        st = vo_write_overlay(ctx, r, page, cli->font, path);
+    vo_free(path);
+    vo_drop_raster(r);
+    return st;
+}
+
 static void process_input(vo_ctx *ctx, run_job *job, int idx)
 {
     const vo_cli *cli = job->cli;
@@ -948,6 +982,8 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
                 page->image_name = vo_strdup(input);
             if (pr->status == 'd')
                 st = write_per_page_files(ctx, job, input, &d, &info, &wopts, page, 0);
+            if (!st && pr->status == 'd' && cli->overlay)
+                st = write_overlay(ctx, job, &pv, in, page);
             if (!st && cached && pr->status == 'd')
                 st = save_page_cache(ctx, job, &d, page);
             for (int i = 0; i < cli->n_formats && !st && !cached; i++) {

@@ -8,6 +8,7 @@
 #include "tests/tap.h"
 
 #include <dirent.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -444,7 +445,7 @@ remove_dir(const char *dir)
 static void
 test_cache(const char *cache_dir)
 {
-    vo_opencl_opts o = {.cache_dir = cache_dir};
+    vo_opencl_opts o = {.cache_dir = cache_dir, .device = getenv("VO_TEST_OPENCL_DEVICE")};
     vo_backend *b = NULL;
     vo_opencl_info info = {0};
     vo_status st = vo_opencl_backend_new(ctx, &o, &b);
@@ -514,7 +515,8 @@ main(void)
     char cache[] = "/tmp/vo-opencl-cache-XXXXXX";
     if (!ctx || !mkdtemp(cache))
         return 99;
-    vo_opencl_opts o = {.cache_dir = cache};
+    /* tests/gpu-check.sh picks the device; default: the first GPU, else PoCL */
+    vo_opencl_opts o = {.cache_dir = cache, .device = getenv("VO_TEST_OPENCL_DEVICE")};
     vo_status st = vo_opencl_backend_new(ctx, &o, &gpu);
     if (st == VO_ERR_DEVICE && strstr(vo_last_error(ctx), "no OpenCL platform")) {
         rmdir(cache);

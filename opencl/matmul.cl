@@ -136,3 +136,48 @@ kernel void vo_matmul_vec(global const uchar *w, ulong w_off, global const uchar
         o[n] = red[lid][0] + (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f);
     }
 }
+
+#if defined(W_BF16)
+#define WLOAD8(p, k) as_float8(convert_uint8(vload8(0, (global const ushort *)(p) + (k))) << 16)
+#elif defined(W_F16)
+#define WLOAD8(p, k) vload_half8(0, (global const half *)(p) + (k))
+#else
+#define WLOAD8(p, k) vload8(0, (global const float *)(p) + (k))
+#endif
+
+/* --- vo_matmul_row: for CPU drivers (PoCL), where a work-group is a loop:
+ * one item per w row and MV_ROWS x rows, 8-wide loads, no barriers --- */
+kernel void vo_matmul_row(global const uchar *w, ulong w_off, global const uchar *x, ulong x_off,
+                          global const uchar *bias, ulong bias_off, global uchar *out,
+                          ulong out_off, int K, int N, int M, int x_ne1, int x_ne2,
+                          int o_ne1, int o_ne2, ulong w_nb1,
+                          ulong x_nb1, ulong x_nb2, ulong x_nb3,
+                          ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type)
+{
+    int n = get_global_id(0), m0 = get_global_id(1) * MV_ROWS;
+    if (n >= N)
+        return;
+    global const uchar *wr = w + w_off + (ulong)n * w_nb1;
+    global const float *xr[MV_ROWS];
+    float8 acc[MV_ROWS];
+    for (int i = 0; i < MV_ROWS; i++) {
+        int m = min(m0 + i, M - 1);     /* rows past M repeat the last; not written */
+        xr[i] = (global const float *)(x + x_off + row_off(m, x_ne1, x_ne2, x_nb1, x_nb2, x_nb3));
+        acc[i] = (float8)(0.0f);
+    }
+    int k = 0;
+    for (; k + 8 <= K; k += 8) {
+        float8 wv = WLOAD8(wr, k);
+        for (int i = 0; i < MV_ROWS; i++)
+            acc[i] += wv * vload8(0, xr[i] + k);
+    }
+    for (int i = 0; i < MV_ROWS && m0 + i < M; i++) {
+        float4 h = acc[i].lo + acc[i].hi;
+        float s = (h.x + h.y) + (h.z + h.w);
+        for (int kk = k; kk < K; kk++)
+            s += WLOAD(wr, kk) * xr[i][kk];
+        global float *o = (global float *)(out + out_off +
+                                           row_off(m0 + i, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
+        o[n] = s + (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f);
+    }
+}

@@ -16,6 +16,8 @@ typedef struct vo_opencl_opts {
     const char *cache_dir;  /* program binary cache; NULL: $XDG_CACHE_HOME/
                                varco-ocr, else ~/.cache/varco-ocr */
     bool no_cache;          /* neither read nor write program binaries */
+    int matmul_path;        /* 0: chosen per device; 1: the GPU kernels (tiled,
+                               and vec for few rows); 2: the CPU-driver kernel */
 } vo_opencl_opts;
 
 /* A backend on an OpenCL device; opts may be NULL (all defaults). Every

@@ -220,6 +220,7 @@ ocl_tuning_for(const ocl_device *d, ocl_tuning *t)
     t->wg_mv = pow2_floor(wg, d->is_gpu ? 128 : 32);
     t->mv_rows = 4;
     t->mv_max_m = 8;
+    t->mm_row = !d->is_gpu;
     t->wg_att = pow2_floor(wg, d->is_gpu ? 64 : 32);
     t->hd_max = 256;
     /* 64 items of 4×4 outputs; smaller where the device cannot hold them */

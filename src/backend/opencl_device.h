@@ -33,6 +33,7 @@ typedef struct ocl_tuning {
     int ts_m, ts_n, ts_k, wpt_m, wpt_n;   /* tiled matmul */
     int wg_mv, mv_rows;     /* matmul for few rows (decode) */
     int mv_max_m;           /* up to this many x rows use the vec kernel */
+    int mm_row;             /* 1: one item per output column (CPU drivers) */
     int wg_att, hd_max;     /* attention */
 } ocl_tuning;
 

@@ -101,8 +101,8 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
     ocl_backend *b = (ocl_backend *)be;
     const ocl_tuning *T = &b->tune;
     int64_t K = w->ne[0], N = w->ne[1], M = vo_nrows(x);
-    bool vec = M <= T->mv_max_m;
-    ocl_args a = args_begin(b, OCL_K_MATMUL + 2 * (int)w->type + vec, "matmul");
+    int kind = T->mm_row ? OCL_MM_ROW : M <= T->mv_max_m ? OCL_MM_VEC : OCL_MM_TILED;
+    ocl_args a = args_begin(b, OCL_K_MATMUL + 3 * (int)w->type + kind, "matmul");
     arg_t(&a, w);
     arg_t(&a, x);
     arg_t(&a, bias);
@@ -118,7 +118,11 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
     arg_nb123(&a, x);
     arg_nb123(&a, out);
     arg_int(&a, type_code(bias));
-    if (vec) {
+    if (kind == OCL_MM_ROW) {
+        size_t g[2] = {round_up((size_t)N, 8), (size_t)((M + T->mv_rows - 1) / T->mv_rows)};
+        size_t l[2] = {8, 1};
+        launch(&a, 2, g, l);
+    } else if (kind == OCL_MM_VEC) {
         size_t g[2] = {(size_t)N * (size_t)T->wg_mv, (size_t)((M + T->mv_rows - 1) / T->mv_rows)};
         size_t l[2] = {(size_t)T->wg_mv, 1};
         launch(&a, 2, g, l);

@@ -115,7 +115,7 @@ pair_err(pair p)
 /* --- 2: matmul --- */
 
 static void
-test_matmul(void)
+test_matmul(int path)
 {
     static const vo_type types[] = {VO_F32, VO_BF16, VO_F16};
     /* K, N, M: M <= 8 runs the vec kernel, larger M the tiled one */
@@ -132,8 +132,8 @@ test_matmul(void)
             vo_matmul(cpu, o.c, w.c, x.c, s % 3 ? b.c : NULL);
             vo_matmul(gpu, o.g, w.g, x.g, s % 3 ? b.g : NULL);
             double e = pair_err(o);
-            ok(e < 2e-4, "opencl 2.%d: matmul %s K%lld N%lld M%lld%s (err %.2g)", ++n,
-               vo_type_name(types[t]), (long long)K, (long long)N, (long long)M,
+            ok(e < 2e-4, "opencl 2.%d: matmul (%s path) %s K%lld N%lld M%lld%s (err %.2g)",
+               path * 30 + ++n, path ? "cpu-driver" : "gpu", vo_type_name(types[t]), (long long)K, (long long)N, (long long)M,
                s % 3 ? " + bias" : "", e);
             pair_free(w); pair_free(x); pair_free(b); pair_free(o);
         }
@@ -148,8 +148,8 @@ test_matmul(void)
         vo_matmul(cpu, ov.c, w.c, xv.c, NULL);
         vo_matmul(gpu, ov.g, w.g, xv.g, NULL);
         double e = pair_err(o);
-        ok(e < 2e-4, "opencl 2.%d: matmul over strided 3-D views, M %lld (err %.2g)", ++n,
-           (long long)(2 * M), e);
+        ok(e < 2e-4, "opencl 2.%d: matmul (%s path) over strided 3-D views, M %lld (err %.2g)",
+           path * 30 + ++n, path ? "cpu-driver" : "gpu", (long long)(2 * M), e);
         pair_free(w); pair_free(x); pair_free(o);
     }
 }
@@ -532,7 +532,20 @@ main(void)
     if (vo_new_cpu_ref_backend(ctx, &cpu) != VO_OK)
         return 99;
     test_cache(cache);
-    test_matmul();
+    /* both matmul paths on this device: the GPU kernels and the CPU-driver one */
+    vo_backend *chosen = gpu;
+    for (int path = 0; path < 2; path++) {
+        vo_opencl_opts mo = o;
+        mo.matmul_path = path + 1;
+        if (vo_opencl_backend_new(ctx, &mo, &gpu) != VO_OK) {
+            ok(0, "opencl 2.%d: backend with matmul path %d: %s", path * 30, path + 1,
+               vo_last_error(ctx));
+            continue;
+        }
+        test_matmul(path);
+        vo_backend_drop(gpu);
+    }
+    gpu = chosen;
     test_binary();
     test_norms();
     test_unary();

@@ -4,6 +4,10 @@
   textcmp.py sim A.txt B.txt
       character similarity of two texts after whitespace normalization
       (1 - Levenshtein / max length), printed as a float.
+  textcmp.py content A.txt B.txt
+      the same over the de-hyphenated words of each text sorted (order-free).
+  textcmp.py recall OURS.txt THEIRS.txt
+      fraction of our words found in theirs (multiset).
   textcmp.py boxes OURS.json POPPLER.html
       our words (JSON output at --dpi 72, so pixels are points) matched in
       order, page by page, with pdftotext -bbox-layout words; prints
@@ -57,6 +61,37 @@ def similarity(a, b):
     if not a and not b:
         return 1.0
     return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+
+
+def dehyphenate(s):
+    """Join words split at a line end ("adip-\niscing"), as pdftotext does."""
+    return re.sub(r"(\w)-[ \t]*\n[ \t]*(\w)", r"\1\2", unicodedata.normalize("NFC", s))
+
+
+def words(s):
+    return dehyphenate(s).split()
+
+
+def content_similarity(a, b):
+    """Character similarity of the same words in any order: both texts
+    de-hyphenated, split into words, sorted and joined. Reading order is
+    left out on purpose: the extractors order multi-column pages
+    differently and neither is a reference for order."""
+    return similarity(" ".join(sorted(words(a))), " ".join(sorted(words(b))))
+
+
+def word_recall(ours, theirs):
+    """Fraction of our words (as a multiset) found in theirs."""
+    pool = {}
+    for w in words(theirs):
+        pool[w] = pool.get(w, 0) + 1
+    mine = words(ours)
+    found = 0
+    for w in mine:
+        if pool.get(w, 0) > 0:
+            pool[w] -= 1
+            found += 1
+    return found / len(mine) if mine else 1.0
 
 
 def iou(p, q):
@@ -114,10 +149,11 @@ def match_boxes(ours, theirs):
 
 
 def main():
-    if sys.argv[1] == "sim":
+    if sys.argv[1] in ("sim", "content", "recall"):
         a = open(sys.argv[2], encoding="utf-8", errors="replace").read()
         b = open(sys.argv[3], encoding="utf-8", errors="replace").read()
-        print("%.4f" % similarity(a, b))
+        f = {"sim": similarity, "content": content_similarity, "recall": word_recall}[sys.argv[1]]
+        print("%.4f" % f(a, b))
     elif sys.argv[1] == "boxes":
         ours = our_pages(sys.argv[2])
         theirs = poppler_pages(sys.argv[3])

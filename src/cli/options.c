@@ -16,7 +16,7 @@ enum {
     OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
-    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT,
+    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_PAGE_TIMEOUT,
 };
 
 typedef struct opt_doc {
@@ -78,6 +78,9 @@ static const opt_doc opt_table[] = {
      "write a JSON report of every file and page: status, timings, errors"},
     {"progress", 1, OPT_PROGRESS, "WHEN", NULL,
      "progress line on standard error: auto (only on a terminal), always, never"},
+    {"page-timeout", 1, OPT_PAGE_TIMEOUT, "SECONDS", NULL,
+     "abandon a page that takes longer than SECONDS (fractions allowed) with an "
+     "error; the other pages go on (default: no limit)"},
     {"jobs", 1, 'j', "N", "Performance", "process N inputs at once (default: number of CPUs)"},
     {"threads", 1, OPT_THREADS, "N", NULL,
      "threads of the recognition engine (default: all cores)"},
@@ -326,6 +329,16 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
                                    optarg);
             cli->max_pixels = (unsigned long long)v;
             break;
+        case OPT_PAGE_TIMEOUT: {
+            char *end;
+            errno = 0;
+            double t = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(t > 0 && t <= 1e7))
+                return usage_error("--page-timeout takes seconds above 0 (such as 600 or 0.5), "
+                                   "not '%s'", optarg);
+            cli->page_timeout = t;
+            break;
+        }
         case 'j':
             if (!parse_int(optarg, 1, 1024, &v))
                 return usage_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);

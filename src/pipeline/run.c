@@ -168,6 +168,16 @@ static page_rec *add_page_rec(input_rec *r, int page)
     return p;
 }
 
+static const char *page_status_name(char c)
+{
+    return c == 'd' ? "done" : c == 'r' ? "resumed" : c == 'f' ? "failed" : "unknown";
+}
+
+static const char *page_source_name(char c)
+{
+    return c == 't' ? "text-layer" : c == 'o' ? "ocr" : c == 'w' ? "raw" : c == 'e' ? "empty" : NULL;
+}
+
 /* --- model folder --- */
 
 static int is_model_dir(const char *dir)
@@ -425,6 +435,8 @@ typedef struct ocr_collect {
     vo_token_lp *tokens;
     size_t n, cap;
     int failed;
+    double deadline;   /* --page-timeout: monotonic seconds, 0 = none */
+    int timed_out;     /* the callback stopped the engine at the deadline */
 } ocr_collect;
 
 static int collect_piece(const char *piece, size_t len, float logprob, void *user)
@@ -439,6 +451,10 @@ static int collect_piece(const char *piece, size_t len, float logprob, void *use
     c->tokens[c->n].offset = c->text->len >= len ? c->text->len - len : 0;
     c->tokens[c->n].logprob = logprob;
     c->n++;
+    if (c->deadline > 0 && now_seconds() > c->deadline) {
+        c->timed_out = 1;
+        return 1; /* stop this page: it is abandoned */
+    }
     return 0;
 }
 
@@ -460,8 +476,21 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
     return st;
 }
 
+/* --page-timeout: a page past its deadline is abandoned between stages
+ * (the engine's piece callback stops generation at the deadline). */
+static vo_status check_deadline(vo_ctx *ctx, const run_job *job, double deadline,
+                                const char *source, int page, const char *stage)
+{
+    if (deadline <= 0 || now_seconds() <= deadline)
+        return VO_OK;
+    return vo_fail(ctx, VO_ERR_LIMIT,
+                   "%s: page %d: abandoned %s: it took longer than --page-timeout %g s; the "
+                   "other pages go on (raise --page-timeout to allow it more time)",
+                   source, page, stage, job->cli->page_timeout);
+}
+
 static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
-                          vo_page **out, int *model_error)
+                          double *deadline, vo_page **out, int *model_error)
 {
     const char *source = in->path;
     if (!job->model_dir) {
@@ -477,12 +506,20 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     vo_raster *r = NULL;
     vo_source_limits limits = {job->cli->max_pixels};
     vo_status st = vo_render_page(ctx, pv->doc, page, job->cli->dpi, &limits, &r);
-    if (st)
+    if (!st)
+        st = check_deadline(ctx, job, *deadline, source, page, "after rendering");
+    if (st) {
+        vo_drop_raster(r);
         return st;
+    }
     vo_buf text = VO_BUF_INIT;
-    ocr_collect col = {&text, NULL, 0, 0, 0};
+    ocr_collect col = {&text, NULL, 0, 0, 0, 0, 0};
     double t0 = now_seconds();
     pthread_mutex_lock(&job->engine_lock);
+    if (*deadline > 0) { /* waiting for the engine (other -j workers) does not count */
+        *deadline += now_seconds() - t0;
+        col.deadline = *deadline;
+    }
     st = open_engine_locked(ctx, job);
     if (st) {
         *model_error = 1;
@@ -495,6 +532,8 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     pthread_mutex_unlock(&job->engine_lock);
     if (!st && col.failed)
         st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    if (!st && col.timed_out)
+        st = check_deadline(ctx, job, col.deadline, source, page, "during recognition");
     vo_raw_page raw;
     memset(&raw, 0, sizeof raw);
     raw.source = (char *)source;
@@ -530,7 +569,7 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
 
 /* The page model of one page; *kind says where it came from. */
 static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
-                          vo_page **out, char *kind, int *model_error)
+                          double *deadline, vo_page **out, char *kind, int *model_error)
 {
     const char *source = in->path;
     const vo_cli *cli = job->cli;
@@ -569,7 +608,7 @@ static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
         }
     }
     *kind = 'o';
-    return ocr_page(ctx, job, pv, page, in, out, model_error);
+    return ocr_page(ctx, job, pv, page, in, deadline, out, model_error);
 }
 
 /* --- identity of an input and its settings (resume) --- */
@@ -601,18 +640,32 @@ static char *make_stamp(const run_job *job, const vo_input *in, int with_formats
     return vo_buf_take(&b);
 }
 
-static int file_has_line(const char *path, const char *line)
+/* 1 when the done marker's first line is `stamp`; then the page caches a
+ * crash may have left behind (after the marker, before their removal) go. */
+static int done_marker_matches(const char *marker, const char *stamp, const char *cache)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(marker, "r");
     if (!f)
         return 0;
     char *got = NULL;
     size_t cap = 0;
     ssize_t n = getline(&got, &cap, f);
-    fclose(f);
-    int same = n > 0 && got[n - 1] == '\n' && (size_t)(n - 1) == strlen(line) &&
-               memcmp(got, line, (size_t)(n - 1)) == 0;
+    int same = n > 0 && got[n - 1] == '\n' && (size_t)(n - 1) == strlen(stamp) &&
+               memcmp(got, stamp, (size_t)(n - 1)) == 0;
+    if (same && (n = getline(&got, &cap, f)) > 6 && strncmp(got, "pages ", 6) == 0) {
+        char path[PATH_MAX];
+        char *p = got + 6, *end;
+        long first = strtol(p, &end, 10);
+        snprintf(path, sizeof path, "%s.p%04ld.json", cache, first);
+        if (end != p && access(path, F_OK) == 0) {
+            for (long k; (k = strtol(p, &end, 10)), end != p; p = end) {
+                snprintf(path, sizeof path, "%s.p%04ld.json", cache, k);
+                unlink(path);
+            }
+        }
+    }
     free(got);
+    fclose(f);
     return same;
 }
 
@@ -625,6 +678,85 @@ static int in_shard(const vo_cli *cli, const vo_input *in)
     for (const unsigned char *p = (const unsigned char *)in->rel; *p; p++)
         h = (h ^ *p) * 1099511628211ULL;
     return (int)(h % (uint64_t)cli->shard_count) == cli->shard_index - 1;
+}
+
+/* --- temporary files that a killed run left in the output tree --- */
+
+/* `name` (n bytes, below the output directory, or below its .varco-ocr
+ * when in_cache) is one of the files varco-ocr writes for output name rel. */
+static int is_output_of(const vo_cli *cli, const char *name, size_t n, const char *rel,
+                        int in_cache)
+{
+    size_t r = strlen(rel);
+    if (n <= r + 1 || memcmp(name, rel, r) != 0 || name[r] != '.')
+        return 0;
+    const char *rest = name + r;
+    size_t m = n - r;
+    if (in_cache && m == 5 && memcmp(rest, ".done", 5) == 0)
+        return 1;
+    int per_page = m > 2 && rest[1] == 'p' && rest[2] >= '0' && rest[2] <= '9';
+    if (per_page) {
+        size_t k = 2;
+        while (k < m && rest[k] >= '0' && rest[k] <= '9')
+            k++;
+        rest += k;
+        m -= k;
+    }
+    if (in_cache)
+        return per_page && m == 5 && memcmp(rest, ".json", 5) == 0;
+    for (int i = 0; i < cli->n_formats; i++) {
+        const char *suffix = vo_format_suffix(cli->formats[i]);
+        if (per_page == per_page_format(cli, cli->formats[i]) && strlen(suffix) == m &&
+            memcmp(rest, suffix, m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Remove DIR/…/NAME.tmp-XXXXXX files (src/util/output.c) whose NAME is an
+ * output of an input of this run and shard: a run killed with kill -9
+ * leaves them; each document belongs to one shard, so no other process
+ * is writing them. Symbolic links are not followed. */
+static void remove_stale_temps(run_job *job, const char *dir, size_t root_len, int depth)
+{
+    if (depth > 64)
+        return;
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        const char *name = e->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        char *path = path_printf("%s/%s", dir, name);
+        struct stat sb;
+        if (!path || lstat(path, &sb) != 0) {
+            vo_free(path);
+            continue;
+        }
+        size_t n = strlen(path);
+        if (S_ISDIR(sb.st_mode)) {
+            remove_stale_temps(job, path, root_len, depth + 1);
+        } else if (S_ISREG(sb.st_mode) && n > root_len + 12 &&
+                   memcmp(path + n - 11, ".tmp-", 5) == 0) {
+            const char *rel = path + root_len + 1;
+            int in_cache = strncmp(rel, ".varco-ocr/", 11) == 0;
+            if (in_cache)
+                rel += 11;
+            size_t len = (size_t)(path + n - 11 - rel);
+            for (int i = 0; i < job->inputs.n; i++) {
+                const vo_input *in = &job->inputs.items[i];
+                if (strcmp(in->path, "-") != 0 && in_shard(job->cli, in) &&
+                    is_output_of(job->cli, rel, len, in->rel, in_cache)) {
+                    unlink(path);
+                    break;
+                }
+            }
+        }
+        vo_free(path);
+    }
+    closedir(dp);
 }
 
 /* --- one input --- */
@@ -773,12 +905,18 @@ static vo_status assemble_outputs(vo_ctx *ctx, run_job *job, const char *input, 
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
     st = vo_output_open_file(ctx, marker, &mo);
     if (!st)
-        st = vo_output_printf(ctx, mo, "%s\n", d->done_stamp);
+        st = vo_output_printf(ctx, mo, "%s\npages", d->done_stamp);
+    for (int k = 0; k < n && !st; k++)
+        st = vo_output_printf(ctx, mo, " %d", pages[k]);
+    if (!st)
+        st = vo_output_printf(ctx, mo, "\n");
     if (!st)
         st = vo_output_close(ctx, mo);
     vo_output_drop(mo);
     vo_free(marker);
-    for (int k = 0; k < n && !st; k++) {
+    /* last page first: while the first page's cache is there, some may be
+     * left (a crash here), and a rerun removes them (drop_done_caches) */
+    for (int k = n - 1; k >= 0 && !st; k--) {
         char *path = path_printf("%s.p%04d.json", d->cache, pages[k]);
         if (path)
             unlink(path);
@@ -883,7 +1021,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         }
         char *marker = path_printf("%s.done", d.cache);
         int done = cli->resume && marker && strcmp(input, "-") != 0 &&
-                   file_has_line(marker, d.done_stamp);
+                   done_marker_matches(marker, d.done_stamp, d.cache);
         vo_free(marker);
         if (done) {
             rec->skipped = 2;
@@ -948,12 +1086,24 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
             vo_drop_page(page);
             if (st)
                 goto fail;
+            if (cli->verbosity >= 2) {
+                char line[PATH_MAX + 100];
+                snprintf(line, sizeof line, "%s: page %d resumed (kept from an earlier run)",
+                         input, p);
+                run_log(job, VO_LOG_INFO, line);
+            }
             n_ok++;
             progress_page(job, input);
             continue;
         }
         int model_error = 0;
-        st = get_page(ctx, job, &pv, p, in, &page, &pr->source, &model_error);
+        double deadline = cli->page_timeout > 0 ? tp + cli->page_timeout : 0;
+        st = get_page(ctx, job, &pv, p, in, &deadline, &page, &pr->source, &model_error);
+        if (!st)
+            st = check_deadline(ctx, job, deadline, input, p,
+                                pr->source == 't' ? "after reading its text layer"
+                                : pr->source == 'w' ? "after reading its saved raw output"
+                                : "when it was done");
         if (model_error && !rec->model_error)
             rec->model_error = model_error;
         if (st) {
@@ -980,12 +1130,14 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         if (page) {
             if (!page->image_name)
                 page->image_name = vo_strdup(input);
-            if (pr->status == 'd')
+            /* the cache first: once any output of the page exists, a rerun
+             * finds the page done (and writes only its missing files) */
+            if (cached && pr->status == 'd')
+                st = save_page_cache(ctx, job, &d, page);
+            if (!st && pr->status == 'd')
                 st = write_per_page_files(ctx, job, input, &d, &info, &wopts, page, 0);
             if (!st && pr->status == 'd' && cli->overlay)
                 st = write_overlay(ctx, job, &pv, in, page);
-            if (!st && cached && pr->status == 'd')
-                st = save_page_cache(ctx, job, &d, page);
             for (int i = 0; i < cli->n_formats && !st && !cached; i++) {
                 vo_format f = cli->formats[i];
                 if (d.w[f])
@@ -994,6 +1146,13 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
             vo_drop_page(page);
         }
         pr->seconds = (float)(now_seconds() - tp);
+        if (!st && pr->status == 'd' && cli->verbosity >= 2) {
+            char line[PATH_MAX + 100];
+            snprintf(line, sizeof line, "%s: page %d done (%s, %.3f s)", input, p,
+                     page_source_name(pr->source) ? page_source_name(pr->source) : "-",
+                     (double)pr->seconds);
+            run_log(job, VO_LOG_INFO, line);
+        }
         progress_page(job, input);
         if (st) /* a write failure ends this input */
             goto fail;
@@ -1146,15 +1305,6 @@ static vo_status collect_raw(vo_ctx *ctx, run_job *job)
 
 /* --- the report --- */
 
-static const char *page_status_name(char c)
-{
-    return c == 'd' ? "done" : c == 'r' ? "resumed" : c == 'f' ? "failed" : "unknown";
-}
-
-static const char *page_source_name(char c)
-{
-    return c == 't' ? "text-layer" : c == 'o' ? "ocr" : c == 'w' ? "raw" : c == 'e' ? "empty" : NULL;
-}
 
 static vo_status write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum)
 {
@@ -1358,6 +1508,8 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
         sum->setup_error = st;
         goto out;
     }
+    if (cli->output_dir)
+        remove_stale_temps(&job, cli->output_dir, strlen(cli->output_dir), 0);
     job.model_dir = vo_find_model_dir(cli->model);
     job.timestamp = output_timestamp();
     job.progress = cli->progress == 1 ||

@@ -33,3 +33,8 @@ $SUDO apt-get install -y -qq --no-install-recommends $PKGS
 if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
     $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi
+# The JS tokenizer (@huggingface/tokenizers, pinned in package-lock.json),
+# an independent reference for token ids.
+if [ "${1:-}" = "--test" ]; then
+    (cd "$(dirname "$0")/tokenizer-js" && npm ci --no-audit --no-fund --loglevel=error)
+fi

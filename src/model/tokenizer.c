@@ -9,19 +9,26 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "src/model/tokenizer_json.h"
 #include "src/util/alloc.h"
 
 #define TOK_MAX_FILE ((size_t)512 * 1024 * 1024)
 #define TOK_MAX_ID (1 << 24)      /* larger ids are a corrupt file, not a vocabulary */
 #define TOK_MAX_TOKEN_BYTES 4096  /* longest token string accepted */
+#define TOK_MAX_ENTRIES (1 << 22) /* model.vocab members, model.merges elements */
+#define TOK_MAX_DEPTH 64          /* JSON nesting (the real file nests 5 deep) */
 
 /* --- a string -> int32 hash map over an arena (open addressing) --- */
 
 typedef struct {
-    uint32_t *slots; /* entry index + 1, 0 = empty */
+    uint32_t off, len; /* key bytes in arena */
+    int32_t val;
+} tok_entry;
+
+typedef struct {
+    uint64_t *slots; /* high 32 bits of the hash << 32 | entry index + 1; 0 = empty */
     size_t mask;
-    uint32_t *off, *len; /* key bytes in arena */
-    int32_t *val;
+    tok_entry *ent;
     size_t n, cap;
     char *arena;
     size_t arena_len, arena_cap;
@@ -52,39 +59,42 @@ static vo_status tok_map_init(tok_map *m, size_t expect)
 static void tok_map_free(tok_map *m)
 {
     vo_free(m->slots);
-    vo_free(m->off);
-    vo_free(m->len);
-    vo_free(m->val);
+    vo_free(m->ent);
     vo_free(m->arena);
     memset(m, 0, sizeof *m);
 }
 
-/* Index of the entry holding key, or -1. */
+/* Index of the entry holding key, or -1. The slot's hash bits spare most
+ * entry and key reads on a collision. */
 static long tok_map_find(const tok_map *m, const void *key, size_t n)
 {
     if (!m->slots)
         return -1;
-    for (size_t i = tok_hash(key, n) & m->mask;; i = (i + 1) & m->mask) {
-        uint32_t e = m->slots[i];
-        if (!e)
+    uint64_t h = tok_hash(key, n), tag = h >> 32 << 32;
+    for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        uint64_t s = m->slots[i];
+        if (!s)
             return -1;
-        e--;
-        if (m->len[e] == n && !memcmp(m->arena + m->off[e], key, n))
-            return (long)e;
+        if ((s & ~(uint64_t)UINT32_MAX) != tag)
+            continue;
+        const tok_entry *e = &m->ent[(uint32_t)s - 1];
+        if (e->len == n && !memcmp(m->arena + e->off, key, n))
+            return (long)((uint32_t)s - 1);
     }
 }
 
 static vo_status tok_map_rehash(tok_map *m)
 {
     size_t cap = (m->mask + 1) * 2;
-    uint32_t *s = vo_calloc(cap, sizeof *s);
+    uint64_t *s = vo_calloc(cap, sizeof *s);
     if (!s)
         return VO_ERR_NOMEM;
     for (size_t e = 0; e < m->n; e++) {
-        size_t i = tok_hash(m->arena + m->off[e], m->len[e]) & (cap - 1);
+        uint64_t h = tok_hash(m->arena + m->ent[e].off, m->ent[e].len);
+        size_t i = h & (cap - 1);
         while (s[i])
             i = (i + 1) & (cap - 1);
-        s[i] = (uint32_t)e + 1;
+        s[i] = (h >> 32 << 32) | ((uint64_t)e + 1);
     }
     vo_free(m->slots);
     m->slots = s;
@@ -92,38 +102,43 @@ static vo_status tok_map_rehash(tok_map *m)
     return VO_OK;
 }
 
-/* Insert key -> val; an existing key keeps its first value. */
-static vo_status tok_map_put(tok_map *m, const void *key, size_t n, int32_t val)
+/* Insert key -> val; an existing key keeps its first value, or with
+ * replace takes the new one (a repeated JSON key: the last one wins). */
+static vo_status tok_map_add(tok_map *m, const void *key, size_t n, int32_t val, int replace)
 {
-    if (tok_map_find(m, key, n) >= 0)
+    long have = tok_map_find(m, key, n);
+    if (have >= 0) {
+        if (replace)
+            m->ent[have].val = val;
         return VO_OK;
+    }
     vo_status st;
+    if (m->n + 1 >= UINT32_MAX)
+        return VO_ERR_LIMIT;
     if ((m->n + 1) * 2 > m->mask + 1 && (st = tok_map_rehash(m)) != VO_OK)
         return st;
-    if (m->n + 1 > m->cap) {
-        size_t c1 = m->cap, c2 = m->cap, c3 = m->cap;
-        if ((st = vo_grow((void **)&m->off, &c1, m->n + 1, sizeof *m->off)) != VO_OK ||
-            (st = vo_grow((void **)&m->len, &c2, m->n + 1, sizeof *m->len)) != VO_OK ||
-            (st = vo_grow((void **)&m->val, &c3, m->n + 1, sizeof *m->val)) != VO_OK)
-            return st;
-        m->cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
-    }
+    if ((st = vo_grow((void **)&m->ent, &m->cap, m->n + 1, sizeof *m->ent)) != VO_OK)
+        return st;
     if (m->arena_len + n + 1 > UINT32_MAX)
         return VO_ERR_LIMIT;
     if ((st = vo_grow((void **)&m->arena, &m->arena_cap, m->arena_len + n + 1, 1)) != VO_OK)
         return st;
     memcpy(m->arena + m->arena_len, key, n);
     m->arena[m->arena_len + n] = 0;
-    m->off[m->n] = (uint32_t)m->arena_len;
-    m->len[m->n] = (uint32_t)n;
-    m->val[m->n] = val;
+    m->ent[m->n] = (tok_entry){(uint32_t)m->arena_len, (uint32_t)n, val};
     m->arena_len += n + 1;
-    size_t i = tok_hash(key, n) & m->mask;
+    uint64_t h = tok_hash(key, n);
+    size_t i = h & m->mask;
     while (m->slots[i])
         i = (i + 1) & m->mask;
-    m->slots[i] = (uint32_t)m->n + 1;
+    m->slots[i] = (h >> 32 << 32) | ((uint64_t)m->n + 1);
     m->n++;
     return VO_OK;
+}
+
+static vo_status tok_map_put(tok_map *m, const void *key, size_t n, int32_t val)
+{
+    return tok_map_add(m, key, n, val, 0);
 }
 
 /* --- merges: (left id, right id) -> (rank, merged id) --- */
@@ -323,7 +338,109 @@ static int tok_cmp_added_len(const void *a, const void *b, void *arg)
     return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
-static vo_status tok_build(vo_ctx *ctx, const char *path, json_t *root, vo_tokenizer *t)
+/* model.vocab from the streaming reader: byte-level string -> id. */
+static vo_status tok_read_vocab(vo_ctx *ctx, const char *path, const vo_tokjson *doc, vo_tokenizer *t)
+{
+    vo_status st = VO_OK;
+    vo_tokjson_cursor c;
+    vo_tokjson_vocab_begin(doc, &c);
+    if (tok_map_init(&t->vocab, doc->n_vocab) != VO_OK) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory for %zu vocab entries", path, doc->n_vocab);
+        goto done;
+    }
+    /* the keys take at most the bytes of their JSON text */
+    size_t span = doc->has_vocab ? doc->vocab_end - doc->vocab_off : 0;
+    if (span < UINT32_MAX && vo_grow((void **)&t->vocab.arena, &t->vocab.arena_cap, span + 1, 1) != VO_OK) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory for the vocab", path);
+        goto done;
+    }
+    for (;;) {
+        const char *key;
+        size_t n;
+        int64_t id;
+        int r = vo_tokjson_vocab_next(&c, &key, &n, &id);
+        if (r == VO_TOKJSON_END)
+            break;
+        if (r == VO_TOKJSON_NOMEM || r == VO_TOKJSON_BAD) {
+            st = r == VO_TOKJSON_NOMEM ? vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory", path)
+                                       : vo_fail(ctx, VO_ERR_FORMAT, "%s: model.vocab entry %zu is malformed", path,
+                                                 c.index);
+            goto done;
+        }
+        if (n > TOK_MAX_TOKEN_BYTES) {
+            st = vo_fail(ctx, VO_ERR_FORMAT, "%s: model.vocab: a token of %zu bytes (limit %d)", path, n,
+                         TOK_MAX_TOKEN_BYTES);
+            goto done;
+        }
+        if (id < 0 || id >= TOK_MAX_ID) {
+            st = vo_fail(ctx, VO_ERR_FORMAT, "%s: %.*s: id must be an integer in [0, %d)", path,
+                         (int)(n < 200 ? n : 200), key, TOK_MAX_ID);
+            goto done;
+        }
+        if ((st = tok_map_add(&t->vocab, key, n, (int32_t)id, 1)) != VO_OK) {
+            st = vo_fail(ctx, st, "%s: out of memory", path);
+            goto done;
+        }
+    }
+    for (size_t e = 0; e < t->vocab.n; e++) /* after duplicates settled: only kept ids count */
+        if ((size_t)t->vocab.ent[e].val + 1 > t->n_ids)
+            t->n_ids = (size_t)t->vocab.ent[e].val + 1;
+done:
+    vo_tokjson_cursor_free(&c);
+    return st;
+}
+
+/* model.merges from the streaming reader, "a b" or [a, b], rank = position. */
+static vo_status tok_read_merges(vo_ctx *ctx, const char *path, const vo_tokjson *doc, vo_tokenizer *t)
+{
+    vo_status st = VO_OK;
+    size_t cap = 16;
+    while (cap < doc->n_merges * 2)
+        cap <<= 1;
+    if (!(t->merges.slots = vo_calloc(cap, sizeof *t->merges.slots)))
+        return vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory for %zu merges", path, doc->n_merges);
+    t->merges.mask = cap - 1;
+    vo_tokjson_cursor c;
+    vo_tokjson_merges_begin(doc, &c);
+    char buf[2 * TOK_MAX_TOKEN_BYTES + 2];
+    for (;;) {
+        const char *a, *b;
+        size_t la, lb;
+        int r = vo_tokjson_merges_next(&c, &a, &la, &b, &lb);
+        if (r == VO_TOKJSON_END)
+            break;
+        if (r == VO_TOKJSON_NOMEM) {
+            st = vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory", path);
+            break;
+        }
+        if (r == VO_TOKJSON_BAD || la > TOK_MAX_TOKEN_BYTES || lb > TOK_MAX_TOKEN_BYTES) {
+            st = vo_fail(ctx, VO_ERR_FORMAT, "%s: model.merges[%zu] is not \"a b\" or [a, b]", path, c.index);
+            break;
+        }
+        long ea = tok_map_find(&t->vocab, a, la), eb = tok_map_find(&t->vocab, b, lb);
+        memcpy(buf, a, la);
+        memcpy(buf + la, b, lb);
+        long em = tok_map_find(&t->vocab, buf, la + lb);
+        if (ea < 0 || eb < 0 || em < 0) {
+            st = vo_fail(ctx, VO_ERR_FORMAT, "%s: model.merges[%zu] names a token missing from the vocab", path,
+                         c.index);
+            break;
+        }
+        uint64_t mk = (((uint64_t)(uint32_t)t->vocab.ent[ea].val << 32) | (uint32_t)t->vocab.ent[eb].val) + 1;
+        size_t s = tok_mix(mk) & t->merges.mask;
+        while (t->merges.slots[s].key && t->merges.slots[s].key != mk)
+            s = (s + 1) & t->merges.mask;
+        if (!t->merges.slots[s].key) { /* a repeated pair keeps its first (best) rank */
+            t->merges.slots[s].key = mk;
+            t->merges.slots[s].rank = (int32_t)c.index;
+            t->merges.slots[s].merged = t->vocab.ent[em].val;
+        }
+    }
+    vo_tokjson_cursor_free(&c);
+    return st;
+}
+
+static vo_status tok_build(vo_ctx *ctx, const char *path, json_t *root, const vo_tokjson *doc, vo_tokenizer *t)
 {
     vo_status st;
     json_t *model = json_object_get(root, "model");
@@ -338,22 +455,10 @@ static vo_status tok_build(vo_ctx *ctx, const char *path, json_t *root, vo_token
         (st = tok_read_pretokenizer(ctx, path, root, t)) != VO_OK)
         return st;
 
-    /* vocabulary */
-    if (tok_map_init(&t->vocab, json_object_size(vocab)) != VO_OK)
-        return vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory", path);
-    const char *key;
+    /* vocabulary (json has it as {}: the streaming reader holds it) */
+    if ((st = tok_read_vocab(ctx, path, doc, t)) != VO_OK)
+        return st;
     json_t *val;
-    json_object_foreach(vocab, key, val) {
-        int32_t id;
-        if ((st = tok_set_id(ctx, path, t, val, key, &id)) != VO_OK)
-            return st;
-        size_t n = strlen(key);
-        if (n > TOK_MAX_TOKEN_BYTES)
-            return vo_fail(ctx, VO_ERR_FORMAT, "%s: model.vocab: a token of %zu bytes (limit %d)", path, n,
-                           TOK_MAX_TOKEN_BYTES);
-        if ((st = tok_map_put(&t->vocab, key, n, id)) != VO_OK)
-            return vo_fail(ctx, st, "%s: out of memory", path);
-    }
     /* added tokens */
     json_t *added = json_object_get(root, "added_tokens");
     if (added && !json_is_array(added))
@@ -385,9 +490,9 @@ static vo_status tok_build(vo_ctx *ctx, const char *path, json_t *root, vo_token
     size_t dec_len = 0;
     tok_init_bytes(t);
     for (size_t e = 0; e < t->vocab.n; e++) {
-        int32_t id = t->vocab.val[e];
-        const char *s = t->vocab.arena + t->vocab.off[e];
-        size_t n = t->vocab.len[e], k;
+        int32_t id = t->vocab.ent[e].val;
+        const char *s = t->vocab.arena + t->vocab.ent[e].off;
+        size_t n = t->vocab.ent[e].len, k;
         if (t->id_str[id])
             return vo_fail(ctx, VO_ERR_FORMAT, "%s: model.vocab: id %d used twice", path, (int)id);
         t->id_str[id] = s;
@@ -410,7 +515,7 @@ static vo_status tok_build(vo_ctx *ctx, const char *path, json_t *root, vo_token
         long e = tok_map_find(&t->vocab, t->byte_char[b], strlen(t->byte_char[b]));
         if (e < 0)
             return vo_fail(ctx, VO_ERR_FORMAT, "%s: model.vocab lacks the byte-level token of byte 0x%02x", path, b);
-        t->byte_id[b] = t->vocab.val[e];
+        t->byte_id[b] = t->vocab.ent[e].val;
     }
     /* added tokens grouped by first byte, longest first (leftmost-longest match) */
     if (t->n_added) {
@@ -427,55 +532,7 @@ static vo_status tok_build(vo_ctx *ctx, const char *path, json_t *root, vo_token
                     tok_cmp_added_len, t->added);
         }
     }
-    /* merges: "a b" strings or [a, b] pairs, rank = position */
-    size_t nm = json_array_size(merges), cap = 16;
-    while (cap < nm * 2)
-        cap <<= 1;
-    if (!(t->merges.slots = vo_calloc(cap, sizeof *t->merges.slots)))
-        return vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory for %zu merges", path, nm);
-    t->merges.mask = cap - 1;
-    char buf[2 * TOK_MAX_TOKEN_BYTES + 2];
-    json_array_foreach(merges, i, val) {
-        const char *a, *b;
-        size_t la, lb;
-        if (json_is_string(val)) {
-            a = json_string_value(val);
-            const char *sp = strchr(a, ' ');
-            if (!sp)
-                goto bad_merge;
-            la = (size_t)(sp - a);
-            b = sp + 1;
-            lb = strlen(b);
-        } else if (json_is_array(val) && json_array_size(val) == 2 && json_is_string(json_array_get(val, 0)) &&
-                   json_is_string(json_array_get(val, 1))) {
-            a = json_string_value(json_array_get(val, 0));
-            b = json_string_value(json_array_get(val, 1));
-            la = json_string_length(json_array_get(val, 0));
-            lb = json_string_length(json_array_get(val, 1));
-        } else {
-            goto bad_merge;
-        }
-        if (la > TOK_MAX_TOKEN_BYTES || lb > TOK_MAX_TOKEN_BYTES)
-            goto bad_merge;
-        long ea = tok_map_find(&t->vocab, a, la), eb = tok_map_find(&t->vocab, b, lb);
-        memcpy(buf, a, la);
-        memcpy(buf + la, b, lb);
-        long em = tok_map_find(&t->vocab, buf, la + lb);
-        if (ea < 0 || eb < 0 || em < 0)
-            return vo_fail(ctx, VO_ERR_FORMAT, "%s: model.merges[%zu] names a token missing from the vocab", path, i);
-        uint64_t mk = (((uint64_t)(uint32_t)t->vocab.val[ea] << 32) | (uint32_t)t->vocab.val[eb]) + 1;
-        size_t s = tok_mix(mk) & t->merges.mask;
-        while (t->merges.slots[s].key && t->merges.slots[s].key != mk)
-            s = (s + 1) & t->merges.mask;
-        if (!t->merges.slots[s].key) { /* a repeated pair keeps its first (best) rank */
-            t->merges.slots[s].key = mk;
-            t->merges.slots[s].rank = (int32_t)i;
-            t->merges.slots[s].merged = t->vocab.val[em];
-        }
-    }
-    return VO_OK;
-bad_merge:
-    return vo_fail(ctx, VO_ERR_FORMAT, "%s: model.merges[%zu] is not \"a b\" or [a, b]", path, i);
+    return tok_read_merges(ctx, path, doc, t);
 }
 
 vo_status vo_load_tokenizer_file(vo_ctx *ctx, const char *path, vo_tokenizer **out)
@@ -485,19 +542,34 @@ vo_status vo_load_tokenizer_file(vo_ctx *ctx, const char *path, vo_tokenizer **o
     vo_status st = vo_read_file(ctx, path, TOK_MAX_FILE, &b);
     if (st != VO_OK)
         return st;
+    /* one strict pass finds model.vocab / model.merges; jansson builds a
+     * tree only of the small rest (those two blanked to {} and []) */
+    static const vo_tokjson_limits lim = {TOK_MAX_DEPTH, TOK_MAX_ENTRIES, TOK_MAX_ENTRIES};
+    vo_tokjson doc;
+    if ((st = vo_tokjson_scan(ctx, path, b.data ? b.data : "", b.len, &lim, &doc)) != VO_OK) {
+        vo_tokjson_free(&doc);
+        vo_buf_free(&b);
+        return st;
+    }
     json_error_t jerr;
-    json_t *root = json_loadb(b.data ? b.data : "", b.len, 0, &jerr);
-    vo_buf_free(&b);
-    if (!root)
-        return vo_fail(ctx, VO_ERR_FORMAT, "%s: not valid JSON (line %d: %s)", path, jerr.line, jerr.text);
+    json_t *root = json_loadb(doc.rest.data ? doc.rest.data : "", doc.rest.len, 0, &jerr);
+    if (!root) {
+        st = vo_fail(ctx, VO_ERR_FORMAT, "%s: not valid JSON (line %zu: %s)", path,
+                     vo_tokjson_rest_line(&doc, jerr.position > 0 ? (size_t)jerr.position : 0), jerr.text);
+        vo_tokjson_free(&doc);
+        vo_buf_free(&b);
+        return st;
+    }
     vo_tokenizer *t = vo_calloc(1, sizeof *t);
     if (!t)
         st = vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory", path);
     else if (!json_is_object(root))
         st = vo_fail(ctx, VO_ERR_FORMAT, "%s: not a JSON object", path);
     else
-        st = tok_build(ctx, path, root, t);
+        st = tok_build(ctx, path, root, &doc, t);
     json_decref(root);
+    vo_tokjson_free(&doc);
+    vo_buf_free(&b);
     if (st != VO_OK) {
         vo_drop_tokenizer(t);
         return st;
@@ -655,7 +727,7 @@ static vo_status tok_piece(const vo_tokenizer *t, tok_enc *e, const unsigned cha
         return tok_ids_push(out, t->byte_id[p[0]]);
     long c = tok_map_find(&e->cache, p, n);
     if (c >= 0) {
-        int32_t s = e->cache.val[c];
+        int32_t s = e->cache.ent[c].val;
         for (uint32_t k = 0; k < e->span_len[s]; k++)
             if ((st = tok_ids_push(out, e->cached.v[e->span_off[s] + k])) != VO_OK)
                 return st;
@@ -916,7 +988,7 @@ int32_t vo_tokenizer_token_id(const vo_tokenizer *t, const char *token)
         if (t->added[a].len == n && !memcmp(t->added[a].text, token, n))
             return t->added[a].id;
     long e = tok_map_find(&t->vocab, token, n);
-    return e >= 0 ? t->vocab.val[e] : -1;
+    return e >= 0 ? t->vocab.ent[e].val : -1;
 }
 
 const char *vo_tokenizer_token_str(const vo_tokenizer *t, int32_t id)

@@ -2,6 +2,7 @@
  * run the inputs and map what happened to the documented exit codes. */
 #include "config.h"
 #include "src/cli/options.h"
+#include "src/backend/select.h"
 #include "src/pipeline/run.h"
 #include "src/util/alloc.h"
 
@@ -92,6 +93,17 @@ int main(int argc, char **argv)
     if (r)
         return EXIT_BAD_ARGS;
 
+    if (cli.list_devices) {
+        vo_ctx *ctx = vo_new_ctx();
+        vo_buf list = VO_BUF_INIT;
+        if (ctx)
+            vo_backend_list(ctx, &list);
+        fputs(list.data ? list.data : "", stdout);
+        vo_buf_free(&list);
+        vo_drop_ctx(ctx);
+        vo_cli_free(&cli);
+        return EXIT_OK;
+    }
     if (cli.model) {
         char *dir = vo_find_model_dir(cli.model);
         if (!dir) {

@@ -16,7 +16,7 @@ enum {
     OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
-    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_PAGE_TIMEOUT,
+    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_PAGE_TIMEOUT,
 };
 
 typedef struct opt_doc {
@@ -82,6 +82,10 @@ static const opt_doc opt_table[] = {
      "abandon a page that takes longer than SECONDS (fractions allowed) with an "
      "error; the other pages go on (default: no limit)"},
     {"jobs", 1, 'j', "N", "Performance", "process N inputs at once (default: number of CPUs)"},
+    {"device", 1, OPT_DEVICE, "DEV", NULL,
+     "where the model runs: auto (an OpenCL GPU if there is one, else the CPU; "
+     "default), cpu, opencl, or opencl:P.D from --list-devices"},
+    {"list-devices", 0, OPT_LIST_DEVICES, NULL, NULL, "list the devices the model can run on, then exit"},
     {"threads", 1, OPT_THREADS, "N", NULL,
      "threads of the recognition engine (default: all cores)"},
     {"max-tokens", 1, OPT_MAX_TOKENS, "N", NULL,
@@ -312,6 +316,13 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             break;
         }
         case OPT_OVERLAY: cli->overlay = optarg; break;
+        case OPT_DEVICE:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "cpu") && strcmp(optarg, "opencl") &&
+                strncmp(optarg, "opencl:", 7))
+                return usage_error("--device takes auto, cpu, opencl or opencl:P.D, not '%s'", optarg);
+            cli->device = optarg;
+            break;
+        case OPT_LIST_DEVICES: cli->list_devices = 1; break;
         case OPT_FONT: cli->font = optarg; break;
         case OPT_THREADS:
             if (!parse_int(optarg, 1, 1024, &v))
@@ -358,7 +369,7 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
     cli->inputs = argv + optind;
     cli->n_inputs = argc - optind;
 
-    if (cli->dump_config)
+    if (cli->dump_config || cli->list_devices)
         return 0;
     if (cli->n_inputs == 0 && !cli->files_from && cli->n_from_raw == 0)
         return usage_error("no input file%s", "");

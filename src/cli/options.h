@@ -45,6 +45,8 @@ typedef struct vo_cli {
     double page_timeout;        /* --page-timeout seconds per page (0: none) */
     const char *overlay;        /* --overlay DIR */
     const char *font;           /* --font FILE for the overlay */
+    const char *device;         /* --device auto|cpu|opencl|opencl:P.D */
+    int list_devices;           /* --list-devices */
 } vo_cli;
 
 /* Parse argv. Returns 0 to go on, 1 after a usage error (message already

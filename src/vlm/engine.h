@@ -3,6 +3,7 @@
 #ifndef VO_ENGINE_H
 #define VO_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,7 @@ typedef struct vo_engine_opts {
     int threads;       /* CPU threads; <= 0: all online cores */
     int max_tokens;    /* generated tokens at most; <= 0: 8192 (bounded by the context) */
     int no_upscale;    /* 1: skip the OCR pre-upscale (probes and golden tests only) */
+    const char *device; /* auto | cpu | opencl | opencl:P.D (src/backend/select.h); NULL: auto */
 } vo_engine_opts;
 
 /* Called with each complete piece of UTF-8 text as it is generated (special
@@ -37,6 +39,26 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
  * sees it piece by piece. */
 vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *eng, const uint8_t *rgb, int w, int h,
                         int stride, vo_piece_fn *cb, void *user, vo_buf *out_text);
+
+/* One page of a batch: the image (borrowed), where its text goes, and what
+ * came out. */
+typedef struct vo_engine_page {
+    const uint8_t *rgb;      /* in: RGB, w×h, `stride` bytes per row */
+    int w, h, stride;
+    vo_piece_fn *cb;         /* in: may be NULL; sees this page's pieces */
+    void *user;
+    vo_buf *out_text;        /* in: the page's text is appended here */
+    int n_tokens;            /* out: tokens generated */
+    bool hit_stop;           /* out: ended on a stop id (not max_tokens) */
+} vo_engine_page;
+
+/* OCR of n pages at once: each page is prepared as vo_engine_ocr does, then
+ * one prefill runs over all prompts and every decode step advances all pages
+ * still running (the weights are read once per step for all of them). Each
+ * page's text equals what vo_engine_ocr gives for it alone. A failure of any
+ * page fails the batch (the message names the page); texts already appended
+ * stay. VO_ERR_ARGUMENT when n < 1. */
+vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *eng, vo_engine_page *pages, int n);
 
 /* Free everything; accepts NULL. */
 void vo_engine_close(vo_engine *eng);

@@ -43,4 +43,19 @@ ok $? "ocr 2.3: a broken raw file is named, the good ones still rendered (rc=$rc
 mkdir -p "$TMP/badmodel"; echo '{"text_config": 5}' >"$TMP/badmodel/config.json"
 run_vo --model "$TMP/badmodel" "$SAMPLES/hello.png"
 [ "$rc" -eq 9 ] && grep -q 'config.json' "$TMP/err"; ok $? "ocr 3.1: a broken model folder exits 9 naming config.json (rc=$rc)"
+# the same recognition through the OpenCL kernels (PoCL on this CPU in CI)
+run_vo --list-devices
+[ "$rc" -eq 0 ] && grep -q '^cpu ' "$TMP/out"; ok $? "ocr 4.1: --list-devices lists the native CPU backend"
+if grep -q '^[0-9]*\.[0-9]' "$TMP/out"; then
+    run_vo --device cpu --model "$MODEL" --max-tokens 24 -o "$TMP/cpu.txt" "$SAMPLES/hello.png"
+    "$VO" --device opencl --model "$MODEL" --max-tokens 24 -o "$TMP/cl.txt" "$SAMPLES/hello.png" 2>"$TMP/err"
+    rc2=$?
+    [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && cmp -s "$TMP/cpu.txt" "$TMP/cl.txt"
+    ok $? "ocr 4.2: --device opencl recognises the same text as --device cpu"
+else
+    diag "no OpenCL device listed (pocl-opencl-icd from tests/deps.sh --test provides one)"
+    ok 1 "ocr 4.2: an OpenCL device is available"
+fi
+run_vo --device tpu "$SAMPLES/hello.png"
+[ "$rc" -eq 1 ]; ok $? "ocr 4.3: an unknown --device is a usage error"
 done_testing

@@ -17,6 +17,9 @@
 /* A header larger than this is not a real checkpoint (the 14B one is
  * well under 1 MB per shard). */
 #define SAFETENSORS_MAX_HEADER ((uint64_t)100 * 1024 * 1024)
+/* More tensors than any real shard holds (a 1.7B model has ~800): a header
+ * listing more is refused before the JSON parser spends seconds on it. */
+#define SAFETENSORS_MAX_TENSORS 200000
 #define SAFETENSORS_MAX_INDEX ((size_t)64 * 1024 * 1024)
 #define SAFETENSORS_MAX_SHARDS 4096
 
@@ -192,6 +195,12 @@ static vo_status safetensors_read_header(vo_ctx *ctx, vo_weights *w, safetensors
     if (hlen > SAFETENSORS_MAX_HEADER)
         return vo_fail(ctx, VO_ERR_FORMAT, "%s: header length %llu is over the 100 MB limit",
                        sh->path, (unsigned long long)hlen);
+    size_t n_offsets = 0;
+    for (const char *q = (const char *)p + 8, *end = q + hlen;
+         (q = memmem(q, (size_t)(end - q), "data_offsets", 12)) != NULL; q += 12)
+        if (++n_offsets > SAFETENSORS_MAX_TENSORS)
+            return vo_fail(ctx, VO_ERR_FORMAT, "%s: header lists over %d tensors (damaged or hostile file)",
+                           sh->path, SAFETENSORS_MAX_TENSORS);
     json_error_t jerr;
     json_t *root = json_loadb((const char *)p + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)

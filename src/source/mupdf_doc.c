@@ -385,9 +385,13 @@ source_open_mupdf(vo_ctx *ctx, const char *path, const char *password, vo_docume
     }
     *out = &md->super;
     return VO_OK;
-fail:
-    vo_free(md->super.path);
-    vo_free(md->super.title);
+fail: {
+    /* MuPDF flushes its warnings (which name the path) while the
+     * context is dropped: free the strings after it */
+    char *p = md->super.path, *t = md->super.title;
     mupdf_drop(&md->super);
+    vo_free(p);
+    vo_free(t);
     return st;
+}
 }

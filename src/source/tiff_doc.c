@@ -368,8 +368,10 @@ source_open_tiff(vo_ctx *ctx, const char *path, vo_document **out)
     td->super.n_pages = (int)n;
     *out = &td->super;
     return VO_OK;
-fail:
-    vo_free(td->super.path);
+fail: {
+    char *p = td->super.path; /* libtiff's handlers may name it while closing */
     tiff_drop(&td->super);
+    vo_free(p);
     return st;
+}
 }

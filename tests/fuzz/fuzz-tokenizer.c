@@ -1,0 +1,16 @@
+/* fuzz-tokenizer.c: libFuzzer entry for tokenizer.json loading, and encode/decode with the tiny-varco tokenizer.
+ * The body is fuzz_tokenizer in targets.c, shared with the regression test. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "tests/fuzz/targets.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (fuzz_tokenizer(data, size)) {
+        fprintf(stderr, "broken promise: %s\n", fuzz_last_problem());
+        abort();
+    }
+    return 0;
+}

@@ -1,0 +1,83 @@
+#!/bin/sh
+# run.sh: `make fuzz`: builds the libFuzzer targets (build.sh) and runs each
+# for FUZZ_SECONDS; fails when one finds a crash, leak or timeout.
+#
+# Env: top_srcdir, top_builddir, VO_SHARED (extra seeds when present),
+# FUZZ_SECONDS (per target, default 60), FUZZ_TARGETS (default: all seven),
+# FUZZ_ARGS (more libFuzzer options).
+set -u
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$PWD}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_TARGETS=${FUZZ_TARGETS:-"safetensors config tokenizer ground pdf tiff cli"}
+out="$top_builddir/fuzz-build"
+export top_srcdir top_builddir
+
+top_srcdir=$top_srcdir top_builddir=$top_builddir sh "$top_srcdir/tests/fuzz/build.sh"
+rc=$?
+if [ $rc = 77 ]; then
+    echo "run.sh: skipped: no clang with libFuzzer (see build.sh's message)"
+    exit 0
+elif [ $rc != 0 ]; then
+    echo "run.sh: the fuzz targets did not build" >&2
+    exit 1
+fi
+
+# Seeds: ours, then shared corpus and fixtures when they are there.
+shared_seeds() {
+    [ -n "${VO_SHARED:-}" ] && [ -d "$VO_SHARED" ] || return 0
+    case $1 in
+    config) for d in "$VO_SHARED"/fixtures/*/; do [ -f "$d/config.json" ] && echo "$d/config.json"; done ;;
+    pdf) echo "$VO_SHARED/corpus/pdf $VO_SHARED/corpus/malformed/pdf $VO_SHARED/corpus/malformed/image" ;;
+    tiff) echo "$VO_SHARED/corpus/tiff $VO_SHARED/corpus/malformed/tiff" ;;
+    esac
+}
+
+export VO_FUZZ_TOKENIZER="$top_srcdir/tests/data/fixtures/tiny-varco/tokenizer.json"
+failed=""
+for t in $FUZZ_TARGETS; do
+    corpus="$out/corpus/$t"
+    art="$out/artifacts/$t"
+    mkdir -p "$corpus" "$art"
+    # single seed files are copied in: libFuzzer reads folders
+    extra=""
+    for s in $(shared_seeds "$t"); do
+        if [ -f "$s" ]; then
+            cp "$s" "$corpus/shared-$(echo "$s" | tr / _)"
+        elif [ -d "$s" ]; then
+            extra="$extra $s"
+        fi
+    done
+    case $t in
+    pdf | tiff) maxlen=65536 ;;
+    tokenizer | safetensors | config) maxlen=16384 ;;
+    *) maxlen=4096 ;;
+    esac
+    log="$out/fuzz-$t.log"
+    echo "run.sh: fuzz-$t for ${FUZZ_SECONDS}s (log: $log)"
+    before=$(ls "$art" | wc -l)
+    # shellcheck disable=SC2086
+    "$out/fuzz-$t" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=20 \
+        -max_len=$maxlen -close_fd_mask=3 -print_final_stats=1 \
+        -artifact_prefix="$art/" ${FUZZ_ARGS:-} \
+        "$corpus" "$top_srcdir/tests/data/fuzz/$t" $extra > "$log" 2>&1
+    st=$?
+    grep -E '^#[0-9]+ *DONE|^stat::number_of_executed_units|^stat::peak_rss_mb|^Done [0-9]+ runs' "$log" | sed 's/^/  /'
+    after=$(ls "$art" | wc -l)
+    if [ $st != 0 ] || [ "$after" != "$before" ]; then
+        failed="$failed $t"
+        echo "run.sh: fuzz-$t FAILED (exit $st); the end of its log:" >&2
+        tail -n 40 "$log" >&2
+        for a in $(ls -t "$art" | head -3); do
+            echo "run.sh: reproducer: $art/$a" >&2
+            echo "run.sh:   rerun: $out/fuzz-$t $art/$a" >&2
+        done
+        echo "run.sh: fix it, then add the reproducer to tests/data/fuzz/$t/ (tests/fuzz/regress.c replays it)" >&2
+    fi
+done
+if [ -n "$failed" ]; then
+    echo "run.sh: failing targets:$failed" >&2
+    exit 1
+fi
+echo "run.sh: all targets ran ${FUZZ_SECONDS}s without a crash, leak or timeout"

@@ -76,4 +76,25 @@ ok $rc "kill 4.2: --from-raw rerun after kill -9 exits 0 (rc=$rc)"
 same_tree "$TMP/r1" "$TMP/r2"; ok $? "kill 4.3: --from-raw tree byte-identical after kill -9 and rerun"
 dups=$(grep ': page [0-9]* done (' "$TMP/rlog" | sed 's/ done (.*//' | sort | uniq -d | wc -l)
 [ "$dups" -eq 0 ]; ok $? "kill 4.4: --from-raw: no page done twice ($dups)"
+
+# SIGTERM: the pages in flight are finished, exit 130 with a line saying how
+# to resume; the same command then completes the tree of one run
+"$VO" $ARGS -O "$TMP/three" "$TMP/in" 2>"$TMP/terr" &
+pid=$!
+sleep "$(awk -v ms="$full_ms" 'BEGIN { printf "%.3f", ms * 0.3 / 1000 }')"
+kill -TERM $pid 2>/dev/null
+wait $pid
+rc=$?
+if [ $rc -eq 0 ]; then
+    diag "the run ended before SIGTERM arrived"
+    ok 0 "kill 5.1: SIGTERM (run already done)"
+else
+    [ $rc -eq 130 ] && grep -q 'run the same command again to resume' "$TMP/terr"
+    ok $? "kill 5.1: SIGTERM exits 130 with a line saying how to resume (rc=$rc)"
+fi
+[ -z "$(find "$TMP/three" -name '*.tmp-*')" ]; ok $? "kill 5.2: SIGTERM leaves no temporary file"
+"$VO" -q $ARGS -O "$TMP/three" "$TMP/in"
+rc=$?
+ok $rc "kill 5.3: the rerun after SIGTERM exits 0 (rc=$rc)"
+same_tree "$TMP/one" "$TMP/three"; ok $? "kill 5.4: the tree after SIGTERM and rerun is byte-identical"
 done_testing

@@ -115,6 +115,10 @@ static void test_limits(vo_ctx *ctx)
     ok(scan(ctx, t, strlen(t), &lim, &doc) == VO_OK && !doc.has_vocab && strstr(doc.rest.data, "\"vocab\":\"x\""),
        "tokjson 2.10: a later non-object vocab replaces the earlier one");
     vo_tokjson_free(&doc);
+    t = "{\"model\":{\"vocab\":{\"a\":0},\"merges\":[]},\"model\":{\"type\":\"BPE\"}}";
+    ok(scan(ctx, t, strlen(t), &lim, &doc) == VO_OK && !doc.has_vocab && !doc.has_merges,
+       "tokjson 2.11: a later model without vocab/merges drops the earlier ones");
+    vo_tokjson_free(&doc);
 }
 
 static void test_cursors(vo_ctx *ctx)

@@ -4,6 +4,7 @@
 #define VO_SOURCE_MUPDF_DOC_H
 
 #include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
 #include "src/source/source_impl.h"
 #include "src/source/raster.h"
 
@@ -43,6 +44,29 @@ void mupdf_page_geometry(fz_context *fz, fz_page *page, float dpi, float *dpi_ou
 /* Repair what MuPDF would misread on a PDF page before its fonts are
  * loaded (mupdf_fixup.c). No-op for other documents. Throws. */
 void mupdf_fixup_page(fz_context *fz, fz_page *page);
+
+/* The vertical metrics a PDF page's fonts declare (mupdf_fonts.c), for
+ * glyph boxes like poppler's: ascent and descent in em (descent < 0). */
+typedef struct mupdf_font_metrics {
+    fz_font *font;                /* what fz_stext_char.font points to */
+    pdf_font_desc *desc;          /* held while the table lives */
+    float ascent, descent;
+} mupdf_font_metrics;
+
+typedef struct mupdf_fonts {
+    mupdf_font_metrics *items;
+    int n, cap;
+} mupdf_fonts;
+
+/* Add the fonts of `page` (its resources, nested forms and patterns, and
+ * annotation appearances) to *t, which starts zeroed. A font that cannot
+ * be read is left out with a MuPDF warning. No-op for non-PDF pages.
+ * Throws MuPDF errors (out of memory); clear *t even then. */
+void mupdf_fonts_load(fz_context *fz, fz_page *page, mupdf_fonts *t);
+/* The metrics of `font`, or NULL when the PDF states none we trust
+ * (Type 3 fonts, fonts not found in the resources). */
+const mupdf_font_metrics *mupdf_fonts_find(const mupdf_fonts *t, const fz_font *font);
+void mupdf_fonts_clear(fz_context *fz, mupdf_fonts *t);
 
 /* Convert the error just caught by fz_catch into a vo_status whose
  * message names the file, the page (when > 0) and the step. */

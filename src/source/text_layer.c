@@ -4,6 +4,7 @@
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -126,14 +127,95 @@ text_add_char(text_word *w, int32_t c, vo_box box)
     return VO_OK;
 }
 
+/* A character's quad with the PDF's own ascent and descent: MuPDF spans
+ * the font program's ascender to descender; poppler, whose boxes other
+ * tools compare with, spans the FontDescriptor's (or the standard 14
+ * fonts' AFM) values. The quad's up side is trm applied to (0, ascender −
+ * descender), so the same vector rescaled gives the new sides; the
+ * horizontal extent stays MuPDF's. Vertical writing and unknown fonts keep
+ * MuPDF's quad. */
+static fz_quad
+text_char_quad(fz_context *fz, const fz_stext_line *l, const fz_stext_char *ch,
+               const mupdf_fonts *fonts)
+{
+    fz_quad q = ch->quad;
+    const mupdf_font_metrics *m;
+    if (l->wmode != 0 || !ch->font || !(m = mupdf_fonts_find(fonts, ch->font)))
+        return q;
+    float h = fz_font_ascender(fz, ch->font) - fz_font_descender(fz, ch->font);
+    if (!(h > 1e-3f))
+        return q;
+    fz_point up = {(q.ul.x - q.ll.x) / h, (q.ul.y - q.ll.y) / h};
+    fz_point adv = {q.lr.x - q.ll.x, q.lr.y - q.ll.y};
+    fz_point o = ch->origin;
+    q.ll = fz_make_point(o.x + m->descent * up.x, o.y + m->descent * up.y);
+    q.ul = fz_make_point(o.x + m->ascent * up.x, o.y + m->ascent * up.y);
+    q.lr = fz_make_point(q.ll.x + adv.x, q.ll.y + adv.y);
+    q.ur = fz_make_point(q.ul.x + adv.x, q.ul.y + adv.y);
+    return q;
+}
+
+static int
+text_quad_is_thin(fz_quad q)
+{
+    return fabsf(q.lr.x - q.ll.x) < 1e-3f && fabsf(q.lr.y - q.ll.y) < 1e-3f;
+}
+
+/* Part k of n of q, cut along its baseline. */
+static fz_quad
+text_quad_part(fz_quad q, int k, int n)
+{
+    float a = (float)k / (float)n, b = (float)(k + 1) / (float)n;
+    fz_quad r;
+    r.ll = fz_make_point(q.ll.x + a * (q.lr.x - q.ll.x), q.ll.y + a * (q.lr.y - q.ll.y));
+    r.ul = fz_make_point(q.ul.x + a * (q.ur.x - q.ul.x), q.ul.y + a * (q.ur.y - q.ul.y));
+    r.lr = fz_make_point(q.ll.x + b * (q.lr.x - q.ll.x), q.ll.y + b * (q.lr.y - q.ll.y));
+    r.ur = fz_make_point(q.ul.x + b * (q.ur.x - q.ul.x), q.ul.y + b * (q.ur.y - q.ul.y));
+    return r;
+}
+
+/* The quads of a line's characters. A glyph that stands for several
+ * characters (a ligature "ﬁ" expanded to "f" "i", or a ToUnicode entry of
+ * several code points) reaches us as one character with the glyph's width
+ * followed by characters of zero width: the glyph's quad is shared evenly
+ * among them all. Zero-width characters after no glyph keep their empty
+ * quads (and are dropped later). */
+static void
+text_line_quads(fz_context *fz, const fz_stext_line *l, const mupdf_fonts *fonts, fz_quad *q,
+                int n)
+{
+    const fz_stext_char *ch = l->first_char;
+    for (int i = 0; i < n; i++, ch = ch->next)
+        q[i] = text_char_quad(fz, l, ch, fonts);
+    ch = l->first_char;
+    for (int i = 0; i < n;) {
+        int j = i + 1;
+        const fz_stext_char *c = ch->next;
+        while (j < n && text_quad_is_thin(q[j]) && !text_is_space(c->c)) {
+            j++;
+            c = c->next;
+        }
+        if (j - i > 1 && !text_quad_is_thin(q[i]) && !text_is_space(ch->c)) {
+            fz_quad whole = q[i];
+            for (int k = i; k < j; k++)
+                q[k] = text_quad_part(whole, k - i, j - i);
+        }
+        for (; i < j; i++)
+            ch = ch->next;
+    }
+}
+
 /* Walk the structured text: block → block + paragraph, line → line,
  * characters → words split on separators. */
 static vo_status
-text_build_page(fz_stext_page *stext, fz_matrix ctm, fz_irect ibox, vo_page *page)
+text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, fz_matrix ctm,
+                fz_irect ibox, vo_page *page)
 {
     text_word w = {VO_BUF_INIT, NULL, NULL, 0, 0};
     int lang_counts[3] = {0, 0, 0};
     float pw = (float)page->width, ph = (float)page->height;
+    fz_quad *quads = NULL;
+    size_t quads_cap = 0;
     vo_status st = VO_OK;
     for (fz_stext_block *b = stext->first_block; b && st == VO_OK; b = b->next) {
         if (b->type != FZ_STEXT_BLOCK_TEXT)
@@ -143,13 +225,21 @@ text_build_page(fz_stext_page *stext, fz_matrix ctm, fz_irect ibox, vo_page *pag
         for (fz_stext_line *l = b->u.t.first_line; l && st == VO_OK; l = l->next) {
             if ((st = vo_page_add_line(page)) != VO_OK)
                 break;
-            for (fz_stext_char *ch = l->first_char; ch && st == VO_OK; ch = ch->next) {
+            int n = 0;
+            for (fz_stext_char *ch = l->first_char; ch; ch = ch->next)
+                n++;
+            if ((st = vo_grow((void **)&quads, &quads_cap, (size_t)n + 1, sizeof *quads)) !=
+                VO_OK)
+                break;
+            text_line_quads(fz, l, fonts, quads, n);
+            int i = 0;
+            for (fz_stext_char *ch = l->first_char; ch && st == VO_OK; ch = ch->next, i++) {
                 int32_t c = ch->c;
                 if (!utf8proc_codepoint_valid(c) || text_is_space(c)) {
                     st = text_flush_word(page, &w, lang_counts);
                     continue;
                 }
-                fz_rect r = fz_transform_rect(fz_rect_from_quad(ch->quad), ctm);
+                fz_rect r = fz_transform_rect(fz_rect_from_quad(quads[i]), ctm);
                 vo_box box = {r.x0 - ibox.x0, r.y0 - ibox.y0, r.x1 - ibox.x0, r.y1 - ibox.y0};
                 box.x0 = box.x0 < 0 ? 0 : box.x0 > pw ? pw : box.x0;
                 box.x1 = box.x1 < 0 ? 0 : box.x1 > pw ? pw : box.x1;
@@ -166,10 +256,35 @@ text_build_page(fz_stext_page *stext, fz_matrix ctm, fz_irect ibox, vo_page *pag
     vo_buf_free(&w.text);
     vo_free(w.boxes);
     vo_free(w.ends);
+    vo_free(quads);
     page->lang = lang_counts[1] && lang_counts[1] >= lang_counts[2] ? "kor"
                  : lang_counts[2]                                  ? "eng"
                                                                    : NULL;
     return st;
+}
+
+/* The page's structured text from everything it draws: its contents,
+ * then its annotations and form widgets (as rendered: a button's caption
+ * is text on the page). fz_new_stext_page_from_page runs the contents
+ * only. Throws. */
+static fz_stext_page *
+text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts)
+{
+    fz_stext_page *stext = fz_new_stext_page(fz, fz_bound_page(fz, pg));
+    fz_device *dev = NULL;
+    fz_var(dev);
+    fz_try(fz) {
+        dev = fz_new_stext_device(fz, stext, opts);
+        fz_run_page(fz, pg, dev, fz_identity, NULL);
+        fz_close_device(fz, dev);
+    }
+    fz_always(fz)
+        fz_drop_device(fz, dev);
+    fz_catch(fz) {
+        fz_drop_stext_page(fz, stext);
+        fz_rethrow(fz);
+    }
+    return stext;
 }
 
 vo_status
@@ -181,6 +296,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out)
     fz_stext_page *stext = NULL;
     fz_matrix ctm = fz_identity;
     fz_irect box = fz_empty_irect;
+    mupdf_fonts fonts = {NULL, 0, 0};
     /* ligatures split into letters; whitespace folded to spaces; spaces
      * added at gaps; characters outside the page dropped */
     fz_stext_options opts;
@@ -194,26 +310,32 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out)
     fz_var(dpi);
     fz_var(ctm);
     fz_var(box);
+    fz_var(fonts);
     fz_try(fz) {
         pg = fz_load_page(fz, md->doc, page - 1);
         mupdf_fixup_page(fz, pg);
         mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box);
-        stext = fz_new_stext_page_from_page(fz, pg, &opts);
+        /* first: holding the fonts keeps them the ones the run uses */
+        mupdf_fonts_load(fz, pg, &fonts);
+        stext = text_extract(fz, pg, &opts);
     }
     fz_always(fz)
         fz_drop_page(fz, pg);
     fz_catch(fz) {
         fz_drop_stext_page(fz, stext);
+        mupdf_fonts_clear(fz, &fonts);
         return mupdf_caught(md, page, "cannot extract the text layer");
     }
     p = vo_new_page(page, box.x1 - box.x0, box.y1 - box.y0, dpi, dpi, doc->path);
     if (!p) {
         fz_drop_stext_page(fz, stext);
+        mupdf_fonts_clear(fz, &fonts);
         return vo_fail(doc->ctx, VO_ERR_NOMEM, "%s: page %d: out of memory", doc->path, page);
     }
     p->origin = VO_PAGE_FROM_TEXT_LAYER;
-    st = text_build_page(stext, ctm, box, p);
+    st = text_build_page(fz, stext, &fonts, ctm, box, p);
     fz_drop_stext_page(fz, stext);
+    mupdf_fonts_clear(fz, &fonts);
     if (st != VO_OK) {
         vo_drop_page(p);
         return vo_fail(doc->ctx, st, "%s: page %d: out of memory while reading the text layer",

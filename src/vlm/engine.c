@@ -2,6 +2,7 @@
  * together with the model folder's config, tokenizer and template (§12). */
 #include "src/vlm/engine.h"
 #include "src/backend/cpu/cpu.h"
+#include "src/backend/select.h"
 #include "src/model/config.h"
 #include "src/model/image_geom.h"
 #include "src/model/prompt.h"
@@ -45,6 +46,17 @@ static void add_stop(vo_engine *e, int32_t id)
     e->stop[e->n_stop++] = id;
 }
 
+/* The backend named by opts.device; which one runs is said at -v. */
+static vo_status open_backend(vo_ctx *ctx, vo_engine *e)
+{
+    vo_buf what = VO_BUF_INIT;
+    vo_status st = vo_backend_open(ctx, e->opts.device, e->opts.threads, &e->be, &what);
+    if (!st)
+        vo_info(ctx, "recognition runs on %s", what.data ? what.data : "?");
+    vo_buf_free(&what);
+    return st;
+}
+
 vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opts *opts,
                          vo_engine **out)
 {
@@ -59,7 +71,7 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
         (st = vo_open_weights(ctx, model_dir, &e->w)) ||
         (st = vo_load_tokenizer(ctx, model_dir, &e->tok)) ||
         (st = vo_load_chat_template(ctx, model_dir, &e->tmpl)) ||
-        (st = vo_new_cpu_backend(ctx, e->opts.threads, &e->be)) ||
+        (st = open_backend(ctx, e)) ||
         (st = siglip_load(ctx, e->be, &e->cfg, e->w, &e->vis)) ||
         (st = projector_load(ctx, e->be, &e->cfg, e->w, &e->proj)) ||
         (st = qwen3_load(ctx, e->be, &e->cfg, e->w, &e->lm))) {
@@ -138,19 +150,34 @@ static int on_token(void *user, int seq, int32_t id, float logprob)
     return ps->cb ? ps->cb(ps->piece.data, ps->piece.len, logprob, ps->user) : 0;
 }
 
-vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
-                        int stride, vo_piece_fn *cb, void *user, vo_buf *out_text)
+/* one page on its way to the decoder: prompt ids and packed features */
+typedef struct page_prep {
+    int32_t *ids;
+    size_t n_ids;
+    vo_tensor *packed;
+    int max_new;
+    piece_sink ps;
+} page_prep;
+
+static void prep_free(vo_engine *e, page_prep *pp)
+{
+    vo_free(pp->ids);
+    vo_tensor_free(e->be, pp->packed);
+    vo_drop_token_stream(pp->ps.stream);
+    vo_buf_free(&pp->ps.piece);
+    memset(pp, 0, sizeof *pp);
+}
+
+/* §3-§7 for one page: pre-upscale, preprocess, vision, projector, packing,
+ * OCR prompt ids; and the token stream of its text */
+static vo_status page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
+                              int stride, page_prep *pp)
 {
     vo_status st = VO_OK;
     uint8_t *big = NULL;
     float *pixels = NULL;
-    int32_t *ids = NULL;
-    size_t n_ids = 0;
     vo_buf prompt = VO_BUF_INIT;
-    vo_tensor *feats = NULL, *packed = NULL;
-    piece_sink ps = {ctx, NULL, VO_BUF_INIT, out_text, cb, user, VO_OK};
-    vo_gen_request req;
-    memset(&req, 0, sizeof req);
+    vo_tensor *feats = NULL;
     /* §3.0 pre-upscale to the largest pinpoint side (2304 on the real model) */
     int target = 0;
     for (int i = 0; i < e->cfg.n_pinpoints; i++) {
@@ -186,59 +213,95 @@ vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, in
         goto fail;
     /* §4-§6 features and packing */
     feats = vo_tensor_new(e->be, VO_F32, e->lm.dim, e->cfg.patches_per_tile, g.n_tiles, 1, "features");
-    packed = vo_tensor_new(e->be, VO_F32, e->lm.dim, g.num_image_tokens, 1, 1, "packed");
-    if (feats && packed) {
+    pp->packed = vo_tensor_new(e->be, VO_F32, e->lm.dim, g.num_image_tokens, 1, 1, "packed");
+    if (feats && pp->packed) {
         image_features(e, pixels, g.n_tiles, feats);
-        pack_anyres(e->be, &g, e->cfg.patches_per_side, feats, e->proj.newline, packed);
+        pack_anyres(e->be, &g, e->cfg.patches_per_side, feats, e->proj.newline, pp->packed);
     }
     if ((st = vo_backend_sync(e->be, ctx)) != VO_OK)
         goto fail;
-    vo_tensor_free(e->be, feats);
-    feats = NULL;
     /* §7 prompt with N image ids */
     size_t n_img = (size_t)g.num_image_tokens;
     if ((st = vo_prompt_render_ocr(ctx, e->tmpl, &prompt)) ||
         (st = vo_prompt_encode(ctx, e->tok, prompt.data, prompt.len, e->cfg.image_token_index,
-                               &n_img, 1, &ids, &n_ids)))
+                               &n_img, 1, &pp->ids, &pp->n_ids)))
         goto fail;
-    /* §8-§10 prefill and greedy decoding */
     int max_new = e->opts.max_tokens > 0 ? e->opts.max_tokens : 8192;
-    if (e->cfg.max_position_embeddings > 0 && (int64_t)n_ids + max_new > e->cfg.max_position_embeddings)
-        max_new = e->cfg.max_position_embeddings - (int)n_ids;
+    if (e->cfg.max_position_embeddings > 0 &&
+        (int64_t)pp->n_ids + max_new > e->cfg.max_position_embeddings)
+        max_new = e->cfg.max_position_embeddings - (int)pp->n_ids;
     if (max_new < 1) {
-        st = vo_fail(ctx, VO_ERR_LIMIT, "the prompt (%zu tokens) fills the context", n_ids);
+        st = vo_fail(ctx, VO_ERR_LIMIT, "the prompt (%zu tokens) fills the context", pp->n_ids);
         goto fail;
     }
-    if ((st = vo_new_token_stream(ctx, e->tok, &ps.stream)) != VO_OK)
-        goto fail;
-    req.ids = ids;
-    req.n_ids = (int64_t)n_ids;
-    req.image_features = packed;
-    req.max_new = max_new;
-    req.cb = on_token;
-    req.user = &ps;
-    st = vo_generate(ctx, e->be, &e->lm, e->cfg.image_token_index, e->stop, e->n_stop, &req, 1);
-    if (st == VO_OK && ps.st != VO_OK)
-        st = ps.st;
-    if (st == VO_OK) {
-        vo_buf_reset(&ps.piece);
-        st = vo_token_stream_flush(ctx, ps.stream, &ps.piece);
-        if (st == VO_OK && ps.piece.len)
-            st = vo_buf_append(out_text, ps.piece.data, ps.piece.len);
-    }
-    if (st == VO_OK && !req.hit_stop)
-        vo_info(ctx, "OCR stopped at %d tokens without an end token", req.n_out);
+    pp->max_new = max_new;
+    st = vo_new_token_stream(ctx, e->tok, &pp->ps.stream);
 fail:
-    vo_free(req.out_ids);
-    vo_free(req.out_logprobs);
-    vo_drop_token_stream(ps.stream);
-    vo_buf_free(&ps.piece);
     vo_buf_free(&prompt);
-    vo_free(ids);
     vo_free(pixels);
     vo_free(big);
     vo_tensor_free(e->be, feats);
-    vo_tensor_free(e->be, packed);
+    return st;
+}
+
+vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, int n)
+{
+    if (n < 1)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "an OCR batch needs at least one page");
+    vo_status st = VO_OK;
+    page_prep *pp = vo_calloc((size_t)n, sizeof *pp);
+    vo_gen_request *req = vo_calloc((size_t)n, sizeof *req);
+    if (!pp || !req) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for a batch of %d pages", n);
+        goto fail;
+    }
+    for (int i = 0; i < n; i++) {
+        vo_engine_page *pg = &pages[i];
+        if ((st = page_prepare(ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &pp[i])) != VO_OK) {
+            if (n > 1)
+                vo_fail_where(ctx, "page %d of the batch: ", i + 1);
+            goto fail;
+        }
+        pp[i].ps = (piece_sink){ctx, pp[i].ps.stream, VO_BUF_INIT, pg->out_text, pg->cb, pg->user,
+                                VO_OK};
+        req[i].ids = pp[i].ids;
+        req[i].n_ids = (int64_t)pp[i].n_ids;
+        req[i].image_features = pp[i].packed;
+        req[i].max_new = pp[i].max_new;
+        req[i].cb = on_token;
+        req[i].user = &pp[i].ps;
+    }
+    /* §8-§10 one prefill over all prompts, then greedy steps over every page
+     * still running */
+    st = vo_generate(ctx, e->be, &e->lm, e->cfg.image_token_index, e->stop, e->n_stop, req, n);
+    for (int i = 0; i < n && st == VO_OK; i++) {
+        piece_sink *ps = &pp[i].ps;
+        if ((st = ps->st) != VO_OK)
+            break;
+        vo_buf_reset(&ps->piece);
+        st = vo_token_stream_flush(ctx, ps->stream, &ps->piece);
+        if (st == VO_OK && ps->piece.len)
+            st = vo_buf_append(ps->out, ps->piece.data, ps->piece.len);
+        pages[i].n_tokens = req[i].n_out;
+        pages[i].hit_stop = req[i].hit_stop;
+        if (st == VO_OK && !req[i].hit_stop)
+            vo_info(ctx, "OCR stopped at %d tokens without an end token", req[i].n_out);
+    }
+fail:
+    for (int i = 0; req && pp && i < n; i++) {
+        vo_free(req[i].out_ids);
+        vo_free(req[i].out_logprobs);
+        prep_free(e, &pp[i]);
+    }
+    vo_free(req);
+    vo_free(pp);
     vo_backend_clear_error(e->be);
     return st;
+}
+
+vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
+                        int stride, vo_piece_fn *cb, void *user, vo_buf *out_text)
+{
+    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false};
+    return vo_engine_ocr_batch(ctx, e, &pg, 1);
 }

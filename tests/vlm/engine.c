@@ -1,6 +1,7 @@
 /* engine.c (test): the public OCR engine end to end from the image pixels
  * on tiny-varco: the generated text equals the golden text (no pre-upscale,
- * as the goldens), pieces stream to the callback, errors are clean. */
+ * as the goldens), pieces stream to the callback, a batch of pages gives
+ * each page's text alone, errors are clean. */
 #include "src/util/alloc.h"
 #include "src/vlm/engine.h"
 #include "tests/tap.h"
@@ -26,7 +27,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s", d);
     vo_ctx *ctx = vo_new_ctx();
     vo_engine *eng = NULL;
-    vo_engine_opts o = {2, 20, 1};
+    vo_engine_opts o = {2, 20, 1, "cpu"};
     ok(vo_engine_open(ctx, dir, &o, &eng) == VO_OK, "engine 1.1: tiny-varco opens (%s)",
        vo_last_error(ctx));
     json_t *m = fx_manifest(dir);
@@ -50,6 +51,50 @@ int main(void)
         vo_buf_free(&s.all);
         vo_buf_free(&text);
         free(rgb);
+    }
+    /* a batch of three pages gives each page's text alone (the golden text) */
+    static const char *bcases[] = {"ocr_wide_150x90", "ocr_tall_72x180", "ocr_large_300x200"};
+    vo_engine_page pg[3];
+    vo_buf btext[3];
+    uint8_t *brgb[3];
+    sink bs[3];
+    memset(pg, 0, sizeof pg);
+    for (int i = 0; i < 3; i++) {
+        json_t *cas = json_object_get(json_object_get(m, "cases"), bcases[i]);
+        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
+                                                        "image_rgb_u8"), "shape");
+        pg[i].h = (int)json_integer_value(json_array_get(shape, 0));
+        pg[i].w = (int)json_integer_value(json_array_get(shape, 1));
+        pg[i].stride = pg[i].w * 3;
+        pg[i].rgb = brgb[i] = fx_read_key(dir, cas, bcases[i], "image_rgb_u8", NULL);
+        btext[i] = (vo_buf)VO_BUF_INIT;
+        bs[i] = (sink){VO_BUF_INIT, 0, 1};
+        pg[i].out_text = &btext[i];
+        pg[i].cb = on_piece;
+        pg[i].user = &bs[i];
+    }
+    for (int n = 2; n <= 3 && eng; n++) {
+        for (int i = 0; i < 3; i++) {
+            vo_buf_reset(&btext[i]);
+            vo_buf_reset(&bs[i].all);
+        }
+        vo_status st = vo_engine_ocr_batch(ctx, eng, pg, n);
+        int same = st == VO_OK;
+        for (int i = 0; i < n && same; i++) {
+            json_t *cas = json_object_get(json_object_get(m, "cases"), bcases[i]);
+            const char *gold = json_string_value(json_object_get(cas, "generated_text"));
+            same = gold && btext[i].len == strlen(gold) && !memcmp(btext[i].data, gold, btext[i].len) &&
+                   bs[i].all.len == btext[i].len && pg[i].n_tokens == 20 && !pg[i].hit_stop;
+        }
+        ok(same, "engine 5.%d: a batch of %d pages gives each page's text alone, streamed per page "
+           "(%s)", n - 1, n, st == VO_OK ? "ok" : vo_last_error(ctx));
+    }
+    ok(eng && vo_engine_ocr_batch(ctx, eng, pg, 0) == VO_ERR_ARGUMENT,
+       "engine 5.3: an empty batch is an argument error");
+    for (int i = 0; i < 3; i++) {
+        vo_buf_free(&btext[i]);
+        vo_buf_free(&bs[i].all);
+        free(brgb[i]);
     }
     json_decref(m);
     vo_engine_close(eng);

@@ -9,9 +9,9 @@
   textcmp.py recall OURS.txt THEIRS.txt
       fraction of our words found in theirs (multiset).
   textcmp.py boxes OURS.json POPPLER.html
-      our words (JSON output at --dpi 72, so pixels are points) matched in
-      order, page by page, with pdftotext -bbox-layout words; prints
-      "total matched good": good = matched pairs with IoU >= 0.9.
+      our words (JSON output at --dpi 72, so pixels are points) matched,
+      page by page, with pdftotext -bbox-layout words of the same text;
+      prints "total matched good": good = words whose best IoU >= 0.9.
 """
 import difflib
 import json
@@ -65,7 +65,8 @@ def similarity(a, b):
 
 def dehyphenate(s):
     """Join words split at a line end ("adip-\niscing"), as pdftotext does."""
-    return re.sub(r"(\w)-[ \t]*\n[ \t]*(\w)", r"\1\2", unicodedata.normalize("NFC", s))
+    return re.sub(r"([^\W\d_])-[ \t]*\n[ \t]*([^\W\d_])", r"\1\2",
+                  unicodedata.normalize("NFC", s))
 
 
 def words(s):
@@ -137,14 +138,20 @@ def poppler_pages(path):
 
 
 def match_boxes(ours, theirs):
-    sm = difflib.SequenceMatcher(None, [w for w, _ in ours], [w for w, _ in theirs],
-                                 autojunk=False)
+    """Each of our words against poppler's words of the same text on the
+    page, the best IoU counting: the extractors order multi-column pages
+    differently, so matching in sequence would pair the wrong words."""
+    by_text = {}
+    for w, box in theirs:
+        by_text.setdefault(w, []).append(box)
     matched = good = 0
-    for blk in sm.get_matching_blocks():
-        for k in range(blk.size):
-            matched += 1
-            if iou(ours[blk.a + k][1], theirs[blk.b + k][1]) >= 0.9:
-                good += 1
+    for w, box in ours:
+        cands = by_text.get(w)
+        if not cands:
+            continue
+        matched += 1
+        if max(iou(box, c) for c in cands) >= 0.9:
+            good += 1
     return matched, good
 
 

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "src/cli/options.h"
 #include "src/backend/select.h"
+#include "src/model/config.h"
 #include "src/pipeline/run.h"
 #include "src/util/alloc.h"
 
@@ -84,6 +85,37 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* --dump-config: what was read from the model folder, for checking the
+ * values MODEL.md could not confirm against a real download. */
+static int dump_config(vo_cli *cli)
+{
+    char *dir = vo_find_model_dir(cli->model);
+    int ret = EXIT_OK;
+    if (!dir) {
+        fprintf(stderr, "varco-ocr: %s: no model folder found (give --model DIR)\n",
+                cli->model ? cli->model : "--dump-config");
+        vo_cli_free(cli);
+        return EXIT_MISSING;
+    }
+    vo_ctx *ctx = vo_new_ctx();
+    vo_config cfg;
+    vo_buf out = VO_BUF_INIT;
+    vo_status st = ctx ? vo_load_config(ctx, dir, &cfg) : VO_ERR_NOMEM;
+    if (!st)
+        st = vo_config_dump(ctx, &cfg, &out);
+    if (st) {
+        fprintf(stderr, "varco-ocr: %s\n", ctx ? vo_last_error(ctx) : "out of memory");
+        ret = st == VO_ERR_MISSING ? EXIT_MISSING : EXIT_CONFIG;
+    } else {
+        printf("# model folder: %s\n%s", dir, out.data ? out.data : "");
+    }
+    vo_buf_free(&out);
+    vo_drop_ctx(ctx);
+    vo_free(dir);
+    vo_cli_free(cli);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     vo_cli cli;
@@ -93,6 +125,8 @@ int main(int argc, char **argv)
     if (r)
         return EXIT_BAD_ARGS;
 
+    if (cli.dump_config)
+        return dump_config(&cli);
     if (cli.list_devices) {
         vo_ctx *ctx = vo_new_ctx();
         vo_buf list = VO_BUF_INIT;

@@ -67,6 +67,8 @@ static const opt_doc opt_table[] = {
      "$XDG_DATA_HOME/varco-ocr/VARCO-VISION-2.0-1.7B-OCR)"},
     {"raw-out", 1, OPT_RAW_OUT, "DIR", NULL,
      "save the model's raw output of every OCR page in DIR as NAME.pNNNN.raw.json"},
+    {"dump-config", 0, OPT_DUMP_CONFIG, NULL, NULL,
+     "print the model folder's configuration as loaded, then exit"},
     {"resume", 0, OPT_RESUME, NULL, "Batches",
      "skip pages and files whose outputs are complete and still match the input "
      "and settings (default with --output-dir)"},
@@ -316,6 +318,7 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             break;
         }
         case OPT_OVERLAY: cli->overlay = optarg; break;
+        case OPT_DUMP_CONFIG: cli->dump_config = 1; break;
         case OPT_DEVICE:
             if (strcmp(optarg, "auto") && strcmp(optarg, "cpu") && strcmp(optarg, "opencl") &&
                 strncmp(optarg, "opencl:", 7))

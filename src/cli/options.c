@@ -16,7 +16,7 @@ enum {
     OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
-    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_PAGE_TIMEOUT,
+    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_PAGE_TIMEOUT,
 };
 
 typedef struct opt_doc {
@@ -92,6 +92,8 @@ static const opt_doc opt_table[] = {
      "threads of the recognition engine (default: all cores)"},
     {"max-tokens", 1, OPT_MAX_TOKENS, "N", NULL,
      "stop a page's recognition after N generated tokens (default 8192)"},
+    {"max-pages", 1, OPT_MAX_PAGES, "N", NULL,
+     "refuse a document of more than N pages (default 100000)"},
     {"max-pixels", 1, OPT_MAX_PIXELS, "N", NULL,
      "refuse to render a page of more than N pixels (default 268435456)"},
     {"quiet", 0, 'q', NULL, "Messages", "print errors only"},
@@ -336,6 +338,11 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             if (!parse_int(optarg, 1, 1 << 20, &v))
                 return usage_error("--max-tokens takes a number from 1 to 1048576, not '%s'", optarg);
             cli->max_tokens = (int)v;
+            break;
+        case OPT_MAX_PAGES:
+            if (!parse_int(optarg, 1, 100000000, &v))
+                return usage_error("--max-pages takes a number from 1 to 100000000, not '%s'", optarg);
+            cli->max_pages = (int)v;
             break;
         case OPT_MAX_PIXELS:
             if (!parse_int(optarg, 1000, 0x7fffffffL, &v))

@@ -47,6 +47,7 @@ typedef struct vo_cli {
     const char *font;           /* --font FILE for the overlay */
     const char *device;         /* --device auto|cpu|opencl|opencl:P.D */
     int list_devices;           /* --list-devices */
+    int max_pages;              /* --max-pages per document (0: 100000) */
 } vo_cli;
 
 /* Parse argv. Returns 0 to go on, 1 after a usage error (message already

@@ -947,6 +947,12 @@ static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
         return st;
     }
     pv->n_pages = vo_document_page_count(pv->doc);
+    int max = job->cli->max_pages > 0 ? job->cli->max_pages : 100000;
+    if (pv->n_pages > max)
+        return vo_fail(ctx, VO_ERR_LIMIT,
+                       "%s: the document has %d pages, more than the limit of %d: raise it with "
+                       "--max-pages if the document is genuine",
+                       in->path, pv->n_pages, max);
     return VO_OK;
 }
 

@@ -85,4 +85,8 @@ cp "$PDF" "$TMP/same.txt"
 run_vo -o "$TMP/same.txt" "$TMP/same.txt"
 [ "$rc" -ne 0 ] && cmp -s "$PDF" "$TMP/same.txt"; ok $? "cli 10.1: never writes over the input"
 
+run_vo --max-pages 3 "$SAMPLES/four-pages.pdf"
+[ "$rc" -eq 2 ] && grep -q 'more than the limit of 3' "$TMP/err"; ok $? "cli 11.1: --max-pages refuses a longer document (rc=$rc)"
+run_vo --max-pages 4 --pages 1 "$SAMPLES/four-pages.pdf"
+[ "$rc" -eq 0 ]; ok $? "cli 11.2: --max-pages at the page count passes"
 done_testing

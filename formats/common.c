@@ -4,6 +4,7 @@
 #include "src/util/alloc.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,9 +347,20 @@ fmt_xml_leave(fmt_xml *x)
     xmlSetGenericErrorFunc(x->saved_generic_ctx, x->saved_generic);
 }
 
+/* libxml2 (2.9) must be initialized once before threads use it: writers
+ * run in the CLI's worker threads, and two first uses at once race in
+ * xmlInitParser. */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init_once(void)
+{
+    xmlInitParser();
+}
+
 vo_status
 fmt_xml_open(vo_ctx *ctx, vo_output *out, fmt_xml *x)
 {
+    pthread_once(&xml_once, xml_init_once);
     x->w = NULL;
     x->ctx = ctx;
     x->out = out;

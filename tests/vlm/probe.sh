@@ -41,10 +41,10 @@ run_case() {
         if [ -f "$model/tokenizer.json" ]; then
             prompt=$(mf "$man" "$case" "c['prompt_text']"; printf x)
             "$PROBE" --model "$model" "$@" --prompt "${prompt%x}" --generate "$gen" \
-                --backend cpu --threads 2 $extra --dump "$out" 2>"$out.err"
+                --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 $extra --dump "$out" 2>"$out.err"
         else
             "$PROBE" --model "$model" "$@" --ids "$gold/input_ids.bin" --generate "$gen" \
-                --backend cpu --threads 2 $extra --dump "$out" 2>"$out.err"
+                --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 $extra --dump "$out" 2>"$out.err"
         fi
         rc=$?
         ok $rc "probe 1: $(basename "$fx")/$case ($how) runs"

@@ -1,0 +1,45 @@
+#!/bin/sh
+# probe-opencl.sh: the network through the OpenCL kernels (PoCL in CI):
+# every fixture check of tests/vlm/probe.sh with --backend opencl, then the
+# OpenCL and CPU backends on the same inputs: same generated ids, logits
+# within 1e-3.
+. "$top_srcdir/tests/tap.sh"
+PROBE="$top_builddir/tests/vlm-probe"
+FX="$top_srcdir/tests/data/fixtures"
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+"$top_builddir/varco-ocr" --list-devices 2>/dev/null | grep -q '^[0-9]*\.[0-9]' ||
+    skip_all "no OpenCL device (install pocl-opencl-icd: tests/deps.sh --test does)"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-probe-cl-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+# 1. the fixture checks, with the OpenCL backend
+VO_PROBE_BACKEND=opencl sh "$top_srcdir/tests/vlm/probe.sh" >"$TMP/probe.tap" 2>&1
+rc=$?
+n_ok=$(grep -c '^ok' "$TMP/probe.tap")
+n_bad=$(grep -c '^not ok' "$TMP/probe.tap")
+[ $rc -eq 0 ] && [ "$n_bad" -eq 0 ] && [ "$n_ok" -gt 10 ]
+ok $? "opencl-probe 1.1: every fixture check of probe.sh passes on OpenCL ($n_ok ok, $n_bad not ok)"
+grep '^not ok' "$TMP/probe.tap" | sed 's/^/# /'
+
+# 2. OpenCL against CPU on the same inputs
+man="$FX/tiny-varco/golden/manifest.json"
+prompt=$("$PY" -c "import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))['cases']['ocr_wide_150x90']['prompt_text'])" "$man"; printf x)
+for be in cpu opencl; do
+    "$PROBE" --model "$FX/tiny-varco" --image "$FX/tiny-varco/golden/ocr_wide_150x90/image.png" \
+        --prompt "${prompt%x}" --generate 20 --backend $be --threads 2 --dump "$TMP/$be" 2>"$TMP/$be.err"
+    ok $? "opencl-probe 2.1: tiny-varco ocr_wide_150x90 on $be"
+done
+"$PY" - "$TMP/cpu" "$TMP/opencl" <<'PYEOF'
+import array, sys
+def load(d, name, code):
+    a = array.array(code)
+    a.frombytes(open("%s/%s.bin" % (d, name), "rb").read())
+    return a
+ids_c, ids_o = load(sys.argv[1], "generated_ids", "i"), load(sys.argv[2], "generated_ids", "i")
+lc, lo = load(sys.argv[1], "logits_last", "f"), load(sys.argv[2], "logits_last", "f")
+diff = max(abs(a - b) for a, b in zip(lc, lo)) if len(lc) == len(lo) and lc else 1e9
+print("# ids equal: %s, %d logits, max |cpu - opencl| = %.3g" % (list(ids_c) == list(ids_o), len(lc), diff))
+sys.exit(0 if list(ids_c) == list(ids_o) and len(ids_c) > 0 and diff <= 1e-3 else 1)
+PYEOF
+ok $? "opencl-probe 2.2: same generated ids, logits within 1e-3 of the CPU backend"
+done_testing

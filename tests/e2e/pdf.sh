@@ -1,0 +1,64 @@
+#!/bin/sh
+# pdf.sh: issue 7 through the command line: synthesized Korean+English pages
+# (one and two columns) with their ground truth as model output, -f pdf,
+# checked with poppler and qpdf; a PDF input keeps its pages untouched.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/cli/common.sh"
+for t in pdftotext pdffonts pdfinfo pdfimages qpdf mutool; do
+    command -v "$t" >/dev/null || skip_all "$t not installed (Debian: poppler-utils, qpdf, mupdf-tools)"
+done
+SYNTH="$top_builddir/samples/vo-synth"
+WORDS="$top_srcdir/tests/e2e/pdfwords.py"
+KO1="$top_srcdir/tests/data/pdf/synth-1col.txt"
+KO2="$top_srcdir/tests/data/pdf/synth-2col.txt"
+EN="$SAMPLES/english.txt"
+
+# small pages written at test time; sources are relative: run inside $TMP
+mkdir -p "$TMP/s" && cd "$TMP/s" || exit 1
+"$SYNTH" --page a6 --dpi 150 --chars 250 one "$KO1" "$EN" >/dev/null 2>&1 &&
+    "$SYNTH" --page a5 --dpi 150 --columns 2 --mixed --chars 300 two "$KO2" "$EN" >/dev/null 2>&1
+ok $? "pdf 1.1: vo-synth wrote a one-column A6 and a two-column A5 page"
+run_vo --from-raw one.raw.json --from-raw two.raw.json -f pdf -O "$TMP/o"
+ok $rc "pdf 1.2: --from-raw of both pages with -f pdf exits 0 (rc=$rc)"
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$TMP/err" | head -5
+for n in one two; do
+    pdf="$TMP/o/$n.pdf"
+    pdftotext -enc UTF-8 "$pdf" "$TMP/$n.ptxt" 2>/dev/null
+    sim=$("$PY" "$TEXTCMP" sim "$n.txt" "$TMP/$n.ptxt")
+    diag "$n: pdftotext character similarity to the ground truth $sim"
+    awk -v s="${sim:-0}" 'BEGIN { exit !(s >= 0.995) }'
+    ok $? "pdf 2.1: $n: pdftotext gives the ground-truth text, similarity >= 99.5% ($sim)"
+    pdftotext -bbox "$pdf" "$TMP/$n.html" 2>/dev/null
+    set -- $("$PY" "$WORDS" "$n.gt.json" "$TMP/$n.html" | head -1)
+    diag "$n: $2 words, $4 matched by text, IoU >= 0.8 on $6"
+    awk -v w="${2:-0}" -v g="${6:-0}" 'BEGIN { exit !(w > 50 && g >= 0.95 * w) }'
+    ok $? "pdf 2.2: $n: pdftotext -bbox word boxes IoU >= 0.8 on >= 95% of words (${6:-?}/${2:-?})"
+    qpdf --check "$pdf" >"$TMP/qpdf" 2>&1 && ! grep -qi 'warning\|error:' "$TMP/qpdf"
+    ok $? "pdf 2.3: $n: qpdf --check clean"
+    [ "$(pdfimages -list "$pdf" 2>/dev/null | tail -n +3 | wc -l)" -eq 1 ]
+    ok $? "pdf 2.4: $n: the page image is in the PDF"
+done
+
+# a PDF input keeps its pages: same count, MediaBoxes and rendering, text layer added
+IN="$SAMPLES/four-pages.pdf"
+run_vo --text-layer only -f pdf -O "$TMP/p" "$IN"
+ok $rc "pdf 3.1: four-pages.pdf with --text-layer only -f pdf exits 0 (rc=$rc)"
+OUT="$TMP/p/four-pages.pdf"
+pdfinfo -box -f 1 -l 99 "$IN" 2>/dev/null | grep -E '^Pages|MediaBox' >"$TMP/in.box"
+pdfinfo -box -f 1 -l 99 "$OUT" 2>/dev/null | grep -E '^Pages|MediaBox' >"$TMP/out.box"
+[ "$(grep -c MediaBox "$TMP/in.box")" -eq 4 ] && cmp -s "$TMP/in.box" "$TMP/out.box"
+ok $? "pdf 3.2: same page count (4) and MediaBox of every page"
+same=0
+for i in 1 2 3 4; do
+    mutool draw -q -r 72 -F pnm -o "$TMP/in$i.pnm" "$IN" "$i" 2>/dev/null
+    mutool draw -q -r 72 -F pnm -o "$TMP/out$i.pnm" "$OUT" "$i" 2>/dev/null
+    [ -s "$TMP/in$i.pnm" ] && cmp -s "$TMP/in$i.pnm" "$TMP/out$i.pnm" || same=1
+done
+ok $same "pdf 3.3: mutool renders every page at 72 dpi identical to the input"
+added=0
+for i in 1 2 3 4; do
+    pdffonts -f "$i" -l "$i" "$OUT" 2>/dev/null | grep -q 'Identity-H' || added=1
+done
+ok $added "pdf 3.4: every page got a text layer in an Identity-H font"
+qpdf --check "$OUT" >/dev/null 2>&1; ok $? "pdf 3.5: qpdf --check clean"
+done_testing

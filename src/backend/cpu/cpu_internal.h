@@ -100,5 +100,10 @@ void cpu_avx2_gemm_tile(const float *w, size_t ldw, int nw, const float *x, size
 float cpu_avx2_dot(const float *a, const float *b, int64_t n);
 void cpu_avx2_axpy(float *y, float a, const float *x, int64_t n);   /* y += a·x */
 void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n);
+/* out[i·3 + j] = dot(bf16 row i of w, x row j), nw ≤ 4, nx ≤ 3: the
+ * weights are widened in registers and read once for all nx rows (decode
+ * steps); ldw counts bf16 elements. */
+void cpu_avx2_gemm_bf16_tile(const uint16_t *w, size_t ldw, int nw, const float *x, size_t ldx,
+                             int nx, int64_t K, float *out);
 
 #endif

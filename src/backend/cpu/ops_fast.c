@@ -56,6 +56,22 @@ static void mm_task(void *arg, int64_t task, int worker)
     size_t ldx = j->x->nb[1] / sizeof(float), ldo = j->out->nb[1] / sizeof(float);
     const float *xb = (const float *)cpu_base(j->x);
     float *ob = (float *)cpu_base(j->out);
+    if (j->w->type == VO_BF16 && m1 - m0 <= 3 && j->w->nb[1] % 2 == 0) {
+        /* decode: bf16 weights widened in registers, each row read once for
+         * every sequence of the step */
+        for (int64_t n = n0; n < n1; n += 4) {
+            int nw = n1 - n < 4 ? (int)(n1 - n) : 4, nx = (int)(m1 - m0);
+            float tile[4 * 3];
+            cpu_avx2_gemm_bf16_tile((const uint16_t *)(cpu_base(j->w) + n * j->w->nb[1]),
+                                    j->w->nb[1] / 2, nw, xb + m0 * ldx, ldx, nx, K, tile);
+            for (int i = 0; i < nw; i++) {
+                float b = j->bias ? cpu_get_f(cpu_base(j->bias), j->bias->type, n + i) : 0.0f;
+                for (int jj = 0; jj < nx; jj++)
+                    ob[(m0 + jj) * ldo + n + i] = tile[i * 3 + jj] + b;
+            }
+        }
+        return;
+    }
     for (int64_t n = n0; n < n1; n += 4) {
         int nw = n1 - n < 4 ? (int)(n1 - n) : 4;
         const float *wr;

@@ -116,6 +116,55 @@ AVX2 static void bf16_avx2(float *dst, const uint16_t *src, int64_t n)
 }
 #endif
 
+#ifdef VO_X86
+/* 4 bf16 weight rows × nx (≤ 3) x rows: 4·nx independent FMA chains */
+AVX2 static void gemm_bf16_4xn(const uint16_t *w, size_t ldw, const float *x, size_t ldx,
+                               int nx, int64_t K, float *out)
+{
+    __m256 acc[4][3];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++)
+            acc[i][j] = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8) {
+        __m256 xv[3];
+        for (int j = 0; j < nx; j++)
+            xv[j] = _mm256_loadu_ps(x + j * ldx + k);
+        for (int i = 0; i < 4; i++) {
+            __m128i h = _mm_loadu_si128((const __m128i *)(w + i * ldw + k));
+            __m256 wv = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+            for (int j = 0; j < nx; j++)
+                acc[i][j] = _mm256_fmadd_ps(wv, xv[j], acc[i][j]);
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < nx; j++) {
+            float s = hsum8(acc[i][j]);
+            for (int64_t kk = k; kk < K; kk++)
+                s += cpu_bf16_to_f32(w[i * ldw + kk]) * x[j * ldx + kk];
+            out[i * 3 + j] = s;
+        }
+}
+#endif
+
+void cpu_avx2_gemm_bf16_tile(const uint16_t *w, size_t ldw, int nw, const float *x, size_t ldx,
+                             int nx, int64_t K, float *out)
+{
+#ifdef VO_X86
+    if (nw == 4 && nx <= 3 && cpu_have_avx2()) {
+        gemm_bf16_4xn(w, ldw, x, ldx, nx, K, out);
+        return;
+    }
+#endif
+    for (int i = 0; i < nw; i++)
+        for (int j = 0; j < nx; j++) {
+            float s = 0;
+            for (int64_t k = 0; k < K; k++)
+                s += cpu_bf16_to_f32(w[i * ldw + k]) * x[j * ldx + k];
+            out[i * 3 + j] = s;
+        }
+}
+
 float cpu_avx2_dot(const float *a, const float *b, int64_t n)
 {
 #ifdef VO_X86

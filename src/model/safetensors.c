@@ -196,9 +196,10 @@ static vo_status safetensors_read_header(vo_ctx *ctx, vo_weights *w, safetensors
         return vo_fail(ctx, VO_ERR_FORMAT, "%s: header length %llu is over the 100 MB limit",
                        sh->path, (unsigned long long)hlen);
     size_t n_offsets = 0;
+    /* memchr, not memmem: sanitizers check the whole rest at each memmem */
     for (const char *q = (const char *)p + 8, *end = q + hlen;
-         (q = memmem(q, (size_t)(end - q), "data_offsets", 12)) != NULL; q += 12)
-        if (++n_offsets > SAFETENSORS_MAX_TENSORS)
+         (q = memchr(q, 'd', (size_t)(end - q))) != NULL; q++)
+        if (end - q >= 12 && !memcmp(q, "data_offsets", 12) && ++n_offsets > SAFETENSORS_MAX_TENSORS)
             return vo_fail(ctx, VO_ERR_FORMAT, "%s: header lists over %d tensors (damaged or hostile file)",
                            sh->path, SAFETENSORS_MAX_TENSORS);
     json_error_t jerr;

@@ -54,16 +54,20 @@ for t in $FUZZ_TARGETS; do
     tokenizer | safetensors | config) maxlen=16384 ;;
     *) maxlen=4096 ;;
     esac
+    # stdout closed; stderr too for the CLI, whose usage errors would fill
+    # the log (sanitizer reports still come through libFuzzer)
+    fdmask=1
+    [ "$t" = cli ] && fdmask=3
     log="$out/fuzz-$t.log"
     echo "run.sh: fuzz-$t for ${FUZZ_SECONDS}s (log: $log)"
     before=$(ls "$art" | wc -l)
     # shellcheck disable=SC2086
     "$out/fuzz-$t" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=20 \
-        -max_len=$maxlen -close_fd_mask=3 -print_final_stats=1 \
+        -max_len=$maxlen -close_fd_mask=$fdmask -print_final_stats=1 \
         -artifact_prefix="$art/" ${FUZZ_ARGS:-} \
         "$corpus" "$top_srcdir/tests/data/fuzz/$t" $extra > "$log" 2>&1
     st=$?
-    grep -E '^#[0-9]+ *DONE|^stat::number_of_executed_units|^stat::peak_rss_mb|^Done [0-9]+ runs' "$log" | sed 's/^/  /'
+    grep -E '^#[0-9]+[[:space:]]+DONE|^stat::number_of_executed_units|^stat::peak_rss_mb|^Done [0-9]+ runs' "$log" | sed 's/^/  /'
     after=$(ls "$art" | wc -l)
     if [ $st != 0 ] || [ "$after" != "$before" ]; then
         failed="$failed $t"

@@ -60,7 +60,7 @@ static void test_matmul(void)
 {
     static const vo_type types[] = {VO_F32, VO_BF16, VO_F16};
     static const int64_t shapes[][3] = {{37, 13, 1}, {129, 67, 50}, {8, 4, 3}, {300, 257, 7},
-                                        {520, 9, 1}, {65, 10, 2}};  /* odd: with bias */
+                                        {520, 9, 5}, {65, 10, 2}};  /* odd: with bias */
     for (int t = 0; t < 3; t++)
         for (int s = 0; s < 6; s++) {
             int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];

@@ -9,6 +9,7 @@
 #define MB 48     /* x rows per block (multiple of the 3-row tile) */
 #define NB 64     /* weight rows per task (multiple of the 4-row tile) */
 #define QC 16     /* query rows per attention task */
+#define DECODE_ROWS 12  /* up to this many x rows: the bf16-in-register path */
 
 /* rows r of t lie at base + r·nb1 for every r (no gaps between ne1 blocks) */
 static bool rows_uniform(const vo_tensor *t)
@@ -56,18 +57,21 @@ static void mm_task(void *arg, int64_t task, int worker)
     size_t ldx = j->x->nb[1] / sizeof(float), ldo = j->out->nb[1] / sizeof(float);
     const float *xb = (const float *)cpu_base(j->x);
     float *ob = (float *)cpu_base(j->out);
-    if (j->w->type == VO_BF16 && m1 - m0 <= 3 && j->w->nb[1] % 2 == 0) {
-        /* decode: bf16 weights widened in registers, each row read once for
-         * every sequence of the step */
+    if (j->w->type == VO_BF16 && m1 - m0 <= DECODE_ROWS && j->w->nb[1] % 2 == 0) {
+        /* decode: bf16 weights widened in registers; the 4 rows of a tile
+         * come from memory once and from L1 for the next 3 sequences */
         for (int64_t n = n0; n < n1; n += 4) {
-            int nw = n1 - n < 4 ? (int)(n1 - n) : 4, nx = (int)(m1 - m0);
-            float tile[4 * 3];
-            cpu_avx2_gemm_bf16_tile((const uint16_t *)(cpu_base(j->w) + n * j->w->nb[1]),
-                                    j->w->nb[1] / 2, nw, xb + m0 * ldx, ldx, nx, K, tile);
-            for (int i = 0; i < nw; i++) {
-                float b = j->bias ? cpu_get_f(cpu_base(j->bias), j->bias->type, n + i) : 0.0f;
-                for (int jj = 0; jj < nx; jj++)
-                    ob[(m0 + jj) * ldo + n + i] = tile[i * 3 + jj] + b;
+            int nw = n1 - n < 4 ? (int)(n1 - n) : 4;
+            for (int64_t m = m0; m < m1; m += 3) {
+                int nx = m1 - m < 3 ? (int)(m1 - m) : 3;
+                float tile[4 * 3];
+                cpu_avx2_gemm_bf16_tile((const uint16_t *)(cpu_base(j->w) + n * j->w->nb[1]),
+                                        j->w->nb[1] / 2, nw, xb + m * ldx, ldx, nx, K, tile);
+                for (int i = 0; i < nw; i++) {
+                    float b = j->bias ? cpu_get_f(cpu_base(j->bias), j->bias->type, n + i) : 0.0f;
+                    for (int jj = 0; jj < nx; jj++)
+                        ob[(m + jj) * ldo + n + i] = tile[i * 3 + jj] + b;
+                }
             }
         }
         return;

@@ -5,6 +5,9 @@
 . "$top_srcdir/tests/cli/common.sh"
 SYNTH="$top_builddir/samples/vo-synth"
 KO="$top_srcdir/tests/data/pdf/synth-1col.txt"
+# under --enable-sanitizers: fontconfig's own allocations only (see the file)
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/e2e/lsan-fontconfig.supp"
+export LSAN_OPTIONS
 
 # png_size FILE: "WIDTH HEIGHT" of a PNG, nothing when it is not one
 png_size() {

@@ -230,7 +230,7 @@ main(void)
             {VO_FORMAT_PDF, F_PDF}};
         for (size_t k = 0; k < sizeof plan / sizeof plan[0]; k++) {
             int c = plan[k].check;
-            if (c == F_PDF && iter % 50) /* the PDF writer is slow: every 50th input */
+            if (c == F_PDF && iter % 100) /* the PDF writer is slow: every 100th input */
                 continue;
             /* PAGE-XML holds one page per file */
             int np = c == F_PAGE ? 1 : n_pages;

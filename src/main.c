@@ -7,6 +7,9 @@
 #include "src/pipeline/run.h"
 #include "src/util/alloc.h"
 
+#include <fontconfig/fontconfig.h>
+#include <jansson.h>
+#include <libxml/parser.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +67,22 @@ static int exit_code(const vo_run_summary *sum)
     if (sum->input_error && c == EXIT_FILE_ACCESS)
         c = EXIT_INPUT; /* an unreadable input, not an output problem */
     return c;
+}
+
+/* Libraries with global state set up once, before any worker thread:
+ * libxml2's parser globals and jansson's hash seed are not thread-safe to
+ * initialize lazily. */
+static void init_libraries(void)
+{
+    xmlInitParser();
+    json_object_seed(0);
+}
+
+/* What they hold is given back at exit, so leak checkers see none. */
+static void fini_libraries(void)
+{
+    FcFini();
+    xmlCleanupParser();
 }
 
 /* First SIGINT/SIGTERM: stop taking pages, finish the one in flight.
@@ -160,6 +179,7 @@ int main(int argc, char **argv)
         return EXIT_OTHER;
     }
     install_signals();
+    init_libraries();
 
     vo_run_summary sum;
     vo_run(&cli, out_fd, &sum);
@@ -176,6 +196,7 @@ int main(int argc, char **argv)
                 sum.inputs_skipped ? "" : "", sum.pages_done, sum.pages_failed);
     }
     vo_cli_free(&cli);
+    fini_libraries();
     if (close(out_fd) != 0 && ret == EXIT_OK) {
         perror("varco-ocr: standard output");
         ret = EXIT_FILE_ACCESS;

@@ -4,6 +4,7 @@
 #include "src/util/alloc.h"
 
 #include <fontconfig/fontconfig.h>
+#include <pthread.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -236,8 +237,24 @@ vo_glyph_width(uint32_t cp)
     return 500;
 }
 
+/* fontconfig's lookups share lazily made state; one lookup at a time keeps
+ * worker threads (-j) from racing on it. */
+static pthread_mutex_t font_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static vo_status find_font_locked(vo_ctx *ctx, const char *family, uint32_t must_cover,
+                                  char **path, int *index);
+
 vo_status
 vo_find_font(vo_ctx *ctx, const char *family, uint32_t must_cover, char **path, int *index)
+{
+    pthread_mutex_lock(&font_lock);
+    vo_status st = find_font_locked(ctx, family, must_cover, path, index);
+    pthread_mutex_unlock(&font_lock);
+    return st;
+}
+
+static vo_status
+find_font_locked(vo_ctx *ctx, const char *family, uint32_t must_cover, char **path, int *index)
 {
     const char *want = family ? family : "Noto Sans CJK KR";
     *path = NULL;

@@ -8,6 +8,7 @@
 #include "src/util/alloc.h"
 
 #include <fontconfig/fontconfig.h>
+#include <hb.h>
 #include <jansson.h>
 #include <libxml/parser.h>
 #include <signal.h>
@@ -70,12 +71,14 @@ static int exit_code(const vo_run_summary *sum)
 }
 
 /* Libraries with global state set up once, before any worker thread:
- * libxml2's parser globals and jansson's hash seed are not thread-safe to
- * initialize lazily. */
+ * libxml2's parser globals, jansson's hash seed, fontconfig's configuration
+ * and HarfBuzz's default language are not thread-safe to set up lazily. */
 static void init_libraries(void)
 {
     xmlInitParser();
     json_object_seed(0);
+    FcInit();                   /* fontconfig's config (overlay, PDF fonts) */
+    hb_language_get_default();  /* HarfBuzz caches it on first use */
 }
 
 /* What they hold is given back at exit, so leak checkers see none. */

@@ -374,13 +374,15 @@ ocl_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x)
     ocl_args a = args_begin((ocl_backend *)be, OCL_K_COPY, "copy");
     arg_t(&a, x);
     arg_t(&a, out);
-    arg_int(&a, x->ne[0]);
-    arg_int(&a, x->ne[1]);
-    arg_int(&a, x->ne[2]);
-    arg_nb123(&a, x);
+    arg_int(&a, out->ne[0]);
+    arg_int(&a, out->ne[1]);
+    arg_int(&a, out->ne[2]);
+    /* x broadcasts over out's rows where it has 1 (backend.h): stride 0 */
+    for (int d = 1; d < 4; d++)
+        arg_ulong(&a, x->ne[d] == 1 && out->ne[d] > 1 ? 0 : x->nb[d]);
     arg_nb123(&a, out);
     arg_int(&a, out->type);
-    launch_rows(&a, x);
+    launch_rows(&a, out);
 }
 
 void

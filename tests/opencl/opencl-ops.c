@@ -365,6 +365,17 @@ test_get_rows_copy(void)
         vo_free(a); vo_free(b);
         pair_free(x); pair_free(o);
     }
+    {
+        /* one row of x repeated over every row of out (image_newline) */
+        pair x = pair_new(VO_F32, 23, 1, 1, 1, "x", 3);
+        pair o = pair_new(VO_F32, 23, 7, 3, 1, "o", 1);
+        vo_copy(cpu, o.c, x.c);
+        vo_copy(gpu, o.g, x.g);
+        double e = pair_err(o);
+        ok(vo_backend_sync(gpu, ctx) == VO_OK && e == 0,
+           "opencl 8.%d: copy broadcasts a 1-row x over out's rows (err %.2g)", ++n, e);
+        pair_free(x); pair_free(o);
+    }
 }
 
 static void

@@ -25,6 +25,7 @@ grep '^not ok' "$TMP/probe.tap" | sed 's/^/# /'
 man="$FX/tiny-varco/golden/manifest.json"
 prompt=$("$PY" -c "import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))['cases']['ocr_wide_150x90']['prompt_text'])" "$man"; printf x)
 for be in cpu opencl; do
+    mkdir -p "$TMP/$be"
     "$PROBE" --model "$FX/tiny-varco" --image "$FX/tiny-varco/golden/ocr_wide_150x90/image.png" \
         --prompt "${prompt%x}" --generate 20 --backend $be --threads 2 --dump "$TMP/$be" 2>"$TMP/$be.err"
     ok $? "opencl-probe 2.1: tiny-varco ocr_wide_150x90 on $be"

@@ -1,6 +1,7 @@
 /* pdf.c: searchable PDF (FORMATS.md §5): the page image or the original PDF
  * page, plus an invisible text layer (3 Tr) in a glyphless Type0 font. */
 #include "formats/pdf.h"
+#include "src/source/mupdf_alloc.h"
 #include "formats/font.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
@@ -19,6 +20,7 @@
 #define MAX_ASTRAL 0x800
 
 typedef struct pdf_writer {
+    mupdf_budget budget; /* MuPDF memory of this writer (grafted input pages too) */
     vo_writer super;
     vo_ctx *vctx;          /* context of the current call, for warnings */
     fz_context *fz;
@@ -853,7 +855,8 @@ vo_new_pdf_writer(vo_ctx *ctx, vo_output *out, const vo_writer_opts *opts, vo_wr
     pdf_writer *pw = vo_calloc(1, sizeof *pw);
     if (!pw)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory creating the PDF writer");
-    pw->fz = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
+    mupdf_budget_init(&pw->budget, 0);
+    pw->fz = fz_new_context(&pw->budget.alloc, NULL, FZ_STORE_DEFAULT);
     if (!pw->fz) {
         vo_free(pw);
         return vo_fail(ctx, VO_ERR_NOMEM, "cannot create a MuPDF context (out of memory)");

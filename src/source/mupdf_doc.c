@@ -341,7 +341,8 @@ source_open_mupdf(vo_ctx *ctx, const char *path, const char *password, vo_docume
     }
     md->super.ops = &mupdf_ops;
     md->super.ctx = ctx;
-    md->fz = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
+    mupdf_budget_init(&md->budget, 0);
+    md->fz = fz_new_context(&md->budget.alloc, NULL, FZ_STORE_DEFAULT);
     if (!md->fz) {
         vo_free(md->super.path);
         vo_free(md);

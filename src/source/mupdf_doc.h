@@ -4,12 +4,14 @@
 #define VO_SOURCE_MUPDF_DOC_H
 
 #include <mupdf/fitz.h>
+#include "src/source/mupdf_alloc.h"
 #include <mupdf/pdf.h>
 #include "src/source/source_impl.h"
 #include "src/source/raster.h"
 
 typedef struct mupdf_document {
     vo_document super;
+    mupdf_budget budget; /* what fz may allocate (mupdf_alloc.h) */
     fz_context *fz;    /* owned: MuPDF contexts are not shared across threads */
     fz_document *doc;
     int is_image;      /* an image file (PNG, JPEG, PNM, …): pages are decoded, not drawn */

@@ -20,8 +20,8 @@
 #define MAX_ASTRAL 0x800
 
 typedef struct pdf_writer {
+    vo_writer super;       /* first: a vo_writer * is cast to pdf_writer * */
     mupdf_budget budget; /* MuPDF memory of this writer (grafted input pages too) */
-    vo_writer super;
     vo_ctx *vctx;          /* context of the current call, for warnings */
     fz_context *fz;
     pdf_document *doc;
@@ -36,6 +36,7 @@ typedef struct pdf_writer {
     int lang_kor, lang_other;
     /* the open PDF source, kept while consecutive pages come from it */
     char *src_path;
+    char *password;        /* of an encrypted source, or NULL */
     pdf_document *src;
     pdf_graft_map *graft;
 } pdf_writer;
@@ -592,6 +593,12 @@ static pdf_obj *graft_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *p
         vo_free(pw->src_path);
         pw->src_path = NULL;
         pw->src = pdf_open_document(fz, page->source);
+        /* an encrypted source: without authentication its streams would be
+         * copied undecrypted (the page comes out blank) */
+        if (pdf_needs_password(fz, pw->src) &&
+            !pdf_authenticate_password(fz, pw->src, pw->password ? pw->password : ""))
+            fz_throw(fz, FZ_ERROR_GENERIC, "%s: wrong password; use --password with the "
+                     "document's password", page->source);
         pw->graft = pdf_new_graft_map(fz, pw->doc);
         pw->src_path = vo_strdup(page->source);
         if (!pw->src_path)
@@ -843,6 +850,7 @@ static void pdfw_drop(vo_writer *w)
         fz_drop_context(pw->fz);
     }
     vo_free(pw->src_path);
+    vo_free(pw->password);
     vo_free(pw->title);
     vo_free(pw);
 }
@@ -850,11 +858,14 @@ static void pdfw_drop(vo_writer *w)
 vo_status
 vo_new_pdf_writer(vo_ctx *ctx, vo_output *out, const vo_writer_opts *opts, vo_writer **w)
 {
-    (void)opts;
     *w = NULL;
     pdf_writer *pw = vo_calloc(1, sizeof *pw);
     if (!pw)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory creating the PDF writer");
+    if (opts && opts->password && !(pw->password = vo_strdup(opts->password))) {
+        vo_free(pw);
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory creating the PDF writer");
+    }
     mupdf_budget_init(&pw->budget, 0);
     pw->fz = fz_new_context(&pw->budget.alloc, NULL, FZ_STORE_DEFAULT);
     if (!pw->fz) {

@@ -1065,7 +1065,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         }
 
     vo_doc_info info = {input, pv.doc ? vo_document_title(pv.doc) : NULL, n_sel, job->timestamp};
-    vo_writer_opts wopts = {cli->alto_unit, 1};
+    vo_writer_opts wopts = {cli->alto_unit, 1, cli->password};
     int cached = cli->output_dir && !pv.spool;
     if (!cli->output_dir && (st = open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
         goto fail;

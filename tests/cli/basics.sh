@@ -89,4 +89,16 @@ run_vo --max-pages 3 "$SAMPLES/four-pages.pdf"
 [ "$rc" -eq 2 ] && grep -q 'more than the limit of 3' "$TMP/err"; ok $? "cli 11.1: --max-pages refuses a longer document (rc=$rc)"
 run_vo --max-pages 4 --pages 1 "$SAMPLES/four-pages.pdf"
 [ "$rc" -eq 0 ]; ok $? "cli 11.2: --max-pages at the page count passes"
+
+# a searchable PDF of an encrypted PDF keeps the page content (the source is
+# opened with --password again for copying its pages, not only for its text)
+qpdf --encrypt foo owner 256 -- "$PDF" "$TMP/enc.pdf" 2>/dev/null
+run_vo --password foo -f pdf -o "$TMP/enc-out.pdf" "$TMP/enc.pdf"
+dark=$(mutool draw -r 30 -F pgm -o - "$TMP/enc-out.pdf" 1 2>/dev/null | "$PY" -c "
+import sys
+d = sys.stdin.buffer.read()
+h = d.split(b'\\n', 3)   # P5, width height, maxval, pixels
+print(sum(1 for b in h[3] if b < 220) if len(h) == 4 else 0)")
+[ "$rc" -eq 0 ] && [ "${dark:-0}" -gt 100 ] && ! grep -q 'aes\|read error' "$TMP/err"
+ok $? "cli 12.1: -f pdf of an encrypted PDF keeps its page content (rc=$rc, $dark dark pixels)"
 done_testing

@@ -489,7 +489,7 @@ int fuzz_ground(const uint8_t *data, size_t size)
         goto done;
     static const vo_format fmts[] = {VO_FORMAT_TXT, VO_FORMAT_HOCR, VO_FORMAT_ALTO,
                                      VO_FORMAT_PAGE, VO_FORMAT_TSV, VO_FORMAT_JSON};
-    vo_writer_opts wopts = {(int)(size % 3), (int)(size % 2)};
+    vo_writer_opts wopts = {(int)(size % 3), (int)(size % 2), NULL};
     vo_doc_info info = {"fuzz.png", NULL, 1, 0};
     for (size_t i = 0; i < sizeof fmts / sizeof *fmts && !r; i++) {
         vo_output *out = NULL;

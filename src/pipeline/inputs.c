@@ -118,7 +118,8 @@ static vo_status walk(vo_ctx *ctx, vo_input_list *list, const char *dir, const c
         const char *name = names[i]->d_name;
         if (!st && name[0] != '.') { /* hidden files and our own .varco-ocr */
             vo_buf path = VO_BUF_INIT, r = VO_BUF_INIT;
-            if (vo_buf_printf(&path, "%s/%s", dir, name) ||
+            size_t dl = strlen(dir); /* "scans/" gives scans/a.tif, not scans//a.tif */
+            if (vo_buf_printf(&path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", name) ||
                 vo_buf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", name)) {
                 st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
             } else {

@@ -101,4 +101,10 @@ h = d.split(b'\\n', 3)   # P5, width height, maxval, pixels
 print(sum(1 for b in h[3] if b < 220) if len(h) == 4 else 0)")
 [ "$rc" -eq 0 ] && [ "${dark:-0}" -gt 100 ] && ! grep -q 'aes\|read error' "$TMP/err"
 ok $? "cli 12.1: -f pdf of an encrypted PDF keeps its page content (rc=$rc, $dark dark pixels)"
+
+# a directory operand written with its trailing slash (as the shell completes it)
+mkdir -p "$TMP/dir"; cp "$PDF" "$TMP/dir/"
+run_vo -v --text-layer only -O "$TMP/dir-out" "$TMP/dir/"
+[ "$rc" -eq 0 ] && grep -q 'dir/multicolumn.pdf' "$TMP/err" && ! grep -q 'dir//' "$TMP/err"
+ok $? "cli 13.1: files of 'DIR/' are named DIR/NAME in messages, not DIR//NAME (rc=$rc)"
 done_testing

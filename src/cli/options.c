@@ -249,10 +249,23 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
     int c;
     long v;
     opterr = 1;
+    /* getopt_long's own messages (unknown option, missing argument) start
+     * with argv[0]: name the program as every other message does */
+    char *argv0 = argc > 0 ? argv[0] : NULL;
+    if (argc > 0)
+        argv[0] = (char *)PROG;
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
-        case 'o': cli->output = optarg; break;
-        case 'O': cli->output_dir = optarg; break;
+        case 'o':
+            if (!*optarg)
+                return usage_error("--output takes a file name, or - for standard output%s", "");
+            cli->output = optarg;
+            break;
+        case 'O':
+            if (!*optarg)
+                return usage_error("--output-dir takes a directory name%s", "");
+            cli->output_dir = optarg;
+            break;
         case 'f': formats = optarg; break;
         case OPT_PAGES: cli->pages_spec = optarg; break;
         case OPT_DPI:
@@ -374,6 +387,8 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             return 1;
         }
     }
+    if (argc > 0)
+        argv[0] = argv0;
     if (parse_formats(cli, formats))
         return 1;
     cli->inputs = argv + optind;

@@ -17,6 +17,9 @@ grep -q 'MuPDF' "$TMP/out" && grep -q 'CC BY-NC' "$TMP/out"; ok $? "cli 1.5: --v
 
 run_vo --bogus "$PDF"
 [ "$rc" -eq 1 ] && grep -q "Try 'varco-ocr --help'" "$TMP/err"; ok $? "cli 2.1: unknown option exits 1 with a hint"
+grep -q "^varco-ocr: unrecognized option '--bogus'" "$TMP/err"; ok $? "cli 2.1b: getopt's message starts with the program name, not its path"
+run_vo --output-dir= "$PDF"
+[ "$rc" -eq 1 ] && grep -q 'output-dir' "$TMP/err"; ok $? "cli 2.1c: an empty --output-dir is a usage error (rc=$rc)"
 run_vo --pages 3-1 "$PDF"
 [ "$rc" -eq 1 ] && grep -q 'backwards' "$TMP/err"; ok $? "cli 2.2: backwards page range is a usage error"
 run_vo --pages 0 "$PDF"

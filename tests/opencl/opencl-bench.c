@@ -76,30 +76,65 @@ time_attention(vo_backend *be, int64_t n_kv, int64_t n_q, int iters)
     return st == VO_OK ? t : -1;
 }
 
+/* the figures, in ms: matmul 1, 4, 256 rows; attention decode, prefill */
+#define N_FIG 5
+static const char *const fig_key[N_FIG] = {
+    "matmul_bf16_2048x6144_1row", "matmul_bf16_2048x6144_4rows", "matmul_bf16_2048x6144_256rows",
+    "attention_decode_2048keys", "attention_prefill_512rows",
+};
+
 static void
-bench(const char *label, vo_backend *be, int quick)
+measure(vo_backend *be, int quick, double *ms)
 {
     int it = quick ? 3 : 10;
     /* Qwen3-1.7B MLP up-projection shapes: K 2048, N 6144 */
-    for (int64_t M = 1; M <= 4; M *= 4) {
-        double t = time_matmul(be, 2048, 6144, M, it);
-        printf("%-8s matmul bf16 2048x6144, %lld row%s: %8.3f ms  %6.1f GB/s of weights\n",
-               label, (long long)M, M > 1 ? "s" : "", t * 1e3, 2048.0 * 6144 * 2 / t / 1e9);
-    }
-    double t = time_matmul(be, 2048, 6144, 256, quick ? 1 : 3);
-    printf("%-8s matmul bf16 2048x6144, 256 rows: %8.3f ms  %6.1f GFLOP/s\n", label, t * 1e3,
-           2.0 * 2048 * 6144 * 256 / t / 1e9);
-    t = time_attention(be, 2048, 1, it);
-    printf("%-8s attention decode, 2048 keys, 16:8 heads hd128: %8.3f ms\n", label, t * 1e3);
-    t = time_attention(be, 512, 512, 1);
-    printf("%-8s attention prefill, 512 causal rows: %8.3f ms\n", label, t * 1e3);
+    ms[0] = time_matmul(be, 2048, 6144, 1, it) * 1e3;
+    ms[1] = time_matmul(be, 2048, 6144, 4, it) * 1e3;
+    ms[2] = time_matmul(be, 2048, 6144, 256, quick ? 1 : 3) * 1e3;
+    ms[3] = time_attention(be, 2048, 1, it) * 1e3;
+    ms[4] = time_attention(be, 512, 512, quick ? 1 : 2) * 1e3;
+}
+
+static void
+bench(const char *label, vo_backend *be, int quick)
+{
+    double ms[N_FIG];
+    measure(be, quick, ms);
+    for (int M = 1, i = 0; i < 2; i++, M *= 4)
+        printf("%-8s matmul bf16 2048x6144, %d row%s: %8.3f ms  %6.1f GB/s of weights\n",
+               label, M, M > 1 ? "s" : "", ms[i], 2048.0 * 6144 * 2 / ms[i] / 1e6);
+    printf("%-8s matmul bf16 2048x6144, 256 rows: %8.3f ms  %6.1f GFLOP/s\n", label, ms[2],
+           2.0 * 2048 * 6144 * 256 / ms[2] / 1e6);
+    printf("%-8s attention decode, 2048 keys, 16:8 heads hd128: %8.3f ms\n", label, ms[3]);
+    printf("%-8s attention prefill, 512 causal rows: %8.3f ms\n", label, ms[4]);
+}
+
+/* --table N: both backends in turn N times, best of each figure, one line
+ * per figure: "key cpu_ms opencl_ms" (for tests/bench/bench-backends.sh) */
+static int
+table(vo_backend *cl, vo_backend *cpu, int reps)
+{
+    double best[2][N_FIG], ms[N_FIG];
+    for (int r = 0; r < reps; r++)
+        for (int b = 0; b < 2; b++) {
+            measure(b ? cl : cpu, 0, ms);
+            for (int i = 0; i < N_FIG; i++) {
+                if (ms[i] < 0)
+                    return 1;
+                if (r == 0 || ms[i] < best[b][i])
+                    best[b][i] = ms[i];
+            }
+        }
+    for (int i = 0; i < N_FIG; i++)
+        printf("%s %.3f %.3f\n", fig_key[i], best[0][i], best[1][i]);
+    return 0;
 }
 
 int
 main(int argc, char **argv)
 {
     const char *device = NULL;
-    int quick = 0, list = 0, no_cpu = 0;
+    int quick = 0, list = 0, no_cpu = 0, reps = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--list") == 0)
             list = 1;
@@ -107,10 +142,12 @@ main(int argc, char **argv)
             quick = 1;
         else if (strcmp(argv[i], "--no-cpu") == 0)
             no_cpu = 1;
+        else if (strcmp(argv[i], "--table") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
+            reps = atoi(argv[++i]);
         else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc)
             device = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--list] [--device P.D] [--quick] [--no-cpu]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--list] [--device P.D] [--quick] [--no-cpu] [--table REPS]\n", argv[0]);
             return 2;
         }
     }
@@ -136,6 +173,15 @@ main(int argc, char **argv)
     }
     vo_opencl_info info;
     vo_opencl_get_info(gpu, &info);
+    if (reps) {
+        int rc = vo_new_cpu_backend(ctx, 0, &cpu) == VO_OK ? table(gpu, cpu, reps) : 1;
+        if (rc)
+            fprintf(stderr, "opencl-bench: %s\n", vo_last_error(ctx));
+        vo_backend_drop(gpu);
+        vo_backend_drop(cpu);
+        vo_drop_ctx(ctx);
+        return rc;
+    }
     printf("device %s; start-up %.3f s (%d of %d programs from the cache)\n", info.device,
            info.startup_s, info.from_cache, info.programs);
     bench("opencl", gpu, quick);

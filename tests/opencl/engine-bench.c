@@ -1,0 +1,205 @@
+/* engine-bench.c: the whole network on the native CPU backend and on the
+ * OpenCL backend in one process, runs interleaved (cpu, opencl, cpu, …) so
+ * that both see the same machine load; best of --reps for each figure.
+ * Prints one line per figure: "key cpu opencl" (tokens/s or s/tile).
+ * Used by tests/bench/bench-backends.sh (make bench). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/backend/cpu/cpu.h"
+#include "src/backend/opencl.h"
+#include "src/model/config.h"
+#include "src/model/safetensors.h"
+#include "src/util/alloc.h"
+#include "src/vlm/generate.h"
+#include "src/vlm/projector.h"
+#include "src/vlm/qwen3.h"
+#include "src/vlm/siglip.h"
+
+static double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* one backend with the model loaded on it */
+typedef struct engine {
+    const char *name;
+    vo_backend *be;
+    siglip_model vis;
+    projector_model proj;
+    qwen3_model lm;
+    double best[4];     /* tile s, prefill tok/s, decode tok/s with 1 and 4 sequences */
+} engine;
+
+static double t_first;  /* when the first token of any sequence came (end of prefill) */
+
+static int
+on_token(void *user, int seq, int32_t id, float logprob)
+{
+    (void)user; (void)seq; (void)id; (void)logprob;
+    if (t_first == 0)
+        t_first = now();
+    return 0;
+}
+
+/* n sequences of `prompt` random ids, `steps` decode steps after the first
+ * token; false on an error (message in ctx). */
+static bool
+generate(vo_ctx *ctx, engine *e, int n, int prompt, int steps, double *prefill_s,
+         double *decode_s)
+{
+    vo_gen_request r[4] = {{0}};
+    int32_t *ids = vo_malloc(sizeof(int32_t) * (size_t)prompt * (size_t)n);
+    if (!ids)
+        return false;
+    uint32_t seed = 7;
+    int64_t vocab = e->lm.vocab < 150000 ? e->lm.vocab : 150000;
+    for (int i = 0; i < prompt * n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        ids[i] = (int32_t)((seed >> 8) % (uint32_t)vocab);
+    }
+    for (int s = 0; s < n; s++) {
+        r[s].ids = ids + (size_t)s * (size_t)prompt;
+        r[s].n_ids = prompt;
+        r[s].max_new = steps + 1;
+        r[s].cb = on_token;
+    }
+    t_first = 0;
+    double t0 = now();
+    vo_status st = vo_generate(ctx, e->be, &e->lm, -1, NULL, 0, r, n);
+    double t1 = now();
+    *prefill_s = t_first - t0;
+    *decode_s = t1 - t_first;
+    for (int s = 0; s < n; s++) {
+        vo_free(r[s].out_ids);
+        vo_free(r[s].out_logprobs);
+    }
+    vo_free(ids);
+    return st == VO_OK;
+}
+
+/* one vision tile and the projector; seconds, or -1 on an error */
+static double
+tile(vo_ctx *ctx, engine *e, const vo_config *cfg)
+{
+    int S = cfg->vision_image_size, C = cfg->vision_num_channels, P = cfg->patches_per_tile;
+    vo_tensor *px = vo_tensor_new(e->be, VO_F32, S, S, C, 1, "pixels");
+    vo_tensor *vs = vo_tensor_new(e->be, VO_F32, cfg->vision_hidden_size, P, 1, 1, "vision");
+    vo_tensor *po = vo_tensor_new(e->be, VO_F32, e->lm.dim, P, 1, 1, "proj");
+    float *pix = vo_malloc(sizeof(float) * (size_t)S * S * C);
+    double t = -1;
+    if (px && vs && po && pix) {
+        for (size_t i = 0; i < (size_t)S * S * C; i++)
+            pix[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+        vo_tensor_set(e->be, px, pix, sizeof(float) * (size_t)S * S * C);
+        vo_backend_sync(e->be, ctx);
+        double t0 = now();
+        siglip_forward(e->be, &e->vis, px, vs);
+        projector_forward(e->be, &e->proj, vs, po);
+        if (vo_backend_sync(e->be, ctx) == VO_OK)
+            t = now() - t0;
+    }
+    vo_free(pix);
+    vo_tensor_free(e->be, px);
+    vo_tensor_free(e->be, vs);
+    vo_tensor_free(e->be, po);
+    return t;
+}
+
+static void
+keep(double *best, double v, bool lower)
+{
+    if (*best == 0 || (lower ? v < *best : v > *best))
+        *best = v;
+}
+
+/* one round of every figure on e; false on an error */
+static bool
+round_of(vo_ctx *ctx, engine *e, const vo_config *cfg, int prompt, int steps)
+{
+    double t = tile(ctx, e, cfg), p1, d1, p4, d4;
+    if (t < 0 || !generate(ctx, e, 1, prompt, steps, &p1, &d1) ||
+        !generate(ctx, e, 4, prompt / 4, steps, &p4, &d4))
+        return false;
+    keep(&e->best[0], t, true);
+    keep(&e->best[1], prompt / p1, false);
+    keep(&e->best[2], steps / d1, false);
+    keep(&e->best[3], 4.0 * steps / d4, false);
+    return true;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: engine-bench MODEL_DIR [reps] [prefill_tokens] [decode_steps] "
+                        "[cpu_threads]\n");
+        return 2;
+    }
+    int reps = argc > 2 ? atoi(argv[2]) : 3;
+    int prompt = argc > 3 ? atoi(argv[3]) : 128;
+    int steps = argc > 4 ? atoi(argv[4]) : 16;
+    int threads = argc > 5 ? atoi(argv[5]) : 0;
+    if (reps < 1 || prompt < 4 || steps < 1) {
+        fprintf(stderr, "engine-bench: reps >= 1, prefill_tokens >= 4, decode_steps >= 1\n");
+        return 2;
+    }
+    vo_ctx *ctx = vo_new_ctx();
+    vo_config cfg;
+    vo_weights *w = NULL;
+    engine eng[2] = {{.name = "cpu"}, {.name = "opencl"}};
+    int rc = 1;
+    if (!ctx)
+        return 1;
+    if (vo_load_config(ctx, argv[1], &cfg) || vo_open_weights(ctx, argv[1], &w) ||
+        vo_new_cpu_backend(ctx, threads, &eng[0].be) ||
+        vo_opencl_backend_new(ctx, NULL, &eng[1].be)) {
+        fprintf(stderr, "engine-bench: %s\n", vo_last_error(ctx));
+        goto done;
+    }
+    for (int i = 0; i < 2; i++) {
+        engine *e = &eng[i];
+        if (siglip_load(ctx, e->be, &cfg, w, &e->vis) ||
+            projector_load(ctx, e->be, &cfg, w, &e->proj) ||
+            qwen3_load(ctx, e->be, &cfg, w, &e->lm)) {
+            fprintf(stderr, "engine-bench: %s: %s\n", e->name, vo_last_error(ctx));
+            goto done;
+        }
+        /* warm-up: first-touch of the weights, kernel set-up */
+        double p, d;
+        if (!generate(ctx, e, 1, 8, 2, &p, &d)) {
+            fprintf(stderr, "engine-bench: %s: %s\n", e->name, vo_last_error(ctx));
+            goto done;
+        }
+    }
+    for (int r = 0; r < reps; r++)
+        for (int i = 0; i < 2; i++)
+            if (!round_of(ctx, &eng[i], &cfg, prompt, steps)) {
+                fprintf(stderr, "engine-bench: %s: %s\n", eng[i].name, vo_last_error(ctx));
+                goto done;
+            }
+    vo_opencl_info info;
+    if (vo_opencl_get_info(eng[1].be, &info))
+        printf("device %s\n", info.device);
+    printf("vision_tile_s %.4f %.4f\n", eng[0].best[0], eng[1].best[0]);
+    printf("prefill_tok_s %.3f %.3f\n", eng[0].best[1], eng[1].best[1]);
+    printf("decode1_tok_s %.3f %.3f\n", eng[0].best[2], eng[1].best[2]);
+    printf("decode4_tok_s %.3f %.3f\n", eng[0].best[3], eng[1].best[3]);
+    rc = 0;
+done:
+    for (int i = 0; i < 2; i++)
+        if (eng[i].be) {
+            siglip_free(eng[i].be, &eng[i].vis);
+            projector_free(eng[i].be, &eng[i].proj);
+            qwen3_free(eng[i].be, &eng[i].lm);
+            vo_backend_drop(eng[i].be);
+        }
+    vo_drop_weights(w);
+    vo_drop_ctx(ctx);
+    return rc;
+}

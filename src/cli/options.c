@@ -259,7 +259,9 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
         case 'o':
             if (!*optarg)
                 return usage_error("--output takes a file name, or - for standard output%s", "");
-            cli->output = optarg;
+            /* file descriptor 1 is pointed at stderr while we run (main.c), so
+             * /dev/stdout is taken as '-' */
+            cli->output = strcmp(optarg, "/dev/stdout") == 0 ? "-" : optarg;
             break;
         case 'O':
             if (!*optarg)

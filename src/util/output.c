@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OUT_FILE, OUT_FD, OUT_BUFFER };
+/* OUT_DEVICE: an existing device, FIFO or socket named as the output
+ * (-o /dev/null, a named pipe): written in place, never replaced. */
+enum { OUT_FILE, OUT_FD, OUT_BUFFER, OUT_DEVICE };
 
 struct vo_output {
     int kind;
@@ -52,18 +54,39 @@ static vo_output *new_output(int kind)
 vo_status vo_output_open_file(vo_ctx *ctx, const char *path, vo_output **out)
 {
     *out = NULL;
+    struct stat sb, lb;
+    int exists = stat(path, &sb) == 0;
+    if (exists && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        vo_output *d = new_output(OUT_DEVICE);
+        if (!d || !(d->path = vo_strdup(path))) {
+            vo_output_drop(d);
+            return vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory", path);
+        }
+        d->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (d->fd < 0) {
+            int e = errno;
+            vo_output_drop(d);
+            return vo_fail(ctx, VO_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+        }
+        *out = d;
+        return VO_OK;
+    }
     vo_output *o = new_output(OUT_FILE);
     if (!o)
         return vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory", path);
-    size_t n = strlen(path);
-    o->path = vo_strdup(path);
+    /* a symbolic link to a file (such as /dev/stdout redirected to one):
+     * the file it names is replaced, not the link */
+    char *real = exists && lstat(path, &lb) == 0 && S_ISLNK(lb.st_mode) ? realpath(path, NULL) : NULL;
+    size_t n = strlen(real ? real : path);
+    o->path = vo_strdup(real ? real : path);
+    free(real);
     o->tmp = vo_malloc(n + 32);
     if (!o->path || !o->tmp) {
         vo_output_drop(o);
         return vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory", path);
     }
     /* the temp file sits beside the target so rename stays atomic */
-    snprintf(o->tmp, n + 32, "%s.tmp-XXXXXX", path);
+    snprintf(o->tmp, n + 32, "%s.tmp-XXXXXX", o->path);
     o->fd = mkstemp(o->tmp);
     if (o->fd < 0) {
         int e = errno;
@@ -178,6 +201,11 @@ vo_status vo_output_close(vo_ctx *ctx, vo_output *o)
             return vo_fail(ctx, VO_ERR_IO, "%s: cannot rename the finished file into place: %s",
                            o->path, strerror(errno));
         o->tmp[0] = 0;
+    } else if (o->kind == OUT_DEVICE) {
+        int r = close(o->fd);
+        o->fd = -1;
+        if (r != 0)
+            return vo_fail(ctx, VO_ERR_IO, "%s: close failed: %s", o->path, strerror(errno));
     }
     o->closed = 1;
     return VO_OK;
@@ -192,6 +220,8 @@ void vo_output_drop(vo_output *o)
             close(o->fd);
         if (o->tmp && o->tmp[0])
             unlink(o->tmp);
+    } else if (o->kind == OUT_DEVICE && o->fd >= 0) {
+        close(o->fd);
     }
     vo_buf_free(&o->buf);
     vo_free(o->path);

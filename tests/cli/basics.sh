@@ -110,4 +110,21 @@ mkdir -p "$TMP/dir"; cp "$PDF" "$TMP/dir/"
 run_vo -v --text-layer only -O "$TMP/dir-out" "$TMP/dir/"
 [ "$rc" -eq 0 ] && grep -q 'dir/multicolumn.pdf' "$TMP/err" && ! grep -q 'dir//' "$TMP/err"
 ok $? "cli 13.1: files of 'DIR/' are named DIR/NAME in messages, not DIR//NAME (rc=$rc)"
+
+# outputs that are not regular files are written in place, never replaced
+mkfifo "$TMP/fifo"
+timeout 30 cat "$TMP/fifo" >"$TMP/fifo.out" &
+catpid=$!
+timeout 30 "$VO" -o "$TMP/fifo" "$PDF" 2>"$TMP/err"; rc=$?
+[ -p "$TMP/fifo" ] || kill $catpid 2>/dev/null   # replaced: cat would wait for a writer
+wait $catpid
+[ "$rc" -eq 0 ] && [ -p "$TMP/fifo" ] && [ -s "$TMP/fifo.out" ]; ok $? "cli 14.1: -o FIFO writes into the pipe and leaves it a pipe (rc=$rc)"
+run_vo -o /dev/stdout "$PDF"
+[ "$rc" -eq 0 ] && [ -s "$TMP/out" ] && ! grep -q 'Hello' "$TMP/err"; ok $? "cli 14.2: -o /dev/stdout is standard output (rc=$rc)"
+if [ -c /dev/full ]; then
+    "$VO" "$PDF" >/dev/full 2>"$TMP/err"; rc=$?
+    [ "$rc" -eq 5 ] && grep -q 'No space' "$TMP/err"; ok $? "cli 14.3: standard output on a full disk exits 5 (rc=$rc)"
+    "$VO" -o /dev/full "$PDF" 2>"$TMP/err"; rc=$?
+    [ "$rc" -eq 5 ] && [ -c /dev/full ]; ok $? "cli 14.4: -o /dev/full exits 5 and leaves the device alone (rc=$rc)"
+fi
 done_testing

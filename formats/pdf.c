@@ -23,6 +23,7 @@ typedef struct pdf_writer {
     vo_writer super;       /* first: a vo_writer * is cast to pdf_writer * */
     mupdf_budget budget; /* MuPDF memory of this writer (grafted input pages too) */
     vo_ctx *vctx;          /* context of the current call, for warnings */
+    const char *reading;   /* the source of the page being added, for warnings */
     fz_context *fz;
     pdf_document *doc;
     pdf_obj *font;         /* Type0 font (indirect) */
@@ -46,7 +47,11 @@ typedef struct pdf_writer {
 static void fz_warning_to_vo(void *user, const char *msg)
 {
     pdf_writer *pw = user;
-    if (pw->vctx)
+    /* what MuPDF says about a source file (a repaired xref...) is shown with
+     * -vv and names the file, as when the source is read for its pages */
+    if (pw->vctx && pw->reading && vo_verbosity(pw->vctx) >= 2)
+        vo_warn(pw->vctx, "%s: mupdf: %s", pw->reading, msg);
+    else if (pw->vctx && !pw->reading)
         vo_warn(pw->vctx, "MuPDF: %s", msg);
 }
 
@@ -693,6 +698,7 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
     fz_var(pageobj);
     fz_var(owned);
     fz_var(st);
+    pw->reading = page->source;
     fz_try(fz) {
         fz_matrix px_to_user;
         if (kind == SRC_PDF)
@@ -716,6 +722,8 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
         }
     }
     fz_always(fz) {
+        fz_flush_warnings(fz); /* "... repeated N times..." of this source, too */
+        pw->reading = NULL;
         fz_drop_buffer(fz, tbuf);
         if (owned)
             pdf_drop_obj(fz, pageobj);

@@ -127,4 +127,11 @@ if [ -c /dev/full ]; then
     "$VO" -o /dev/full "$PDF" 2>"$TMP/err"; rc=$?
     [ "$rc" -eq 5 ] && [ -c /dev/full ]; ok $? "cli 14.4: -o /dev/full exits 5 and leaves the device alone (rc=$rc)"
 fi
+
+# MuPDF's notes on a damaged source (korean-interview.pdf has a broken xref)
+# are shown with -vv and name the file, for -f pdf as for the text
+run_vo -f pdf -o "$TMP/ko.pdf" "$KO"
+[ "$rc" -eq 0 ] && [ ! -s "$TMP/err" ]; ok $? "cli 15.1: -f pdf of a repaired PDF is quiet by default (rc=$rc)"
+run_vo -vv -f pdf -o "$TMP/ko.pdf" "$KO"
+! grep 'mupdf\|MuPDF' "$TMP/err" | grep -vq 'korean-interview.pdf: mupdf:'; ok $? "cli 15.2: with -vv each MuPDF note names the source"
 done_testing

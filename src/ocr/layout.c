@@ -467,6 +467,103 @@ out:
     return st;
 }
 
+/* --- word breaks from gaps: each character's cell ----------------------- */
+
+/* A character box holds ink only, but the gap that a reader sees as a space
+ * lies between advances: a full-width sign (： ～ ㆍ 』 ／ ㅣ) or a narrow
+ * tabular digit (1) has a cell much wider than its ink, and its side
+ * bearings would otherwise read as spaces. The cell of such a character is
+ * widened to the line's typical width for its kind (layout.h). */
+
+static int
+layout_is_syllable(utf8proc_int32_t cp)
+{
+    return layout_in(cp, 0xac00, 0xd7a3) || layout_in(cp, 0x4e00, 0x9fff) ||
+           layout_in(cp, 0x3400, 0x4dbf) || layout_in(cp, 0xf900, 0xfaff);
+}
+
+/* CJK brackets and stops, whose ink sits against the text they belong to:
+ * 1 for ink on the left of the cell (closing, 、 。), -1 on the right
+ * (opening), 0 for a sign with its ink in the middle (full-width forms of
+ * ASCII, jamo, ㆍ, 〃, ～: their placement varies by font). */
+static int
+layout_ink_side(utf8proc_int32_t cp)
+{
+    if (!(layout_in(cp, 0x3001, 0x3002) || layout_in(cp, 0x3008, 0x3011) ||
+          layout_in(cp, 0x3014, 0x301b)))
+        return 0;
+    return utf8proc_category(cp) == UTF8PROC_CATEGORY_PS ? -1 : 1;
+}
+
+/* The first code point of a one-code-point unit, or 0. */
+static utf8proc_int32_t
+layout_unit_cp(const layout_unit *u)
+{
+    utf8proc_int32_t cp = 0;
+    if (u->is_break || u->n_cp != 1)
+        return 0;
+    layout_next_cp(u->text, u->len, &cp);
+    return cp;
+}
+
+/* Median of v[0..n) (sorts v); `none` when n is 0. */
+static float
+layout_median(float *v, size_t n, float none)
+{
+    if (!n)
+        return none;
+    layout_sort(v, n, sizeof *v, layout_cmp_float);
+    return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Cells (x0, x1 pairs into cell[2k], cell[2k + 1]) of a line's units:
+ * a wide character narrower than the line's median Hangul or Han syllable
+ * (else 0.9 char heights) gets that width, placed by layout_ink_side; an
+ * ASCII digit narrower than the line's median digit other than 1 (else
+ * half a char height) gets that width, centred. Other units keep their
+ * box. */
+static vo_status
+layout_cells(const layout *L, const layout_line *ln, float char_h, float *cell)
+{
+    float *v = vo_malloc((ln->n ? ln->n : 1) * sizeof *v);
+    if (!v)
+        return VO_ERR_NOMEM;
+    size_t nw = 0, nd = 0;
+    for (size_t k = 0; k < ln->n; k++) {
+        const layout_unit *u = &L->units[ln->units[k]];
+        if (layout_is_syllable(layout_unit_cp(u)))
+            v[nw++] = box_w(u->box);
+    }
+    float wide = layout_median(v, nw, 0.9f * char_h);
+    for (size_t k = 0; k < ln->n; k++) {
+        const layout_unit *u = &L->units[ln->units[k]];
+        utf8proc_int32_t cp = layout_unit_cp(u);
+        if (layout_in(cp, '0', '9') && cp != '1')
+            v[nd++] = box_w(u->box);
+    }
+    float digit = layout_median(v, nd, 0.5f * char_h);
+    vo_free(v);
+    for (size_t k = 0; k < ln->n; k++) {
+        const layout_unit *u = &L->units[ln->units[k]];
+        utf8proc_int32_t cp = layout_unit_cp(u);
+        float x0 = u->box.x0, x1 = u->box.x1, w = x1 - x0;
+        int is_digit = layout_in(cp, '0', '9');
+        float want = is_digit ? digit : cp && utf8proc_charwidth(cp) >= 2 ? wide : 0;
+        if (w < want) {
+            int side = is_digit ? 0 : layout_ink_side(cp);
+            if (side > 0)
+                x1 = x0 + want;
+            else if (side < 0)
+                x0 = x1 - want;
+            else
+                x0 -= 0.5f * (want - w), x1 += 0.5f * (want - w);
+        }
+        cell[2 * k] = x0;
+        cell[2 * k + 1] = x1;
+    }
+    return VO_OK;
+}
+
 static vo_status
 layout_emit_line(layout *L, vo_page *page, const layout_line *ln, int page_breaks)
 {
@@ -497,6 +594,17 @@ layout_emit_line(layout *L, vo_page *page, const layout_line *ln, int page_break
     int by_span = !by_space && n_multi >= n_single;
     int by_gap = !by_space && !by_span;
 
+    float *cell = NULL;
+    if (by_gap) {
+        if (!(cell = vo_malloc((ln->n ? ln->n : 1) * 2 * sizeof *cell)))
+            return VO_ERR_NOMEM;
+        vo_status cs = layout_cells(L, ln, char_h, cell);
+        if (cs) {
+            vo_free(cell);
+            return cs;
+        }
+    }
+
     vo_status st = vo_page_add_line(page);
     size_t start = 0, have = 0; /* current word: units [start, k) */
     float prev_x1 = 0;
@@ -507,7 +615,7 @@ layout_emit_line(layout *L, vo_page *page, const layout_line *ln, int page_break
         if (u && !u->is_break && have)
             cut = u->inner_break || by_span ||
                   (by_space && (u->n_cp > 1 || prev_multi)) || /* two word-like spans */
-                  (by_gap && u->box.x0 - prev_x1 > L->o.word_gap * char_h);
+                  (by_gap && cell[2 * k] - prev_x1 > L->o.word_gap * char_h);
         if (cut && have) {
             st = layout_emit_word(L, page, ln, start, k);
             have = 0;
@@ -518,10 +626,11 @@ layout_emit_line(layout *L, vo_page *page, const layout_line *ln, int page_break
             if (!have)
                 start = k;
             have = 1;
-            prev_x1 = u->box.x1;
+            prev_x1 = cell ? cell[2 * k + 1] : u->box.x1;
             prev_multi = u->n_cp > 1;
         }
     }
+    vo_free(cell);
     return st;
 }
 

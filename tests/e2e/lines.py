@@ -112,8 +112,9 @@ def check(lines, outdir, enc):
     that the encoding decides. Text must come back exactly where the spans
     fix the words (word encoding; char encoding on lines with a space);
     lines without any space and the nospace encoding depend on gaps."""
-    fig = {k: [0, 0] for k in ("files", "text_exact", "text_gaps", "one_line",
-                               "hocr_word_boxes", "json_word_boxes", "alto_glyphs")}
+    fig = {k: [0, 0] for k in ("files", "text_exact", "text_gaps", "text_gaps_kor",
+                               "text_gaps_eng", "one_line", "hocr_word_boxes",
+                               "json_word_boxes", "alto_glyphs")}
     misses = []
 
     def count(key, good, name=None):
@@ -142,6 +143,8 @@ def check(lines, outdir, enc):
             decided = enc == "word" or (enc == "char" and " " in want)
             key = "text_exact" if decided else "text_gaps"
             count(key, got == want, "%s: want %r got %r" % (name, want, got))
+            if key == "text_gaps" and name[:4] in ("kor_", "eng_"):
+                count("text_gaps_" + name[:3], got == want)
             lines_found = sum(1 for e in hocr.iter()
                               if "ocr_line" in e.get("class", "").split())
             count("one_line", lines_found == 1, "%s: %d lines" % (name, lines_found))

@@ -27,10 +27,14 @@ for enc in word char nospace; do
     ok $? "lines 1.3: $enc: txt, hOCR, JSON and ALTO of every line readable (${1:-?}/${2:-?})"
     set -- $(figure text_exact)
     if [ "$enc" = nospace ]; then
+        diag "$enc: text exact from gaps alone: kor $(figure text_gaps_kor | tr ' ' /)," \
+             "eng $(figure text_gaps_eng | tr ' ' /)"
         set -- $(figure text_gaps)
         diag "$enc: text exact from gaps alone on $1 of $2 lines"
-        awk -v g="$1" -v n="$2" 'BEGIN { exit !(n > 500 && g >= 0.9 * n) }'
-        ok $? "lines 1.4: $enc: text exact on >= 90% of lines where gaps decide ($1/$2)"
+        # 606/609 measured: the 3 misses are spaces before a capital A that
+        # leave a gap no wider than letters do (tests/ocr/lines.c)
+        awk -v g="$1" -v n="$2" 'BEGIN { exit !(n > 500 && g >= 0.99 * n) }'
+        ok $? "lines 1.4: $enc: text exact on >= 99% of lines where gaps decide ($1/$2)"
     else
         [ "$1" -eq "$2" ] && [ "$2" -gt 500 ]
         ok $? "lines 1.4: $enc: txt equals the ground truth where spans fix the words ($1/$2)"

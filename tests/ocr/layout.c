@@ -70,6 +70,22 @@ static const layout_case cases[] = {
     {"1.8: a line starting with a comma stays one line",
      {SP(",", .100, .118, .103, .123), SP("가", .104, .10, .124, .12), SP("나", .126, .10, .146, .12)}, 3, ",가나"},
     {"1.9: whitespace spans alone give nothing", {SP(" ", .1, .1, .2, .2), SP("  ", .3, .1, .4, .2)}, 2, ""},
+    /* 1.10-1.14: character spans without spaces, where a character's cell
+     * (not its ink) decides the gap: each case breaks under a plain ink-box
+     * gap of 0.3 char height */
+    {"1.10: a full-width colon's side bearings are not spaces",
+     {SP("가", .100, .10, .120, .12), SP("：", .127, .10, .129, .12), SP("나", .136, .10, .156, .12)}, 3, "가：나"},
+    {"1.11: a space beside a full-width sign still breaks",
+     {SP("가", .100, .10, .120, .12), SP("：", .138, .10, .140, .12), SP("나", .143, .10, .163, .12)}, 3, "가 ：나"},
+    {"1.12: a CJK bracket's cell lies on the far side of its ink",
+     {SP("가", .100, .10, .120, .12), SP("』", .122, .10, .130, .12), SP("나", .142, .10, .162, .12),
+      SP("「", .174, .10, .182, .12), SP("다", .184, .10, .204, .12)}, 5, "가』나「다"},
+    {"1.13: a narrow 1 among digits has a digit's cell",
+     {SP("2", .100, .10, .110, .12), SP("0", .112, .10, .122, .12), SP("1", .129, .10, .131, .12),
+      SP("9", .138, .10, .148, .12)}, 4, "2019"},
+    {"1.14: a 1 with no other digit has half a char height",
+     {SP("(", .100, .10, .104, .12), SP("1", .111, .10, .114, .12), SP("1", .121, .10, .124, .12),
+      SP(")", .131, .10, .135, .12)}, 4, "(11)"},
     /* 2: lines and reading order */
     {"2.1: two lines, top first", {SP("down", .10, .13, .15, .15), SP("up", .10, .10, .15, .12)}, 2, "up / down"},
     {"2.2: two columns: left column before right",

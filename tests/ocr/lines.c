@@ -184,6 +184,8 @@ check_page(const vo_page *pg, const char *want, int visual, int required, tally 
     t->boxes_ok += boxes;
     t->glyphs_ok += glyphs;
     int same = got.data && !strcmp(got.data, want);
+    if (!same && getenv("VO_TEST_VERBOSE"))
+        diag("  got  \"%s\"", got.data ? got.data : "");
     t->text_ok += same;
     t->req_ok += required && same;
     /* without spaces: the characters at least */
@@ -204,8 +206,10 @@ log_quiet(void *user, int level, const char *msg)
     (void)user, (void)level, (void)msg;
 }
 
+/* min_pct: the least share of lines, in %, whose text comes back exactly
+ * in every encoding (see main for what the gaps cannot decide). */
 static int
-run_file(vo_ctx *ctx, const char *path, const char *tag, int part)
+run_file(vo_ctx *ctx, const char *path, const char *tag, int part, int min_pct)
 {
     vo_buf data = VO_BUF_INIT;
     if (vo_read_file(ctx, path, 0, &data)) {
@@ -238,8 +242,12 @@ run_file(vo_ctx *ctx, const char *path, const char *tag, int part)
             /* A line without spaces reads the same in both character encodings:
              * the gaps decide there (see layout.h). */
             int required = visual && (e == ENC_WORD || (e == ENC_CHAR_SPACES && spaced));
-            int before = t[e].req_ok;
+            int before = t[e].req_ok, before_text = t[e].text_ok;
             check_page(pg, want, visual, required, &t[e]);
+            if (t[e].text_ok == before_text && getenv("VO_TEST_VERBOSE"))
+                diag("%s %s (%s%s): missed; want \"%s\"", tag,
+                     json_string_value(json_object_get(j, "image")), enc_names[e],
+                     visual ? "" : ", two visual lines", want);
             if (t[e].req_ok == before && required && shown++ < 5)
                 diag("%s %s (%s): want \"%s\"", tag, json_string_value(json_object_get(j, "image")),
                      enc_names[e], want);
@@ -262,9 +270,10 @@ run_file(vo_ctx *ctx, const char *path, const char *tag, int part)
             ok(x->req_ok == x->required,
                "lines %d.%d: %s, %s: exact text where spans fix the words (%d/%d)", part,
                sub + 2, tag, enc_names[e], x->req_ok, x->required);
-        /* gaps alone cannot always tell words apart: measured, see layout.h */
-        ok(x->text_ok * 100 >= x->lines * 92, "lines %d.%d: %s, %s: exact text in >= 92%% (%d/%d)",
-           part, sub + 6, tag, enc_names[e], x->text_ok, x->lines);
+        /* gaps alone cannot always tell words apart: measured, see main */
+        ok(x->text_ok * 100 >= x->lines * min_pct,
+           "lines %d.%d: %s, %s: exact text in >= %d%% (%d/%d)", part, sub + 6, tag,
+           enc_names[e], min_pct, x->text_ok, x->lines);
         ok(x->text_nospace_ok == x->lines, "lines %d.%d: %s, %s: every character back in order (%d/%d)",
            part, sub + 3, tag, enc_names[e], x->text_nospace_ok, x->lines);
         ok(x->boxes_ok == x->lines, "lines %d.%d: %s, %s: word box = union of glyph boxes (%d/%d)",
@@ -283,9 +292,27 @@ main(void)
     const char *top = getenv("top_srcdir");
     char path[4096];
     snprintf(path, sizeof path, "%s/tests/data/ocr/kor-lines.jsonl", top ? top : ".");
-    run_file(ctx, path, "kor", 1);
+    /* Korean: 310/310 exact in all three encodings (the no-space one was
+     * 295/310 with a plain 0.3-height ink gap, before character cells). */
+    run_file(ctx, path, "kor", 1, 99);
     snprintf(path, sizeof path, "%s/tests/data/ocr/eng-lines.jsonl", top ? top : ".");
-    run_file(ctx, path, "eng", 2);
+    /* English, one span per character without spaces: 296/300 (was 286).
+     * The misses, gaps in units of the line's character height:
+     * - eng_0604 holds two visual lines (an '@' drawn far above the text):
+     *   no layout can read it as "@Oberflachen" (1.21 leaves it out too);
+     * - eng_0087 "PERSONAL ACTION" (L|A 0.24), eng_0353 "WEEK Ave.JPG"
+     *   (K|A 0.25), eng_0536 "Of Answers" (f|A 0.24): a space before a
+     *   capital A whose foot and the previous letter's foot (or f's hook)
+     *   leave a gap no wider than letters leave inside words elsewhere:
+     *   J-P 0.22 in the same eng_0353, '.c' 0.29, '..' 0.27, 'U!' 0.27 in
+     *   other lines, while true spaces go down to 0.31 (w|Y, s|A).
+     *   Neither a fixed threshold (0.26-0.32 tried) nor the gap's ratio to
+     *   the line's median gap (1.5-2.25 for these spaces, up to 2.2 for
+     *   letter gaps such as '..') takes them without breaking words
+     *   elsewhere: ambiguous from boxes alone.
+     * With one span per character and space spans, eng_0604 is the one
+     * miss; one span per word: none. */
+    run_file(ctx, path, "eng", 2, 98);
     vo_drop_ctx(ctx);
     return done_testing();
 }

@@ -2,6 +2,7 @@
  * page, plus an invisible text layer (3 Tr) in a glyphless Type0 font. */
 #include "formats/pdf.h"
 #include "src/source/mupdf_alloc.h"
+#include "src/source/document.h"
 #include "formats/font.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
@@ -628,6 +629,44 @@ static pdf_obj *graft_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *p
     return pageobj;
 }
 
+/* The image page drawn from our own reader (libtiff for TIFF) when MuPDF's
+ * image loader cannot decode the file (BigTIFF, 12-bit samples, 1-bit
+ * palette TIFF...): the page raster, as 8-bit RGB, fills `media`. */
+static void fill_rendered_image(pdf_writer *pw, fz_device *dev, const vo_page *page,
+                                fz_rect media)
+{
+    fz_context *fz = pw->fz;
+    vo_document *doc = NULL;
+    vo_raster *r = NULL;
+    vo_status st = vo_open_document(pw->vctx, page->source, NULL, &doc);
+    if (!st)
+        st = vo_render_page(pw->vctx, doc, page->number, page->dpi_x > 0 ? page->dpi_x : 0,
+                            NULL, &r);
+    vo_drop_document(doc);
+    if (st)
+        fz_throw(fz, FZ_ERROR_GENERIC, "%s", vo_last_error(pw->vctx));
+    fz_pixmap *pix = NULL;
+    fz_image *img = NULL;
+    fz_var(pix);
+    fz_var(img);
+    fz_try(fz) {
+        pix = fz_new_pixmap(fz, fz_device_rgb(fz), r->width, r->height, NULL, 0);
+        for (int y = 0; y < r->height; y++)
+            memcpy(pix->samples + (size_t)y * (size_t)pix->stride,
+                   r->rgb + (size_t)y * (size_t)r->stride, (size_t)r->width * 3);
+        img = fz_new_image_from_pixmap(fz, pix, NULL);
+        fz_fill_image(fz, dev, img, fz_scale(media.x1 - media.x0, media.y1 - media.y0), 1,
+                      fz_default_color_params);
+    }
+    fz_always(fz) {
+        fz_drop_image(fz, img);
+        fz_drop_pixmap(fz, pix);
+        vo_drop_raster(r);
+    }
+    fz_catch(fz)
+        fz_rethrow(fz);
+}
+
 /* A new page showing the image source (or nothing) at the raster's size. */
 static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind,
                            fz_matrix *px_to_user)
@@ -650,13 +689,24 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
     fz_try(fz) {
         dev = pdf_page_write(fz, pw->doc, media, &res, &contents);
         if (kind == SRC_IMAGE) {
-            src = fz_open_document(fz, page->source);
-            sp = fz_load_page(fz, src, page->number - 1);
-            fz_rect b = fz_bound_page(fz, sp);
-            /* fit the image page (sized by its own dpi) to the raster size */
-            fz_matrix m = fz_translate(-b.x0, -b.y0);
-            m = fz_concat(m, fz_scale(w_pt / (b.x1 - b.x0), h_pt / (b.y1 - b.y0)));
-            fz_run_page(fz, sp, dev, m, NULL);
+            /* MuPDF first: it keeps the image's own coding (a fax stays CCITT) */
+            volatile int ran = 0;
+            fz_try(fz) {
+                src = fz_open_document(fz, page->source);
+                sp = fz_load_page(fz, src, page->number - 1);
+                fz_rect b = fz_bound_page(fz, sp);
+                /* fit the image page (sized by its own dpi) to the raster size */
+                fz_matrix m = fz_translate(-b.x0, -b.y0);
+                m = fz_concat(m, fz_scale(w_pt / (b.x1 - b.x0), h_pt / (b.y1 - b.y0)));
+                fz_run_page(fz, sp, dev, m, NULL);
+                ran = 1;
+            }
+            fz_catch(fz) {
+                if (fz_caught(fz) == FZ_ERROR_MEMORY)
+                    fz_rethrow(fz);
+            }
+            if (!ran)
+                fill_rendered_image(pw, dev, page, media);
         }
         fz_close_device(fz, dev);
         pageobj = pdf_add_page(fz, pw->doc, media, 0, res, contents);

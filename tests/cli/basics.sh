@@ -134,4 +134,15 @@ run_vo -f pdf -o "$TMP/ko.pdf" "$KO"
 [ "$rc" -eq 0 ] && [ ! -s "$TMP/err" ]; ok $? "cli 15.1: -f pdf of a repaired PDF is quiet by default (rc=$rc)"
 run_vo -vv -f pdf -o "$TMP/ko.pdf" "$KO"
 ! grep 'mupdf\|MuPDF' "$TMP/err" | grep -vq 'korean-interview.pdf: mupdf:'; ok $? "cli 15.2: with -vv each MuPDF note names the source"
+
+# -f pdf of TIFFs MuPDF's image loader cannot decode (read with libtiff):
+# a 1-bit palette TIFF and a BigTIFF
+MPT="$top_srcdir/tests/data/source/pillow__multipage.tiff"
+run_vo --text-layer only -f pdf -o "$TMP/mpt.pdf" "$MPT"
+n=$(mutool info "$TMP/mpt.pdf" 2>/dev/null | grep -c 'DevRGB\|DevGray')
+[ "$rc" -eq 0 ] && [ "$n" -eq 3 ]; ok $? "cli 16.1: -f pdf of a 1-bit palette TIFF: 3 pages with their image (rc=$rc, $n images)"
+tiffcp -8 "$top_srcdir/tests/data/source/pillow__g4_orientation_1.tif" "$TMP/big.tif" 2>/dev/null
+run_vo --text-layer only -f pdf -o "$TMP/big.pdf" "$TMP/big.tif"
+n=$(mutool info "$TMP/big.pdf" 2>/dev/null | grep -c 'DevRGB\|DevGray')
+[ "$rc" -eq 0 ] && [ "$n" -eq 1 ]; ok $? "cli 16.2: -f pdf of a BigTIFF has its image (rc=$rc)"
 done_testing

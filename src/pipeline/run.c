@@ -71,6 +71,7 @@ typedef struct run_job {
     input_rec *recs;
     atomic_int next;
     char *model_dir;
+    atomic_int model_advice;  /* the how-to-get-the-model advice was given */
     long long timestamp;
     pthread_mutex_t lock;    /* messages, progress */
     /* progress */
@@ -495,13 +496,17 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     const char *source = in->path;
     if (!job->model_dir) {
         *model_error = 1;
+        /* how to get the model: said once a run, not for every page */
+        if (!atomic_exchange(&job->model_advice, 1))
+            run_log(job, VO_LOG_ERROR,
+                    "pages without a text layer need OCR, but no model folder was found: "
+                    "download it with 'huggingface-cli download "
+                    "NCSOFT/VARCO-VISION-2.0-1.7B-OCR --local-dir "
+                    "~/.local/share/varco-ocr/VARCO-VISION-2.0-1.7B-OCR' or pass --model DIR "
+                    "(--text-layer only never needs the model)");
         return vo_fail(ctx, VO_ERR_MISSING,
                        "%s: page %d has no text layer and needs OCR, but no model folder was "
-                       "found: download it with 'huggingface-cli download "
-                       "NCSOFT/VARCO-VISION-2.0-1.7B-OCR --local-dir "
-                       "~/.local/share/varco-ocr/VARCO-VISION-2.0-1.7B-OCR' or pass --model DIR "
-                       "(--text-layer only never needs the model)",
-                       source, page);
+                       "found", source, page);
     }
     vo_raster *r = NULL;
     vo_source_limits limits = {job->cli->max_pixels};
@@ -1484,6 +1489,7 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
     job.cli = cli;
     job.out_fd = out_fd;
     atomic_init(&job.next, 0);
+    atomic_init(&job.model_advice, 0);
     pthread_mutex_init(&job.lock, NULL);
     pthread_mutex_init(&job.engine_lock, NULL);
     vo_ctx *ctx = vo_new_ctx();

@@ -145,4 +145,10 @@ tiffcp -8 "$top_srcdir/tests/data/source/pillow__g4_orientation_1.tif" "$TMP/big
 run_vo --text-layer only -f pdf -o "$TMP/big.pdf" "$TMP/big.tif"
 n=$(mutool info "$TMP/big.pdf" 2>/dev/null | grep -c 'DevRGB\|DevGray')
 [ "$rc" -eq 0 ] && [ "$n" -eq 1 ]; ok $? "cli 16.2: -f pdf of a BigTIFF has its image (rc=$rc)"
+
+# the advice on getting the model is given once a run, not once a page
+mkdir -p "$TMP/scans"; cp "$SAMPLES/hello.png" "$TMP/scans/a.png"; cp "$SAMPLES/hello.png" "$TMP/scans/b.png"
+run_vo -j 2 -O "$TMP/scans-out" "$TMP/scans"
+n=$(grep -c 'huggingface-cli download' "$TMP/err"); np=$(grep -c 'page 1 has no text layer' "$TMP/err")
+[ "$rc" -eq 3 ] && [ "$n" -eq 1 ] && [ "$np" -eq 2 ]; ok $? "cli 17.1: two scans without a model: advice once, one error per page, exit 3 (rc=$rc, $n, $np)"
 done_testing

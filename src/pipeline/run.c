@@ -788,7 +788,8 @@ static void drop_doc_state(doc_state *d)
     memset(d, 0, sizeof *d);
 }
 
-/* Streamed outputs (no --output-dir): open them and write the headers. */
+/* Streamed outputs (no --output-dir, or standard input, which is not kept
+ * for resuming, into it): open them and write the headers. */
 static vo_status open_stream_outputs(vo_ctx *ctx, run_job *job, const char *input,
                                      const vo_doc_info *info, const vo_writer_opts *wopts,
                                      doc_state *d)
@@ -799,7 +800,13 @@ static vo_status open_stream_outputs(vo_ctx *ctx, run_job *job, const char *inpu
         vo_format f = cli->formats[i];
         if (per_page_format(cli, f))
             continue;
-        if ((st = open_output(ctx, job, cli->output ? cli->output : "-", input, &d->out[f])))
+        char *path = d->base ? path_printf("%s%s", d->base, vo_format_suffix(f))
+                             : vo_strdup(cli->output ? cli->output : "-");
+        if (!path)
+            return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        st = open_output(ctx, job, path, input, &d->out[f]);
+        vo_free(path);
+        if (st)
             return st;
         if ((st = vo_new_writer(ctx, f, d->out[f], wopts, &d->w[f])))
             return st;
@@ -947,8 +954,16 @@ static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
         path = pv->spool;
     }
     if ((st = vo_open_document(ctx, path, job->cli->password, &pv->doc))) {
-        if (pv->spool) /* name the input as the user gave it */
-            vo_fail(ctx, st, "-: %s", vo_last_error(ctx));
+        if (pv->spool) { /* name the input as the user gave it, not the spool file */
+            char msg[2048];
+            const char *m = vo_last_error(ctx);
+            size_t n = strlen(pv->spool);
+            if (strncmp(m, pv->spool, n) == 0 && m[n] == ':')
+                snprintf(msg, sizeof msg, "-%s", m + n);
+            else
+                snprintf(msg, sizeof msg, "-: %s", m);
+            vo_fail(ctx, st, "%s", msg); /* msg: the error buffer is rewritten here */
+        }
         return st;
     }
     pv->n_pages = vo_document_page_count(pv->doc);
@@ -1072,7 +1087,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
     vo_doc_info info = {input, pv.doc ? vo_document_title(pv.doc) : NULL, n_sel, job->timestamp};
     vo_writer_opts wopts = {cli->alto_unit, 1, cli->password};
     int cached = cli->output_dir && !pv.spool;
-    if (!cli->output_dir && (st = open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
+    if (!cached && (st = open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
         goto fail;
 
     int n_ok = 0, n_failed = 0;

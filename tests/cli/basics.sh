@@ -151,4 +151,12 @@ mkdir -p "$TMP/scans"; cp "$SAMPLES/hello.png" "$TMP/scans/a.png"; cp "$SAMPLES/
 run_vo -j 2 -O "$TMP/scans-out" "$TMP/scans"
 n=$(grep -c 'huggingface-cli download' "$TMP/err"); np=$(grep -c 'page 1 has no text layer' "$TMP/err")
 [ "$rc" -eq 3 ] && [ "$n" -eq 1 ] && [ "$np" -eq 2 ]; ok $? "cli 17.1: two scans without a model: advice once, one error per page, exit 3 (rc=$rc, $n, $np)"
+
+# standard input with --output-dir: its outputs are written as stdin.*
+cat "$PDF" | "$VO" -O "$TMP/si" -f txt,alto - >"$TMP/out" 2>"$TMP/err"; rc=$?
+[ "$rc" -eq 0 ] && [ -s "$TMP/si/stdin.txt" ] && [ -s "$TMP/si/stdin.p0001.alto.xml" ]
+ok $? "cli 18.1: standard input with -O writes stdin.txt and stdin.p0001.alto.xml (rc=$rc)"
+printf 'not a document at all' | "$VO" - >"$TMP/out" 2>"$TMP/err"
+grep -q '^varco-ocr: error: -: cannot open' "$TMP/err" && ! grep -q 'varco-ocr-stdin' "$TMP/err"
+ok $? "cli 18.2: a bad document on standard input is named '-', not by its spool file"
 done_testing

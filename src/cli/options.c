@@ -409,8 +409,9 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
     if (cli->shard_count && !cli->output_dir)
         return usage_error("--shard needs --output-dir%s", "");
     int n_stdin = 0;
-    for (int i = 0; i < cli->n_inputs; i++)
-        n_stdin += strcmp(cli->inputs[i], "-") == 0;
+    for (int i = 0; i < cli->n_inputs; i++) /* a document or a list (@-) */
+        n_stdin += strcmp(cli->inputs[i], "-") == 0 || strcmp(cli->inputs[i], "@-") == 0;
+    n_stdin += cli->files_from && strcmp(cli->files_from, "-") == 0;
     if (n_stdin > 1)
         return usage_error("standard input ('-') can be read only once%s", "");
     if (cli->output && cli->output_dir)

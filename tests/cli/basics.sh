@@ -29,6 +29,8 @@ run_vo -f txt,hocr "$PDF"
 run_vo -f docx "$PDF"
 [ "$rc" -eq 1 ] && grep -q "unknown format 'docx'" "$TMP/err"; ok $? "cli 2.5: unknown format named"
 run_vo - - ; ok $(( rc != 1 )) "cli 2.6: stdin twice is a usage error"
+echo "$PDF" | "$VO" --files-from - - >"$TMP/out" 2>"$TMP/err"; rc=$?
+[ "$rc" -eq 1 ] && grep -q 'only once' "$TMP/err"; ok $? "cli 2.6b: --files-from - with a '-' operand is a usage error (rc=$rc)"
 run_vo
 [ "$rc" -eq 1 ]; ok $? "cli 2.7: no input is a usage error"
 run_vo --dpi 5 "$PDF"

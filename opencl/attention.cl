@@ -78,3 +78,81 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
             o[c] = acc[d] / l;
     }
 }
+
+/* --- vo_attention_row: for CPU drivers (PoCL), where a work-group runs as
+ * a loop: one item per (head, query row), dimension 0 the heads (those of
+ * one KV head share its keys in cache). Keys in blocks of ATT_KB: scores,
+ * the block max, one rescale of the accumulators, then the weighted values;
+ * q and the accumulators in private arrays, 8-wide loads. --- */
+#ifndef ATT_KB
+#define ATT_KB 8
+#endif
+
+float dot_hd(const float *a, global const float *b, int hd)
+{
+    float8 s8 = (float8)(0.0f);
+    int c = 0;
+    for (; c + 8 <= hd; c += 8)
+        s8 += vload8(0, a + c) * vload8(0, b + c);
+    float4 h = s8.lo + s8.hi;
+    float s = (h.x + h.y) + (h.z + h.w);
+    for (; c < hd; c++)
+        s += a[c] * b[c];
+    return s;
+}
+
+kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uchar *k,
+                             ulong k_off, global const uchar *v, ulong v_off, global uchar *out,
+                             ulong out_off, int hd, int n_heads, int n_kv_heads, int q_start,
+                             int n_q, int n_kv, ulong q_nb1, ulong q_nb2, ulong k_nb1,
+                             ulong k_nb2, ulong v_nb1, ulong v_nb2, ulong o_nb1, ulong o_nb2,
+                             float scale, int causal)
+{
+    int h = get_global_id(0), i = get_global_id(1);
+    if (h >= n_heads || i >= n_q)
+        return;
+    int t = q_start + i, kh = h / (n_heads / n_kv_heads);
+    int n_see = causal ? n_kv - n_q + i + 1 : n_kv;
+    float qs[HD_MAX], acc[HD_MAX];
+    global const float *qr = (global const float *)(q + q_off + h * q_nb1 + t * q_nb2);
+    for (int c = 0; c < hd; c++) {
+        qs[c] = qr[c];
+        acc[c] = 0.0f;
+    }
+    global const uchar *kb = k + k_off + kh * k_nb1;
+    global const uchar *vb = v + v_off + kh * v_nb1;
+    float m = -INFINITY, l = 0.0f;
+    for (int j0 = 0; j0 < n_see; j0 += ATT_KB) {
+        int nb = min(ATT_KB, n_see - j0);
+        float s[ATT_KB], bmax = -INFINITY;
+        for (int jj = 0; jj < nb; jj++) {
+            s[jj] = dot_hd(qs, (global const float *)(kb + (ulong)(j0 + jj) * k_nb2), hd) * scale;
+            bmax = fmax(bmax, s[jj]);
+        }
+        float m_new = fmax(m, bmax);
+        float alpha = exp(m - m_new);           /* 0 on the first block */
+        l *= alpha;
+        for (int jj = 0; jj < nb; jj++) {
+            s[jj] = exp(s[jj] - m_new);
+            l += s[jj];
+        }
+        int c = 0;
+        for (; c + 8 <= hd; c += 8) {
+            float8 a = vload8(0, acc + c) * alpha;
+            for (int jj = 0; jj < nb; jj++)
+                a += s[jj] * vload8(0, (global const float *)(vb + (ulong)(j0 + jj) * v_nb2) + c);
+            vstore8(a, 0, acc + c);
+        }
+        for (; c < hd; c++) {
+            float a = acc[c] * alpha;
+            for (int jj = 0; jj < nb; jj++)
+                a += s[jj] * ((global const float *)(vb + (ulong)(j0 + jj) * v_nb2))[c];
+            acc[c] = a;
+        }
+        m = m_new;
+    }
+    global float *o = (global float *)(out + out_off + h * o_nb1 + t * o_nb2);
+    float inv = 1.0f / l;
+    for (int c = 0; c < hd; c++)
+        o[c] = acc[c] * inv;
+}

@@ -137,16 +137,85 @@ kernel void vo_matmul_vec(global const uchar *w, ulong w_off, global const uchar
     }
 }
 
-#if defined(W_BF16)
-#define WLOAD8(p, k) as_float8(convert_uint8(vload8(0, (global const ushort *)(p) + (k))) << 16)
-#elif defined(W_F16)
-#define WLOAD8(p, k) vload_half8(0, (global const half *)(p) + (k))
-#else
-#define WLOAD8(p, k) vload8(0, (global const float *)(p) + (k))
+/* --- vo_matmul_row: for CPU drivers (PoCL), where a work-group runs as a
+ * loop and each item is compiled with explicit vectors. An item computes
+ * MM_NC w rows × MM_NR x rows, MM_VW-wide loads (bf16 widened by a shift),
+ * the MM_NC·MM_NR accumulators in registers, no local memory, no barriers.
+ * Dimension 0 walks x-row blocks, dimension 1 w-row blocks, so neighbouring
+ * items and groups share the MM_NC w rows (kept in L1) and stream x. A tail
+ * block of fewer than MM_NR x rows runs the one-row variant per row. --- */
+#ifndef MM_NC
+#define MM_NC 4
+#endif
+#ifndef MM_NR
+#define MM_NR 4
+#endif
+#ifndef MM_VW
+#define MM_VW 8
 #endif
 
-/* --- vo_matmul_row: for CPU drivers (PoCL), where a work-group is a loop:
- * one item per w row and MV_ROWS x rows, 8-wide loads, no barriers --- */
+#if MM_VW == 16
+#define floatV float16
+#define vloadV vload16
+#define ushortV ushort16
+#define convert_uintV convert_uint16
+#define as_floatV as_float16
+#define HSUM(v) hsum8((v).lo + (v).hi)
+#else
+#define floatV float8
+#define vloadV vload8
+#define ushortV ushort8
+#define convert_uintV convert_uint8
+#define as_floatV as_float8
+#define HSUM(v) hsum8(v)
+#endif
+
+#if defined(W_BF16)
+#define WLOADV(p, k) as_floatV(convert_uintV(vloadV(0, (global const ushort *)(p) + (k))) << 16)
+#elif defined(W_F16)
+#define WLOADV(p, k) vload_halfV(0, (global const half *)(p) + (k))
+#if MM_VW == 16
+#define vload_halfV vload_half16
+#else
+#define vload_halfV vload_half8
+#endif
+#else
+#define WLOADV(p, k) vloadV(0, (global const float *)(p) + (k))
+#endif
+
+float hsum8(float8 v)
+{
+    float4 h = v.lo + v.hi;
+    return (h.x + h.y) + (h.z + h.w);
+}
+
+/* NR x rows (pointers xr) × MM_NC w rows (wr) over K; out[r][c] */
+#define MM_TILE(NR)                                                                     \
+    {                                                                                   \
+        floatV acc[NR][MM_NC];                                                          \
+        for (int r = 0; r < NR; r++)                                                    \
+            for (int c = 0; c < MM_NC; c++)                                             \
+                acc[r][c] = (floatV)(0.0f);                                             \
+        int k = 0;                                                                      \
+        for (; k + MM_VW <= K; k += MM_VW) {                                            \
+            floatV wv[MM_NC];                                                           \
+            for (int c = 0; c < MM_NC; c++)                                             \
+                wv[c] = WLOADV(wr[c], k);                                               \
+            for (int r = 0; r < NR; r++) {                                              \
+                floatV xv = vloadV(0, xr[r] + k);                                       \
+                for (int c = 0; c < MM_NC; c++)                                         \
+                    acc[r][c] += xv * wv[c];                                            \
+            }                                                                           \
+        }                                                                               \
+        for (int r = 0; r < NR; r++)                                                    \
+            for (int c = 0; c < MM_NC; c++) {                                           \
+                float s = HSUM(acc[r][c]);                                              \
+                for (int kk = k; kk < K; kk++)                                          \
+                    s += WLOAD(wr[c], kk) * xr[r][kk];                                  \
+                out_v[r][c] = s;                                                        \
+            }                                                                           \
+    }
+
 kernel void vo_matmul_row(global const uchar *w, ulong w_off, global const uchar *x, ulong x_off,
                           global const uchar *bias, ulong bias_off, global uchar *out,
                           ulong out_off, int K, int N, int M, int x_ne1, int x_ne2,
@@ -154,30 +223,40 @@ kernel void vo_matmul_row(global const uchar *w, ulong w_off, global const uchar
                           ulong x_nb1, ulong x_nb2, ulong x_nb3,
                           ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type)
 {
-    int n = get_global_id(0), m0 = get_global_id(1) * MV_ROWS;
-    if (n >= N)
+    int m0 = get_global_id(0) * MM_NR, n0 = get_global_id(1) * MM_NC;
+    if (m0 >= M || n0 >= N)
         return;
-    global const uchar *wr = w + w_off + (ulong)n * w_nb1;
-    global const float *xr[MV_ROWS];
-    float8 acc[MV_ROWS];
-    for (int i = 0; i < MV_ROWS; i++) {
-        int m = min(m0 + i, M - 1);     /* rows past M repeat the last; not written */
-        xr[i] = (global const float *)(x + x_off + row_off(m, x_ne1, x_ne2, x_nb1, x_nb2, x_nb3));
-        acc[i] = (float8)(0.0f);
-    }
-    int k = 0;
-    for (; k + 8 <= K; k += 8) {
-        float8 wv = WLOAD8(wr, k);
-        for (int i = 0; i < MV_ROWS; i++)
-            acc[i] += wv * vload8(0, xr[i] + k);
-    }
-    for (int i = 0; i < MV_ROWS && m0 + i < M; i++) {
-        float4 h = acc[i].lo + acc[i].hi;
-        float s = (h.x + h.y) + (h.z + h.w);
-        for (int kk = k; kk < K; kk++)
-            s += WLOAD(wr, kk) * xr[i][kk];
-        global float *o = (global float *)(out + out_off +
-                                           row_off(m0 + i, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
-        o[n] = s + (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f);
+    global const uchar *wr[MM_NC];
+    for (int c = 0; c < MM_NC; c++)     /* w rows past N repeat the last; not written */
+        wr[c] = w + w_off + (ulong)min(n0 + c, N - 1) * w_nb1;
+    float b[MM_NC];
+    for (int c = 0; c < MM_NC; c++)
+        b[c] = bias_type >= 0 ? load_f(bias + bias_off, min(n0 + c, N - 1), bias_type) : 0.0f;
+    int nc = min(MM_NC, N - n0);
+    if (M - m0 >= MM_NR) {
+        global const float *xr[MM_NR];
+        float out_v[MM_NR][MM_NC];
+        for (int r = 0; r < MM_NR; r++)
+            xr[r] = (global const float *)(x + x_off +
+                                           row_off(m0 + r, x_ne1, x_ne2, x_nb1, x_nb2, x_nb3));
+        MM_TILE(MM_NR)
+        for (int r = 0; r < MM_NR; r++) {
+            global float *o = (global float *)(out + out_off +
+                                               row_off(m0 + r, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
+            for (int c = 0; c < nc; c++)
+                o[n0 + c] = out_v[r][c] + b[c];
+        }
+    } else {
+        for (int m = m0; m < M; m++) {
+            global const float *xr[1];
+            float out_v[1][MM_NC];
+            xr[0] = (global const float *)(x + x_off +
+                                           row_off(m, x_ne1, x_ne2, x_nb1, x_nb2, x_nb3));
+            MM_TILE(1)
+            global float *o = (global float *)(out + out_off +
+                                               row_off(m, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
+            for (int c = 0; c < nc; c++)
+                o[n0 + c] = out_v[0][c] + b[c];
+        }
     }
 }

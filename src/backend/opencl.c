@@ -43,6 +43,7 @@ static const struct { int prog; const char *name; } kernels[OCL_K_COUNT] = {
     [OCL_K_MATMUL + 7] = {OCL_P_MATMUL_BF16, "vo_matmul_vec"},
     [OCL_K_MATMUL + 8] = {OCL_P_MATMUL_BF16, "vo_matmul_row"},
     [OCL_K_ATTENTION] = {OCL_P_ATTENTION, "vo_attention"},
+    [OCL_K_ATTENTION_ROW] = {OCL_P_ATTENTION, "vo_attention_row"},
     [OCL_K_RMS_NORM] = {OCL_P_RMS_NORM, "vo_rms_norm"},
     [OCL_K_LAYER_NORM] = {OCL_P_LAYER_NORM, "vo_layer_norm"},
     [OCL_K_ROPE] = {OCL_P_ROPE, "vo_rope"},
@@ -294,8 +295,8 @@ vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out)
     if (st != VO_OK)
         goto fail;
     ocl_tuning_for(&b->dev, &b->tune);
-    if (opts && opts->matmul_path)
-        b->tune.mm_row = opts->matmul_path == 2;
+    if (opts && opts->kernel_path)
+        b->tune.mm_row = b->tune.att_row = opts->kernel_path == 2;
     snprintf(b->info.device, sizeof b->info.device, "%d.%d %s (%s), driver %s",
              b->dev.plat_index, b->dev.dev_index, b->dev.name, b->dev.platform_name,
              b->dev.driver);

@@ -16,8 +16,10 @@ typedef struct vo_opencl_opts {
     const char *cache_dir;  /* program binary cache; NULL: $XDG_CACHE_HOME/
                                varco-ocr, else ~/.cache/varco-ocr */
     bool no_cache;          /* neither read nor write program binaries */
-    int matmul_path;        /* 0: chosen per device; 1: the GPU kernels (tiled,
-                               and vec for few rows); 2: the CPU-driver kernel */
+    int kernel_path;        /* matmul and attention kernels: 0: chosen per
+                               device; 1: the GPU ones (tiled, vec for few rows,
+                               a work-group per attention row); 2: the CPU-driver
+                               ones (an item per output block or row) */
 } vo_opencl_opts;
 
 /* A backend on an OpenCL device; opts may be NULL (all defaults). Every

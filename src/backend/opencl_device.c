@@ -96,6 +96,10 @@ probe(vo_ctx *ctx, cl_platform_id p, cl_device_id d, int pi, int di, ocl_device 
                            NULL);
     err |= clGetDeviceInfo(d, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof o->compute_units,
                            &o->compute_units, NULL);
+    /* a hint only (1.1+); 0 when the driver does not say */
+    if (clGetDeviceInfo(d, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof o->vec_float,
+                        &o->vec_float, NULL) != CL_SUCCESS)
+        o->vec_float = 0;
     if (err != CL_SUCCESS)
         return vo_fail(ctx, VO_ERR_DEVICE, "OpenCL device %d.%d (%s): cannot read its limits",
                        pi, di, o->name);
@@ -221,8 +225,16 @@ ocl_tuning_for(const ocl_device *d, ocl_tuning *t)
     t->mv_rows = 4;
     t->mv_max_m = 8;
     t->mm_row = !d->is_gpu;
+    /* CPU-driver matmul item: 16-wide loads and 8×4 accumulators where the
+     * device has 16-float registers (AVX-512: 32 of them), else 8-wide and
+     * 4×4 (AVX2: 16 registers) */
+    t->mm_vw = d->vec_float >= 16 ? 16 : 8;
+    t->mm_nc = d->vec_float >= 16 ? 8 : 4;
+    t->mm_nr = 4;
+    t->mm_wg = pow2_floor(wg, 16);
     t->wg_att = pow2_floor(wg, d->is_gpu ? 64 : 32);
     t->hd_max = 256;
+    t->att_row = !d->is_gpu;
     /* 64 items of 4×4 outputs; smaller where the device cannot hold them */
     t->ts_m = t->ts_n = 32;
     t->ts_k = 16;
@@ -240,7 +252,8 @@ vo_status
 ocl_tuning_options(const ocl_tuning *t, vo_buf *out)
 {
     return vo_buf_printf(out, "-DWG=%d -DTS_M=%d -DTS_N=%d -DTS_K=%d -DWPT_M=%d -DWPT_N=%d "
-                         "-DWG_MV=%d -DMV_ROWS=%d -DWG_ATT=%d -DHD_MAX=%d",
+                         "-DWG_MV=%d -DMV_ROWS=%d -DWG_ATT=%d -DHD_MAX=%d -DMM_NC=%d -DMM_NR=%d "
+                         "-DMM_VW=%d",
                          t->wg, t->ts_m, t->ts_n, t->ts_k, t->wpt_m, t->wpt_n, t->wg_mv,
-                         t->mv_rows, t->wg_att, t->hd_max);
+                         t->mv_rows, t->wg_att, t->hd_max, t->mm_nc, t->mm_nr, t->mm_vw);
 }

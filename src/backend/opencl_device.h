@@ -24,6 +24,7 @@ typedef struct ocl_device {
     cl_ulong local_mem, global_mem, max_alloc;
     cl_uint compute_units;
     bool has_fp16;                  /* cl_khr_fp16 */
+    cl_uint vec_float;              /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, 0 unknown */
 } ocl_device;
 
 /* Work-group sizes and tiles, passed to every program as -D values. */
@@ -33,8 +34,11 @@ typedef struct ocl_tuning {
     int ts_m, ts_n, ts_k, wpt_m, wpt_n;   /* tiled matmul */
     int wg_mv, mv_rows;     /* matmul for few rows (decode) */
     int mv_max_m;           /* up to this many x rows use the vec kernel */
-    int mm_row;             /* 1: one item per output column (CPU drivers) */
+    int mm_row;             /* 1: the CPU-driver kernel (vo_matmul_row) */
+    int mm_nc, mm_nr, mm_vw; /* its item: w rows × x rows, load width (8, 16) */
+    int mm_wg;              /* its work-group size (items) */
     int wg_att, hd_max;     /* attention */
+    int att_row;            /* 1: the CPU-driver attention kernel (one item per row) */
 } ocl_tuning;
 
 /* OpenCL error code as its name ("CL_OUT_OF_RESOURCES"). */

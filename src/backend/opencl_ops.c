@@ -43,17 +43,43 @@ arg_buf(ocl_args *a, cl_mem m, size_t off)
     arg_ulong(a, off);
 }
 
-static void arg_t(ocl_args *a, const vo_tensor *t)
+/* the byte strides nb[d] for d in [from, to] */
+static void
+arg_nb(ocl_args *a, const vo_tensor *t, int from, int to)
 {
-    arg_buf(a, t ? (cl_mem)t->buffer : NULL, t ? t->offset : 0);
+    for (int d = from; d <= to; d++)
+        arg_ulong(a, t->nb[d]);
 }
 
-static void arg_nb123(ocl_args *a, const vo_tensor *t)
+static void arg_nb123(ocl_args *a, const vo_tensor *t) { arg_nb(a, t, 1, 3); }
+
+/* the sizes ne[0..2] as ints */
+static void
+arg_ne012(ocl_args *a, const vo_tensor *t)
 {
-    arg_ulong(a, t->nb[1]);
-    arg_ulong(a, t->nb[2]);
-    arg_ulong(a, t->nb[3]);
+    for (int d = 0; d < 3; d++)
+        arg_int(a, t->ne[d]);
 }
+
+/* a row op's shape: ne[0..2] and strides of x, then the strides of out */
+static void
+arg_rows(ocl_args *a, const vo_tensor *x, const vo_tensor *out)
+{
+    arg_ne012(a, x);
+    arg_nb123(a, x);
+    arg_nb123(a, out);
+}
+
+/* the tensors in the kernel's order, each as (buffer, offset) */
+static void
+arg_tensors(ocl_args *a, int n, const vo_tensor *const *t)
+{
+    for (int i = 0; i < n; i++)
+        arg_buf(a, t[i] ? (cl_mem)t[i]->buffer : NULL, t[i] ? t[i]->offset : 0);
+}
+#define ARG_TENSORS(a, ...) \
+    arg_tensors((a), (int)(sizeof((const vo_tensor *[]){__VA_ARGS__}) / sizeof(vo_tensor *)), \
+                (const vo_tensor *[]){__VA_ARGS__})
 
 static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
@@ -71,15 +97,30 @@ launch(ocl_args *a, cl_uint dims, const size_t *global, const size_t *local)
                                            NULL, NULL), a->op, "clEnqueueNDRangeKernel");
 }
 
+/* the smallest power of two >= n, at most cap (a work-group width) */
+static size_t
+pow2_width(int64_t n, int cap)
+{
+    size_t l = 1;
+    while (l < (size_t)n && l < (size_t)cap)
+        l *= 2;
+    return l;
+}
+
+/* 3-D launch: dimension 0 (n0 items) in groups of pow2_width(n0, cap) */
+static void
+launch_3d(ocl_args *a, int64_t n0, int64_t n1, int64_t n2, int cap)
+{
+    size_t l0 = pow2_width(n0, cap);
+    size_t g[3] = {round_up((size_t)n0, l0), (size_t)n1, (size_t)n2}, l[3] = {l0, 1, 1};
+    launch(a, 3, g, l);
+}
+
 /* elementwise ops: items (i < ne0, row), groups up to tune.ew wide */
 static void
 launch_rows(ocl_args *a, const vo_tensor *t)
 {
-    size_t l0 = 1;
-    while (l0 < (size_t)t->ne[0] && l0 < (size_t)a->b->tune.ew)
-        l0 *= 2;
-    size_t g[2] = {round_up((size_t)t->ne[0], l0), (size_t)vo_nrows(t)}, l[2] = {l0, 1};
-    launch(a, 2, g, l);
+    launch_3d(a, t->ne[0], vo_nrows(t), 1, a->b->tune.ew);
 }
 
 /* row reductions: one work-group of tune.wg items per row */
@@ -103,10 +144,7 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
     int64_t K = w->ne[0], N = w->ne[1], M = vo_nrows(x);
     int kind = T->mm_row ? OCL_MM_ROW : M <= T->mv_max_m ? OCL_MM_VEC : OCL_MM_TILED;
     ocl_args a = args_begin(b, OCL_K_MATMUL + 3 * (int)w->type + kind, "matmul");
-    arg_t(&a, w);
-    arg_t(&a, x);
-    arg_t(&a, bias);
-    arg_t(&a, out);
+    ARG_TENSORS(&a, w, x, bias, out);
     arg_int(&a, K);
     arg_int(&a, N);
     arg_int(&a, M);
@@ -114,13 +152,18 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
     arg_int(&a, x->ne[2]);
     arg_int(&a, out->ne[1]);
     arg_int(&a, out->ne[2]);
-    arg_ulong(&a, w->nb[1]);
+    arg_nb(&a, w, 1, 1);
     arg_nb123(&a, x);
     arg_nb123(&a, out);
     arg_int(&a, type_code(bias));
     if (kind == OCL_MM_ROW) {
-        size_t g[2] = {round_up((size_t)N, 8), (size_t)((M + T->mv_rows - 1) / T->mv_rows)};
-        size_t l[2] = {8, 1};
+        /* dimension 0: blocks of mm_nr x rows; 1: blocks of mm_nc w rows */
+        size_t mb = (size_t)((M + T->mm_nr - 1) / T->mm_nr), nb = (size_t)((N + T->mm_nc - 1) / T->mm_nc);
+        size_t l0 = 1;
+        while (l0 < mb && l0 < (size_t)T->mm_wg)
+            l0 *= 2;
+        size_t l[2] = {l0, (size_t)T->mm_wg / l0};
+        size_t g[2] = {round_up(mb, l[0]), round_up(nb, l[1])};
         launch(&a, 2, g, l);
     } else if (kind == OCL_MM_VEC) {
         size_t g[2] = {(size_t)N * (size_t)T->wg_mv, (size_t)((M + T->mv_rows - 1) / T->mv_rows)};
@@ -140,12 +183,8 @@ binary(vo_backend *be, int kernel, const char *op, vo_tensor *out, const vo_tens
        const vo_tensor *y)
 {
     ocl_args a = args_begin((ocl_backend *)be, kernel, op);
-    arg_t(&a, x);
-    arg_t(&a, y);
-    arg_t(&a, out);
-    arg_int(&a, x->ne[0]);
-    arg_int(&a, x->ne[1]);
-    arg_int(&a, x->ne[2]);
+    ARG_TENSORS(&a, x, y, out);
+    arg_ne012(&a, x);
     arg_nb123(&a, x);
     for (int d = 0; d < 4; d++)
         arg_int(&a, y->ne[d]);
@@ -170,14 +209,8 @@ void
 ocl_rms_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w, float eps)
 {
     ocl_args a = args_begin((ocl_backend *)be, OCL_K_RMS_NORM, "rms_norm");
-    arg_t(&a, x);
-    arg_t(&a, w);
-    arg_t(&a, out);
-    arg_int(&a, x->ne[0]);
-    arg_int(&a, x->ne[1]);
-    arg_int(&a, x->ne[2]);
-    arg_nb123(&a, x);
-    arg_nb123(&a, out);
+    ARG_TENSORS(&a, x, w, out);
+    arg_rows(&a, x, out);
     arg_float(&a, eps);
     arg_int(&a, type_code(w));
     launch_groups(&a, vo_nrows(x));
@@ -188,15 +221,8 @@ ocl_layer_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tens
                const vo_tensor *b, float eps)
 {
     ocl_args a = args_begin((ocl_backend *)be, OCL_K_LAYER_NORM, "layer_norm");
-    arg_t(&a, x);
-    arg_t(&a, w);
-    arg_t(&a, b);
-    arg_t(&a, out);
-    arg_int(&a, x->ne[0]);
-    arg_int(&a, x->ne[1]);
-    arg_int(&a, x->ne[2]);
-    arg_nb123(&a, x);
-    arg_nb123(&a, out);
+    ARG_TENSORS(&a, x, w, b, out);
+    arg_rows(&a, x, out);
     arg_float(&a, eps);
     arg_int(&a, type_code(w));
     arg_int(&a, type_code(b));
@@ -240,23 +266,13 @@ ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *po
     if (!rope_freqs(b, theta, hd))
         return;
     ocl_args a = args_begin(b, OCL_K_ROPE, "rope");
-    arg_t(&a, x);
-    arg_t(&a, pos);
+    ARG_TENSORS(&a, x, pos);
     arg_buf(&a, b->rope_freq, 0);
-    arg_t(&a, out);
-    arg_int(&a, hd);
-    arg_int(&a, x->ne[1]);
-    arg_int(&a, x->ne[2]);
-    arg_ulong(&a, x->nb[1]);
-    arg_ulong(&a, x->nb[2]);
-    arg_ulong(&a, out->nb[1]);
-    arg_ulong(&a, out->nb[2]);
-    size_t l0 = 1;
-    while (l0 < (size_t)(hd / 2) && l0 < (size_t)b->tune.ew)
-        l0 *= 2;
-    size_t g[3] = {round_up((size_t)(hd / 2), l0), (size_t)x->ne[1], (size_t)x->ne[2]};
-    size_t l[3] = {l0, 1, 1};
-    launch(&a, 3, g, l);
+    ARG_TENSORS(&a, out);
+    arg_ne012(&a, x);
+    arg_nb(&a, x, 1, 2);
+    arg_nb(&a, out, 1, 2);
+    launch_3d(&a, hd / 2, x->ne[1], x->ne[2], b->tune.ew);
 }
 
 void
@@ -268,32 +284,30 @@ ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_
         return vo_backend_error(be, VO_ERR_UNSUPPORTED, "attention %s: head_dim %lld > %d",
                                 out->name, (long long)q->ne[0], b->tune.hd_max);
     /* each sequence has its own k/v buffers: one launch per sequence */
+    int kernel = b->tune.att_row ? OCL_K_ATTENTION_ROW : OCL_K_ATTENTION;
     for (int s = 0; s < n_seqs && be->err == VO_OK; s++) {
         const vo_attn_seq *S = &seqs[s];
-        ocl_args a = args_begin(b, OCL_K_ATTENTION, "attention");
-        arg_t(&a, q);
-        arg_t(&a, S->k);
-        arg_t(&a, S->v);
-        arg_t(&a, out);
+        ocl_args a = args_begin(b, kernel, "attention");
+        ARG_TENSORS(&a, q, S->k, S->v, out);
         arg_int(&a, q->ne[0]);
         arg_int(&a, q->ne[1]);
         arg_int(&a, S->k->ne[1]);
         arg_int(&a, S->q_start);
         arg_int(&a, S->n_q);
         arg_int(&a, S->n_kv);
-        arg_ulong(&a, q->nb[1]);
-        arg_ulong(&a, q->nb[2]);
-        arg_ulong(&a, S->k->nb[1]);
-        arg_ulong(&a, S->k->nb[2]);
-        arg_ulong(&a, S->v->nb[1]);
-        arg_ulong(&a, S->v->nb[2]);
-        arg_ulong(&a, out->nb[1]);
-        arg_ulong(&a, out->nb[2]);
+        arg_nb(&a, q, 1, 2);
+        arg_nb(&a, S->k, 1, 2);
+        arg_nb(&a, S->v, 1, 2);
+        arg_nb(&a, out, 1, 2);
         arg_float(&a, scale);
         arg_int(&a, causal);
-        size_t g[3] = {(size_t)b->tune.wg_att, (size_t)q->ne[1], (size_t)S->n_q};
-        size_t l[3] = {(size_t)b->tune.wg_att, 1, 1};
-        launch(&a, 3, g, l);
+        if (kernel == OCL_K_ATTENTION_ROW)     /* items (head, query row) */
+            launch_3d(&a, q->ne[1], S->n_q, 1, b->tune.wg_att);
+        else {                                  /* groups (head, query row) */
+            size_t g[3] = {(size_t)b->tune.wg_att, (size_t)q->ne[1], (size_t)S->n_q};
+            size_t l[3] = {(size_t)b->tune.wg_att, 1, 1};
+            launch(&a, 3, g, l);
+        }
     }
 }
 
@@ -301,13 +315,8 @@ static void
 unary(vo_backend *be, int kernel, const char *op, vo_tensor *out, const vo_tensor *x)
 {
     ocl_args a = args_begin((ocl_backend *)be, kernel, op);
-    arg_t(&a, x);
-    arg_t(&a, out);
-    arg_int(&a, x->ne[0]);
-    arg_int(&a, x->ne[1]);
-    arg_int(&a, x->ne[2]);
-    arg_nb123(&a, x);
-    arg_nb123(&a, out);
+    ARG_TENSORS(&a, x, out);
+    arg_rows(&a, x, out);
     if (kernel == OCL_K_SOFTMAX)
         launch_groups(&a, vo_nrows(x));
     else
@@ -336,12 +345,8 @@ void
 ocl_silu_mul(vo_backend *be, vo_tensor *out, const vo_tensor *gate, const vo_tensor *up)
 {
     ocl_args a = args_begin((ocl_backend *)be, OCL_K_SILU_MUL, "silu_mul");
-    arg_t(&a, gate);
-    arg_t(&a, up);
-    arg_t(&a, out);
-    arg_int(&a, gate->ne[0]);
-    arg_int(&a, gate->ne[1]);
-    arg_int(&a, gate->ne[2]);
+    ARG_TENSORS(&a, gate, up, out);
+    arg_ne012(&a, gate);
     arg_nb123(&a, gate);
     arg_nb123(&a, up);
     arg_nb123(&a, out);
@@ -353,16 +358,12 @@ ocl_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const vo_te
 {
     ocl_backend *b = (ocl_backend *)be;
     ocl_args a = args_begin(b, OCL_K_GET_ROWS, "get_rows");
-    arg_t(&a, table);
-    arg_t(&a, ids);
-    arg_t(&a, out);
+    ARG_TENSORS(&a, table, ids, out);
     arg(&a, sizeof b->flag, &b->flag);
-    arg_int(&a, out->ne[0]);
-    arg_int(&a, out->ne[1]);
-    arg_int(&a, out->ne[2]);
+    arg_ne012(&a, out);
     arg_int(&a, table->ne[1]);
     arg_int(&a, table->type);
-    arg_ulong(&a, table->nb[1]);
+    arg_nb(&a, table, 1, 1);
     arg_nb123(&a, out);
     b->flag_armed = true;
     launch_rows(&a, out);
@@ -372,11 +373,8 @@ void
 ocl_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x)
 {
     ocl_args a = args_begin((ocl_backend *)be, OCL_K_COPY, "copy");
-    arg_t(&a, x);
-    arg_t(&a, out);
-    arg_int(&a, out->ne[0]);
-    arg_int(&a, out->ne[1]);
-    arg_int(&a, out->ne[2]);
+    ARG_TENSORS(&a, x, out);
+    arg_ne012(&a, out);
     /* x broadcasts over out's rows where it has 1 (backend.h): stride 0 */
     for (int d = 1; d < 4; d++)
         arg_ulong(&a, x->ne[d] == 1 && out->ne[d] > 1 ? 0 : x->nb[d]);
@@ -400,17 +398,12 @@ ocl_patch_embed(vo_backend *be, vo_tensor *out, const vo_tensor *img, const vo_t
         return;
     cols.buffer = m;
     ocl_args a = args_begin(b, OCL_K_IM2COL, "patch_embed");
-    arg_t(&a, img);
-    arg_t(&a, &cols);
+    ARG_TENSORS(&a, img, &cols);
     arg_int(&a, C);
     arg_int(&a, patch);
     arg_int(&a, g);
     arg_nb123(&a, img);
-    size_t l0 = 1;
-    while (l0 < (size_t)cpp && l0 < (size_t)b->tune.ew)
-        l0 *= 2;
-    size_t gs[3] = {round_up((size_t)cpp, l0), (size_t)(g * g), (size_t)N}, ls[3] = {l0, 1, 1};
-    launch(&a, 3, gs, ls);
+    launch_3d(&a, cpp, g * g, N, b->tune.ew);
     if (be->err == VO_OK)
         ocl_matmul(be, out, w, &cols, bias);
     clReleaseMemObject(m);      /* freed once the queued kernels are done */
@@ -422,26 +415,16 @@ ocl_resize_bilinear(vo_backend *be, vo_tensor *out, const vo_tensor *in)
     ocl_backend *b = (ocl_backend *)be;
     ocl_args a = args_begin(b, OCL_K_RESIZE, "resize_bilinear");
     int64_t C = in->ne[0];
-    arg_t(&a, in);
-    arg_t(&a, out);
-    arg_int(&a, C);
-    arg_int(&a, in->ne[1]);
-    arg_int(&a, in->ne[2]);
+    ARG_TENSORS(&a, in, out);
+    arg_ne012(&a, in);
     arg_int(&a, out->ne[1]);
     arg_int(&a, out->ne[2]);
-    arg_ulong(&a, in->nb[1]);
-    arg_ulong(&a, in->nb[2]);
-    arg_ulong(&a, out->nb[1]);
-    arg_ulong(&a, out->nb[2]);
+    arg_nb(&a, in, 1, 2);
+    arg_nb(&a, out, 1, 2);
     /* the scales as the CPU backend computes them (correctly rounded here) */
     arg_float(&a, (float)in->ne[1] / (float)out->ne[1]);
     arg_float(&a, (float)in->ne[2] / (float)out->ne[2]);
-    size_t l0 = 1;
-    while (l0 < (size_t)C && l0 < (size_t)b->tune.ew)
-        l0 *= 2;
-    size_t g[3] = {round_up((size_t)C, l0), (size_t)out->ne[1], (size_t)out->ne[2]};
-    size_t l[3] = {l0, 1, 1};
-    launch(&a, 3, g, l);
+    launch_3d(&a, C, out->ne[1], out->ne[2], b->tune.ew);
 }
 
 /* grow a device buffer of `bytes` (contents dropped) */
@@ -471,12 +454,10 @@ ocl_argmax_logprob(vo_backend *be, const vo_tensor *logits, int32_t *ids, float 
         b->am_rows = n;
     }
     ocl_args a = args_begin(b, OCL_K_ARGMAX, "argmax_logprob");
-    arg_t(&a, logits);
+    ARG_TENSORS(&a, logits);
     arg(&a, sizeof b->am_ids, &b->am_ids);
     arg(&a, sizeof b->am_lp, &b->am_lp);
-    arg_int(&a, logits->ne[0]);
-    arg_int(&a, logits->ne[1]);
-    arg_int(&a, logits->ne[2]);
+    arg_ne012(&a, logits);
     arg_nb123(&a, logits);
     launch_groups(&a, (int64_t)n);
     if (be->err != VO_OK ||

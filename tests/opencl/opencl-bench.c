@@ -110,13 +110,14 @@ bench(const char *label, vo_backend *be, int quick)
 }
 
 /* --table N: both backends in turn N times, best of each figure, one line
- * per figure: "key cpu_ms opencl_ms" (for tests/bench/bench-backends.sh) */
+ * per figure: "key cpu_ms opencl_ms" (for tests/bench/bench-backends.sh);
+ * cpu NULL (--no-cpu): OpenCL only, cpu_ms 0 */
 static int
 table(vo_backend *cl, vo_backend *cpu, int reps)
 {
-    double best[2][N_FIG], ms[N_FIG];
+    double best[2][N_FIG] = {{0}}, ms[N_FIG];
     for (int r = 0; r < reps; r++)
-        for (int b = 0; b < 2; b++) {
+        for (int b = cpu ? 0 : 1; b < 2; b++) {
             measure(b ? cl : cpu, 0, ms);
             for (int i = 0; i < N_FIG; i++) {
                 if (ms[i] < 0)
@@ -174,7 +175,7 @@ main(int argc, char **argv)
     vo_opencl_info info;
     vo_opencl_get_info(gpu, &info);
     if (reps) {
-        int rc = vo_new_cpu_backend(ctx, 0, &cpu) == VO_OK ? table(gpu, cpu, reps) : 1;
+        int rc = no_cpu || vo_new_cpu_backend(ctx, 0, &cpu) == VO_OK ? table(gpu, cpu, reps) : 1;
         if (rc)
             fprintf(stderr, "opencl-bench: %s\n", vo_last_error(ctx));
         vo_backend_drop(gpu);

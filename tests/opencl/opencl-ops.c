@@ -283,7 +283,7 @@ test_rope(void)
 /* --- 7: attention --- */
 
 static void
-test_attention(void)
+test_attention(int path)
 {
     int n = 0;
     /* {head_dim, q heads, kv heads}: GQA 3:1 small; SigLIP-like 72; Qwen3-like 128 */
@@ -307,8 +307,8 @@ test_attention(void)
             vo_attention(cpu, o.c, q.c, sc, 3, scale, causal);
             vo_attention(gpu, o.g, q.g, sg, 3, scale, causal);
             double e = pair_err(o);
-            ok(e < 1e-4, "opencl 7.%d: attention hd%lld heads %lld:%lld, 3 sequences, %s "
-               "(err %.2g)", ++n, (long long)hd, (long long)nh, (long long)nkh,
+            ok(e < 1e-4, "opencl 7.%d: attention (%s path) hd%lld heads %lld:%lld, 3 sequences, "
+               "%s (err %.2g)", path * 10 + ++n, path ? "cpu-driver" : "gpu", (long long)hd, (long long)nh, (long long)nkh,
                causal ? "causal" : "full", e);
             for (int i = 0; i < 6; i++)
                 pair_free(kv[i]);
@@ -543,17 +543,18 @@ main(void)
     if (vo_new_cpu_ref_backend(ctx, &cpu) != VO_OK)
         return 99;
     test_cache(cache);
-    /* both matmul paths on this device: the GPU kernels and the CPU-driver one */
+    /* both kernel paths (matmul, attention) on this device: GPU and CPU-driver */
     vo_backend *chosen = gpu;
     for (int path = 0; path < 2; path++) {
         vo_opencl_opts mo = o;
-        mo.matmul_path = path + 1;
+        mo.kernel_path = path + 1;
         if (vo_opencl_backend_new(ctx, &mo, &gpu) != VO_OK) {
-            ok(0, "opencl 2.%d: backend with matmul path %d: %s", path * 30, path + 1,
+            ok(0, "opencl 2.%d: backend with kernel path %d: %s", path * 30, path + 1,
                vo_last_error(ctx));
             continue;
         }
         test_matmul(path);
+        test_attention(path);
         vo_backend_drop(gpu);
     }
     gpu = chosen;
@@ -561,7 +562,6 @@ main(void)
     test_norms();
     test_unary();
     test_rope();
-    test_attention();
     test_get_rows_copy();
     test_patch_resize_argmax();
     test_errors();

@@ -127,17 +127,23 @@ no_platform(vo_ctx *ctx)
                    "for the CPU, or the GPU vendor's) and check /etc/OpenCL/vendors/*.icd");
 }
 
+/* the platforms; VO_ERR_DEVICE (no_platform) when there are none */
+static vo_status
+some_platforms(vo_ctx *ctx, cl_platform_id *plats, cl_uint *np)
+{
+    vo_status st = get_platforms(ctx, plats, np);
+    return st == VO_OK && *np == 0 ? no_platform(ctx) : st;
+}
+
 vo_status
 ocl_pick_device(vo_ctx *ctx, const char *spec, ocl_device *out)
 {
     cl_platform_id plats[MAX_PLATFORMS];
     cl_device_id devs[MAX_DEVICES];
     cl_uint np = 0, nd = 0;
-    vo_status st = get_platforms(ctx, plats, &np);
+    vo_status st = some_platforms(ctx, plats, &np);
     if (st != VO_OK)
         return st;
-    if (np == 0)
-        return no_platform(ctx);
 
     if (spec && *spec && strcmp(spec, "auto") != 0) {
         int p = -1, d = -1, used = 0;
@@ -182,11 +188,9 @@ ocl_list_devices(vo_ctx *ctx, vo_buf *out)
     cl_platform_id plats[MAX_PLATFORMS];
     cl_device_id devs[MAX_DEVICES];
     cl_uint np = 0, nd = 0;
-    vo_status st = get_platforms(ctx, plats, &np);
+    vo_status st = some_platforms(ctx, plats, &np);
     if (st != VO_OK)
         return st;
-    if (np == 0)
-        return no_platform(ctx);
     for (cl_uint p = 0; p < np; p++) {
         get_devices(plats[p], devs, &nd);
         for (cl_uint d = 0; d < nd; d++) {

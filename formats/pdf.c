@@ -757,6 +757,9 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
             pageobj = image_page(pw, page, kind, &px_to_user);
             owned = 1;
         }
+        /* a PDF page whose words came from its own text already carries
+         * them: a second, invisible copy would double every word found */
+        int own_text = kind == SRC_PDF && page->origin == VO_PAGE_FROM_TEXT_LAYER;
         char font_name[32];
         snprintf(font_name, sizeof font_name, "%s", FONT_RES);
         /* the resource name must be known before the stream is written */
@@ -764,8 +767,8 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
         pdf_obj *fonts = pdf_dict_get(fz, res, PDF_NAME(Font));
         for (int i = 1; pdf_dict_gets(fz, fonts, font_name); i++)
             snprintf(font_name, sizeof font_name, "%s%d", FONT_RES, i);
-        st = text_layer(pw, page, px_to_user, font_name, &text);
-        if (st == VO_OK) {
+        st = own_text ? VO_OK : text_layer(pw, page, px_to_user, font_name, &text);
+        if (st == VO_OK && !own_text) {
             tbuf = fz_new_buffer_from_copied_data(fz, (const unsigned char *)text.data,
                                                   text.len);
             attach_text_layer(pw, pageobj, tbuf, font_name);

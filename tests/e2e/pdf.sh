@@ -55,10 +55,35 @@ for i in 1 2 3 4; do
     [ -s "$TMP/in$i.pnm" ] && cmp -s "$TMP/in$i.pnm" "$TMP/out$i.pnm" || same=1
 done
 ok $same "pdf 3.3: mutool renders every page at 72 dpi identical to the input"
-added=0
-for i in 1 2 3 4; do
-    pdffonts -f "$i" -l "$i" "$OUT" 2>/dev/null | grep -q 'Identity-H' || added=1
-done
-ok $added "pdf 3.4: every page got a text layer in an Identity-H font"
+# its own text is kept, and not doubled by an invisible copy of itself
+pdftotext "$IN" "$TMP/in.txt" 2>/dev/null
+pdftotext "$OUT" "$TMP/out.txt" 2>/dev/null
+[ -s "$TMP/in.txt" ] && cmp -s "$TMP/in.txt" "$TMP/out.txt"
+ok $? "pdf 3.4: a born-digital PDF's text comes out once, as in the input"
 qpdf --check "$OUT" >/dev/null 2>&1; ok $? "pdf 3.5: qpdf --check clean"
+
+# a scanned PDF input (an image-only page) keeps its page, with the
+# recognised text added as an invisible layer
+run_vo --text-layer only -f pdf -o "$TMP/scan.pdf" "$SAMPLES/hello.png"
+ok $rc "pdf 4.1: an image-only PDF made from hello.png (rc=$rc)"
+run_vo --text-layer only -f json -o "$TMP/scan.json" "$TMP/scan.pdf"
+set -- $("$PY" -c "
+import json,sys; p=json.load(open(sys.argv[1]))['pages'][0]; print(p['width'], p['height'], p['dpi'][0])" "$TMP/scan.json")
+mkdir -p "$TMP/sraw"
+"$PY" -c "
+import json,sys
+json.dump({'format': 'varco-ocr-raw', 'version': 1, 'source': sys.argv[1], 'page': 1,
+           'width': int(sys.argv[2]), 'height': int(sys.argv[3]), 'dpi': float(sys.argv[4]),
+           'text': '<char>인터뷰</char><bbox>0.05, 0.28, 0.22, 0.67</bbox><char>홍인혜</char><bbox>0.30, 0.28, 0.47, 0.67</bbox>'},
+          open(sys.argv[5], 'w'), ensure_ascii=False)" "$TMP/scan.pdf" "$1" "$2" "$3" "$TMP/sraw/scan.p0001.raw.json"
+run_vo --from-raw "$TMP/sraw" -f pdf -O "$TMP/sout"
+ok $rc "pdf 4.2: --from-raw on the scanned PDF's page exits 0 (rc=$rc)"
+pdftotext "$TMP/sout/scan.pdf" - 2>/dev/null | grep -q '인터뷰 홍인혜'
+ok $? "pdf 4.3: the recognised words are in the text, with a space between them"
+pdffonts "$TMP/sout/scan.pdf" 2>/dev/null | grep -q 'Identity-H'
+ok $? "pdf 4.4: the text layer is in an Identity-H font"
+mutool draw -q -r 72 -F pnm -o "$TMP/s-in.pnm" "$TMP/scan.pdf" 1 2>/dev/null
+mutool draw -q -r 72 -F pnm -o "$TMP/s-out.pnm" "$TMP/sout/scan.pdf" 1 2>/dev/null
+[ -s "$TMP/s-in.pnm" ] && cmp -s "$TMP/s-in.pnm" "$TMP/s-out.pnm"
+ok $? "pdf 4.5: the page renders identical to the input (the layer is invisible)"
 done_testing

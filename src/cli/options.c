@@ -163,6 +163,8 @@ void vo_cli_print_help(FILE *f)
             "  XDG_DATA_HOME     where the model folder is looked for next\n"
             "  SOURCE_DATE_EPOCH timestamp written into outputs (reproducible files)\n"
             "  TMPDIR            where standard input is spooled\n"
+            "  XDG_CACHE_HOME    where compiled OpenCL kernels are kept\n"
+            "  VARCO_OCR_KERNEL_DIR  OpenCL kernel sources to use instead of the built-in\n"
             "  NO_COLOR          no colour in messages\n"
             "\nExit status:\n"
             "  0 success; 1 bad command line; 2 bad or unreadable input; 3 model or\n"

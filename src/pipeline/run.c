@@ -497,13 +497,18 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     if (!job->model_dir) {
         *model_error = 1;
         /* how to get the model: said once a run, not for every page */
-        if (!atomic_exchange(&job->model_advice, 1))
-            run_log(job, VO_LOG_ERROR,
-                    "pages without a text layer need OCR, but no model folder was found: "
-                    "download it with 'huggingface-cli download "
-                    "NCSOFT/VARCO-VISION-2.0-1.7B-OCR --local-dir "
-                    "~/.local/share/varco-ocr/VARCO-VISION-2.0-1.7B-OCR' or pass --model DIR "
-                    "(--text-layer only never needs the model)");
+        if (!atomic_exchange(&job->model_advice, 1)) {
+            const char *xdg = getenv("XDG_DATA_HOME");
+            char advice[PATH_MAX + 512];
+            snprintf(advice, sizeof advice,
+                     "pages without a text layer need OCR, but no model folder was found: "
+                     "download it with 'huggingface-cli download "
+                     "NCSOFT/VARCO-VISION-2.0-1.7B-OCR --local-dir "
+                     "%s/varco-ocr/VARCO-VISION-2.0-1.7B-OCR' or pass --model DIR "
+                     "(--text-layer only never needs the model)",
+                     xdg && *xdg ? xdg : "~/.local/share");
+            run_log(job, VO_LOG_ERROR, advice);
+        }
         return vo_fail(ctx, VO_ERR_MISSING,
                        "%s: page %d has no text layer and needs OCR, but no model folder was "
                        "found", source, page);
@@ -1076,6 +1081,12 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         rec->input_error = 1;
         goto fail;
     }
+    for (int i = 0; i < cli->pages.n; i++) /* said, not silently dropped */
+        if (cli->pages.items[i].last > pv.n_pages || cli->pages.items[i].first > pv.n_pages) {
+            vo_warn(ctx, "%s: --pages %s names pages past the end; the document has %d pages",
+                    input, cli->pages_spec, pv.n_pages);
+            break;
+        }
     for (int i = 0; i < cli->n_formats; i++)
         if (cli->formats[i] == VO_FORMAT_PAGE && !cli->output_dir && n_sel > 1) {
             st = vo_fail(ctx, VO_ERR_ARGUMENT,

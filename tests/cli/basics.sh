@@ -161,4 +161,10 @@ ok $? "cli 18.1: standard input with -O writes stdin.txt and stdin.p0001.alto.xm
 printf 'not a document at all' | "$VO" - >"$TMP/out" 2>"$TMP/err"
 grep -q '^varco-ocr: error: -: cannot open' "$TMP/err" && ! grep -q 'varco-ocr-stdin' "$TMP/err"
 ok $? "cli 18.2: a bad document on standard input is named '-', not by its spool file"
+run_vo --pages 2,9 -o - "$SAMPLES/four-pages.pdf"
+[ "$rc" -eq 0 ] && grep -q 'past the end; the document has 4 pages' "$TMP/err"
+ok $? "cli 12.1: --pages past the end is said, the pages there are done (rc=$rc)"
+run_vo "$SAMPLES/hello.png"
+grep -q "local-dir $XDG_DATA_HOME/varco-ocr/VARCO-VISION-2.0-1.7B-OCR" "$TMP/err"
+ok $? "cli 12.2: the model advice names the folder where it will be looked for"
 done_testing

@@ -1,5 +1,7 @@
 /* attention.cl: fused attention of one sequence (scores, online softmax,
- * weighted values) with GQA, causal or full (MODEL.md §4 and §8). */
+ * weighted values) with GQA, causal or full (MODEL.md §4 and §8). k and v
+ * are f32, f16 or bf16 (k_type, v_type: T_ codes; a KV cache), widened
+ * exactly to f32 as they are read. */
 
 #pragma OPENCL FP_CONTRACT ON
 
@@ -19,7 +21,7 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
                          int hd, int n_heads, int n_kv_heads, int q_start, int n_q, int n_kv,
                          ulong q_nb1, ulong q_nb2, ulong k_nb1, ulong k_nb2,
                          ulong v_nb1, ulong v_nb2, ulong o_nb1, ulong o_nb2,
-                         float scale, int causal)
+                         float scale, int causal, int k_type, int v_type)
 {
     local float qs[HD_MAX];
     local float p[WG_ATT];
@@ -43,10 +45,15 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
         int j = j0 + lid;
         float s = -INFINITY;
         if (j < n_see) {
-            global const float *kr = (global const float *)(kb + j * k_nb2);
             float dot = 0.0f;
-            for (int c = 0; c < hd; c++)
-                dot += qs[c] * kr[c];
+            if (k_type == T_F32) {
+                global const float *kr = (global const float *)(kb + j * k_nb2);
+                for (int c = 0; c < hd; c++)
+                    dot += qs[c] * kr[c];
+            } else {
+                for (int c = 0; c < hd; c++)
+                    dot += qs[c] * load_f(kb + (ulong)j * k_nb2, c, k_type);
+            }
             s = dot * scale;
         }
         float m_new = fmax(m, wg_max(red, s));
@@ -61,8 +68,12 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
             int c = lid + d * WG_ATT;
             if (c < hd) {
                 float a = acc[d] * alpha;
-                for (int jj = 0; jj < nb; jj++)
-                    a += p[jj] * ((global const float *)(vb + (j0 + jj) * v_nb2))[c];
+                if (v_type == T_F32)
+                    for (int jj = 0; jj < nb; jj++)
+                        a += p[jj] * ((global const float *)(vb + (j0 + jj) * v_nb2))[c];
+                else
+                    for (int jj = 0; jj < nb; jj++)
+                        a += p[jj] * load_f(vb + (ulong)(j0 + jj) * v_nb2, c, v_type);
                 acc[d] = a;
             }
         }
@@ -101,12 +112,37 @@ float dot_hd(const float *a, global const float *b, int hd)
     return s;
 }
 
+/* 8 values of a cache row of type t from element c, widened to f32 */
+float8 load8_kv(global const uchar *row, int c, int t)
+{
+    if (t == T_BF16)
+        return as_float8(convert_uint8(vload8(0, (global const ushort *)row + c)) << 16);
+    if (t == T_F16)
+        return vload_half8(0, (global const half *)row + c);
+    return vload8(0, (global const float *)row + c);
+}
+
+float dot_hd_kv(const float *a, global const uchar *b, int hd, int t)
+{
+    if (t == T_F32)
+        return dot_hd(a, (global const float *)b, hd);
+    float8 s8 = (float8)(0.0f);
+    int c = 0;
+    for (; c + 8 <= hd; c += 8)
+        s8 += vload8(0, a + c) * load8_kv(b, c, t);
+    float4 h = s8.lo + s8.hi;
+    float s = (h.x + h.y) + (h.z + h.w);
+    for (; c < hd; c++)
+        s += a[c] * load_f(b, c, t);
+    return s;
+}
+
 kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uchar *k,
                              ulong k_off, global const uchar *v, ulong v_off, global uchar *out,
                              ulong out_off, int hd, int n_heads, int n_kv_heads, int q_start,
                              int n_q, int n_kv, ulong q_nb1, ulong q_nb2, ulong k_nb1,
                              ulong k_nb2, ulong v_nb1, ulong v_nb2, ulong o_nb1, ulong o_nb2,
-                             float scale, int causal)
+                             float scale, int causal, int k_type, int v_type)
 {
     int h = get_global_id(0), i = get_global_id(1);
     if (h >= n_heads || i >= n_q)
@@ -126,7 +162,7 @@ kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uc
         int nb = min(ATT_KB, n_see - j0);
         float s[ATT_KB], bmax = -INFINITY;
         for (int jj = 0; jj < nb; jj++) {
-            s[jj] = dot_hd(qs, (global const float *)(kb + (ulong)(j0 + jj) * k_nb2), hd) * scale;
+            s[jj] = dot_hd_kv(qs, kb + (ulong)(j0 + jj) * k_nb2, hd, k_type) * scale;
             bmax = fmax(bmax, s[jj]);
         }
         float m_new = fmax(m, bmax);
@@ -139,14 +175,18 @@ kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uc
         int c = 0;
         for (; c + 8 <= hd; c += 8) {
             float8 a = vload8(0, acc + c) * alpha;
-            for (int jj = 0; jj < nb; jj++)
-                a += s[jj] * vload8(0, (global const float *)(vb + (ulong)(j0 + jj) * v_nb2) + c);
+            if (v_type == T_F32)
+                for (int jj = 0; jj < nb; jj++)
+                    a += s[jj] * vload8(0, (global const float *)(vb + (ulong)(j0 + jj) * v_nb2) + c);
+            else
+                for (int jj = 0; jj < nb; jj++)
+                    a += s[jj] * load8_kv(vb + (ulong)(j0 + jj) * v_nb2, c, v_type);
             vstore8(a, 0, acc + c);
         }
         for (; c < hd; c++) {
             float a = acc[c] * alpha;
             for (int jj = 0; jj < nb; jj++)
-                a += s[jj] * ((global const float *)(vb + (ulong)(j0 + jj) * v_nb2))[c];
+                a += s[jj] * load_f(vb + (ulong)(j0 + jj) * v_nb2, c, v_type);
             acc[c] = a;
         }
         m = m_new;

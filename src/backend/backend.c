@@ -278,9 +278,10 @@ void vo_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_a
           "attention %s: q/out must be f32 [head_dim, heads, T]", out->name);
     for (int s = 0; s < n_seqs; s++) {
         const vo_attn_seq *S = &seqs[s];
-        CHECK(f32_rows(S->k) && f32_rows(S->v) && S->k->ne[0] == q->ne[0] &&
-              same_shape(S->k, S->v) && S->k->ne[1] >= 1 && q->ne[1] % S->k->ne[1] == 0,
-              "attention %s: seq %d: k/v must be f32 [%lld, kv_heads dividing %lld, n]",
+        CHECK(is_float(S->k->type) && row_packed(S->k) && is_float(S->v->type) &&
+              row_packed(S->v) && S->k->ne[0] == q->ne[0] && same_shape(S->k, S->v) &&
+              S->k->ne[1] >= 1 && q->ne[1] % S->k->ne[1] == 0,
+              "attention %s: seq %d: k/v must be float [%lld, kv_heads dividing %lld, n]",
               out->name, s, (long long)q->ne[0], (long long)q->ne[1]);
         CHECK(S->q_start >= 0 && S->n_q >= 0 && S->q_start + S->n_q <= q->ne[2] &&
               S->n_kv >= 1 && S->n_kv <= S->k->ne[2] && (!causal || S->n_q <= S->n_kv),

@@ -48,8 +48,9 @@ vo_tensor vo_view(const vo_tensor *t, int64_t ne0, int64_t ne1, int64_t ne2, int
 typedef struct vo_attn_seq {
     int64_t q_start;       /* first row (ne2 index) of this sequence in q/out */
     int64_t n_q;           /* its number of query rows */
-    const vo_tensor *k;    /* [head_dim, n_kv_heads, n_kv] keys, RoPE applied */
-    const vo_tensor *v;    /* [head_dim, n_kv_heads, n_kv] values */
+    const vo_tensor *k;    /* [head_dim, n_kv_heads, n_kv] keys, RoPE applied;
+                            * F32, F16 or BF16 (a KV cache; widened exactly to f32) */
+    const vo_tensor *v;    /* [head_dim, n_kv_heads, n_kv] values, any float type */
     int64_t n_kv;          /* valid key rows (cache length including the new rows) */
 } vo_attn_seq;
 
@@ -142,7 +143,8 @@ typedef enum vo_op {
 } vo_op;
 
 /* Whether the backend runs `op` with its main input (the weight for matmul,
- * the table for get_rows, the destination for copy) of type `type`. */
+ * the table for get_rows, the destination for copy, the k/v cache for
+ * attention) of type `type`. */
 bool vo_backend_supports(const vo_backend *be, vo_op op, vo_type type);
 /* Wait for queued work; return the sticky first error (and put its message,
  * naming the op, into ctx) or VO_OK. The error stays until cleared. */

@@ -301,6 +301,8 @@ ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_
         arg_nb(&a, out, 1, 2);
         arg_float(&a, scale);
         arg_int(&a, causal);
+        arg_int(&a, S->k->type);               /* a KV cache may be f16/bf16 */
+        arg_int(&a, S->v->type);
         if (kernel == OCL_K_ATTENTION_ROW)     /* items (head, query row) */
             launch_3d(&a, q->ne[1], S->n_q, 1, b->tune.wg_att);
         else {                                  /* groups (head, query row) */

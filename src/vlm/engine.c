@@ -57,6 +57,25 @@ static vo_status open_backend(vo_ctx *ctx, vo_engine *e)
     return st;
 }
 
+/* opts.kv_type → the element type of the LM's KV caches, if the backend
+ * writes (copy) and reads (attention) it */
+static vo_status set_kv_type(vo_ctx *ctx, vo_engine *e)
+{
+    static const vo_type types[] = {[VO_KV_F32] = VO_F32, [VO_KV_BF16] = VO_BF16,
+                                    [VO_KV_F16] = VO_F16};
+    int k = e->opts.kv_type;
+    if (k < 0 || k >= (int)(sizeof types / sizeof types[0]))
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "KV cache type %d is not 0 (f32), 1 (bf16) or "
+                       "2 (f16)", k);
+    vo_type t = types[k];
+    if (!vo_backend_supports(e->be, VO_OP_COPY, t) ||
+        !vo_backend_supports(e->be, VO_OP_ATTENTION, t))
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "the %s backend cannot keep a %s KV cache",
+                       vo_backend_name(e->be), vo_type_name(t));
+    e->lm.kv_type = t;
+    return VO_OK;
+}
+
 vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opts *opts,
                          vo_engine **out)
 {
@@ -74,7 +93,8 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
         (st = open_backend(ctx, e)) ||
         (st = siglip_load(ctx, e->be, &e->cfg, e->w, &e->vis)) ||
         (st = projector_load(ctx, e->be, &e->cfg, e->w, &e->proj)) ||
-        (st = qwen3_load(ctx, e->be, &e->cfg, e->w, &e->lm))) {
+        (st = qwen3_load(ctx, e->be, &e->cfg, e->w, &e->lm)) ||
+        (st = set_kv_type(ctx, e))) {
         vo_engine_close(e);
         return vo_fail_where(ctx, "%s: ", model_dir);
     }

@@ -17,7 +17,14 @@ typedef struct vo_engine_opts {
     int max_tokens;    /* generated tokens at most; <= 0: 8192 (bounded by the context) */
     int no_upscale;    /* 1: skip the OCR pre-upscale (probes and golden tests only) */
     const char *device; /* auto | cpu | opencl | opencl:P.D (src/backend/select.h); NULL: auto */
+    int kv_type;       /* KV cache storage: VO_KV_F32 (0, the default: exact against the
+                        * goldens), VO_KV_BF16 (1: half the memory; logits move by up to
+                        * 1e-2 on the tiny fixtures, same ids) or VO_KV_F16 (2: half the
+                        * memory, 1e-3); VO_ERR_UNSUPPORTED where the backend cannot */
 } vo_engine_opts;
+
+/* values of vo_engine_opts.kv_type */
+enum { VO_KV_F32 = 0, VO_KV_BF16 = 1, VO_KV_F16 = 2 };
 
 /* Called with each complete piece of UTF-8 text as it is generated (special
  * tokens kept) and the log-probability of the token that completed it.

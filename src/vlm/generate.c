@@ -76,7 +76,7 @@ vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t
             st = vo_fail(ctx, VO_ERR_ARGUMENT, "sequence %d has an empty prompt", s);
             goto done;
         }
-        seqs[s] = qwen3_seq_new(ctx, be, m, r->n_ids + (r->max_new > 0 ? r->max_new : 0));
+        seqs[s] = qwen3_seq_new(ctx, be, m, r->n_ids, r->n_ids + (r->max_new > 0 ? r->max_new : 0));
         if (!seqs[s]) {
             st = vo_last_status(ctx);
             goto done;

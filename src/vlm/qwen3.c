@@ -85,7 +85,15 @@ void qwen3_free(vo_backend *be, qwen3_model *m)
     memset(m, 0, sizeof *m);
 }
 
-qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int64_t cap)
+/* a cache tensor of n tokens: [hd, KV, n] of the sequence's type */
+static vo_tensor *kv_new(vo_backend *be, const qwen3_seq *s, const vo_tensor *like, int64_t n,
+                         const char *name)
+{
+    return vo_tensor_new(be, s->type, like->ne[0], like->ne[1], n, 1, name);
+}
+
+qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int64_t first,
+                         int64_t max)
 {
     qwen3_seq *s = vo_calloc(1, sizeof *s);
     if (s) {
@@ -97,20 +105,61 @@ qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int6
         vo_fail(ctx, VO_ERR_NOMEM, "out of memory for a sequence");
         return NULL;
     }
-    s->cap = cap;
+    s->step = m->kv_step > 0 ? m->kv_step : QWEN3_KV_STEP;
+    s->max = max > 1 ? max : 1;
+    s->cap = first + s->step < s->max ? first + s->step : s->max;
     s->n_layers = m->n_layers;
+    s->type = m->kv_type;
     for (int l = 0; l < m->n_layers; l++) {
-        s->k[l] = vo_tensor_new(be, VO_F32, m->head_dim, m->kv_heads, cap, 1, "kv_cache.k");
-        s->v[l] = vo_tensor_new(be, VO_F32, m->head_dim, m->kv_heads, cap, 1, "kv_cache.v");
+        s->k[l] = vo_tensor_new(be, s->type, m->head_dim, m->kv_heads, s->cap, 1, "kv_cache.k");
+        s->v[l] = vo_tensor_new(be, s->type, m->head_dim, m->kv_heads, s->cap, 1, "kv_cache.v");
         if (!s->k[l] || !s->v[l]) {
             vo_backend_sync(be, ctx);
             vo_backend_clear_error(be);
+            int64_t cap = s->cap;
             qwen3_seq_free(be, s);
             vo_fail_where(ctx, "KV cache of %lld tokens: ", (long long)cap);
             return NULL;
         }
     }
     return s;
+}
+
+void qwen3_seq_reserve(vo_backend *be, qwen3_seq *s, int64_t need)
+{
+    if (need <= s->cap)
+        return;
+    if (need > s->max)
+        return vo_backend_error(be, VO_ERR_LIMIT, "qwen3: a sequence needs %lld positions, its "
+                                "cache holds at most %lld", (long long)need, (long long)s->max);
+    int64_t grow = s->cap / 4 > s->step ? s->cap / 4 : s->step;
+    int64_t cap = s->cap + grow > need ? s->cap + grow : need;
+    if (cap > s->max)
+        cap = s->max;
+    /* layer by layer: a new tensor, the filled rows carried over through the
+     * host (any backend, any type), the old one freed; `cap` changes only
+     * when every layer has grown */
+    size_t bytes = (size_t)s->n_past * s->k[0]->nb[2];
+    void *tmp = bytes ? vo_malloc(bytes) : NULL;
+    if (bytes && !tmp)
+        return vo_backend_error(be, VO_ERR_NOMEM, "qwen3: out of memory growing a KV cache "
+                                "to %lld tokens", (long long)cap);
+    for (int l = 0; l < s->n_layers; l++)
+        for (int kv = 0; kv < 2; kv++) {
+            vo_tensor **slot = kv ? &s->v[l] : &s->k[l];
+            vo_tensor *t = kv_new(be, s, *slot, cap, kv ? "kv_cache.v" : "kv_cache.k");
+            if (!t)
+                goto done;
+            if (bytes) {
+                vo_tensor_get(be, *slot, tmp, bytes);
+                vo_tensor_set(be, t, tmp, bytes);
+            }
+            vo_tensor_free(be, *slot);
+            *slot = t;
+        }
+    s->cap = cap;
+done:
+    vo_free(tmp);
 }
 
 void qwen3_seq_free(vo_backend *be, qwen3_seq *s)
@@ -132,10 +181,7 @@ void qwen3_forward(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
 {
     int64_t T = 0, D = m->dim, hd = m->head_dim, H = m->heads, KV = m->kv_heads;
     for (int s = 0; s < n_seqs; s++) {
-        if (seqs[s]->n_past + n_new[s] > seqs[s]->cap)
-            return vo_backend_error(be, VO_ERR_LIMIT, "qwen3: sequence %d needs %lld positions, "
-                                    "its cache holds %lld", s,
-                                    (long long)(seqs[s]->n_past + n_new[s]), (long long)seqs[s]->cap);
+        qwen3_seq_reserve(be, seqs[s], seqs[s]->n_past + n_new[s]);   /* §8.5 room */
         T += n_new[s];
     }
     vo_tensor *h = vo_tensor_new(be, VO_F32, D, T, 1, 1, "qwen3.h");

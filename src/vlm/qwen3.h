@@ -26,12 +26,25 @@ typedef struct qwen3_model {
     vo_tensor *norm;             /* (D) final norm */
     vo_tensor *head;             /* (V, D) lm_head or the tied embedding */
     qwen3_layer *layers;         /* [n_layers] */
+    /* KV caches of new sequences (set after qwen3_load, which leaves the
+     * defaults): element type VO_F32 (exact), VO_BF16 or VO_F16 (half the
+     * memory; written rounded to nearest even, read widened), and the
+     * growth step in tokens (<= 0: QWEN3_KV_STEP) */
+    vo_type kv_type;
+    int kv_step;
 } qwen3_model;
 
-/* One sequence's state: its KV cache (f32) and how much of it is filled. */
+/* tokens a cache grows by at least (or by a quarter of its size if more) */
+#define QWEN3_KV_STEP 256
+
+/* One sequence's state: its KV cache and how much of it is filled. The
+ * cache holds `cap` tokens now and grows in steps, up to `max`, as
+ * qwen3_forward needs room (the filled rows are carried over). */
 typedef struct qwen3_seq {
-    int64_t n_past, cap;
+    int64_t n_past, cap, max;
     int n_layers;
+    vo_type type;                /* kv_type of the model when made */
+    int step;
     vo_tensor **k, **v;          /* [n_layers] each (cap, KV, hd) */
 } qwen3_seq;
 
@@ -39,8 +52,14 @@ vo_status qwen3_load(vo_ctx *ctx, vo_backend *be, const vo_config *cfg, const vo
                      qwen3_model *m);
 void qwen3_free(vo_backend *be, qwen3_model *m);
 
-/* A sequence with room for `cap` tokens; NULL on failure (error in ctx). */
-qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int64_t cap);
+/* A sequence that will hold `max` tokens at most; room is reserved now for
+ * `first` (the prompt) plus one growth step, the rest as it fills. NULL on
+ * failure (error in ctx). */
+qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int64_t first,
+                         int64_t max);
+/* Make room for `need` tokens (a step more when it grows; never past max:
+ * VO_ERR_LIMIT). Errors stick to the backend and leave cap as it was. */
+void qwen3_seq_reserve(vo_backend *be, qwen3_seq *s, int64_t need);
 void qwen3_seq_free(vo_backend *be, qwen3_seq *s);   /* accepts NULL */
 
 /* x [D, T]: embeddings of the new tokens of all sequences, seqs[0]'s n_new[0]

@@ -139,6 +139,69 @@ static void test_attention(void)
     vo_tensor_free(fast, o1); vo_tensor_free(fast, o2); vo_tensor_free(fast, o3);
 }
 
+/* f32 copy of a bf16/f16 tensor (the test's own widening) */
+static vo_tensor *widen(const vo_tensor *t)
+{
+    vo_tensor *w = vo_tensor_new(fast, VO_F32, t->ne[0], t->ne[1], t->ne[2], 1, "widened");
+    for (int64_t i = 0; w && i < vo_nelements(t); i++) {
+        uint16_t h = ((const uint16_t *)t->data)[i];
+        float f;
+        if (t->type == VO_BF16) {
+            uint32_t u = (uint32_t)h << 16;
+            memcpy(&f, &u, 4);
+        } else {            /* rnd's f16 values are normal: (1024 + man)·2^(exp − 25) */
+            f = ldexpf((float)(1024 + (h & 0x3ff)), ((h >> 10) & 0x1f) - 25);
+            if (h & 0x8000)
+                f = -f;
+        }
+        ((float *)w->data)[i] = f;
+    }
+    return w;
+}
+
+/* a KV cache stored as bf16 / f16: both attentions read it exactly as the
+ * f32 tensor of the same values; head_dim 37 (SIMD tails) and 128 */
+static void test_attention_kv(void)
+{
+    static const vo_type types[] = {VO_BF16, VO_F16};
+    static const int64_t hds[] = {37, 128};
+    int t = 0;
+    for (int ti = 0; ti < 2; ti++)
+        for (int hi = 0; hi < 2; hi++, t++) {
+            int64_t hd = hds[hi], nq[2] = {7, 1}, nkv[2] = {11, 25};
+            vo_tensor *q = rnd(VO_F32, hd, 4, 8, "q"), *k = rnd(types[ti], hd, 2, 36, "k");
+            vo_tensor *v = rnd(types[ti], hd, 2, 36, "v");
+            vo_tensor *k32 = widen(k), *v32 = widen(v);
+            vo_tensor *o1 = zeros(hd, 4, 8, "o1"), *o2 = zeros(hd, 4, 8, "o2");
+            vo_tensor *o3 = zeros(hd, 4, 8, "o3"), *o4 = zeros(hd, 4, 8, "o4");
+            run_attn(ref, o1, q, k, v, nq, nkv, 2, true);
+            run_attn(ref, o2, q, k32, v32, nq, nkv, 2, true);
+            run_attn(fast, o3, q, k, v, nq, nkv, 2, true);
+            run_attn(fast, o4, q, k32, v32, nq, nkv, 2, true);
+            ok(vo_backend_sync(ref, NULL) == VO_OK && maxrel(o1, o2) == 0,
+               "backend 2.%d: attention _ref on a %s cache (hd %lld) = on its f32 values",
+               5 + 2 * t, vo_type_name(types[ti]), (long long)hd);
+            ok(vo_backend_sync(fast, NULL) == VO_OK && maxrel(o3, o1) < 1e-5 &&
+               maxrel(o3, o4) < 1e-6,
+               "backend 2.%d: fast attention on a %s cache (hd %lld) = _ref (%.2g), = f32 (%.2g)",
+               6 + 2 * t, vo_type_name(types[ti]), (long long)hd, maxrel(o3, o1),
+               maxrel(o3, o4));
+            vo_tensor *ts[] = {q, k, v, k32, v32, o1, o2, o3, o4};
+            for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+                vo_tensor_free(fast, ts[i]);
+        }
+    /* k bf16 and v f32 in one call */
+    int64_t nq = 3, nkv = 9;
+    vo_tensor *q = rnd(VO_F32, 16, 2, 3, "q"), *k = rnd(VO_BF16, 16, 1, 9, "k");
+    vo_tensor *v = rnd(VO_F32, 16, 1, 9, "v"), *k32 = widen(k);
+    vo_tensor *o1 = zeros(16, 2, 3, "o1"), *o2 = zeros(16, 2, 3, "o2");
+    run_attn(fast, o1, q, k, v, &nq, &nkv, 1, true);
+    run_attn(fast, o2, q, k32, v, &nq, &nkv, 1, true);
+    ok(maxrel(o1, o2) < 1e-6, "backend 2.13: bf16 keys with f32 values (%.2g)", maxrel(o1, o2));
+    vo_tensor_free(fast, q); vo_tensor_free(fast, k); vo_tensor_free(fast, v);
+    vo_tensor_free(fast, k32); vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+}
+
 static void test_patch_embed(void)
 {
     /* S = 13 with patch 4: the last pixel row/column is cropped */
@@ -292,6 +355,7 @@ int main(void)
         return 1;
     test_matmul();
     test_attention();
+    test_attention_kv();
     test_patch_embed();
     test_small_ops();
     test_resize();

@@ -1,7 +1,9 @@
 /* bench-engine.c: engine speed on a model folder (the random 1.7B one of
- * make-random-model): vision tile, prefill, and decode with 1 and 4 sequences. */
+ * make-random-model): vision tile, prefill, and decode with 1 and 4 sequences,
+ * with the KV cache stored as f32 (default), bf16 or f16. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "src/backend/cpu/cpu.h"
@@ -66,12 +68,19 @@ static int run(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int n, int pr
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench-engine MODEL_DIR [threads] [prefill_tokens] [decode_steps]\n");
+        fprintf(stderr, "usage: bench-engine MODEL_DIR [threads] [prefill_tokens] [decode_steps] "
+                "[f32|bf16|f16 KV cache]\n");
         return 2;
     }
     int threads = argc > 2 ? atoi(argv[2]) : 0;
     int prompt = argc > 3 ? atoi(argv[3]) : 128;
     int steps = argc > 4 ? atoi(argv[4]) : 16;
+    const char *kv = argc > 5 ? argv[5] : "f32";
+    vo_type kv_type = !strcmp(kv, "bf16") ? VO_BF16 : !strcmp(kv, "f16") ? VO_F16 : VO_F32;
+    if (strcmp(kv, vo_type_name(kv_type)) != 0) {
+        fprintf(stderr, "bench-engine: KV cache type %s is not f32, bf16 or f16\n", kv);
+        return 2;
+    }
     vo_ctx *ctx = vo_new_ctx();
     vo_config cfg;
     vo_weights *w = NULL;
@@ -86,6 +95,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-engine: %s\n", vo_last_error(ctx));
         goto done;
     }
+    lm.kv_type = kv_type;
     /* one vision tile + projector */
     int S = cfg.vision_image_size, C = cfg.vision_num_channels, P = cfg.patches_per_tile;
     vo_tensor *px = vo_tensor_new(be, VO_F32, S, S, C, 1, "pixels");
@@ -113,9 +123,11 @@ int main(int argc, char **argv)
         goto done;
     }
     printf("%-34s %12s\n", "measure", "value");
+    printf("%-34s %12s\n", "KV cache type", kv);
     printf("%-34s %12.2f\n", "vision+projector s/tile", tile_s);
     printf("%-34s %12.1f\n", "prefill tokens/s", prompt / p1);
     printf("%-34s %12.2f\n", "decode tokens/s, 1 sequence", steps / d1);
+    printf("%-34s %12d\n", "  (context of the 1-seq decode)", prompt + steps);
     printf("%-34s %12.2f\n", "decode tokens/s, 4 sequences", 4.0 * steps / d4);
     printf("%-34s %12.3f\n", "decode s/step, 4 sequences", d4 / steps);
     rc = 0;

@@ -29,8 +29,9 @@ static int usage(void)
             "usage: vlm-probe --model DIR --tokenize < cases.jsonl   (lines {\"text\": ...} -> {\"ids\": [...]})\n"
             "       vlm-probe --model DIR --dump-config\n"
             "       vlm-probe --model DIR [--image FILE]... [--prompt TEXT | --ids FILE.bin]\n"
-            "                 [--generate N] [--backend cpu|cpu-ref|opencl] [--threads N]\n"
-            "                 [--ocr-upscale] [--images-flat] [--stage-inputs CASE_DIR] --dump DIR\n");
+            "                 [--generate N] [--backend cpu|cpu-ref|opencl|opencl-gpu-kernels]\n"
+            "                 [--threads N] [--ocr-upscale] [--images-flat] [--stage-inputs CASE_DIR]\n"
+            "                 [--kv-type f32|bf16|f16] [--kv-step N] --dump DIR\n");
     return 2;
 }
 
@@ -123,6 +124,8 @@ typedef struct probe_opts {
     const char *model, *dump, *stage, *prompt, *ids_file, *backend;
     const char *images[PROBE_MAX_IMAGES];
     int n_images, generate, flat, ocr_upscale, threads;
+    vo_type kv_type;     /* --kv-type: the LM's KV cache storage */
+    int kv_step;         /* --kv-step: cache growth step in tokens (0: the default) */
 } probe_opts;
 
 typedef struct probe {
@@ -203,12 +206,20 @@ static int probe_open(probe *p)
         st = vo_new_cpu_ref_backend(ctx, &p->be);
     else if (!strcmp(o->backend, "opencl"))
         st = vo_opencl_backend_new(ctx, NULL, &p->be);
+    else if (!strcmp(o->backend, "opencl-gpu-kernels")) {
+        /* the GPU kernel path on any device (PoCL in CI runs the other) */
+        vo_opencl_opts co = {.kernel_path = 1};
+        st = vo_opencl_backend_new(ctx, &co, &p->be);
+    }
     else
-        st = vo_fail(ctx, VO_ERR_ARGUMENT, "unknown backend '%s' (cpu, cpu-ref, opencl)", o->backend);
+        st = vo_fail(ctx, VO_ERR_ARGUMENT, "unknown backend '%s' (cpu, cpu-ref, opencl, "
+                     "opencl-gpu-kernels)", o->backend);
     if (st || siglip_load(ctx, p->be, &p->cfg, p->w, &p->vis) ||
         projector_load(ctx, p->be, &p->cfg, p->w, &p->proj) ||
         qwen3_load(ctx, p->be, &p->cfg, p->w, &p->lm))
         return 0;
+    p->lm.kv_type = o->kv_type;
+    p->lm.kv_step = o->kv_step;
     p->loaded = 1;
     return 1;
 }
@@ -633,12 +644,24 @@ int main(int argc, char **argv)
             o.stage = argv[++i];
         else if (!strcmp(a, "--ocr-upscale"))
             o.ocr_upscale = 1;
+        else if (!strcmp(a, "--kv-type") && v) {
+            i++;
+            if (!strcmp(v, "f32"))
+                o.kv_type = VO_F32;
+            else if (!strcmp(v, "bf16"))
+                o.kv_type = VO_BF16;
+            else if (!strcmp(v, "f16"))
+                o.kv_type = VO_F16;
+            else
+                return usage();
+        } else if (!strcmp(a, "--kv-step") && v)
+            o.kv_step = atoi(argv[++i]);
         else if (!strcmp(a, "--images-flat"))
             o.flat = 1;
         else
             return usage();
     }
-    if (!o.model || !mode || (o.prompt && o.ids_file) || o.generate < 0)
+    if (!o.model || !mode || (o.prompt && o.ids_file) || o.generate < 0 || o.kv_step < 0)
         return usage();
     vo_ctx *ctx = vo_new_ctx();
     if (!ctx)

@@ -1,7 +1,8 @@
 /* engine.c (test): the public OCR engine end to end from the image pixels
  * on tiny-varco: the generated text equals the golden text (no pre-upscale,
  * as the goldens), pieces stream to the callback, a batch of pages gives
- * each page's text alone, errors are clean. */
+ * each page's text alone, a bf16 KV cache gives the same text, errors are
+ * clean. */
 #include "src/util/alloc.h"
 #include "src/vlm/engine.h"
 #include "tests/tap.h"
@@ -27,7 +28,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s", d);
     vo_ctx *ctx = vo_new_ctx();
     vo_engine *eng = NULL;
-    vo_engine_opts o = {2, 20, 1, "cpu"};
+    vo_engine_opts o = {2, 20, 1, "cpu", VO_KV_F32};
     ok(vo_engine_open(ctx, dir, &o, &eng) == VO_OK, "engine 1.1: tiny-varco opens (%s)",
        vo_last_error(ctx));
     json_t *m = fx_manifest(dir);
@@ -96,9 +97,34 @@ int main(void)
         vo_buf_free(&bs[i].all);
         free(brgb[i]);
     }
-    json_decref(m);
     vo_engine_close(eng);
     eng = NULL;
+    /* opts.kv_type: a bf16 KV cache gives the golden text; an unknown type fails */
+    vo_engine_opts ob = {2, 20, 1, "cpu", VO_KV_BF16};
+    int good = vo_engine_open(ctx, dir, &ob, &eng) == VO_OK;
+    if (good) {
+        json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");
+        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
+                                                        "image_rgb_u8"), "shape");
+        int h = (int)json_integer_value(json_array_get(shape, 0));
+        int w = (int)json_integer_value(json_array_get(shape, 1));
+        uint8_t *rgb = fx_read_key(dir, cas, "ocr_wide_150x90", "image_rgb_u8", NULL);
+        vo_buf text = VO_BUF_INIT;
+        const char *gold = json_string_value(json_object_get(cas, "generated_text"));
+        good = rgb && vo_engine_ocr(ctx, eng, rgb, w, h, w * 3, NULL, NULL, &text) == VO_OK &&
+               gold && text.len == strlen(gold) && !memcmp(text.data, gold, text.len);
+        vo_buf_free(&text);
+        free(rgb);
+    }
+    ok(good, "engine 6.1: kv_type VO_KV_BF16 gives the golden text of ocr_wide_150x90 (%s)",
+       good ? "ok" : vo_last_error(ctx));
+    vo_engine_close(eng);
+    eng = NULL;
+    ob.kv_type = 7;
+    ok(vo_engine_open(ctx, dir, &ob, &eng) == VO_ERR_ARGUMENT && !eng &&
+       strstr(vo_last_error(ctx), "KV cache type 7"),
+       "engine 6.2: kv_type 7 is an argument error (%s)", vo_last_error(ctx));
+    json_decref(m);
     ok(vo_engine_open(ctx, "/nonexistent-model-dir", NULL, &eng) != VO_OK && !eng &&
        strstr(vo_last_error(ctx), "/nonexistent-model-dir"),
        "engine 4.1: a missing folder fails with its path in the message");

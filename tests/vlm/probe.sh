@@ -1,6 +1,7 @@
 #!/bin/sh
 # probe.sh: tests/vlm-probe --dump on every tiny-varco / tiny-varco-alt case
-# (tiny-varco-multi and geom-varco when shared): end to end and with --stage-inputs.
+# (tiny-varco-multi and geom-varco when shared): end to end and with --stage-inputs;
+# then (section 5) with bf16 and f16 KV caches against their own bounds.
 . "$top_srcdir/tests/tap.sh"
 PROBE="$top_builddir/tests/vlm-probe"
 CMP="$top_srcdir/tests/vlm/compare-dump.py"
@@ -14,10 +15,16 @@ trap 'rm -rf "$TMP"' EXIT
 # mf MANIFEST CASE EXPR: a value of the case (python expression over c)
 mf() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][sys.argv[2]]; sys.stdout.write(str($3))" "$1" "$2"; }
 
-# run_case FIXTURE_DIR MODEL_DIR CASE
+# run_case FIXTURE_DIR MODEL_DIR CASE [KV_TYPE]: with KV_TYPE (bf16, f16),
+# the stage run only, its logits/hidden against the KV bounds of section 5
 run_case() {
-    fx=$1 model=$2 case=$3
+    fx=$1 model=$2 case=$3 kv=${4:-}
     man="$fx/golden/manifest.json" gold="$fx/golden/$case"
+    hows="e2e stage" kvopt="" bound="" label=""
+    if [ -n "$kv" ]; then
+        hows=stage kvopt="--kv-type $kv" label=" $kv KV"
+        eval "bound=\"--bound logits_last=\$KV_LOGITS_$kv,final_hidden_last=\$KV_HIDDEN_$kv\""
+    fi
     set --
     for img in image.png image0.png image1.png; do
         [ -f "$gold/$img" ] && set -- "$@" --image "$gold/$img"
@@ -33,27 +40,31 @@ run_case() {
         req=$req,pixel_values,pixel_values_tile0,vision_selected_tile_last,projector_out_tile0,packed_image_features
     fi
     gen=$(mf "$man" "$case" "len(c['generated_ids'])")
-    for how in e2e stage; do
-        out="$TMP/$case-$how"
+    for how in $hows; do
+        out="$TMP/$case-$how${kv:+-$kv}"
         mkdir -p "$out"
         extra=""
         [ $how = stage ] && extra="--stage-inputs $gold"
         if [ -f "$model/tokenizer.json" ]; then
             prompt=$(mf "$man" "$case" "c['prompt_text']"; printf x)
             "$PROBE" --model "$model" "$@" --prompt "${prompt%x}" --generate "$gen" \
-                --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 $extra --dump "$out" 2>"$out.err"
+                --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 $extra $kvopt --dump "$out" 2>"$out.err"
         else
             "$PROBE" --model "$model" "$@" --ids "$gold/input_ids.bin" --generate "$gen" \
-                --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 $extra --dump "$out" 2>"$out.err"
+                --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 $extra $kvopt --dump "$out" 2>"$out.err"
         fi
         rc=$?
-        ok $rc "probe 1: $(basename "$fx")/$case ($how) runs"
+        ok $rc "probe ${kv:+5.}1: $(basename "$fx")/$case ($how$label) runs"
         [ $rc -eq 0 ] || sed 's/^/# /' "$out.err"
         flag=""
         [ $how = e2e ] && flag=--e2e
-        "$PY" "$CMP" "$man" "$case" "$out" $flag --require "$req" >"$out.cmp"
+        "$PY" "$CMP" "$man" "$case" "$out" $flag $bound --require "$req" >"$out.cmp"
         rc=$?
-        ok $rc "probe 2: $(basename "$fx")/$case ($how) dumps match the goldens ($(grep -c '^ok' "$out.cmp") keys)"
+        if [ -n "$kv" ]; then
+            ok $rc "probe 5.2: $(basename "$fx")/$case ($how$label) ids identical, $(grep -o 'logits_last: max abs err [^ ]*' "$out.cmp") (bound $(eval echo \$KV_LOGITS_$kv))"
+        else
+            ok $rc "probe 2: $(basename "$fx")/$case ($how) dumps match the goldens ($(grep -c '^ok' "$out.cmp") keys)"
+        fi
         [ $rc -eq 0 ] || sed "s/^/# /" "$out.cmp"
     done
 }
@@ -77,6 +88,40 @@ if SH=$(shared_dir) && [ -d "$SH/fixtures/geom-varco" ]; then
 else
     diag "geom-varco not in \$VO_SHARED/fixtures: its cases not run"
 fi
+
+# 5. KV caches stored as bf16 / f16 (vo_engine_opts.kv_type): every case
+# again with --stage-inputs: generated ids identical to the goldens (exact),
+# logits_last and final_hidden_last within these bounds instead of the
+# manifest tolerances (f32, the default, keeps those: sections 1-2).
+# Worst seen over all 10 cases (tiny-varco, -alt, -multi, geom-varco; CPU and
+# PoCL, both OpenCL kernel paths alike): bf16 logits 1.02e-2 (alt_text_only),
+# hidden 8.8e-3 (ocr_tall_72x180); f16 logits 1.02e-3, hidden 1.4e-3.
+# An f32 run is ~1e-6 off; a cache read as the wrong type is off by O(1).
+KV_LOGITS_bf16=0.03 KV_HIDDEN_bf16=0.03
+KV_LOGITS_f16=0.004 KV_HIDDEN_f16=0.004
+for kv in bf16 f16; do
+    for name in tiny-varco tiny-varco-alt; do
+        for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$FX/$name/golden/manifest.json"); do
+            run_case "$FX/$name" "$FX/$name" "$c" $kv
+        done
+    done
+    if SH=$(shared_dir) && [ -d "$SH/fixtures/tiny-varco-multi" ]; then
+        for c in multi_2img_nested multi_2img_flat; do
+            run_case "$SH/fixtures/tiny-varco-multi" "$FX/tiny-varco" "$c" $kv
+        done
+    fi
+    if SH=$(shared_dir) && [ -d "$SH/fixtures/geom-varco" ]; then
+        for c in tiny_40x25 a4_portrait_1240x1754; do
+            run_case "$SH/fixtures/geom-varco" "$SH/fixtures/geom-varco" "$c" $kv
+        done
+    fi
+done
+# the bound can fail: a bf16 run against the f16 bound (logits 1e-2 > 4e-3)
+"$PY" "$CMP" "$FX/tiny-varco-alt/golden/manifest.json" alt_text_only "$TMP/alt_text_only-stage-bf16" \
+    --bound logits_last=$KV_LOGITS_f16,final_hidden_last=$KV_HIDDEN_f16 >/dev/null
+[ $? -eq 1 ]; ok $? "probe 5.3: a bf16 cache does not pass the f16 bound (the bound bites)"
+"$PROBE" --model "$FX/tiny-varco" --prompt hi --kv-type f8 --dump "$TMP/bad" 2>/dev/null
+[ $? -eq 2 ]; ok $? "probe 5.4: an unknown --kv-type is a usage error (exit 2)"
 
 # the comparer can fail: one changed id, one value off by 1e-2
 d="$TMP/ocr_wide_150x90-stage"

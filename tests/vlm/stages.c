@@ -1,7 +1,8 @@
 /* stages.c (test): each network stage fed the golden input of the stage
  * before (vision tower, projector, packing, LM logits, greedy ids) against
- * the manifest tolerances, for every fixture present; and a batch of three
- * prompts decoded together equals each decoded alone. */
+ * the manifest tolerances, for every fixture present; a batch of three
+ * prompts decoded together equals each decoded alone; KV caches that grow
+ * in steps decode the same as one reserved at once, and a bf16 cache. */
 #include "src/backend/cpu/cpu.h"
 #include "src/model/config.h"
 #include "src/model/image_geom.h"
@@ -323,6 +324,96 @@ static void batch_check(void)
     model_close(&fm);
 }
 
+/* KV cache growth keeps the filled rows; a cache grown token by token
+ * decodes bit for bit as one reserved at once; a bf16 cache keeps the ids
+ * (its logit bound: tests/vlm/probe.sh section 5) */
+static void kv_check(void)
+{
+    fx_model fm;
+    memset(&fm, 0, sizeof fm);
+    if (!model_open(&fm, "tiny-varco", "tiny-varco")) {
+        ok(0, "stages 10.0: tiny-varco loads for the KV cache test");
+        return;
+    }
+    /* 10.1 growth carries the rows over, up to max and no further */
+    fm.lm.kv_step = 4;
+    qwen3_seq *sq = qwen3_seq_new(ctx, be, &fm.lm, 10, 100);
+    int64_t row = fm.lm.head_dim * fm.lm.kv_heads;
+    float *a = malloc(sizeof(float) * (size_t)(row * 10)), *b = malloc(sizeof(float) * (size_t)(row * 10));
+    int good = sq && a && b && sq->cap == 14 && sq->max == 100;
+    for (int64_t i = 0; good && i < row * 10; i++)
+        a[i] = (float)i * 0.5f - 3.0f;
+    if (good) {
+        vo_tensor_set(be, sq->v[1], a, sizeof(float) * (size_t)(row * 10));
+        sq->n_past = 10;
+        qwen3_seq_reserve(be, sq, 15);      /* by a step: 14 + 4 = 18 */
+        int64_t c1 = sq->cap;
+        qwen3_seq_reserve(be, sq, 60);      /* past a step: to the need */
+        int64_t c2 = sq->cap;
+        vo_tensor_get(be, sq->v[1], b, sizeof(float) * (size_t)(row * 10));
+        good = vo_backend_sync(be, ctx) == VO_OK && c1 == 18 && c2 == 60 &&
+               sq->v[1]->ne[2] == 60 && !memcmp(a, b, sizeof(float) * (size_t)(row * 10));
+    }
+    ok(good, "stages 10.1: a KV cache grows 14 -> 18 -> 60 tokens keeping its rows (%s)",
+       good ? "ok" : vo_last_error(ctx));
+    if (sq) {
+        qwen3_seq_reserve(be, sq, 101);
+        ok(vo_backend_sync(be, ctx) == VO_ERR_LIMIT && sq->cap == 60,
+           "stages 10.2: growing past max is VO_ERR_LIMIT and leaves the cache (%s)",
+           vo_last_error(ctx));
+        vo_backend_clear_error(be);
+    }
+    qwen3_seq_free(be, sq);
+    free(a);
+    free(b);
+    /* 10.3-10.5 the same page decoded three ways */
+    json_t *m = fx_manifest(fm.dir);
+    const char *cname = "ocr_wide_150x90";
+    json_t *cas = json_object_get(json_object_get(m, "cases"), cname);
+    size_t ni = 0, np = 0, ng = 0;
+    int32_t *ids = fx_read_key(fm.dir, cas, cname, "input_ids", &ni);
+    float *pk = fx_read_key(fm.dir, cas, cname, "packed_image_features", &np);
+    int32_t *gid = fx_read_key(fm.dir, cas, cname, "generated_ids", &ng);
+    int D = fm.cfg.hidden_size;
+    vo_tensor *feat = pk ? tensor_from(pk, D, (int64_t)(np / (4 * (size_t)D)), 1, 1, "packed") : NULL;
+    static const struct { vo_type type; int step; } runs[3] = {{VO_F32, 0}, {VO_F32, 1}, {VO_BF16, 1}};
+    vo_gen_request r[3];
+    memset(r, 0, sizeof r);
+    good = ids && feat && gid;
+    for (int i = 0; i < 3 && good; i++) {
+        r[i].ids = ids;
+        r[i].n_ids = (int64_t)(ni / 4);
+        r[i].image_features = feat;
+        r[i].max_new = 60;     /* past the prompt's first reservation with step 1 */
+        fm.lm.kv_type = runs[i].type;
+        fm.lm.kv_step = runs[i].step;
+        good &= vo_generate(ctx, be, &fm.lm, fm.cfg.image_token_index, NULL, 0, &r[i], 1) == VO_OK;
+    }
+    ok(good, "stages 10.3: %s decoded with f32, f32 grown by 1-token steps, bf16 (%s)", cname,
+       good ? "ok" : vo_last_error(ctx));
+    ok(good && r[0].n_out == 60 && r[1].n_out == 60 &&
+       !memcmp(r[0].out_ids, r[1].out_ids, sizeof(int32_t) * 60) &&
+       !memcmp(r[0].out_logprobs, r[1].out_logprobs, sizeof(float) * 60),
+       "stages 10.4: a cache grown in steps gives the same 60 ids and log-probs, bit for bit");
+    double e = 0;
+    for (int i = 0; good && i < r[2].n_out && i < r[0].n_out; i++)
+        e = fmax(e, fabs(r[2].out_logprobs[i] - r[0].out_logprobs[i]));
+    ok(good && r[2].n_out == 60 && !memcmp(r[0].out_ids, r[2].out_ids, sizeof(int32_t) * 60) &&
+       !memcmp(gid, r[2].out_ids, ng < 240 ? ng : 240),
+       "stages 10.5: a bf16 KV cache gives the same 60 ids (the 20 golden ones; log-probs "
+       "within %.2g of f32)", e);
+    for (int i = 0; i < 3; i++) {
+        vo_free(r[i].out_ids);
+        vo_free(r[i].out_logprobs);
+    }
+    vo_tensor_free(be, feat);
+    free(ids);
+    free(pk);
+    free(gid);
+    json_decref(m);
+    model_close(&fm);
+}
+
 int main(void)
 {
     ctx = vo_new_ctx();
@@ -335,6 +426,7 @@ int main(void)
     run_fixture("tiny-varco-multi", "tiny-varco", 3);
     run_fixture("geom-varco", "geom-varco", 4);
     batch_check();
+    kv_check();
     vo_backend_drop(be);
     vo_drop_ctx(ctx);
     return done_testing();

@@ -100,6 +100,9 @@ void cpu_avx2_gemm_tile(const float *w, size_t ldw, int nw, const float *x, size
 float cpu_avx2_dot(const float *a, const float *b, int64_t n);
 void cpu_avx2_axpy(float *y, float a, const float *x, int64_t n);   /* y += a·x */
 void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n);
+/* dot(a, bf16 b) and y += a·(bf16 x): KV cache rows widened in registers */
+float cpu_avx2_dot_bf16(const float *a, const uint16_t *b, int64_t n);
+void cpu_avx2_axpy_bf16(float *y, float a, const uint16_t *x, int64_t n);
 /* out[i·3 + j] = dot(bf16 row i of w, x row j), nw ≤ 4, nx ≤ 3: the
  * weights are widened in registers and read once for all nx rows (decode
  * steps); ldw counts bf16 elements. */

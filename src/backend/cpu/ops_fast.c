@@ -129,7 +129,30 @@ typedef struct {
     float scale;
     bool causal;
     int64_t *first_task;   /* [n_seqs + 1]: task index where each sequence starts */
+    int64_t max_kv;        /* scratch: max_kv scores, then head_dim floats */
 } attn_job;
+
+/* q·k and o += a·v over one cache row of any float type; f16 rows are
+ * widened into tmp (hd floats) first */
+static inline float kv_dot(const float *q, const char *row, vo_type t, int64_t hd, float *tmp)
+{
+    if (t == VO_F32)
+        return cpu_avx2_dot(q, (const float *)row, hd);
+    if (t == VO_BF16)
+        return cpu_avx2_dot_bf16(q, (const uint16_t *)row, hd);
+    cpu_row_to_f32(tmp, row, t, hd);
+    return cpu_avx2_dot(q, tmp, hd);
+}
+
+static inline void kv_axpy(float *o, float a, const char *row, vo_type t, int64_t hd, float *tmp)
+{
+    if (t == VO_F32)
+        return cpu_avx2_axpy(o, a, (const float *)row, hd);
+    if (t == VO_BF16)
+        return cpu_avx2_axpy_bf16(o, a, (const uint16_t *)row, hd);
+    cpu_row_to_f32(tmp, row, t, hd);
+    cpu_avx2_axpy(o, a, tmp, hd);
+}
 
 static void attn_task(void *arg, int64_t task, int worker)
 {
@@ -143,6 +166,8 @@ static void attn_task(void *arg, int64_t task, int worker)
     int64_t i1 = i0 + QC < S->n_q ? i0 + QC : S->n_q;
     int64_t kh = h / (nh / S->k->ne[1]);
     float *p = j->cb->scratch + (size_t)worker * j->cb->scratch_per;
+    float *tmp = p + j->max_kv;   /* hd floats: an f16 row widened */
+    vo_type kt = S->k->type, vt = S->v->type;
     const char *kb = cpu_base(S->k) + kh * S->k->nb[1], *vb = cpu_base(S->v) + kh * S->v->nb[1];
     for (int64_t i = i0; i < i1; i++) {
         int64_t t = S->q_start + i;
@@ -150,7 +175,7 @@ static void attn_task(void *arg, int64_t task, int worker)
         const float *qr = (const float *)(cpu_base(j->q) + h * j->q->nb[1] + t * j->q->nb[2]);
         float mx = -INFINITY;
         for (int64_t k = 0; k < n_see; k++) {
-            p[k] = cpu_avx2_dot(qr, (const float *)(kb + k * S->k->nb[2]), hd) * j->scale;
+            p[k] = kv_dot(qr, kb + k * S->k->nb[2], kt, hd, tmp) * j->scale;
             mx = p[k] > mx ? p[k] : mx;
         }
         float sum = 0;
@@ -161,7 +186,7 @@ static void attn_task(void *arg, int64_t task, int worker)
         float *o = (float *)(cpu_base(j->out) + h * j->out->nb[1] + t * j->out->nb[2]);
         memset(o, 0, sizeof(float) * (size_t)hd);
         for (int64_t k = 0; k < n_see; k++)
-            cpu_avx2_axpy(o, p[k], (const float *)(vb + k * S->v->nb[2]), hd);
+            kv_axpy(o, p[k], vb + k * S->v->nb[2], vt, hd, tmp);
         float inv = 1.0f / sum;
         for (int64_t c = 0; c < hd; c++)
             o[c] *= inv;
@@ -188,8 +213,8 @@ void cpu_attention_fast(vo_backend *be, vo_tensor *out, const vo_tensor *q,
         if (seqs[s].n_kv > max_kv)
             max_kv = seqs[s].n_kv;
     }
-    attn_job j = {cb, out, q, seqs, n_seqs, scale, causal, first};
-    if (cpu_scratch(cb, (size_t)max_kv))
+    attn_job j = {cb, out, q, seqs, n_seqs, scale, causal, first, max_kv};
+    if (cpu_scratch(cb, (size_t)(max_kv + q->ne[0])))
         cpu_pool_run(cb->pool, first[n_seqs], attn_task, &j);
     vo_free(first);
 }

@@ -200,3 +200,62 @@ void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n)
     for (int64_t i = 0; i < n; i++)
         dst[i] = cpu_bf16_to_f32(src[i]);
 }
+
+/* --- bf16 KV cache rows: widened in registers (exact), f32 FMA --- */
+#ifdef VO_X86
+AVX2 static inline __m256 bf16x8(const uint16_t *p)
+{
+    __m128i h = _mm_loadu_si128((const __m128i *)p);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+AVX2 static float dot_bf16_avx2(const float *a, const uint16_t *b, int64_t n)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), bf16x8(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), bf16x8(b + i + 8), s1);
+    }
+    for (; i + 8 <= n; i += 8)
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), bf16x8(b + i), s0);
+    float s = hsum8(_mm256_add_ps(s0, s1));
+    for (; i < n; i++)
+        s += a[i] * cpu_bf16_to_f32(b[i]);
+    return s;
+}
+
+AVX2 static void axpy_bf16_avx2(float *y, float a, const uint16_t *x, int64_t n)
+{
+    __m256 av = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, bf16x8(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++)
+        y[i] += a * cpu_bf16_to_f32(x[i]);
+}
+#endif
+
+float cpu_avx2_dot_bf16(const float *a, const uint16_t *b, int64_t n)
+{
+#ifdef VO_X86
+    if (cpu_have_avx2())
+        return dot_bf16_avx2(a, b, n);
+#endif
+    float s = 0;
+    for (int64_t i = 0; i < n; i++)
+        s += a[i] * cpu_bf16_to_f32(b[i]);
+    return s;
+}
+
+void cpu_avx2_axpy_bf16(float *y, float a, const uint16_t *x, int64_t n)
+{
+#ifdef VO_X86
+    if (cpu_have_avx2()) {
+        axpy_bf16_avx2(y, a, x, n);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; i++)
+        y[i] += a * cpu_bf16_to_f32(x[i]);
+}

@@ -231,8 +231,9 @@ ocl_supports(const vo_backend *be, vo_op op, vo_type type)
 {
     (void)be;
     /* f16 weights use vload_half/vstore_half, core OpenCL 1.2: no cl_khr_fp16 */
+    /* attention reads bf16/f16 KV caches, widened as it reads (attention.cl) */
     if (op == VO_OP_MATMUL || op == VO_OP_GET_ROWS || op == VO_OP_COPY ||
-        op == VO_OP_PATCH_EMBED)
+        op == VO_OP_PATCH_EMBED || op == VO_OP_ATTENTION)
         return type == VO_F32 || type == VO_F16 || type == VO_BF16;
     return type == VO_F32;
 }

@@ -16,7 +16,7 @@ enum {
     OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
-    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_PAGE_TIMEOUT,
+    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
 };
 
 typedef struct opt_doc {
@@ -90,6 +90,9 @@ static const opt_doc opt_table[] = {
     {"list-devices", 0, OPT_LIST_DEVICES, NULL, NULL, "list the devices the model can run on, then exit"},
     {"threads", 1, OPT_THREADS, "N", NULL,
      "threads of the recognition engine (default: all cores)"},
+    {"kv-type", 1, OPT_KV_TYPE, "TYPE", NULL,
+     "how the model keeps its attention cache: f32 (default, exact), bf16 or f16 "
+     "(half the memory)"},
     {"max-tokens", 1, OPT_MAX_TOKENS, "N", NULL,
      "stop a page's recognition after N generated tokens (default 8192)"},
     {"max-pages", 1, OPT_MAX_PAGES, "N", NULL,
@@ -355,6 +358,12 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             if (!parse_int(optarg, 1, 1 << 20, &v))
                 return usage_error("--max-tokens takes a number from 1 to 1048576, not '%s'", optarg);
             cli->max_tokens = (int)v;
+            break;
+        case OPT_KV_TYPE:
+            if (strcmp(optarg, "f32") == 0) cli->kv_type = 0;
+            else if (strcmp(optarg, "bf16") == 0) cli->kv_type = 1;
+            else if (strcmp(optarg, "f16") == 0) cli->kv_type = 2;
+            else return usage_error("--kv-type takes f32, bf16 or f16, not '%s'", optarg);
             break;
         case OPT_MAX_PAGES:
             if (!parse_int(optarg, 1, 100000000, &v))

@@ -48,6 +48,7 @@ typedef struct vo_cli {
     const char *device;         /* --device auto|cpu|opencl|opencl:P.D */
     int list_devices;           /* --list-devices */
     int max_pages;              /* --max-pages per document (0: 100000) */
+    int kv_type;                /* --kv-type: 0 f32, 1 bf16, 2 f16 (vo_engine_opts.kv_type) */
 } vo_cli;
 
 /* Parse argv. Returns 0 to go on, 1 after a usage error (message already

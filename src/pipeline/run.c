@@ -467,7 +467,8 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
         return vo_fail(ctx, job->engine_status, "%s", job->engine_error ? job->engine_error : "");
     }
     job->engine_tried = 1;
-    vo_engine_opts eo = {job->cli->threads, job->cli->max_tokens, 0, job->cli->device, 0};
+    vo_engine_opts eo = {job->cli->threads, job->cli->max_tokens, 0, job->cli->device,
+                         job->cli->kv_type};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
     if (st) {
         job->engine_status = st;

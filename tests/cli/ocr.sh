@@ -45,6 +45,7 @@ run_vo --model "$TMP/badmodel" "$SAMPLES/hello.png"
 [ "$rc" -eq 9 ] && grep -q 'config.json' "$TMP/err"; ok $? "ocr 3.1: a broken model folder exits 9 naming config.json (rc=$rc)"
 # the same recognition through the OpenCL kernels (PoCL on this CPU in CI)
 run_vo --list-devices
+cp "$TMP/out" "$TMP/devices"
 [ "$rc" -eq 0 ] && grep -q '^cpu ' "$TMP/out"; ok $? "ocr 4.1: --list-devices lists the native CPU backend"
 if grep -q '^[0-9]*\.[0-9]' "$TMP/out"; then
     run_vo --device cpu --model "$MODEL" --max-tokens 24 -o "$TMP/cpu.txt" "$SAMPLES/hello.png"
@@ -56,6 +57,15 @@ else
     diag "no OpenCL device listed (pocl-opencl-icd from tests/deps.sh --test provides one)"
     ok 1 "ocr 4.2: an OpenCL device is available"
 fi
+# a half-size attention cache: same outputs written, the engine reads it
+run_vo --kv-type bf16 --model "$MODEL" --max-tokens 24 -o "$TMP/bf16.txt" "$SAMPLES/hello.png"
+[ "$rc" -eq 0 ] && [ -e "$TMP/bf16.txt" ]; ok $? "ocr 5.1: --kv-type bf16 runs (rc=$rc)"
+if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
+    run_vo --kv-type f16 --device opencl --model "$MODEL" --max-tokens 24 -o "$TMP/f16cl.txt" "$SAMPLES/hello.png"
+    [ "$rc" -eq 0 ]; ok $? "ocr 5.2: --kv-type f16 on OpenCL runs (rc=$rc)"
+fi
+run_vo --kv-type int4 "$SAMPLES/hello.png"
+[ "$rc" -eq 1 ]; ok $? "ocr 5.3: an unknown --kv-type is a usage error"
 run_vo --device tpu "$SAMPLES/hello.png"
 [ "$rc" -eq 1 ]; ok $? "ocr 4.3: an unknown --device is a usage error"
 done_testing

@@ -289,6 +289,18 @@ static const char *real_tokenizer_path(char *buf, size_t cap)
     return buf;
 }
 
+void fuzz_tokenizer_prepare(void)
+{
+    if (real_tok_tried)
+        return;
+    vo_ctx *ctx = vo_new_ctx();
+    char buf[600];
+    real_tok_tried = 1;
+    if (!ctx || vo_load_tokenizer_file(ctx, real_tokenizer_path(buf, sizeof buf), &real_tok) != VO_OK)
+        real_tok = NULL;
+    vo_drop_ctx(ctx);
+}
+
 /* encode, decode, and the NFC round trip HF promises for byte-level BPE. */
 static int encode_round_trip(vo_ctx *ctx, const vo_tokenizer *tok, const char *text, size_t len,
                              int check)
@@ -356,12 +368,7 @@ int fuzz_tokenizer(const uint8_t *data, size_t size)
         }
         vo_drop_tokenizer(tok);
     }
-    if (!real_tok_tried) {
-        char buf[600];
-        real_tok_tried = 1;
-        if (vo_load_tokenizer_file(ctx, real_tokenizer_path(buf, sizeof buf), &real_tok) != VO_OK)
-            real_tok = NULL;
-    }
+    fuzz_tokenizer_prepare();
     if (!r && real_tok) {
         /* an exact-size copy, so any read past the text is seen by ASan */
         char *text = malloc(size ? size : 1);

@@ -13,6 +13,9 @@
 int fuzz_safetensors(const uint8_t *data, size_t size);
 int fuzz_config(const uint8_t *data, size_t size);
 int fuzz_tokenizer(const uint8_t *data, size_t size);
+/* Load the tiny-varco tokenizer that fuzz_tokenizer encodes with (once); the
+ * libFuzzer entry calls it before fuzzing, outside the per-input time limit. */
+void fuzz_tokenizer_prepare(void);
 int fuzz_ground(const uint8_t *data, size_t size);
 int fuzz_pdf(const uint8_t *data, size_t size);
 int fuzz_tiff(const uint8_t *data, size_t size);

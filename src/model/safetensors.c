@@ -238,7 +238,8 @@ static vo_status safetensors_read_header(vo_ctx *ctx, vo_weights *w, safetensors
     }
     /* overlap check: sort this shard's views by start, each must begin at or
      * after the previous one's end */
-    qsort(w->views + first, w->n_views - first, sizeof *w->views, safetensors_cmp_begin);
+    if (w->n_views - first > 1) /* a shard may hold no tensor (and views be NULL) */
+        qsort(w->views + first, w->n_views - first, sizeof *w->views, safetensors_cmp_begin);
     for (size_t i = first + 1; i < w->n_views; i++) {
         const vo_tensor_view *a = &w->views[i - 1], *b = &w->views[i];
         if (a->nbytes && b->nbytes &&

@@ -34,6 +34,16 @@ shared_seeds() {
     esac
 }
 
+# CPU seconds used by finished children, from the shell's `times` (its second
+# line); called in this shell, not in $(...), where the count would be zero
+times_file="$out/times.tmp"
+children_cpu() {
+    awk 'NR == 2 { s = 0
+        for (i = 1; i <= NF; i++) { m = $i; sub(/m.*/, "", m); x = $i
+            sub(/^[0-9]+m/, "", x); sub(/s$/, "", x); s += m * 60 + x }
+        printf "%.0f", s }' "$times_file"
+}
+
 export VO_FUZZ_TOKENIZER="$top_srcdir/tests/data/fixtures/tiny-varco/tokenizer.json"
 failed=""
 for t in $FUZZ_TARGETS; do
@@ -61,12 +71,19 @@ for t in $FUZZ_TARGETS; do
     log="$out/fuzz-$t.log"
     echo "run.sh: fuzz-$t for ${FUZZ_SECONDS}s (log: $log)"
     before=$(ls "$art" | wc -l)
+    times > "$times_file"
+    cpu0=$(children_cpu)
     # shellcheck disable=SC2086
     "$out/fuzz-$t" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=20 \
         -max_len=$maxlen -close_fd_mask=$fdmask -print_final_stats=1 \
         -artifact_prefix="$art/" ${FUZZ_ARGS:-} \
         "$corpus" "$top_srcdir/tests/data/fuzz/$t" $extra > "$log" 2>&1
     st=$?
+    times > "$times_file"
+    cpu=$(($(children_cpu) - cpu0))
+    # every run's CPU time, so the hours spent on a target can be added up
+    printf '%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$cpu" >> "$out/cpu-seconds.tsv"
+    echo "  cpu: ${cpu}s ($out/cpu-seconds.tsv has every run)"
     grep -E '^#[0-9]+[[:space:]]+DONE|^stat::number_of_executed_units|^stat::peak_rss_mb|^Done [0-9]+ runs' "$log" | sed 's/^/  /'
     after=$(ls "$art" | wc -l)
     if [ $st != 0 ] || [ "$after" != "$before" ]; then
@@ -80,6 +97,7 @@ for t in $FUZZ_TARGETS; do
         echo "run.sh: fix it, then add the reproducer to tests/data/fuzz/$t/ (tests/fuzz/regress.c replays it)" >&2
     fi
 done
+rm -f "$times_file"
 if [ -n "$failed" ]; then
     echo "run.sh: failing targets:$failed" >&2
     exit 1

@@ -65,8 +65,14 @@ fmt_conf100(float conf)
 const char *
 fmt_num(char s[32], double v, int decimals)
 {
+    /* only broken input (a corrupt cache, a hostile PDF) gives such values;
+     * the limit keeps the digits within s instead of cutting them */
     if (!isfinite(v))
         v = 0;
+    else if (fabs(v) > 1e15)
+        v = v < 0 ? -1e15 : 1e15;
+    if (decimals > 6)
+        decimals = 6;
     snprintf(s, 32, "%.*f", decimals, v);
     char *dot = strchr(s, '.');
     if (dot) {

@@ -35,7 +35,9 @@ int fmt_conf_known(float conf);
 float fmt_conf01(float conf);
 
 /* Format v with at most `decimals` decimals, trailing zeros and a lone
- * point removed, never "-0": 12.50 → "12.5". `s` holds 32 bytes. */
+ * point removed, never "-0": 12.50 → "12.5". `s` holds 32 bytes: NaN and
+ * infinities are written as 0, magnitudes over 1e15 as ±1e15, decimals
+ * over 6 as 6. */
 const char *fmt_num(char s[32], double v, int decimals);
 
 /* "2025-01-01T00:00:00Z" for seconds since the epoch. `s` holds 32 bytes. */

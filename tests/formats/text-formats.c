@@ -7,6 +7,7 @@
 #include "tests/tap.h"
 
 #include <jansson.h>
+#include <math.h>
 
 static char *write_doc(vo_ctx *ctx, vo_format fmt, vo_page **pages, int n, vo_status *st)
 {
@@ -100,6 +101,10 @@ static void test_helpers(vo_ctx *ctx)
     ok(!strcmp(fmt_num(s, 12.50, 2), "12.5") && !strcmp(fmt_num(s, -0.001, 2), "0") &&
        !strcmp(fmt_num(s, 3.0, 2), "3") && !strcmp(fmt_num(s, 0.96875, 4), "0.9688"),
        "num 3.4: trimmed decimals, no -0");
+    ok(!strcmp(fmt_num(s, 3e38, 2), "1000000000000000") &&
+           !strcmp(fmt_num(s, -1e300, 4), "-1000000000000000") &&
+           !strcmp(fmt_num(s, NAN, 2), "0") && !strcmp(fmt_num(s, 0.5, 40), "0.5"),
+       "num 3.4b: huge values held to 1e15, NaN 0, whole digits never cut");
     ok(!strcmp(fmt_iso_time(s, 1735689600), "2025-01-01T00:00:00Z"), "time 3.5: ISO 8601 UTC");
 }
 

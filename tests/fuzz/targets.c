@@ -449,6 +449,30 @@ static int check_output(vo_format fmt, const char *text, size_t len)
     return 0;
 }
 
+int fuzz_write_page(vo_ctx *ctx, vo_page *page, unsigned variant)
+{
+    static const vo_format fmts[] = {VO_FORMAT_TXT, VO_FORMAT_HOCR, VO_FORMAT_ALTO,
+                                     VO_FORMAT_PAGE, VO_FORMAT_TSV, VO_FORMAT_JSON};
+    vo_writer_opts wopts = {(int)(variant % 3), (int)(variant % 2), NULL};
+    vo_doc_info info = {"fuzz.png", NULL, 1, 0};
+    int r = 0;
+    for (size_t i = 0; i < sizeof fmts / sizeof *fmts && !r; i++) {
+        vo_output *out = NULL;
+        if (vo_output_open_buffer(ctx, &out))
+            break;
+        vo_page *pages[1] = {page};
+        vo_status st = vo_write_document(ctx, fmts[i], out, &wopts, &info, pages, 1);
+        r = check_error(ctx, st, vo_format_name(fmts[i]));
+        if (st == VO_OK && !r && vo_output_close(ctx, out) == VO_OK) {
+            size_t len = 0;
+            const char *s = vo_output_data(out, &len);
+            r = check_output(fmts[i], s ? s : "", s ? len : 0);
+        }
+        vo_output_drop(out);
+    }
+    return r;
+}
+
 int fuzz_ground(const uint8_t *data, size_t size)
 {
     vo_ctx *ctx = quiet_ctx();
@@ -494,24 +518,7 @@ int fuzz_ground(const uint8_t *data, size_t size)
     st = vo_layout_page(ctx, spans, n, NULL, page);
     if ((r = check_error(ctx, st, "vo_layout_page")) || st)
         goto done;
-    static const vo_format fmts[] = {VO_FORMAT_TXT, VO_FORMAT_HOCR, VO_FORMAT_ALTO,
-                                     VO_FORMAT_PAGE, VO_FORMAT_TSV, VO_FORMAT_JSON};
-    vo_writer_opts wopts = {(int)(size % 3), (int)(size % 2), NULL};
-    vo_doc_info info = {"fuzz.png", NULL, 1, 0};
-    for (size_t i = 0; i < sizeof fmts / sizeof *fmts && !r; i++) {
-        vo_output *out = NULL;
-        if (vo_output_open_buffer(ctx, &out))
-            break;
-        vo_page *pages[1] = {page};
-        st = vo_write_document(ctx, fmts[i], out, &wopts, &info, pages, 1);
-        r = check_error(ctx, st, vo_format_name(fmts[i]));
-        if (st == VO_OK && !r && vo_output_close(ctx, out) == VO_OK) {
-            size_t len = 0;
-            const char *s = vo_output_data(out, &len);
-            r = check_output(fmts[i], s ? s : "", s ? len : 0);
-        }
-        vo_output_drop(out);
-    }
+    r = fuzz_write_page(ctx, page, (unsigned)size);
 done:
     vo_drop_page(page);
     vo_drop_ground(cut);

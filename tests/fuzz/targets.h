@@ -21,6 +21,13 @@ int fuzz_pdf(const uint8_t *data, size_t size);
 int fuzz_tiff(const uint8_t *data, size_t size);
 int fuzz_cli(const uint8_t *data, size_t size);
 
+/* `page` through the txt, hOCR, ALTO, PAGE, TSV and JSON writers (writer
+ * options picked by `variant`), checking each output as fuzz_ground does:
+ * 0, or -1 with fuzz_last_problem() saying what broke. */
+struct vo_ctx;
+struct vo_page;
+int fuzz_write_page(struct vo_ctx *ctx, struct vo_page *page, unsigned variant);
+
 /* The targets by name ("safetensors" … "cli"), NULL-terminated. */
 typedef struct fuzz_target {
     const char *name;

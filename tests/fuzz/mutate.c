@@ -1,15 +1,18 @@
 /* mutate.c: every single-byte change of the two files a batch reads back
  * from disk, the per-page cache (src/page/page_io.c) and the raw output
- * (src/ocr/raw.c, --from-raw): each prefix, each byte replaced by bytes that
+ * (src/ocr/raw.c, --from-raw), and of the model folder's chat template
+ * (src/model/prompt.c): each prefix, each byte replaced by bytes that
  * matter to JSON, and each position given a number suffix that overflows a
  * float. A load either fails with a message naming the file, or gives a page
- * that every writer turns into well-formed output (tests/fuzz/targets.c).
+ * that every writer turns into well-formed output (tests/fuzz/targets.c), or
+ * a template that renders the OCR prompt.
  * Exhaustive and deterministic, so it runs in make check (and under ASan). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "src/model/prompt.h"
 #include "src/ocr/raw.h"
 #include "src/page/page_io.h"
 #include "src/util/output.h"
@@ -25,7 +28,8 @@ static const char *const inserts[] = {"e39", "e-46", "-", "9999999999", "[]", "n
 typedef struct sweep {
     const char *what;
     const char *path;
-    const char *stamp;       /* page cache: the stamp loads ask for */
+    const char *stamp;       /* page cache: the stamp loads ask for; chat
+                                template: the model folder */
     unsigned char *good;     /* the valid file */
     size_t n;
     int (*load)(struct sweep *, vo_ctx *, unsigned variant); /* 0 or -1, message in problem */
@@ -113,6 +117,33 @@ static int load_raw(sweep *s, vo_ctx *ctx, unsigned variant)
         r = -1;
     }
     vo_raw_free(&raw);
+    return r;
+}
+
+/* The model folder's chat template, then the OCR prompt rendered from it. */
+static int load_template(sweep *s, vo_ctx *ctx, unsigned variant)
+{
+    vo_chat_template *t = NULL;
+    vo_status st = vo_load_chat_template(ctx, s->stamp, &t);
+    int r = 0;
+    if (st == VO_OK && t) {
+        s->accepted++;
+        vo_buf prompt = VO_BUF_INIT;
+        st = vo_prompt_render(ctx, t, variant % 2 ? NULL : "You read documents.", "<ocr>",
+                              1 + (int)(variant % 3), &prompt);
+        if (st != VO_OK || !prompt.data || !strstr(prompt.data, "<ocr>")) {
+            snprintf(s->problem, sizeof s->problem, "template accepted, prompt not rendered: %s",
+                     st ? vo_last_error(ctx) : "the user text is missing");
+            r = -1;
+        }
+        vo_buf_free(&prompt);
+    } else if (st == VO_ERR_FORMAT) {
+        r = check_refusal(s, ctx, st, t);
+    } else {
+        snprintf(s->problem, sizeof s->problem, "unexpected status %d", (int)st);
+        r = -1;
+    }
+    vo_drop_chat_template(t);
     return r;
 }
 
@@ -237,8 +268,20 @@ int main(void)
     run_sweep(&raw, ctx, "2");
     free(raw.good);
 
+    /* 3: the tiny-varco chat template (the real model's shape) */
+    char tmpl_src[600], tmpl[600];
+    const char *srcdir = getenv("top_srcdir");
+    snprintf(tmpl_src, sizeof tmpl_src, "%s/tests/data/fixtures/tiny-varco/chat_template.jinja",
+             srcdir ? srcdir : ".");
+    snprintf(tmpl, sizeof tmpl, "%s/chat_template.jinja", dir);
+    sweep chat = {"chat template", tmpl, dir, NULL, 0, load_template, 0, 0, ""};
+    chat.good = read_bytes(tmpl_src, &chat.n);
+    run_sweep(&chat, ctx, "3");
+    free(chat.good);
+
     unlink(good);
     unlink(path);
+    unlink(tmpl);
     rmdir(dir);
     vo_drop_ctx(ctx);
     fuzz_cleanup();

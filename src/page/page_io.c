@@ -105,6 +105,18 @@ vo_status vo_page_save(vo_ctx *ctx, const vo_page *page, const char *stamp, vo_o
     return st;
 }
 
+vo_status vo_page_save_file(vo_ctx *ctx, const vo_page *page, const char *stamp, const char *path)
+{
+    vo_output *out = NULL;
+    vo_status st = vo_output_open_file(ctx, path, &out);
+    if (!st)
+        st = vo_page_save(ctx, page, stamp, out);
+    if (!st)
+        st = vo_output_close(ctx, out);
+    vo_output_drop(out);
+    return st;
+}
+
 /* --- load --- */
 
 static int get_box(json_t *a, vo_box *b)

@@ -10,6 +10,10 @@
  * the input and the settings it was made with) kept beside it. */
 vo_status vo_page_save(vo_ctx *ctx, const vo_page *page, const char *stamp, vo_output *out);
 
+/* vo_page_save into the file `path`, written atomically (temp file and
+ * rename, src/util/output.h): on failure no file is left. */
+vo_status vo_page_save_file(vo_ctx *ctx, const vo_page *page, const char *stamp, const char *path);
+
 /* Read a page saved by vo_page_save. When `stamp` is not NULL and differs
  * from the saved one, returns VO_ERR_ARGUMENT (stale cache) with *out NULL.
  * A malformed file is VO_ERR_FORMAT naming `path`. */

@@ -850,15 +850,9 @@ static vo_status save_page_cache(vo_ctx *ctx, run_job *job, const doc_state *d, 
     char *path = path_printf("%s.p%04d.json", d->cache, p->number);
     if (!path)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-    vo_output *out = NULL;
     vo_status st = make_parent_dirs(ctx, job->cli->output_dir, path);
     if (!st)
-        st = vo_output_open_file(ctx, path, &out);
-    if (!st)
-        st = vo_page_save(ctx, p, d->stamp, out);
-    if (!st)
-        st = vo_output_close(ctx, out);
-    vo_output_drop(out);
+        st = vo_page_save_file(ctx, p, d->stamp, path);
     vo_free(path);
     return st;
 }

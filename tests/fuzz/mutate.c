@@ -15,7 +15,6 @@
 #include "src/model/prompt.h"
 #include "src/ocr/raw.h"
 #include "src/page/page_io.h"
-#include "src/util/output.h"
 #include "tests/formats/sample-pages.h"
 #include "tests/fuzz/targets.h"
 #include "tests/tap.h"
@@ -220,18 +219,6 @@ static void run_sweep(sweep *s, vo_ctx *ctx, const char *id)
     free(buf);
 }
 
-static vo_status save_page(vo_ctx *ctx, const vo_page *p, const char *stamp, const char *path)
-{
-    vo_output *o = NULL;
-    vo_status st = vo_output_open_file(ctx, path, &o);
-    if (!st)
-        st = vo_page_save(ctx, p, stamp, o);
-    if (!st)
-        st = vo_output_close(ctx, o);
-    vo_output_drop(o);
-    return st;
-}
-
 int main(void)
 {
     vo_ctx *ctx = vo_new_ctx();
@@ -246,7 +233,7 @@ int main(void)
     /* 1: the page cache of the first sample page (glyphs, baselines, XML
      * specials, a decomposed Hangul word, a word past the page edge) */
     vo_page *pages[SAMPLE_N_PAGES];
-    if (sample_pages(pages) || save_page(ctx, pages[0], "scan.pdf|300|v1", good))
+    if (sample_pages(pages) || vo_page_save_file(ctx, pages[0], "scan.pdf|300|v1", good))
         bail_out("cannot save the sample page: %s", vo_last_error(ctx));
     sample_pages_drop(pages);
     sweep cache = {"page cache", path, "scan.pdf|300|v1", NULL, 0, load_cache, 0, 0, ""};

@@ -53,18 +53,6 @@ static int same_page(const vo_page *a, const vo_page *b)
     return 1;
 }
 
-static vo_status save_to(vo_ctx *ctx, const vo_page *p, const char *stamp, const char *path)
-{
-    vo_output *o = NULL;
-    vo_status st = vo_output_open_file(ctx, path, &o);
-    if (!st)
-        st = vo_page_save(ctx, p, stamp, o);
-    if (!st)
-        st = vo_output_close(ctx, o);
-    vo_output_drop(o);
-    return st;
-}
-
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -98,7 +86,7 @@ int main(void)
     vo_page_add_word(p, "end", 3, (vo_box){5, 3000, 40, 3020}, 0.1f, "eng");
     vo_page_finish(p);
 
-    ok(save_to(ctx, p, "a.pdf|300|v1", path) == VO_OK, "page-io 1.1: saved");
+    ok(vo_page_save_file(ctx, p, "a.pdf|300|v1", path) == VO_OK, "page-io 1.1: saved");
     vo_page *q = NULL;
     ok(vo_page_load(ctx, path, "a.pdf|300|v1", &q) == VO_OK && q, "page-io 1.2: loaded (%s)",
        vo_last_error(ctx));
@@ -129,7 +117,7 @@ int main(void)
     }
 
     /* allocation faults while saving and loading */
-    save_to(ctx, p, "s", path);
+    vo_page_save_file(ctx, p, "s", path);
     int clean = 1;
     for (long k = 1; k < 400; k++) {
         vo_alloc_fail_after(k);

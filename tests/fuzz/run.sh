@@ -2,7 +2,8 @@
 # run.sh: `make fuzz`: builds the libFuzzer targets (build.sh) and runs each
 # for FUZZ_SECONDS; fails when one finds a crash, leak or timeout.
 #
-# Env: top_srcdir, top_builddir, VO_SHARED (extra seeds when present),
+# Env: top_srcdir, top_builddir, VO_SHARED (extra seeds when present), TMPDIR
+# (the targets' temp files; default /dev/shm when writable),
 # FUZZ_SECONDS (per target, default 60), FUZZ_TARGETS (default: all seven),
 # FUZZ_ARGS (more libFuzzer options).
 set -u
@@ -43,6 +44,14 @@ children_cpu() {
             sub(/^[0-9]+m/, "", x); sub(/s$/, "", x); s += m * 60 + x }
         printf "%.0f", s }' "$times_file"
 }
+
+# The model-folder targets write their input to files each run: on a tmpfs
+# they run 2-10 times faster (config 11,000 runs/s in /dev/shm, 700-3,900 on
+# disk) than on a disk that is busy.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    TMPDIR=/dev/shm
+    export TMPDIR
+fi
 
 export VO_FUZZ_TOKENIZER="$top_srcdir/tests/data/fixtures/tiny-varco/tokenizer.json"
 failed=""

@@ -13,7 +13,19 @@ if [ -d "$top/../shared" ]; then VO_SHARED=$(cd "$top/../shared" && pwd); export
 sh tests/deps.sh --test
 [ -x configure ] || autoreconf -fi
 
+# README's first command configures and builds in the source folder; configure
+# then refuses a build in another folder ("source directory already
+# configured"). The suite then builds in place (that build is the user's, so
+# it is rebuilt, not removed); the sanitizer build needs a folder of its own,
+# so the in-place build is cleaned first.
+inplace=""
+if [ -f "$top/config.status" ]; then inplace=yes; fi
+
 if [ "${1:-}" = "--sanitizers" ]; then
+    if [ -n "$inplace" ]; then
+        echo "run-tests.sh: removing the build in the source folder (make distclean): the sanitizer build needs its own folder"
+        make distclean >/dev/null
+    fi
     rm -rf build-asan && mkdir build-asan && cd build-asan
     "$top/configure" --enable-werror --enable-sanitizers CFLAGS="-O1 -g" >/dev/null
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
@@ -22,7 +34,11 @@ if [ "${1:-}" = "--sanitizers" ]; then
     exit 0
 fi
 
-rm -rf build && mkdir build && cd build
+if [ -n "$inplace" ]; then
+    echo "run-tests.sh: the source folder is configured in place (README's first command): building and testing there"
+else
+    rm -rf build && mkdir build && cd build
+fi
 "$top/configure" --enable-werror >/dev/null
 make -j"$jobs"
 make -j"$jobs" check || { tail -200 test-suite.log; exit 1; }

@@ -593,6 +593,14 @@ static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
             vo_raw_page raw;
             if ((st = vo_raw_read(ctx, pv->raw->refs[i].path, &raw)))
                 return st;
+            /* the source as found from the raw file's folder (collect_raw) */
+            char *found = vo_strdup(source);
+            if (!found) {
+                vo_raw_free(&raw);
+                return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+            }
+            vo_free(raw.source);
+            raw.source = found;
             st = vo_raw_to_page(ctx, &raw, NULL, NULL, out);
             vo_raw_free(&raw);
             *kind = 'w';
@@ -1244,18 +1252,44 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A relative `source` names the document from the raw file's folder (where
+ * --raw-out beside the input and the samples keep it), else from the
+ * current folder as before. Returns an allocated path, or NULL. */
+static char *raw_source_path(const char *raw_path, const char *source)
+{
+    const char *slash = strrchr(raw_path, '/');
+    if (source[0] != '/' && slash) {
+        vo_buf b = {0};
+        struct stat sb;
+        if (vo_buf_printf(&b, "%.*s/%s", (int)(slash - raw_path), raw_path, source))
+            return NULL;
+        if (stat(b.data, &sb) == 0)
+            return b.data;
+        vo_buf_free(&b);
+    }
+    return vo_strdup(source);
+}
+
 static vo_status add_raw_file(vo_ctx *ctx, run_job *job, const char *path, vo_input_list *sources)
 {
     vo_raw_page raw;
     vo_status st = vo_raw_read(ctx, path, &raw);
     if (st)
         return st;
+    char *src_path = raw_source_path(path, raw.source);
+    if (!src_path) {
+        vo_raw_free(&raw);
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    }
     int g = 0;
-    while (g < sources->n && strcmp(sources->items[g].path, raw.source) != 0)
+    while (g < sources->n && strcmp(sources->items[g].path, src_path) != 0)
         g++;
     if (g == sources->n) {
         const char *slash = strrchr(raw.source, '/');
-        if ((st = vo_inputs_add_file(ctx, sources, raw.source, slash ? slash + 1 : raw.source))) {
+        st = vo_inputs_add_file(ctx, sources, src_path, slash ? slash + 1 : raw.source);
+        vo_free(src_path);
+        src_path = NULL;
+        if (st) {
             vo_raw_free(&raw);
             return st;
         }
@@ -1267,6 +1301,7 @@ static vo_status add_raw_file(vo_ctx *ctx, run_job *job, const char *path, vo_in
         job->groups = grown;
         memset(&job->groups[g], 0, sizeof(raw_group));
     }
+    vo_free(src_path);
     raw_group *grp = &job->groups[g];
     for (int i = 0; i < grp->n; i++)
         if (grp->refs[i].page == raw.page) {

@@ -33,6 +33,16 @@ set -- $(png_size "$TMP/ov/ko1.p0001.overlay.png")
 [ "${1:-0}" -ge "$pw" ] && [ "${2:-0}" -ge "$ph" ] && [ "$pw" -gt 0 ]
 ok $? "overlay 1.4: the overlay is a PNG holding the whole page (${1:-?}x${2:-?} for ${pw}x${ph})"
 
+# a raw page whose relative source sits beside it is found from another folder
+mkdir -p "$TMP/elsewhere" && cd "$TMP/elsewhere" || exit 1
+run_vo --from-raw ../s/ko1.raw.json --overlay "$TMP/ov1" -f txt,pdf -O "$TMP/t1"
+ok $rc "overlay 1.5: --from-raw from another folder exits 0 (rc=$rc)"
+[ -n "$(png_size "$TMP/ov1/ko1.p0001.overlay.png" 2>/dev/null)" ]
+ok $? "overlay 1.6: the source is found beside the raw file: its overlay is written"
+! grep -q 'source cannot be read' "$TMP/err"
+ok $? "overlay 1.7: the PDF page has the source image (no blank-page warning)"
+cd "$TMP/s" || exit 1
+
 # a PDF input: one overlay per page
 run_vo --text-layer only --dpi 40 --overlay "$TMP/ov4" -f txt -O "$TMP/t4" "$SAMPLES/four-pages.pdf"
 ok $rc "overlay 2.1: four-pages.pdf with --overlay exits 0 (rc=$rc)"

@@ -94,7 +94,8 @@ static const opt_doc opt_table[] = {
      "how the model keeps its attention cache: f32 (default, exact), bf16 or f16 "
      "(half the memory)"},
     {"max-tokens", 1, OPT_MAX_TOKENS, "N", NULL,
-     "stop a page's recognition after N generated tokens (default 8192)"},
+     "stop a page's recognition after N generated tokens (default: what the model's "
+     "context leaves after the page's prompt)"},
     {"max-pages", 1, OPT_MAX_PAGES, "N", NULL,
      "refuse a document of more than N pages (default 100000)"},
     {"max-pixels", 1, OPT_MAX_PIXELS, "N", NULL,

@@ -535,10 +535,15 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     if (st) {
         *model_error = 1;
     } else {
-        st = vo_engine_ocr(ctx, job->engine, r->rgb, r->width, r->height, r->stride,
-                           collect_piece, &col, &text);
+        vo_engine_page pg = {r->rgb, r->width, r->height, r->stride, collect_piece, &col,
+                             &text, 0, false, false};
+        st = vo_engine_ocr_batch(ctx, job->engine, &pg, 1);
         if (st)
             *model_error = 2;
+        else if (pg.cut)
+            vo_warn(ctx, "%s: page %d: the model's output reached its limit of %d tokens (%s) "
+                    "before the end of the page: the text after that is missing", source, page,
+                    pg.n_tokens, job->cli->max_tokens > 0 ? "--max-tokens" : "the model's context");
     }
     pthread_mutex_unlock(&job->engine_lock);
     if (!st && col.failed)

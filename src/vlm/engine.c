@@ -246,10 +246,8 @@ static vo_status page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
         (st = vo_prompt_encode(ctx, e->tok, prompt.data, prompt.len, e->cfg.image_token_index,
                                &n_img, 1, &pp->ids, &pp->n_ids)))
         goto fail;
-    int max_new = e->opts.max_tokens > 0 ? e->opts.max_tokens : 8192;
-    if (e->cfg.max_position_embeddings > 0 &&
-        (int64_t)pp->n_ids + max_new > e->cfg.max_position_embeddings)
-        max_new = e->cfg.max_position_embeddings - (int)pp->n_ids;
+    int max_new = vo_engine_token_budget(e->opts.max_tokens, e->cfg.max_position_embeddings,
+                                         (int64_t)pp->n_ids);
     if (max_new < 1) {
         st = vo_fail(ctx, VO_ERR_LIMIT, "the prompt (%zu tokens) fills the context", pp->n_ids);
         goto fail;
@@ -262,6 +260,16 @@ fail:
     vo_free(big);
     vo_tensor_free(e->be, feats);
     return st;
+}
+
+int vo_engine_token_budget(int max_tokens, int64_t context, int64_t n_prompt)
+{
+    /* a dense page needs tens of thousands of tokens (23-27 per character with
+     * its box): by default all the context that the prompt leaves is the page's */
+    int64_t budget = max_tokens > 0 ? max_tokens : context > 0 ? context : 8192;
+    if (context > 0 && n_prompt + budget > context)
+        budget = context - n_prompt;
+    return budget < 0 ? 0 : budget > INT32_MAX ? INT32_MAX : (int)budget;
 }
 
 vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, int n)
@@ -304,6 +312,7 @@ vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, 
             st = vo_buf_append(ps->out, ps->piece.data, ps->piece.len);
         pages[i].n_tokens = req[i].n_out;
         pages[i].hit_stop = req[i].hit_stop;
+        pages[i].cut = !req[i].hit_stop && req[i].n_out >= req[i].max_new;
         if (st == VO_OK && !req[i].hit_stop)
             vo_info(ctx, "OCR stopped at %d tokens without an end token", req[i].n_out);
     }
@@ -322,6 +331,6 @@ fail:
 vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                         int stride, vo_piece_fn *cb, void *user, vo_buf *out_text)
 {
-    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false};
+    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false, false};
     return vo_engine_ocr_batch(ctx, e, &pg, 1);
 }

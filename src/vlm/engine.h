@@ -14,7 +14,8 @@ typedef struct vo_engine vo_engine;
 
 typedef struct vo_engine_opts {
     int threads;       /* CPU threads; <= 0: all online cores */
-    int max_tokens;    /* generated tokens at most; <= 0: 8192 (bounded by the context) */
+    int max_tokens;    /* generated tokens at most, bounded by the context; <= 0: all that
+                        * the context leaves after the prompt (8192 if it has no size) */
     int no_upscale;    /* 1: skip the OCR pre-upscale (probes and golden tests only) */
     const char *device; /* auto | cpu | opencl | opencl:P.D (src/backend/select.h); NULL: auto */
     int kv_type;       /* KV cache storage: VO_KV_F32 (0, the default: exact against the
@@ -39,6 +40,11 @@ typedef int (vo_piece_fn)(const char *piece, size_t len, float logprob, void *us
 vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opts *opts,
                          vo_engine **out);
 
+/* How many tokens a page may generate: max_tokens (<= 0: no limit of its
+ * own), bounded by what a context of `context` positions (<= 0: unknown,
+ * then 8192) leaves after a prompt of n_prompt tokens; 0 when none is left. */
+int vo_engine_token_budget(int max_tokens, int64_t context, int64_t n_prompt);
+
 /* OCR of one RGB page image (w×h, `stride` bytes per row): pre-upscale,
  * preprocess, vision tower, projector, packing, the OCR prompt, prefill and
  * greedy decoding until a stop id or max_tokens. The generated text (special
@@ -57,6 +63,8 @@ typedef struct vo_engine_page {
     vo_buf *out_text;        /* in: the page's text is appended here */
     int n_tokens;            /* out: tokens generated */
     bool hit_stop;           /* out: ended on a stop id (not max_tokens) */
+    bool cut;                /* out: stopped by max_tokens or the full context before an
+                              * end token: the rest of the page is missing */
 } vo_engine_page;
 
 /* OCR of n pages at once: each page is prepared as vo_engine_ocr does, then

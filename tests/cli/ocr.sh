@@ -21,6 +21,15 @@ import json,sys
 r=json.load(open('$TMP/raw/hello.p0001.raw.json'))
 ok = r['page']==1 and r['width']>0 and r['height']>0 and r['source'].endswith('hello.png') and isinstance(r['text'],str) and len(r.get('logprobs',[]))>0
 sys.exit(0 if ok else 1)"; ok $? "ocr 1.4: raw file has source, page, size, text and log-probs"
+n=$("$PY" -c "import json; print(len(json.load(open('$TMP/raw/hello.p0001.raw.json'))['logprobs']))")
+if [ "$n" -eq 48 ]; then # the random model did not end the page by itself
+    grep -q "hello.png: page 1: the model's output reached its limit of 48 tokens (--max-tokens)" \
+        "$TMP/err"
+    ok $? "ocr 1.4b: a page cut by --max-tokens is a warning naming the file and page"
+else
+    ! grep -q "reached its limit" "$TMP/err"
+    ok $? "ocr 1.4b: a page that ended after $n tokens has no cut warning"
+fi
 xmllint --nonet --noout --schema "$ALTO_XSD" "$TMP/a/hello.p0001.alto.xml" 2>/dev/null
 ok $? "ocr 1.5: ALTO of OCR output valid"
 xmllint --noout "$TMP/a/hello.hocr" 2>/dev/null; ok $? "ocr 1.6: hOCR well-formed"
@@ -68,4 +77,29 @@ run_vo --kv-type int4 "$SAMPLES/hello.png"
 [ "$rc" -eq 1 ]; ok $? "ocr 5.3: an unknown --kv-type is a usage error"
 run_vo --device tpu "$SAMPLES/hello.png"
 [ "$rc" -eq 1 ]; ok $? "ocr 4.3: an unknown --device is a usage error"
+
+# without --max-tokens a page may use all of the context its prompt leaves
+# (the random model never ends a page): the same model with a context of 400
+# and of 500 positions generates exactly 100 tokens more with the larger one
+ctx_run() { # ctx_run N: hello.png through the model with a context of N; sets $gen
+    mkdir -p "$TMP/ctx$1"
+    for f in "$MODEL"/*; do ln -sf "$f" "$TMP/ctx$1/"; done
+    rm "$TMP/ctx$1/config.json"
+    "$PY" -c "
+import json, sys
+c = json.load(open(sys.argv[1]))
+c['text_config']['max_position_embeddings'] = int(sys.argv[3])
+json.dump(c, open(sys.argv[2], 'w'))" "$MODEL/config.json" "$TMP/ctx$1/config.json" "$1"
+    run_vo --model "$TMP/ctx$1" -f txt -O "$TMP/octx$1" --raw-out "$TMP/rctx$1" "$SAMPLES/hello.png"
+    gen=$("$PY" -c "import json, sys; print(len(json.load(open(sys.argv[1]))['logprobs']))" \
+        "$TMP/rctx$1/hello.p0001.raw.json" 2>/dev/null || echo 0)
+}
+ctx_run 500
+rc500=$rc gen500=$gen
+ctx_run 400
+[ "$rc500" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$gen" -gt 0 ] && [ $((gen500 - gen)) -eq 100 ]
+ok $? "ocr 6.1: the default budget is the context left after the prompt ($gen and $gen500 tokens)"
+grep -q "hello.png: page 1: the model's output reached its limit of $gen tokens (the model's context)" \
+    "$TMP/err"
+ok $? "ocr 6.2: a page cut by the full context is a warning naming the file and page"
 done_testing

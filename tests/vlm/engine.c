@@ -21,6 +21,17 @@ static int on_piece(const char *piece, size_t len, float logprob, void *user)
 
 int main(void)
 {
+    /* the token budget: --max-tokens, else the context the prompt leaves */
+    ok(vo_engine_token_budget(0, 40960, 5761) == 35199 &&
+       vo_engine_token_budget(-1, 40960, 100) == 40860,
+       "engine 0.1: no --max-tokens: an A4 page may use all the context its prompt leaves");
+    ok(vo_engine_token_budget(48, 40960, 5761) == 48 &&
+       vo_engine_token_budget(40000, 40960, 5761) == 35199,
+       "engine 0.2: --max-tokens bounded by the context");
+    ok(vo_engine_token_budget(0, 0, 100) == 8192 && vo_engine_token_budget(20, 0, 100) == 20,
+       "engine 0.3: a model without a context size: 8192, or --max-tokens");
+    ok(vo_engine_token_budget(0, 4096, 4096) == 0 && vo_engine_token_budget(10, 4096, 5000) == 0,
+       "engine 0.4: a prompt that fills the context leaves no token");
     const char *d = fx_dir("tiny-varco");
     if (!d)
         skip_all("tests/data/fixtures/tiny-varco not found (set top_srcdir)");

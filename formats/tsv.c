@@ -39,9 +39,14 @@ tsv_line(vo_ctx *ctx, tsv_writer *t, const vo_page *page, const vo_line *line, i
         const vo_word *word = &line->words[i];
         if (!fmt_word_has_text(word))
             continue;
+        /* a born-digital page's own words are certain: 100, so that the usual
+         * `conf > 60` filters of Tesseract users keep them (-1 marks rows that
+         * are not words in Tesseract's TSV) */
         char conf[32] = "-1";
         if (fmt_conf_known(word->conf)) /* in float, as Tesseract's float confidences */
             snprintf(conf, sizeof conf, "%.6f", (double)(fmt_conf01(word->conf) * 100.0f));
+        else if (page->origin == VO_PAGE_FROM_TEXT_LAYER)
+            snprintf(conf, sizeof conf, "100");
         num[5]++;
         st = fmt_clean_text(ctx, word->text, &t->word);
         if (!st)

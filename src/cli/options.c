@@ -17,6 +17,7 @@ enum {
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
     OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
+    OPT_BATCH,
 };
 
 typedef struct opt_doc {
@@ -93,6 +94,9 @@ static const opt_doc opt_table[] = {
     {"kv-type", 1, OPT_KV_TYPE, "TYPE", NULL,
      "how the model keeps its attention cache: f32 (default, exact), bf16 or f16 "
      "(half the memory)"},
+    {"batch", 1, OPT_BATCH, "N", NULL,
+     "recognise up to N pages at once, one decode step for all (default: --jobs, at "
+     "most 12)"},
     {"max-tokens", 1, OPT_MAX_TOKENS, "N", NULL,
      "stop a page's recognition after N generated tokens (default: what the model's "
      "context leaves after the page's prompt)"},
@@ -359,6 +363,11 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             if (!parse_int(optarg, 1, 1 << 20, &v))
                 return usage_error("--max-tokens takes a number from 1 to 1048576, not '%s'", optarg);
             cli->max_tokens = (int)v;
+            break;
+        case OPT_BATCH:
+            if (!parse_int(optarg, 1, 12, &v))
+                return usage_error("--batch takes a number from 1 to 12, not '%s'", optarg);
+            cli->batch = (int)v;
             break;
         case OPT_KV_TYPE:
             if (strcmp(optarg, "f32") == 0) cli->kv_type = 0;

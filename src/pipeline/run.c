@@ -467,9 +467,14 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
         return vo_fail(ctx, job->engine_status, "%s", job->engine_error ? job->engine_error : "");
     }
     job->engine_tried = 1;
+    int batch = job->cli->batch > 0 ? job->cli->batch : job->cli->jobs;
+    batch = batch < VO_ENGINE_BATCH_MAX ? batch : VO_ENGINE_BATCH_MAX;
     vo_engine_opts eo = {job->cli->threads, job->cli->max_tokens, 0, job->cli->device,
-                         job->cli->kv_type};
+                         job->cli->kv_type, batch};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
+    if (!st)
+        vo_info(ctx, "up to %d pages in flight (--batch; pages come from the %d --jobs workers)",
+                batch, job->cli->jobs);
     if (st) {
         job->engine_status = st;
         vo_fail_where(ctx, "%s: cannot load the model: ", job->model_dir);
@@ -527,17 +532,19 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     ocr_collect col = {&text, NULL, 0, 0, 0, 0, 0};
     double t0 = now_seconds();
     pthread_mutex_lock(&job->engine_lock);
-    if (*deadline > 0) { /* waiting for the engine (other -j workers) does not count */
+    if (*deadline > 0) { /* waiting for the model to load does not count */
         *deadline += now_seconds() - t0;
         col.deadline = *deadline;
     }
     st = open_engine_locked(ctx, job);
+    pthread_mutex_unlock(&job->engine_lock);
     if (st) {
         *model_error = 1;
     } else {
+        /* one of the pages in flight: the -j workers' pages share decode steps */
         vo_engine_page pg = {r->rgb, r->width, r->height, r->stride, collect_piece, &col,
-                             &text, 0, false, false};
-        st = vo_engine_ocr_batch(ctx, job->engine, &pg, 1);
+                             &text, 0, false, false, 0};
+        st = vo_engine_ocr_page(ctx, job->engine, &pg);
         if (st)
             *model_error = 2;
         else if (pg.cut)
@@ -545,7 +552,6 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
                     "before the end of the page: the text after that is missing", source, page,
                     pg.n_tokens, job->cli->max_tokens > 0 ? "--max-tokens" : "the model's context");
     }
-    pthread_mutex_unlock(&job->engine_lock);
     if (!st && col.failed)
         st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
     if (!st && col.timed_out)

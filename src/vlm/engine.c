@@ -1,6 +1,7 @@
 /* engine.c: one page image to OCR text: the stages of src/vlm glued
  * together with the model folder's config, tokenizer and template (§12). */
 #include "src/vlm/engine.h"
+#include "src/vlm/engine_impl.h"
 #include "src/backend/cpu/cpu.h"
 #include "src/backend/select.h"
 #include "src/model/config.h"
@@ -20,25 +21,10 @@
 #include <string.h>
 
 #define TILES_PER_PASS 8      /* vision tiles per forward: bounds activation memory */
-#define MAX_STOP 20
-
-struct vo_engine {
-    vo_engine_opts opts;
-    vo_config cfg;
-    vo_weights *w;
-    vo_tokenizer *tok;
-    vo_chat_template *tmpl;
-    vo_backend *be;
-    siglip_model vis;
-    projector_model proj;
-    qwen3_model lm;
-    int32_t stop[MAX_STOP];
-    int n_stop;
-};
 
 static void add_stop(vo_engine *e, int32_t id)
 {
-    if (id < 0 || e->n_stop >= MAX_STOP)
+    if (id < 0 || e->n_stop >= ENGINE_MAX_STOP)
         return;
     for (int i = 0; i < e->n_stop; i++)
         if (e->stop[i] == id)
@@ -86,7 +72,8 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
     if (opts)
         e->opts = *opts;
     vo_status st;
-    if ((st = vo_load_config(ctx, model_dir, &e->cfg)) ||
+    if ((st = engine_flight_init(ctx, e)) ||
+        (st = vo_load_config(ctx, model_dir, &e->cfg)) ||
         (st = vo_open_weights(ctx, model_dir, &e->w)) ||
         (st = vo_load_tokenizer(ctx, model_dir, &e->tok)) ||
         (st = vo_load_chat_template(ctx, model_dir, &e->tmpl)) ||
@@ -111,6 +98,7 @@ void vo_engine_close(vo_engine *e)
 {
     if (!e)
         return;
+    engine_flight_free(e);
     if (e->be) {
         siglip_free(e->be, &e->vis);
         projector_free(e->be, &e->proj);
@@ -146,17 +134,7 @@ static void image_features(vo_engine *e, const float *pixels, int n_tiles, vo_te
     vo_tensor_free(be, vs);
 }
 
-typedef struct {
-    vo_ctx *ctx;
-    vo_token_stream *stream;
-    vo_buf piece;
-    vo_buf *out;
-    vo_piece_fn *cb;
-    void *user;
-    vo_status st;
-} piece_sink;
-
-static int on_token(void *user, int seq, int32_t id, float logprob)
+int engine_on_token(void *user, int seq, int32_t id, float logprob)
 {
     (void)seq;
     piece_sink *ps = user;
@@ -170,16 +148,7 @@ static int on_token(void *user, int seq, int32_t id, float logprob)
     return ps->cb ? ps->cb(ps->piece.data, ps->piece.len, logprob, ps->user) : 0;
 }
 
-/* one page on its way to the decoder: prompt ids and packed features */
-typedef struct page_prep {
-    int32_t *ids;
-    size_t n_ids;
-    vo_tensor *packed;
-    int max_new;
-    piece_sink ps;
-} page_prep;
-
-static void prep_free(vo_engine *e, page_prep *pp)
+void engine_prep_free(vo_engine *e, page_prep *pp)
 {
     vo_free(pp->ids);
     vo_tensor_free(e->be, pp->packed);
@@ -188,9 +157,7 @@ static void prep_free(vo_engine *e, page_prep *pp)
     memset(pp, 0, sizeof *pp);
 }
 
-/* §3-§7 for one page: pre-upscale, preprocess, vision, projector, packing,
- * OCR prompt ids; and the token stream of its text */
-static vo_status page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
+vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                               int stride, page_prep *pp)
 {
     vo_status st = VO_OK;
@@ -272,6 +239,37 @@ int vo_engine_token_budget(int max_tokens, int64_t context, int64_t n_prompt)
     return budget < 0 ? 0 : budget > INT32_MAX ? INT32_MAX : (int)budget;
 }
 
+void engine_page_request(vo_ctx *ctx, vo_engine_page *pg, page_prep *pp, vo_gen_request *req)
+{
+    pp->ps = (piece_sink){ctx, pp->ps.stream, VO_BUF_INIT, pg->out_text, pg->cb, pg->user, VO_OK};
+    memset(req, 0, sizeof *req);
+    req->ids = pp->ids;
+    req->n_ids = (int64_t)pp->n_ids;
+    req->image_features = pp->packed;
+    req->max_new = pp->max_new;
+    req->cb = engine_on_token;
+    req->user = &pp->ps;
+}
+
+vo_status engine_page_finish(vo_ctx *ctx, page_prep *pp, const vo_gen_request *req,
+                             vo_engine_page *pg)
+{
+    piece_sink *ps = &pp->ps;
+    vo_status st = ps->st;
+    if (st != VO_OK)
+        return st;
+    vo_buf_reset(&ps->piece);
+    st = vo_token_stream_flush(ctx, ps->stream, &ps->piece);
+    if (st == VO_OK && ps->piece.len)
+        st = vo_buf_append(ps->out, ps->piece.data, ps->piece.len);
+    pg->n_tokens = req->n_out;
+    pg->hit_stop = req->hit_stop;
+    pg->cut = !req->hit_stop && req->n_out >= req->max_new;
+    if (st == VO_OK && !req->hit_stop)
+        vo_info(ctx, "OCR stopped at %d tokens without an end token", req->n_out);
+    return st;
+}
+
 vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, int n)
 {
     if (n < 1)
@@ -285,42 +283,23 @@ vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, 
     }
     for (int i = 0; i < n; i++) {
         vo_engine_page *pg = &pages[i];
-        if ((st = page_prepare(ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &pp[i])) != VO_OK) {
+        if ((st = engine_page_prepare(ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &pp[i])) != VO_OK) {
             if (n > 1)
                 vo_fail_where(ctx, "page %d of the batch: ", i + 1);
             goto fail;
         }
-        pp[i].ps = (piece_sink){ctx, pp[i].ps.stream, VO_BUF_INIT, pg->out_text, pg->cb, pg->user,
-                                VO_OK};
-        req[i].ids = pp[i].ids;
-        req[i].n_ids = (int64_t)pp[i].n_ids;
-        req[i].image_features = pp[i].packed;
-        req[i].max_new = pp[i].max_new;
-        req[i].cb = on_token;
-        req[i].user = &pp[i].ps;
+        engine_page_request(ctx, pg, &pp[i], &req[i]);
     }
     /* §8-§10 one prefill over all prompts, then greedy steps over every page
      * still running */
     st = vo_generate(ctx, e->be, &e->lm, e->cfg.image_token_index, e->stop, e->n_stop, req, n);
-    for (int i = 0; i < n && st == VO_OK; i++) {
-        piece_sink *ps = &pp[i].ps;
-        if ((st = ps->st) != VO_OK)
-            break;
-        vo_buf_reset(&ps->piece);
-        st = vo_token_stream_flush(ctx, ps->stream, &ps->piece);
-        if (st == VO_OK && ps->piece.len)
-            st = vo_buf_append(ps->out, ps->piece.data, ps->piece.len);
-        pages[i].n_tokens = req[i].n_out;
-        pages[i].hit_stop = req[i].hit_stop;
-        pages[i].cut = !req[i].hit_stop && req[i].n_out >= req[i].max_new;
-        if (st == VO_OK && !req[i].hit_stop)
-            vo_info(ctx, "OCR stopped at %d tokens without an end token", req[i].n_out);
-    }
+    for (int i = 0; i < n && st == VO_OK; i++)
+        st = engine_page_finish(ctx, &pp[i], &req[i], &pages[i]);
 fail:
     for (int i = 0; req && pp && i < n; i++) {
         vo_free(req[i].out_ids);
         vo_free(req[i].out_logprobs);
-        prep_free(e, &pp[i]);
+        engine_prep_free(e, &pp[i]);
     }
     vo_free(req);
     vo_free(pp);
@@ -331,6 +310,6 @@ fail:
 vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                         int stride, vo_piece_fn *cb, void *user, vo_buf *out_text)
 {
-    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false, false};
+    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false, false, 0};
     return vo_engine_ocr_batch(ctx, e, &pg, 1);
 }

@@ -22,7 +22,11 @@ typedef struct vo_engine_opts {
                         * goldens), VO_KV_BF16 (1: half the memory; logits move by up to
                         * 1e-2 on the tiny fixtures, same ids) or VO_KV_F16 (2: half the
                         * memory, 1e-3); VO_ERR_UNSUPPORTED where the backend cannot */
+    int batch;         /* pages in flight at most in vo_engine_ocr_page (1..
+                        * VO_ENGINE_BATCH_MAX); <= 0: 1 */
 } vo_engine_opts;
+
+#define VO_ENGINE_BATCH_MAX 12
 
 /* values of vo_engine_opts.kv_type */
 enum { VO_KV_F32 = 0, VO_KV_BF16 = 1, VO_KV_F16 = 2 };
@@ -65,6 +69,8 @@ typedef struct vo_engine_page {
     bool hit_stop;           /* out: ended on a stop id (not max_tokens) */
     bool cut;                /* out: stopped by max_tokens or the full context before an
                               * end token: the rest of the page is missing */
+    int in_flight;           /* out: the most pages that shared a decode step with this
+                              * one, itself included (vo_engine_ocr_page) */
 } vo_engine_page;
 
 /* OCR of n pages at once: each page is prepared as vo_engine_ocr does, then
@@ -75,7 +81,20 @@ typedef struct vo_engine_page {
  * stay. VO_ERR_ARGUMENT when n < 1. */
 vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *eng, vo_engine_page *pages, int n);
 
-/* Free everything; accepts NULL. */
+/* OCR of one page among the pages in flight: any number of threads may call
+ * this at once with their own ctx and page. Each page is prepared (vision,
+ * prompt) and prefilled alone, then joins the pages in flight (up to
+ * opts.batch; the others wait their turn), and every decode step advances
+ * all of them with one read of the weights; a page that ends frees its
+ * place and KV cache at once for the next waiting page. One caller at a time
+ * runs the engine for all, so the callbacks of a page may run on another
+ * caller's thread (never at the same time as its own caller runs). Returns
+ * when this page is done; with bf16 weights on the CPU its text, tokens and
+ * log-probs are those vo_engine_ocr gives for it alone. A failure of a
+ * decode step fails every page in flight (each call says so). */
+vo_status vo_engine_ocr_page(vo_ctx *ctx, vo_engine *eng, vo_engine_page *page);
+
+/* Free everything; accepts NULL. No call may be running. */
 void vo_engine_close(vo_engine *eng);
 
 #endif

@@ -47,23 +47,102 @@ static bool is_stop(int32_t id, const int32_t *stop, int n)
     return false;
 }
 
-vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t image_id,
-                      const int32_t *stop_ids, int n_stop, vo_gen_request *reqs, int n)
+void vo_generator_init(vo_generator *g, vo_backend *be, const qwen3_model *m, int32_t image_id,
+                       const int32_t *stop_ids, int n_stop)
 {
+    memset(g, 0, sizeof *g);
+    g->be = be;
+    g->m = m;
+    g->image_id = image_id;
+    g->stop_ids = stop_ids;
+    g->n_stop = n_stop;
+}
+
+void vo_generator_free(vo_generator *g)
+{
+    vo_tensor_free(g->be, g->logits);
+    vo_tensor_free(g->be, g->tok);
+    g->logits = g->tok = NULL;
+    g->cap = 0;
+}
+
+/* room for n rows of logits and step ids (kept between steps) */
+static vo_status gen_room(vo_ctx *ctx, vo_generator *g, int n)
+{
+    if (n <= g->cap)
+        return VO_OK;
+    vo_tensor_free(g->be, g->logits);
+    vo_tensor_free(g->be, g->tok);
+    g->logits = vo_tensor_new(g->be, VO_F32, g->m->vocab, n, 1, 1, "logits");
+    g->tok = vo_tensor_new(g->be, VO_I32, n, 1, 1, 1, "step.ids");
+    if (!g->logits || !g->tok) {
+        vo_tensor_free(g->be, g->logits);
+        vo_tensor_free(g->be, g->tok);
+        g->logits = g->tok = NULL;
+        g->cap = 0;
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory for the logits of %d sequences", n);
+    }
+    g->cap = n;
+    return VO_OK;
+}
+
+/* the token picked for a sequence: kept, or the end of the sequence */
+static void gen_accept(const vo_generator *g, vo_gen_seq *s, int32_t id, float lp)
+{
+    vo_gen_request *r = s->req;
+    bool stop = r->n_out >= r->max_new;
+    if (!stop && is_stop(id, g->stop_ids, g->n_stop)) {
+        r->hit_stop = true;
+        stop = true;
+    }
+    if (!stop) {
+        r->out_ids[r->n_out] = id;
+        r->out_logprobs[r->n_out++] = lp;
+        if ((r->cb && r->cb(r->user, s->index, id, lp)) || r->n_out >= r->max_new)
+            stop = true;
+    }
+    s->running = !stop;
+    s->next = id;
+}
+
+/* argmax over the first n rows of the logits, then each sequence's token */
+static vo_status gen_pick(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
+{
+    int32_t *ids = vo_malloc(sizeof *ids * (size_t)n);
+    float *lp = vo_malloc(sizeof *lp * (size_t)n);
     vo_status st = VO_OK;
-    qwen3_seq **seqs = vo_calloc((size_t)n, sizeof *seqs);
+    if (!ids || !lp) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for %d sequences", n);
+    } else {
+        vo_tensor lv = vo_view(g->logits, g->m->vocab, n, 1, 1, 0, 0, 0, 0);
+        vo_argmax_logprob(g->be, &lv, ids, lp);
+        st = vo_backend_sync(g->be, ctx);
+        for (int i = 0; i < n && st == VO_OK; i++)
+            gen_accept(g, seqs[i], ids[i], lp[i]);
+    }
+    vo_free(ids);
+    vo_free(lp);
+    return st;
+}
+
+vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
+{
+    vo_backend *be = g->be;
+    const qwen3_model *m = g->m;
+    vo_status st = gen_room(ctx, g, n);
+    if (st)
+        return st;
+    qwen3_seq **kvs = vo_calloc((size_t)n, sizeof *kvs);
     int64_t *n_new = vo_calloc((size_t)n, sizeof *n_new);
-    int *run = vo_calloc((size_t)n, sizeof *run);
-    int32_t *ids = vo_calloc((size_t)n, sizeof *ids), *last = vo_calloc((size_t)n, sizeof *last);
-    float *lp = vo_calloc((size_t)n, sizeof *lp);
-    vo_tensor *x = NULL, *logits = NULL, *hidden = NULL, *tok = NULL;
-    if (!seqs || !n_new || !run || !ids || !last || !lp) {
+    vo_tensor *x = NULL, *hidden = NULL;
+    if (!kvs || !n_new) {
         st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for %d sequences", n);
         goto done;
     }
     int64_t T = 0;
     for (int s = 0; s < n; s++) {
-        vo_gen_request *r = &reqs[s];
+        vo_gen_request *r = seqs[s]->req;
+        seqs[s]->running = false;
         r->n_out = 0;
         r->hit_stop = false;
         r->out_ids = vo_malloc(sizeof(int32_t) * (size_t)(r->max_new > 0 ? r->max_new : 1));
@@ -73,104 +152,128 @@ vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t
             goto done;
         }
         if (r->n_ids < 1) {
-            st = vo_fail(ctx, VO_ERR_ARGUMENT, "sequence %d has an empty prompt", s);
+            st = vo_fail(ctx, VO_ERR_ARGUMENT, "sequence %d has an empty prompt", seqs[s]->index);
             goto done;
         }
-        seqs[s] = qwen3_seq_new(ctx, be, m, r->n_ids, r->n_ids + (r->max_new > 0 ? r->max_new : 0));
-        if (!seqs[s]) {
+        seqs[s]->kv = qwen3_seq_new(ctx, be, m, r->n_ids, r->n_ids + (r->max_new > 0 ? r->max_new : 0));
+        if (!seqs[s]->kv) {
             st = vo_last_status(ctx);
             goto done;
         }
+        kvs[s] = seqs[s]->kv;
         n_new[s] = r->n_ids;
         T += r->n_ids;
     }
     /* prefill: all prompts in one forward */
     x = vo_tensor_new(be, VO_F32, m->dim, T, 1, 1, "prompt.embeds");
-    logits = vo_tensor_new(be, VO_F32, m->vocab, n, 1, 1, "logits");
     hidden = vo_tensor_new(be, VO_F32, m->dim, n, 1, 1, "hidden");
-    tok = vo_tensor_new(be, VO_I32, n, 1, 1, 1, "step.ids");
-    for (int s = 0, t0 = 0; s < n && x; t0 += (int)reqs[s].n_ids, s++) {
-        vo_tensor xs = vo_view(x, m->dim, reqs[s].n_ids, 1, 1, 0, 0, 0, (size_t)t0 * x->nb[1]);
-        vlm_embed_prompt(be, m, reqs[s].ids, reqs[s].n_ids, image_id, reqs[s].image_features, &xs);
+    for (int s = 0, t0 = 0; s < n && x; t0 += (int)seqs[s]->req->n_ids, s++) {
+        const vo_gen_request *r = seqs[s]->req;
+        vo_tensor xs = vo_view(x, m->dim, r->n_ids, 1, 1, 0, 0, 0, (size_t)t0 * x->nb[1]);
+        vlm_embed_prompt(be, m, r->ids, r->n_ids, g->image_id, r->image_features, &xs);
     }
+    vo_tensor lv = vo_view(g->logits, m->vocab, n, 1, 1, 0, 0, 0, 0);
     if (x)
-        qwen3_forward(be, m, seqs, n_new, n, x, hidden, logits);
+        qwen3_forward(be, m, kvs, n_new, n, x, hidden, &lv);
     if ((st = vo_backend_sync(be, ctx)) != VO_OK)
         goto done;
     for (int s = 0; s < n; s++) {
-        if (reqs[s].prefill_logits) {
-            vo_tensor row = vo_view(logits, m->vocab, 1, 1, 1, 0, 0, 0, (size_t)s * logits->nb[1]);
-            vo_tensor_get(be, &row, reqs[s].prefill_logits, sizeof(float) * (size_t)m->vocab);
+        const vo_gen_request *r = seqs[s]->req;
+        if (r->prefill_logits) {
+            vo_tensor row = vo_view(g->logits, m->vocab, 1, 1, 1, 0, 0, 0,
+                                    (size_t)s * g->logits->nb[1]);
+            vo_tensor_get(be, &row, r->prefill_logits, sizeof(float) * (size_t)m->vocab);
         }
-        if (reqs[s].prefill_hidden) {
+        if (r->prefill_hidden) {
             vo_tensor row = vo_view(hidden, m->dim, 1, 1, 1, 0, 0, 0, (size_t)s * hidden->nb[1]);
-            vo_tensor_get(be, &row, reqs[s].prefill_hidden, sizeof(float) * (size_t)m->dim);
+            vo_tensor_get(be, &row, r->prefill_hidden, sizeof(float) * (size_t)m->dim);
         }
     }
     vo_tensor_free(be, x);
     x = NULL;
-    int n_run = n;
-    vo_tensor lv = vo_view(logits, m->vocab, n, 1, 1, 0, 0, 0, 0);
-    for (int s = 0; s < n; s++)
-        run[s] = s;
+    st = gen_pick(ctx, g, seqs, n);
+done:
+    vo_tensor_free(be, x);
+    vo_tensor_free(be, hidden);
+    vo_free(kvs);
+    vo_free(n_new);
+    return st;
+}
+
+vo_status vo_gen_step(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
+{
+    vo_backend *be = g->be;
+    const qwen3_model *m = g->m;
+    vo_status st = gen_room(ctx, g, n);
+    if (st)
+        return st;
+    qwen3_seq **kvs = vo_malloc(sizeof *kvs * (size_t)n);
+    int64_t *n_new = vo_malloc(sizeof *n_new * (size_t)n);
+    int32_t *last = vo_malloc(sizeof *last * (size_t)n);
+    vo_tensor *x = vo_tensor_new(be, VO_F32, m->dim, n, 1, 1, "step.embeds");
+    if (!kvs || !n_new || !last || !x) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for a decode step");
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        kvs[i] = seqs[i]->kv;
+        n_new[i] = 1;
+        last[i] = seqs[i]->next;
+    }
+    vo_tensor tv = vo_view(g->tok, n, 1, 1, 1, 0, 0, 0, 0);
+    vo_tensor_set(be, &tv, last, sizeof(int32_t) * (size_t)n);
+    vo_tensor lv = vo_view(g->logits, m->vocab, n, 1, 1, 0, 0, 0, 0);
+    vo_get_rows(be, x, m->embed, &tv);
+    qwen3_forward(be, m, kvs, n_new, n, x, NULL, &lv);
+    st = gen_pick(ctx, g, seqs, n);
+done:
+    vo_tensor_free(be, x);
+    vo_free(kvs);
+    vo_free(n_new);
+    vo_free(last);
+    return st;
+}
+
+void vo_gen_seq_end(vo_generator *g, vo_gen_seq *s)
+{
+    qwen3_seq_free(g->be, s->kv);
+    s->kv = NULL;
+    s->running = false;
+}
+
+vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t image_id,
+                      const int32_t *stop_ids, int n_stop, vo_gen_request *reqs, int n)
+{
+    vo_generator g;
+    vo_generator_init(&g, be, m, image_id, stop_ids, n_stop);
+    vo_gen_seq *all = vo_calloc((size_t)n, sizeof *all);
+    vo_gen_seq **run = vo_calloc((size_t)n, sizeof *run);
+    vo_status st = VO_OK;
+    if (!all || !run) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for %d sequences", n);
+        goto done;
+    }
+    for (int s = 0; s < n; s++) {
+        all[s].req = &reqs[s];
+        all[s].index = s;
+        run[s] = &all[s];
+    }
+    st = vo_gen_start(ctx, &g, run, n);
     for (;;) {
-        /* pick the next token of every running sequence (rows of lv in run order) */
-        vo_argmax_logprob(be, &lv, ids, lp);
-        if ((st = vo_backend_sync(be, ctx)) != VO_OK)
-            goto done;
-        int k = 0;
-        for (int i = 0; i < n_run; i++) {
-            int s = run[i];
-            vo_gen_request *r = &reqs[s];
-            bool stop = r->n_out >= r->max_new;
-            if (!stop && is_stop(ids[i], stop_ids, n_stop)) {
-                r->hit_stop = true;
-                stop = true;
-            }
-            if (!stop) {
-                r->out_ids[r->n_out] = ids[i];
-                r->out_logprobs[r->n_out++] = lp[i];
-                if ((r->cb && r->cb(r->user, s, ids[i], lp[i])) || r->n_out >= r->max_new)
-                    stop = true;
-            }
-            if (!stop) {
-                run[k] = s;
-                last[k++] = ids[i];
-            }
-        }
-        n_run = k;
-        if (n_run == 0)
+        int n_run = 0;
+        for (int s = 0; s < n && st == VO_OK; s++)
+            if (all[s].running)
+                run[n_run++] = &all[s];
+        if (st || n_run == 0)
             break;
-        /* one decode step over the running sequences */
-        qwen3_seq **step = vo_malloc(sizeof *step * (size_t)n_run);
-        if (!step) {
-            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for a decode step");
-            goto done;
-        }
-        for (int i = 0; i < n_run; i++) {
-            step[i] = seqs[run[i]];
-            n_new[i] = 1;
-        }
-        vo_tensor tv = vo_view(tok, n_run, 1, 1, 1, 0, 0, 0, 0);
-        vo_tensor_set(be, &tv, last, sizeof(int32_t) * (size_t)n_run);
-        x = vo_tensor_new(be, VO_F32, m->dim, n_run, 1, 1, "step.embeds");
-        lv = vo_view(logits, m->vocab, n_run, 1, 1, 0, 0, 0, 0);
-        if (x) {
-            vo_get_rows(be, x, m->embed, &tv);
-            qwen3_forward(be, m, step, n_new, n_run, x, NULL, &lv);
-        }
-        vo_free(step);
-        vo_tensor_free(be, x);
-        x = NULL;
+        st = vo_gen_step(ctx, &g, run, n_run);
     }
 done:
-    for (int s = 0; seqs && s < n; s++)
-        qwen3_seq_free(be, seqs[s]);
-    vo_tensor_free(be, x);
-    vo_tensor_free(be, logits);
-    vo_tensor_free(be, hidden);
-    vo_tensor_free(be, tok);
-    vo_free(seqs); vo_free(n_new); vo_free(run); vo_free(ids); vo_free(last); vo_free(lp);
+    for (int s = 0; all && s < n; s++)
+        vo_gen_seq_end(&g, &all[s]);
+    vo_generator_free(&g);
+    vo_free(all);
+    vo_free(run);
     if (st == VO_OK)
         st = vo_backend_sync(be, ctx);
     return st;

@@ -36,6 +36,47 @@ typedef struct vo_gen_request {
 vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t image_id,
                       const int32_t *stop_ids, int n_stop, vo_gen_request *reqs, int n);
 
+/* The same generation in pieces, for sequences that start and end at
+ * different steps (pages in flight): a generator holds what every step
+ * shares; a sequence is started (prefill, first token), then advanced one
+ * token per vo_gen_step together with the others still running. A
+ * sequence's tokens do not depend on which others share its steps while a
+ * step carries at most VO_GEN_STEP_MAX sequences (each output of the
+ * decode matmul is computed alone there). */
+#define VO_GEN_STEP_MAX 12
+
+typedef struct vo_generator {
+    vo_backend *be;
+    const qwen3_model *m;
+    int32_t image_id;
+    const int32_t *stop_ids;
+    int n_stop;
+    vo_tensor *logits;   /* [vocab, cap]: grows to the widest step, kept */
+    vo_tensor *tok;      /* [cap] step ids */
+    int cap;
+} vo_generator;
+
+typedef struct vo_gen_seq {
+    vo_gen_request *req; /* borrowed; its outputs are filled */
+    int index;           /* passed to req->cb as `seq` */
+    qwen3_seq *kv;
+    int32_t next;        /* the token fed at the next step */
+    bool running;
+} vo_gen_seq;
+
+void vo_generator_init(vo_generator *g, vo_backend *be, const qwen3_model *m, int32_t image_id,
+                       const int32_t *stop_ids, int n_stop);
+void vo_generator_free(vo_generator *g);
+/* Prefill n new sequences in one forward and take each one's first token;
+ * seqs[i]->req and ->index are set by the caller. */
+vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n);
+/* One decode step over n running sequences (1..VO_GEN_STEP_MAX gives each
+ * sequence the tokens it has alone). A sequence that ends is marked not
+ * running; its KV cache stays until vo_gen_seq_end. */
+vo_status vo_gen_step(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n);
+/* Free the KV cache (the request's outputs stay with the request). */
+void vo_gen_seq_end(vo_generator *g, vo_gen_seq *s);
+
 /* E = embed(ids), rows of image ids replaced in order by features rows:
  * out [D, n_ids]. Enqueues; errors stick. */
 void vlm_embed_prompt(vo_backend *be, const qwen3_model *m, const int32_t *ids, int64_t n_ids,

@@ -1,0 +1,90 @@
+/* engine_impl.h: the engine's insides, shared by engine.c (opening, one
+ * page or a fixed batch) and inflight.c (pages in flight). Not for users of
+ * the engine. */
+#ifndef VO_ENGINE_IMPL_H
+#define VO_ENGINE_IMPL_H
+
+#include <pthread.h>
+
+#include "src/model/config.h"
+#include "src/model/prompt.h"
+#include "src/model/safetensors.h"
+#include "src/model/tokenizer.h"
+#include "src/vlm/engine.h"
+#include "src/vlm/generate.h"
+#include "src/vlm/projector.h"
+#include "src/vlm/qwen3.h"
+#include "src/vlm/siglip.h"
+
+#define ENGINE_MAX_STOP 20
+
+typedef struct flight_page flight_page;
+
+/* Pages in flight (inflight.c): the callers' pages wait in a queue; one of
+ * the callers at a time drives the engine for all of them. */
+typedef struct engine_flight {
+    bool ready;                  /* lock and cond made */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;      /* a page is done, or nobody drives */
+    bool driving;                /* a caller runs the engine now */
+    flight_page *waiting, **waiting_tail;
+    flight_page *running[VO_GEN_STEP_MAX];
+    int n_running;
+    vo_generator gen;
+    bool gen_ready;
+} engine_flight;
+
+struct vo_engine {
+    vo_engine_opts opts;
+    vo_config cfg;
+    vo_weights *w;
+    vo_tokenizer *tok;
+    vo_chat_template *tmpl;
+    vo_backend *be;
+    siglip_model vis;
+    projector_model proj;
+    qwen3_model lm;
+    int32_t stop[ENGINE_MAX_STOP];
+    int n_stop;
+    engine_flight flight;
+};
+
+/* Where a page's generated tokens go: its token stream, decoded pieces
+ * appended to `out` and shown to the caller's callback. */
+typedef struct piece_sink {
+    vo_ctx *ctx;
+    vo_token_stream *stream;
+    vo_buf piece;
+    vo_buf *out;
+    vo_piece_fn *cb;
+    void *user;
+    vo_status st;
+} piece_sink;
+
+/* one page on its way to the decoder: prompt ids and packed features */
+typedef struct page_prep {
+    int32_t *ids;
+    size_t n_ids;
+    vo_tensor *packed;
+    int max_new;
+    piece_sink ps;
+} page_prep;
+
+/* §3-§7 for one page: pre-upscale, preprocess, vision, projector, packing,
+ * OCR prompt ids; and the token stream of its text */
+vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
+                              int stride, page_prep *pp);
+/* The generation request of a prepared page, its tokens going to pg. */
+void engine_page_request(vo_ctx *ctx, vo_engine_page *pg, page_prep *pp, vo_gen_request *req);
+/* After generation: the rest of the text flushed, pg's counts filled. */
+vo_status engine_page_finish(vo_ctx *ctx, page_prep *pp, const vo_gen_request *req,
+                             vo_engine_page *pg);
+void engine_prep_free(vo_engine *e, page_prep *pp);
+/* vo_token_fn of a page: user is its piece_sink */
+int engine_on_token(void *user, int seq, int32_t id, float logprob);
+
+/* inflight.c: set up and tear down the pages-in-flight state */
+vo_status engine_flight_init(vo_ctx *ctx, vo_engine *e);
+void engine_flight_free(vo_engine *e);
+
+#endif

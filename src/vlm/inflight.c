@@ -1,0 +1,187 @@
+/* inflight.c: pages in flight through one engine. Callers of
+ * vo_engine_ocr_page queue their page and wait; whoever finds nobody driving
+ * drives: admits waiting pages while there is room (vision, prompt and
+ * prefill of each alone), then runs decode steps over every running page
+ * (one read of the weights a step serves all of them), retiring pages as
+ * they end, until its own page is done; then another waiting caller takes
+ * over. Continuous batching, without a thread of its own. */
+#include "src/vlm/engine_impl.h"
+#include "src/util/alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct flight_page {
+    vo_ctx *ctx;             /* the caller's: messages about this page */
+    vo_engine_page *page;
+    page_prep prep;
+    vo_gen_request req;
+    vo_gen_seq seq;
+    vo_status st;
+    bool done;               /* under the lock */
+    flight_page *next;       /* in the waiting queue */
+};
+
+vo_status engine_flight_init(vo_ctx *ctx, vo_engine *e)
+{
+    engine_flight *f = &e->flight;
+    if (pthread_mutex_init(&f->lock, NULL))
+        return vo_fail(ctx, VO_ERR_NOMEM, "cannot make the engine's lock");
+    if (pthread_cond_init(&f->changed, NULL)) {
+        pthread_mutex_destroy(&f->lock);
+        return vo_fail(ctx, VO_ERR_NOMEM, "cannot make the engine's condition variable");
+    }
+    f->waiting_tail = &f->waiting;
+    f->ready = true;
+    return VO_OK;
+}
+
+void engine_flight_free(vo_engine *e)
+{
+    engine_flight *f = &e->flight;
+    if (f->gen_ready)
+        vo_generator_free(&f->gen);
+    f->gen_ready = false;
+    if (f->ready) {
+        pthread_cond_destroy(&f->changed);
+        pthread_mutex_destroy(&f->lock);
+    }
+    f->ready = false;
+}
+
+static int flight_batch(const vo_engine *e)
+{
+    int b = e->opts.batch;
+    return b < 1 ? 1 : b > VO_ENGINE_BATCH_MAX ? VO_ENGINE_BATCH_MAX : b;
+}
+
+/* A page leaves the engine: its text flushed, its memory freed, its caller
+ * woken. Called by the driver, without the lock. */
+static void flight_retire(vo_engine *e, flight_page *fp, vo_status st)
+{
+    if (st == VO_OK)
+        st = engine_page_finish(fp->ctx, &fp->prep, &fp->req, fp->page);
+    vo_gen_seq_end(&e->flight.gen, &fp->seq);
+    vo_free(fp->req.out_ids);
+    vo_free(fp->req.out_logprobs);
+    fp->req.out_ids = NULL;
+    fp->req.out_logprobs = NULL;
+    engine_prep_free(e, &fp->prep);
+    fp->st = st;
+    pthread_mutex_lock(&e->flight.lock);
+    fp->done = true;
+    pthread_cond_broadcast(&e->flight.changed);
+    pthread_mutex_unlock(&e->flight.lock);
+}
+
+/* Vision, prompt and prefill of a waiting page, alone: it runs on, or is
+ * done already (an end token first, or a failure of its own). */
+static void flight_admit(vo_engine *e, flight_page *fp)
+{
+    engine_flight *f = &e->flight;
+    vo_engine_page *pg = fp->page;
+    vo_status st = engine_page_prepare(fp->ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &fp->prep);
+    if (st == VO_OK) {
+        engine_page_request(fp->ctx, pg, &fp->prep, &fp->req);
+        fp->seq = (vo_gen_seq){&fp->req, 0, NULL, 0, false};
+        vo_gen_seq *one = &fp->seq;
+        st = vo_gen_start(fp->ctx, &f->gen, &one, 1);
+    }
+    vo_backend_clear_error(e->be);
+    if (st == VO_OK && fp->seq.running)
+        f->running[f->n_running++] = fp;
+    else
+        flight_retire(e, fp, st);
+}
+
+/* A decode step failed: every page in flight fails with its message. */
+static void flight_fail_all(vo_engine *e, vo_ctx *ctx, vo_status st)
+{
+    engine_flight *f = &e->flight;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", vo_last_error(ctx));
+    for (int i = 0; i < f->n_running; i++) {
+        flight_page *fp = f->running[i];
+        vo_fail(fp->ctx, st, "%s (a decode step of %d pages in flight failed)", msg,
+                f->n_running);
+        flight_retire(e, fp, st);
+    }
+    f->n_running = 0;
+}
+
+/* Run the engine for every page in flight until `mine` is done. */
+static void flight_drive(vo_engine *e, flight_page *mine)
+{
+    engine_flight *f = &e->flight;
+    vo_gen_seq *seqs[VO_GEN_STEP_MAX];
+    for (;;) {
+        /* room for waiting pages: take them in their order */
+        flight_page *admit[VO_GEN_STEP_MAX];
+        int n_admit = 0, room = flight_batch(e) - f->n_running;
+        pthread_mutex_lock(&f->lock);
+        while (n_admit < room && f->waiting) {
+            admit[n_admit++] = f->waiting;
+            f->waiting = f->waiting->next;
+            if (!f->waiting)
+                f->waiting_tail = &f->waiting;
+        }
+        pthread_mutex_unlock(&f->lock);
+        for (int i = 0; i < n_admit; i++)
+            flight_admit(e, admit[i]);
+        if (mine->done) /* read by its own thread: set under the lock by this thread */
+            return;
+        if (f->n_running == 0)
+            continue; /* mine was admitted, so it runs or is done: not reached */
+        for (int i = 0; i < f->n_running; i++)
+            seqs[i] = &f->running[i]->seq;
+        vo_status st = vo_gen_step(mine->ctx, &f->gen, seqs, f->n_running);
+        vo_backend_clear_error(e->be);
+        if (st) {
+            flight_fail_all(e, mine->ctx, st);
+            return;
+        }
+        int k = 0;
+        for (int i = 0; i < f->n_running; i++) {
+            flight_page *fp = f->running[i];
+            if (fp->page->in_flight < f->n_running)
+                fp->page->in_flight = f->n_running;
+            if (fp->seq.running)
+                f->running[k++] = fp;
+            else
+                flight_retire(e, fp, VO_OK);
+        }
+        f->n_running = k;
+        if (mine->done)
+            return;
+    }
+}
+
+vo_status vo_engine_ocr_page(vo_ctx *ctx, vo_engine *e, vo_engine_page *page)
+{
+    engine_flight *f = &e->flight;
+    flight_page fp;
+    memset(&fp, 0, sizeof fp);
+    fp.ctx = ctx;
+    fp.page = page;
+    pthread_mutex_lock(&f->lock);
+    if (!f->gen_ready) {
+        vo_generator_init(&f->gen, e->be, &e->lm, e->cfg.image_token_index, e->stop, e->n_stop);
+        f->gen_ready = true;
+    }
+    *f->waiting_tail = &fp;
+    f->waiting_tail = &fp.next;
+    while (!fp.done) {
+        if (f->driving) {
+            pthread_cond_wait(&f->changed, &f->lock);
+            continue;
+        }
+        f->driving = true;
+        pthread_mutex_unlock(&f->lock);
+        flight_drive(e, &fp);
+        pthread_mutex_lock(&f->lock);
+        f->driving = false;
+        pthread_cond_broadcast(&f->changed);
+    }
+    pthread_mutex_unlock(&f->lock);
+    return fp.st;
+}

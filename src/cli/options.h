@@ -42,6 +42,7 @@ typedef struct vo_cli {
     int threads;                /* --threads (0: all cores) */
     int max_tokens;             /* --max-tokens (0: the engine's default) */
     int batch;                  /* --batch: pages in flight (0: --jobs, at most 12) */
+    int no_draft;               /* --no-draft: no drafted decoding */
     unsigned long long max_pixels; /* --max-pixels per rendered page (0: default) */
     double page_timeout;        /* --page-timeout seconds per page (0: none) */
     const char *overlay;        /* --overlay DIR */

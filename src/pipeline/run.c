@@ -470,7 +470,7 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
     int batch = job->cli->batch > 0 ? job->cli->batch : job->cli->jobs;
     batch = batch < VO_ENGINE_BATCH_MAX ? batch : VO_ENGINE_BATCH_MAX;
     vo_engine_opts eo = {job->cli->threads, job->cli->max_tokens, 0, job->cli->device,
-                         job->cli->kv_type, batch};
+                         job->cli->kv_type, batch, job->cli->no_draft};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
     if (!st)
         vo_info(ctx, "up to %d pages in flight (--batch; pages come from the %d --jobs workers)",
@@ -543,8 +543,12 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     } else {
         /* one of the pages in flight: the -j workers' pages share decode steps */
         vo_engine_page pg = {r->rgb, r->width, r->height, r->stride, collect_piece, &col,
-                             &text, 0, false, false, 0};
+                             &text, 0, false, false, 0, 0};
         st = vo_engine_ocr_page(ctx, job->engine, &pg);
+        if (!st)
+            vo_info(ctx, "%s: page %d: %d tokens in %d passes over the model (%.2f a token), "
+                    "up to %d pages in flight", source, page, pg.n_tokens, pg.n_passes,
+                    pg.n_tokens > 0 ? (double)pg.n_passes / pg.n_tokens : 0.0, pg.in_flight);
         if (st)
             *model_error = 2;
         else if (pg.cut)

@@ -62,6 +62,36 @@ static vo_status set_kv_type(vo_ctx *ctx, vo_engine *e)
     return VO_OK;
 }
 
+/* Drafted decoding where it is exact: the CPU backend computes each row of a
+ * step alone, so a drafted pass gives the tokens of plain steps; and where
+ * the tokenizer splits the OCR grammar into single tokens. */
+static void set_draft(vo_ctx *ctx, vo_engine *e)
+{
+    e->draft = false;
+    if (e->opts.no_draft)
+        return;
+    if (strcmp(vo_backend_name(e->be), "cpu") != 0) {
+        vo_info(ctx, "drafted decoding is off on the %s backend (it runs on the CPU backend)",
+                vo_backend_name(e->be));
+        return;
+    }
+    vo_ctx *quiet = vo_new_ctx();
+    vo_status st = quiet ? vo_draft_ids_read(quiet, e->tok, &e->draft_ids) : VO_ERR_NOMEM;
+    const vo_draft_ids *d = &e->draft_ids;
+    int32_t hi = d->char_open;
+    const int32_t all[] = {d->char_close, d->bbox_open, d->bbox_close, d->dot, d->comma, d->space};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        hi = all[i] > hi ? all[i] : hi;
+    for (int i = 0; i < 10; i++)
+        hi = d->digit[i] > hi ? d->digit[i] : hi;
+    if (st == VO_OK && hi < e->lm.vocab)
+        e->draft = true;
+    else
+        vo_info(ctx, "drafted decoding is off: %s",
+                st ? vo_last_error(quiet) : "the grammar's tokens are outside the model's vocabulary");
+    vo_drop_ctx(quiet);
+}
+
 vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opts *opts,
                          vo_engine **out)
 {
@@ -90,6 +120,7 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
         add_stop(e, e->cfg.eos_token_ids[i]);
     add_stop(e, vo_tokenizer_token_id(e->tok, "<|im_end|>"));
     add_stop(e, vo_tokenizer_token_id(e->tok, "<|endoftext|>"));
+    set_draft(ctx, e);
     *out = e;
     return VO_OK;
 }
@@ -310,6 +341,6 @@ fail:
 vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                         int stride, vo_piece_fn *cb, void *user, vo_buf *out_text)
 {
-    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false, false, 0};
+    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false, false, 0, 0};
     return vo_engine_ocr_batch(ctx, e, &pg, 1);
 }

@@ -24,6 +24,8 @@ typedef struct vo_engine_opts {
                         * memory, 1e-3); VO_ERR_UNSUPPORTED where the backend cannot */
     int batch;         /* pages in flight at most in vo_engine_ocr_page (1..
                         * VO_ENGINE_BATCH_MAX); <= 0: 1 */
+    int no_draft;      /* 1: no drafted decoding in vo_engine_ocr_page (one token a
+                        * step); 0: drafted where exact (the CPU backend) */
 } vo_engine_opts;
 
 #define VO_ENGINE_BATCH_MAX 12
@@ -71,6 +73,7 @@ typedef struct vo_engine_page {
                               * end token: the rest of the page is missing */
     int in_flight;           /* out: the most pages that shared a decode step with this
                               * one, itself included (vo_engine_ocr_page) */
+    int n_passes;            /* out: decode steps (+ the prefill) that gave its tokens */
 } vo_engine_page;
 
 /* OCR of n pages at once: each page is prepared as vo_engine_ocr does, then

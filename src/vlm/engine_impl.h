@@ -10,6 +10,7 @@
 #include "src/model/prompt.h"
 #include "src/model/safetensors.h"
 #include "src/model/tokenizer.h"
+#include "src/vlm/draft.h"
 #include "src/vlm/engine.h"
 #include "src/vlm/generate.h"
 #include "src/vlm/projector.h"
@@ -46,6 +47,8 @@ struct vo_engine {
     qwen3_model lm;
     int32_t stop[ENGINE_MAX_STOP];
     int n_stop;
+    bool draft;                  /* drafted decoding for pages in flight */
+    vo_draft_ids draft_ids;
     engine_flight flight;
 };
 

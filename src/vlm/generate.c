@@ -105,8 +105,8 @@ static void gen_accept(const vo_generator *g, vo_gen_seq *s, int32_t id, float l
     s->next = id;
 }
 
-/* argmax over the first n rows of the logits, then each sequence's token */
-static vo_status gen_pick(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
+/* the same for any n (vo_generate starts all its sequences at once) */
+static vo_status gen_pick_wide(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
 {
     int32_t *ids = vo_malloc(sizeof *ids * (size_t)n);
     float *lp = vo_malloc(sizeof *lp * (size_t)n);
@@ -122,6 +122,27 @@ static vo_status gen_pick(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n
     }
     vo_free(ids);
     vo_free(lp);
+    return st;
+}
+
+/* argmax over the first n rows of the logits into ids and lp */
+static vo_status gen_argmax(vo_ctx *ctx, vo_generator *g, int n, int32_t *ids, float *lp)
+{
+    vo_tensor lv = vo_view(g->logits, g->m->vocab, n, 1, 1, 0, 0, 0, 0);
+    vo_argmax_logprob(g->be, &lv, ids, lp);
+    return vo_backend_sync(g->be, ctx);
+}
+
+/* argmax over the first n rows of the logits, then each sequence's token */
+static vo_status gen_pick(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
+{
+    int32_t ids[VO_GEN_STEP_MAX];
+    float lp[VO_GEN_STEP_MAX];
+    if (n > VO_GEN_STEP_MAX)
+        return gen_pick_wide(ctx, g, seqs, n);
+    vo_status st = gen_argmax(ctx, g, n, ids, lp);
+    for (int i = 0; i < n && st == VO_OK; i++)
+        gen_accept(g, seqs[i], ids[i], lp[i]);
     return st;
 }
 
@@ -200,38 +221,84 @@ done:
     return st;
 }
 
+/* Drafts of the sequences for this step: at most VO_GEN_STEP_MAX rows in
+ * all, never past a sequence's token budget. Returns the rows. */
+static int gen_drafts(vo_gen_seq **seqs, int n, int64_t vocab, int32_t *draft, int *n_draft)
+{
+    int with = 0;
+    for (int i = 0; i < n; i++)
+        with += seqs[i]->draft != NULL;
+    int each = with ? (VO_GEN_STEP_MAX - n) / with : 0, rows = 0;
+    for (int i = 0; i < n; i++) {
+        vo_gen_seq *s = seqs[i];
+        const vo_gen_request *r = s->req;
+        int max = each < r->max_new - r->n_out ? each : r->max_new - r->n_out;
+        n_draft[i] = 0;
+        if (s->draft && max > 0)
+            n_draft[i] = s->draft(s->draft_user, r->out_ids, r->n_out, draft + rows + 1, max);
+        n_draft[i] = n_draft[i] < 0 ? 0 : n_draft[i] > max ? max : n_draft[i];
+        for (int k = 0; k < n_draft[i]; k++) /* a drafter knows no model: ids it cannot feed */
+            if (draft[rows + 1 + k] < 0 || draft[rows + 1 + k] >= vocab) {
+                n_draft[i] = k;
+                break;
+            }
+        draft[rows] = s->next;
+        rows += 1 + n_draft[i];
+    }
+    return rows;
+}
+
 vo_status vo_gen_step(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
 {
     vo_backend *be = g->be;
     const qwen3_model *m = g->m;
-    vo_status st = gen_room(ctx, g, n);
+    if (n < 1 || n > VO_GEN_STEP_MAX)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "a decode step takes 1 to %d sequences, not %d",
+                       VO_GEN_STEP_MAX, n);
+    vo_status st = gen_room(ctx, g, VO_GEN_STEP_MAX);
     if (st)
         return st;
-    qwen3_seq **kvs = vo_malloc(sizeof *kvs * (size_t)n);
-    int64_t *n_new = vo_malloc(sizeof *n_new * (size_t)n);
-    int32_t *last = vo_malloc(sizeof *last * (size_t)n);
-    vo_tensor *x = vo_tensor_new(be, VO_F32, m->dim, n, 1, 1, "step.embeds");
-    if (!kvs || !n_new || !last || !x) {
-        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for a decode step");
-        goto done;
-    }
+    int32_t fed[VO_GEN_STEP_MAX], ids[VO_GEN_STEP_MAX];
+    float lp[VO_GEN_STEP_MAX];
+    int n_draft[VO_GEN_STEP_MAX];
+    qwen3_seq *kvs[VO_GEN_STEP_MAX];
+    int64_t n_new[VO_GEN_STEP_MAX], past[VO_GEN_STEP_MAX];
+    int rows = gen_drafts(seqs, n, m->vocab, fed, n_draft);
+    vo_tensor *x = vo_tensor_new(be, VO_F32, m->dim, rows, 1, 1, "step.embeds");
+    if (!x)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory for a decode step");
     for (int i = 0; i < n; i++) {
         kvs[i] = seqs[i]->kv;
-        n_new[i] = 1;
-        last[i] = seqs[i]->next;
+        n_new[i] = 1 + n_draft[i];
+        past[i] = seqs[i]->kv->n_past;
     }
-    vo_tensor tv = vo_view(g->tok, n, 1, 1, 1, 0, 0, 0, 0);
-    vo_tensor_set(be, &tv, last, sizeof(int32_t) * (size_t)n);
-    vo_tensor lv = vo_view(g->logits, m->vocab, n, 1, 1, 0, 0, 0, 0);
+    vo_tensor tv = vo_view(g->tok, rows, 1, 1, 1, 0, 0, 0, 0);
+    vo_tensor_set(be, &tv, fed, sizeof(int32_t) * (size_t)rows);
+    vo_tensor lv = vo_view(g->logits, m->vocab, rows, 1, 1, 0, 0, 0, 0);
     vo_get_rows(be, x, m->embed, &tv);
-    qwen3_forward(be, m, kvs, n_new, n, x, NULL, &lv);
-    st = gen_pick(ctx, g, seqs, n);
-done:
+    if (rows == n)
+        qwen3_forward(be, m, kvs, n_new, n, x, NULL, &lv);
+    else
+        qwen3_forward_rows(be, m, kvs, n_new, n, x, &lv);
     vo_tensor_free(be, x);
-    vo_free(kvs);
-    vo_free(n_new);
-    vo_free(last);
-    return st;
+    if ((st = gen_argmax(ctx, g, rows, ids, lp)) != VO_OK)
+        return st;
+    /* each sequence: its next token, then as long as the token picked is the
+     * draft fed after it, the token picked from that draft's row */
+    for (int i = 0, r0 = 0; i < n; r0 += 1 + n_draft[i], i++) {
+        vo_gen_seq *s = seqs[i];
+        int k = 0;
+        gen_accept(g, s, ids[r0], lp[r0]);
+        while (s->running && k < n_draft[i] && ids[r0 + k] == fed[r0 + 1 + k]) {
+            k++;
+            gen_accept(g, s, ids[r0 + k], lp[r0 + k]);
+        }
+        s->kv->n_past = past[i] + 1 + k; /* the rows of rejected drafts are written over */
+        s->n_passes++;
+        s->n_drafted += n_draft[i];
+        s->n_accepted += k;
+    }
+    return VO_OK;
 }
 
 void vo_gen_seq_end(vo_generator *g, vo_gen_seq *s)
@@ -266,7 +333,10 @@ vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t
                 run[n_run++] = &all[s];
         if (st || n_run == 0)
             break;
-        st = vo_gen_step(ctx, &g, run, n_run);
+        /* steps of at most VO_GEN_STEP_MAX sequences: tokens as each gets alone */
+        for (int i = 0; i < n_run && st == VO_OK; i += VO_GEN_STEP_MAX)
+            st = vo_gen_step(ctx, &g, run + i,
+                             n_run - i < VO_GEN_STEP_MAX ? n_run - i : VO_GEN_STEP_MAX);
     }
 done:
     for (int s = 0; all && s < n; s++)

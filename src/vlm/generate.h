@@ -56,12 +56,23 @@ typedef struct vo_generator {
     int cap;
 } vo_generator;
 
+/* Drafted decoding: guesses of the tokens that follow ids[0..n) (all the
+ * sequence's output so far), at most max, written to draft; returns how
+ * many. The step feeds them after the sequence's next token and keeps the
+ * longest prefix that greedy decoding picks itself (src/vlm/draft.h). */
+typedef int (vo_draft_fn)(void *user, const int32_t *ids, int n, int32_t *draft, int max);
+
 typedef struct vo_gen_seq {
     vo_gen_request *req; /* borrowed; its outputs are filled */
     int index;           /* passed to req->cb as `seq` */
     qwen3_seq *kv;
     int32_t next;        /* the token fed at the next step */
     bool running;
+    vo_draft_fn *draft;  /* may be NULL: one token a step */
+    void *draft_user;
+    int n_passes;        /* out: decode steps this sequence took part in */
+    int n_drafted;       /* out: draft tokens fed, and accepted */
+    int n_accepted;
 } vo_gen_seq;
 
 void vo_generator_init(vo_generator *g, vo_backend *be, const qwen3_model *m, int32_t image_id,
@@ -71,8 +82,10 @@ void vo_generator_free(vo_generator *g);
  * seqs[i]->req and ->index are set by the caller. */
 vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n);
 /* One decode step over n running sequences (1..VO_GEN_STEP_MAX gives each
- * sequence the tokens it has alone). A sequence that ends is marked not
- * running; its KV cache stays until vo_gen_seq_end. */
+ * sequence the tokens it has alone). Sequences with a drafter feed their
+ * drafts too, as long as the step stays within VO_GEN_STEP_MAX rows, and
+ * may advance several tokens. A sequence that ends is marked not running;
+ * its KV cache stays until vo_gen_seq_end. */
 vo_status vo_gen_step(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n);
 /* Free the KV cache (the request's outputs stay with the request). */
 void vo_gen_seq_end(vo_generator *g, vo_gen_seq *s);

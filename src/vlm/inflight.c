@@ -17,6 +17,7 @@ struct flight_page {
     page_prep prep;
     vo_gen_request req;
     vo_gen_seq seq;
+    vo_drafter *drafter;     /* NULL: one token a step */
     vo_status st;
     bool done;               /* under the lock */
     flight_page *next;       /* in the waiting queue */
@@ -61,7 +62,10 @@ static void flight_retire(vo_engine *e, flight_page *fp, vo_status st)
 {
     if (st == VO_OK)
         st = engine_page_finish(fp->ctx, &fp->prep, &fp->req, fp->page);
+    fp->page->n_passes = fp->seq.n_passes + 1;
     vo_gen_seq_end(&e->flight.gen, &fp->seq);
+    vo_drafter_free(fp->drafter);
+    fp->drafter = NULL;
     vo_free(fp->req.out_ids);
     vo_free(fp->req.out_logprobs);
     fp->req.out_ids = NULL;
@@ -83,7 +87,11 @@ static void flight_admit(vo_engine *e, flight_page *fp)
     vo_status st = engine_page_prepare(fp->ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &fp->prep);
     if (st == VO_OK) {
         engine_page_request(fp->ctx, pg, &fp->prep, &fp->req);
-        fp->seq = (vo_gen_seq){&fp->req, 0, NULL, 0, false};
+        fp->seq = (vo_gen_seq){.req = &fp->req};
+        if (e->draft && (fp->drafter = vo_drafter_new(&e->draft_ids))) {
+            fp->seq.draft = vo_drafter_propose;
+            fp->seq.draft_user = fp->drafter;
+        }
         vo_gen_seq *one = &fp->seq;
         st = vo_gen_start(fp->ctx, &f->gen, &one, 1);
     }

@@ -175,9 +175,11 @@ void qwen3_seq_free(vo_backend *be, qwen3_seq *s)
     vo_free(s);
 }
 
-void qwen3_forward(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
-                   const int64_t *n_new, int n_seqs, vo_tensor *x, vo_tensor *hidden,
-                   vo_tensor *logits)
+/* The decoder layers over the new tokens of every sequence: x [D, T] in,
+ * the last layer's output out (x overwritten); the caches grow by n_new[s]
+ * and n_past moves on. */
+static void qwen3_layers(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
+                         const int64_t *n_new, int n_seqs, vo_tensor *x)
 {
     int64_t T = 0, D = m->dim, hd = m->head_dim, H = m->heads, KV = m->kv_heads;
     for (int s = 0; s < n_seqs; s++) {
@@ -192,11 +194,10 @@ void qwen3_forward(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
     vo_tensor *g = vo_tensor_new(be, VO_F32, m->inter, T, 1, 1, "qwen3.gate");
     vo_tensor *u = vo_tensor_new(be, VO_F32, m->inter, T, 1, 1, "qwen3.up");
     vo_tensor *pos = vo_tensor_new(be, VO_I32, T, 1, 1, 1, "qwen3.pos");
-    vo_tensor *hl = vo_tensor_new(be, VO_F32, D, n_seqs, 1, 1, "qwen3.last");
     int32_t *p = vo_malloc(sizeof(int32_t) * (size_t)T);
     vo_attn_seq *as = vo_calloc((size_t)n_seqs, sizeof *as);
     vo_tensor *kv = vo_calloc((size_t)(2 * n_seqs), sizeof *kv);
-    if (!h || !q || !k || !v || !a || !g || !u || !pos || !hl || !p || !as || !kv) {
+    if (!h || !q || !k || !v || !a || !g || !u || !pos || !p || !as || !kv) {
         vo_backend_error(be, VO_ERR_NOMEM, "qwen3: out of memory for %lld tokens", (long long)T);
         goto done;
     }
@@ -244,23 +245,45 @@ void qwen3_forward(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
         vo_matmul(be, h, L->down_w, g, NULL);
         vo_add(be, x, x, h);
     }
-    /* last new token of each sequence → final norm → head */
-    for (int s = 0, t0 = 0; s < n_seqs; t0 += (int)n_new[s], s++) {
-        vo_tensor src = vo_view(x, D, 1, 1, 1, 0, 0, 0, (size_t)(t0 + n_new[s] - 1) * x->nb[1]);
-        vo_tensor dst = vo_view(hl, D, 1, 1, 1, 0, 0, 0, (size_t)s * hl->nb[1]);
-        vo_copy(be, &dst, &src);
+    for (int s = 0; s < n_seqs; s++)
         seqs[s]->n_past += n_new[s];
-    }
-    vo_rms_norm(be, hl, hl, m->norm, m->eps);
-    if (hidden)
-        vo_copy(be, hidden, hl);
-    if (logits)
-        vo_matmul(be, logits, m->head, hl, NULL);
 done:
     vo_free(p);
     vo_free(as);
     vo_free(kv);
     vo_tensor_free(be, h); vo_tensor_free(be, q); vo_tensor_free(be, k);
     vo_tensor_free(be, v); vo_tensor_free(be, a); vo_tensor_free(be, g);
-    vo_tensor_free(be, u); vo_tensor_free(be, pos); vo_tensor_free(be, hl);
+    vo_tensor_free(be, u); vo_tensor_free(be, pos);
+}
+
+void qwen3_forward(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
+                   const int64_t *n_new, int n_seqs, vo_tensor *x, vo_tensor *hidden,
+                   vo_tensor *logits)
+{
+    int64_t D = m->dim;
+    qwen3_layers(be, m, seqs, n_new, n_seqs, x);
+    vo_tensor *hl = vo_tensor_new(be, VO_F32, D, n_seqs, 1, 1, "qwen3.last");
+    if (!hl)
+        return vo_backend_error(be, VO_ERR_NOMEM, "qwen3: out of memory for %d sequences",
+                                n_seqs);
+    /* last new token of each sequence → final norm → head */
+    for (int s = 0, t0 = 0; s < n_seqs; t0 += (int)n_new[s], s++) {
+        vo_tensor src = vo_view(x, D, 1, 1, 1, 0, 0, 0, (size_t)(t0 + n_new[s] - 1) * x->nb[1]);
+        vo_tensor dst = vo_view(hl, D, 1, 1, 1, 0, 0, 0, (size_t)s * hl->nb[1]);
+        vo_copy(be, &dst, &src);
+    }
+    vo_rms_norm(be, hl, hl, m->norm, m->eps);
+    if (hidden)
+        vo_copy(be, hidden, hl);
+    if (logits)
+        vo_matmul(be, logits, m->head, hl, NULL);
+    vo_tensor_free(be, hl);
+}
+
+void qwen3_forward_rows(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
+                        const int64_t *n_new, int n_seqs, vo_tensor *x, vo_tensor *logits)
+{
+    qwen3_layers(be, m, seqs, n_new, n_seqs, x);
+    vo_rms_norm(be, x, x, m->norm, m->eps);      /* every new token → final norm → head */
+    vo_matmul(be, logits, m->head, x, NULL);
 }

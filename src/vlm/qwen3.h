@@ -70,5 +70,11 @@ void qwen3_seq_free(vo_backend *be, qwen3_seq *s);   /* accepts NULL */
 void qwen3_forward(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
                    const int64_t *n_new, int n_seqs, vo_tensor *x, vo_tensor *hidden,
                    vo_tensor *logits);
+/* The same forward, with the logits of every new token: logits [V, T] in
+ * the order of x (drafted decoding checks several tokens a pass). Each
+ * row's logits are those the same token gets fed alone where the backend
+ * computes rows alone (the CPU backend, T <= 12). x is overwritten. */
+void qwen3_forward_rows(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
+                        const int64_t *n_new, int n_seqs, vo_tensor *x, vo_tensor *logits);
 
 #endif

@@ -39,7 +39,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s", d);
     vo_ctx *ctx = vo_new_ctx();
     vo_engine *eng = NULL;
-    vo_engine_opts o = {2, 20, 1, "cpu", VO_KV_F32, 1};
+    vo_engine_opts o = {2, 20, 1, "cpu", VO_KV_F32, 1, 0};
     ok(vo_engine_open(ctx, dir, &o, &eng) == VO_OK, "engine 1.1: tiny-varco opens (%s)",
        vo_last_error(ctx));
     json_t *m = fx_manifest(dir);
@@ -111,7 +111,7 @@ int main(void)
     vo_engine_close(eng);
     eng = NULL;
     /* opts.kv_type: a bf16 KV cache gives the golden text; an unknown type fails */
-    vo_engine_opts ob = {2, 20, 1, "cpu", VO_KV_BF16, 1};
+    vo_engine_opts ob = {2, 20, 1, "cpu", VO_KV_BF16, 1, 0};
     int good = vo_engine_open(ctx, dir, &ob, &eng) == VO_OK;
     if (good) {
         json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");

@@ -113,7 +113,7 @@ int main(void)
     /* each page alone, the reference */
     record alone[N_PAGES];
     vo_engine *eng = NULL;
-    vo_engine_opts o = {2, MAX_TOKENS, 1, "cpu", VO_KV_F32, 1};
+    vo_engine_opts o = {2, MAX_TOKENS, 1, "cpu", VO_KV_F32, 1, 0};
     int good = vo_engine_open(ctx, dir, &o, &eng) == VO_OK;
     for (int i = 0; i < N_PAGES; i++) {
         alone[i] = (record){VO_BUF_INIT, {0}, 0, limits[i], 0};
@@ -143,7 +143,7 @@ int main(void)
             memset(&jobs[i], 0, sizeof jobs[i]);
             jobs[i].eng = eng;
             jobs[i].page = (vo_engine_page){rgb[i], w[i], h[i], w[i] * 3, NULL, NULL, NULL, 0,
-                                            false, false, 0};
+                                            false, false, 0, 0};
             jobs[i].rec = (record){VO_BUF_INIT, {0}, 0, limits[i], i == 0};
             started[i] = opened && pthread_create(&th[i], NULL, run_page, &jobs[i]) == 0;
         }
@@ -176,9 +176,9 @@ int main(void)
             memset(&bad, 0, sizeof bad);
             memset(&fine, 0, sizeof fine);
             bad.eng = fine.eng = eng;
-            bad.page = (vo_engine_page){rgb[0], 0, 0, 0, NULL, NULL, NULL, 0, false, false, 0};
+            bad.page = (vo_engine_page){rgb[0], 0, 0, 0, NULL, NULL, NULL, 0, false, false, 0, 0};
             fine.page = (vo_engine_page){rgb[2], w[2], h[2], w[2] * 3, NULL, NULL, NULL, 0,
-                                         false, false, 0};
+                                         false, false, 0, 0};
             fine.rec = (record){VO_BUF_INIT, {0}, 0, limits[2], 0};
             gate_called = 0;
             gate_want = 0;

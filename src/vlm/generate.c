@@ -141,8 +141,12 @@ static vo_status gen_pick(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n
     if (n > VO_GEN_STEP_MAX)
         return gen_pick_wide(ctx, g, seqs, n);
     vo_status st = gen_argmax(ctx, g, n, ids, lp);
-    for (int i = 0; i < n && st == VO_OK; i++)
+    for (int i = 0; i < n && st == VO_OK; i++) {
+        const vo_gen_seq *s = seqs[i];
+        if (s->force && s->req->n_out < s->n_force)
+            ids[i] = s->force[s->req->n_out];
         gen_accept(g, seqs[i], ids[i], lp[i]);
+    }
     return st;
 }
 
@@ -288,6 +292,8 @@ vo_status vo_gen_step(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
     for (int i = 0, r0 = 0; i < n; r0 += 1 + n_draft[i], i++) {
         vo_gen_seq *s = seqs[i];
         int k = 0;
+        for (int j = 0; s->force && j <= n_draft[i] && s->req->n_out + j < s->n_force; j++)
+            ids[r0 + j] = s->force[s->req->n_out + j];
         gen_accept(g, s, ids[r0], lp[r0]);
         while (s->running && k < n_draft[i] && ids[r0 + k] == fed[r0 + 1 + k]) {
             k++;

@@ -70,6 +70,10 @@ typedef struct vo_gen_seq {
     bool running;
     vo_draft_fn *draft;  /* may be NULL: one token a step */
     void *draft_user;
+    const int32_t *force; /* bench hook (NULL normally): the tokens taken are these,
+                           * not the argmax, while n_out < n_force (what a real page
+                           * would make, on a random-weight model) */
+    int n_force;
     int n_passes;        /* out: decode steps this sequence took part in */
     int n_drafted;       /* out: draft tokens fed, and accepted */
     int n_accepted;

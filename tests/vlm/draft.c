@@ -15,46 +15,15 @@
 #include "src/vlm/draft.h"
 #include "tests/tap.h"
 #include "tests/vlm/fixture.h"
+#include "tests/vlm/ocr-lines.h"
 
 #include <unistd.h>
 
-#define LINES_PER_PAGE 20
 #define MAX_DRAFT 11 /* one page alone: 12 rows a pass */
 
 typedef struct {
     long tokens, passes, pages, chars;
 } replay;
-
-/* one synthetic page: its items as the model writes them */
-static int page_text(json_t **lines, int n, vo_buf *out)
-{
-    double W = 0, H = 0;
-    for (int i = 0; i < n; i++) {
-        double w = json_number_value(json_object_get(lines[i], "width"));
-        W = w > W ? w : W;
-        H += json_number_value(json_object_get(lines[i], "height"));
-    }
-    int chars = 0;
-    double yoff = 0;
-    for (int i = 0; i < n; i++) {
-        json_t *cs = json_object_get(lines[i], "chars"), *c;
-        size_t k;
-        json_array_foreach(cs, k, c) {
-            const char *t = json_string_value(json_object_get(c, "text"));
-            if (!t || !*t || !strcmp(t, " "))
-                continue;
-            double x0 = json_number_value(json_object_get(c, "x0")) / W;
-            double y0 = (json_number_value(json_object_get(c, "y0")) + yoff) / H;
-            double x1 = json_number_value(json_object_get(c, "x1")) / W;
-            double y1 = (json_number_value(json_object_get(c, "y1")) + yoff) / H;
-            vo_buf_printf(out, "<char>%s</char><bbox>%.3f, %.3f, %.3f, %.3f</bbox>", t, x0, y0,
-                          x1, y1);
-            chars++;
-        }
-        yoff += json_number_value(json_object_get(lines[i], "height"));
-    }
-    return chars;
-}
 
 /* the drafter over one page's ids, as the decoder runs it */
 static void replay_page(const vo_draft_ids *dids, const int32_t *ids, long n, replay *r)
@@ -89,7 +58,7 @@ static int replay_file(vo_ctx *ctx, const vo_tokenizer *tok, const vo_draft_ids 
             page[n++] = j;
         if (n == LINES_PER_PAGE || (!more && n > 0)) {
             vo_buf text = VO_BUF_INIT;
-            r->chars += page_text(page, n, &text);
+            r->chars += ocr_lines_page(page, n, &text);
             int32_t *ids = NULL;
             size_t ni = 0;
             if (text.len && vo_tokenizer_encode(ctx, tok, text.data, text.len, &ids, &ni) == VO_OK)

@@ -1,0 +1,181 @@
+/* bench-decode.c: decode speed of the language model on a model folder (the
+ * random 1.7B one of make-random-model): tokens/s with 1, 4 and 8 sequences
+ * sharing each step (pages in flight), and drafted against plain decoding of
+ * one page. Random weights never write the OCR grammar, so the drafted run
+ * forces the tokens taken to follow a real page's output (the first 20
+ * Korean text lines of tests/data/draft, as the model writes them, through
+ * the model folder's tokenizer; vo_gen_seq.force): the passes and the time
+ * are those of a page whose model writes that text. Prints a table and, last,
+ * one JSON line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/backend/cpu/cpu.h"
+#include "src/model/config.h"
+#include "src/model/safetensors.h"
+#include "src/model/tokenizer.h"
+#include "src/util/alloc.h"
+#include "src/vlm/draft.h"
+#include "src/vlm/generate.h"
+#include "src/vlm/qwen3.h"
+#include "tests/vlm/ocr-lines.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* n sequences of `prompt` random ids, prefilled together, then `steps`
+ * steps over all of them: decode tokens/s */
+static double batch_tok_s(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int n, int prompt,
+                          int steps)
+{
+    vo_gen_request r[8];
+    vo_gen_seq s[8], *run[8];
+    int32_t *ids = malloc(sizeof(int32_t) * (size_t)prompt * (size_t)n);
+    double tok_s = 0;
+    if (!ids)
+        return 0;
+    memset(r, 0, sizeof r);
+    srand(7);
+    for (int i = 0; i < prompt * n; i++)
+        ids[i] = rand() % (lm->vocab < 150000 ? lm->vocab : 150000);
+    for (int i = 0; i < n; i++) {
+        r[i].ids = ids + (size_t)i * prompt;
+        r[i].n_ids = prompt;
+        r[i].max_new = steps + 1;
+        s[i] = (vo_gen_seq){.req = &r[i], .index = i};
+        run[i] = &s[i];
+    }
+    vo_generator g;
+    vo_generator_init(&g, be, lm, -1, NULL, 0);
+    vo_status st = vo_gen_start(ctx, &g, run, n);
+    double t0 = now();
+    for (int k = 0; k < steps && st == VO_OK; k++)
+        st = vo_gen_step(ctx, &g, run, n);
+    if (st == VO_OK)
+        tok_s = (double)n * steps / (now() - t0);
+    for (int i = 0; i < n; i++) {
+        vo_gen_seq_end(&g, &s[i]);
+        vo_free(r[i].out_ids);
+        vo_free(r[i].out_logprobs);
+    }
+    vo_generator_free(&g);
+    free(ids);
+    return tok_s;
+}
+
+/* one page's output (force[0..n)) decoded after a short prompt, with the
+ * grammar's drafter or without: seconds and passes */
+static int page_run(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, const vo_draft_ids *dids,
+                    const int32_t *force, int n, int drafted, double *secs, int *passes)
+{
+    int32_t prompt[32];
+    for (int i = 0; i < 32; i++)
+        prompt[i] = (int32_t)((i * 7919) % 150000);
+    vo_gen_request r;
+    memset(&r, 0, sizeof r);
+    r.ids = prompt;
+    r.n_ids = 32;
+    r.max_new = n;
+    vo_drafter *d = drafted ? vo_drafter_new(dids) : NULL;
+    vo_gen_seq s = {.req = &r, .force = force, .n_force = n};
+    if (d) {
+        s.draft = vo_drafter_propose;
+        s.draft_user = d;
+    }
+    vo_gen_seq *one = &s;
+    vo_generator g;
+    vo_generator_init(&g, be, lm, -1, NULL, 0);
+    vo_status st = vo_gen_start(ctx, &g, &one, 1);
+    double t0 = now();
+    while (st == VO_OK && s.running)
+        st = vo_gen_step(ctx, &g, &one, 1);
+    *secs = now() - t0;
+    *passes = s.n_passes;
+    int good = st == VO_OK && r.n_out == n && !memcmp(r.out_ids, force, sizeof(int32_t) * (size_t)n);
+    vo_gen_seq_end(&g, &s);
+    vo_generator_free(&g);
+    vo_drafter_free(d);
+    vo_free(r.out_ids);
+    vo_free(r.out_logprobs);
+    return good;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench-decode MODEL_DIR LINES.jsonl [threads] [page_tokens] "
+                "[steps]\n");
+        return 2;
+    }
+    int threads = argc > 3 ? atoi(argv[3]) : 0;
+    int n_page = argc > 4 ? atoi(argv[4]) : 200;
+    int steps = argc > 5 ? atoi(argv[5]) : 16;
+    vo_ctx *ctx = vo_new_ctx();
+    vo_config cfg;
+    vo_weights *w = NULL;
+    vo_backend *be = NULL;
+    vo_tokenizer *tok = NULL;
+    qwen3_model lm = {0};
+    vo_draft_ids dids;
+    vo_buf text = VO_BUF_INIT;
+    int32_t *page = NULL;
+    size_t n_ids = 0;
+    int rc = 1;
+    if (vo_load_config(ctx, argv[1], &cfg) || vo_open_weights(ctx, argv[1], &w) ||
+        vo_load_tokenizer(ctx, argv[1], &tok) || vo_draft_ids_read(ctx, tok, &dids) ||
+        vo_new_cpu_backend(ctx, threads, &be) || qwen3_load(ctx, be, &cfg, w, &lm)) {
+        fprintf(stderr, "bench-decode: %s\n", vo_last_error(ctx));
+        goto done;
+    }
+    if (!ocr_lines_first_page(argv[2], &text) ||
+        vo_tokenizer_encode(ctx, tok, text.data, text.len, &page, &n_ids) || n_ids < 2) {
+        fprintf(stderr, "bench-decode: %s: no page of text lines\n", argv[2]);
+        goto done;
+    }
+    n_page = n_page < (int)n_ids ? n_page : (int)n_ids;
+    double b1 = batch_tok_s(ctx, be, &lm, 1, 64, steps);
+    double b4 = batch_tok_s(ctx, be, &lm, 4, 64, steps);
+    double b8 = batch_tok_s(ctx, be, &lm, 8, 64, steps);
+    double plain_s, draft_s;
+    int plain_p, draft_p;
+    int ok1 = page_run(ctx, be, &lm, &dids, page, n_page, 0, &plain_s, &plain_p);
+    int ok2 = page_run(ctx, be, &lm, &dids, page, n_page, 1, &draft_s, &draft_p);
+    if (b1 <= 0 || b4 <= 0 || b8 <= 0 || !ok1 || !ok2) {
+        fprintf(stderr, "bench-decode: a run failed: %s\n", vo_last_error(ctx));
+        goto done;
+    }
+    printf("%-44s %12s\n", "measure (bf16 weights, f32 KV)", "value");
+    printf("%-44s %12.2f\n", "decode tokens/s, 1 sequence", b1);
+    printf("%-44s %12.2f\n", "decode tokens/s, 4 sequences a step", b4);
+    printf("%-44s %12.2f\n", "decode tokens/s, 8 sequences a step", b8);
+    printf("%-44s %12.2f\n", "  8 sequences / 1 sequence", b8 / b1);
+    printf("%-44s %12d\n", "page output replayed, tokens", n_page);
+    printf("%-44s %12.2f\n", "  plain: tokens/s", n_page / plain_s);
+    printf("%-44s %12.2f\n", "  drafted: tokens/s", n_page / draft_s);
+    printf("%-44s %12.3f\n", "  drafted: passes per token", (double)(draft_p + 1) / n_page);
+    printf("%-44s %12.2f\n", "  drafted / plain speed", plain_s / draft_s);
+    printf("{\"decode.bf16.b1.tok_s\": %.3f, \"decode.bf16.b4.tok_s\": %.3f, "
+           "\"decode.bf16.b8.tok_s\": %.3f, \"decode.bf16.b8_over_b1\": %.3f, "
+           "\"draft.page.plain.tok_s\": %.3f, \"draft.page.drafted.tok_s\": %.3f, "
+           "\"draft.page.passes_per_token\": %.4f, \"draft.page.speedup\": %.3f, "
+           "\"threads\": %d}\n", b1, b4, b8, b8 / b1, n_page / plain_s, n_page / draft_s,
+           (double)(draft_p + 1) / n_page, plain_s / draft_s, threads);
+    rc = 0;
+done:
+    if (be) {
+        qwen3_free(be, &lm);
+        vo_backend_drop(be);
+    }
+    vo_free(page);
+    vo_buf_free(&text);
+    vo_drop_tokenizer(tok);
+    vo_drop_weights(w);
+    vo_drop_ctx(ctx);
+    return rc;
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# bench-decode.sh (make bench): decode tokens/s of the random 1.7B-shaped
+# model with 1, 4 and 8 sequences a step (pages in flight), and one page's
+# real output decoded plain and drafted (tests/bench/bench-decode.c), at 1
+# thread (the stable figure on shared machines) and at all threads.
+# VO_RANDOM_MODEL=DIR reuses (or keeps) the generated folder.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-bench-decode-XXXXXX")
+MODEL=${VO_RANDOM_MODEL:-$TMP/model}
+trap 'rm -rf "$TMP"' EXIT
+if [ ! -f "$MODEL/model.safetensors" ]; then
+    mkdir -p "$MODEL"
+    free_kb=$(df -Pk "$MODEL" | awk 'NR == 2 { print $4 }')
+    if [ "$free_kb" -lt 6000000 ]; then
+        echo "bench-decode: $MODEL has $((free_kb / 1024)) MiB free, 6 GB needed: skipped"
+        exit 0
+    fi
+    echo "bench-decode: writing a random 1.7B-shaped model into $MODEL"
+    "$PY" "$top_srcdir/tests/bench/make-random-model" "$top_srcdir/tests/data/fixtures/tiny-varco" \
+        "$MODEL" >/dev/null || exit 1
+fi
+LINES="$top_srcdir/tests/data/draft/kor.lines.jsonl"
+for t in 1 0; do
+    echo "-- threads: $t (0: all cores)"
+    "$top_builddir/tests/bench/bench-decode" "$MODEL" "$LINES" "$t" 200 16 || exit 1
+done

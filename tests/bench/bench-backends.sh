@@ -30,16 +30,9 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-bench-backends-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 MODEL=${VO_BACKENDS_MODEL:-$TMP/model}
-if [ ! -f "$MODEL/model.safetensors" ]; then
-    mkdir -p "$MODEL"
-    free_kb=$(df -Pk "$MODEL" | awk 'NR == 2 { print $4 }')
-    if [ "$free_kb" -lt 3000000 ]; then
-        echo "bench-backends: $MODEL has $((free_kb / 1024)) MiB free, 3 GB needed: skipped"
-        exit 0
-    fi
-    "$PY" "$top_srcdir/tests/bench/make-random-model" --layers "$LAYERS" --vision-layers 1 \
-        "$top_srcdir/tests/data/fixtures/tiny-varco" "$MODEL" >/dev/null || exit 1
-fi
+. "$top_srcdir/tests/bench/random-model.sh"
+random_model bench-backends "$MODEL" 3000000 --layers "$LAYERS" --vision-layers 1
+case $? in 0) ;; 2) exit 0 ;; *) exit 1 ;; esac
 
 if ! "$ENGINE" "$MODEL" "$REPS" "$PROMPT" "$STEPS" >"$TMP/engine.txt" 2>"$TMP/engine.err"; then
     echo "bench-backends: engine-bench failed:"; cat "$TMP/engine.err"; exit 1

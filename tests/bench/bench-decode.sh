@@ -10,17 +10,9 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-bench-decode-XXXXXX")
 MODEL=${VO_RANDOM_MODEL:-$TMP/model}
 trap 'rm -rf "$TMP"' EXIT
-if [ ! -f "$MODEL/model.safetensors" ]; then
-    mkdir -p "$MODEL"
-    free_kb=$(df -Pk "$MODEL" | awk 'NR == 2 { print $4 }')
-    if [ "$free_kb" -lt 6000000 ]; then
-        echo "bench-decode: $MODEL has $((free_kb / 1024)) MiB free, 6 GB needed: skipped"
-        exit 0
-    fi
-    echo "bench-decode: writing a random 1.7B-shaped model into $MODEL"
-    "$PY" "$top_srcdir/tests/bench/make-random-model" "$top_srcdir/tests/data/fixtures/tiny-varco" \
-        "$MODEL" >/dev/null || exit 1
-fi
+. "$top_srcdir/tests/bench/random-model.sh"
+random_model bench-decode "$MODEL" 6000000
+case $? in 0) ;; 2) exit 0 ;; *) exit 1 ;; esac
 LINES="$top_srcdir/tests/data/draft/kor.lines.jsonl"
 for t in 1 0; do
     echo "-- threads: $t (0: all cores)"

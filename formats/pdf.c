@@ -4,6 +4,7 @@
 #include "src/source/mupdf_alloc.h"
 #include "src/source/document.h"
 #include "formats/font.h"
+#include "formats/pdf_image.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 #include "config.h"
@@ -516,7 +517,7 @@ static vo_status text_layer(pdf_writer *pw, const vo_page *page, fz_matrix px_to
 
 /* --- pages --- */
 
-typedef enum { SRC_NONE, SRC_PDF, SRC_IMAGE } source_kind;
+typedef enum { SRC_NONE, SRC_PDF, SRC_TIFF, SRC_IMAGE } source_kind;
 
 static source_kind source_kind_of(const char *path)
 {
@@ -528,7 +529,13 @@ static source_kind source_kind_of(const char *path)
     char magic[5] = {0};
     size_t n = fread(magic, 1, sizeof magic, f);
     fclose(f);
-    return n == 5 && !memcmp(magic, "%PDF-", 5) ? SRC_PDF : SRC_IMAGE;
+    if (n == 5 && !memcmp(magic, "%PDF-", 5))
+        return SRC_PDF;
+    /* TIFF and BigTIFF, both byte orders: read by libtiff, as the source does */
+    if (n >= 4 && ((!memcmp(magic, "II", 2) && (magic[2] == 42 || magic[2] == 43) && !magic[3]) ||
+                   (!memcmp(magic, "MM", 2) && !magic[2] && (magic[3] == 42 || magic[3] == 43))))
+        return SRC_TIFF;
+    return SRC_IMAGE;
 }
 
 /* Make the page's contents [q, original…, Q, text] and give it a private
@@ -629,39 +636,40 @@ static pdf_obj *graft_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *p
     return pageobj;
 }
 
-/* The image page drawn from our own reader (libtiff for TIFF) when MuPDF's
- * image loader cannot decode the file (BigTIFF, 12-bit samples, 1-bit
- * palette TIFF...): the page raster, as 8-bit RGB, fills `media`. */
-static void fill_rendered_image(pdf_writer *pw, fz_device *dev, const vo_page *page,
-                                fz_rect media)
+/* The stored image of a TIFF page (our libtiff decode, the pixels the
+ * page raster came from) and the page contents that show it on `media`,
+ * Orientation applied; the resources name it /Im0. */
+static void tiff_page_contents(pdf_writer *pw, const vo_page *page, fz_rect media,
+                               pdf_obj *res, fz_buffer *contents)
 {
     fz_context *fz = pw->fz;
     vo_document *doc = NULL;
-    vo_raster *r = NULL;
+    vo_page_image *img = NULL;
     vo_status st = vo_open_document(pw->vctx, page->source, NULL, &doc);
     if (!st)
-        st = vo_render_page(pw->vctx, doc, page->number, page->dpi_x > 0 ? page->dpi_x : 0,
-                            NULL, &r);
+        st = vo_get_page_image(pw->vctx, doc, page->number, NULL, &img);
     vo_drop_document(doc);
     if (st)
-        fz_throw(fz, FZ_ERROR_GENERIC, "%s", vo_last_error(pw->vctx));
-    fz_pixmap *pix = NULL;
-    fz_image *img = NULL;
-    fz_var(pix);
-    fz_var(img);
+        fz_throw(fz, st == VO_ERR_NOMEM ? FZ_ERROR_MEMORY : FZ_ERROR_GENERIC, "%s",
+                 vo_last_error(pw->vctx));
+    pdf_obj *ref = NULL;
+    fz_var(ref);
     fz_try(fz) {
-        pix = fz_new_pixmap(fz, fz_device_rgb(fz), r->width, r->height, NULL, 0);
-        for (int y = 0; y < r->height; y++)
-            memcpy(pix->samples + (size_t)y * (size_t)pix->stride,
-                   r->rgb + (size_t)y * (size_t)r->stride, (size_t)r->width * 3);
-        img = fz_new_image_from_pixmap(fz, pix, NULL);
-        fz_fill_image(fz, dev, img, fz_scale(media.x1 - media.x0, media.y1 - media.y0), 1,
-                      fz_default_color_params);
+        pdfimg_kept kept;
+        ref = pdfimg_add(fz, pw->doc, img, page->source, page->number, &kept);
+        vo_debug(pw->vctx, "%s: page %d: image kept as %s", page->source, page->number,
+                 kept == PDFIMG_CODED ? "the file's CCITT fax bytes"
+                 : img->colors == VO_IMAGE_BILEVEL ? "1-bit pixels" : "lossless pixels");
+        pdf_obj *xobj = pdf_dict_put_dict(fz, res, PDF_NAME(XObject), 1);
+        pdf_dict_puts(fz, xobj, "Im0", ref);
+        fz_matrix m = pdfimg_matrix(img->orientation, media.x1 - media.x0,
+                                    media.y1 - media.y0);
+        fz_append_printf(fz, contents, "q %g %g %g %g %g %g cm /Im0 Do Q\n", m.a, m.b, m.c,
+                         m.d, m.e, m.f);
     }
     fz_always(fz) {
-        fz_drop_image(fz, img);
-        fz_drop_pixmap(fz, pix);
-        vo_drop_raster(r);
+        pdf_drop_obj(fz, ref);
+        vo_drop_page_image(img);
     }
     fz_catch(fz)
         fz_rethrow(fz);
@@ -687,11 +695,17 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
     fz_var(contents);
     fz_var(pageobj);
     fz_try(fz) {
-        dev = pdf_page_write(fz, pw->doc, media, &res, &contents);
-        if (kind == SRC_IMAGE) {
-            /* MuPDF first: it keeps the image's own coding (a fax stays CCITT) */
-            volatile int ran = 0;
-            fz_try(fz) {
+        if (kind == SRC_TIFF) {
+            /* our own decode, never MuPDF's TIFF reader (it turns fax pages
+             * with an Orientation, G4 pages and old-style JPEG wrong) */
+            res = pdf_new_dict(fz, pw->doc, 1);
+            contents = fz_new_buffer(fz, 64);
+            tiff_page_contents(pw, page, media, res, contents);
+        } else {
+            dev = pdf_page_write(fz, pw->doc, media, &res, &contents);
+            if (kind == SRC_IMAGE) {
+                /* MuPDF decodes these for the page raster too; it keeps the
+                 * image's own coding (a JPEG stays DCT) */
                 src = fz_open_document(fz, page->source);
                 sp = fz_load_page(fz, src, page->number - 1);
                 fz_rect b = fz_bound_page(fz, sp);
@@ -699,16 +713,9 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
                 fz_matrix m = fz_translate(-b.x0, -b.y0);
                 m = fz_concat(m, fz_scale(w_pt / (b.x1 - b.x0), h_pt / (b.y1 - b.y0)));
                 fz_run_page(fz, sp, dev, m, NULL);
-                ran = 1;
             }
-            fz_catch(fz) {
-                if (fz_caught(fz) == FZ_ERROR_MEMORY)
-                    fz_rethrow(fz);
-            }
-            if (!ran)
-                fill_rendered_image(pw, dev, page, media);
+            fz_close_device(fz, dev);
         }
-        fz_close_device(fz, dev);
         pageobj = pdf_add_page(fz, pw->doc, media, 0, res, contents);
         pdf_insert_page(fz, pw->doc, -1, pageobj);
     }

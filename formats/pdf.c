@@ -5,6 +5,7 @@
 #include "src/source/document.h"
 #include "formats/font.h"
 #include "formats/pdf_image.h"
+#include "formats/pdf_keep.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 #include "config.h"
@@ -37,6 +38,12 @@ typedef struct pdf_writer {
     char *title;
     long long timestamp;
     int lang_kor, lang_other;
+    unsigned char *ttf;    /* the glyphless font, until the document is started */
+    size_t ttf_len;
+    /* the PDF input whose own document is the output (all pages from it) */
+    char *kept_path;
+    unsigned char *written; /* one per page of it: 1 when written */
+    int n_kept_pages, last_written;
     /* the open PDF source, kept while consecutive pages come from it */
     char *src_path;
     char *password;        /* of an encrypted source, or NULL */
@@ -593,8 +600,22 @@ static void attach_text_layer(pdf_writer *pw, pdf_obj *pageobj, fz_buffer *text,
         fz_rethrow(fz);
 }
 
-/* Copy page `number` of the PDF source; returns its page object and the
- * raster pixel → PDF user space matrix. */
+/* The raster pixel → PDF user space matrix of a PDF page: the raster
+ * covers the shown (cropped, rotated) page at page->dpi. */
+static fz_matrix page_px_to_user(fz_context *fz, pdf_obj *pageobj, const vo_page *page)
+{
+    fz_rect box;
+    fz_matrix ctm;
+    pdf_page_obj_transform(fz, pageobj, &box, &ctm);
+    fz_rect shown = fz_transform_rect(box, ctm);
+    fz_matrix scale = fz_scale((shown.x1 - shown.x0) / page->width,
+                               (shown.y1 - shown.y0) / page->height);
+    scale = fz_concat(scale, fz_translate(shown.x0, shown.y0));
+    return fz_concat(scale, fz_invert_matrix(ctm));
+}
+
+/* Copy page `number` of the PDF source into a new document; returns its
+ * page object and the raster pixel → PDF user space matrix. */
 static pdf_obj *graft_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *px_to_user)
 {
     fz_context *fz = pw->fz;
@@ -624,16 +645,62 @@ static pdf_obj *graft_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *p
     pdf_graft_mapped_page(fz, pw->graft, -1, pw->src, page->number - 1);
     int at = pdf_count_pages(fz, pw->doc) - 1;
     pdf_obj *pageobj = pdf_lookup_page_obj(fz, pw->doc, at);
-    fz_rect box;
-    fz_matrix ctm;
-    pdf_page_obj_transform(fz, pageobj, &box, &ctm);
-    fz_rect shown = fz_transform_rect(box, ctm);
-    /* the raster covers the shown (cropped, rotated) page at page->dpi */
-    fz_matrix scale = fz_scale((shown.x1 - shown.x0) / page->width,
-                               (shown.y1 - shown.y0) / page->height);
-    scale = fz_concat(scale, fz_translate(shown.x0, shown.y0));
-    *px_to_user = fz_concat(scale, fz_invert_matrix(ctm));
+    *px_to_user = page_px_to_user(fz, pageobj, page);
     return pageobj;
+}
+
+/* Page `number` of the kept PDF input, itself: the pages of one PDF input
+ * come once each, in order (the pipeline writes them so). */
+static pdf_obj *kept_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *px_to_user)
+{
+    fz_context *fz = pw->fz;
+    if (!page->source || strcmp(pw->kept_path, page->source))
+        fz_throw(fz, FZ_ERROR_GENERIC, "this PDF is %s with a text layer added: a page of "
+                 "another file cannot join it (write each input to a PDF of its own)",
+                 pw->kept_path);
+    if (page->number < 1 || page->number > pw->n_kept_pages)
+        fz_throw(fz, FZ_ERROR_GENERIC, "page %d does not exist (the document has %d)",
+                 page->number, pw->n_kept_pages);
+    if (page->number <= pw->last_written)
+        fz_throw(fz, FZ_ERROR_GENERIC, "the pages of a PDF input are written once each, in "
+                 "order (page %d came after page %d)", page->number, pw->last_written);
+    pdf_obj *pageobj = pdf_lookup_page_obj(fz, pw->doc, page->number - 1);
+    pw->written[page->number - 1] = 1;
+    pw->last_written = page->number;
+    *px_to_user = page_px_to_user(fz, pageobj, page);
+    return pageobj;
+}
+
+/* The output document, at the first page (first: NULL when there is
+ * none): a PDF input's own document, so that it keeps what it had, else
+ * a new one; then our font. */
+static void start_doc(pdf_writer *pw, const vo_page *first)
+{
+    fz_context *fz = pw->fz;
+    fz_try(fz) {
+        if (first && source_kind_of(first->source) == SRC_PDF) {
+            pw->reading = first->source;
+            pw->doc = pdfkeep_open(fz, first->source, pw->password);
+            pw->n_kept_pages = pdf_count_pages(fz, pw->doc);
+            pw->written = vo_calloc((size_t)(pw->n_kept_pages > 0 ? pw->n_kept_pages : 1), 1);
+            pw->kept_path = vo_strdup(first->source);
+            if (!pw->written || !pw->kept_path)
+                fz_throw(fz, FZ_ERROR_MEMORY, "out of memory");
+        } else
+            pw->doc = pdf_create_document(fz);
+        add_font(pw, pw->ttf, pw->ttf_len);
+    }
+    fz_catch(fz) {
+        pdf_drop_document(fz, pw->doc);
+        pw->doc = NULL;
+        vo_free(pw->written);
+        vo_free(pw->kept_path);
+        pw->written = NULL;
+        pw->kept_path = NULL;
+        fz_rethrow(fz);
+    }
+    vo_free(pw->ttf);
+    pw->ttf = NULL;
 }
 
 /* The stored image of a TIFF page (our libtiff decode, the pixels the
@@ -758,7 +825,11 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
     pw->reading = page->source;
     fz_try(fz) {
         fz_matrix px_to_user;
-        if (kind == SRC_PDF)
+        if (!pw->doc)
+            start_doc(pw, page);
+        if (pw->kept_path)
+            pageobj = kept_pdf_page(pw, page, &px_to_user);
+        else if (kind == SRC_PDF)
             pageobj = graft_pdf_page(pw, page, &px_to_user);
         else {
             pageobj = image_page(pw, page, kind, &px_to_user);
@@ -811,21 +882,21 @@ static vo_status pdfw_begin(vo_ctx *ctx, vo_writer *w, const vo_doc_info *info)
     }
     if (title && !(pw->title = vo_strdup(title)))
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory starting the PDF");
-    unsigned char *ttf = NULL;
-    size_t ttf_len = 0;
-    vo_status st = vo_glyphless_ttf(ctx, &ttf, &ttf_len);
-    if (st != VO_OK)
-        return st;
-    fz_try(pw->fz) {
-        pw->doc = pdf_create_document(pw->fz);
-        add_font(pw, ttf, ttf_len);
-    }
-    fz_catch(pw->fz)
-        st = fz_to_vo(ctx, pw->fz, "cannot start the PDF");
-    vo_free(ttf);
-    return st;
+    /* the document is started at the first page: a PDF input's own */
+    return vo_glyphless_ttf(ctx, &pw->ttf, &pw->ttf_len);
 }
 
+/* The document's language from its words, unless it says one already. */
+static void put_lang(pdf_writer *pw)
+{
+    fz_context *fz = pw->fz;
+    pdf_obj *root = pdf_dict_get(fz, pdf_trailer(fz, pw->doc), PDF_NAME(Root));
+    if (pw->lang_kor + pw->lang_other > 0 && !pdf_dict_get(fz, root, PDF_NAME(Lang)))
+        pdf_dict_put_text_string(fz, root, PDF_NAME(Lang),
+                                 pw->lang_kor >= pw->lang_other ? "ko-KR" : "en-US");
+}
+
+/* Info of a new document: Producer, Title, CreationDate. */
 static void put_metadata(pdf_writer *pw)
 {
     fz_context *fz = pw->fz;
@@ -842,11 +913,6 @@ static void put_metadata(pdf_writer *pw)
             char date[40];
             if (gmtime_r(&t, &tm) && strftime(date, sizeof date, "D:%Y%m%d%H%M%SZ", &tm))
                 pdf_dict_put_text_string(fz, info, PDF_NAME(CreationDate), date);
-        }
-        if (pw->lang_kor + pw->lang_other > 0) {
-            pdf_obj *root = pdf_dict_get(fz, trailer, PDF_NAME(Root));
-            pdf_dict_put_text_string(fz, root, PDF_NAME(Lang),
-                                     pw->lang_kor >= pw->lang_other ? "ko-KR" : "en-US");
         }
     }
     fz_always(fz)
@@ -870,14 +936,29 @@ static vo_status pdfw_end(vo_ctx *ctx, vo_writer *w)
     fz_var(file);
     fz_var(fo);
     fz_try(fz) {
+        if (!pw->doc)
+            start_doc(pw, NULL);
+        if (pw->kept_path) { /* the pages not chosen go; all else of the input stays */
+            int gone = pdfkeep_drop_unwritten(fz, pw->doc, pw->written, pw->n_kept_pages);
+            if (gone)
+                vo_warn(ctx, "%s: %d outline entr%s and links led to pages left out of the "
+                        "PDF; they now lead nowhere", pw->kept_path, gone,
+                        gone == 1 ? "y" : "ies");
+        }
         if (pdf_count_pages(fz, pw->doc) == 0) /* a PDF needs a page */
             pdf_insert_page(fz, pw->doc, -1, pdf_add_page(fz, pw->doc,
                             fz_make_rect(0, 0, 595, 842), 0, NULL, NULL));
         cbuf = fz_new_buffer_from_copied_data(fz, (const unsigned char *)cmap.data, cmap.len);
         pdf_update_stream(fz, pw->doc, pw->tounicode, cbuf, 0);
         put_widths(pw);
-        put_metadata(pw);
+        if (pw->kept_path)
+            pdfkeep_update_metadata(fz, pw->doc, PACKAGE_NAME " " PACKAGE_VERSION,
+                                    pw->timestamp);
+        else
+            put_metadata(pw);
+        put_lang(pw);
         pdf_write_options opts = pdf_default_write_options;
+        opts.do_encrypt = PDF_ENCRYPT_NONE; /* an encrypted input is written decrypted */
         opts.do_compress = 1;
         opts.do_compress_images = 1;
         opts.do_compress_fonts = 1;
@@ -918,6 +999,9 @@ static void pdfw_drop(vo_writer *w)
         fz_drop_context(pw->fz);
     }
     vo_free(pw->src_path);
+    vo_free(pw->kept_path);
+    vo_free(pw->written);
+    vo_free(pw->ttf);
     vo_free(pw->password);
     vo_free(pw->title);
     vo_free(pw);

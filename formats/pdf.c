@@ -32,6 +32,7 @@ typedef struct pdf_writer {
     pdf_obj *font;         /* Type0 font (indirect) */
     pdf_obj *cidfont;      /* its descendant; /W is written by end() */
     pdf_obj *tounicode;    /* ToUnicode stream; filled by end() */
+    pdf_obj *cid_to_gid;   /* CIDToGIDMap stream; filled by end() */
     uint8_t used[0x10000 / 8]; /* CIDs used, one bit each */
     uint32_t astral[MAX_ASTRAL]; /* code point of CID FIRST_ASTRAL_CID + i */
     int n_astral;
@@ -142,24 +143,25 @@ static int is_used(const pdf_writer *pw, unsigned cid)
 
 /* --- font objects --- */
 
-static pdf_obj *add_cid_to_gid_map(fz_context *fz, pdf_document *doc)
+/* CIDToGIDMap, written by end(): every CID shows the glyph whose advance
+ * is the character's /W width (never .notdef, which some viewers refuse to
+ * extract); compressed on write, this is a few hundred bytes. */
+static void put_cid_to_gid_map(pdf_writer *pw)
 {
-    /* every CID shows glyph 1 (not .notdef, which some viewers refuse to
-     * extract); compressed on write, this is a few hundred bytes */
+    fz_context *fz = pw->fz;
     fz_buffer *buf = fz_new_buffer(fz, 0x20000);
-    pdf_obj *ref = NULL;
     fz_try(fz) {
-        for (int i = 0; i < 0x10000; i++) {
-            fz_append_byte(fz, buf, 0);
-            fz_append_byte(fz, buf, 1);
+        for (unsigned c = 0; c < 0x10000; c++) {
+            int gid = vo_glyphless_gid(cp_of_cid(pw, c));
+            fz_append_byte(fz, buf, gid >> 8);
+            fz_append_byte(fz, buf, gid & 0xff);
         }
-        ref = pdf_add_stream(fz, doc, buf, NULL, 0);
+        pdf_update_stream(fz, pw->doc, pw->cid_to_gid, buf, 0);
     }
     fz_always(fz)
         fz_drop_buffer(fz, buf);
     fz_catch(fz)
         fz_rethrow(fz);
-    return ref;
 }
 
 static void add_font(pdf_writer *pw, const unsigned char *ttf, size_t ttf_len)
@@ -205,8 +207,8 @@ static void add_font(pdf_writer *pw, const unsigned char *ttf, size_t ttf_len)
         pdf_dict_put(fz, pw->cidfont, PDF_NAME(CIDSystemInfo), sysinfo);
         pdf_dict_put(fz, pw->cidfont, PDF_NAME(FontDescriptor), desc);
         pdf_dict_put_int(fz, pw->cidfont, PDF_NAME(DW), 500);
-        pdf_dict_put_drop(fz, pw->cidfont, PDF_NAME(CIDToGIDMap),
-                          add_cid_to_gid_map(fz, doc));
+        pw->cid_to_gid = pdf_add_stream(fz, doc, NULL, NULL, 0);
+        pdf_dict_put(fz, pw->cidfont, PDF_NAME(CIDToGIDMap), pw->cid_to_gid);
 
         pw->tounicode = pdf_add_stream(fz, doc, NULL, NULL, 0);
 
@@ -691,6 +693,11 @@ static void start_doc(pdf_writer *pw, const vo_page *first)
         add_font(pw, pw->ttf, pw->ttf_len);
     }
     fz_catch(fz) {
+        pdf_obj **objs[] = {&pw->font, &pw->cidfont, &pw->tounicode, &pw->cid_to_gid};
+        for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++) {
+            pdf_drop_obj(fz, *objs[i]);
+            *objs[i] = NULL;
+        }
         pdf_drop_document(fz, pw->doc);
         pw->doc = NULL;
         vo_free(pw->written);
@@ -951,6 +958,7 @@ static vo_status pdfw_end(vo_ctx *ctx, vo_writer *w)
         cbuf = fz_new_buffer_from_copied_data(fz, (const unsigned char *)cmap.data, cmap.len);
         pdf_update_stream(fz, pw->doc, pw->tounicode, cbuf, 0);
         put_widths(pw);
+        put_cid_to_gid_map(pw);
         if (pw->kept_path)
             pdfkeep_update_metadata(fz, pw->doc, PACKAGE_NAME " " PACKAGE_VERSION,
                                     pw->timestamp);
@@ -993,6 +1001,7 @@ static void pdfw_drop(vo_writer *w)
         pdf_drop_obj(pw->fz, pw->font);
         pdf_drop_obj(pw->fz, pw->cidfont);
         pdf_drop_obj(pw->fz, pw->tounicode);
+        pdf_drop_obj(pw->fz, pw->cid_to_gid);
         pdf_drop_graft_map(pw->fz, pw->graft);
         pdf_drop_document(pw->fz, pw->src);
         pdf_drop_document(pw->fz, pw->doc);

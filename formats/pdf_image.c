@@ -2,6 +2,7 @@
  * fax bytes as they are or our own pixels, checked by decoding them back. */
 #include "formats/pdf_image.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Row r of a decoded MuPDF pixmap against the same row of our pixels: gray
@@ -85,15 +86,97 @@ static fz_image *pdfimg_coded(fz_context *fz, const vo_page_image *img)
     return pdfimg_new(fz, img, 1, fz_device_gray(fz), params, buf);
 }
 
-/* Our pixels, uncoded (the writer compresses them, losslessly): bilevel as
- * 1 bit a pixel (1 is white), gray as 8 bits, else RGB. */
-static fz_image *pdfimg_pixels(fz_context *fz, const vo_page_image *img)
+/* How an image is tried, best first. */
+typedef enum pdfimg_way {
+    PDFIMG_WAY_CODED = 0, /* the file's fax bytes */
+    PDFIMG_WAY_FLATE,     /* our pixels deflated here, PNG row filters if smaller */
+    PDFIMG_WAY_RAW        /* our pixels, left to the writer (Flate; G4 for bilevel) */
+} pdfimg_way;
+
+static int pdfimg_paeth(int a, int b, int c)
+{
+    int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+    return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/* data deflated. */
+static fz_buffer *pdfimg_deflate(fz_context *fz, const unsigned char *data, size_t n)
+{
+    size_t len = fz_deflate_bound(fz, n);
+    unsigned char *out = fz_malloc(fz, len);
+    fz_buffer *buf = NULL;
+    fz_try(fz) {
+        fz_deflate(fz, out, &len, data, n, FZ_DEFLATE_BEST);
+        buf = fz_new_buffer_from_data(fz, out, len); /* owns out from here */
+    }
+    fz_catch(fz) {
+        fz_free(fz, out);
+        fz_rethrow(fz);
+    }
+    return buf;
+}
+
+/* Rows of `row` bytes (bpp bytes a pixel, at least 1) with the PNG filter
+ * each row compresses best under (the least sum of magnitudes), a filter
+ * byte first, as PDF's /Predictor 15 reads them; then deflated. */
+static fz_buffer *pdfimg_png_flate(fz_context *fz, const unsigned char *data, size_t row,
+                                   int height, int bpp)
+{
+    size_t n = (row + 1) * (size_t)height;
+    unsigned char *filtered = fz_malloc(fz, n), *best = NULL;
+    fz_buffer *buf = NULL;
+    fz_var(best);
+    fz_try(fz) {
+        best = fz_malloc(fz, 5 * row);
+        for (int y = 0; y < height; y++) {
+            const unsigned char *cur = data + (size_t)y * row;
+            const unsigned char *up = y > 0 ? cur - row : NULL;
+            unsigned long cost[5] = {0};
+            for (size_t i = 0; i < row; i++) {
+                int a = i >= (size_t)bpp ? cur[i - (size_t)bpp] : 0, b = up ? up[i] : 0;
+                int c = up && i >= (size_t)bpp ? up[i - (size_t)bpp] : 0;
+                unsigned char v[5] = {cur[i], (unsigned char)(cur[i] - a),
+                                      (unsigned char)(cur[i] - b),
+                                      (unsigned char)(cur[i] - (a + b) / 2),
+                                      (unsigned char)(cur[i] - pdfimg_paeth(a, b, c))};
+                for (int f = 0; f < 5; f++) {
+                    best[(size_t)f * row + i] = v[f];
+                    cost[f] += v[f] < 128 ? v[f] : 256 - v[f];
+                }
+            }
+            int pick = 0;
+            for (int f = 1; f < 5; f++)
+                if (cost[f] < cost[pick])
+                    pick = f;
+            filtered[(size_t)y * (row + 1)] = (unsigned char)pick;
+            memcpy(filtered + (size_t)y * (row + 1) + 1, best + (size_t)pick * row, row);
+        }
+        buf = pdfimg_deflate(fz, filtered, n);
+    }
+    fz_always(fz) {
+        fz_free(fz, filtered);
+        fz_free(fz, best);
+    }
+    fz_catch(fz)
+        fz_rethrow(fz);
+    return buf;
+}
+
+/* Our pixels, losslessly: bilevel as 1 bit a pixel (1 is white), gray as
+ * 8 bits, else RGB; deflated here, with PNG row filters when that is
+ * smaller (way FLATE), or left for the writer to compress (way RAW). */
+static fz_image *pdfimg_pixels(fz_context *fz, const vo_page_image *img, pdfimg_way way)
 {
     const vo_raster *r = img->pixels;
     int bpc = img->colors == VO_IMAGE_BILEVEL ? 1 : 8;
     int n = img->colors == VO_IMAGE_RGB ? 3 : 1;
     size_t row = ((size_t)r->width * (size_t)n * (size_t)bpc + 7) / 8;
-    fz_buffer *buf = fz_new_buffer(fz, row * (size_t)r->height);
+    fz_buffer *buf = fz_new_buffer(fz, row * (size_t)r->height), *coded = NULL, *plain = NULL;
+    int predictor = 15; /* PNG, a filter chosen per row */
+    fz_var(buf);
+    fz_var(coded);
+    fz_var(plain);
+    fz_var(predictor);
     fz_try(fz) {
         for (int y = 0; y < r->height; y++) {
             const uint8_t *p = r->rgb + (size_t)y * (size_t)r->stride;
@@ -110,6 +193,26 @@ static fz_image *pdfimg_pixels(fz_context *fz, const vo_page_image *img)
                     fz_append_byte(fz, buf, byte);
                 }
         }
+        if (way == PDFIMG_WAY_FLATE) {
+            unsigned char *data;
+            size_t len = fz_buffer_storage(fz, buf, &data);
+            coded = pdfimg_png_flate(fz, data, row, r->height, n * bpc >= 8 ? n * bpc / 8 : 1);
+            plain = pdfimg_deflate(fz, data, len);
+            if (plain->len <= coded->len) { /* row filters did not pay (most bilevel pages) */
+                fz_drop_buffer(fz, coded);
+                coded = plain;
+                predictor = 1;
+            } else
+                fz_drop_buffer(fz, plain);
+            plain = NULL;
+        }
+    }
+    fz_always(fz) {
+        fz_drop_buffer(fz, plain);
+        if (coded) {
+            fz_drop_buffer(fz, buf);
+            buf = coded;
+        }
     }
     fz_catch(fz) {
         fz_drop_buffer(fz, buf);
@@ -118,6 +221,13 @@ static fz_image *pdfimg_pixels(fz_context *fz, const vo_page_image *img)
     fz_compression_params params;
     memset(&params, 0, sizeof params);
     params.type = FZ_IMAGE_RAW;
+    if (way == PDFIMG_WAY_FLATE) {
+        params.type = FZ_IMAGE_FLATE;
+        params.u.flate.columns = r->width;
+        params.u.flate.colors = n;
+        params.u.flate.predictor = predictor;
+        params.u.flate.bpc = bpc;
+    }
     return pdfimg_new(fz, img, bpc, n == 3 ? fz_device_rgb(fz) : fz_device_gray(fz), params,
                       buf);
 }
@@ -125,9 +235,10 @@ static fz_image *pdfimg_pixels(fz_context *fz, const vo_page_image *img)
 /* Add one image and check it; NULL (nothing kept) when it decodes
  * otherwise. */
 static pdf_obj *pdfimg_try(fz_context *fz, pdf_document *doc, const vo_page_image *img,
-                           int coded)
+                           pdfimg_way way)
 {
-    fz_image *image = coded ? pdfimg_coded(fz, img) : pdfimg_pixels(fz, img);
+    fz_image *image = way == PDFIMG_WAY_CODED ? pdfimg_coded(fz, img)
+                                              : pdfimg_pixels(fz, img, way);
     pdf_obj *ref = NULL;
     fz_try(fz)
         ref = pdf_add_image(fz, doc, image);
@@ -146,11 +257,16 @@ pdf_obj *pdfimg_add(fz_context *fz, pdf_document *doc, const vo_page_image *img,
 {
     pdf_obj *ref = NULL;
     if (img->coding == VO_IMAGE_CODED_CCITT && img->coded_len > 0 &&
-        (ref = pdfimg_try(fz, doc, img, 1))) {
+        (ref = pdfimg_try(fz, doc, img, PDFIMG_WAY_CODED))) {
         *kept = PDFIMG_CODED;
         return ref;
     }
-    if ((ref = pdfimg_try(fz, doc, img, 0))) {
+    /* bilevel pixels left raw are coded G4 by MuPDF's writer (far smaller
+     * than Flate); gray and RGB ones are deflated here, with row filters */
+    int bilevel = img->colors == VO_IMAGE_BILEVEL;
+    pdfimg_way first = bilevel ? PDFIMG_WAY_RAW : PDFIMG_WAY_FLATE;
+    pdfimg_way second = bilevel ? PDFIMG_WAY_FLATE : PDFIMG_WAY_RAW;
+    if ((ref = pdfimg_try(fz, doc, img, first)) || (ref = pdfimg_try(fz, doc, img, second))) {
         *kept = PDFIMG_PIXELS;
         return ref;
     }

@@ -34,6 +34,11 @@ for n in one two; do
     sim=$("$PY" "$TEXTCMP" sim "$n.txt" "$TMP/$n.mtxt")
     awk -v s="${sim:-0}" 'BEGIN { exit !(s >= 0.995) }'
     ok $? "pdf 2.1m: $n: mutool draw -F txt gives the ground-truth text, similarity >= 99.5% ($sim)"
+    # and our own reader (MuPDF's structured text) takes it back word for word
+    run_vo --text-layer only -f txt -o "$TMP/$n.back.txt" "$pdf"
+    sim=$("$PY" "$TEXTCMP" sim "$n.txt" "$TMP/$n.back.txt")
+    awk -v s="${sim:-0}" 'BEGIN { exit !(s >= 0.995) }'
+    ok $? "pdf 2.1r: $n: varco-ocr --text-layer only reads the PDF back as the ground truth ($sim)"
     mutool trace "$pdf" 2>/dev/null | "$PY" -c "
 import re, sys
 # every glyph of the text layer: the font's advance (adv, in em) times the

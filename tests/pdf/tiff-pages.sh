@@ -5,8 +5,8 @@
 # bilevel pages stay 1-bit in the PDF; a fax page keeps its CCITT bytes.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/cli/common.sh"
-for t in pdftoppm pdfimages mutool; do
-    command -v "$t" >/dev/null || skip_all "$t not installed (Debian: poppler-utils, mupdf-tools)"
+for t in pdftoppm pdfimages mutool qpdf; do
+    command -v "$t" >/dev/null || skip_all "$t not installed (Debian: poppler-utils, mupdf-tools, qpdf)"
 done
 TOOL="$top_builddir/tests/pdf/raster-tool"
 LOCAL="$top_srcdir/tests/data/source"
@@ -56,6 +56,8 @@ for f in $TIFFS; do
     run_vo --text-layer only -f pdf -o "$TMP/$name.pdf" "$f"
     ok $rc "tiff 1.1: $name: -f pdf --text-layer only exits 0"
     [ "$rc" -eq 0 ] || { sed 's/^/# /' "$TMP/err" | head -3; continue; }
+    qpdf --check "$TMP/$name.pdf" >"$TMP/qpdf" 2>&1
+    ok $? "tiff 1.3: $name: qpdf --check clean"
     n=$(pdfinfo "$TMP/$name.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
     [ "${n:-0}" -ge 1 ] || { ok 1 "tiff 1.2: $name: pdfinfo reads the PDF"; continue; }
     for p in $(seq 1 "$n"); do

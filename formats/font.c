@@ -110,29 +110,62 @@ static void make_hhea(tt_table *t)
     put16(t, VO_GLYPHLESS_ASCENT);
     put16(t, (unsigned)(VO_GLYPHLESS_DESCENT & 0xffff));
     put16(t, 0); put16(t, 1000); /* lineGap, advanceWidthMax */
-    put16(t, 0); put16(t, 0); put16(t, 0); /* minLSB, minRSB, xMaxExtent */
+    put16(t, 0); put16(t, 0); put16(t, 1000); /* minLSB, minRSB, xMaxExtent */
     put16(t, 1); put16(t, 0); put16(t, 0); /* caret slope rise, run, offset */
     for (int i = 0; i < 4; i++)
         put16(t, 0);
-    put16(t, 0); put16(t, 2);    /* metricDataFormat, numberOfHMetrics */
+    put16(t, 0); put16(t, VO_GLYPHLESS_N_GLYPHS); /* metricDataFormat, numberOfHMetrics */
 }
 
+/* Each glyph's advance is the width /W gives the characters drawn with it
+ * (vo_glyphless_gid): readers that take the font's own advance (MuPDF)
+ * and those that take /W (poppler, pdf.js) see the same boxes. */
 static void make_hmtx(tt_table *t)
 {
     put16(t, 500); put16(t, 0);  /* .notdef */
-    put16(t, 500); put16(t, 0);  /* glyph 1 */
+    put16(t, 500); put16(t, 0);  /* VO_GLYPHLESS_GID_HALF */
+    put16(t, 1000); put16(t, 0); /* VO_GLYPHLESS_GID_WIDE */
+    put16(t, 0); put16(t, 0);    /* VO_GLYPHLESS_GID_ZERO */
+}
+
+/* Glyph outlines: each glyph is its advance-wide em box (one contour of
+ * four on-curve points), never drawn (the text layer is 3 Tr) but giving
+ * the glyph the bounds readers cull and select text by (MuPDF drops text
+ * whose glyphs bound nothing); .notdef and the zero-width glyph are empty. */
+enum { GLYF_BOX_LEN = 36 }; /* 34 bytes, padded to even (short loca) */
+
+static void make_glyf(tt_table *t)
+{
+    static const int adv[] = {1000 / 2, 1000}; /* GID_HALF, GID_WIDE */
+    for (int i = 0; i < 2; i++) {
+        int w = adv[i], lo = VO_GLYPHLESS_DESCENT, hi = VO_GLYPHLESS_ASCENT;
+        put16(t, 1);                                  /* numberOfContours */
+        put16(t, 0); put16(t, (unsigned)(lo & 0xffff)); put16(t, (unsigned)w);
+        put16(t, (unsigned)hi);                       /* xMin yMin xMax yMax */
+        put16(t, 3);                                  /* endPtsOfContours */
+        put16(t, 0);                                  /* no instructions */
+        for (int k = 0; k < 4; k++)
+            t->data[t->len++] = 1;                    /* on curve, 16-bit deltas */
+        put16(t, 0); put16(t, (unsigned)w); put16(t, 0); put16(t, (unsigned)(-w & 0xffff));
+        put16(t, (unsigned)(lo & 0xffff)); put16(t, 0); put16(t, (unsigned)(hi - lo));
+        put16(t, 0);
+        put16(t, 0);                                  /* pad */
+    }
 }
 
 static void make_loca(tt_table *t)
 {
-    put16(t, 0); put16(t, 0); put16(t, 0); /* both glyphs empty */
+    /* short offsets (half the byte offset): .notdef empty, HALF and WIDE
+     * boxes, ZERO empty */
+    put16(t, 0); put16(t, 0); put16(t, GLYF_BOX_LEN / 2); put16(t, GLYF_BOX_LEN);
+    put16(t, GLYF_BOX_LEN);
 }
 
 static void make_maxp(tt_table *t)
 {
     put32(t, 0x00010000);
-    put16(t, 2);                 /* numGlyphs */
-    put16(t, 0); put16(t, 0); put16(t, 0); put16(t, 0); /* points, contours */
+    put16(t, VO_GLYPHLESS_N_GLYPHS); /* numGlyphs */
+    put16(t, 4); put16(t, 1); put16(t, 0); put16(t, 0); /* points, contours */
     put16(t, 2);                 /* maxZones */
     for (int i = 0; i < 8; i++)
         put16(t, 0);
@@ -173,7 +206,7 @@ vo_glyphless_ttf(vo_ctx *ctx, unsigned char **data, size_t *len)
 {
     typedef void (*maker)(tt_table *);
     static const struct { const char *tag; maker make; } spec[] = {
-        {"OS/2", make_os2}, {"cmap", make_cmap}, {"glyf", NULL}, {"head", make_head},
+        {"OS/2", make_os2}, {"cmap", make_cmap}, {"glyf", make_glyf}, {"head", make_head},
         {"hhea", make_hhea}, {"hmtx", make_hmtx}, {"loca", make_loca},
         {"maxp", make_maxp}, {"name", make_name}, {"post", make_post},
     };
@@ -235,6 +268,14 @@ vo_glyph_width(uint32_t cp)
     if (w == 0 && cp != 0x20)
         return 0; /* combining marks, Hangul medial/final jamo, format chars */
     return 500;
+}
+
+int
+vo_glyphless_gid(uint32_t cp)
+{
+    int w = vo_glyph_width(cp);
+    return w == 1000 ? VO_GLYPHLESS_GID_WIDE : w == 0 ? VO_GLYPHLESS_GID_ZERO
+                                                      : VO_GLYPHLESS_GID_HALF;
 }
 
 /* fontconfig's lookups share lazily made state; one lookup at a time keeps

@@ -14,8 +14,16 @@
 #define VO_GLYPHLESS_DESCENT (-120)
 #define VO_GLYPHLESS_NAME "VarcoGlyphless"
 
-/* Build the bytes of a TrueType font with two empty glyphs (.notdef and
- * glyph 1), every table needed by PDF viewers (head, hhea, maxp, cmap,
+/* The glyphs of the glyphless font, all empty; each one's advance is one
+ * of the widths of vo_glyph_width. */
+enum {
+    VO_GLYPHLESS_GID_HALF = 1, /* 500 */
+    VO_GLYPHLESS_GID_WIDE = 2, /* 1000 */
+    VO_GLYPHLESS_GID_ZERO = 3, /* 0 */
+    VO_GLYPHLESS_N_GLYPHS = 4  /* with .notdef (500) */
+};
+
+/* Build the bytes of a TrueType font with the empty glyphs above, every table needed by PDF viewers (head, hhea, maxp, cmap,
  * hmtx, loca, glyf, name, post, OS/2), checksums filled. *data is
  * vo_malloc'ed, the caller vo_frees it. Returns VO_ERR_NOMEM on failure. */
 vo_status vo_glyphless_ttf(vo_ctx *ctx, unsigned char **data, size_t *len);
@@ -25,6 +33,9 @@ vo_status vo_glyphless_ttf(vo_ctx *ctx, unsigned char **data, size_t *len);
  * forms), 0 for combining marks and other zero-width characters, 500 for
  * the rest. Thread-safe. */
 int vo_glyph_width(uint32_t cp);
+
+/* The glyph whose advance is vo_glyph_width(cp). Thread-safe. */
+int vo_glyphless_gid(uint32_t cp);
 
 /* Find a font file through fontconfig: the best match for `family` (NULL:
  * "Noto Sans CJK KR") that covers code point `must_cover` (0: any).

@@ -4,6 +4,8 @@
 #include "src/source/mupdf_alloc.h"
 #include "src/source/document.h"
 #include "formats/font.h"
+#include "formats/pdf_image.h"
+#include "formats/pdf_keep.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 #include "config.h"
@@ -30,12 +32,19 @@ typedef struct pdf_writer {
     pdf_obj *font;         /* Type0 font (indirect) */
     pdf_obj *cidfont;      /* its descendant; /W is written by end() */
     pdf_obj *tounicode;    /* ToUnicode stream; filled by end() */
+    pdf_obj *cid_to_gid;   /* CIDToGIDMap stream; filled by end() */
     uint8_t used[0x10000 / 8]; /* CIDs used, one bit each */
     uint32_t astral[MAX_ASTRAL]; /* code point of CID FIRST_ASTRAL_CID + i */
     int n_astral;
     char *title;
     long long timestamp;
     int lang_kor, lang_other;
+    unsigned char *ttf;    /* the glyphless font, until the document is started */
+    size_t ttf_len;
+    /* the PDF input whose own document is the output (all pages from it) */
+    char *kept_path;
+    unsigned char *written; /* one per page of it: 1 when written */
+    int n_kept_pages, last_written;
     /* the open PDF source, kept while consecutive pages come from it */
     char *src_path;
     char *password;        /* of an encrypted source, or NULL */
@@ -134,24 +143,25 @@ static int is_used(const pdf_writer *pw, unsigned cid)
 
 /* --- font objects --- */
 
-static pdf_obj *add_cid_to_gid_map(fz_context *fz, pdf_document *doc)
+/* CIDToGIDMap, written by end(): every CID shows the glyph whose advance
+ * is the character's /W width (never .notdef, which some viewers refuse to
+ * extract); compressed on write, this is a few hundred bytes. */
+static void put_cid_to_gid_map(pdf_writer *pw)
 {
-    /* every CID shows glyph 1 (not .notdef, which some viewers refuse to
-     * extract); compressed on write, this is a few hundred bytes */
+    fz_context *fz = pw->fz;
     fz_buffer *buf = fz_new_buffer(fz, 0x20000);
-    pdf_obj *ref = NULL;
     fz_try(fz) {
-        for (int i = 0; i < 0x10000; i++) {
-            fz_append_byte(fz, buf, 0);
-            fz_append_byte(fz, buf, 1);
+        for (unsigned c = 0; c < 0x10000; c++) {
+            int gid = vo_glyphless_gid(cp_of_cid(pw, c));
+            fz_append_byte(fz, buf, gid >> 8);
+            fz_append_byte(fz, buf, gid & 0xff);
         }
-        ref = pdf_add_stream(fz, doc, buf, NULL, 0);
+        pdf_update_stream(fz, pw->doc, pw->cid_to_gid, buf, 0);
     }
     fz_always(fz)
         fz_drop_buffer(fz, buf);
     fz_catch(fz)
         fz_rethrow(fz);
-    return ref;
 }
 
 static void add_font(pdf_writer *pw, const unsigned char *ttf, size_t ttf_len)
@@ -197,8 +207,8 @@ static void add_font(pdf_writer *pw, const unsigned char *ttf, size_t ttf_len)
         pdf_dict_put(fz, pw->cidfont, PDF_NAME(CIDSystemInfo), sysinfo);
         pdf_dict_put(fz, pw->cidfont, PDF_NAME(FontDescriptor), desc);
         pdf_dict_put_int(fz, pw->cidfont, PDF_NAME(DW), 500);
-        pdf_dict_put_drop(fz, pw->cidfont, PDF_NAME(CIDToGIDMap),
-                          add_cid_to_gid_map(fz, doc));
+        pw->cid_to_gid = pdf_add_stream(fz, doc, NULL, NULL, 0);
+        pdf_dict_put(fz, pw->cidfont, PDF_NAME(CIDToGIDMap), pw->cid_to_gid);
 
         pw->tounicode = pdf_add_stream(fz, doc, NULL, NULL, 0);
 
@@ -516,7 +526,7 @@ static vo_status text_layer(pdf_writer *pw, const vo_page *page, fz_matrix px_to
 
 /* --- pages --- */
 
-typedef enum { SRC_NONE, SRC_PDF, SRC_IMAGE } source_kind;
+typedef enum { SRC_NONE, SRC_PDF, SRC_TIFF, SRC_IMAGE } source_kind;
 
 static source_kind source_kind_of(const char *path)
 {
@@ -528,7 +538,13 @@ static source_kind source_kind_of(const char *path)
     char magic[5] = {0};
     size_t n = fread(magic, 1, sizeof magic, f);
     fclose(f);
-    return n == 5 && !memcmp(magic, "%PDF-", 5) ? SRC_PDF : SRC_IMAGE;
+    if (n == 5 && !memcmp(magic, "%PDF-", 5))
+        return SRC_PDF;
+    /* TIFF and BigTIFF, both byte orders: read by libtiff, as the source does */
+    if (n >= 4 && ((!memcmp(magic, "II", 2) && (magic[2] == 42 || magic[2] == 43) && !magic[3]) ||
+                   (!memcmp(magic, "MM", 2) && !magic[2] && (magic[3] == 42 || magic[3] == 43))))
+        return SRC_TIFF;
+    return SRC_IMAGE;
 }
 
 /* Make the page's contents [q, original…, Q, text] and give it a private
@@ -586,8 +602,22 @@ static void attach_text_layer(pdf_writer *pw, pdf_obj *pageobj, fz_buffer *text,
         fz_rethrow(fz);
 }
 
-/* Copy page `number` of the PDF source; returns its page object and the
- * raster pixel → PDF user space matrix. */
+/* The raster pixel → PDF user space matrix of a PDF page: the raster
+ * covers the shown (cropped, rotated) page at page->dpi. */
+static fz_matrix page_px_to_user(fz_context *fz, pdf_obj *pageobj, const vo_page *page)
+{
+    fz_rect box;
+    fz_matrix ctm;
+    pdf_page_obj_transform(fz, pageobj, &box, &ctm);
+    fz_rect shown = fz_transform_rect(box, ctm);
+    fz_matrix scale = fz_scale((shown.x1 - shown.x0) / page->width,
+                               (shown.y1 - shown.y0) / page->height);
+    scale = fz_concat(scale, fz_translate(shown.x0, shown.y0));
+    return fz_concat(scale, fz_invert_matrix(ctm));
+}
+
+/* Copy page `number` of the PDF source into a new document; returns its
+ * page object and the raster pixel → PDF user space matrix. */
 static pdf_obj *graft_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *px_to_user)
 {
     fz_context *fz = pw->fz;
@@ -617,51 +647,103 @@ static pdf_obj *graft_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *p
     pdf_graft_mapped_page(fz, pw->graft, -1, pw->src, page->number - 1);
     int at = pdf_count_pages(fz, pw->doc) - 1;
     pdf_obj *pageobj = pdf_lookup_page_obj(fz, pw->doc, at);
-    fz_rect box;
-    fz_matrix ctm;
-    pdf_page_obj_transform(fz, pageobj, &box, &ctm);
-    fz_rect shown = fz_transform_rect(box, ctm);
-    /* the raster covers the shown (cropped, rotated) page at page->dpi */
-    fz_matrix scale = fz_scale((shown.x1 - shown.x0) / page->width,
-                               (shown.y1 - shown.y0) / page->height);
-    scale = fz_concat(scale, fz_translate(shown.x0, shown.y0));
-    *px_to_user = fz_concat(scale, fz_invert_matrix(ctm));
+    *px_to_user = page_px_to_user(fz, pageobj, page);
     return pageobj;
 }
 
-/* The image page drawn from our own reader (libtiff for TIFF) when MuPDF's
- * image loader cannot decode the file (BigTIFF, 12-bit samples, 1-bit
- * palette TIFF...): the page raster, as 8-bit RGB, fills `media`. */
-static void fill_rendered_image(pdf_writer *pw, fz_device *dev, const vo_page *page,
-                                fz_rect media)
+/* Page `number` of the kept PDF input, itself: the pages of one PDF input
+ * come once each, in order (the pipeline writes them so). */
+static pdf_obj *kept_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *px_to_user)
+{
+    fz_context *fz = pw->fz;
+    if (!page->source || strcmp(pw->kept_path, page->source))
+        fz_throw(fz, FZ_ERROR_GENERIC, "this PDF is %s with a text layer added: a page of "
+                 "another file cannot join it (write each input to a PDF of its own)",
+                 pw->kept_path);
+    if (page->number < 1 || page->number > pw->n_kept_pages)
+        fz_throw(fz, FZ_ERROR_GENERIC, "page %d does not exist (the document has %d)",
+                 page->number, pw->n_kept_pages);
+    if (page->number <= pw->last_written)
+        fz_throw(fz, FZ_ERROR_GENERIC, "the pages of a PDF input are written once each, in "
+                 "order (page %d came after page %d)", page->number, pw->last_written);
+    pdf_obj *pageobj = pdf_lookup_page_obj(fz, pw->doc, page->number - 1);
+    pw->written[page->number - 1] = 1;
+    pw->last_written = page->number;
+    *px_to_user = page_px_to_user(fz, pageobj, page);
+    return pageobj;
+}
+
+/* The output document, at the first page (first: NULL when there is
+ * none): a PDF input's own document, so that it keeps what it had, else
+ * a new one; then our font. */
+static void start_doc(pdf_writer *pw, const vo_page *first)
+{
+    fz_context *fz = pw->fz;
+    fz_try(fz) {
+        if (first && source_kind_of(first->source) == SRC_PDF) {
+            pw->reading = first->source;
+            pw->doc = pdfkeep_open(fz, first->source, pw->password);
+            pw->n_kept_pages = pdf_count_pages(fz, pw->doc);
+            pw->written = vo_calloc((size_t)(pw->n_kept_pages > 0 ? pw->n_kept_pages : 1), 1);
+            pw->kept_path = vo_strdup(first->source);
+            if (!pw->written || !pw->kept_path)
+                fz_throw(fz, FZ_ERROR_MEMORY, "out of memory");
+        } else
+            pw->doc = pdf_create_document(fz);
+        add_font(pw, pw->ttf, pw->ttf_len);
+    }
+    fz_catch(fz) {
+        pdf_obj **objs[] = {&pw->font, &pw->cidfont, &pw->tounicode, &pw->cid_to_gid};
+        for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++) {
+            pdf_drop_obj(fz, *objs[i]);
+            *objs[i] = NULL;
+        }
+        pdf_drop_document(fz, pw->doc);
+        pw->doc = NULL;
+        vo_free(pw->written);
+        vo_free(pw->kept_path);
+        pw->written = NULL;
+        pw->kept_path = NULL;
+        fz_rethrow(fz);
+    }
+    vo_free(pw->ttf);
+    pw->ttf = NULL;
+}
+
+/* The stored image of a TIFF page (our libtiff decode, the pixels the
+ * page raster came from) and the page contents that show it on `media`,
+ * Orientation applied; the resources name it /Im0. */
+static void tiff_page_contents(pdf_writer *pw, const vo_page *page, fz_rect media,
+                               pdf_obj *res, fz_buffer *contents)
 {
     fz_context *fz = pw->fz;
     vo_document *doc = NULL;
-    vo_raster *r = NULL;
+    vo_page_image *img = NULL;
     vo_status st = vo_open_document(pw->vctx, page->source, NULL, &doc);
     if (!st)
-        st = vo_render_page(pw->vctx, doc, page->number, page->dpi_x > 0 ? page->dpi_x : 0,
-                            NULL, &r);
+        st = vo_get_page_image(pw->vctx, doc, page->number, NULL, &img);
     vo_drop_document(doc);
     if (st)
-        fz_throw(fz, FZ_ERROR_GENERIC, "%s", vo_last_error(pw->vctx));
-    fz_pixmap *pix = NULL;
-    fz_image *img = NULL;
-    fz_var(pix);
-    fz_var(img);
+        fz_throw(fz, st == VO_ERR_NOMEM ? FZ_ERROR_MEMORY : FZ_ERROR_GENERIC, "%s",
+                 vo_last_error(pw->vctx));
+    pdf_obj *ref = NULL;
+    fz_var(ref);
     fz_try(fz) {
-        pix = fz_new_pixmap(fz, fz_device_rgb(fz), r->width, r->height, NULL, 0);
-        for (int y = 0; y < r->height; y++)
-            memcpy(pix->samples + (size_t)y * (size_t)pix->stride,
-                   r->rgb + (size_t)y * (size_t)r->stride, (size_t)r->width * 3);
-        img = fz_new_image_from_pixmap(fz, pix, NULL);
-        fz_fill_image(fz, dev, img, fz_scale(media.x1 - media.x0, media.y1 - media.y0), 1,
-                      fz_default_color_params);
+        pdfimg_kept kept;
+        ref = pdfimg_add(fz, pw->doc, img, page->source, page->number, &kept);
+        vo_debug(pw->vctx, "%s: page %d: image kept as %s", page->source, page->number,
+                 kept == PDFIMG_CODED ? "the file's CCITT fax bytes"
+                 : img->colors == VO_IMAGE_BILEVEL ? "1-bit pixels" : "lossless pixels");
+        pdf_obj *xobj = pdf_dict_put_dict(fz, res, PDF_NAME(XObject), 1);
+        pdf_dict_puts(fz, xobj, "Im0", ref);
+        fz_matrix m = pdfimg_matrix(img->orientation, media.x1 - media.x0,
+                                    media.y1 - media.y0);
+        fz_append_printf(fz, contents, "q %g %g %g %g %g %g cm /Im0 Do Q\n", m.a, m.b, m.c,
+                         m.d, m.e, m.f);
     }
     fz_always(fz) {
-        fz_drop_image(fz, img);
-        fz_drop_pixmap(fz, pix);
-        vo_drop_raster(r);
+        pdf_drop_obj(fz, ref);
+        vo_drop_page_image(img);
     }
     fz_catch(fz)
         fz_rethrow(fz);
@@ -687,11 +769,17 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
     fz_var(contents);
     fz_var(pageobj);
     fz_try(fz) {
-        dev = pdf_page_write(fz, pw->doc, media, &res, &contents);
-        if (kind == SRC_IMAGE) {
-            /* MuPDF first: it keeps the image's own coding (a fax stays CCITT) */
-            volatile int ran = 0;
-            fz_try(fz) {
+        if (kind == SRC_TIFF) {
+            /* our own decode, never MuPDF's TIFF reader (it turns fax pages
+             * with an Orientation, G4 pages and old-style JPEG wrong) */
+            res = pdf_new_dict(fz, pw->doc, 1);
+            contents = fz_new_buffer(fz, 64);
+            tiff_page_contents(pw, page, media, res, contents);
+        } else {
+            dev = pdf_page_write(fz, pw->doc, media, &res, &contents);
+            if (kind == SRC_IMAGE) {
+                /* MuPDF decodes these for the page raster too; it keeps the
+                 * image's own coding (a JPEG stays DCT) */
                 src = fz_open_document(fz, page->source);
                 sp = fz_load_page(fz, src, page->number - 1);
                 fz_rect b = fz_bound_page(fz, sp);
@@ -699,16 +787,9 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
                 fz_matrix m = fz_translate(-b.x0, -b.y0);
                 m = fz_concat(m, fz_scale(w_pt / (b.x1 - b.x0), h_pt / (b.y1 - b.y0)));
                 fz_run_page(fz, sp, dev, m, NULL);
-                ran = 1;
             }
-            fz_catch(fz) {
-                if (fz_caught(fz) == FZ_ERROR_MEMORY)
-                    fz_rethrow(fz);
-            }
-            if (!ran)
-                fill_rendered_image(pw, dev, page, media);
+            fz_close_device(fz, dev);
         }
-        fz_close_device(fz, dev);
         pageobj = pdf_add_page(fz, pw->doc, media, 0, res, contents);
         pdf_insert_page(fz, pw->doc, -1, pageobj);
     }
@@ -751,7 +832,11 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
     pw->reading = page->source;
     fz_try(fz) {
         fz_matrix px_to_user;
-        if (kind == SRC_PDF)
+        if (!pw->doc)
+            start_doc(pw, page);
+        if (pw->kept_path)
+            pageobj = kept_pdf_page(pw, page, &px_to_user);
+        else if (kind == SRC_PDF)
             pageobj = graft_pdf_page(pw, page, &px_to_user);
         else {
             pageobj = image_page(pw, page, kind, &px_to_user);
@@ -804,21 +889,21 @@ static vo_status pdfw_begin(vo_ctx *ctx, vo_writer *w, const vo_doc_info *info)
     }
     if (title && !(pw->title = vo_strdup(title)))
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory starting the PDF");
-    unsigned char *ttf = NULL;
-    size_t ttf_len = 0;
-    vo_status st = vo_glyphless_ttf(ctx, &ttf, &ttf_len);
-    if (st != VO_OK)
-        return st;
-    fz_try(pw->fz) {
-        pw->doc = pdf_create_document(pw->fz);
-        add_font(pw, ttf, ttf_len);
-    }
-    fz_catch(pw->fz)
-        st = fz_to_vo(ctx, pw->fz, "cannot start the PDF");
-    vo_free(ttf);
-    return st;
+    /* the document is started at the first page: a PDF input's own */
+    return vo_glyphless_ttf(ctx, &pw->ttf, &pw->ttf_len);
 }
 
+/* The document's language from its words, unless it says one already. */
+static void put_lang(pdf_writer *pw)
+{
+    fz_context *fz = pw->fz;
+    pdf_obj *root = pdf_dict_get(fz, pdf_trailer(fz, pw->doc), PDF_NAME(Root));
+    if (pw->lang_kor + pw->lang_other > 0 && !pdf_dict_get(fz, root, PDF_NAME(Lang)))
+        pdf_dict_put_text_string(fz, root, PDF_NAME(Lang),
+                                 pw->lang_kor >= pw->lang_other ? "ko-KR" : "en-US");
+}
+
+/* Info of a new document: Producer, Title, CreationDate. */
 static void put_metadata(pdf_writer *pw)
 {
     fz_context *fz = pw->fz;
@@ -835,11 +920,6 @@ static void put_metadata(pdf_writer *pw)
             char date[40];
             if (gmtime_r(&t, &tm) && strftime(date, sizeof date, "D:%Y%m%d%H%M%SZ", &tm))
                 pdf_dict_put_text_string(fz, info, PDF_NAME(CreationDate), date);
-        }
-        if (pw->lang_kor + pw->lang_other > 0) {
-            pdf_obj *root = pdf_dict_get(fz, trailer, PDF_NAME(Root));
-            pdf_dict_put_text_string(fz, root, PDF_NAME(Lang),
-                                     pw->lang_kor >= pw->lang_other ? "ko-KR" : "en-US");
         }
     }
     fz_always(fz)
@@ -863,14 +943,30 @@ static vo_status pdfw_end(vo_ctx *ctx, vo_writer *w)
     fz_var(file);
     fz_var(fo);
     fz_try(fz) {
+        if (!pw->doc)
+            start_doc(pw, NULL);
+        if (pw->kept_path) { /* the pages not chosen go; all else of the input stays */
+            int gone = pdfkeep_drop_unwritten(fz, pw->doc, pw->written, pw->n_kept_pages);
+            if (gone)
+                vo_warn(ctx, "%s: %d outline entr%s and links led to pages left out of the "
+                        "PDF; they now lead nowhere", pw->kept_path, gone,
+                        gone == 1 ? "y" : "ies");
+        }
         if (pdf_count_pages(fz, pw->doc) == 0) /* a PDF needs a page */
             pdf_insert_page(fz, pw->doc, -1, pdf_add_page(fz, pw->doc,
                             fz_make_rect(0, 0, 595, 842), 0, NULL, NULL));
         cbuf = fz_new_buffer_from_copied_data(fz, (const unsigned char *)cmap.data, cmap.len);
         pdf_update_stream(fz, pw->doc, pw->tounicode, cbuf, 0);
         put_widths(pw);
-        put_metadata(pw);
+        put_cid_to_gid_map(pw);
+        if (pw->kept_path)
+            pdfkeep_update_metadata(fz, pw->doc, PACKAGE_NAME " " PACKAGE_VERSION,
+                                    pw->timestamp);
+        else
+            put_metadata(pw);
+        put_lang(pw);
         pdf_write_options opts = pdf_default_write_options;
+        opts.do_encrypt = PDF_ENCRYPT_NONE; /* an encrypted input is written decrypted */
         opts.do_compress = 1;
         opts.do_compress_images = 1;
         opts.do_compress_fonts = 1;
@@ -905,12 +1001,16 @@ static void pdfw_drop(vo_writer *w)
         pdf_drop_obj(pw->fz, pw->font);
         pdf_drop_obj(pw->fz, pw->cidfont);
         pdf_drop_obj(pw->fz, pw->tounicode);
+        pdf_drop_obj(pw->fz, pw->cid_to_gid);
         pdf_drop_graft_map(pw->fz, pw->graft);
         pdf_drop_document(pw->fz, pw->src);
         pdf_drop_document(pw->fz, pw->doc);
         fz_drop_context(pw->fz);
     }
     vo_free(pw->src_path);
+    vo_free(pw->kept_path);
+    vo_free(pw->written);
+    vo_free(pw->ttf);
     vo_free(pw->password);
     vo_free(pw->title);
     vo_free(pw);

@@ -118,3 +118,36 @@ vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi, vo_pag
         return VO_OK;
     return doc->ops->text_layer(doc, page, dpi, out);
 }
+
+vo_status
+vo_get_page_image(vo_ctx *ctx, vo_document *doc, int page, const vo_source_limits *limits,
+                  vo_page_image **out)
+{
+    *out = NULL;
+    vo_status st = document_check_page(ctx, doc, page);
+    if (st != VO_OK)
+        return st;
+    if (!doc->ops->image)
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "%s: page %d: a %s page has no stored image "
+                       "of its own (render it instead)", doc->path, page, doc->kind);
+    vo_page_image *img = vo_calloc(1, sizeof *img);
+    if (!img)
+        return vo_fail(ctx, VO_ERR_NOMEM, "%s: page %d: out of memory", doc->path, page);
+    st = doc->ops->image(doc, page, limits, img);
+    if (st != VO_OK) {
+        vo_drop_page_image(img);
+        return st;
+    }
+    *out = img;
+    return VO_OK;
+}
+
+void
+vo_drop_page_image(vo_page_image *img)
+{
+    if (!img)
+        return;
+    vo_drop_raster(img->pixels);
+    vo_free(img->coded);
+    vo_free(img);
+}

@@ -69,6 +69,47 @@ vo_status vo_render_page(vo_ctx *ctx, vo_document *doc, int page, float dpi,
                          const vo_source_limits *limits, vo_raster **out);
 void vo_drop_raster(vo_raster *r);
 
+/* What the pixels of an image page hold, found by looking at every one. */
+typedef enum vo_image_colors {
+    VO_IMAGE_BILEVEL = 0,  /* black (0) and white (255) only */
+    VO_IMAGE_GRAY,         /* R == G == B everywhere */
+    VO_IMAGE_RGB
+} vo_image_colors;
+
+/* How the file codes the page's pixels, when those bytes can be embedded as
+ * they are (a PDF filter decodes them). */
+typedef enum vo_image_coding {
+    VO_IMAGE_CODED_NONE = 0, /* only the decoded pixels are given */
+    VO_IMAGE_CODED_CCITT     /* CCITT fax (Modified Huffman, T.4 or T.6) */
+} vo_image_coding;
+
+/* The pixels of an image page as the file stores them, before the
+ * Orientation is applied and before any resampling: what a writer embeds
+ * to keep the page exactly (the searchable PDF). */
+typedef struct vo_page_image {
+    vo_raster *pixels;       /* stored grid, 8-bit RGB, the file's dpi_x/dpi_y */
+    int orientation;         /* TIFF/EXIF Orientation 1..8 that shows them */
+    vo_image_colors colors;
+    vo_image_coding coding;  /* the file's own bytes below, or NONE */
+    unsigned char *coded;    /* CCITT: the strips' bytes, first bit first */
+    size_t coded_len;
+    int ccitt_k;             /* PDF /K: -1 T.6 (G4), 0 one-dimensional, 1 mixed */
+    int ccitt_byte_align;    /* PDF /EncodedByteAlign */
+    int ccitt_eol;           /* PDF /EndOfLine: rows start with an EOL code */
+    int ccitt_black_is_1;    /* PDF /BlackIs1 */
+} vo_page_image;
+
+/* The stored image of page (1-based) of a TIFF document; the coded bytes
+ * are given only when they decode to `pixels` as the file says (one strip
+ * of G4, or G3/Modified Huffman strips), and the caller must still check
+ * that a second decoder agrees. Other documents: VO_ERR_UNSUPPORTED (their
+ * pages are MuPDF's, the same decoder as vo_render_page's). The pixel
+ * limit applies as in vo_render_page. Free with vo_drop_page_image. */
+vo_status vo_get_page_image(vo_ctx *ctx, vo_document *doc, int page,
+                            const vo_source_limits *limits, vo_page_image **out);
+/* Accepts NULL. */
+void vo_drop_page_image(vo_page_image *img);
+
 /* The page's own text as a page model, with boxes in pixels of a raster at
  * `dpi` (0: same default as vo_render_page). *out is NULL when the page has
  * no text. The page's width/height equal those of vo_render_page at the

@@ -305,7 +305,7 @@ mupdf_drop(vo_document *doc)
 }
 
 static const source_ops mupdf_ops = {
-    mupdf_page_info, mupdf_render, mupdf_text_layer_entry, mupdf_drop,
+    mupdf_page_info, mupdf_render, mupdf_text_layer_entry, NULL, mupdf_drop,
 };
 
 /* --- open --- */

@@ -13,6 +13,9 @@ typedef struct source_ops {
                         const vo_source_limits *limits, vo_raster **out);
     /* May be NULL: the back end never has a text layer. */
     vo_status (*text_layer)(vo_document *doc, int page, float dpi, vo_page **out);
+    /* May be NULL: the back end's pages are not kept as stored images. */
+    vo_status (*image)(vo_document *doc, int page, const vo_source_limits *limits,
+                       vo_page_image *img);
     void (*drop)(vo_document *doc);
 } source_ops;
 

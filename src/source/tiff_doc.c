@@ -279,6 +279,32 @@ tiff_page_info(vo_document *doc, int page, vo_page_info *info)
     return VO_OK;
 }
 
+/* The page's pixels as stored (no Orientation, no resampling), at the
+ * file's resolution; the pixel limit is checked before libtiff decodes. */
+static vo_status
+tiff_decode_stored(tiff_document *td, int page, const tiff_facts *f,
+                   const vo_source_limits *limits, vo_raster **out)
+{
+    vo_raster *r = NULL;
+    char emsg[1024];
+    vo_status st = source_new_raster(td->super.ctx, td->super.path, page, f->width, f->height,
+                                     limits, &r);
+    if (st != VO_OK)
+        return st;
+    r->dpi_x = f->dpi_x;
+    r->dpi_y = f->dpi_y;
+    if (TIFFRGBAImageOK(td->tif, emsg))
+        st = tiff_decode_rgba(td, page, f, r);
+    else
+        st = tiff_decode_deep(td, page, f, r);
+    if (st != VO_OK) {
+        vo_drop_raster(r);
+        return st;
+    }
+    *out = r;
+    return VO_OK;
+}
+
 static vo_status
 tiff_render(vo_document *doc, int page, float dpi, const vo_source_limits *limits,
             vo_raster **out)
@@ -286,20 +312,9 @@ tiff_render(vo_document *doc, int page, float dpi, const vo_source_limits *limit
     tiff_document *td = (tiff_document *)doc;
     tiff_facts f;
     vo_raster *r = NULL;
-    char emsg[1024];
     vo_status st = tiff_select(td, page, &f);
-    if (st != VO_OK)
-        return st;
-    /* the pixel limit is checked here, before libtiff decodes anything */
-    st = source_new_raster(doc->ctx, doc->path, page, f.width, f.height, limits, &r);
-    if (st != VO_OK)
-        return st;
-    r->dpi_x = f.dpi_x;
-    r->dpi_y = f.dpi_y;
-    if (TIFFRGBAImageOK(td->tif, emsg))
-        st = tiff_decode_rgba(td, page, &f, r);
-    else
-        st = tiff_decode_deep(td, page, &f, r);
+    if (st == VO_OK)
+        st = tiff_decode_stored(td, page, &f, limits, &r);
     if (st == VO_OK)
         st = source_orient_raster(doc->ctx, doc->path, &r, f.orientation);
     if (st == VO_OK)
@@ -314,6 +329,102 @@ tiff_render(vo_document *doc, int page, float dpi, const vo_source_limits *limit
     return VO_OK;
 }
 
+/* --- the stored image, for writers that embed it --- */
+
+static vo_image_colors
+tiff_colors_of(const vo_raster *r)
+{
+    vo_image_colors c = VO_IMAGE_BILEVEL;
+    for (int y = 0; y < r->height; y++) {
+        const uint8_t *p = r->rgb + (size_t)y * r->stride;
+        for (int x = 0; x < r->width; x++, p += 3) {
+            if (p[0] != p[1] || p[0] != p[2])
+                return VO_IMAGE_RGB;
+            if (p[0] != 0 && p[0] != 255)
+                c = VO_IMAGE_GRAY;
+        }
+    }
+    return c;
+}
+
+/* The fax-coded strips of a bilevel page, read as they are: one strip of
+ * G4 (each G4 strip restarts from a white line, so several do not join),
+ * any number of G3 or Modified Huffman strips (every row stands alone or
+ * follows a one-dimensional row). Leaves img->coding NONE when the page is
+ * coded otherwise; fails only when memory or the file fails. */
+static vo_status
+tiff_read_ccitt(tiff_document *td, int page, vo_page_image *img)
+{
+    TIFF *tif = td->tif;
+    uint16_t compression = COMPRESSION_NONE, bps = 1, spp = 1, photometric = 0;
+    uint32_t t4 = 0;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+    if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric) || bps != 1 || spp != 1 ||
+        TIFFIsTiled(tif) ||
+        (photometric != PHOTOMETRIC_MINISWHITE && photometric != PHOTOMETRIC_MINISBLACK))
+        return VO_OK;
+    uint32_t n_strips = TIFFNumberOfStrips(tif);
+    if (compression == COMPRESSION_CCITTFAX4 && n_strips == 1)
+        img->ccitt_k = -1;
+    else if (compression == COMPRESSION_CCITTFAX3) {
+        TIFFGetFieldDefaulted(tif, TIFFTAG_GROUP3OPTIONS, &t4);
+        img->ccitt_k = (t4 & GROUP3OPT_2DENCODING) ? 1 : 0;
+        img->ccitt_byte_align = (t4 & GROUP3OPT_FILLBITS) != 0;
+        img->ccitt_eol = 1; /* TIFF's G3 rows are preceded by EOL codes */
+    } else if (compression == COMPRESSION_CCITTRLE) {
+        img->ccitt_k = 0;
+        img->ccitt_byte_align = 1;
+    } else
+        return VO_OK;
+    size_t total = 0;
+    for (uint32_t i = 0; i < n_strips; i++) {
+        uint64_t n = TIFFGetStrileByteCount(tif, i);
+        if (n == 0 || n > SOURCE_DEFAULT_MAX_PIXELS || total + n > SOURCE_DEFAULT_MAX_PIXELS)
+            return VO_OK; /* odd strips: the decoded pixels are embedded instead */
+        total += (size_t)n;
+    }
+    if (!(img->coded = vo_malloc(total ? total : 1)))
+        return vo_fail(td->super.ctx, VO_ERR_NOMEM, "%s: page %d: out of memory",
+                       td->super.path, page);
+    size_t at = 0;
+    for (uint32_t i = 0; i < n_strips; i++) {
+        tmsize_t got = TIFFReadRawStrip(tif, i, img->coded + at, (tmsize_t)(total - at));
+        if (got < 0) {
+            vo_free(img->coded);
+            img->coded = NULL;
+            return VO_OK;
+        }
+        at += (size_t)got;
+    }
+    img->coded_len = at;
+    uint16_t fill = FILLORDER_MSB2LSB;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &fill);
+    if (fill == FILLORDER_LSB2MSB) /* PDF reads the first bit from the top of each byte */
+        TIFFReverseBits(img->coded, (tmsize_t)at);
+    img->ccitt_black_is_1 = photometric == PHOTOMETRIC_MINISBLACK;
+    img->coding = VO_IMAGE_CODED_CCITT;
+    return VO_OK;
+}
+
+static vo_status
+tiff_image(vo_document *doc, int page, const vo_source_limits *limits, vo_page_image *img)
+{
+    tiff_document *td = (tiff_document *)doc;
+    tiff_facts f;
+    vo_status st = tiff_select(td, page, &f);
+    if (st == VO_OK)
+        st = tiff_decode_stored(td, page, &f, limits, &img->pixels);
+    if (st != VO_OK)
+        return st;
+    img->orientation = f.orientation;
+    img->colors = tiff_colors_of(img->pixels);
+    if (img->colors != VO_IMAGE_BILEVEL)
+        return VO_OK;
+    return tiff_read_ccitt(td, page, img);
+}
+
 static void
 tiff_drop(vo_document *doc)
 {
@@ -323,7 +434,7 @@ tiff_drop(vo_document *doc)
     vo_free(td);
 }
 
-static const source_ops tiff_ops = {tiff_page_info, tiff_render, NULL, tiff_drop};
+static const source_ops tiff_ops = {tiff_page_info, tiff_render, NULL, tiff_image, tiff_drop};
 
 /* --- open --- */
 

@@ -28,6 +28,32 @@ for n in one two; do
     diag "$n: pdftotext character similarity to the ground truth $sim"
     awk -v s="${sim:-0}" 'BEGIN { exit !(s >= 0.995) }'
     ok $? "pdf 2.1: $n: pdftotext gives the ground-truth text, similarity >= 99.5% ($sim)"
+    # MuPDF (PyMuPDF, SumatraPDF, zathura) takes the embedded font's own
+    # advances and culls glyphs with empty bounds: it must read the same
+    mutool draw -q -F txt -o "$TMP/$n.mtxt" "$pdf" 2>/dev/null
+    sim=$("$PY" "$TEXTCMP" sim "$n.txt" "$TMP/$n.mtxt")
+    awk -v s="${sim:-0}" 'BEGIN { exit !(s >= 0.995) }'
+    ok $? "pdf 2.1m: $n: mutool draw -F txt gives the ground-truth text, similarity >= 99.5% ($sim)"
+    # and our own reader (MuPDF's structured text) takes it back word for word
+    run_vo --text-layer only -f txt -o "$TMP/$n.back.txt" "$pdf"
+    sim=$("$PY" "$TEXTCMP" sim "$n.txt" "$TMP/$n.back.txt")
+    awk -v s="${sim:-0}" 'BEGIN { exit !(s >= 0.995) }'
+    ok $? "pdf 2.1r: $n: varco-ocr --text-layer only reads the PDF back as the ground truth ($sim)"
+    mutool trace "$pdf" 2>/dev/null | "$PY" -c "
+import re, sys
+# every glyph of the text layer: the font's advance (adv, in em) times the
+# size (trm) must be the pen's step to the next glyph of its span
+bad = n = 0
+for span in re.findall(r'<span [^>]*trm=\"([-.0-9]+) [^>]*>(.*?)</span>', sys.stdin.read(), re.S):
+    a = float(span[0])
+    g = re.findall(r'x=\"([-.0-9]+)\" y=\"[-.0-9]+\" adv=\"([-.0-9]+)\"', span[1])
+    for (x0, adv), (x1, _) in zip(g, g[1:]):
+        n += 1
+        bad += abs(float(x1) - float(x0) - float(adv) * a) > 0.01 * abs(a) + 0.01
+print(bad, n)" >"$TMP/adv"
+    set -- $(cat "$TMP/adv")
+    [ "${2:-0}" -gt 50 ] && [ "${1:-1}" -eq 0 ]
+    ok $? "pdf 2.1a: $n: mutool trace: every glyph's own advance is its step (${1:-?} of ${2:-?} differ)"
     pdftotext -bbox "$pdf" "$TMP/$n.html" 2>/dev/null
     set -- $("$PY" "$WORDS" "$n.gt.json" "$TMP/$n.html" | head -1)
     diag "$n: $2 words, $4 matched by text, IoU >= 0.8 on $6"

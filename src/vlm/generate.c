@@ -233,6 +233,7 @@ static int gen_drafts(vo_gen_seq **seqs, int n, int64_t vocab, int32_t *draft, i
     for (int i = 0; i < n; i++)
         with += seqs[i]->draft != NULL;
     int each = with ? (VO_GEN_STEP_MAX - n) / with : 0, rows = 0;
+    each = each < VO_GEN_DRAFT_MAX ? each : VO_GEN_DRAFT_MAX;
     for (int i = 0; i < n; i++) {
         vo_gen_seq *s = seqs[i];
         const vo_gen_request *r = s->req;

@@ -5,7 +5,7 @@
  * coordinates of the page normalized to 3 decimals), tokenized with the real
  * tokenizer; the drafter then replays them as the decoder would use it (a
  * pass gives the model's token and every draft token that matches the
- * recorded ones, up to 11 drafts). Prints the passes per generated token,
+ * recorded ones, up to VO_GEN_DRAFT_MAX drafts). Prints the passes per generated token,
  * Korean and English apart, and checks the drafter's reading of the
  * tokenizer. With VO_DRAFT_LINES="KOR.jsonl ENG.jsonl" (make bench: the
  * whole corpus) those files are replayed instead of the samples here. */
@@ -13,13 +13,14 @@
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 #include "src/vlm/draft.h"
+#include "src/vlm/generate.h"
 #include "tests/tap.h"
 #include "tests/vlm/fixture.h"
 #include "tests/vlm/ocr-lines.h"
 
 #include <unistd.h>
 
-#define MAX_DRAFT 11 /* one page alone: 12 rows a pass */
+#define MAX_DRAFT VO_GEN_DRAFT_MAX /* as the decoder feeds them */
 
 typedef struct {
     long tokens, passes, pages, chars;

@@ -6,6 +6,7 @@
 #include "formats/font.h"
 #include "formats/pdf_image.h"
 #include "formats/pdf_keep.h"
+#include "formats/pdf_pdfa.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 #include "config.h"
@@ -38,6 +39,7 @@ typedef struct pdf_writer {
     int n_astral;
     char *title;
     long long timestamp;
+    int no_pdfa;           /* vo_writer_opts.no_pdfa: a plain PDF, not PDF/A-2b */
     int lang_kor, lang_other;
     unsigned char *ttf;    /* the glyphless font, until the document is started */
     size_t ttf_len;
@@ -959,11 +961,18 @@ static vo_status pdfw_end(vo_ctx *ctx, vo_writer *w)
         pdf_update_stream(fz, pw->doc, pw->tounicode, cbuf, 0);
         put_widths(pw);
         put_cid_to_gid_map(pw);
-        if (pw->kept_path)
+        if (pw->kept_path) {
             pdfkeep_update_metadata(fz, pw->doc, PACKAGE_NAME " " PACKAGE_VERSION,
                                     pw->timestamp);
-        else
+            if (!pw->no_pdfa && !pdfa_is_marked(fz, pw->doc))
+                vo_info(ctx, "%s: the input is not PDF/A, nor is its searchable PDF (a PDF "
+                        "input keeps what it is)", pw->kept_path);
+        } else {
             put_metadata(pw);
+            if (!pw->no_pdfa)
+                pdfa_mark(fz, pw->doc, PACKAGE_NAME " " PACKAGE_VERSION, pw->title,
+                          pw->timestamp);
+        }
         put_lang(pw);
         pdf_write_options opts = pdf_default_write_options;
         opts.do_encrypt = PDF_ENCRYPT_NONE; /* an encrypted input is written decrypted */
@@ -986,6 +995,8 @@ static vo_status pdfw_end(vo_ctx *ctx, vo_writer *w)
     if (st == VO_OK) {
         unsigned char *data;
         size_t len = fz_buffer_storage(fz, file, &data);
+        if (!pw->kept_path && !pw->no_pdfa)
+            pdfa_fix_id(data, len);
         st = vo_output_write(ctx, w->out, data, len);
     }
     fz_drop_buffer(fz, file);
@@ -1027,6 +1038,7 @@ vo_new_pdf_writer(vo_ctx *ctx, vo_output *out, const vo_writer_opts *opts, vo_wr
         vo_free(pw);
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory creating the PDF writer");
     }
+    pw->no_pdfa = opts && opts->no_pdfa;
     mupdf_budget_init(&pw->budget, 0);
     pw->fz = fz_new_context(&pw->budget.alloc, NULL, FZ_STORE_DEFAULT);
     if (!pw->fz) {

@@ -44,6 +44,7 @@ typedef struct vo_writer_opts {
     int alto_unit;          /* 0 pixel, 1 mm10, 2 inch1200 */
     int hocr_char_boxes;    /* 1: write ocrx_cinfo per glyph (default 1) */
     const char *password;   /* of an encrypted PDF source (pdf grafts its pages), or NULL */
+    int no_pdfa;            /* pdf: 1: a plain PDF; 0 (default): PDF/A-2b for page images */
 } vo_writer_opts;
 
 /* Create a writer of `fmt` over `out` (borrowed). Returns VO_ERR_UNSUPPORTED

@@ -17,7 +17,7 @@ enum {
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
     OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
-    OPT_BATCH, OPT_NO_DRAFT,
+    OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA,
 };
 
 typedef struct opt_doc {
@@ -38,6 +38,10 @@ static const opt_doc opt_table[] = {
     {"format", 1, 'f', "LIST", NULL,
      "formats, comma-separated: txt, hocr, alto, page, tsv, json, pdf "
      "(searchable PDF) (default txt)"},
+    {"pdfa", 0, OPT_PDFA, NULL, NULL,
+     "the searchable PDF of page images is PDF/A-2b (default)"},
+    {"no-pdfa", 0, OPT_NO_PDFA, NULL, NULL,
+     "write a plain PDF, without the PDF/A-2b metadata and colour profile"},
     {"alto-unit", 1, OPT_ALTO_UNIT, "UNIT", NULL,
      "ALTO MeasurementUnit: pixel (default), mm10 or inch1200"},
     {"overlay", 1, OPT_OVERLAY, "DIR", NULL,
@@ -296,6 +300,8 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             else if (strcmp(optarg, "ignore") == 0) cli->text_layer = VO_TEXT_IGNORE;
             else return usage_error("--text-layer takes auto, only or ignore, not '%s'", optarg);
             break;
+        case OPT_PDFA: cli->no_pdfa = 0; break;
+        case OPT_NO_PDFA: cli->no_pdfa = 1; break;
         case OPT_ALTO_UNIT:
             if (strcmp(optarg, "pixel") == 0) cli->alto_unit = 0;
             else if (strcmp(optarg, "mm10") == 0) cli->alto_unit = 1;

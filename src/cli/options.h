@@ -23,6 +23,7 @@ typedef struct vo_cli {
     int verbosity;              /* 0 quiet, 1 default, 2 -v, 3 -vv */
     const char *password;
     int alto_unit;              /* 0 pixel, 1 mm10, 2 inch1200 */
+    int no_pdfa;                /* --no-pdfa: a plain PDF, not PDF/A-2b */
     int dump_config;
     char **inputs;              /* borrowed from argv */
     int n_inputs;

@@ -1114,7 +1114,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         }
 
     vo_doc_info info = {input, pv.doc ? vo_document_title(pv.doc) : NULL, n_sel, job->timestamp};
-    vo_writer_opts wopts = {cli->alto_unit, 1, cli->password};
+    vo_writer_opts wopts = {cli->alto_unit, 1, cli->password, cli->no_pdfa};
     int cached = cli->output_dir && !pv.spool;
     if (!cached && (st = open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
         goto fail;

@@ -34,6 +34,9 @@ char *pc_run(const char *cmd, int *rc)
     }
     int st = pclose(p);
     *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    for (size_t i = 0; s && i < len; i++) /* one C string: a NUL (binary streams) reads as a space */
+        if (!s[i])
+            s[i] = ' ';
     if (s)
         s[len] = 0;
     return s;

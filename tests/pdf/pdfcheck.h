@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include "src/page/page.h"
 
-/* Run a shell command; its stdout is returned (malloc'ed, NUL-terminated)
+/* Run a shell command; its stdout is returned (malloc'ed, NUL-terminated,
+ * NUL bytes within read as spaces)
  * and *rc gets the exit status (-1 when it could not run). */
 char *pc_run(const char *cmd, int *rc);
 /* 1 when `tool` is on PATH. */

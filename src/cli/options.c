@@ -54,6 +54,10 @@ static const opt_doc opt_table[] = {
     {"dpi", 1, OPT_DPI, "N", NULL,
      "rasterization resolution (default: 300 for PDF pages, the image's own for scans)"},
     {"password", 1, OPT_PASSWORD, "PW", NULL, "password of an encrypted PDF"},
+    {"language", 1, 'l', "LANG", NULL,
+     "languages of the documents as Tesseract names them (kor, eng, kor+eng): a hint "
+     "only, the model reads Korean and English, so Tesseract and OCRmyPDF command "
+     "lines run unchanged"},
     {"include", 1, OPT_INCLUDE, "GLOB", NULL,
      "in directories, take only files matching GLOB (repeatable; default: "
      "*.pdf, *.tif, *.tiff, *.png, *.jpg, *.jpeg, *.pnm, *.pbm, *.pgm, *.ppm)"},
@@ -411,6 +415,25 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
                 return usage_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);
             cli->jobs = (int)v;
             break;
+        case 'l': {
+            /* Tesseract's form: 3-letter codes (script names too) joined by '+' */
+            size_t i = 0, run = 0;
+            for (; optarg[i]; i++) {
+                char ch = optarg[i];
+                if (ch == '+' && run > 0)
+                    run = 0;
+                else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+                         (ch >= '0' && ch <= '9'))
+                    run++;
+                else
+                    break;
+            }
+            if (i == 0 || optarg[i] || run == 0)
+                return usage_error("--language takes Tesseract language names joined by '+' "
+                                   "(kor, eng, kor+eng), not '%s'", optarg);
+            cli->language = optarg;
+            break;
+        }
         case 'q': cli->verbosity = 0; break;
         case 'v': cli->verbosity = cli->verbosity < 1 ? 2 : cli->verbosity + 1; break;
         case 'h': vo_cli_print_help(stdout); return 2;

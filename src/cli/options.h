@@ -24,6 +24,7 @@ typedef struct vo_cli {
     const char *password;
     int alto_unit;              /* 0 pixel, 1 mm10, 2 inch1200 */
     int no_pdfa;                /* --no-pdfa: a plain PDF, not PDF/A-2b */
+    const char *language;       /* -l: a hint only (the model is bilingual) */
     int dump_config;
     char **inputs;              /* borrowed from argv */
     int n_inputs;

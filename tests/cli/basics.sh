@@ -167,4 +167,15 @@ ok $? "cli 12.1: --pages past the end is said, the pages there are done (rc=$rc)
 run_vo "$SAMPLES/hello.png"
 grep -q "local-dir $XDG_DATA_HOME/varco-ocr/VARCO-VISION-2.0-1.7B-OCR" "$TMP/err"
 ok $? "cli 12.2: the model advice names the folder where it will be looked for"
+# -l LANG: Tesseract's language names are taken as a hint and change nothing
+run_vo --text-layer only "$SAMPLES/korean-interview.pdf"
+cp "$TMP/out" "$TMP/nolang.txt"
+run_vo -l kor+eng --text-layer only "$SAMPLES/korean-interview.pdf"
+[ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/nolang.txt"
+ok $? "cli 13.1: -l kor+eng is accepted and changes nothing (rc=$rc)"
+for bad in "kor eng" "kor+" "+eng" "" "ko/kr"; do
+    run_vo --language="$bad" --text-layer only "$SAMPLES/korean-interview.pdf"
+    [ $rc -eq 1 ] && grep -q -- '--language takes Tesseract language names' "$TMP/err"
+    ok $? "cli 13.2: --language '$bad' is a usage error (rc=$rc)"
+done
 done_testing

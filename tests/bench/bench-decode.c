@@ -3,7 +3,7 @@
  * sharing each step (pages in flight), and drafted against plain decoding of
  * one page. Random weights never write the OCR grammar, so the drafted run
  * forces the tokens taken to follow a real page's output (the first 20
- * Korean text lines of tests/data/draft, as the model writes them, through
+ * Korean text lines of tests/data/ocr, as the model writes them, through
  * the model folder's tokenizer; vo_gen_seq.force): the passes and the time
  * are those of a page whose model writes that text. Prints a table and, last,
  * one JSON line. */

@@ -13,7 +13,7 @@ trap 'rm -rf "$TMP"' EXIT
 . "$top_srcdir/tests/bench/random-model.sh"
 random_model bench-decode "$MODEL" 6000000
 case $? in 0) ;; 2) exit 0 ;; *) exit 1 ;; esac
-LINES="$top_srcdir/tests/data/draft/kor.lines.jsonl"
+LINES="$top_srcdir/tests/data/ocr/kor-lines.jsonl"
 for t in 1 0; do
     echo "-- threads: $t (0: all cores)"
     "$top_builddir/tests/bench/bench-decode" "$MODEL" "$LINES" "$t" 200 16 || exit 1

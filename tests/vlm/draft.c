@@ -7,8 +7,8 @@
  * pass gives the model's token and every draft token that matches the
  * recorded ones, up to VO_GEN_DRAFT_MAX drafts). Prints the passes per generated token,
  * Korean and English apart, and checks the drafter's reading of the
- * tokenizer. With VO_DRAFT_LINES="KOR.jsonl ENG.jsonl" (make bench: the
- * whole corpus) those files are replayed instead of the samples here. */
+ * tokenizer. The lines are the whole corpus's 310 + 300 (tests/data/ocr);
+ * VO_DRAFT_LINES="KOR.jsonl ENG.jsonl" replays other files. */
 #include "src/model/tokenizer.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
@@ -149,8 +149,8 @@ int main(void)
     if (env && sscanf(env, "%4199s %4199s", kor, eng) == 2) {
         diag("replaying %s and %s", kor, eng);
     } else {
-        snprintf(kor, sizeof kor, "%s/tests/data/draft/kor.lines.jsonl", top ? top : "..");
-        snprintf(eng, sizeof eng, "%s/tests/data/draft/eng.lines.jsonl", top ? top : "..");
+        snprintf(kor, sizeof kor, "%s/tests/data/ocr/kor-lines.jsonl", top ? top : "..");
+        snprintf(eng, sizeof eng, "%s/tests/data/ocr/eng-lines.jsonl", top ? top : "..");
     }
     replay rk = {0}, re = {0};
     int gk = replay_file(ctx, tok, &dids, kor, &rk);

@@ -6,6 +6,7 @@
 #include "src/model/config.h"
 #include "src/pipeline/run.h"
 #include "src/util/alloc.h"
+#include "src/util/tempfile.h"
 
 #include <fontconfig/fontconfig.h>
 #include <hb.h>
@@ -89,12 +90,23 @@ static void fini_libraries(void)
 }
 
 /* First SIGINT/SIGTERM: stop taking pages, finish the one in flight.
- * A second SIGINT: leave at once (finished files are complete anyway). */
+ * A second SIGINT: leave at once (finished files are complete anyway;
+ * temp files are removed). */
 static void on_signal(int sig)
 {
-    if (vo_run_stop && sig == SIGINT)
+    if (vo_run_stop && sig == SIGINT) {
+        vo_temp_remove_tracked();
         _exit(EXIT_INTERRUPTED);
+    }
     vo_run_stop = 1;
+}
+
+/* SIGHUP, SIGPIPE: the temp files go, then the process dies of the signal
+ * as it would have (SA_RESETHAND: the raise lands on the default). */
+static void on_fatal_signal(int sig)
+{
+    vo_temp_remove_tracked();
+    raise(sig);
 }
 
 static void install_signals(void)
@@ -105,6 +117,15 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    const int fatal[] = {SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+        struct sigaction old;
+        /* ignored by who started us (nohup): stays ignored */
+        if (sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(fatal[i], &sa, NULL);
+    }
 }
 
 /* --dump-config: what was read from the model folder, for checking the

@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -288,9 +289,14 @@ static vo_status spool_stdin(vo_ctx *ctx, char **out_path)
 
 /* --- output paths --- */
 
-/* mkdir -p for the directories of `path` below `root` (root itself too);
- * a symbolic link on the way is refused, so outputs never leave root. */
-static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *path)
+/* What check_parent_dirs does with a directory that is not there. */
+typedef enum parent_dirs { PARENTS_CHECK, PARENTS_CREATE } parent_dirs;
+
+/* mkdir -p for the directories of `path` below `root` (root itself too),
+ * or with PARENTS_CHECK only the check: a symbolic link on the way is
+ * refused, so outputs never leave root. */
+static vo_status check_parent_dirs(vo_ctx *ctx, const char *root, const char *path,
+                                   parent_dirs mode)
 {
     char buf[PATH_MAX];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
@@ -312,6 +318,8 @@ static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *pat
                                    "refusing to follow it", buf);
                 if (!S_ISDIR(sb.st_mode) && !S_ISLNK(sb.st_mode))
                     return vo_fail(ctx, VO_ERR_IO, "%s: exists and is not a directory", buf);
+            } else if (mode == PARENTS_CHECK) {
+                return VO_OK; /* nothing below a missing directory */
             } else if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
                 return vo_fail(ctx, VO_ERR_IO, "%s: cannot create the directory: %s", buf,
                                strerror(errno));
@@ -322,6 +330,11 @@ static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *pat
         }
     }
     return VO_OK;
+}
+
+static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *path)
+{
+    return check_parent_dirs(ctx, root, path, PARENTS_CREATE);
 }
 
 /* Refuse to overwrite the input itself. */
@@ -339,15 +352,13 @@ static vo_status open_output(vo_ctx *ctx, run_job *job, const char *path, const 
         return vo_output_open_fd(ctx, job->out_fd, "-", out);
     if (same_file(path, input))
         return vo_fail(ctx, VO_ERR_IO, "%s: refusing to write an output over the input", path);
-    if (job->cli->output_dir) {
+    if (job->cli->output_dir) { /* never through a link below DIR */
         vo_status st = make_parent_dirs(ctx, job->cli->output_dir, path);
-        if (st)
-            return st;
-        struct stat sb;
-        if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
-            return vo_fail(ctx, VO_ERR_IO, "%s: is a symbolic link; refusing to replace it", path);
+        return st ? st : vo_output_open_file(ctx, path, out);
     }
-    return vo_output_open_file(ctx, path, out);
+    /* -o FILE: the user's own name; a device is written in place, a link's
+     * target replaced */
+    return vo_output_open_named(ctx, path, VO_OUTPUT_DEVICES_IN_PLACE | VO_OUTPUT_FOLLOW_LINK, out);
 }
 
 /* ALTO goes one file per page in --output-dir mode (METS practice);
@@ -652,12 +663,24 @@ static char *make_stamp(const run_job *job, const vo_input *in, int with_formats
 }
 
 /* 1 when the done marker's first line is `stamp`; then the page caches a
- * crash may have left behind (after the marker, before their removal) go. */
-static int done_marker_matches(const char *marker, const char *stamp, const char *cache)
+ * crash may have left behind (after the marker, before their removal) go.
+ * A marker that is not a regular file, or below a linked folder, is no
+ * marker (the writes that follow refuse the link and say so). */
+static int done_marker_matches(vo_ctx *ctx, const char *root, const char *marker,
+                               const char *stamp, const char *cache)
 {
-    FILE *f = fopen(marker, "r");
-    if (!f)
+    if (check_parent_dirs(ctx, root, marker, PARENTS_CHECK)) {
+        vo_clear_error(ctx);
         return 0;
+    }
+    int fd = open(marker, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    FILE *f = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
     char *got = NULL;
     size_t cap = 0;
     ssize_t n = getline(&got, &cap, f);
@@ -861,7 +884,9 @@ static vo_page *load_page_cache(vo_ctx *ctx, const doc_state *d, int page)
 {
     char *path = path_printf("%s.p%04d.json", d->cache, page);
     vo_page *p = NULL;
-    if (path && access(path, R_OK) == 0 && vo_page_load(ctx, path, d->stamp, &p) != VO_OK)
+    struct stat sb; /* a link or a FIFO put there is no cache: the page is redone */
+    if (path && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+        vo_page_load(ctx, path, d->stamp, &p) != VO_OK)
         vo_clear_error(ctx); /* stale or broken: the page is done again */
     vo_free(path);
     return p;
@@ -915,7 +940,9 @@ static vo_status assemble_outputs(vo_ctx *ctx, run_job *job, const char *input, 
     vo_output *mo = NULL;
     if (!marker)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-    st = vo_output_open_file(ctx, marker, &mo);
+    st = make_parent_dirs(ctx, cli->output_dir, marker);
+    if (!st)
+        st = vo_output_open_file(ctx, marker, &mo);
     if (!st)
         st = vo_output_printf(ctx, mo, "%s\npages", d->done_stamp);
     for (int k = 0; k < n && !st; k++)
@@ -1047,7 +1074,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         }
         char *marker = path_printf("%s.done", d.cache);
         int done = cli->resume && marker && strcmp(input, "-") != 0 &&
-                   done_marker_matches(marker, d.done_stamp, d.cache);
+                   done_marker_matches(ctx, cli->output_dir, marker, d.done_stamp, d.cache);
         vo_free(marker);
         if (done) {
             rec->skipped = 2;
@@ -1383,7 +1410,8 @@ static vo_status write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *s
     if (!text)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory writing the report");
     vo_output *out = NULL;
-    vo_status st = vo_output_open_file(ctx, job->cli->report, &out);
+    /* never through a link; a device or named pipe is written in place */
+    vo_status st = vo_output_open_named(ctx, job->cli->report, VO_OUTPUT_DEVICES_IN_PLACE, &out);
     if (!st)
         st = vo_output_printf(ctx, out, "%s\n", text);
     if (!st)

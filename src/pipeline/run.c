@@ -10,6 +10,7 @@
 #include "src/source/document.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
+#include "src/util/tempfile.h"
 #include "src/vlm/engine.h"
 
 #include <dirent.h>
@@ -18,6 +19,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -212,6 +214,21 @@ char *vo_find_model_dir(const char *option)
     return is_model_dir(path) ? vo_strdup(path) : NULL;
 }
 
+static char *path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *path_printf(const char *fmt, ...)
+{
+    vo_buf b = VO_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vo_status st = vo_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (st) {
+        vo_buf_free(&b);
+        return NULL;
+    }
+    return vo_buf_take(&b);
+}
+
 /* --- standard input --- */
 
 /* A suffix from the first bytes, since MuPDF chooses its handler by name. */
@@ -231,60 +248,116 @@ static const char *sniff_suffix(const unsigned char *b, size_t n)
     return ".pdf"; /* MuPDF then says clearly that it is not a PDF */
 }
 
-static vo_status spool_stdin(vo_ctx *ctx, char **out_path)
+/* The spool file of standard input: $TMPDIR/varco-ocr-stdin-XXXXXX.SUF,
+ * listed for the signal handlers (src/util/tempfile.h) until removed. */
+typedef struct spool_file {
+    char *path;     /* full name, for the document reader */
+    int has_dir;    /* dirfd is open */
+    int dirfd;      /* $TMPDIR */
+    char name[NAME_MAX + 1];
+    int slot;
+} spool_file;
+
+static void remove_spool(spool_file *sp)
 {
-    vo_buf data = VO_BUF_INIT;
-    char chunk[65536];
-    ssize_t n;
-    while ((n = read(0, chunk, sizeof chunk)) != 0) {
+    if (sp->path) {
+        unlinkat(sp->dirfd, sp->name, 0);
+        vo_temp_untrack(sp->slot);
+        vo_free(sp->path);
+    }
+    if (sp->has_dir)
+        close(sp->dirfd);
+    memset(sp, 0, sizeof *sp);
+}
+
+/* Wait until standard input has bytes (or its end); a SIGINT/SIGTERM ends
+ * the wait within a fifth of a second, whichever thread it reached. */
+static vo_status wait_stdin(vo_ctx *ctx)
+{
+    for (;;) {
+        if (vo_run_stop)
+            return vo_fail(ctx, VO_ERR_ABORT, "-: interrupted while reading standard input");
+        struct pollfd pfd = {0, POLLIN, 0};
+        int r = poll(&pfd, 1, 200);
+        if (r > 0)
+            return VO_OK;
+        if (r < 0 && errno != EINTR)
+            return VO_OK; /* read() says what is wrong */
+    }
+}
+
+/* Up to `cap` bytes of standard input into buf (fewer only at its end). */
+static vo_status read_stdin(vo_ctx *ctx, char *buf, size_t cap, size_t *got)
+{
+    *got = 0;
+    while (*got < cap) {
+        vo_status st = wait_stdin(ctx);
+        if (st)
+            return st;
+        ssize_t n = read(0, buf + *got, cap - *got);
+        if (n == 0)
+            break;
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR || errno == EAGAIN)
                 continue;
-            vo_buf_free(&data);
             return vo_fail(ctx, VO_ERR_IO, "-: cannot read standard input: %s", strerror(errno));
         }
-        if (vo_buf_append(&data, chunk, (size_t)n)) {
-            vo_buf_free(&data);
-            return vo_fail(ctx, VO_ERR_NOMEM, "-: out of memory spooling standard input");
-        }
+        *got += (size_t)n;
     }
-    if (data.len == 0) {
-        vo_buf_free(&data);
-        return vo_fail(ctx, VO_ERR_FORMAT, "-: standard input is empty");
-    }
-    const char *tmp = getenv("TMPDIR");
-    const char *suffix = sniff_suffix((const unsigned char *)data.data, data.len);
-    char *path = vo_malloc(PATH_MAX);
-    if (!path) {
-        vo_buf_free(&data);
+    return VO_OK;
+}
+
+/* Standard input copied to a file (MuPDF and libtiff read files), chunk by
+ * chunk as it comes; the suffix is sniffed from its first bytes. */
+static vo_status spool_stdin(vo_ctx *ctx, spool_file *sp)
+{
+    enum { CHUNK = 65536 };
+    char *chunk = vo_malloc(CHUNK);
+    if (!chunk)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    vo_status st = read_stdin(ctx, chunk, CHUNK, &n);
+    if (!st && n == 0)
+        st = vo_fail(ctx, VO_ERR_FORMAT, "-: standard input is empty");
+    const char *tmp = getenv("TMPDIR");
+    const char *dir = tmp && *tmp ? tmp : "/tmp";
+    if (!st && (sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input there: %s (set TMPDIR)",
+                     dir, strerror(errno));
+    sp->has_dir = !st;
+    int fd = -1;
+    if (!st) {
+        const char *suffix = sniff_suffix((const unsigned char *)chunk, n);
+        fd = vo_temp_create(sp->dirfd, "varco-ocr-stdin-", suffix, sp->name, sizeof sp->name);
+        if (fd < 0)
+            st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input there: %s (set TMPDIR)",
+                         dir, strerror(errno));
+        else if (!(sp->path = path_printf("%s/%s", dir, sp->name)))
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        if (fd >= 0 && !sp->path)
+            unlinkat(sp->dirfd, sp->name, 0);
+        else if (fd >= 0) /* listed at once: a signal from here on removes it */
+            sp->slot = vo_temp_track(sp->dirfd, sp->name);
     }
-    snprintf(path, PATH_MAX, "%s/varco-ocr-stdin-XXXXXX%s", tmp && *tmp ? tmp : "/tmp", suffix);
-    int fd = mkstemps(path, (int)strlen(suffix));
-    vo_status st = VO_OK;
-    if (fd < 0) {
-        st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input: %s", path, strerror(errno));
-    } else {
-        size_t off = 0;
-        while (off < data.len && !st) {
-            ssize_t w = write(fd, data.data + off, data.len - off);
+    while (!st && n > 0) {
+        for (size_t off = 0; off < n && !st;) {
+            ssize_t w = write(fd, chunk + off, n - off);
             if (w < 0 && errno != EINTR)
-                st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input: %s", path,
+                st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input: %s", sp->path,
                              strerror(errno));
             else if (w > 0)
                 off += (size_t)w;
         }
-        close(fd);
-        if (st)
-            unlink(path);
+        if (!st)
+            st = read_stdin(ctx, chunk, CHUNK, &n);
     }
-    vo_buf_free(&data);
-    if (st) {
-        vo_free(path);
-        return st;
-    }
-    *out_path = path;
-    return VO_OK;
+    if (fd >= 0 && close(fd) != 0 && !st)
+        st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input: %s", sp->path,
+                     strerror(errno));
+    vo_free(chunk);
+    if (st)
+        remove_spool(sp);
+    return st;
 }
 
 /* --- output paths --- */
@@ -368,21 +441,6 @@ static int per_page_format(const vo_cli *cli, vo_format f)
     return (cli->output_dir && f == VO_FORMAT_ALTO) || f == VO_FORMAT_PAGE;
 }
 
-static char *path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *path_printf(const char *fmt, ...)
-{
-    vo_buf b = VO_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    vo_status st = vo_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (st) {
-        vo_buf_free(&b);
-        return NULL;
-    }
-    return vo_buf_take(&b);
-}
-
 /* Write one whole file from a list of pages through a fresh writer. */
 static vo_status write_file(vo_ctx *ctx, run_job *job, const char *path, const char *input,
                             vo_format f, const vo_doc_info *info, const vo_writer_opts *wopts,
@@ -404,7 +462,7 @@ typedef struct provider {
     vo_document *doc;
     raw_group *raw;
     int n_pages;            /* last page number */
-    char *spool;            /* standard input copied to a file */
+    spool_file spool;       /* standard input copied to a file (spool.path) */
     int overlay_failed;     /* the source of raw pages could not be opened */
 } provider;
 
@@ -481,6 +539,7 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
     vo_engine_opts eo = {job->cli->threads, job->cli->max_tokens, 0, job->cli->device,
                          job->cli->kv_type};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
+    vo_engine_set_cancel(job->engine, &vo_run_stop); /* SIGINT/SIGTERM: the page is dropped */
     if (st) {
         job->engine_status = st;
         vo_fail_where(ctx, "%s: cannot load the model: ", job->model_dir);
@@ -548,7 +607,7 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     } else {
         st = vo_engine_ocr(ctx, job->engine, r->rgb, r->width, r->height, r->stride,
                            collect_piece, &col, &text);
-        if (st)
+        if (st && !(st == VO_ERR_ABORT && vo_run_stop))
             *model_error = 2;
     }
     pthread_mutex_unlock(&job->engine_lock);
@@ -978,14 +1037,14 @@ static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
     if (strcmp(path, "-") == 0) {
         if ((st = spool_stdin(ctx, &pv->spool)))
             return st;
-        path = pv->spool;
+        path = pv->spool.path;
     }
     if ((st = vo_open_document(ctx, path, job->cli->password, &pv->doc))) {
-        if (pv->spool) { /* name the input as the user gave it, not the spool file */
+        if (pv->spool.path) { /* name the input as the user gave it, not the spool file */
             char msg[2048];
             const char *m = vo_last_error(ctx);
-            size_t n = strlen(pv->spool);
-            if (strncmp(m, pv->spool, n) == 0 && m[n] == ':')
+            size_t n = strlen(pv->spool.path);
+            if (strncmp(m, pv->spool.path, n) == 0 && m[n] == ':')
                 snprintf(msg, sizeof msg, "-%s", m + n);
             else
                 snprintf(msg, sizeof msg, "-: %s", m);
@@ -1006,10 +1065,7 @@ static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
 static void close_provider(provider *pv)
 {
     vo_drop_document(pv->doc);
-    if (pv->spool) {
-        unlink(pv->spool);
-        vo_free(pv->spool);
-    }
+    remove_spool(&pv->spool);
     memset(pv, 0, sizeof *pv);
 }
 
@@ -1084,6 +1140,8 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
     }
     if ((st = open_provider(ctx, job, idx, &pv))) {
         rec->input_error = 1;
+        if (st == VO_ERR_ABORT && vo_run_stop)
+            goto fail_quiet; /* interrupted reading standard input */
         goto fail;
     }
     int n_sel = 0;
@@ -1119,7 +1177,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
 
     vo_doc_info info = {input, pv.doc ? vo_document_title(pv.doc) : NULL, n_sel, job->timestamp};
     vo_writer_opts wopts = {cli->alto_unit, 1, cli->password};
-    int cached = cli->output_dir && !pv.spool;
+    int cached = cli->output_dir && !pv.spool.path;
     if (!cached && (st = open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
         goto fail;
 
@@ -1165,6 +1223,13 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
                                 : "when it was done");
         if (model_error && !rec->model_error)
             rec->model_error = model_error;
+        if (st == VO_ERR_ABORT && vo_run_stop) {
+            /* stopped by SIGINT/SIGTERM mid-page: not a failure of the page,
+             * which is left undone (a rerun does it) */
+            vo_drop_page(page);
+            rec->n_pages--;
+            goto fail_quiet;
+        }
         if (st) {
             char where[PATH_MAX + 32];
             snprintf(where, sizeof where, "%s: page %d", input, p);

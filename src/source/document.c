@@ -3,10 +3,12 @@
 #include "src/source/source_impl.h"
 #include "src/source/raster.h"
 #include "src/util/alloc.h"
+#include "src/util/infile.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* TIFF and BigTIFF, both byte orders. */
 static int
@@ -27,11 +29,14 @@ vo_open_document(vo_ctx *ctx, const char *path, const char *password, vo_documen
     if (!path || !strcmp(path, "-"))
         return vo_fail(ctx, VO_ERR_ARGUMENT,
                        "standard input must be copied to a file before it is opened");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vo_fail(ctx, VO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    n = fread(magic, 1, sizeof magic, f);
-    fclose(f);
+    int fd = vo_open_regular(ctx, path, " as documents (give '-' to read standard input)");
+    if (fd < 0)
+        return vo_last_status(ctx);
+    ssize_t got;
+    while ((got = read(fd, magic, sizeof magic)) < 0 && errno == EINTR)
+        ;
+    close(fd);
+    n = got > 0 ? (size_t)got : 0;
     if (n == 0)
         return vo_fail(ctx, VO_ERR_FORMAT, "%s: the file is empty", path);
     if (document_is_tiff(magic, n))

@@ -34,7 +34,21 @@ struct vo_engine {
     qwen3_model lm;
     int32_t stop[MAX_STOP];
     int n_stop;
+    const volatile sig_atomic_t *cancel; /* vo_engine_set_cancel */
 };
+
+void vo_engine_set_cancel(vo_engine *e, const volatile sig_atomic_t *flag)
+{
+    if (e)
+        e->cancel = flag;
+}
+
+static vo_status check_cancel(vo_ctx *ctx, const vo_engine *e, const char *stage)
+{
+    if (e->cancel && *e->cancel)
+        return vo_fail(ctx, VO_ERR_ABORT, "OCR cancelled %s", stage);
+    return VO_OK;
+}
 
 static void add_stop(vo_engine *e, int32_t id)
 {
@@ -154,12 +168,16 @@ typedef struct {
     vo_piece_fn *cb;
     void *user;
     vo_status st;
+    const vo_engine *e;
 } piece_sink;
 
 static int on_token(void *user, int seq, int32_t id, float logprob)
 {
     (void)seq;
     piece_sink *ps = user;
+    /* every decode step passes here: a cancel ends the page at once */
+    if ((ps->st = check_cancel(ps->ctx, ps->e, "during decoding")) != VO_OK)
+        return 1;
     vo_buf_reset(&ps->piece);
     if ((ps->st = vo_token_stream_push(ps->ctx, ps->stream, id, &ps->piece)) != VO_OK)
         return 1;
@@ -277,13 +295,15 @@ vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, 
     }
     for (int i = 0; i < n; i++) {
         vo_engine_page *pg = &pages[i];
+        if ((st = check_cancel(ctx, e, "before the vision tower")) != VO_OK)
+            goto fail;
         if ((st = page_prepare(ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &pp[i])) != VO_OK) {
             if (n > 1)
                 vo_fail_where(ctx, "page %d of the batch: ", i + 1);
             goto fail;
         }
         pp[i].ps = (piece_sink){ctx, pp[i].ps.stream, VO_BUF_INIT, pg->out_text, pg->cb, pg->user,
-                                VO_OK};
+                                VO_OK, e};
         req[i].ids = pp[i].ids;
         req[i].n_ids = (int64_t)pp[i].n_ids;
         req[i].image_features = pp[i].packed;
@@ -293,6 +313,8 @@ vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, 
     }
     /* §8-§10 one prefill over all prompts, then greedy steps over every page
      * still running */
+    if ((st = check_cancel(ctx, e, "before the prefill")) != VO_OK)
+        goto fail;
     st = vo_generate(ctx, e->be, &e->lm, e->cfg.image_token_index, e->stop, e->n_stop, req, n);
     for (int i = 0; i < n && st == VO_OK; i++) {
         piece_sink *ps = &pp[i].ps;

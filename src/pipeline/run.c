@@ -1613,6 +1613,7 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
     }
     vo_set_log(ctx, run_log, &job);
     vo_set_verbosity(ctx, cli->verbosity);
+    vo_source_set_cancel(&vo_run_stop); /* SIGINT/SIGTERM end MuPDF's reads */
 
     /* the inputs */
     vo_status st = VO_OK;

@@ -61,6 +61,27 @@ exec 3>&-
 ok $? "kinds 4.1: SIGTERM while reading standard input ends the run with 130 (rc=$rc, $ms ms)"
 [ -z "$(ls -A "$TMP/spool")" ]; ok $? "kinds 4.2: the spool file is removed"
 
+# SIGTERM during MuPDF's repair of a huge damaged PDF: a sparse 2 GiB file
+# (no disk used) that repair scans for 20-30 s to its end
+printf '%%PDF-1.4\n1 0 obj\n<<' >"$TMP/huge.pdf"
+if truncate -s 2G "$TMP/huge.pdf" 2>/dev/null; then
+    timeout -s KILL 120 "$VO" --text-layer only "$TMP/huge.pdf" >"$TMP/out" 2>"$TMP/err" &
+    pid=$!
+    sleep 1
+    kill -0 $pid 2>/dev/null; alive=$?
+    t0=$(date +%s%N)
+    kill -TERM $pid
+    wait $pid
+    rc=$?
+    ms=$(ms_since "$t0")
+    [ $alive -eq 0 ] && [ $rc -eq 130 ] && [ "$ms" -lt $LIMIT_MS ] && ! grep -q 'error' "$TMP/err"
+    ok $? "kinds 6: SIGTERM during the xref repair of a 2 GiB damaged PDF ends the run with 130 (rc=$rc, $ms ms)"
+else
+    diag "truncate -s 2G failed here: no sparse file"
+    ok 1 "kinds 6: a sparse 2 GiB file can be made in \$TMPDIR"
+fi
+rm -f "$TMP/huge.pdf"
+
 # SIGTERM in the middle of decoding (random weights never stop)
 if [ -f "$MODEL/config.json" ]; then
     mkdir -p "$TMP/dec"

@@ -308,8 +308,9 @@ static vo_status read_stdin(vo_ctx *ctx, char *buf, size_t cap, size_t *got)
 }
 
 /* Standard input copied to a file (MuPDF and libtiff read files), chunk by
- * chunk as it comes; the suffix is sniffed from its first bytes. */
-static vo_status spool_stdin(vo_ctx *ctx, spool_file *sp)
+ * chunk as it comes, at most `limit` bytes; the suffix is sniffed from its
+ * first bytes. */
+static vo_status spool_stdin(vo_ctx *ctx, unsigned long long limit, spool_file *sp)
 {
     enum { CHUNK = 65536 };
     char *chunk = vo_malloc(CHUNK);
@@ -339,7 +340,14 @@ static vo_status spool_stdin(vo_ctx *ctx, spool_file *sp)
         else if (fd >= 0) /* listed at once: a signal from here on removes it */
             sp->slot = vo_temp_track(sp->dirfd, sp->name);
     }
+    unsigned long long total = 0;
     while (!st && n > 0) {
+        if ((total += n) > limit) {
+            st = vo_fail(ctx, VO_ERR_LIMIT,
+                         "-: standard input is larger than --max-input-size (%llu bytes): "
+                         "refused; raise the limit, or give the document as a file", limit);
+            break;
+        }
         for (size_t off = 0; off < n && !st;) {
             ssize_t w = write(fd, chunk + off, n - off);
             if (w < 0 && errno != EINTR)
@@ -1035,7 +1043,7 @@ static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
     const char *path = in->path;
     vo_status st;
     if (strcmp(path, "-") == 0) {
-        if ((st = spool_stdin(ctx, &pv->spool)))
+        if ((st = spool_stdin(ctx, job->cli->max_input_size, &pv->spool)))
             return st;
         path = pv->spool.path;
     }

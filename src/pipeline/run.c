@@ -4,6 +4,8 @@
 #include "config.h"
 #include "run.h"
 #include "inputs.h"
+#include "outlock.h"
+#include "src/cli/signals.h"
 #include "formats/overlay.h"
 #include "src/ocr/raw.h"
 #include "src/page/page_io.h"
@@ -548,6 +550,7 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
                          job->cli->kv_type};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
     vo_engine_set_cancel(job->engine, &vo_run_stop); /* SIGINT/SIGTERM: the page is dropped */
+    vo_signals_install(); /* ours again: PoCL's LLVM installs its own */
     if (st) {
         job->engine_status = st;
         vo_fail_where(ctx, "%s: cannot load the model: ", job->model_dir);
@@ -812,6 +815,84 @@ static int is_output_of(const vo_cli *cli, const char *name, size_t n, const cha
             return 1;
     }
     return 0;
+}
+
+/* --- the report's own path --- */
+
+/* The folder part of `path` ("." when none), in buf. */
+static const char *dir_of(const char *path, char *buf, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return ".";
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, path, n);
+    buf[n] = 0;
+    return buf;
+}
+
+/* 1 when folders a and b are one folder (the same text when neither is
+ * there yet). */
+static int same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
+}
+
+/* --report FILE may be neither an input nor a file the run writes (-o
+ * FILE, an output in DIR or DIR/.varco-ocr): checked before the first page
+ * and again before the report is written. */
+static vo_status check_report_path(vo_ctx *ctx, run_job *job)
+{
+    const vo_cli *cli = job->cli;
+    const char *rp = cli->report;
+    if (!rp)
+        return VO_OK;
+    const char *slash = strrchr(rp, '/');
+    const char *rbase = slash ? slash + 1 : rp;
+    char rdir[PATH_MAX], odir[PATH_MAX];
+    dir_of(rp, rdir, sizeof rdir);
+    for (int i = 0; i < job->inputs.n; i++) {
+        const vo_input *in = &job->inputs.items[i];
+        if (strcmp(in->path, "-") != 0 && same_file(rp, in->path))
+            return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is the input %s; refusing to "
+                           "write the report over it (give another file)", rp, in->path);
+    }
+    if (cli->output && strcmp(cli->output, "-") != 0) {
+        const char *os = strrchr(cli->output, '/');
+        if (same_file(rp, cli->output) ||
+            (strcmp(os ? os + 1 : cli->output, rbase) == 0 &&
+             same_dir(rdir, dir_of(cli->output, odir, sizeof odir))))
+            return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is the output (-o %s); refusing "
+                           "to write the report over it (give another file)", rp, cli->output);
+    }
+    char *state = cli->output_dir ? path_printf("%s/.varco-ocr", cli->output_dir) : NULL;
+    int in_state = state && same_dir(rdir, state);
+    vo_free(state);
+    if (in_state) /* the locks and markers there are ours */
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is in %s/.varco-ocr, where the run "
+                       "keeps its state; give a file elsewhere", rp, cli->output_dir);
+    for (int i = 0; cli->output_dir && i < job->inputs.n; i++) {
+        const vo_input *in = &job->inputs.items[i];
+        const char *rs = strrchr(in->rel, '/');
+        const char *name = rs ? rs + 1 : in->rel;
+        for (int in_cache = 0; in_cache <= 1; in_cache++) {
+            char *base = path_printf("%s%s/%s", cli->output_dir, in_cache ? "/.varco-ocr" : "",
+                                     in->rel);
+            int clash = base && same_dir(rdir, dir_of(base, odir, sizeof odir)) &&
+                        is_output_of(cli, rbase, strlen(rbase), name, in_cache);
+            vo_free(base);
+            if (clash)
+                return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is a file this run writes for "
+                               "%s in %s; refusing to write the report over it (give another "
+                               "file)", rp, in->path, cli->output_dir);
+        }
+    }
+    return VO_OK;
 }
 
 /* Remove DIR/…/NAME.tmp-XXXXXX files (src/util/output.c) whose NAME is an
@@ -1483,8 +1564,13 @@ static vo_status write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *s
     if (!text)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory writing the report");
     vo_output *out = NULL;
+    vo_status st = check_report_path(ctx, job); /* again: what exists now */
+    if (st) {
+        free(text);
+        return st;
+    }
     /* never through a link; a device or named pipe is written in place */
-    vo_status st = vo_output_open_named(ctx, job->cli->report, VO_OUTPUT_DEVICES_IN_PLACE, &out);
+    st = vo_output_open_named(ctx, job->cli->report, VO_OUTPUT_DEVICES_IN_PLACE, &out);
     if (!st)
         st = vo_output_printf(ctx, out, "%s\n", text);
     if (!st)
@@ -1621,7 +1707,8 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
     }
     vo_set_log(ctx, run_log, &job);
     vo_set_verbosity(ctx, cli->verbosity);
-    vo_source_set_cancel(&vo_run_stop); /* SIGINT/SIGTERM end MuPDF's reads */
+    vo_source_set_cancel(&vo_run_stop);
+    vo_out_lock lock = VO_OUT_LOCK_INIT; /* SIGINT/SIGTERM end MuPDF's reads */
 
     /* the inputs */
     vo_status st = VO_OK;
@@ -1636,6 +1723,8 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
         st = vo_inputs_check_names(ctx, &job.inputs);
     if (!st && job.inputs.n == 0)
         st = vo_fail(ctx, VO_ERR_ARGUMENT, "no input document found");
+    if (!st)
+        st = check_report_path(ctx, &job);
     if (!st && !(job.recs = vo_calloc((size_t)job.inputs.n, sizeof(input_rec))))
         st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
     if (st) {
@@ -1643,8 +1732,25 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
         sum->setup_error = st;
         goto out;
     }
-    if (cli->output_dir)
+    if (cli->output_dir) {
+        /* one run per output tree: before the stale temps of this tree
+         * (and shard) are removed, which another run might be writing */
+        char *lock_in = path_printf("%s/.varco-ocr/run.lock", cli->output_dir);
+        st = lock_in ? make_parent_dirs(ctx, cli->output_dir, lock_in)
+                     : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        if (!st) {
+            *strrchr(lock_in, '/') = 0;
+            st = vo_out_lock_take(ctx, cli->output_dir, lock_in, cli->shard_index,
+                                  cli->shard_count, &lock);
+        }
+        vo_free(lock_in);
+        if (st) {
+            run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));
+            sum->setup_error = st;
+            goto out;
+        }
         remove_stale_temps(&job, cli->output_dir, strlen(cli->output_dir), 0);
+    }
     job.model_dir = vo_find_model_dir(cli->model);
     job.timestamp = output_timestamp();
     job.progress = cli->progress == 1 ||
@@ -1695,6 +1801,7 @@ out:
             vo_free(job.groups[g].refs[k].path);
         vo_free(job.groups[g].refs);
     }
+    vo_out_lock_release(&lock);
     vo_free(job.groups);
     vo_free(job.recs);
     vo_inputs_free(&job.inputs);

@@ -9,14 +9,17 @@
 #include "formats/pdf_pdfa.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
+#include "src/util/infile.h"
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 #define FONT_RES "VoOCR"
@@ -530,16 +533,19 @@ static vo_status text_layer(pdf_writer *pw, const vo_page *page, fz_matrix px_to
 
 typedef enum { SRC_NONE, SRC_PDF, SRC_TIFF, SRC_IMAGE } source_kind;
 
-static source_kind source_kind_of(const char *path)
+static source_kind source_kind_of(vo_ctx *ctx, const char *path)
 {
     if (!path || !strcmp(path, "-"))
         return SRC_NONE;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* a device or pipe (a hostile raw page's source) would never end */
+    int fd = vo_open_regular(ctx, path, NULL);
+    if (fd < 0)
         return SRC_NONE;
     char magic[5] = {0};
-    size_t n = fread(magic, 1, sizeof magic, f);
-    fclose(f);
+    ssize_t n;
+    while ((n = read(fd, magic, sizeof magic)) < 0 && errno == EINTR)
+        ;
+    close(fd);
     if (n == 5 && !memcmp(magic, "%PDF-", 5))
         return SRC_PDF;
     /* TIFF and BigTIFF, both byte orders: read by libtiff, as the source does */
@@ -682,7 +688,7 @@ static void start_doc(pdf_writer *pw, const vo_page *first)
 {
     fz_context *fz = pw->fz;
     fz_try(fz) {
-        if (first && source_kind_of(first->source) == SRC_PDF) {
+        if (first && source_kind_of(pw->vctx, first->source) == SRC_PDF) {
             pw->reading = first->source;
             pw->doc = pdfkeep_open(fz, first->source, pw->password);
             pw->n_kept_pages = pdf_count_pages(fz, pw->doc);
@@ -818,10 +824,13 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
     if (page->width <= 0 || page->height <= 0)
         return vo_fail(ctx, VO_ERR_ARGUMENT, "page %d has no size (%dx%d)", page->number,
                        page->width, page->height);
-    source_kind kind = source_kind_of(page->source);
-    if (kind == SRC_NONE)
-        vo_warn(ctx, "%s: page %d: source cannot be read; its PDF page has the text layer "
-                "on a blank page", page->source ? page->source : "(none)", page->number);
+    source_kind kind = source_kind_of(ctx, page->source);
+    if (kind == SRC_NONE) {
+        vo_warn(ctx, "%s: page %d: source cannot be read (missing, or not a regular file); its "
+                "PDF page has the text layer on a blank page",
+                page->source ? page->source : "(none)", page->number);
+        vo_clear_error(ctx);
+    }
     vo_buf text = VO_BUF_INIT;
     fz_buffer *tbuf = NULL;
     pdf_obj *pageobj = NULL;

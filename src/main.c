@@ -2,6 +2,7 @@
  * run the inputs and map what happened to the documented exit codes. */
 #include "config.h"
 #include "src/cli/options.h"
+#include "src/cli/signals.h"
 #include "src/backend/select.h"
 #include "src/model/config.h"
 #include "src/pipeline/run.h"
@@ -30,7 +31,7 @@ enum {
     EXIT_CONFIG = 9,
     EXIT_PARTIAL = 11,
     EXIT_OTHER = 15,
-    EXIT_INTERRUPTED = 130,
+    EXIT_INTERRUPTED = VO_EXIT_INTERRUPTED,
 };
 
 static int exit_code_of(vo_status st)
@@ -86,25 +87,6 @@ static void fini_libraries(void)
 {
     FcFini();
     xmlCleanupParser();
-}
-
-/* First SIGINT/SIGTERM: stop taking pages, finish the one in flight.
- * A second SIGINT: leave at once (finished files are complete anyway). */
-static void on_signal(int sig)
-{
-    if (vo_run_stop && sig == SIGINT)
-        _exit(EXIT_INTERRUPTED);
-    vo_run_stop = 1;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* --dump-config: what was read from the model folder, for checking the
@@ -181,7 +163,7 @@ int main(int argc, char **argv)
         vo_cli_free(&cli);
         return EXIT_OTHER;
     }
-    install_signals();
+    vo_signals_install();
     init_libraries();
 
     vo_run_summary sum;

@@ -17,7 +17,7 @@ enum {
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
     OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
-    OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA,
+    OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA, OPT_MAX_INPUT_SIZE,
 };
 
 typedef struct opt_doc {
@@ -115,6 +115,9 @@ static const opt_doc opt_table[] = {
      "refuse a document of more than N pages (default 100000)"},
     {"max-pixels", 1, OPT_MAX_PIXELS, "N", NULL,
      "refuse to render a page of more than N pixels (default 268435456)"},
+    {"max-input-size", 1, OPT_MAX_INPUT_SIZE, "SIZE", NULL,
+     "refuse standard input larger than SIZE bytes; K, M, G, T are powers of "
+     "1024 (default 2G)"},
     {"quiet", 0, 'q', NULL, "Messages", "print errors only"},
     {"verbose", 0, 'v', NULL, NULL, "print more (repeat for debug output)"},
     {"help", 0, 'h', NULL, NULL, "print this help and exit"},
@@ -214,6 +217,33 @@ static int parse_int(const char *s, long lo, long hi, long *out)
     return 1;
 }
 
+/* A size in bytes: digits and an optional K, M, G or T (powers of 1024). */
+static int parse_size(const char *s, unsigned long long *out)
+{
+    static const char units[] = "KMGT";
+    errno = 0;
+    char *end;
+    if (*s < '0' || *s > '9')
+        return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return 0;
+    if (*end) {
+        const char *u = strchr(units, *end >= 'a' ? *end - 'a' + 'A' : *end);
+        if (!u || end[1])
+            return 0;
+        for (long k = 0; k <= u - units; k++) {
+            if (v > (1ULL << 50))
+                return 0;
+            v <<= 10;
+        }
+    }
+    if (v < 1 || v > (1ULL << 60))
+        return 0;
+    *out = v;
+    return 1;
+}
+
 static int parse_formats(vo_cli *cli, const char *list)
 {
     cli->n_formats = 0;
@@ -249,6 +279,7 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
     cli->verbosity = 1;
     cli->resume = -1;
     cli->progress = -1;
+    cli->max_input_size = VO_MAX_INPUT_SIZE_DEFAULT;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     cli->jobs = ncpu > 0 ? (int)ncpu : 1;
 
@@ -399,6 +430,11 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
                 return usage_error("--max-pixels takes a number from 1000 to 2147483647, not '%s'",
                                    optarg);
             cli->max_pixels = (unsigned long long)v;
+            break;
+        case OPT_MAX_INPUT_SIZE:
+            if (!parse_size(optarg, &cli->max_input_size))
+                return usage_error("--max-input-size takes a size in bytes, such as 500M or 4G "
+                                   "(K, M, G, T: powers of 1024), not '%s'", optarg);
             break;
         case OPT_PAGE_TIMEOUT: {
             char *end;

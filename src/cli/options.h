@@ -9,6 +9,9 @@
 
 enum vo_text_layer_mode { VO_TEXT_AUTO = 0, VO_TEXT_ONLY, VO_TEXT_IGNORE };
 
+/* --max-input-size default: standard input spooled up to 2 GiB */
+#define VO_MAX_INPUT_SIZE_DEFAULT (2ULL << 30)
+
 typedef struct vo_cli {
     const char *output;         /* -o FILE or "-" */
     const char *output_dir;     /* -O DIR */
@@ -52,6 +55,7 @@ typedef struct vo_cli {
     const char *device;         /* --device auto|cpu|opencl|opencl:P.D */
     int list_devices;           /* --list-devices */
     int max_pages;              /* --max-pages per document (0: 100000) */
+    unsigned long long max_input_size; /* --max-input-size: bytes of standard input */
     int kv_type;                /* --kv-type: 0 f32, 1 bf16, 2 f16 (vo_engine_opts.kv_type) */
 } vo_cli;
 

@@ -4,19 +4,24 @@
 #include "config.h"
 #include "run.h"
 #include "inputs.h"
+#include "outlock.h"
+#include "src/cli/signals.h"
 #include "formats/overlay.h"
 #include "src/ocr/raw.h"
 #include "src/page/page_io.h"
 #include "src/source/document.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
+#include "src/util/tempfile.h"
 #include "src/vlm/engine.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -211,6 +216,21 @@ char *vo_find_model_dir(const char *option)
     return is_model_dir(path) ? vo_strdup(path) : NULL;
 }
 
+static char *path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *path_printf(const char *fmt, ...)
+{
+    vo_buf b = VO_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vo_status st = vo_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (st) {
+        vo_buf_free(&b);
+        return NULL;
+    }
+    return vo_buf_take(&b);
+}
+
 /* --- standard input --- */
 
 /* A suffix from the first bytes, since MuPDF chooses its handler by name. */
@@ -230,67 +250,136 @@ static const char *sniff_suffix(const unsigned char *b, size_t n)
     return ".pdf"; /* MuPDF then says clearly that it is not a PDF */
 }
 
-static vo_status spool_stdin(vo_ctx *ctx, char **out_path)
+/* The spool file of standard input: $TMPDIR/varco-ocr-stdin-XXXXXX.SUF,
+ * listed for the signal handlers (src/util/tempfile.h) until removed. */
+typedef struct spool_file {
+    char *path;     /* full name, for the document reader */
+    int has_dir;    /* dirfd is open */
+    int dirfd;      /* $TMPDIR */
+    char name[NAME_MAX + 1];
+    int slot;
+} spool_file;
+
+static void remove_spool(spool_file *sp)
 {
-    vo_buf data = VO_BUF_INIT;
-    char chunk[65536];
-    ssize_t n;
-    while ((n = read(0, chunk, sizeof chunk)) != 0) {
+    if (sp->path) {
+        unlinkat(sp->dirfd, sp->name, 0);
+        vo_temp_untrack(sp->slot);
+        vo_free(sp->path);
+    }
+    if (sp->has_dir)
+        close(sp->dirfd);
+    memset(sp, 0, sizeof *sp);
+}
+
+/* Wait until standard input has bytes (or its end); a SIGINT/SIGTERM ends
+ * the wait within a fifth of a second, whichever thread it reached. */
+static vo_status wait_stdin(vo_ctx *ctx)
+{
+    for (;;) {
+        if (vo_run_stop)
+            return vo_fail(ctx, VO_ERR_ABORT, "-: interrupted while reading standard input");
+        struct pollfd pfd = {0, POLLIN, 0};
+        int r = poll(&pfd, 1, 200);
+        if (r > 0)
+            return VO_OK;
+        if (r < 0 && errno != EINTR)
+            return VO_OK; /* read() says what is wrong */
+    }
+}
+
+/* Up to `cap` bytes of standard input into buf (fewer only at its end). */
+static vo_status read_stdin(vo_ctx *ctx, char *buf, size_t cap, size_t *got)
+{
+    *got = 0;
+    while (*got < cap) {
+        vo_status st = wait_stdin(ctx);
+        if (st)
+            return st;
+        ssize_t n = read(0, buf + *got, cap - *got);
+        if (n == 0)
+            break;
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR || errno == EAGAIN)
                 continue;
-            vo_buf_free(&data);
             return vo_fail(ctx, VO_ERR_IO, "-: cannot read standard input: %s", strerror(errno));
         }
-        if (vo_buf_append(&data, chunk, (size_t)n)) {
-            vo_buf_free(&data);
-            return vo_fail(ctx, VO_ERR_NOMEM, "-: out of memory spooling standard input");
-        }
+        *got += (size_t)n;
     }
-    if (data.len == 0) {
-        vo_buf_free(&data);
-        return vo_fail(ctx, VO_ERR_FORMAT, "-: standard input is empty");
-    }
-    const char *tmp = getenv("TMPDIR");
-    const char *suffix = sniff_suffix((const unsigned char *)data.data, data.len);
-    char *path = vo_malloc(PATH_MAX);
-    if (!path) {
-        vo_buf_free(&data);
+    return VO_OK;
+}
+
+/* Standard input copied to a file (MuPDF and libtiff read files), chunk by
+ * chunk as it comes, at most `limit` bytes; the suffix is sniffed from its
+ * first bytes. */
+static vo_status spool_stdin(vo_ctx *ctx, unsigned long long limit, spool_file *sp)
+{
+    enum { CHUNK = 65536 };
+    char *chunk = vo_malloc(CHUNK);
+    if (!chunk)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    vo_status st = read_stdin(ctx, chunk, CHUNK, &n);
+    if (!st && n == 0)
+        st = vo_fail(ctx, VO_ERR_FORMAT, "-: standard input is empty");
+    const char *tmp = getenv("TMPDIR");
+    const char *dir = tmp && *tmp ? tmp : "/tmp";
+    if (!st && (sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input there: %s (set TMPDIR)",
+                     dir, strerror(errno));
+    sp->has_dir = !st;
+    int fd = -1;
+    if (!st) {
+        const char *suffix = sniff_suffix((const unsigned char *)chunk, n);
+        fd = vo_temp_create(sp->dirfd, "varco-ocr-stdin-", suffix, sp->name, sizeof sp->name);
+        if (fd < 0)
+            st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input there: %s (set TMPDIR)",
+                         dir, strerror(errno));
+        else if (!(sp->path = path_printf("%s/%s", dir, sp->name)))
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        if (fd >= 0 && !sp->path)
+            unlinkat(sp->dirfd, sp->name, 0);
+        else if (fd >= 0) /* listed at once: a signal from here on removes it */
+            sp->slot = vo_temp_track(sp->dirfd, sp->name);
     }
-    snprintf(path, PATH_MAX, "%s/varco-ocr-stdin-XXXXXX%s", tmp && *tmp ? tmp : "/tmp", suffix);
-    int fd = mkstemps(path, (int)strlen(suffix));
-    vo_status st = VO_OK;
-    if (fd < 0) {
-        st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input: %s", path, strerror(errno));
-    } else {
-        size_t off = 0;
-        while (off < data.len && !st) {
-            ssize_t w = write(fd, data.data + off, data.len - off);
+    unsigned long long total = 0;
+    while (!st && n > 0) {
+        if ((total += n) > limit) {
+            st = vo_fail(ctx, VO_ERR_LIMIT,
+                         "-: standard input is larger than --max-input-size (%llu bytes): "
+                         "refused; raise the limit, or give the document as a file", limit);
+            break;
+        }
+        for (size_t off = 0; off < n && !st;) {
+            ssize_t w = write(fd, chunk + off, n - off);
             if (w < 0 && errno != EINTR)
-                st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input: %s", path,
+                st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input: %s", sp->path,
                              strerror(errno));
             else if (w > 0)
                 off += (size_t)w;
         }
-        close(fd);
-        if (st)
-            unlink(path);
+        if (!st)
+            st = read_stdin(ctx, chunk, CHUNK, &n);
     }
-    vo_buf_free(&data);
-    if (st) {
-        vo_free(path);
-        return st;
-    }
-    *out_path = path;
-    return VO_OK;
+    if (fd >= 0 && close(fd) != 0 && !st)
+        st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input: %s", sp->path,
+                     strerror(errno));
+    vo_free(chunk);
+    if (st)
+        remove_spool(sp);
+    return st;
 }
 
 /* --- output paths --- */
 
-/* mkdir -p for the directories of `path` below `root` (root itself too);
- * a symbolic link on the way is refused, so outputs never leave root. */
-static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *path)
+/* What check_parent_dirs does with a directory that is not there. */
+typedef enum parent_dirs { PARENTS_CHECK, PARENTS_CREATE } parent_dirs;
+
+/* mkdir -p for the directories of `path` below `root` (root itself too),
+ * or with PARENTS_CHECK only the check: a symbolic link on the way is
+ * refused, so outputs never leave root. */
+static vo_status check_parent_dirs(vo_ctx *ctx, const char *root, const char *path,
+                                   parent_dirs mode)
 {
     char buf[PATH_MAX];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
@@ -312,6 +401,8 @@ static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *pat
                                    "refusing to follow it", buf);
                 if (!S_ISDIR(sb.st_mode) && !S_ISLNK(sb.st_mode))
                     return vo_fail(ctx, VO_ERR_IO, "%s: exists and is not a directory", buf);
+            } else if (mode == PARENTS_CHECK) {
+                return VO_OK; /* nothing below a missing directory */
             } else if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
                 return vo_fail(ctx, VO_ERR_IO, "%s: cannot create the directory: %s", buf,
                                strerror(errno));
@@ -322,6 +413,11 @@ static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *pat
         }
     }
     return VO_OK;
+}
+
+static vo_status make_parent_dirs(vo_ctx *ctx, const char *root, const char *path)
+{
+    return check_parent_dirs(ctx, root, path, PARENTS_CREATE);
 }
 
 /* Refuse to overwrite the input itself. */
@@ -339,15 +435,13 @@ static vo_status open_output(vo_ctx *ctx, run_job *job, const char *path, const 
         return vo_output_open_fd(ctx, job->out_fd, "-", out);
     if (same_file(path, input))
         return vo_fail(ctx, VO_ERR_IO, "%s: refusing to write an output over the input", path);
-    if (job->cli->output_dir) {
+    if (job->cli->output_dir) { /* never through a link below DIR */
         vo_status st = make_parent_dirs(ctx, job->cli->output_dir, path);
-        if (st)
-            return st;
-        struct stat sb;
-        if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
-            return vo_fail(ctx, VO_ERR_IO, "%s: is a symbolic link; refusing to replace it", path);
+        return st ? st : vo_output_open_file(ctx, path, out);
     }
-    return vo_output_open_file(ctx, path, out);
+    /* -o FILE: the user's own name; a device is written in place, a link's
+     * target replaced */
+    return vo_output_open_named(ctx, path, VO_OUTPUT_DEVICES_IN_PLACE | VO_OUTPUT_FOLLOW_LINK, out);
 }
 
 /* ALTO goes one file per page in --output-dir mode (METS practice);
@@ -355,21 +449,6 @@ static vo_status open_output(vo_ctx *ctx, run_job *job, const char *path, const 
 static int per_page_format(const vo_cli *cli, vo_format f)
 {
     return (cli->output_dir && f == VO_FORMAT_ALTO) || f == VO_FORMAT_PAGE;
-}
-
-static char *path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *path_printf(const char *fmt, ...)
-{
-    vo_buf b = VO_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    vo_status st = vo_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (st) {
-        vo_buf_free(&b);
-        return NULL;
-    }
-    return vo_buf_take(&b);
 }
 
 /* Write one whole file from a list of pages through a fresh writer. */
@@ -393,7 +472,7 @@ typedef struct provider {
     vo_document *doc;
     raw_group *raw;
     int n_pages;            /* last page number */
-    char *spool;            /* standard input copied to a file */
+    spool_file spool;       /* standard input copied to a file (spool.path) */
     int overlay_failed;     /* the source of raw pages could not be opened */
 } provider;
 
@@ -472,6 +551,8 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
     vo_engine_opts eo = {job->cli->threads, job->cli->max_tokens, 0, job->cli->device,
                          job->cli->kv_type, batch, job->cli->no_draft};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
+    vo_engine_set_cancel(job->engine, &vo_run_stop); /* SIGINT/SIGTERM: the page is dropped */
+    vo_signals_install(); /* ours again: PoCL's LLVM installs its own */
     if (!st)
         vo_info(ctx, "up to %d pages in flight (--batch; pages come from the %d --jobs workers)",
                 batch, job->cli->jobs);
@@ -549,7 +630,7 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
             vo_info(ctx, "%s: page %d: %d tokens in %d passes over the model (%.2f a token), "
                     "up to %d pages in flight", source, page, pg.n_tokens, pg.n_passes,
                     pg.n_tokens > 0 ? (double)pg.n_passes / pg.n_tokens : 0.0, pg.in_flight);
-        if (st)
+        if (st && !(st == VO_ERR_ABORT && vo_run_stop))
             *model_error = 2;
         else if (pg.cut)
             vo_warn(ctx, "%s: page %d: the model's output reached its limit of %d tokens (%s) "
@@ -675,12 +756,24 @@ static char *make_stamp(const run_job *job, const vo_input *in, int with_formats
 }
 
 /* 1 when the done marker's first line is `stamp`; then the page caches a
- * crash may have left behind (after the marker, before their removal) go. */
-static int done_marker_matches(const char *marker, const char *stamp, const char *cache)
+ * crash may have left behind (after the marker, before their removal) go.
+ * A marker that is not a regular file, or below a linked folder, is no
+ * marker (the writes that follow refuse the link and say so). */
+static int done_marker_matches(vo_ctx *ctx, const char *root, const char *marker,
+                               const char *stamp, const char *cache)
 {
-    FILE *f = fopen(marker, "r");
-    if (!f)
+    if (check_parent_dirs(ctx, root, marker, PARENTS_CHECK)) {
+        vo_clear_error(ctx);
         return 0;
+    }
+    int fd = open(marker, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    FILE *f = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
     char *got = NULL;
     size_t cap = 0;
     ssize_t n = getline(&got, &cap, f);
@@ -745,6 +838,84 @@ static int is_output_of(const vo_cli *cli, const char *name, size_t n, const cha
             return 1;
     }
     return 0;
+}
+
+/* --- the report's own path --- */
+
+/* The folder part of `path` ("." when none), in buf. */
+static const char *dir_of(const char *path, char *buf, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return ".";
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, path, n);
+    buf[n] = 0;
+    return buf;
+}
+
+/* 1 when folders a and b are one folder (the same text when neither is
+ * there yet). */
+static int same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
+}
+
+/* --report FILE may be neither an input nor a file the run writes (-o
+ * FILE, an output in DIR or DIR/.varco-ocr): checked before the first page
+ * and again before the report is written. */
+static vo_status check_report_path(vo_ctx *ctx, run_job *job)
+{
+    const vo_cli *cli = job->cli;
+    const char *rp = cli->report;
+    if (!rp)
+        return VO_OK;
+    const char *slash = strrchr(rp, '/');
+    const char *rbase = slash ? slash + 1 : rp;
+    char rdir[PATH_MAX], odir[PATH_MAX];
+    dir_of(rp, rdir, sizeof rdir);
+    for (int i = 0; i < job->inputs.n; i++) {
+        const vo_input *in = &job->inputs.items[i];
+        if (strcmp(in->path, "-") != 0 && same_file(rp, in->path))
+            return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is the input %s; refusing to "
+                           "write the report over it (give another file)", rp, in->path);
+    }
+    if (cli->output && strcmp(cli->output, "-") != 0) {
+        const char *os = strrchr(cli->output, '/');
+        if (same_file(rp, cli->output) ||
+            (strcmp(os ? os + 1 : cli->output, rbase) == 0 &&
+             same_dir(rdir, dir_of(cli->output, odir, sizeof odir))))
+            return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is the output (-o %s); refusing "
+                           "to write the report over it (give another file)", rp, cli->output);
+    }
+    char *state = cli->output_dir ? path_printf("%s/.varco-ocr", cli->output_dir) : NULL;
+    int in_state = state && same_dir(rdir, state);
+    vo_free(state);
+    if (in_state) /* the locks and markers there are ours */
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is in %s/.varco-ocr, where the run "
+                       "keeps its state; give a file elsewhere", rp, cli->output_dir);
+    for (int i = 0; cli->output_dir && i < job->inputs.n; i++) {
+        const vo_input *in = &job->inputs.items[i];
+        const char *rs = strrchr(in->rel, '/');
+        const char *name = rs ? rs + 1 : in->rel;
+        for (int in_cache = 0; in_cache <= 1; in_cache++) {
+            char *base = path_printf("%s%s/%s", cli->output_dir, in_cache ? "/.varco-ocr" : "",
+                                     in->rel);
+            int clash = base && same_dir(rdir, dir_of(base, odir, sizeof odir)) &&
+                        is_output_of(cli, rbase, strlen(rbase), name, in_cache);
+            vo_free(base);
+            if (clash)
+                return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is a file this run writes for "
+                               "%s in %s; refusing to write the report over it (give another "
+                               "file)", rp, in->path, cli->output_dir);
+        }
+    }
+    return VO_OK;
 }
 
 /* Remove DIR/…/NAME.tmp-XXXXXX files (src/util/output.c) whose NAME is an
@@ -884,7 +1055,9 @@ static vo_page *load_page_cache(vo_ctx *ctx, const doc_state *d, int page)
 {
     char *path = path_printf("%s.p%04d.json", d->cache, page);
     vo_page *p = NULL;
-    if (path && access(path, R_OK) == 0 && vo_page_load(ctx, path, d->stamp, &p) != VO_OK)
+    struct stat sb; /* a link or a FIFO put there is no cache: the page is redone */
+    if (path && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+        vo_page_load(ctx, path, d->stamp, &p) != VO_OK)
         vo_clear_error(ctx); /* stale or broken: the page is done again */
     vo_free(path);
     return p;
@@ -938,7 +1111,9 @@ static vo_status assemble_outputs(vo_ctx *ctx, run_job *job, const char *input, 
     vo_output *mo = NULL;
     if (!marker)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-    st = vo_output_open_file(ctx, marker, &mo);
+    st = make_parent_dirs(ctx, cli->output_dir, marker);
+    if (!st)
+        st = vo_output_open_file(ctx, marker, &mo);
     if (!st)
         st = vo_output_printf(ctx, mo, "%s\npages", d->done_stamp);
     for (int k = 0; k < n && !st; k++)
@@ -972,16 +1147,16 @@ static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
     const char *path = in->path;
     vo_status st;
     if (strcmp(path, "-") == 0) {
-        if ((st = spool_stdin(ctx, &pv->spool)))
+        if ((st = spool_stdin(ctx, job->cli->max_input_size, &pv->spool)))
             return st;
-        path = pv->spool;
+        path = pv->spool.path;
     }
     if ((st = vo_open_document(ctx, path, job->cli->password, &pv->doc))) {
-        if (pv->spool) { /* name the input as the user gave it, not the spool file */
+        if (pv->spool.path) { /* name the input as the user gave it, not the spool file */
             char msg[2048];
             const char *m = vo_last_error(ctx);
-            size_t n = strlen(pv->spool);
-            if (strncmp(m, pv->spool, n) == 0 && m[n] == ':')
+            size_t n = strlen(pv->spool.path);
+            if (strncmp(m, pv->spool.path, n) == 0 && m[n] == ':')
                 snprintf(msg, sizeof msg, "-%s", m + n);
             else
                 snprintf(msg, sizeof msg, "-: %s", m);
@@ -1002,10 +1177,7 @@ static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
 static void close_provider(provider *pv)
 {
     vo_drop_document(pv->doc);
-    if (pv->spool) {
-        unlink(pv->spool);
-        vo_free(pv->spool);
-    }
+    remove_spool(&pv->spool);
     memset(pv, 0, sizeof *pv);
 }
 
@@ -1070,7 +1242,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         }
         char *marker = path_printf("%s.done", d.cache);
         int done = cli->resume && marker && strcmp(input, "-") != 0 &&
-                   done_marker_matches(marker, d.done_stamp, d.cache);
+                   done_marker_matches(ctx, cli->output_dir, marker, d.done_stamp, d.cache);
         vo_free(marker);
         if (done) {
             rec->skipped = 2;
@@ -1080,6 +1252,8 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
     }
     if ((st = open_provider(ctx, job, idx, &pv))) {
         rec->input_error = 1;
+        if (st == VO_ERR_ABORT && vo_run_stop)
+            goto fail_quiet; /* interrupted reading standard input */
         goto fail;
     }
     int n_sel = 0;
@@ -1115,7 +1289,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
 
     vo_doc_info info = {input, pv.doc ? vo_document_title(pv.doc) : NULL, n_sel, job->timestamp};
     vo_writer_opts wopts = {cli->alto_unit, 1, cli->password, cli->no_pdfa};
-    int cached = cli->output_dir && !pv.spool;
+    int cached = cli->output_dir && !pv.spool.path;
     if (!cached && (st = open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
         goto fail;
 
@@ -1161,6 +1335,13 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
                                 : "when it was done");
         if (model_error && !rec->model_error)
             rec->model_error = model_error;
+        if (st == VO_ERR_ABORT && vo_run_stop) {
+            /* stopped by SIGINT/SIGTERM mid-page: not a failure of the page,
+             * which is left undone (a rerun does it) */
+            vo_drop_page(page);
+            rec->n_pages--;
+            goto fail_quiet;
+        }
         if (st) {
             char where[PATH_MAX + 32];
             snprintf(where, sizeof where, "%s: page %d", input, p);
@@ -1433,7 +1614,13 @@ static vo_status write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *s
     if (!text)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory writing the report");
     vo_output *out = NULL;
-    vo_status st = vo_output_open_file(ctx, job->cli->report, &out);
+    vo_status st = check_report_path(ctx, job); /* again: what exists now */
+    if (st) {
+        free(text);
+        return st;
+    }
+    /* never through a link; a device or named pipe is written in place */
+    st = vo_output_open_named(ctx, job->cli->report, VO_OUTPUT_DEVICES_IN_PLACE, &out);
     if (!st)
         st = vo_output_printf(ctx, out, "%s\n", text);
     if (!st)
@@ -1570,6 +1757,8 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
     }
     vo_set_log(ctx, run_log, &job);
     vo_set_verbosity(ctx, cli->verbosity);
+    vo_source_set_cancel(&vo_run_stop);
+    vo_out_lock lock = VO_OUT_LOCK_INIT; /* SIGINT/SIGTERM end MuPDF's reads */
 
     /* the inputs */
     vo_status st = VO_OK;
@@ -1584,6 +1773,8 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
         st = vo_inputs_check_names(ctx, &job.inputs);
     if (!st && job.inputs.n == 0)
         st = vo_fail(ctx, VO_ERR_ARGUMENT, "no input document found");
+    if (!st)
+        st = check_report_path(ctx, &job);
     if (!st && !(job.recs = vo_calloc((size_t)job.inputs.n, sizeof(input_rec))))
         st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
     if (st) {
@@ -1591,8 +1782,25 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
         sum->setup_error = st;
         goto out;
     }
-    if (cli->output_dir)
+    if (cli->output_dir) {
+        /* one run per output tree: before the stale temps of this tree
+         * (and shard) are removed, which another run might be writing */
+        char *lock_in = path_printf("%s/.varco-ocr/run.lock", cli->output_dir);
+        st = lock_in ? make_parent_dirs(ctx, cli->output_dir, lock_in)
+                     : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        if (!st) {
+            *strrchr(lock_in, '/') = 0;
+            st = vo_out_lock_take(ctx, cli->output_dir, lock_in, cli->shard_index,
+                                  cli->shard_count, &lock);
+        }
+        vo_free(lock_in);
+        if (st) {
+            run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));
+            sum->setup_error = st;
+            goto out;
+        }
         remove_stale_temps(&job, cli->output_dir, strlen(cli->output_dir), 0);
+    }
     job.model_dir = vo_find_model_dir(cli->model);
     job.timestamp = output_timestamp();
     job.progress = cli->progress == 1 ||
@@ -1643,6 +1851,7 @@ out:
             vo_free(job.groups[g].refs[k].path);
         vo_free(job.groups[g].refs);
     }
+    vo_out_lock_release(&lock);
     vo_free(job.groups);
     vo_free(job.recs);
     vo_inputs_free(&job.inputs);

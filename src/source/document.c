@@ -3,10 +3,12 @@
 #include "src/source/source_impl.h"
 #include "src/source/raster.h"
 #include "src/util/alloc.h"
+#include "src/util/infile.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* TIFF and BigTIFF, both byte orders. */
 static int
@@ -18,8 +20,35 @@ document_is_tiff(const unsigned char *m, size_t n)
            (m[0] == 'M' && m[1] == 'M' && m[2] == 0 && (m[3] == 42 || m[3] == 43));
 }
 
-vo_status
-vo_open_document(vo_ctx *ctx, const char *path, const char *password, vo_document **doc)
+static const volatile sig_atomic_t *_Atomic cancel_flag;
+
+void
+vo_source_set_cancel(const volatile sig_atomic_t *flag)
+{
+    cancel_flag = flag;
+}
+
+int
+source_cancelled(void)
+{
+    const volatile sig_atomic_t *f = cancel_flag;
+    return f && *f;
+}
+
+/* A call that ended while the run was cancelled may have read a cut file:
+ * its result is not used. */
+static vo_status
+document_check_cancel(vo_ctx *ctx, vo_status st, const char *path, int page)
+{
+    if (!source_cancelled() || st == VO_ERR_NOMEM)
+        return st;
+    if (page > 0)
+        return vo_fail(ctx, VO_ERR_ABORT, "%s: page %d: interrupted while reading it", path, page);
+    return vo_fail(ctx, VO_ERR_ABORT, "%s: interrupted while reading it", path);
+}
+
+static vo_status
+document_open(vo_ctx *ctx, const char *path, const char *password, vo_document **doc)
 {
     unsigned char magic[4];
     size_t n;
@@ -27,16 +56,30 @@ vo_open_document(vo_ctx *ctx, const char *path, const char *password, vo_documen
     if (!path || !strcmp(path, "-"))
         return vo_fail(ctx, VO_ERR_ARGUMENT,
                        "standard input must be copied to a file before it is opened");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vo_fail(ctx, VO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    n = fread(magic, 1, sizeof magic, f);
-    fclose(f);
+    int fd = vo_open_regular(ctx, path, " as documents (give '-' to read standard input)");
+    if (fd < 0)
+        return vo_last_status(ctx);
+    ssize_t got;
+    while ((got = read(fd, magic, sizeof magic)) < 0 && errno == EINTR)
+        ;
+    close(fd);
+    n = got > 0 ? (size_t)got : 0;
     if (n == 0)
         return vo_fail(ctx, VO_ERR_FORMAT, "%s: the file is empty", path);
     if (document_is_tiff(magic, n))
         return source_open_tiff(ctx, path, doc);
     return source_open_mupdf(ctx, path, password, doc);
+}
+
+vo_status
+vo_open_document(vo_ctx *ctx, const char *path, const char *password, vo_document **doc)
+{
+    vo_status st = document_open(ctx, path, password, doc);
+    if (!source_cancelled())
+        return st;
+    vo_drop_document(*doc);
+    *doc = NULL;
+    return document_check_cancel(ctx, st, path, 0);
 }
 
 void
@@ -87,7 +130,7 @@ vo_document_page_info(vo_ctx *ctx, vo_document *doc, int page, vo_page_info *inf
     if (st != VO_OK)
         return st;
     memset(info, 0, sizeof *info);
-    return doc->ops->page_info(doc, page, info);
+    return document_check_cancel(ctx, doc->ops->page_info(doc, page, info), doc->path, page);
 }
 
 vo_status
@@ -101,7 +144,13 @@ vo_render_page(vo_ctx *ctx, vo_document *doc, int page, float dpi,
     if (!(dpi == 0 || source_sane_dpi(dpi) > 0))
         return vo_fail(ctx, VO_ERR_ARGUMENT, "%s: page %d: resolution %g dpi out of range "
                        "(use a --dpi above 1 and at most 10000)", doc->path, page, dpi);
-    return doc->ops->render(doc, page, dpi, limits, out);
+    st = document_check_cancel(ctx, doc->ops->render(doc, page, dpi, limits, out), doc->path,
+                               page);
+    if (st != VO_OK) {
+        vo_drop_raster(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 vo_status
@@ -116,7 +165,12 @@ vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi, vo_pag
                        "(use a --dpi above 1 and at most 10000)", doc->path, page, dpi);
     if (!doc->ops->text_layer)
         return VO_OK;
-    return doc->ops->text_layer(doc, page, dpi, out);
+    st = document_check_cancel(ctx, doc->ops->text_layer(doc, page, dpi, out), doc->path, page);
+    if (st != VO_OK) {
+        vo_drop_page(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 vo_status

@@ -4,6 +4,7 @@
 #ifndef VO_DOCUMENT_H
 #define VO_DOCUMENT_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "../util/status.h"
 #include "../page/page.h"
@@ -29,6 +30,13 @@ typedef struct vo_page_info {
 typedef struct vo_source_limits {
     uint64_t max_pixels;  /* per rendered page; 0 = default (2^28) */
 } vo_source_limits;
+
+/* A flag (such as the one a SIGTERM handler sets) that cancels reading:
+ * once it is set, MuPDF's reads of every open document end (xref repair,
+ * page loading, drawing), and the open, render or text-layer call in
+ * progress fails with VO_ERR_ABORT instead of giving a partial result.
+ * Process-wide; NULL (the default): never cancelled. */
+void vo_source_set_cancel(const volatile sig_atomic_t *flag);
 
 /* Open `path` ("-" is not accepted here: spool stdin to a file first).
  * password may be NULL. Errors: VO_ERR_IO (cannot open), VO_ERR_FORMAT

@@ -354,7 +354,20 @@ source_open_mupdf(vo_ctx *ctx, const char *path, const char *password, vo_docume
     fz_var(needs);
     fz_try(md->fz) {
         fz_register_document_handlers(md->fz);
-        md->doc = fz_open_document(md->fz, path);
+        /* read through a stream that a cancel ends (xref repair of a huge
+         * damaged file would otherwise run to its end) */
+        const fz_document_handler *h = fz_recognize_document(md->fz, path);
+        if (h && h->open_with_stream) {
+            fz_stream *stm = mupdf_open_cancellable(md->fz, md, path);
+            fz_try(md->fz)
+                md->doc = fz_open_document_with_stream(md->fz, path, stm);
+            fz_always(md->fz)
+                fz_drop_stream(md->fz, stm);
+            fz_catch(md->fz)
+                fz_rethrow(md->fz);
+        } else {
+            md->doc = fz_open_document(md->fz, path);
+        }
         needs = fz_needs_password(md->fz, md->doc);
     }
     fz_catch(md->fz) {

@@ -15,7 +15,12 @@ typedef struct mupdf_document {
     fz_context *fz;    /* owned: MuPDF contexts are not shared across threads */
     fz_document *doc;
     int is_image;      /* an image file (PNG, JPEG, PNM, …): pages are decoded, not drawn */
+    int cancelled;     /* a read ended early because the run was cancelled */
 } mupdf_document;
+
+/* `path` as a stream that ends at its next read once the run is cancelled
+ * (source_cancelled), setting md->cancelled. Throws MuPDF errors. */
+fz_stream *mupdf_open_cancellable(fz_context *fz, mupdf_document *md, const char *path);
 
 /* What a page draws, from one pass of its content through a counting
  * device. Coordinates are those of fz_bound_page (points, /Rotate applied). */

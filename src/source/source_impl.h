@@ -29,6 +29,9 @@ struct vo_document {
     char *title;        /* may be NULL */
 };
 
+/* 1 once the flag given to vo_source_set_cancel is set. */
+int source_cancelled(void);
+
 vo_status source_open_mupdf(vo_ctx *ctx, const char *path, const char *password,
                             vo_document **doc);
 vo_status source_open_tiff(vo_ctx *ctx, const char *path, vo_document **doc);

@@ -1,10 +1,12 @@
 /* buf.c: growable byte buffer and whole-file reads. */
 #include "buf.h"
 #include "alloc.h"
+#include "infile.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 vo_status vo_buf_append(vo_buf *b, const void *data, size_t n)
 {
@@ -79,9 +81,15 @@ char *vo_buf_take(vo_buf *b)
 
 vo_status vo_read_file(vo_ctx *ctx, const char *path, size_t max_bytes, vo_buf *b)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vo_fail(ctx, VO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd = vo_open_regular(ctx, path, NULL);
+    if (fd < 0)
+        return vo_last_status(ctx);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return vo_fail(ctx, VO_ERR_NOMEM, "%s: cannot read: %s", path, strerror(e));
+    }
     char chunk[65536];
     size_t n;
     vo_status st = VO_OK;

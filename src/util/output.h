@@ -9,8 +9,21 @@
 
 typedef struct vo_output vo_output;
 
-/* Open an atomic file output for `path`. Fails with VO_ERR_IO naming path. */
+/* Open an atomic file output for `path`, never through a symbolic link:
+ * the temp file is made exclusively in path's directory and renamed there;
+ * a link, device, FIFO, socket or directory at `path` is refused (only a
+ * regular file is replaced). Fails with VO_ERR_IO naming path. */
 vo_status vo_output_open_file(vo_ctx *ctx, const char *path, vo_output **out);
+
+/* What a path the user named (-o FILE, --report FILE) may be besides a
+ * regular file. */
+typedef enum vo_output_links {
+    VO_OUTPUT_DEVICES_IN_PLACE = 1, /* a device, FIFO or socket: written in place */
+    VO_OUTPUT_FOLLOW_LINK = 2,      /* a symbolic link: what it names is written */
+} vo_output_links;
+/* vo_output_open_file, with what `links` (VO_OUTPUT_* bits) allows. */
+vo_status vo_output_open_named(vo_ctx *ctx, const char *path, vo_output_links links,
+                               vo_output **out);
 /* Wrap an already open descriptor (stdout): not atomic, not closed by us. */
 vo_status vo_output_open_fd(vo_ctx *ctx, int fd, const char *name, vo_output **out);
 /* In-memory output (tests, intermediate buffers). */

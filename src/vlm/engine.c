@@ -22,6 +22,19 @@
 
 #define TILES_PER_PASS 8      /* vision tiles per forward: bounds activation memory */
 
+void vo_engine_set_cancel(vo_engine *e, const volatile sig_atomic_t *flag)
+{
+    if (e)
+        e->cancel = flag;
+}
+
+vo_status engine_check_cancel(vo_ctx *ctx, const vo_engine *e, const char *stage)
+{
+    if (e->cancel && *e->cancel)
+        return vo_fail(ctx, VO_ERR_ABORT, "OCR cancelled %s", stage);
+    return VO_OK;
+}
+
 static void add_stop(vo_engine *e, int32_t id)
 {
     if (id < 0 || e->n_stop >= ENGINE_MAX_STOP)
@@ -169,6 +182,9 @@ int engine_on_token(void *user, int seq, int32_t id, float logprob)
 {
     (void)seq;
     piece_sink *ps = user;
+    /* every decode step passes here: a cancel ends the page at once */
+    if ((ps->st = engine_check_cancel(ps->ctx, ps->e, "during decoding")) != VO_OK)
+        return 1;
     vo_buf_reset(&ps->piece);
     if ((ps->st = vo_token_stream_push(ps->ctx, ps->stream, id, &ps->piece)) != VO_OK)
         return 1;
@@ -270,9 +286,11 @@ int vo_engine_token_budget(int max_tokens, int64_t context, int64_t n_prompt)
     return budget < 0 ? 0 : budget > INT32_MAX ? INT32_MAX : (int)budget;
 }
 
-void engine_page_request(vo_ctx *ctx, vo_engine_page *pg, page_prep *pp, vo_gen_request *req)
+void engine_page_request(vo_ctx *ctx, const vo_engine *e, vo_engine_page *pg, page_prep *pp,
+                         vo_gen_request *req)
 {
-    pp->ps = (piece_sink){ctx, pp->ps.stream, VO_BUF_INIT, pg->out_text, pg->cb, pg->user, VO_OK};
+    pp->ps = (piece_sink){ctx, pp->ps.stream, VO_BUF_INIT, pg->out_text, pg->cb, pg->user, VO_OK,
+                          e};
     memset(req, 0, sizeof *req);
     req->ids = pp->ids;
     req->n_ids = (int64_t)pp->n_ids;
@@ -314,15 +332,19 @@ vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, 
     }
     for (int i = 0; i < n; i++) {
         vo_engine_page *pg = &pages[i];
+        if ((st = engine_check_cancel(ctx, e, "before the vision tower")) != VO_OK)
+            goto fail;
         if ((st = engine_page_prepare(ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &pp[i])) != VO_OK) {
             if (n > 1)
                 vo_fail_where(ctx, "page %d of the batch: ", i + 1);
             goto fail;
         }
-        engine_page_request(ctx, pg, &pp[i], &req[i]);
+        engine_page_request(ctx, e, pg, &pp[i], &req[i]);
     }
     /* §8-§10 one prefill over all prompts, then greedy steps over every page
      * still running */
+    if ((st = engine_check_cancel(ctx, e, "before the prefill")) != VO_OK)
+        goto fail;
     st = vo_generate(ctx, e->be, &e->lm, e->cfg.image_token_index, e->stop, e->n_stop, req, n);
     for (int i = 0; i < n && st == VO_OK; i++)
         st = engine_page_finish(ctx, &pp[i], &req[i], &pages[i]);

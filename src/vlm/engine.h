@@ -3,6 +3,7 @@
 #ifndef VO_ENGINE_H
 #define VO_ENGINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,12 @@ int vo_engine_token_budget(int max_tokens, int64_t context, int64_t n_prompt);
  * sees it piece by piece. */
 vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *eng, const uint8_t *rgb, int w, int h,
                         int stride, vo_piece_fn *cb, void *user, vo_buf *out_text);
+
+/* A flag (such as the one a SIGTERM handler sets) that cancels the OCR in
+ * progress: checked before each page's vision tower, before the prefill and
+ * at every decode step; the OCR then fails with VO_ERR_ABORT and its text is
+ * incomplete. NULL: never cancelled (the default). */
+void vo_engine_set_cancel(vo_engine *eng, const volatile sig_atomic_t *flag);
 
 /* One page of a batch: the image (borrowed), where its text goes, and what
  * came out. */

@@ -5,6 +5,7 @@
 #define VO_ENGINE_IMPL_H
 
 #include <pthread.h>
+#include <signal.h>
 
 #include "src/model/config.h"
 #include "src/model/prompt.h"
@@ -47,6 +48,7 @@ struct vo_engine {
     qwen3_model lm;
     int32_t stop[ENGINE_MAX_STOP];
     int n_stop;
+    const volatile sig_atomic_t *cancel; /* vo_engine_set_cancel */
     bool draft;                  /* drafted decoding for pages in flight */
     vo_draft_ids draft_ids;
     engine_flight flight;
@@ -62,6 +64,7 @@ typedef struct piece_sink {
     vo_piece_fn *cb;
     void *user;
     vo_status st;
+    const vo_engine *e;          /* its cancel flag, checked at every token */
 } piece_sink;
 
 /* one page on its way to the decoder: prompt ids and packed features */
@@ -78,7 +81,10 @@ typedef struct page_prep {
 vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                               int stride, page_prep *pp);
 /* The generation request of a prepared page, its tokens going to pg. */
-void engine_page_request(vo_ctx *ctx, vo_engine_page *pg, page_prep *pp, vo_gen_request *req);
+void engine_page_request(vo_ctx *ctx, const vo_engine *e, vo_engine_page *pg, page_prep *pp,
+                         vo_gen_request *req);
+/* VO_ERR_ABORT (naming the stage) once the engine's cancel flag is set. */
+vo_status engine_check_cancel(vo_ctx *ctx, const vo_engine *e, const char *stage);
 /* After generation: the rest of the text flushed, pg's counts filled. */
 vo_status engine_page_finish(vo_ctx *ctx, page_prep *pp, const vo_gen_request *req,
                              vo_engine_page *pg);

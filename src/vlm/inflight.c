@@ -84,9 +84,11 @@ static void flight_admit(vo_engine *e, flight_page *fp)
 {
     engine_flight *f = &e->flight;
     vo_engine_page *pg = fp->page;
-    vo_status st = engine_page_prepare(fp->ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &fp->prep);
+    vo_status st = engine_check_cancel(fp->ctx, e, "before the vision tower");
+    if (st == VO_OK)
+        st = engine_page_prepare(fp->ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &fp->prep);
     if (st == VO_OK) {
-        engine_page_request(fp->ctx, pg, &fp->prep, &fp->req);
+        engine_page_request(fp->ctx, e, pg, &fp->prep, &fp->req);
         fp->seq = (vo_gen_seq){.req = &fp->req};
         if (e->draft && (fp->drafter = vo_drafter_new(&e->draft_ids))) {
             fp->seq.draft = vo_drafter_propose;

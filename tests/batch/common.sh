@@ -35,8 +35,10 @@ print(s['pages_done'])" "$1"
 }
 
 # same_tree A B: 0 when both trees hold the same files with the same bytes
+# (the run locks in .varco-ocr are left out: they name each run's process
+# and each shard has its own)
 same_tree() {
-    (cd "$1" && find . -type f | sort) >"$TMP/list-a"
-    (cd "$2" && find . -type f | sort) >"$TMP/list-b"
-    cmp -s "$TMP/list-a" "$TMP/list-b" && diff -r "$1" "$2" >/dev/null
+    (cd "$1" && find . -type f ! -path './.varco-ocr/run*.lock' | sort) >"$TMP/list-a"
+    (cd "$2" && find . -type f ! -path './.varco-ocr/run*.lock' | sort) >"$TMP/list-b"
+    cmp -s "$TMP/list-a" "$TMP/list-b" && diff -r -x 'run*.lock' "$1" "$2" >/dev/null
 }

@@ -2,6 +2,7 @@
 #include "src/util/output.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
+#include "src/util/tempfile.h"
 #include "tests/tap.h"
 
 #include <dirent.h>
@@ -61,6 +62,49 @@ int main(void)
     /* unwritable directory */
     ok(vo_output_open_file(ctx, "/nonexistent-dir/x.txt", &o) == VO_ERR_IO && o == NULL,
        "output 4.1: missing directory is an i/o error");
+
+    /* never through a link; nothing but a regular file is replaced */
+    char target[256], link[256];
+    snprintf(target, sizeof target, "%s/target", dir);
+    snprintf(link, sizeof link, "%s/link.txt", dir);
+    FILE *tf = fopen(target, "w");
+    ok(tf && fputs("precious", tf) >= 0 && fclose(tf) == 0 && symlink(target, link) == 0,
+       "output 4.2: a file and a link to it");
+    ok(vo_output_open_file(ctx, link, &o) == VO_ERR_IO && o == NULL &&
+           strstr(vo_last_error(ctx), "symbolic link") != NULL,
+       "output 4.3: a link at the path is refused, said so");
+    ok(vo_read_file(ctx, target, 0, &b) == VO_OK && strcmp(b.data, "precious") == 0,
+       "output 4.4: the file it names is untouched");
+    vo_buf_free(&b);
+    char fifo[256];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    ok(mkfifo(fifo, 0600) == 0 && vo_output_open_file(ctx, fifo, &o) == VO_ERR_IO &&
+           strstr(vo_last_error(ctx), "named pipe") != NULL,
+       "output 4.5: a named pipe is refused, not opened");
+    ok(vo_output_open_named(ctx, link, VO_OUTPUT_FOLLOW_LINK, &o) == VO_OK &&
+           vo_output_puts(ctx, o, "new") == VO_OK && vo_output_close(ctx, o) == VO_OK,
+       "output 4.6: the user's own link (-o): written");
+    vo_output_drop(o);
+    struct stat lb;
+    ok(lstat(link, &lb) == 0 && S_ISLNK(lb.st_mode) && vo_read_file(ctx, target, 0, &b) == VO_OK &&
+           strcmp(b.data, "new") == 0,
+       "output 4.7: ... its target replaced, the link kept");
+    vo_buf_free(&b);
+    ok(vo_output_open_named(ctx, "/dev/null", VO_OUTPUT_DEVICES_IN_PLACE, &o) == VO_OK &&
+           vo_output_puts(ctx, o, "x") == VO_OK && vo_output_close(ctx, o) == VO_OK &&
+           stat("/dev/null", &lb) == 0 && S_ISCHR(lb.st_mode),
+       "output 4.8: a device allowed in place is written, left a device");
+    vo_output_drop(o);
+
+    /* a fatal signal's handler removes the temp files of open outputs */
+    ok(vo_output_open_file(ctx, path, &o) == VO_OK && count_entries(dir) == 5,
+       "output 4.9: an open output has its temp file");
+    vo_temp_remove_tracked();
+    ok(count_entries(dir) == 4, "output 4.10: vo_temp_remove_tracked removed it");
+    vo_output_drop(o);
+    unlink(link);
+    unlink(target);
+    unlink(fifo);
 
     /* buffer */
     ok(vo_output_open_buffer(ctx, &o) == VO_OK, "output 5.1: buffer");

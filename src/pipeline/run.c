@@ -7,6 +7,7 @@
 #include "outlock.h"
 #include "src/cli/signals.h"
 #include "formats/overlay.h"
+#include "src/ocr/bands.h"
 #include "src/ocr/raw.h"
 #include "src/page/page_io.h"
 #include "src/source/document.h"
@@ -41,6 +42,8 @@ typedef struct page_rec {
     char source;    /* 't' text layer, 'o' OCR, 'w' raw output, 'e' empty, '-' */
     float seconds;
     char *error;
+    int bands;      /* OCR: bands the page was recognised in (0: not by the model) */
+    int cut, looped; /* OCR: some text reached the token limit / a loop, even so */
 } page_rec;
 
 typedef struct input_rec {
@@ -517,6 +520,8 @@ typedef struct ocr_collect {
     int failed;
     double deadline;   /* --page-timeout: monotonic seconds, 0 = none */
     int timed_out;     /* the callback stopped the engine at the deadline */
+    vo_ground *items;  /* the items so far, for the loop check (NULL: none) */
+    int looped;        /* the callback stopped a model writing the same items again */
 } ocr_collect;
 
 static int collect_piece(const char *piece, size_t len, float logprob, void *user)
@@ -534,6 +539,14 @@ static int collect_piece(const char *piece, size_t len, float logprob, void *use
     if (c->deadline > 0 && now_seconds() > c->deadline) {
         c->timed_out = 1;
         return 1; /* stop this page: it is abandoned */
+    }
+    if (c->items && vo_ground_feed(c->items, piece, len, VO_LOGPROB_NONE) == VO_OK) {
+        size_t n = 0;
+        const vo_span *spans = vo_ground_spans(c->items, &n);
+        if (vo_spans_loop(spans, n)) {
+            c->looped = 1;
+            return 1; /* a loop: this part of the page is recognised again in bands */
+        }
     }
     return 0;
 }
@@ -577,8 +590,166 @@ static vo_status check_deadline(vo_ctx *ctx, const run_job *job, double deadline
                    source, page, stage, job->cli->page_timeout);
 }
 
+/* --- bands: a page too dense for one pass is recognised again in parts --- */
+
+#define BAND_DEPTH 3          /* halvings at most: 8 bands */
+#define BAND_MIN_ROWS 64      /* a band is not split below this */
+
+/* What a page's recognition says besides its text (the report's "bands",
+ * "cut", "looped"). */
+typedef struct ocr_note {
+    int bands;   /* bands it was recognised in (1: the whole page) */
+    int cut;     /* some of it reached the token limit even so */
+    int looped;  /* some of it fell into a loop even so */
+} ocr_note;
+
+/* One image given to the model: rows [band.y0, band.y1) of the page. */
+typedef struct band_leaf {
+    vo_band band;
+    vo_buf text;
+    vo_token_lp *tokens;
+    size_t n_tokens;
+    int n_gen;            /* tokens the model generated */
+    int cut, looped, timed_out;
+} band_leaf;
+
+static void band_leaf_free(band_leaf *b)
+{
+    vo_buf_free(&b->text);
+    vo_free(b->tokens);
+    b->tokens = NULL;
+}
+
+/* The model over rows b->band of the raster (a view: no copy). */
+static vo_status recognise_rows(vo_ctx *ctx, run_job *job, const vo_raster *r, const char *source,
+                                int page, double deadline, band_leaf *b)
+{
+    ocr_collect col = {&b->text, NULL, 0, 0, 0, deadline, 0, NULL, 0};
+    vo_status st = vo_ground_new(ctx, NULL, &col.items);
+    if (st)
+        return st;
+    /* one of the pages in flight: the -j workers' pages share decode steps */
+    vo_engine_page pg = {r->rgb + (size_t)b->band.y0 * (size_t)r->stride, r->width,
+                         b->band.y1 - b->band.y0, r->stride, collect_piece, &col, &b->text,
+                         0, false, false, 0, 0};
+    st = vo_engine_ocr_page(ctx, job->engine, &pg);
+    vo_drop_ground(col.items);
+    if (!st)
+        vo_info(ctx, "%s: page %d: rows %d-%d: %d tokens in %d passes over the model (%.2f a "
+                "token), up to %d pages in flight", source, page, b->band.y0, b->band.y1,
+                pg.n_tokens, pg.n_passes,
+                pg.n_tokens > 0 ? (double)pg.n_passes / pg.n_tokens : 0.0, pg.in_flight);
+    if (!st && col.failed)
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    b->tokens = col.tokens;
+    b->n_tokens = col.n;
+    b->n_gen = pg.n_tokens;
+    b->cut = pg.cut;
+    b->looped = col.looped;
+    b->timed_out = col.timed_out;
+    return st;
+}
+
+/* A recognised band (*b, taken over): kept as a leaf, or, while it is cut
+ * or loops and may be halved (depth > 0, rows enough), recognised again as
+ * two halves that share `overlap` rows, each in turn the same way. The
+ * leaves go to *leaves in order, top to bottom. */
+static vo_status recognise_split(vo_ctx *ctx, run_job *job, const vo_raster *r, const char *source,
+                                 int page, double deadline, band_leaf *b, int depth, int overlap,
+                                 band_leaf **leaves, size_t *n, size_t *cap)
+{
+    vo_band halves[2];
+    vo_status st = VO_OK;
+    if (!b->timed_out && (b->cut || b->looped) && depth > 0 &&
+        b->band.y1 - b->band.y0 >= BAND_MIN_ROWS && vo_band_split(b->band, overlap, halves)) {
+        band_leaf_free(b);
+        for (int k = 0; k < 2 && !st; k++) {
+            band_leaf h = {halves[k], VO_BUF_INIT, NULL, 0, 0, 0, 0, 0};
+            st = recognise_rows(ctx, job, r, source, page, deadline, &h);
+            if (!st)
+                st = recognise_split(ctx, job, r, source, page, deadline, &h, depth - 1, overlap,
+                                     leaves, n, cap);
+            else
+                band_leaf_free(&h);
+        }
+        return st;
+    }
+    if (vo_grow((void **)leaves, cap, *n + 1, sizeof **leaves)) {
+        band_leaf_free(b);
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    }
+    (*leaves)[(*n)++] = *b;
+    *b = (band_leaf){b->band, VO_BUF_INIT, NULL, 0, 0, 0, 0, 0};
+    return VO_OK;
+}
+
+/* rows shared by neighbouring bands: more than two lines high at any
+ * resolution */
+static int band_overlap(const vo_raster *r)
+{
+    return r->height / 16 > 64 ? r->height / 16 : 64;
+}
+
+/* 1 when the whole page can be halved into bands */
+static int can_band(const vo_raster *r)
+{
+    vo_band halves[2];
+    return r->height >= BAND_MIN_ROWS &&
+           vo_band_split((vo_band){0, r->height}, band_overlap(r), halves);
+}
+
+/* The page in bands; its merged text and log-probs into text and col. */
+static vo_status recognise_banded(vo_ctx *ctx, run_job *job, const vo_raster *r,
+                                  const char *source, int page, double deadline, band_leaf *whole,
+                                  vo_buf *text, ocr_collect *col, ocr_note *note)
+{
+    int overlap = band_overlap(r);
+    band_leaf *leaves = NULL;
+    size_t n = 0, cap = 0;
+    vo_status st = recognise_split(ctx, job, r, source, page, deadline, whole, BAND_DEPTH,
+                                   overlap, &leaves, &n, &cap);
+    vo_band *bands = vo_malloc(sizeof *bands * (n ? n : 1));
+    const char **texts = vo_malloc(sizeof *texts * (n ? n : 1));
+    size_t *lens = vo_malloc(sizeof *lens * (n ? n : 1)), *nt = vo_malloc(sizeof *nt * (n ? n : 1));
+    const vo_token_lp **toks = vo_malloc(sizeof *toks * (n ? n : 1));
+    if (!st && (!bands || !texts || !lens || !nt || !toks))
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < n; i++) {
+        bands[i] = leaves[i].band;
+        texts[i] = leaves[i].text.data ? leaves[i].text.data : "";
+        lens[i] = leaves[i].text.len;
+        toks[i] = leaves[i].tokens;
+        nt[i] = leaves[i].n_tokens;
+        note->cut |= leaves[i].cut;
+        note->looped |= leaves[i].looped;
+        col->timed_out |= leaves[i].timed_out;
+    }
+    size_t items = 0, dups = 0;
+    if (!st) {
+        vo_buf_reset(text);
+        col->n = 0;
+        st = vo_bands_merge(ctx, bands, texts, lens, toks, nt, (int)n, r->width, r->height, text,
+                            &col->tokens, &col->n, &items, &dups);
+        col->cap = col->n;
+    }
+    if (!st) {
+        note->bands = (int)n;
+        vo_info(ctx, "%s: page %d: recognised in %zu bands: %zu items, %zu seen twice at the "
+                "seams kept once", source, page, n, items, dups);
+    }
+    for (size_t i = 0; i < n; i++)
+        band_leaf_free(&leaves[i]);
+    vo_free(leaves);
+    vo_free(bands);
+    vo_free(texts);
+    vo_free(lens);
+    vo_free(nt);
+    vo_free(toks);
+    return st;
+}
+
 static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
-                          double *deadline, vo_page **out, int *model_error)
+                          double *deadline, vo_page **out, ocr_note *note, int *model_error)
 {
     const char *source = in->path;
     if (!job->model_dir) {
@@ -610,7 +781,7 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
         return st;
     }
     vo_buf text = VO_BUF_INIT;
-    ocr_collect col = {&text, NULL, 0, 0, 0, 0, 0};
+    ocr_collect col = {&text, NULL, 0, 0, 0, 0, 0, NULL, 0};
     double t0 = now_seconds();
     pthread_mutex_lock(&job->engine_lock);
     if (*deadline > 0) { /* waiting for the model to load does not count */
@@ -622,20 +793,44 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
     if (st) {
         *model_error = 1;
     } else {
-        /* one of the pages in flight: the -j workers' pages share decode steps */
-        vo_engine_page pg = {r->rgb, r->width, r->height, r->stride, collect_piece, &col,
-                             &text, 0, false, false, 0, 0};
-        st = vo_engine_ocr_page(ctx, job->engine, &pg);
-        if (!st)
-            vo_info(ctx, "%s: page %d: %d tokens in %d passes over the model (%.2f a token), "
-                    "up to %d pages in flight", source, page, pg.n_tokens, pg.n_passes,
-                    pg.n_tokens > 0 ? (double)pg.n_passes / pg.n_tokens : 0.0, pg.in_flight);
+        band_leaf whole = {{0, r->height}, VO_BUF_INIT, NULL, 0, 0, 0, 0, 0};
+        st = recognise_rows(ctx, job, r, source, page, col.deadline, &whole);
+        int whole_tokens = whole.n_gen;
+        col.timed_out = whole.timed_out;
+        note->bands = 1;
+        if (!st && !whole.timed_out && (whole.cut || whole.looped) && !job->cli->no_band &&
+            can_band(r)) {
+            /* too dense for one pass, or a loop: the page again in bands */
+            vo_info(ctx, "%s: page %d: %s; recognised again in bands", source, page,
+                    whole.looped ? "the model wrote the same items again and again"
+                                 : "the model's output did not fit its token limit");
+            st = recognise_banded(ctx, job, r, source, page, col.deadline, &whole, &text, &col,
+                                  note);
+        } else if (!st) {
+            vo_buf_free(&text);
+            text = whole.text;
+            whole.text = (vo_buf)VO_BUF_INIT;
+            col.tokens = whole.tokens;
+            col.n = whole.n_tokens;
+            whole.tokens = NULL;
+            note->cut = whole.cut;
+            note->looped = whole.looped;
+        }
+        band_leaf_free(&whole);
         if (st && !(st == VO_ERR_ABORT && vo_run_stop))
             *model_error = 2;
-        else if (pg.cut)
+        const char *limit = job->cli->max_tokens > 0 ? "--max-tokens" : "the model's context";
+        if (!st && note->cut && note->bands > 1)
+            vo_warn(ctx, "%s: page %d: the model's output reached its limit (%s) in a band, after "
+                    "banding: the text at the end of that band is missing", source, page, limit);
+        else if (!st && note->cut)
             vo_warn(ctx, "%s: page %d: the model's output reached its limit of %d tokens (%s) "
                     "before the end of the page: the text after that is missing", source, page,
-                    pg.n_tokens, job->cli->max_tokens > 0 ? "--max-tokens" : "the model's context");
+                    whole_tokens, limit);
+        if (!st && note->looped)
+            vo_warn(ctx, "%s: page %d: the model kept writing the same items%s; they were "
+                    "stopped and are kept once", source, page,
+                    note->bands > 1 ? " in a band, after banding" : "");
     }
     if (!st && col.failed)
         st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
@@ -676,7 +871,8 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
 
 /* The page model of one page; *kind says where it came from. */
 static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
-                          double *deadline, vo_page **out, char *kind, int *model_error)
+                          double *deadline, vo_page **out, char *kind, ocr_note *note,
+                          int *model_error)
 {
     const char *source = in->path;
     const vo_cli *cli = job->cli;
@@ -723,7 +919,7 @@ static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
         }
     }
     *kind = 'o';
-    return ocr_page(ctx, job, pv, page, in, deadline, out, model_error);
+    return ocr_page(ctx, job, pv, page, in, deadline, out, note, model_error);
 }
 
 /* --- identity of an input and its settings (resume) --- */
@@ -1327,7 +1523,11 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         }
         int model_error = 0;
         double deadline = cli->page_timeout > 0 ? tp + cli->page_timeout : 0;
-        st = get_page(ctx, job, &pv, p, in, &deadline, &page, &pr->source, &model_error);
+        ocr_note note = {0, 0, 0};
+        st = get_page(ctx, job, &pv, p, in, &deadline, &page, &pr->source, &note, &model_error);
+        pr->bands = note.bands;
+        pr->cut = note.cut;
+        pr->looped = note.looped;
         if (!st)
             st = check_deadline(ctx, job, deadline, input, p,
                                 pr->source == 't' ? "after reading its text layer"
@@ -1595,6 +1795,12 @@ static vo_status write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *s
                 bad |= json_object_set_new(po, "source", json_string(page_source_name(p->source)));
             if (!bad && p->error)
                 bad |= json_object_set_new(po, "error", json_string(p->error));
+            if (!bad && p->bands > 1)
+                bad |= json_object_set_new(po, "bands", json_integer(p->bands));
+            if (!bad && p->cut)
+                bad |= json_object_set_new(po, "cut", json_true());
+            if (!bad && p->looped)
+                bad |= json_object_set_new(po, "looped", json_true());
         }
         bad |= json_object_set_new(o, "pages", pages);
     }

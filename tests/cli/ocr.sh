@@ -102,4 +102,22 @@ ok $? "ocr 6.1: the default budget is the context left after the prompt ($gen an
 grep -q "hello.png: page 1: the model's output reached its limit of $gen tokens (the model's context)" \
     "$TMP/err"
 ok $? "ocr 6.2: a page cut by the full context is a warning naming the file and page"
+# a page whose output does not fit: recognised again in bands, said in the
+# report and on stderr; --no-band keeps it cut
+run_vo --model "$MODEL" --max-tokens 30 -f txt -O "$TMP/band" --report "$TMP/band.json" \
+    "$SAMPLES/ko-en-2col.png"
+"$PY" -c "
+import json, sys
+p = json.load(open(sys.argv[1]))['files'][0]['pages'][0]
+sys.exit(0 if p.get('bands') == 8 and p.get('cut') is True else 1)" "$TMP/band.json"
+ok $? "ocr 7.1: a page cut at its limit is recognised again in 8 bands, still cut: the report says both (rc=$rc)"
+grep -q "ko-en-2col.png: page 1: the model's output reached its limit (--max-tokens) in a band, after banding" "$TMP/err"
+ok $? "ocr 7.2: the page still cut after banding is a warning naming the file and page"
+run_vo --no-band --model "$MODEL" --max-tokens 30 -f txt -O "$TMP/noband" --report "$TMP/noband.json" \
+    "$SAMPLES/ko-en-2col.png"
+"$PY" -c "
+import json, sys
+p = json.load(open(sys.argv[1]))['files'][0]['pages'][0]
+sys.exit(0 if 'bands' not in p and p.get('cut') is True else 1)" "$TMP/noband.json"
+ok $? "ocr 7.3: --no-band keeps the cut page as it is, and the report says it is cut (rc=$rc)"
 done_testing

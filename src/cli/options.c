@@ -18,6 +18,7 @@ enum {
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
     OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
     OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA, OPT_MAX_INPUT_SIZE, OPT_NO_BAND,
+    OPT_SIDECAR,
 };
 
 typedef struct opt_doc {
@@ -38,6 +39,8 @@ static const opt_doc opt_table[] = {
     {"format", 1, 'f', "LIST", NULL,
      "formats, comma-separated: txt, hocr, alto, page, tsv, json, pdf "
      "(searchable PDF) (default txt)"},
+    {"sidecar", 1, OPT_SIDECAR, "FILE", NULL,
+     "also write the text (as -f txt) to FILE, beside the -o output (OCRmyPDF's name)"},
     {"pdfa", 0, OPT_PDFA, NULL, NULL,
      "the searchable PDF of page images is PDF/A-2b (default)"},
     {"no-pdfa", 0, OPT_NO_PDFA, NULL, NULL,
@@ -338,6 +341,11 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             else if (strcmp(optarg, "ignore") == 0) cli->text_layer = VO_TEXT_IGNORE;
             else return usage_error("--text-layer takes auto, only or ignore, not '%s'", optarg);
             break;
+        case OPT_SIDECAR:
+            if (!*optarg)
+                return usage_error("--sidecar needs a file name%s", "");
+            cli->sidecar = optarg;
+            break;
         case OPT_PDFA: cli->no_pdfa = 0; break;
         case OPT_NO_PDFA: cli->no_pdfa = 1; break;
         case OPT_ALTO_UNIT:
@@ -514,6 +522,15 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
         return usage_error("--output takes one input; use --output-dir for several%s", "");
     if (!cli->output_dir && cli->n_formats > 1)
         return usage_error("several formats need --output-dir (one file each)%s", "");
+    if (cli->sidecar && cli->output_dir)
+        return usage_error("--sidecar goes with --output (-o); with --output-dir add txt to "
+                           "--format%s", "");
+    if (cli->sidecar && cli->formats[0] == VO_FORMAT_TXT)
+        return usage_error("--sidecar writes the text beside another format; the output is "
+                           "text already%s", "");
+    if (cli->sidecar && cli->output && strcmp(cli->sidecar, "-") != 0 &&
+        strcmp(cli->sidecar, cli->output) == 0)
+        return usage_error("--sidecar and --output name the same file%s", "");
     if (!cli->output_dir && (!cli->output || strcmp(cli->output, "-") == 0) &&
         cli->formats[0] == VO_FORMAT_PDF && isatty(1))
         return usage_error("refusing to write a PDF to a terminal: use -o FILE%s", "");

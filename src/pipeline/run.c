@@ -1089,6 +1089,10 @@ static vo_status check_report_path(vo_ctx *ctx, run_job *job)
             return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is the output (-o %s); refusing "
                            "to write the report over it (give another file)", rp, cli->output);
     }
+    if (cli->sidecar && strcmp(cli->sidecar, "-") != 0 &&
+        (same_file(rp, cli->sidecar) || strcmp(rp, cli->sidecar) == 0))
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "--report %s: is the --sidecar file; refusing to "
+                       "write the report over it (give another file)", rp);
     char *state = cli->output_dir ? path_printf("%s/.varco-ocr", cli->output_dir) : NULL;
     int in_state = state && same_dir(rdir, state);
     vo_free(state);
@@ -1169,6 +1173,8 @@ typedef struct doc_state {
     char *done_stamp; /* + formats */
     vo_output *out[VO_FORMAT_COUNT_];  /* streamed per-document outputs */
     vo_writer *w[VO_FORMAT_COUNT_];
+    vo_output *side_out;              /* --sidecar: the text beside -o's output */
+    vo_writer *side_w;
 } doc_state;
 
 static void drop_doc_state(doc_state *d)
@@ -1177,6 +1183,8 @@ static void drop_doc_state(doc_state *d)
         vo_drop_writer(d->w[f]);
         vo_output_drop(d->out[f]);
     }
+    vo_drop_writer(d->side_w);
+    vo_output_drop(d->side_out);
     vo_free(d->base);
     vo_free(d->cache);
     vo_free(d->stamp);
@@ -1207,6 +1215,12 @@ static vo_status open_stream_outputs(vo_ctx *ctx, run_job *job, const char *inpu
         if ((st = vo_new_writer(ctx, f, d->out[f], wopts, &d->w[f])))
             return st;
         if ((st = d->w[f]->begin(ctx, d->w[f], info)))
+            return st;
+    }
+    if (cli->sidecar) {
+        if ((st = open_output(ctx, job, cli->sidecar, input, &d->side_out)) ||
+            (st = vo_new_writer(ctx, VO_FORMAT_TXT, d->side_out, wopts, &d->side_w)) ||
+            (st = d->side_w->begin(ctx, d->side_w, info)))
             return st;
     }
     return VO_OK;
@@ -1579,6 +1593,8 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
                 if (d.w[f])
                     st = d.w[f]->page(ctx, d.w[f], page);
             }
+            if (!st && !cached && d.side_w)
+                st = d.side_w->page(ctx, d.side_w, page);
             vo_drop_page(page);
         }
         pr->seconds = (float)(now_seconds() - tp);
@@ -1609,6 +1625,11 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
                 if (!st)
                     st = vo_output_close(ctx, d.out[f]);
             }
+        }
+        if (!st && d.side_w) {
+            st = d.side_w->end(ctx, d.side_w);
+            if (!st)
+                st = vo_output_close(ctx, d.side_out);
         }
     }
     if (st)

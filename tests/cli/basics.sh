@@ -178,4 +178,20 @@ for bad in "kor eng" "kor+" "+eng" "" "ko/kr"; do
     [ $rc -eq 1 ] && grep -q -- '--language takes Tesseract language names' "$TMP/err"
     ok $? "cli 13.2: --language '$bad' is a usage error (rc=$rc)"
 done
+# --sidecar: the text beside the -o output, as -f txt writes it
+run_vo --text-layer only -f pdf -o "$TMP/side.pdf" --sidecar "$TMP/side.txt" "$SAMPLES/four-pages.pdf"
+"$VO" --text-layer only -f txt -o "$TMP/plain.txt" "$SAMPLES/four-pages.pdf" 2>/dev/null
+[ $rc -eq 0 ] && [ -s "$TMP/side.pdf" ] && [ -s "$TMP/side.txt" ] && cmp -s "$TMP/side.txt" "$TMP/plain.txt"
+ok $? "cli 14.1: --sidecar writes the text the txt format gives, beside the PDF (rc=$rc)"
+run_vo --sidecar "$TMP/x.txt" -f pdf -O "$TMP/sidedir" "$SAMPLES/four-pages.pdf"
+[ $rc -eq 1 ] && grep -q -- '--sidecar goes with --output' "$TMP/err"
+ok $? "cli 14.2: --sidecar with --output-dir is a usage error (rc=$rc)"
+run_vo --sidecar "$TMP/same.pdf" -f pdf -o "$TMP/same.pdf" "$SAMPLES/four-pages.pdf"
+[ $rc -eq 1 ]; ok $? "cli 14.3: --sidecar naming the -o file is a usage error (rc=$rc)"
+run_vo --sidecar "$TMP/t.txt" -f txt -o "$TMP/o.txt" "$SAMPLES/four-pages.pdf"
+[ $rc -eq 1 ]; ok $? "cli 14.4: --sidecar beside a text output is a usage error (rc=$rc)"
+cp "$SAMPLES/four-pages.pdf" "$TMP/in.pdf"
+run_vo --text-layer only -f pdf -o "$TMP/o2.pdf" --sidecar "$TMP/in.pdf" "$TMP/in.pdf"
+[ $rc -ne 0 ] && cmp -s "$TMP/in.pdf" "$SAMPLES/four-pages.pdf"
+ok $? "cli 14.5: --sidecar over the input is refused and the input kept (rc=$rc)"
 done_testing

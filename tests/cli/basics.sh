@@ -167,4 +167,11 @@ ok $? "cli 12.1: --pages past the end is said, the pages there are done (rc=$rc)
 run_vo "$SAMPLES/hello.png"
 grep -q "local-dir $XDG_DATA_HOME/varco-ocr/VARCO-VISION-2.0-1.7B-OCR" "$TMP/err"
 ok $? "cli 12.2: the model advice names the folder where it will be looked for"
+# $VO_CPU_ISA: an unknown word or an instruction set the CPU lacks is a usage
+# error before any input is read (exit 1), named in the message
+VO_CPU_ISA=sse9 run_vo "$SAMPLES/hello.png"
+[ "$rc" -eq 1 ] && grep -q "VO_CPU_ISA=sse9: unknown instruction set 'sse9'" "$TMP/err"
+ok $? "cli 19.1: VO_CPU_ISA=sse9 is a usage error (rc=$rc)"
+VO_CPU_ISA=scalar run_vo -o - "$SAMPLES/multicolumn.pdf"
+[ "$rc" -eq 0 ]; ok $? "cli 19.2: VO_CPU_ISA=scalar is accepted (rc=$rc)"
 done_testing

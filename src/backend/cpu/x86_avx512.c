@@ -1,0 +1,233 @@
+/* x86_avx512.c: AVX-512 kernels of the CPU backend for f32 and bf16 weights:
+ * the decode matrix-vector product (each weight row streamed once, several
+ * output rows in registers) and the prefill/vision GEMM (12 weight rows ×
+ * 32 tokens in registers over transposed activations). bf16 is widened to
+ * f32 exactly and multiplied in f32 FMA: no rounding of the activations. */
+#include "src/backend/cpu/cpu_internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define VO_X86 1
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+#endif
+
+bool cpu_have_avx512(void)
+{
+    return cpu_isa_active() >= CPU_ISA_AVX512;
+}
+
+#ifdef VO_X86
+/* 16 weights from element k of a row, widened to f32 */
+AVX512 INLINE __m512 load16(const char *row, int64_t k, bool bf16)
+{
+    if (!bf16)
+        return _mm512_loadu_ps((const float *)row + k);
+    __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)row + k));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+INLINE float get1(const char *row, int64_t k, bool bf16)
+{
+    return bf16 ? cpu_bf16_to_f32(((const uint16_t *)row)[k]) : ((const float *)row)[k];
+}
+
+/* res[i·nx + j] = dot(weight row i, x row j), i < nr, j < nx: nr·nx
+ * accumulators (≤ 16 + nx + 1 registers), each weight vector loaded once.
+ * nr and nx are constants at every call, so the loops unroll fully. */
+AVX512 INLINE void mv_tile(const char *w, size_t ldw, bool bf16, int nr, const float *x,
+                           size_t ldx, int nx, int64_t K, float *res)
+{
+    __m512 acc[8][4];
+#pragma GCC unroll 8
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < nx; j++)
+            acc[i][j] = _mm512_setzero_ps();
+    int64_t k = 0;
+    for (; k + 16 <= K; k += 16) {
+        __m512 xv[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < nx; j++)
+            xv[j] = _mm512_loadu_ps(x + j * ldx + k);
+#pragma GCC unroll 8
+        for (int i = 0; i < nr; i++) {
+            __m512 wv = load16(w + i * ldw, k, bf16);
+#pragma GCC unroll 4
+            for (int j = 0; j < nx; j++)
+                acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 4
+        for (int j = 0; j < nx; j++) {
+            float s = _mm512_reduce_add_ps(acc[i][j]);
+            for (int64_t kk = k; kk < K; kk++)
+                s += get1(w + i * ldw, kk, bf16) * x[j * ldx + kk];
+            res[i * nx + j] = s;
+        }
+}
+
+/* the (rows, x rows) tiles: 8×1 and 8×2 for one or two sequences, 4×3 and
+ * 4×4 for more, 1×nx for the last rows */
+#define MV_CASES(BF) \
+    switch (nr * 8 + nx) { \
+    case 8 * 8 + 1: mv_tile(w, ldw, BF, 8, x, ldx, 1, K, res); break; \
+    case 8 * 8 + 2: mv_tile(w, ldw, BF, 8, x, ldx, 2, K, res); break; \
+    case 4 * 8 + 3: mv_tile(w, ldw, BF, 4, x, ldx, 3, K, res); break; \
+    case 4 * 8 + 4: mv_tile(w, ldw, BF, 4, x, ldx, 4, K, res); break; \
+    case 1 * 8 + 1: mv_tile(w, ldw, BF, 1, x, ldx, 1, K, res); break; \
+    case 1 * 8 + 2: mv_tile(w, ldw, BF, 1, x, ldx, 2, K, res); break; \
+    case 1 * 8 + 3: mv_tile(w, ldw, BF, 1, x, ldx, 3, K, res); break; \
+    default: mv_tile(w, ldw, BF, 1, x, ldx, 4, K, res); break; \
+    }
+
+AVX512 static void mv_tile_bf16(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
+                                int nx, int64_t K, float *res)
+{
+    MV_CASES(true)
+}
+
+AVX512 static void mv_tile_f32(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
+                               int nx, int64_t K, float *res)
+{
+    MV_CASES(false)
+}
+#endif
+
+void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *x, size_t ldx,
+                       int64_t M, float *out, size_t ldo, const vo_tensor *bias)
+{
+#ifdef VO_X86
+    bool bf16 = w->type == VO_BF16;
+    size_t ldw = w->nb[1];
+    int64_t K = w->ne[0];
+    for (int64_t m = 0; m < M; m += 4) {
+        int nx = M - m < 4 ? (int)(M - m) : 4, tile_rows = nx <= 2 ? 8 : 4;
+        for (int64_t n = n0; n < n1;) {
+            int nr = n1 - n >= tile_rows ? tile_rows : 1;
+            const char *wr = cpu_base(w) + n * ldw;
+            float res[8 * 4];
+            if (bf16)
+                mv_tile_bf16(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
+            else
+                mv_tile_f32(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
+            for (int i = 0; i < nr; i++) {
+                float b = bias ? cpu_get_f(cpu_base(bias), bias->type, n + i) : 0.0f;
+                for (int j = 0; j < nx; j++)
+                    out[(m + j) * ldo + n + i] = res[i * nx + j] + b;
+            }
+            n += nr;
+        }
+    }
+#else
+    (void)w; (void)n0; (void)n1; (void)x; (void)ldx; (void)M; (void)out; (void)ldo; (void)bias;
+#endif
+}
+
+void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K)
+{
+    /* tile t holds tokens 32t..32t+31 as [K][32], zeros past M */
+    for (int64_t t = 0; t * 32 < M; t++) {
+        float *d = xt + t * K * 32;
+        int64_t m0 = t * 32, nm = M - m0 < 32 ? M - m0 : 32;
+        for (int64_t k = 0; k < K; k++) {
+            for (int64_t m = 0; m < nm; m++)
+                d[k * 32 + m] = x[(m0 + m) * ldx + k];
+            for (int64_t m = nm; m < 32; m++)
+                d[k * 32 + m] = 0.0f;
+        }
+    }
+}
+
+#ifdef VO_X86
+/* acc[i][v] = Σ_k w[i·K + k] · xt[k·32 + 16v ..]: 12 rows × 16·nv tokens,
+ * 12·nv accumulators; the weight is broadcast from memory. */
+AVX512 INLINE void gemm_tile(const float *w, int64_t K, const float *xt, int nv, float *res)
+{
+    __m512 acc[12][2];
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++)
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < K; k++) {
+        __m512 x0 = _mm512_loadu_ps(xt + k * 32), x1 = x0;
+        if (nv == 2)
+            x1 = _mm512_loadu_ps(xt + k * 32 + 16);
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++) {
+            __m512 wv = _mm512_set1_ps(w[i * K + k]);
+            acc[i][0] = _mm512_fmadd_ps(wv, x0, acc[i][0]);
+            if (nv == 2)
+                acc[i][1] = _mm512_fmadd_ps(wv, x1, acc[i][1]);
+        }
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++)
+#pragma GCC unroll 2
+        for (int v = 0; v < nv; v++)
+            _mm512_storeu_ps(res + i * 32 + v * 16, acc[i][v]);
+}
+
+AVX512 static void gemm_tile_32(const float *w, int64_t K, const float *xt, float *res)
+{
+    gemm_tile(w, K, xt, 2, res);
+}
+
+AVX512 static void gemm_tile_16(const float *w, int64_t K, const float *xt, float *res)
+{
+    gemm_tile(w, K, xt, 1, res);
+}
+
+/* n rows of w from row r0, widened to f32 rows of K (zeros past the end) */
+AVX512 static void widen_rows(float *dst, const vo_tensor *w, int64_t r0, int n)
+{
+    int64_t K = w->ne[0];
+    bool bf16 = w->type == VO_BF16;
+    for (int i = 0; i < n; i++) {
+        float *d = dst + i * K;
+        if (r0 + i >= w->ne[1]) {
+            memset(d, 0, sizeof(float) * (size_t)K);
+            continue;
+        }
+        const char *row = cpu_base(w) + (r0 + i) * w->nb[1];
+        int64_t k = 0;
+        for (; k + 16 <= K; k += 16)
+            _mm512_storeu_ps(d + k, load16(row, k, bf16));
+        for (; k < K; k++)
+            d[k] = get1(row, k, bf16);
+    }
+}
+#endif
+
+void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
+                          float *out, size_t ldo, const vo_tensor *bias, float *wbuf)
+{
+#ifdef VO_X86
+    int64_t K = w->ne[0];
+    int nt = (int)(n1 - n0 + 11) / 12;
+    widen_rows(wbuf, w, n0, nt * 12);
+    for (int64_t m0 = 0; m0 < M; m0 += 32) {
+        const float *xtile = xt + (m0 / 32) * K * 32;
+        int64_t nm = M - m0 < 32 ? M - m0 : 32;
+        for (int t = 0; t < nt; t++) {
+            float res[12 * 32];
+            if (nm > 16)
+                gemm_tile_32(wbuf + (size_t)t * 12 * K, K, xtile, res);
+            else
+                gemm_tile_16(wbuf + (size_t)t * 12 * K, K, xtile, res);
+            int64_t n = n0 + t * 12;
+            int rows = n1 - n < 12 ? (int)(n1 - n) : 12;
+            for (int i = 0; i < rows; i++) {
+                float b = bias ? cpu_get_f(cpu_base(bias), bias->type, n + i) : 0.0f;
+                for (int64_t m = 0; m < nm; m++)
+                    out[(m0 + m) * ldo + n + i] = res[i * 32 + m] + b;
+            }
+        }
+    }
+#else
+    (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias; (void)wbuf;
+#endif
+}

@@ -128,9 +128,11 @@ void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *
  * zero-padded: xt holds ceil(M/32)·32·K floats */
 void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K);
 /* the same product from packed xt for weight rows n0 ≤ n < n1 (≤ 48);
- * wbuf: 48·K floats of the caller's scratch for the widened rows */
+ * scratch: cpu_avx512_gemm_scratch(K, M) floats of the caller's (the
+ * widened rows, the sums between blocks of K) */
 #define CPU_AVX512_GEMM_ROWS 48
+size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M);
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
-                          float *out, size_t ldo, const vo_tensor *bias, float *wbuf);
+                          float *out, size_t ldo, const vo_tensor *bias, float *scratch);
 
 #endif

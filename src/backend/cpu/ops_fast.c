@@ -82,7 +82,7 @@ static void matmul_avx512(cpu_backend *cb, mm_job *j)
         cb->xt = xt;
         cb->xt_cap = need;
     }
-    if (!cpu_scratch(cb, (size_t)(CPU_AVX512_GEMM_ROWS * j->K)))
+    if (!cpu_scratch(cb, cpu_avx512_gemm_scratch(j->K, j->M)))
         return;
     cpu_avx512_pack_xt(cb->xt, (const float *)cpu_base(j->x), j->x->nb[1] / sizeof(float), j->M,
                        j->K);

@@ -144,23 +144,25 @@ void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_
 }
 
 #ifdef VO_X86
-/* acc[i][v] = Σ_k w[i·K + k] · xt[k·32 + 16v ..]: 12 rows × 16·nv tokens,
- * 12·nv accumulators; the weight is broadcast from memory. */
-AVX512 INLINE void gemm_tile(const float *w, int64_t K, const float *xt, int nv, float *res)
+/* res[i·32 + 16v + l] (+)= Σ_k w[i·ldw + k] · xt[k·32 + 16v + l], k < kc:
+ * 12 rows × 16·nv tokens in 12·nv accumulators, the weight broadcast from
+ * memory; res holds the sums between blocks of K (first: starts at 0) */
+AVX512 INLINE void gemm_tile(const float *w, int64_t ldw, int64_t kc, const float *xt, int nv,
+                             float *res, bool first)
 {
     __m512 acc[12][2];
 #pragma GCC unroll 12
     for (int i = 0; i < 12; i++)
 #pragma GCC unroll 2
         for (int v = 0; v < nv; v++)
-            acc[i][v] = _mm512_setzero_ps();
-    for (int64_t k = 0; k < K; k++) {
+            acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(res + i * 32 + v * 16);
+    for (int64_t k = 0; k < kc; k++) {
         __m512 x0 = _mm512_loadu_ps(xt + k * 32), x1 = x0;
         if (nv == 2)
             x1 = _mm512_loadu_ps(xt + k * 32 + 16);
 #pragma GCC unroll 12
         for (int i = 0; i < 12; i++) {
-            __m512 wv = _mm512_set1_ps(w[i * K + k]);
+            __m512 wv = _mm512_set1_ps(w[i * ldw + k]);
             acc[i][0] = _mm512_fmadd_ps(wv, x0, acc[i][0]);
             if (nv == 2)
                 acc[i][1] = _mm512_fmadd_ps(wv, x1, acc[i][1]);
@@ -173,23 +175,25 @@ AVX512 INLINE void gemm_tile(const float *w, int64_t K, const float *xt, int nv,
             _mm512_storeu_ps(res + i * 32 + v * 16, acc[i][v]);
 }
 
-AVX512 static void gemm_tile_32(const float *w, int64_t K, const float *xt, float *res)
+AVX512 static void gemm_tile_32(const float *w, int64_t ldw, int64_t kc, const float *xt,
+                                float *res, bool first)
 {
-    gemm_tile(w, K, xt, 2, res);
+    gemm_tile(w, ldw, kc, xt, 2, res, first);
 }
 
-AVX512 static void gemm_tile_16(const float *w, int64_t K, const float *xt, float *res)
+AVX512 static void gemm_tile_16(const float *w, int64_t ldw, int64_t kc, const float *xt,
+                                float *res, bool first)
 {
-    gemm_tile(w, K, xt, 1, res);
+    gemm_tile(w, ldw, kc, xt, 1, res, first);
 }
 
-/* n rows of w from row r0, widened to f32 rows of K (zeros past the end) */
-AVX512 static void widen_rows(float *dst, const vo_tensor *w, int64_t r0, int n)
+/* n rows of w from row r0, widened to f32 rows ldw apart (zeros past the end) */
+AVX512 static void widen_rows(float *dst, int64_t ldw, const vo_tensor *w, int64_t r0, int n)
 {
     int64_t K = w->ne[0];
     bool bf16 = w->type == VO_BF16;
     for (int i = 0; i < n; i++) {
-        float *d = dst + i * K;
+        float *d = dst + i * ldw;
         if (r0 + i >= w->ne[1]) {
             memset(d, 0, sizeof(float) * (size_t)K);
             continue;
@@ -204,32 +208,58 @@ AVX512 static void widen_rows(float *dst, const vo_tensor *w, int64_t r0, int n)
 }
 #endif
 
+/* widened weight rows lie K + 16 floats apart: a power-of-two K would put
+ * the 12 rows a tile reads at each step into one L1 set */
+#define LDW(K) ((K) + 16)
+
+size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M)
+{
+    return (size_t)CPU_AVX512_GEMM_ROWS * (size_t)LDW(K) + (size_t)((M + 31) / 32) *
+           (CPU_AVX512_GEMM_ROWS / 12) * 12 * 32;
+}
+
+/* K in blocks of KC: a block of the 32-token tile (16 KB) and of the rows'
+ * weights (6 KB per 12) stay in L1 while every tile of the task uses them */
+#define KC 128
+
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
-                          float *out, size_t ldo, const vo_tensor *bias, float *wbuf)
+                          float *out, size_t ldo, const vo_tensor *bias, float *scratch)
 {
 #ifdef VO_X86
     int64_t K = w->ne[0];
     int nt = (int)(n1 - n0 + 11) / 12;
-    widen_rows(wbuf, w, n0, nt * 12);
+    int64_t ldw = LDW(K);
+    float *wbuf = scratch, *accs = scratch + (size_t)CPU_AVX512_GEMM_ROWS * (size_t)ldw;
+    widen_rows(wbuf, ldw, w, n0, nt * 12);
+    for (int64_t k0 = 0; k0 < K; k0 += KC) {
+        int64_t kc = K - k0 < KC ? K - k0 : KC;
+        for (int64_t m0 = 0; m0 < M; m0 += 32) {
+            const float *xtile = xt + (m0 / 32) * K * 32 + k0 * 32;
+            for (int t = 0; t < nt; t++) {
+                float *acc = accs + ((m0 / 32) * nt + t) * 12 * 32;
+                const float *wt = wbuf + (size_t)t * 12 * (size_t)ldw + k0;
+                if (M - m0 > 16)
+                    gemm_tile_32(wt, ldw, kc, xtile, acc, k0 == 0);
+                else
+                    gemm_tile_16(wt, ldw, kc, xtile, acc, k0 == 0);
+            }
+        }
+    }
     for (int64_t m0 = 0; m0 < M; m0 += 32) {
-        const float *xtile = xt + (m0 / 32) * K * 32;
         int64_t nm = M - m0 < 32 ? M - m0 : 32;
         for (int t = 0; t < nt; t++) {
-            float res[12 * 32];
-            if (nm > 16)
-                gemm_tile_32(wbuf + (size_t)t * 12 * K, K, xtile, res);
-            else
-                gemm_tile_16(wbuf + (size_t)t * 12 * K, K, xtile, res);
+            const float *acc = accs + ((m0 / 32) * nt + t) * 12 * 32;
             int64_t n = n0 + t * 12;
             int rows = n1 - n < 12 ? (int)(n1 - n) : 12;
             for (int i = 0; i < rows; i++) {
                 float b = bias ? cpu_get_f(cpu_base(bias), bias->type, n + i) : 0.0f;
                 for (int64_t m = 0; m < nm; m++)
-                    out[(m0 + m) * ldo + n + i] = res[i * 32 + m] + b;
+                    out[(m0 + m) * ldo + n + i] = acc[i * 32 + m] + b;
             }
         }
     }
 #else
-    (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias; (void)wbuf;
+    (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
+    (void)scratch;
 #endif
 }

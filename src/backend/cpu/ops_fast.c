@@ -67,6 +67,14 @@ static void mm_task_avx512(void *arg, int64_t task, int worker)
                          j->cb->scratch + (size_t)worker * j->cb->scratch_per);
 }
 
+static void pack_task(void *arg, int64_t task, int worker)
+{
+    (void)worker;
+    mm_job *j = arg;
+    cpu_avx512_pack_xt(j->cb->xt, (const float *)cpu_base(j->x), j->x->nb[1] / sizeof(float),
+                       j->M, j->K, task);
+}
+
 static void matmul_avx512(cpu_backend *cb, mm_job *j)
 {
     if (j->M <= MV_ROWS) {
@@ -84,8 +92,7 @@ static void matmul_avx512(cpu_backend *cb, mm_job *j)
     }
     if (!cpu_scratch(cb, cpu_avx512_gemm_scratch(j->K, j->M)))
         return;
-    cpu_avx512_pack_xt(cb->xt, (const float *)cpu_base(j->x), j->x->nb[1] / sizeof(float), j->M,
-                       j->K);
+    cpu_pool_run(cb->pool, (j->M + 31) / 32, pack_task, j);
     cpu_pool_run(cb->pool, (j->N + CPU_AVX512_GEMM_ROWS - 1) / CPU_AVX512_GEMM_ROWS,
                  mm_task_avx512, j);
 }

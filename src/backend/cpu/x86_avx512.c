@@ -128,18 +128,15 @@ void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *
 #endif
 }
 
-void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K)
+void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K, int64_t t)
 {
-    /* tile t holds tokens 32t..32t+31 as [K][32], zeros past M */
-    for (int64_t t = 0; t * 32 < M; t++) {
-        float *d = xt + t * K * 32;
-        int64_t m0 = t * 32, nm = M - m0 < 32 ? M - m0 : 32;
-        for (int64_t k = 0; k < K; k++) {
-            for (int64_t m = 0; m < nm; m++)
-                d[k * 32 + m] = x[(m0 + m) * ldx + k];
-            for (int64_t m = nm; m < 32; m++)
-                d[k * 32 + m] = 0.0f;
-        }
+    float *d = xt + t * K * 32;
+    int64_t m0 = t * 32, nm = M - m0 < 32 ? M - m0 : 32;
+    for (int64_t k = 0; k < K; k++) {
+        for (int64_t m = 0; m < nm; m++)
+            d[k * 32 + m] = x[(m0 + m) * ldx + k];
+        for (int64_t m = nm; m < 32; m++)
+            d[k * 32 + m] = 0.0f;
     }
 }
 

@@ -252,8 +252,10 @@ int main(int argc, char **argv)
     double flops_tok = 2.0 * lparams + attn_flops + 2.0 * params_of(lm.head) / prompt;
     static const char *const isas[] = {"avx512", "avx2", "scalar"};
     double dec[3] = {0}, pre[3] = {0};
+    const char *only = getenv("VO_CPU_ISA");    /* set: that path alone */
     for (int i = 0; i < 3; i++) {
-        if (!vo_cpu_has_isa(isas[i]) || vo_cpu_use_isa(ctx, isas[i]))
+        if ((only && *only && strcmp(only, isas[i])) || !vo_cpu_has_isa(isas[i]) ||
+            vo_cpu_use_isa(ctx, isas[i]))
             continue;
         /* the portable C path is slow: fewer steps, no prefill */
         bool scalar = i == 2;
@@ -278,7 +280,7 @@ int main(int argc, char **argv)
     printf("%-44s %12.2f\n", "decode bound (bandwidth / bytes), tok/s", bw * 1e9 / wbytes);
     for (int i = 0; i < 3; i++) {
         if (dec[i] == 0) {
-            printf("%-44s %12s\n", isas[i], "not run (CPU lacks it)");
+            printf("%-44s %12s\n", isas[i], "not run (CPU lacks it, or VO_CPU_ISA)");
             continue;
         }
         char name[64];

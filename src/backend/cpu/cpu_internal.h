@@ -124,13 +124,14 @@ bool cpu_have_avx512(void);        /* the active ISA is AVX-512 */
  * m < M (small: the weight rows stream from memory once) */
 void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *x, size_t ldx,
                        int64_t M, float *out, size_t ldo, const vo_tensor *bias);
-/* prefill: x rows (M × K) transposed into tiles of 32 tokens, [K][32] each,
- * zero-padded (xt holds ceil(M/32)·32·K floats): tile t of them */
+/* prefill: x rows (M × K) transposed into tiles of 64 tokens, [K][64] each,
+ * zero-padded (xt holds ceil(M/64)·64·K floats): tile t of them */
+#define CPU_AVX512_GEMM_TOKENS 64
 void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K, int64_t t);
-/* the same product from packed xt for weight rows n0 ≤ n < n1 (≤ 48);
+/* the same product from packed xt for weight rows n0 ≤ n < n1 (≤ 96);
  * scratch: cpu_avx512_gemm_scratch(K, M) floats of the caller's (the
  * widened rows, the sums between blocks of K) */
-#define CPU_AVX512_GEMM_ROWS 48
+#define CPU_AVX512_GEMM_ROWS 96
 size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M);
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch);

@@ -81,7 +81,8 @@ static void matmul_avx512(cpu_backend *cb, mm_job *j)
         cpu_pool_run(cb->pool, (j->N + MV_NB - 1) / MV_NB, mm_task_avx512, j);
         return;
     }
-    size_t need = (size_t)((j->M + 31) / 32 * 32) * (size_t)j->K;
+    size_t need = (size_t)((j->M + CPU_AVX512_GEMM_TOKENS - 1) / CPU_AVX512_GEMM_TOKENS *
+                           CPU_AVX512_GEMM_TOKENS) * (size_t)j->K;
     if (need > cb->xt_cap) {
         float *xt = vo_realloc(cb->xt, need * sizeof(float));
         if (!xt)
@@ -92,7 +93,8 @@ static void matmul_avx512(cpu_backend *cb, mm_job *j)
     }
     if (!cpu_scratch(cb, cpu_avx512_gemm_scratch(j->K, j->M)))
         return;
-    cpu_pool_run(cb->pool, (j->M + 31) / 32, pack_task, j);
+    cpu_pool_run(cb->pool, (j->M + CPU_AVX512_GEMM_TOKENS - 1) / CPU_AVX512_GEMM_TOKENS,
+                 pack_task, j);
     cpu_pool_run(cb->pool, (j->N + CPU_AVX512_GEMM_ROWS - 1) / CPU_AVX512_GEMM_ROWS,
                  mm_task_avx512, j);
 }

@@ -1,7 +1,7 @@
 /* x86_avx512.c: AVX-512 kernels of the CPU backend for f32 and bf16 weights:
  * the decode matrix-vector product (each weight row streamed once, several
- * output rows in registers) and the prefill/vision GEMM (12 weight rows ×
- * 32 tokens in registers over transposed activations). bf16 is widened to
+ * output rows in registers) and the prefill/vision GEMM (6 weight rows ×
+ * 64 tokens in registers over transposed activations). bf16 is widened to
  * f32 exactly and multiplied in f32 FMA: no rounding of the activations. */
 #include "src/backend/cpu/cpu_internal.h"
 

@@ -5,7 +5,7 @@
 # instruction set. Its last line, one JSON object, is the last line of
 # make bench. Model: make-random-model's real 1.7B shapes (~4.2 GB, written
 # into $TMPDIR unless $VO_RANDOM_MODEL holds it). VO_BENCH_PREFILL (128),
-# VO_BENCH_STEPS (16), VO_BENCH_REPS (2); VO_CPU_ISA=NAME runs that path alone.
+# VO_BENCH_STEPS (16), VO_BENCH_REPS (3 rounds); VO_CPU_ISA=NAME runs that path alone.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
@@ -24,4 +24,4 @@ if [ ! -f "$MODEL/model.safetensors" ]; then
         "$MODEL" >/dev/null || exit 1
 fi
 exec "$top_builddir/tests/bench/bench-cpu" "$MODEL" "${VO_BENCH_PREFILL:-128}" \
-    "${VO_BENCH_STEPS:-16}" "${VO_BENCH_REPS:-2}"
+    "${VO_BENCH_STEPS:-16}" "${VO_BENCH_REPS:-3}"

@@ -13,18 +13,21 @@ static const char *const isa_names[] = {"scalar", "avx2", "avx512"};
 cpu_isa cpu_isa_best(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
-    static int best = -1;
-    if (best < 0) {
+    /* atomic: the first kernels may ask from several pool threads at once */
+    static atomic_int best = -1;
+    int b = atomic_load_explicit(&best, memory_order_relaxed);
+    if (b < 0) {
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
             __builtin_cpu_supports("fma"))
-            best = CPU_ISA_AVX512;
+            b = CPU_ISA_AVX512;
         else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-            best = CPU_ISA_AVX2;
+            b = CPU_ISA_AVX2;
         else
-            best = CPU_ISA_SCALAR;
+            b = CPU_ISA_SCALAR;
+        atomic_store_explicit(&best, b, memory_order_relaxed);
     }
-    return (cpu_isa)best;
+    return (cpu_isa)b;
 #else
     return CPU_ISA_SCALAR;
 #endif
@@ -37,8 +40,11 @@ cpu_isa cpu_isa_active(void)
 {
     int a = atomic_load_explicit(&active, memory_order_relaxed);
     if (a < 0) {
+        /* first use: the best, unless vo_cpu_use_isa set one meanwhile */
+        int unset = -1;
         a = (int)cpu_isa_best();
-        atomic_store(&active, a);
+        if (!atomic_compare_exchange_strong(&active, &unset, a))
+            a = unset;
     }
     return (cpu_isa)a;
 }

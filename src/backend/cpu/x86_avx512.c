@@ -208,8 +208,12 @@ AVX512 static void widen_rows(float *dst, int64_t ldw, const vo_tensor *w, int64
         }
         const char *row = cpu_base(w) + (r0 + i) * w->nb[1];
         int64_t k = 0;
-        for (; k + 16 <= K; k += 16)
+        for (; k + 16 <= K; k += 16) {
+            /* as in mv_tile: ahead in this row, and the next row (page) */
+            _mm_prefetch(row + k * (bf16 ? 2 : 4) + 512, _MM_HINT_T0);
+            _mm_prefetch(row + w->nb[1] + k * (bf16 ? 2 : 4), _MM_HINT_T1);
             _mm512_storeu_ps(d + k, load16(row, k, bf16));
+        }
         for (; k < K; k++)
             d[k] = get1(row, k, bf16);
     }

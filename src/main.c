@@ -3,6 +3,7 @@
 #include "config.h"
 #include "src/cli/options.h"
 #include "src/cli/signals.h"
+#include "src/backend/cpu/cpu.h"
 #include "src/backend/select.h"
 #include "src/model/config.h"
 #include "src/pipeline/run.h"
@@ -142,6 +143,15 @@ int main(int argc, char **argv)
         vo_cli_free(&cli);
         return EXIT_OK;
     }
+    vo_ctx *env_ctx = vo_new_ctx();
+    if (env_ctx && vo_cpu_isa_from_env(env_ctx) != VO_OK) {
+        /* a bad $VO_CPU_ISA is the caller's mistake, not the model's */
+        fprintf(stderr, "varco-ocr: %s\n", vo_last_error(env_ctx));
+        vo_drop_ctx(env_ctx);
+        vo_cli_free(&cli);
+        return EXIT_BAD_ARGS;
+    }
+    vo_drop_ctx(env_ctx);
     if (cli.model) {
         char *dir = vo_find_model_dir(cli.model);
         if (!dir) {

@@ -33,6 +33,9 @@ static int tap_ok_(int pass, const char *file, int line, const char *fmt, ...)
 /* Diagnostics line. */
 #define diag(...) (printf("# "), printf(__VA_ARGS__), printf("\n"))
 
+/* One test skipped, with the reason printed. */
+#define skip(...) (printf("ok %d # SKIP ", ++tap_n_), printf(__VA_ARGS__), printf("\n"))
+
 /* Skip the whole test file, with the reason printed. */
 #define skip_all(...) (printf("1..0 # SKIP "), printf(__VA_ARGS__), printf("\n"), exit(0))
 

@@ -193,6 +193,7 @@ void vo_cli_print_help(FILE *f)
             "  TMPDIR            where standard input is spooled\n"
             "  XDG_CACHE_HOME    where compiled OpenCL kernels are kept\n"
             "  VARCO_OCR_KERNEL_DIR  OpenCL kernel sources to use instead of the built-in\n"
+            "  VO_CPU_ISA        CPU kernels: avx512, avx2 or scalar (default: the best)\n"
             "  NO_COLOR          no colour in messages\n"
             "\nExit status:\n"
             "  0 success; 1 bad command line; 2 bad or unreadable input; 3 model or\n"

@@ -1,13 +1,18 @@
 /* backend-ops.c: every CPU op against its scalar _ref (or hand-computed
- * values where the op has only the _ref), on odd shapes, plus the sticky error. */
+ * values where the op has only the _ref), on odd shapes, with each kernel
+ * instruction set (avx512, avx2, scalar) in turn; the choice of that set
+ * ($VO_CPU_ISA); the sticky error. */
 #include "src/backend/backend.h"
 #include "src/backend/cpu/cpu.h"
+#include "src/backend/cpu/cpu_internal.h"
 #include "tests/tap.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 static vo_backend *fast, *ref;
+static const char *isa = "";    /* the kernel path under test, in the test names */
 static uint32_t rng = 12345;
 
 static float frand(void)
@@ -59,10 +64,15 @@ static double maxrel(const vo_tensor *a, const vo_tensor *b)
 static void test_matmul(void)
 {
     static const vo_type types[] = {VO_F32, VO_BF16, VO_F16};
+    /* odd: with bias; M 1-8: the decode tiles, above: the GEMM's tiles of 64
+     * tokens (and their 16-48 token ends), K over blocks of 128; N not a
+     * multiple of the 8 / 6-row tiles; K with SIMD tails */
     static const int64_t shapes[][3] = {{37, 13, 1}, {129, 67, 50}, {8, 4, 3}, {300, 257, 7},
-                                        {520, 9, 5}, {65, 10, 2}};  /* odd: with bias */
+                                        {520, 9, 5}, {65, 10, 2}, {48, 17, 8}, {64, 100, 40},
+                                        {256, 30, 9}, {33, 25, 4}, {96, 31, 20}, {300, 13, 70}};
+    enum { NS = sizeof shapes / sizeof shapes[0] };
     for (int t = 0; t < 3; t++)
-        for (int s = 0; s < 6; s++) {
+        for (int s = 0; s < NS; s++) {
             int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
             vo_tensor *w = rnd(types[t], K, N, 1, "w"), *x = rnd(VO_F32, K, M, 1, "x");
             vo_tensor *b = rnd(VO_F32, N, 1, 1, "b");
@@ -70,8 +80,9 @@ static void test_matmul(void)
             vo_matmul(fast, o1, w, x, s & 1 ? b : NULL);
             vo_matmul(ref, o2, w, x, s & 1 ? b : NULL);
             double e = maxrel(o1, o2);
-            ok(e < 1e-5 * sqrt((double)K), "backend 1.%d: matmul %s K%lld N%lld M%lld (err %.2g)",
-               t * 6 + s + 1, vo_type_name(types[t]), (long long)K, (long long)N, (long long)M, e);
+            ok(e < 1e-5 * sqrt((double)K),
+               "backend 1.%d: %s matmul %s K%lld N%lld M%lld (err %.2g)", t * NS + s + 1, isa,
+               vo_type_name(types[t]), (long long)K, (long long)N, (long long)M, e);
             vo_tensor_free(fast, w); vo_tensor_free(fast, x); vo_tensor_free(fast, b);
             vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
         }
@@ -81,7 +92,7 @@ static void test_matmul(void)
     vo_tensor *o1 = zeros(9, 5, 1, "o1"), *o2 = zeros(9, 5, 1, "o2");
     vo_matmul(fast, o1, w, &xv, NULL);
     vo_matmul(ref, o2, w, &xv, NULL);
-    ok(maxrel(o1, o2) < 1e-5, "backend 1.19: matmul on a strided view");
+    ok(maxrel(o1, o2) < 1e-5, "backend 1.37: %s matmul on a strided view", isa);
     vo_tensor_free(fast, w); vo_tensor_free(fast, x);
     vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
 }
@@ -112,8 +123,8 @@ static void test_attention(void)
     for (int causal = 0; causal < 2; causal++) {
         run_attn(fast, o1, q, k, v, nq, nkv, 3, causal);
         run_attn(ref, o2, q, k, v, nq, nkv, 3, causal);
-        ok(maxrel(o1, o2) < 1e-5, "backend 2.%d: attention %s, 3 sequences, GQA 3:1", causal + 1,
-           causal ? "causal" : "full");
+        ok(maxrel(o1, o2) < 1e-5, "backend 2.%d: %s attention %s, 3 sequences, GQA 3:1",
+           causal + 1, isa, causal ? "causal" : "full");
     }
     /* the batch gives what each sequence gives alone */
     vo_tensor *o3 = zeros(10, 6, 23, "o3");
@@ -127,7 +138,8 @@ static void test_attention(void)
     double e = 0;
     for (int64_t i = 6 * 60; i < 23 * 60; i++)
         e = fmax(e, fabs(((float *)o1->data)[i] - ((float *)o3->data)[i]));
-    ok(e == 0, "backend 2.3: a sequence batched with others equals it alone (err %.2g)", e);
+    ok(e == 0, "backend 2.3: %s: a sequence batched with others equals it alone (err %.2g)", isa,
+       e);
     /* one key: the output is that value row */
     vo_tensor k1 = vo_view(k, 10, 2, 1, 1, 0, 0, 0, 0), v1 = vo_view(v, 10, 2, 1, 1, 0, 0, 0, 0);
     vo_attn_seq s1 = {0, 1, &k1, &v1, 1};
@@ -183,8 +195,8 @@ static void test_attention_kv(void)
                5 + 2 * t, vo_type_name(types[ti]), (long long)hd);
             ok(vo_backend_sync(fast, NULL) == VO_OK && maxrel(o3, o1) < 1e-5 &&
                maxrel(o3, o4) < 1e-6,
-               "backend 2.%d: fast attention on a %s cache (hd %lld) = _ref (%.2g), = f32 (%.2g)",
-               6 + 2 * t, vo_type_name(types[ti]), (long long)hd, maxrel(o3, o1),
+               "backend 2.%d: %s attention on a %s cache (hd %lld) = _ref (%.2g), = f32 (%.2g)",
+               6 + 2 * t, isa, vo_type_name(types[ti]), (long long)hd, maxrel(o3, o1),
                maxrel(o3, o4));
             vo_tensor *ts[] = {q, k, v, k32, v32, o1, o2, o3, o4};
             for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
@@ -197,7 +209,8 @@ static void test_attention_kv(void)
     vo_tensor *o1 = zeros(16, 2, 3, "o1"), *o2 = zeros(16, 2, 3, "o2");
     run_attn(fast, o1, q, k, v, &nq, &nkv, 1, true);
     run_attn(fast, o2, q, k32, v, &nq, &nkv, 1, true);
-    ok(maxrel(o1, o2) < 1e-6, "backend 2.13: bf16 keys with f32 values (%.2g)", maxrel(o1, o2));
+    ok(maxrel(o1, o2) < 1e-6, "backend 2.13: %s: bf16 keys with f32 values (%.2g)", isa,
+       maxrel(o1, o2));
     vo_tensor_free(fast, q); vo_tensor_free(fast, k); vo_tensor_free(fast, v);
     vo_tensor_free(fast, k32); vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
 }
@@ -210,7 +223,7 @@ static void test_patch_embed(void)
     vo_tensor *o1 = zeros(7, 9, 1, "o1"), *o2 = zeros(7, 9, 1, "o2");
     vo_patch_embed(fast, o1, img, w, b, 4);
     vo_patch_embed(ref, o2, img, w, b, 4);
-    ok(maxrel(o1, o2) < 1e-5, "backend 3.1: patch_embed fast vs ref (13 px, patch 4)");
+    ok(maxrel(o1, o2) < 1e-5, "backend 3.1: %s patch_embed vs ref (13 px, patch 4)", isa);
     /* hand check of token 4 (py 1, px 1), feature 0 */
     double acc = ((float *)b->data)[0];
     for (int c = 0; c < 3; c++)
@@ -348,20 +361,62 @@ static void test_sticky(vo_ctx *ctx)
     vo_tensor_free(fast, w); vo_tensor_free(fast, x); vo_tensor_free(fast, o);
 }
 
+/* the instruction set: parsed names, the CPU's limit, $VO_CPU_ISA */
+static void test_isa(vo_ctx *ctx)
+{
+    cpu_isa got = CPU_ISA_SCALAR;
+    char msg[128] = "";
+    ok(cpu_isa_parse("avx2", CPU_ISA_AVX512, &got, msg, sizeof msg) && got == CPU_ISA_AVX2 &&
+       cpu_isa_parse("scalar", CPU_ISA_SCALAR, &got, msg, sizeof msg) && got == CPU_ISA_SCALAR,
+       "backend 8.1: avx2 on an AVX-512 CPU, scalar on any CPU");
+    ok(!cpu_isa_parse("avx512", CPU_ISA_AVX2, &got, msg, sizeof msg) &&
+       strstr(msg, "no AVX-512"), "backend 8.2: avx512 on an AVX2-only CPU is refused (%s)", msg);
+    ok(!cpu_isa_parse("sse9", CPU_ISA_AVX512, &got, msg, sizeof msg) && strstr(msg, "'sse9'"),
+       "backend 8.3: an unknown name is refused (%s)", msg);
+    vo_backend *be = NULL;
+    setenv("VO_CPU_ISA", "AVX512", 1);
+    vo_status st = vo_new_cpu_backend(ctx, 1, &be);
+    ok(st == VO_ERR_ARGUMENT && !be && strstr(vo_last_error(ctx), "VO_CPU_ISA=AVX512"),
+       "backend 8.4: VO_CPU_ISA=AVX512 (wrong case) fails the backend (%s)", vo_last_error(ctx));
+    vo_clear_error(ctx);
+    setenv("VO_CPU_ISA", "scalar", 1);
+    st = vo_new_cpu_backend(ctx, 1, &be);
+    ok(st == VO_OK && !strcmp(vo_cpu_isa(), "scalar"), "backend 8.5: VO_CPU_ISA=scalar is used");
+    vo_backend_drop(be);
+    unsetenv("VO_CPU_ISA");
+    st = vo_cpu_use_isa(ctx, NULL);
+    ok(st == VO_OK && !strcmp(vo_cpu_isa(), cpu_isa_best() ==
+       CPU_ISA_AVX512 ? "avx512" : cpu_isa_best() == CPU_ISA_AVX2 ? "avx2" : "scalar"),
+       "backend 8.6: without VO_CPU_ISA the best the CPU has (%s)", vo_cpu_isa());
+}
+
 int main(void)
 {
     vo_ctx *ctx = vo_new_ctx();
+    unsetenv("VO_CPU_ISA");
     if (vo_new_cpu_backend(ctx, 3, &fast) != VO_OK || vo_new_cpu_ref_backend(ctx, &ref) != VO_OK)
         return 1;
-    test_matmul();
-    test_attention();
-    test_attention_kv();
-    test_patch_embed();
+    static const char *const isas[] = {"avx512", "avx2", "scalar"};
+    for (int i = 0; i < 3; i++) {
+        isa = isas[i];
+        if (!vo_cpu_has_isa(isa)) {
+            skip("the %s kernels: this CPU has no %s", isa,
+                 i == 0 ? "AVX-512 F" : "AVX2 with FMA");
+            continue;
+        }
+        vo_cpu_use_isa(ctx, isa);
+        test_matmul();
+        test_attention();
+        test_attention_kv();
+        test_patch_embed();
+    }
+    vo_cpu_use_isa(ctx, NULL);
     test_small_ops();
     test_resize();
     ok(vo_backend_sync(fast, ctx) == VO_OK && vo_backend_sync(ref, ctx) == VO_OK,
        "backend 7.1: no error stuck after the op tests (%s)", vo_last_error(ctx));
     test_sticky(ctx);
+    test_isa(ctx);
     vo_backend_drop(fast);
     vo_backend_drop(ref);
     vo_drop_ctx(ctx);

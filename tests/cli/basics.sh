@@ -194,4 +194,11 @@ cp "$SAMPLES/four-pages.pdf" "$TMP/in.pdf"
 run_vo --text-layer only -f pdf -o "$TMP/o2.pdf" --sidecar "$TMP/in.pdf" "$TMP/in.pdf"
 [ $rc -ne 0 ] && cmp -s "$TMP/in.pdf" "$SAMPLES/four-pages.pdf"
 ok $? "cli 14.5: --sidecar over the input is refused and the input kept (rc=$rc)"
+# $VO_CPU_ISA: an unknown word or an instruction set the CPU lacks is a usage
+# error before any input is read (exit 1), named in the message
+VO_CPU_ISA=sse9 run_vo "$SAMPLES/hello.png"
+[ "$rc" -eq 1 ] && grep -q "VO_CPU_ISA=sse9: unknown instruction set 'sse9'" "$TMP/err"
+ok $? "cli 19.1: VO_CPU_ISA=sse9 is a usage error (rc=$rc)"
+VO_CPU_ISA=scalar run_vo -o - "$SAMPLES/multicolumn.pdf"
+[ "$rc" -eq 0 ]; ok $? "cli 19.2: VO_CPU_ISA=scalar is accepted (rc=$rc)"
 done_testing

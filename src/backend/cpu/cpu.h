@@ -1,5 +1,5 @@
-/* cpu.h: the native CPU backend (scalar reference ops, AVX2/FMA kernels
- * chosen at run time, a pthread pool over output rows). */
+/* cpu.h: the native CPU backend (scalar reference ops, AVX-512 and AVX2/FMA
+ * kernels chosen at run time, a pthread pool over output rows). */
 #ifndef VO_CPU_H
 #define VO_CPU_H
 
@@ -14,5 +14,17 @@ vo_status vo_new_cpu_backend(vo_ctx *ctx, int threads, vo_backend **out);
 vo_status vo_new_cpu_ref_backend(vo_ctx *ctx, vo_backend **out);
 /* Number of online cores (>= 1). */
 int vo_cpu_count(void);
+
+/* The instruction set of the fast CPU kernels, one choice per process:
+ * "avx512" (AVX-512 F), "avx2" (AVX2 + FMA) or "scalar" (portable C). It is
+ * the best the CPU has unless $VO_CPU_ISA names another when a CPU backend
+ * is made; an unknown name or one the CPU lacks makes vo_new_cpu_backend
+ * fail with VO_ERR_ARGUMENT (no silent fallback). vo_cpu_use_isa sets it
+ * (NULL: the best) for tests and benches, between ops only. */
+vo_status vo_cpu_use_isa(vo_ctx *ctx, const char *name);
+/* $VO_CPU_ISA, if set: used, or VO_ERR_ARGUMENT naming the variable */
+vo_status vo_cpu_isa_from_env(vo_ctx *ctx);
+const char *vo_cpu_isa(void);
+bool vo_cpu_has_isa(const char *name);
 
 #endif

@@ -69,6 +69,7 @@ static void cpu_drop(vo_backend *be)
     cpu_backend *cb = (cpu_backend *)be;
     cpu_pool_drop(cb->pool);
     vo_free(cb->scratch);
+    vo_free(cb->xt);
     vo_free(cb);
 }
 
@@ -112,6 +113,9 @@ static vo_status new_cpu(vo_ctx *ctx, const struct vo_backend_ops *ops, int thre
 
 vo_status vo_new_cpu_backend(vo_ctx *ctx, int threads, vo_backend **out)
 {
+    *out = NULL;
+    if (vo_cpu_isa_from_env(ctx) != VO_OK)
+        return VO_ERR_ARGUMENT;
     return new_cpu(ctx, &cpu_fast_ops, threads, out);
 }
 

@@ -88,12 +88,21 @@ typedef struct cpu_backend {
     int n_threads;
     float *scratch;        /* per worker scratch, scratch_per floats each */
     size_t scratch_per;
+    float *xt;             /* shared: activations packed for the AVX-512 GEMM */
+    size_t xt_cap;         /* floats */
 } cpu_backend;
 /* make sure each worker has n floats of scratch; false on failure (error stuck) */
 bool cpu_scratch(cpu_backend *cb, size_t n);
 
+/* --- instruction set (isa.c): the kernels ask cpu_isa_active() --- */
+typedef enum { CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512 } cpu_isa;
+cpu_isa cpu_isa_best(void);        /* what this CPU runs (cpuid) */
+cpu_isa cpu_isa_active(void);      /* what the kernels use now */
+/* name → ISA, false with a message when unknown or above `best` */
+bool cpu_isa_parse(const char *name, cpu_isa best, cpu_isa *out, char *msg, size_t size);
+
 /* --- SIMD kernels (x86_avx2.c), chosen at run time --- */
-bool cpu_have_avx2(void);
+bool cpu_have_avx2(void);          /* the active ISA is AVX2 or above */
 /* out[i*ldo + j] = Σ_k w[i*ldw + k] · x[j*ldx + k], i < nw ≤ 4, j < nx ≤ 3 */
 void cpu_avx2_gemm_tile(const float *w, size_t ldw, int nw, const float *x, size_t ldx, int nx,
                         int64_t K, float *out, size_t ldo);
@@ -108,5 +117,23 @@ void cpu_avx2_axpy_bf16(float *y, float a, const uint16_t *x, int64_t n);
  * steps); ldw counts bf16 elements. */
 void cpu_avx2_gemm_bf16_tile(const uint16_t *w, size_t ldw, int nw, const float *x, size_t ldx,
                              int nx, int64_t K, float *out);
+
+/* --- AVX-512 kernels (x86_avx512.c) for f32 and bf16 weights --- */
+bool cpu_have_avx512(void);        /* the active ISA is AVX-512 */
+/* decode: out[m·ldo + n] = w row n · x row m (+ bias[n]) for n0 ≤ n < n1,
+ * m < M (small: the weight rows stream from memory once) */
+void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *x, size_t ldx,
+                       int64_t M, float *out, size_t ldo, const vo_tensor *bias);
+/* prefill: x rows (M × K) transposed into tiles of 64 tokens, [K][64] each,
+ * zero-padded (xt holds ceil(M/64)·64·K floats): tile t of them */
+#define CPU_AVX512_GEMM_TOKENS 64
+void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K, int64_t t);
+/* the same product from packed xt for weight rows n0 ≤ n < n1 (≤ 96);
+ * scratch: cpu_avx512_gemm_scratch(K, M) floats of the caller's (the
+ * widened rows, the sums between blocks of K) */
+#define CPU_AVX512_GEMM_ROWS 96
+size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M);
+void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
+                          float *out, size_t ldo, const vo_tensor *bias, float *scratch);
 
 #endif

@@ -10,6 +10,12 @@
 #define NB 64     /* weight rows per task (multiple of the 4-row tile) */
 #define QC 16     /* query rows per attention task */
 #define DECODE_ROWS 12  /* up to this many x rows: the bf16-in-register path */
+/* AVX-512: up to this many x rows, the matvec, whose every output is
+ * computed as for one row alone: a decode step of pages in flight and drafts
+ * (VO_GEN_STEP_MAX rows, src/vlm/generate.h) gives each page the tokens it
+ * gets alone */
+#define MV_ROWS 12
+#define MV_NB 64        /* AVX-512 matvec: weight rows per task */
 
 /* rows r of t lie at base + r·nb1 for every r (no gaps between ne1 blocks) */
 static bool rows_uniform(const vo_tensor *t)
@@ -46,6 +52,56 @@ typedef struct {
     const vo_tensor *w, *x, *bias;
     int64_t K, N, M, n_nb;
 } mm_job;
+
+/* AVX-512, f32/bf16 weights: a task is a block of weight rows for all x rows */
+static void mm_task_avx512(void *arg, int64_t task, int worker)
+{
+    mm_job *j = arg;
+    size_t ldx = j->x->nb[1] / sizeof(float), ldo = j->out->nb[1] / sizeof(float);
+    float *ob = (float *)cpu_base(j->out);
+    if (j->M <= MV_ROWS) {
+        int64_t n0 = task * MV_NB, n1 = n0 + MV_NB < j->N ? n0 + MV_NB : j->N;
+        cpu_avx512_matvec(j->w, n0, n1, (const float *)cpu_base(j->x), ldx, j->M, ob, ldo,
+                          j->bias);
+        return;
+    }
+    int64_t n0 = task * CPU_AVX512_GEMM_ROWS;
+    int64_t n1 = n0 + CPU_AVX512_GEMM_ROWS < j->N ? n0 + CPU_AVX512_GEMM_ROWS : j->N;
+    cpu_avx512_gemm_rows(j->w, n0, n1, j->cb->xt, j->M, ob, ldo, j->bias,
+                         j->cb->scratch + (size_t)worker * j->cb->scratch_per);
+}
+
+static void pack_task(void *arg, int64_t task, int worker)
+{
+    (void)worker;
+    mm_job *j = arg;
+    cpu_avx512_pack_xt(j->cb->xt, (const float *)cpu_base(j->x), j->x->nb[1] / sizeof(float),
+                       j->M, j->K, task);
+}
+
+static void matmul_avx512(cpu_backend *cb, mm_job *j)
+{
+    if (j->M <= MV_ROWS) {
+        cpu_pool_run(cb->pool, (j->N + MV_NB - 1) / MV_NB, mm_task_avx512, j);
+        return;
+    }
+    size_t need = (size_t)((j->M + CPU_AVX512_GEMM_TOKENS - 1) / CPU_AVX512_GEMM_TOKENS *
+                           CPU_AVX512_GEMM_TOKENS) * (size_t)j->K;
+    if (need > cb->xt_cap) {
+        float *xt = vo_realloc(cb->xt, need * sizeof(float));
+        if (!xt)
+            return vo_backend_error(&cb->base, VO_ERR_NOMEM,
+                                    "out of memory for %zu packed activations", need);
+        cb->xt = xt;
+        cb->xt_cap = need;
+    }
+    if (!cpu_scratch(cb, cpu_avx512_gemm_scratch(j->K, j->M)))
+        return;
+    cpu_pool_run(cb->pool, (j->M + CPU_AVX512_GEMM_TOKENS - 1) / CPU_AVX512_GEMM_TOKENS,
+                 pack_task, j);
+    cpu_pool_run(cb->pool, (j->N + CPU_AVX512_GEMM_ROWS - 1) / CPU_AVX512_GEMM_ROWS,
+                 mm_task_avx512, j);
+}
 
 static void mm_task(void *arg, int64_t task, int worker)
 {
@@ -112,6 +168,9 @@ void cpu_matmul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *w, const v
     if (!rows_uniform(x) || !rows_uniform(out) || (w->nb[1] % 4 && w->type == VO_F32))
         return cpu_matmul_ref(be, out, w, x, bias);
     mm_job j = {cb, out, w, x, bias, w->ne[0], w->ne[1], vo_nrows(x), 0};
+    if (cpu_have_avx512() && (w->type == VO_BF16 || w->type == VO_F32) &&
+        w->nb[1] % vo_type_size(w->type) == 0)
+        return matmul_avx512(cb, &j);
     j.n_nb = (j.N + NB - 1) / NB;
     if (!cpu_scratch(cb, (size_t)(4 * j.K)))
         return;

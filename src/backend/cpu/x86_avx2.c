@@ -10,16 +10,7 @@
 
 bool cpu_have_avx2(void)
 {
-#ifdef VO_X86
-    static int have = -1;
-    if (have < 0) {
-        __builtin_cpu_init();
-        have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return have;
-#else
-    return false;
-#endif
+    return cpu_isa_active() >= CPU_ISA_AVX2;
 }
 
 #ifdef VO_X86

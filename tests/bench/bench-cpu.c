@@ -1,0 +1,336 @@
+/* bench-cpu.c: the CPU kernels against this machine's limits, one thread,
+ * in one process: rounds of a STREAM-like read bandwidth, the f32 FMA /
+ * bf16 dot peaks (register-only loops), and the language model's decode
+ * (batch 1) and prefill with each kernel instruction set (VO_CPU_ISA's
+ * avx512, avx2, scalar); the best of the rounds, each figure with its
+ * ratio to the bound, all timed in CPU time. Prints a table, then one JSON
+ * object as the last line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define VO_X86 1
+#endif
+
+#include "src/backend/cpu/cpu.h"
+#include "src/model/config.h"
+#include "src/model/safetensors.h"
+#include "src/util/alloc.h"
+#include "src/vlm/generate.h"
+#include "src/vlm/qwen3.h"
+
+/* the process's CPU time: with one thread, the time it ran; time taken
+ * off the CPU by other jobs on a shared host does not count */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* --- the machine --- */
+
+#ifdef VO_X86
+__attribute__((target("avx512f"))) static float sum_avx512(const float *p, size_t n)
+{
+    __m512 s[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+    for (size_t i = 0; i + 64 <= n; i += 64)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++)
+            s[j] = _mm512_add_ps(s[j], _mm512_load_ps(p + i + 16 * j));
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s[0], s[1]),
+                                              _mm512_add_ps(s[2], s[3])));
+}
+
+__attribute__((target("avx2"))) static float sum_avx2(const float *p, size_t n)
+{
+    __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+    for (size_t i = 0; i + 32 <= n; i += 32)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++)
+            s[j] = _mm256_add_ps(s[j], _mm256_load_ps(p + i + 8 * j));
+    float o[8];
+    _mm256_storeu_ps(o, _mm256_add_ps(_mm256_add_ps(s[0], s[1]), _mm256_add_ps(s[2], s[3])));
+    return o[0] + o[1] + o[2] + o[3] + o[4] + o[5] + o[6] + o[7];
+}
+#endif
+
+static float sum_read(const float *p, size_t n)
+{
+#ifdef VO_X86
+    if (__builtin_cpu_supports("avx512f"))
+        return sum_avx512(p, n);
+    if (__builtin_cpu_supports("avx2"))
+        return sum_avx2(p, n);
+#endif
+    float s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += p[i];
+    return s;
+}
+
+/* GB/s reading 1 GiB (far above the caches), best of 3; huge: with
+ * MADV_HUGEPAGE (the kernel may not grant it) */
+static double read_bandwidth(bool huge)
+{
+    size_t bytes = (size_t)1 << 30;
+    float *p = aligned_alloc((size_t)2 << 20, bytes);
+    if (!p)
+        return 0;
+    if (huge)
+        madvise(p, bytes, MADV_HUGEPAGE);
+    else
+        madvise(p, bytes, MADV_NOHUGEPAGE);
+    for (size_t i = 0; i < bytes / 4; i++)
+        p[i] = (float)(i & 7);
+    double best = 1e9;
+    volatile float sink = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now();
+        sink += sum_read(p, bytes / 4);
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    (void)sink;
+    free(p);
+    return (double)bytes / best / 1e9;
+}
+
+#ifdef VO_X86
+/* GFLOP/s of 12 independent 16-wide FMA chains, registers only (the
+ * unrolling keeps them there at -O2) */
+__attribute__((target("avx512f"))) static double peak_fma512(void)
+{
+    __m512 a[12], b = _mm512_set1_ps(0.999f), c = _mm512_set1_ps(1e-3f);
+    for (int i = 0; i < 12; i++)
+        a[i] = _mm512_set1_ps((float)i);
+    long iters = 20000000;
+    double t0 = now();
+    for (long n = 0; n < iters; n++)
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++)
+            a[i] = _mm512_fmadd_ps(a[i], b, c);
+    double t = now() - t0;
+    for (int i = 1; i < 12; i++)
+        a[0] = _mm512_add_ps(a[0], a[i]);     /* every chain is used */
+    volatile float sink = _mm512_reduce_add_ps(a[0]);
+    (void)sink;
+    return 2.0 * 16 * 12 * (double)iters / t / 1e9;
+}
+
+/* vdpbf16ps: 32 bf16 products per lane group, 64 FLOP per instruction */
+__attribute__((target("avx512f,avx512bf16"))) static double peak_dpbf16(void)
+{
+    __m512 a[12];
+    __m512bh b = (__m512bh)_mm512_set1_epi16(0x3f80), c = (__m512bh)_mm512_set1_epi16(0x3a83);
+    for (int i = 0; i < 12; i++)
+        a[i] = _mm512_set1_ps((float)i);
+    long iters = 20000000;
+    double t0 = now();
+    for (long n = 0; n < iters; n++)
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++)
+            a[i] = _mm512_dpbf16_ps(a[i], b, c);
+    double t = now() - t0;
+    for (int i = 1; i < 12; i++)
+        a[0] = _mm512_add_ps(a[0], a[i]);     /* every chain is used */
+    volatile float sink = _mm512_reduce_add_ps(a[0]);
+    (void)sink;
+    return 2.0 * 32 * 12 * (double)iters / t / 1e9;
+}
+#endif
+
+/* best of 3 f32 FMA peak, and of the bf16 dot (0 where the CPU has none) */
+static void peaks(double *fma, double *dot)
+{
+    *fma = *dot = 0;
+#ifdef VO_X86
+    for (int r = 0; r < 3; r++) {
+        if (__builtin_cpu_supports("avx512f")) {
+            double f = peak_fma512();
+            *fma = f > *fma ? f : *fma;
+        }
+        if (__builtin_cpu_supports("avx512bf16")) {
+            double d = peak_dpbf16();
+            *dot = d > *dot ? d : *dot;
+        }
+    }
+#endif
+}
+
+/* --- the model --- */
+
+static double t_first;
+
+static int on_token(void *user, int seq, int32_t id, float logprob)
+{
+    (void)user; (void)seq; (void)id; (void)logprob;
+    if (t_first == 0)
+        t_first = now();
+    return 0;
+}
+
+/* one sequence of `prompt` random ids and `steps` decode steps after the
+ * first token: prefill and decode seconds */
+static int run(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int prompt, int steps,
+               double *prefill_s, double *decode_s)
+{
+    int32_t *ids = malloc(sizeof(int32_t) * (size_t)prompt);
+    if (!ids)
+        return 0;
+    srand(7);
+    for (int i = 0; i < prompt; i++)
+        ids[i] = rand() % (lm->vocab < 150000 ? lm->vocab : 150000);
+    vo_gen_request r = {0};
+    r.ids = ids;
+    r.n_ids = prompt;
+    r.max_new = steps + 1;
+    r.cb = on_token;
+    t_first = 0;
+    double t0 = now();
+    vo_status st = vo_generate(ctx, be, lm, -1, NULL, 0, &r, 1);
+    double t1 = now();
+    *prefill_s = t_first - t0;
+    *decode_s = t1 - t_first;
+    vo_free(r.out_ids);
+    vo_free(r.out_logprobs);
+    free(ids);
+    return st == VO_OK && r.n_out == steps + 1;
+}
+
+static double bytes_of(const vo_tensor *t)
+{
+    return t ? (double)vo_nelements(t) * (double)vo_type_size(t->type) : 0;
+}
+
+static double params_of(const vo_tensor *t)
+{
+    return t ? (double)vo_nelements(t) : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench-cpu MODEL_DIR [prefill_tokens] [decode_steps] [reps]\n");
+        return 2;
+    }
+    int prompt = argc > 2 ? atoi(argv[2]) : 128;
+    int steps = argc > 3 ? atoi(argv[3]) : 16;
+    int reps = argc > 4 ? atoi(argv[4]) : 3;
+    vo_ctx *ctx = vo_new_ctx();
+    vo_config cfg;
+    vo_weights *w = NULL;
+    vo_backend *be = NULL;
+    qwen3_model lm = {0};
+    int rc = 1;
+    if (vo_load_config(ctx, argv[1], &cfg) || vo_open_weights(ctx, argv[1], &w) ||
+        vo_new_cpu_backend(ctx, 1, &be) || qwen3_load(ctx, be, &cfg, w, &lm)) {
+        fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
+        goto done;
+    }
+    /* weights read per decode step, and FLOPs per prompt token (the head
+     * runs once per prompt: counted over its tokens) */
+    double wbytes = bytes_of(lm.head), lparams = 0;
+    for (int l = 0; l < lm.n_layers; l++) {
+        const qwen3_layer *L = &lm.layers[l];
+        const vo_tensor *ts[] = {L->q_w, L->k_w, L->v_w, L->o_w, L->gate_w, L->up_w, L->down_w};
+        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+            wbytes += bytes_of(ts[i]);
+            lparams += params_of(ts[i]);
+        }
+    }
+    double attn_flops = 4.0 * (prompt + 1) / 2.0 * lm.heads * lm.head_dim * lm.n_layers;
+    double flops_tok = 2.0 * lparams + attn_flops + 2.0 * params_of(lm.head) / prompt;
+    static const char *const isas[] = {"avx512", "avx2", "scalar"};
+    double dec[3] = {0}, pre[3] = {0};
+    const char *only = getenv("VO_CPU_ISA");    /* set: that path alone */
+    /* the machine's bounds and every path once per round, best of the
+     * rounds: on a shared host a bound and a figure from different minutes
+     * make no ratio */
+    double bw4k = 0, bwhuge = 0, fma = 0, dot = 0;
+    for (int r = 0; r < reps; r++) {
+        double b4 = read_bandwidth(false), bh = read_bandwidth(true), f, d;
+        peaks(&f, &d);
+        bw4k = b4 > bw4k ? b4 : bw4k;
+        bwhuge = bh > bwhuge ? bh : bwhuge;
+        fma = f > fma ? f : fma;
+        dot = d > dot ? d : dot;
+        for (int i = 0; i < 3; i++) {
+            if ((only && *only && strcmp(only, isas[i])) || !vo_cpu_has_isa(isas[i]) ||
+                vo_cpu_use_isa(ctx, isas[i]))
+                continue;
+            /* the portable C path is slow: fewer steps, no prefill */
+            bool scalar = i == 2;
+            double p;
+            if (!run(ctx, be, &lm, scalar ? 8 : prompt, scalar ? 2 : steps, &p, &d)) {
+                fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
+                goto done;
+            }
+            double dt = (scalar ? 2 : steps) / d, pt = scalar ? 0 : prompt / p;
+            dec[i] = dt > dec[i] ? dt : dec[i];
+            pre[i] = pt > pre[i] ? pt : pre[i];
+        }
+    }
+    vo_cpu_use_isa(ctx, NULL);
+    double bw = bw4k > bwhuge ? bw4k : bwhuge;    /* the harder bound */
+    /* the prefill's bound: the faster of f32 FMA (what the kernels do: bf16
+     * widened, exact) and the bf16 dot, whichever this CPU runs faster */
+    double peak = fma > dot ? fma : dot;
+    printf("%-44s %12s\n", "measure (1 thread, CPU time, best of rounds)", "value");
+    printf("%-44s %12.1f\n", "read bandwidth, 4 KiB pages, GB/s", bw4k);
+    printf("%-44s %12.1f\n", "read bandwidth, MADV_HUGEPAGE, GB/s", bwhuge);
+    printf("%-44s %12.1f\n", "f32 FMA peak (AVX-512), GFLOP/s", fma);
+    printf("%-44s %12.1f\n", "bf16 dot peak (vdpbf16ps), GFLOP/s", dot);
+    printf("%-44s %12.1f\n", "weights read per decode step, MB", wbytes / 1e6);
+    printf("%-44s %12.2f\n", "decode bound (bandwidth / bytes), tok/s", bw * 1e9 / wbytes);
+    for (int i = 0; i < 3; i++) {
+        if (dec[i] == 0) {
+            printf("%-44s %12s\n", isas[i], "not run (CPU lacks it, or VO_CPU_ISA)");
+            continue;
+        }
+        char name[64];
+        snprintf(name, sizeof name, "decode b1 %s, tok/s (of bound)", isas[i]);
+        printf("%-44s %12.2f (%.0f %%)\n", name, dec[i], 100 * dec[i] * wbytes / (bw * 1e9));
+        if (pre[i] > 0) {
+            snprintf(name, sizeof name, "prefill %d %s, tok/s (of peak)", prompt, isas[i]);
+            printf("%-44s %12.2f (%.0f %%)\n", name, pre[i],
+                   peak > 0 ? 100 * pre[i] * flops_tok / (peak * 1e9) : 0);
+        }
+    }
+    /* the figures of the best path first, then each path's */
+    int best = dec[0] > 0 ? 0 : dec[1] > 0 ? 1 : 2;
+    printf("{\"threads\": 1, \"clock\": \"process_cpu\", \"isa\": \"%s\", \"read_gbs\": %.2f, \"read_gbs.4k\": %.2f, "
+           "\"read_gbs.huge\": %.2f, \"peak.f32_fma_gflops\": %.1f, "
+           "\"peak.bf16_dot_gflops\": %.1f, \"peak.gflops\": %.1f, \"decode.bf16.b1.bytes_per_token\": %.0f, "
+           "\"decode.bf16.b1.tok_s\": %.3f, \"decode.bf16.b1.frac_of_bound\": %.3f, "
+           "\"prefill.bf16.tokens\": %d, \"prefill.bf16.flops_per_token\": %.0f, "
+           "\"prefill.bf16.tok_s\": %.2f, \"prefill.bf16.frac_of_peak\": %.3f",
+           isas[best], bw, bw4k, bwhuge, fma, dot, peak, wbytes, dec[best],
+           dec[best] * wbytes / (bw * 1e9), prompt, flops_tok, pre[best],
+           peak > 0 ? pre[best] * flops_tok / (peak * 1e9) : 0);
+    for (int i = 0; i < 3; i++) {
+        if (dec[i] == 0)
+            continue;
+        printf(", \"decode.bf16.b1.%s.tok_s\": %.3f, \"decode.bf16.b1.%s.frac_of_bound\": %.3f",
+               isas[i], dec[i], isas[i], dec[i] * wbytes / (bw * 1e9));
+        if (pre[i] > 0)
+            printf(", \"prefill.bf16.%s.tok_s\": %.2f, \"prefill.bf16.%s.frac_of_peak\": %.3f",
+                   isas[i], pre[i], isas[i], peak > 0 ? pre[i] * flops_tok / (peak * 1e9) : 0);
+    }
+    printf("}\n");
+    rc = 0;
+done:
+    if (be) {
+        qwen3_free(be, &lm);
+        vo_backend_drop(be);
+    }
+    vo_drop_weights(w);
+    vo_drop_ctx(ctx);
+    return rc;
+}

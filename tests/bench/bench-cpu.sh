@@ -1,0 +1,27 @@
+#!/bin/sh
+# bench-cpu.sh (make bench, last): the CPU kernels against this machine's
+# limits on one thread (tests/bench/bench-cpu): read bandwidth and FMA peaks
+# measured in the same run, decode at batch 1 and prefill with each kernel
+# instruction set. Its last line, one JSON object, is the last line of
+# make bench. Model: make-random-model's real 1.7B shapes (~4.2 GB, written
+# into $TMPDIR unless $VO_RANDOM_MODEL holds it). VO_BENCH_PREFILL (128),
+# VO_BENCH_STEPS (16), VO_BENCH_REPS (3 rounds); VO_CPU_ISA=NAME runs that path alone.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-bench-cpu-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+MODEL=${VO_RANDOM_MODEL:-$TMP/model}
+if [ ! -f "$MODEL/model.safetensors" ]; then
+    mkdir -p "$MODEL"
+    free_kb=$(df -Pk "$MODEL" | awk 'NR == 2 { print $4 }')
+    if [ "$free_kb" -lt 6000000 ]; then
+        echo "bench-cpu: $MODEL has $((free_kb / 1024)) MiB free, 6 GB needed: skipped"
+        exit 0
+    fi
+    echo "bench-cpu: writing a random 1.7B-shaped model into $MODEL"
+    "$PY" "$top_srcdir/tests/bench/make-random-model" "$top_srcdir/tests/data/fixtures/tiny-varco" \
+        "$MODEL" >/dev/null || exit 1
+fi
+exec "$top_builddir/tests/bench/bench-cpu" "$MODEL" "${VO_BENCH_PREFILL:-128}" \
+    "${VO_BENCH_STEPS:-16}" "${VO_BENCH_REPS:-3}"

@@ -12,7 +12,7 @@ SYNTH="$top_builddir/samples/vo-synth"
 "$SYNTH" --page a4 --dpi 150 --chars 300 "$TMP/a4" "$SAMPLES/english.txt" >/dev/null 2>&1
 ok $? "geom 1.1: vo-synth wrote an A4 page at 150 dpi"
 t0=$(date +%s.%N)
-run_vo --model "$MODEL" --max-tokens 16 -f txt,hocr,alto,page,json,pdf -O "$TMP/o" \
+run_vo --model "$MODEL" --max-tokens 16 --no-band -f txt,hocr,alto,page,json,pdf -O "$TMP/o" \
     --raw-out "$TMP/raw" "$TMP/a4.png"
 t1=$(date +%s.%N)
 ok $rc "geom 1.2: varco-ocr --model geom-varco on the A4 page exits 0 (rc=$rc)"

@@ -97,8 +97,9 @@ static int drop_gone_outlines(fz_context *fz, pdf_obj *first, const int *kept, i
     return dropped;
 }
 
-int pdfkeep_drop_unwritten(fz_context *fz, pdf_document *doc, const unsigned char *written,
-                           int n)
+/* the pages not written go; returns how many */
+static int drop_unwritten_pages(fz_context *fz, pdf_document *doc, const unsigned char *written,
+                                int n)
 {
     int removed = 0;
     for (int i = pdf_count_pages(fz, doc) - 1; i >= 0; i--)
@@ -106,10 +107,17 @@ int pdfkeep_drop_unwritten(fz_context *fz, pdf_document *doc, const unsigned cha
             pdf_delete_page(fz, doc, i);
             removed++;
         }
-    if (!removed)
+    return removed;
+}
+
+int pdfkeep_drop_unwritten(fz_context *fz, pdf_document *doc, const unsigned char *written,
+                           int n)
+{
+    if (!drop_unwritten_pages(fz, doc, written, n))
         return 0;
     int n_kept = pdf_count_pages(fz, doc), dropped = 0, budget = 1000000;
     int *kept = fz_malloc_array(fz, n_kept > 0 ? n_kept : 1, int);
+    fz_var(dropped);
     fz_try(fz) {
         for (int i = 0; i < n_kept; i++)
             kept[i] = pdf_to_num(fz, pdf_lookup_page_obj(fz, doc, i));

@@ -2,8 +2,8 @@
 # bench-cpu.sh (make bench, last): the CPU kernels against this machine's
 # limits on one thread (tests/bench/bench-cpu): read bandwidth and FMA peaks
 # measured in the same run, decode at batch 1 and prefill with each kernel
-# instruction set. Its last line, one JSON object, is the last line of
-# make bench. Model: make-random-model's real 1.7B shapes (~4.2 GB, written
+# instruction set. Its last line, one JSON object, goes into the one JSON
+# line that ends make bench (run-all.sh). Model: make-random-model's real 1.7B shapes (~4.2 GB, written
 # into $TMPDIR unless $VO_RANDOM_MODEL holds it). VO_BENCH_PREFILL (128),
 # VO_BENCH_STEPS (16), VO_BENCH_REPS (3 rounds); VO_CPU_ISA=NAME runs that path alone.
 set -u

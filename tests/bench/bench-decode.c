@@ -160,12 +160,16 @@ int main(int argc, char **argv)
     printf("%-44s %12.2f\n", "  drafted: tokens/s", n_page / draft_s);
     printf("%-44s %12.3f\n", "  drafted: passes per token", (double)(draft_p + 1) / n_page);
     printf("%-44s %12.2f\n", "  drafted / plain speed", plain_s / draft_s);
-    printf("{\"decode.bf16.b1.tok_s\": %.3f, \"decode.bf16.b4.tok_s\": %.3f, "
-           "\"decode.bf16.b8.tok_s\": %.3f, \"decode.bf16.b8_over_b1\": %.3f, "
-           "\"draft.page.plain.tok_s\": %.3f, \"draft.page.drafted.tok_s\": %.3f, "
-           "\"draft.page.passes_per_token\": %.4f, \"draft.page.speedup\": %.3f, "
-           "\"threads\": %d}\n", b1, b4, b8, b8 / b1, n_page / plain_s, n_page / draft_s,
-           (double)(draft_p + 1) / n_page, plain_s / draft_s, threads);
+    /* keys of the 1-thread run plain, of another thread count with its count */
+    char t[32] = "";
+    if (threads != 1)
+        snprintf(t, sizeof t, ".threads_%d", threads);
+    printf("{\"decode.bf16.b1.step_tok_s%s\": %.3f, \"decode.bf16.b4.tok_s%s\": %.3f, "
+           "\"decode.bf16.b8.tok_s%s\": %.3f, \"decode.bf16.b8_over_b1%s\": %.3f, "
+           "\"draft.page.plain.tok_s%s\": %.3f, \"draft.page.drafted.tok_s%s\": %.3f, "
+           "\"draft.page.passes_per_token%s\": %.4f, \"draft.page.speedup%s\": %.3f}\n",
+           t, b1, t, b4, t, b8, t, b8 / b1, t, n_page / plain_s, t, n_page / draft_s, t,
+           (double)(draft_p + 1) / n_page, t, plain_s / draft_s);
     rc = 0;
 done:
     if (be) {

@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/vo-readme-XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# readable by all, as a clone in a home or /work is: the suite runs some
+# checks as an unprivileged user (tests/batch/link-safety.sh)
+chmod 755 "$work"
 
 # The commands exactly as README.md has them: the first code line that starts
 # with tests/deps.sh, and the one that runs tests/run-tests.sh.

@@ -12,16 +12,8 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-bench-cpu-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 MODEL=${VO_RANDOM_MODEL:-$TMP/model}
-if [ ! -f "$MODEL/model.safetensors" ]; then
-    mkdir -p "$MODEL"
-    free_kb=$(df -Pk "$MODEL" | awk 'NR == 2 { print $4 }')
-    if [ "$free_kb" -lt 6000000 ]; then
-        echo "bench-cpu: $MODEL has $((free_kb / 1024)) MiB free, 6 GB needed: skipped"
-        exit 0
-    fi
-    echo "bench-cpu: writing a random 1.7B-shaped model into $MODEL"
-    "$PY" "$top_srcdir/tests/bench/make-random-model" "$top_srcdir/tests/data/fixtures/tiny-varco" \
-        "$MODEL" >/dev/null || exit 1
-fi
+. "$top_srcdir/tests/bench/random-model.sh"
+random_model bench-cpu "$MODEL" 6000000
+case $? in 0) ;; 2) exit 0 ;; *) exit 1 ;; esac
 exec "$top_builddir/tests/bench/bench-cpu" "$MODEL" "${VO_BENCH_PREFILL:-128}" \
     "${VO_BENCH_STEPS:-16}" "${VO_BENCH_REPS:-3}"

@@ -1676,13 +1676,11 @@ static char *raw_source_path(const char *raw_path, const char *source)
 {
     const char *slash = strrchr(raw_path, '/');
     if (source[0] != '/' && slash) {
-        vo_buf b = {0};
         struct stat sb;
-        if (vo_buf_printf(&b, "%.*s/%s", (int)(slash - raw_path), raw_path, source))
-            return NULL;
-        if (stat(b.data, &sb) == 0)
-            return b.data;
-        vo_buf_free(&b);
+        char *beside = path_printf("%.*s/%s", (int)(slash - raw_path), raw_path, source);
+        if (!beside || stat(beside, &sb) == 0)
+            return beside;
+        vo_free(beside);
     }
     return vo_strdup(source);
 }

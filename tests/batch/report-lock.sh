@@ -44,9 +44,10 @@ ok $? "report 1.9: a report beside the outputs, not one of them, is written (rc=
 # of the same command would have removed the first one's temp file
 if [ -f "$MODEL/config.json" ]; then
     mkdir -p "$TMP/held"
-    timeout -s KILL 120 "$VO" --model "$MODEL" --max-tokens 1000000 -O "$TMP/held" \
+    "$VO" --model "$MODEL" --max-tokens 1000000 -O "$TMP/held" \
         "$SAMPLES/hello.png" >"$TMP/out1" 2>"$TMP/err1" &
     pid=$!
+    watchdog $pid 120
     n=0
     while [ ! -e "$TMP/held/.varco-ocr/run.lock" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
     sleep 1
@@ -64,6 +65,7 @@ if [ -f "$MODEL/config.json" ]; then
     kill -TERM $pid
     wait $pid
     rc=$?
+    unwatch
     [ $rc -eq 130 ]; ok $? "lock 2.3: the first run is unharmed and stops on SIGTERM (rc=$rc)"
 else
     diag "tiny fixture model missing: the held-folder case is not run"

@@ -16,3 +16,21 @@ run_vo() {
     "$VO" "$@" >"$TMP/out" 2>"$TMP/err"
     rc=$?
 }
+
+# watchdog PID SECONDS: kills PID after SECONDS (a hang is killed, never
+# waited on); unwatch stops it. Our SIGTERM goes to varco-ocr itself, as a
+# user's kill does: timeout(1) would pass it on and then send SIGCONT to the
+# group, and a SIGCONT that lands while LeakSanitizer's exit-time scan
+# stops the process with ptrace is the one suspect of a 30 s hang that
+# the ASan build showed once (CI, input-kinds.sh 4.1).
+watchdog() {
+    (
+        sleep "$2" &
+        s=$!
+        trap 'kill $s 2>/dev/null; exit 0' TERM
+        wait $s
+        kill -KILL "$1" 2>/dev/null
+    ) >/dev/null 2>&1 &
+    dog=$!
+}
+unwatch() { kill -TERM $dog 2>/dev/null; wait $dog 2>/dev/null; }

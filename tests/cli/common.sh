@@ -19,10 +19,11 @@ run_vo() {
 
 # watchdog PID SECONDS: kills PID after SECONDS (a hang is killed, never
 # waited on); unwatch stops it. Our SIGTERM goes to varco-ocr itself, as a
-# user's kill does: timeout(1) would pass it on and then send SIGCONT to the
-# group, and a SIGCONT that lands while LeakSanitizer's exit-time scan
-# stops the process with ptrace is the one suspect of a 30 s hang that
-# the ASan build showed once (CI, input-kinds.sh 4.1).
+# user's kill does. Not through timeout(1): it passes a TERM on and then
+# sends SIGCONT to the group, and a SIGCONT that lands while LeakSanitizer's
+# exit-time scan attaches with ptrace discards the SIGSTOP that the attach
+# queued, so the scan waits for ever (a known race, e.g. oven-sh/bun#41321;
+# CI's ASan run hung this way once in input-kinds.sh 4.1).
 watchdog() {
     (
         sleep "$2" &

@@ -1,6 +1,7 @@
 /* inputs.c: expand operands (files, directories, @LIST, --files-from) into
  * documents with safe, stable output names. */
-#include "inputs.h"
+#include "src/pipeline/inputs.h"
+#include "src/source/sniff.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 
@@ -10,13 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #define MAX_DEPTH 64
-
-static const char *const default_suffixes[] = {".pdf", ".tif",  ".tiff", ".png", ".jpg", ".jpeg",
-                                               ".pnm", ".pbm", ".pgm",  ".ppm", NULL};
 
 int vo_input_glob_match(const char *pattern, const char *rel_path)
 {
@@ -26,7 +23,10 @@ int vo_input_glob_match(const char *pattern, const char *rel_path)
     return fnmatch(pattern, slash ? slash + 1 : rel_path, 0) == 0;
 }
 
-static int wanted(const vo_input_filter *f, const char *rel)
+/* A file of a directory walk is taken when the globs say so, else when
+ * its name or its content says it is a document (a scan saved as "x.dat"
+ * is found too). */
+static int wanted(const vo_input_filter *f, const char *path, const char *rel)
 {
     if (f && f->exclude)
         for (int i = 0; f->exclude[i]; i++)
@@ -38,13 +38,7 @@ static int wanted(const vo_input_filter *f, const char *rel)
                 return 1;
         return 0;
     }
-    const char *dot = strrchr(rel, '.');
-    if (!dot || strchr(dot, '/'))
-        return 0;
-    for (int i = 0; default_suffixes[i]; i++)
-        if (strcasecmp(dot, default_suffixes[i]) == 0)
-            return 1;
-    return 0;
+    return vo_format_of_name(rel) != VO_DOC_UNKNOWN || vo_sniff_file(path) != VO_DOC_UNKNOWN;
 }
 
 /* The output name: strip the suffix and make it safe below -O DIR: no
@@ -128,7 +122,8 @@ static vo_status walk(vo_ctx *ctx, vo_input_list *list, const char *dir, const c
                 struct stat lb;
                 if (lstat(path.data, &lb) == 0 && S_ISDIR(lb.st_mode))
                     st = walk(ctx, list, path.data, r.data, filter, depth + 1);
-                else if (stat(path.data, &sb) == 0 && S_ISREG(sb.st_mode) && wanted(filter, r.data))
+                else if (stat(path.data, &sb) == 0 && S_ISREG(sb.st_mode) &&
+                         wanted(filter, path.data, r.data))
                     st = vo_inputs_add_file(ctx, list, path.data, r.data);
             }
             vo_buf_free(&path);

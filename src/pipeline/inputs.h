@@ -25,8 +25,8 @@ typedef struct vo_input_filter {
 } vo_input_filter;
 
 /* Add one operand: a file, "-", a directory (walked in sorted order, files
- * that match the filter: by default the document suffixes .pdf .tif .tiff
- * .png .jpg .jpeg .pnm .pbm .pgm .ppm), or "@LIST" (one path per line).
+ * that match the filter: by default those whose name or content says they
+ * are documents, src/source/sniff.h), or "@LIST" (one path per line).
  * Errors name the operand. */
 vo_status vo_inputs_add(vo_ctx *ctx, vo_input_list *list, const char *operand,
                         const vo_input_filter *filter);

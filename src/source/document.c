@@ -2,6 +2,7 @@
  * TIFF, MuPDF for the rest), checks page numbers, names file and page. */
 #include "src/source/source_impl.h"
 #include "src/source/raster.h"
+#include "src/source/sniff.h"
 #include "src/util/alloc.h"
 #include "src/util/infile.h"
 
@@ -9,16 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-/* TIFF and BigTIFF, both byte orders. */
-static int
-document_is_tiff(const unsigned char *m, size_t n)
-{
-    if (n < 4)
-        return 0;
-    return (m[0] == 'I' && m[1] == 'I' && (m[2] == 42 || m[2] == 43) && m[3] == 0) ||
-           (m[0] == 'M' && m[1] == 'M' && m[2] == 0 && (m[3] == 42 || m[3] == 43));
-}
 
 static const volatile sig_atomic_t *_Atomic cancel_flag;
 
@@ -47,11 +38,29 @@ document_check_cancel(vo_ctx *ctx, vo_status st, const char *path, int page)
     return vo_fail(ctx, VO_ERR_ABORT, "%s: interrupted while reading it", path);
 }
 
+/* Warn when the name's suffix claims another format than the content. */
+static void
+document_check_suffix(vo_ctx *ctx, const char *path, vo_doc_format content)
+{
+    vo_doc_format named = vo_format_of_name(path);
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    if (content == VO_DOC_UNKNOWN || named == content || !dot || dot[1] == 0)
+        return;
+    if (named != VO_DOC_UNKNOWN)
+        vo_warn(ctx, "%s: the name says %s but the content is a %s: read as a %s", path,
+                vo_doc_format_name(named), vo_doc_format_name(content),
+                vo_doc_format_name(content));
+    else
+        vo_warn(ctx, "%s: the name ends in %s but the content is a %s: read as a %s", path, dot,
+                vo_doc_format_name(content), vo_doc_format_name(content));
+}
+
 static vo_status
 document_open(vo_ctx *ctx, const char *path, const char *password, vo_document **doc)
 {
-    unsigned char magic[4];
-    size_t n;
+    unsigned char head[VO_SNIFF_BYTES];
+    size_t n = 0;
     *doc = NULL;
     if (!path || !strcmp(path, "-"))
         return vo_fail(ctx, VO_ERR_ARGUMENT,
@@ -59,16 +68,25 @@ document_open(vo_ctx *ctx, const char *path, const char *password, vo_document *
     int fd = vo_open_regular(ctx, path, " as documents (give '-' to read standard input)");
     if (fd < 0)
         return vo_last_status(ctx);
-    ssize_t got;
-    while ((got = read(fd, magic, sizeof magic)) < 0 && errno == EINTR)
-        ;
+    while (n < sizeof head) {
+        ssize_t got = read(fd, head + n, sizeof head - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
     close(fd);
-    n = got > 0 ? (size_t)got : 0;
     if (n == 0)
         return vo_fail(ctx, VO_ERR_FORMAT, "%s: the file is empty", path);
-    if (document_is_tiff(magic, n))
+    vo_doc_format format = vo_sniff_format(head, n);
+    document_check_suffix(ctx, path, format);
+    if (format == VO_DOC_TIFF)
         return source_open_tiff(ctx, path, doc);
-    return source_open_mupdf(ctx, path, password, doc);
+    /* MuPDF picks its reader by the name given: the content's usual suffix,
+     * else the file's own name (MuPDF reads more kinds than we sniff) */
+    const char *as = format != VO_DOC_UNKNOWN ? vo_doc_format_suffix(format) : path;
+    return source_open_mupdf(ctx, path, as, password, doc);
 }
 
 vo_status

@@ -328,7 +328,8 @@ mupdf_check_password(mupdf_document *md, const char *password)
 }
 
 vo_status
-source_open_mupdf(vo_ctx *ctx, const char *path, const char *password, vo_document **out)
+source_open_mupdf(vo_ctx *ctx, const char *path, const char *as, const char *password,
+                  vo_document **out)
 {
     mupdf_document *md = vo_calloc(1, sizeof *md);
     char format[64] = "", title[512] = "";
@@ -356,11 +357,11 @@ source_open_mupdf(vo_ctx *ctx, const char *path, const char *password, vo_docume
         fz_register_document_handlers(md->fz);
         /* read through a stream that a cancel ends (xref repair of a huge
          * damaged file would otherwise run to its end) */
-        const fz_document_handler *h = fz_recognize_document(md->fz, path);
+        const fz_document_handler *h = fz_recognize_document(md->fz, as);
         if (h && h->open_with_stream) {
             fz_stream *stm = mupdf_open_cancellable(md->fz, md, path);
             fz_try(md->fz)
-                md->doc = fz_open_document_with_stream(md->fz, path, stm);
+                md->doc = fz_open_document_with_stream(md->fz, as, stm);
             fz_always(md->fz)
                 fz_drop_stream(md->fz, stm);
             fz_catch(md->fz)

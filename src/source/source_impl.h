@@ -32,7 +32,9 @@ struct vo_document {
 /* 1 once the flag given to vo_source_set_cancel is set. */
 int source_cancelled(void);
 
-vo_status source_open_mupdf(vo_ctx *ctx, const char *path, const char *password,
+/* MuPDF opens path with the reader it picks for the name `as` (the usual
+ * suffix of the sniffed content, or path itself). */
+vo_status source_open_mupdf(vo_ctx *ctx, const char *path, const char *as, const char *password,
                             vo_document **doc);
 vo_status source_open_tiff(vo_ctx *ctx, const char *path, vo_document **doc);
 

@@ -82,6 +82,7 @@ vo_status vo_inputs_add_file(vo_ctx *ctx, vo_input_list *list, const char *path,
     if (vo_grow((void **)&list->items, &list->cap, (size_t)list->n + 1, sizeof(vo_input)))
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
     vo_input *in = &list->items[list->n];
+    memset(in, 0, sizeof *in);
     in->path = vo_strdup(path);
     in->rel = safe_rel(rel);
     if (!in->path || !in->rel) {
@@ -183,17 +184,121 @@ vo_status vo_inputs_add_list(vo_ctx *ctx, vo_input_list *list, const char *file,
     return st;
 }
 
-vo_status vo_inputs_check_names(vo_ctx *ctx, const vo_input_list *list)
+static int by_rel(const void *a, const void *b)
 {
-    /* sort indexes by name would be faster; lists of a few 10k are fine */
-    for (int i = 0; i < list->n; i++)
-        for (int j = i + 1; j < list->n; j++)
-            if (strcmp(list->items[i].rel, list->items[j].rel) == 0)
-                return vo_fail(ctx, VO_ERR_ARGUMENT,
-                               "%s and %s would write the same outputs (%s.*): rename one or "
-                               "process them separately",
-                               list->items[i].path, list->items[j].path, list->items[i].rel);
-    return VO_OK;
+    const vo_input *const *x = a, *const *y = b;
+    int c = strcmp((*x)->rel, (*y)->rel);
+    return c ? c : (*x < *y ? -1 : *x > *y); /* input order within a name */
+}
+
+/* the inputs sorted by output name, input order within one name */
+static vo_input **sorted_by_rel(const vo_input_list *list)
+{
+    vo_input **v = vo_calloc((size_t)list->n + 1, sizeof *v);
+    for (int i = 0; v && i < list->n; i++)
+        v[i] = &list->items[i];
+    if (v)
+        qsort(v, (size_t)list->n, sizeof *v, by_rel);
+    return v;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* rel with the suffix of path's file name kept ("a" + "x/a.pdf": "a.pdf"),
+ * and "-N" after it when N > 1 */
+static char *rel_with_suffix(const char *rel, const char *path, int n)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    vo_buf b = VO_BUF_INIT;
+    if (vo_buf_printf(&b, "%s%s", rel, dot && dot[1] && dot != (slash ? slash + 1 : path) ? dot : "") ||
+        (n > 1 && vo_buf_printf(&b, "-%d", n))) {
+        vo_buf_free(&b);
+        return NULL;
+    }
+    return vo_buf_take(&b);
+}
+
+vo_status vo_inputs_resolve_names(vo_ctx *ctx, vo_input_list *list)
+{
+    vo_input **v = sorted_by_rel(list);
+    char **renames = vo_calloc((size_t)list->n + 1, sizeof *renames); /* by position in v */
+    if (!v || !renames) {
+        vo_free(v);
+        vo_free(renames);
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    }
+    vo_status st = VO_OK;
+    for (int i = 0; i < list->n && !st;) {
+        int j = i + 1;
+        while (j < list->n && strcmp(v[j]->rel, v[i]->rel) == 0)
+            j++;
+        for (int k = i + 1; k < j; k++) /* the same file twice: once is enough */
+            for (int q = i; q < k; q++)
+                if (!v[q]->duplicate && same_file(v[k]->path, v[q]->path)) {
+                    v[k]->duplicate = 1;
+                    vo_warn(ctx, "%s: given twice (as %s too): recognised once", v[k]->path,
+                            v[q]->path);
+                    break;
+                }
+        int left = 0;
+        for (int k = i; k < j; k++)
+            left += !v[k]->duplicate;
+        /* two documents would write the same outputs: each keeps its suffix
+         * ("a.pdf.txt", "a.tif.txt"), and "-2", "-3" in input order when
+         * that is not enough; the report gives every output name */
+        for (int k = i; k < j && left > 1 && !st; k++) {
+            if (v[k]->duplicate)
+                continue;
+            int same_suffix = 0;
+            char *name = rel_with_suffix(v[k]->rel, v[k]->path, 1);
+            for (int q = i; name && q < k; q++) {
+                char *other = v[q]->duplicate ? NULL : rel_with_suffix(v[q]->rel, v[q]->path, 1);
+                same_suffix += other && strcmp(other, name) == 0;
+                vo_free(other);
+            }
+            vo_free(name);
+            name = rel_with_suffix(v[k]->rel, v[k]->path, same_suffix + 1);
+            if (!name) {
+                st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+                break;
+            }
+            vo_warn(ctx, "%s: another input would write the same outputs (%s.*): its outputs are "
+                    "%s.*", v[k]->path, v[k]->rel, name);
+            renames[k] = name;
+        }
+        i = j;
+    }
+    for (int k = 0; k < list->n; k++) /* after: the names above compare old rels */
+        if (renames[k]) {
+            vo_free(v[k]->rel);
+            v[k]->rel = renames[k];
+            v[k]->renamed = 1;
+        }
+    vo_free(renames);
+    vo_free(v);
+    if (st)
+        return st;
+    /* a kept suffix may meet another input's plain name ("a.pdf" from a
+     * file "a.pdf.tif"): rare; refused rather than written over */
+    v = sorted_by_rel(list);
+    if (!v)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    for (int i = 0; i + 1 < list->n && !st; i++)
+        if (!v[i]->duplicate && !v[i + 1]->duplicate && strcmp(v[i]->rel, v[i + 1]->rel) == 0)
+            st = vo_fail(ctx, VO_ERR_ARGUMENT,
+                         "%s and %s would write the same outputs (%s.*): rename one or process "
+                         "them separately",
+                         v[i]->path, v[i + 1]->path, v[i]->rel);
+    vo_free(v);
+    return st;
 }
 
 void vo_inputs_free(vo_input_list *list)

@@ -11,6 +11,8 @@ typedef struct vo_input {
     char *rel;    /* output name under --output-dir, without suffix: the
                      path below a directory operand, else the file name;
                      never absolute, never with ".." */
+    int renamed;  /* rel keeps the suffix (and "-N"): another input had the same name */
+    int duplicate; /* the same file as an earlier input: not processed again */
 } vo_input;
 
 typedef struct vo_input_list {
@@ -36,8 +38,12 @@ vo_status vo_inputs_add_file(vo_ctx *ctx, vo_input_list *list, const char *path,
 /* Add every path listed in FILE ("-": standard input), one per line. */
 vo_status vo_inputs_add_list(vo_ctx *ctx, vo_input_list *list, const char *file,
                              const vo_input_filter *filter);
-/* Two inputs with the same output name: VO_ERR_ARGUMENT naming both. */
-vo_status vo_inputs_check_names(vo_ctx *ctx, const vo_input_list *list);
+/* Inputs that would write the same outputs under --output-dir: the same
+ * file twice is marked duplicate (processed once); other documents keep
+ * their suffixes in their output names ("a.pdf", "a.tif"), then "-2", "-3"
+ * in input order, and are marked renamed; each is warned about. A clash
+ * left after that is VO_ERR_ARGUMENT naming both. */
+vo_status vo_inputs_resolve_names(vo_ctx *ctx, vo_input_list *list);
 void vo_inputs_free(vo_input_list *list);
 
 /* Glob match of a path: a pattern with '/' matches the whole relative

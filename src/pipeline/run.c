@@ -49,7 +49,7 @@ typedef struct page_rec {
 typedef struct input_rec {
     vo_status status;
     int model_error; /* 1: the model folder is unusable, 2: the engine failed */
-    int skipped;    /* 1 other shard, 2 already complete */
+    int skipped;    /* 1 other shard, 2 already complete, 3 the same file as an earlier input */
     int input_error;
     double seconds;
     char *error;
@@ -1441,6 +1441,10 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         rec->skipped = 1;
         return;
     }
+    if (in->duplicate) {
+        rec->skipped = 3;
+        return;
+    }
     if (cli->output_dir) {
         d.base = path_printf("%s/%s", cli->output_dir, in->rel);
         d.cache = path_printf("%s/.varco-ocr/%s", cli->output_dir, in->rel);
@@ -1796,11 +1800,14 @@ static vo_status write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *s
         const input_rec *r = &job->recs[i];
         json_t *o = json_object(), *pages = json_array();
         const char *status = r->skipped == 1 ? "other-shard" : r->skipped == 2 ? "already-done"
+                             : r->skipped == 3 ? "duplicate"
                              : r->status == VO_OK ? "done" : r->status == VO_ERR_ABORT ? "interrupted"
                              : "failed";
         bad |= !o || !pages || json_array_append_new(inputs, o);
         bad |= json_object_set_new(o, "input", json_string(job->inputs.items[i].path));
         bad |= json_object_set_new(o, "output", json_string(job->inputs.items[i].rel));
+        if (job->inputs.items[i].renamed) /* another input had the same name */
+            bad |= json_object_set_new(o, "output_renamed", json_true());
         bad |= json_object_set_new(o, "status", json_string(status));
         bad |= json_object_set_new(o, "seconds", json_real(r->seconds));
         if (r->error)
@@ -1995,7 +2002,7 @@ void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum)
     if (!st && cli->files_from)
         st = vo_inputs_add_list(ctx, &job.inputs, cli->files_from, &filter);
     if (!st && cli->output_dir)
-        st = vo_inputs_check_names(ctx, &job.inputs);
+        st = vo_inputs_resolve_names(ctx, &job.inputs);
     if (!st && job.inputs.n == 0)
         st = vo_fail(ctx, VO_ERR_ARGUMENT, "no input document found");
     if (!st)

@@ -172,8 +172,12 @@ vo_render_page(vo_ctx *ctx, vo_document *doc, int page, float dpi,
 }
 
 vo_status
-vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi, vo_page **out)
+vo_extract_text_layer_checked(vo_ctx *ctx, vo_document *doc, int page, float dpi, vo_page **out,
+                              vo_text_quality *q)
 {
+    vo_text_quality own;
+    q = q ? q : &own;
+    memset(q, 0, sizeof *q);
     *out = NULL;
     vo_status st = document_check_page(ctx, doc, page);
     if (st != VO_OK)
@@ -183,12 +187,18 @@ vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi, vo_pag
                        "(use a --dpi above 1 and at most 10000)", doc->path, page, dpi);
     if (!doc->ops->text_layer)
         return VO_OK;
-    st = document_check_cancel(ctx, doc->ops->text_layer(doc, page, dpi, out), doc->path, page);
+    st = document_check_cancel(ctx, doc->ops->text_layer(doc, page, dpi, out, q), doc->path, page);
     if (st != VO_OK) {
         vo_drop_page(*out);
         *out = NULL;
     }
     return st;
+}
+
+vo_status
+vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi, vo_page **out)
+{
+    return vo_extract_text_layer_checked(ctx, doc, page, dpi, out, NULL);
 }
 
 vo_status

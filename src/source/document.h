@@ -129,4 +129,23 @@ void vo_drop_page_image(vo_page_image *img);
 vo_status vo_extract_text_layer(vo_ctx *ctx, vo_document *doc, int page, float dpi,
                                 vo_page **out);
 
+/* What a text layer's characters say of its reliability. */
+typedef struct vo_text_quality {
+    int chars;        /* characters of the layer (separators left out) */
+    int replacement;  /* U+FFFD: glyphs the font gives no Unicode for */
+    int private_use;  /* private-use code points: a font's own numbering */
+    int control;      /* control characters other than white space */
+    int invalid;      /* no Unicode code point at all */
+    int no_box;       /* glyphs with no area on the page (dropped) */
+    const char *problem; /* NULL: the layer can be trusted; else why not */
+} vo_text_quality;
+
+/* vo_extract_text_layer, and the layer's quality into *q (also when *out
+ * is NULL: q->chars is 0 then). A layer is judged unreliable when more
+ * than 2 % of its characters (and at least 3) are replacement,
+ * private-use, control or invalid code points, or when more than a fifth
+ * of its glyphs have no area on the page. */
+vo_status vo_extract_text_layer_checked(vo_ctx *ctx, vo_document *doc, int page, float dpi,
+                                        vo_page **out, vo_text_quality *q);
+
 #endif

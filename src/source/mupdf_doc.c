@@ -288,11 +288,11 @@ mupdf_render(vo_document *doc, int page, float dpi, const vo_source_limits *limi
 }
 
 static vo_status
-mupdf_text_layer_entry(vo_document *doc, int page, float dpi, vo_page **out)
+mupdf_text_layer_entry(vo_document *doc, int page, float dpi, vo_page **out, vo_text_quality *q)
 {
     if (((mupdf_document *)doc)->is_image)
         return VO_OK;
-    return mupdf_text_layer(doc, page, dpi, out);
+    return mupdf_text_layer(doc, page, dpi, out, q);
 }
 
 static void

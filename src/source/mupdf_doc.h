@@ -80,6 +80,7 @@ void mupdf_fonts_clear(fz_context *fz, mupdf_fonts *t);
 vo_status mupdf_caught(mupdf_document *md, int page, const char *what);
 
 /* Text layer back end entry (text_layer.c). */
-vo_status mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out);
+vo_status mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out,
+                           vo_text_quality *q);
 
 #endif

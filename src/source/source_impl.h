@@ -12,7 +12,8 @@ typedef struct source_ops {
     vo_status (*render)(vo_document *doc, int page, float dpi,
                         const vo_source_limits *limits, vo_raster **out);
     /* May be NULL: the back end never has a text layer. */
-    vo_status (*text_layer)(vo_document *doc, int page, float dpi, vo_page **out);
+    vo_status (*text_layer)(vo_document *doc, int page, float dpi, vo_page **out,
+                            vo_text_quality *q);
     /* May be NULL: the back end's pages are not kept as stored images. */
     vo_status (*image)(vo_document *doc, int page, const vo_source_limits *limits,
                        vo_page_image *img);

@@ -205,11 +205,46 @@ text_line_quads(fz_context *fz, const fz_stext_line *l, const mupdf_fonts *fonts
     }
 }
 
+/* Counts c into the quality tally (white space is not a character). */
+static void
+text_count_char(vo_text_quality *q, int32_t c)
+{
+    if (!utf8proc_codepoint_valid(c)) {
+        q->chars++;
+        q->invalid++;
+        return;
+    }
+    utf8proc_category_t cat = utf8proc_category(c);
+    if (cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+        cat == UTF8PROC_CATEGORY_ZP || c == '\t' || c == '\n' || c == '\r')
+        return;
+    q->chars++;
+    q->replacement += c == 0xfffd;
+    q->private_use += cat == UTF8PROC_CATEGORY_CO;
+    q->control += cat == UTF8PROC_CATEGORY_CC;
+}
+
+/* The verdict of vo_extract_text_layer_checked (document.h). */
+static void
+text_judge(vo_text_quality *q)
+{
+    int bad = q->replacement + q->private_use + q->control + q->invalid;
+    if (bad >= 3 && bad * 50 > q->chars) {
+        q->problem = q->replacement >= q->private_use && q->replacement >= q->control + q->invalid
+                         ? "characters whose font gives no Unicode (U+FFFD)"
+                     : q->private_use >= q->control + q->invalid
+                         ? "private-use characters (a font's own numbering, not Unicode)"
+                         : "control or invalid characters";
+    } else if (q->no_box >= 3 && q->no_box * 5 > q->chars) {
+        q->problem = "glyphs with no area on the page";
+    }
+}
+
 /* Walk the structured text: block → block + paragraph, line → line,
  * characters → words split on separators. */
 static vo_status
 text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, fz_matrix ctm,
-                fz_irect ibox, vo_page *page)
+                fz_irect ibox, vo_page *page, vo_text_quality *q)
 {
     text_word w = {VO_BUF_INIT, NULL, NULL, 0, 0};
     int lang_counts[3] = {0, 0, 0};
@@ -235,6 +270,7 @@ text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, 
             int i = 0;
             for (fz_stext_char *ch = l->first_char; ch && st == VO_OK; ch = ch->next, i++) {
                 int32_t c = ch->c;
+                text_count_char(q, c);
                 if (!utf8proc_codepoint_valid(c) || text_is_space(c)) {
                     st = text_flush_word(page, &w, lang_counts);
                     continue;
@@ -245,8 +281,10 @@ text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, 
                 box.x1 = box.x1 < 0 ? 0 : box.x1 > pw ? pw : box.x1;
                 box.y0 = box.y0 < 0 ? 0 : box.y0 > ph ? ph : box.y0;
                 box.y1 = box.y1 < 0 ? 0 : box.y1 > ph ? ph : box.y1;
-                if (!(box.x1 > box.x0 && box.y1 > box.y0))
-                    continue; /* no box, no glyph */
+                if (!(box.x1 > box.x0 && box.y1 > box.y0)) {
+                    q->no_box++; /* no box, no glyph */
+                    continue;
+                }
                 st = text_add_char(&w, c, box);
             }
             if (st == VO_OK)
@@ -288,7 +326,7 @@ text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts)
 }
 
 vo_status
-mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out)
+mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_quality *q)
 {
     mupdf_document *md = (mupdf_document *)doc;
     fz_context *fz = md->fz;
@@ -333,7 +371,8 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out)
         return vo_fail(doc->ctx, VO_ERR_NOMEM, "%s: page %d: out of memory", doc->path, page);
     }
     p->origin = VO_PAGE_FROM_TEXT_LAYER;
-    st = text_build_page(fz, stext, &fonts, ctm, box, p);
+    st = text_build_page(fz, stext, &fonts, ctm, box, p, q);
+    text_judge(q);
     fz_drop_stext_page(fz, stext);
     mupdf_fonts_clear(fz, &fonts);
     if (st != VO_OK) {

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Writes text-quality.pdf: four pages of the same visible text in
+Helvetica, whose text layer is (1) right, (2) unmappable (a /Differences
+encoding with glyph names that say nothing: U+FFFD), (3) private-use code
+points (a ToUnicode CMap into U+E000..), (4) control characters (a
+ToUnicode CMap into U+0001..). Usage: make-text-quality-pdf.py OUT.pdf"""
+import sys
+
+TEXT = b"The quick brown fox jumps over the lazy dog 0123456789"
+
+def tounicode(base):
+    codes = sorted(set(TEXT) - {32})
+    lines = [b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+             b"/CMapName /Q def 1 begincodespacerange <00> <FF> endcodespacerange",
+             b"%d beginbfchar" % (len(codes) + 1)]
+    lines += [b"<%02X> <%04X>" % (c, base + i) for i, c in enumerate(codes)]
+    lines += [b"<20> <0020>", b"endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"]
+    return b"\n".join(lines)
+
+def main(out):
+    objs = []
+    def add(body):
+        objs.append(body)
+        return len(objs)
+    fonts = []
+    fonts.append(add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"))
+    diffs = b" ".join(b"/zz%02x" % c for c in range(33, 127))
+    fonts.append(add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Differences [33 " +
+                     diffs + b"] >> >>"))
+    for base in (0xE000, 0x0001):
+        cm = tounicode(base)
+        s = add(b"<< /Length %d >>\nstream\n" % len(cm) + cm + b"\nendstream")
+        fonts.append(add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding "
+                         b"/ToUnicode %d 0 R >>" % s))
+    pages_id = len(objs) + 2 * len(fonts) + 1
+    kids = []
+    for f in fonts:
+        ops = b"BT /F1 14 Tf 72 720 Td " + b" ".join(b"(%s) Tj 0 -20 Td" % TEXT for _ in range(8)) + b" ET"
+        c = add(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream")
+        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                        b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id, c, f)))
+    assert add(b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) +
+               b"] /Count %d >>" % len(kids)) == pages_id
+    root = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
+    data = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offs = []
+    for i, body in enumerate(objs, 1):
+        offs.append(len(data))
+        data += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    data += b"".join(b"%010d 00000 n \n" % o for o in offs)
+    data += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, root, xref)
+    open(out, "wb").write(data)
+
+if __name__ == "__main__":
+    main(sys.argv[1])

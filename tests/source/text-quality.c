@@ -1,0 +1,89 @@
+/* text-quality.c (test): the text layer's quality check. The four pages of
+ * tests/data/source/text-quality.pdf (make-text-quality-pdf.py) draw the
+ * same text; the layer is right on page 1, and U+FFFD, private-use or
+ * control characters on pages 2-4: each of those is judged unreliable with
+ * the matching reason. Every page of the samples and of the corpus's PDFs
+ * (born-digital, right layers) is judged reliable. */
+#include "src/page/page.h"
+#include "tests/source/source-test.h"
+
+#include <dirent.h>
+
+static void quality_pages(vo_ctx *ctx)
+{
+    static const char *const want[] = {NULL, "U+FFFD", "private-use", "control"};
+    vo_document *doc = NULL;
+    vo_status st = vo_open_document(ctx, test_data("text-quality.pdf"), NULL, &doc);
+    ok(st == VO_OK && vo_document_page_count(doc) == 4, "quality 1.0: text-quality.pdf opens, 4 pages");
+    for (int p = 1; p <= 4 && doc; p++) {
+        vo_page *page = NULL;
+        vo_text_quality q;
+        st = vo_extract_text_layer_checked(ctx, doc, p, 150, &page, &q);
+        int right = st == VO_OK && q.chars >= 300 &&
+                    (want[p - 1] ? q.problem && strstr(q.problem, want[p - 1])
+                                 : q.problem == NULL && q.replacement + q.private_use + q.control == 0);
+        ok(right, "quality 1.%d: page %d: %d characters, %d U+FFFD, %d private-use, %d control: %s",
+           p, p, q.chars, q.replacement, q.private_use, q.control,
+           q.problem ? q.problem : "reliable");
+        vo_drop_page(page);
+    }
+    vo_drop_document(doc);
+    vo_page *page = NULL;
+    vo_text_quality q;
+    st = vo_open_document(ctx, test_data("tiny.png"), NULL, &doc);
+    st = st ? st : vo_extract_text_layer_checked(ctx, doc, 1, 0, &page, &q);
+    ok(st == VO_OK && page == NULL && q.chars == 0 && q.problem == NULL,
+       "quality 2.1: an image has no layer and no problem");
+    vo_drop_document(doc);
+}
+
+static void reliable_folder(vo_ctx *ctx, const char *dir, const char *label)
+{
+    int pages = 0, problems = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".pdf") != 0)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        vo_document *doc = NULL;
+        if (vo_open_document(ctx, path, NULL, &doc) != VO_OK)
+            continue; /* the encrypted one: not this test's subject */
+        for (int p = 1; p <= vo_document_page_count(doc) && p <= 30; p++) {
+            vo_page *page = NULL;
+            vo_text_quality q;
+            if (vo_extract_text_layer_checked(ctx, doc, p, 100, &page, &q) == VO_OK && page) {
+                pages++;
+                if (q.problem) {
+                    problems++;
+                    diag("%s page %d: %s", path, p, q.problem);
+                }
+            }
+            vo_drop_page(page);
+        }
+        vo_drop_document(doc);
+    }
+    if (d)
+        closedir(d);
+    ok(pages > 0 && problems == 0, "quality %s: %d pages with a text layer, %d judged unreliable",
+       label, pages, problems);
+}
+
+int main(void)
+{
+    vo_ctx *ctx = vo_new_ctx();
+    quality_pages(ctx);
+    const char *top = getenv("top_srcdir");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/samples", top ? top : ".");
+    reliable_folder(ctx, dir, "3.1: samples/");
+    const char *pdf = test_corpus("pdf");
+    if (pdf)
+        reliable_folder(ctx, pdf, "3.2: corpus/pdf/");
+    else
+        diag("VO_SHARED/corpus/pdf is absent: its pages are not checked");
+    vo_drop_ctx(ctx);
+    return done_testing();
+}

@@ -17,7 +17,7 @@ enum {
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
     OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
-    OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA, OPT_MAX_INPUT_SIZE, OPT_NO_BAND,
+    OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA, OPT_MAX_INPUT_SIZE, OPT_NO_BAND, OPT_NO_BLANK_SKIP,
     OPT_SIDECAR,
 };
 
@@ -111,6 +111,9 @@ static const opt_doc opt_table[] = {
     {"no-band", 0, OPT_NO_BAND, NULL, NULL,
      "keep a page cut at its token limit as it is, instead of recognising it again in "
      "bands"},
+    {"no-blank-skip", 0, OPT_NO_BLANK_SKIP, NULL, NULL,
+     "send blank pages to the model too (by default a page with no ink but specks, "
+     "borders and punch holes is written empty without it)"},
     {"no-draft", 0, OPT_NO_DRAFT, NULL, NULL,
      "one token per pass over the model: no drafted decoding (the text is the same; "
      "for timing comparisons)"},
@@ -422,6 +425,7 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             break;
         case OPT_NO_DRAFT: cli->no_draft = 1; break;
         case OPT_NO_BAND: cli->no_band = 1; break;
+        case OPT_NO_BLANK_SKIP: cli->no_blank_skip = 1; break;
         case OPT_BATCH:
             if (!parse_int(optarg, 1, 12, &v))
                 return usage_error("--batch takes a number from 1 to 12, not '%s'", optarg);

@@ -49,6 +49,7 @@ typedef struct vo_cli {
     int batch;                  /* --batch: pages in flight (0: --jobs, at most 12) */
     int no_draft;               /* --no-draft: no drafted decoding */
     int no_band;                /* --no-band: a cut page is not recognised again in bands */
+    int no_blank_skip;          /* --no-blank-skip: blank pages go to the model too */
     const char *sidecar;        /* --sidecar FILE: the text beside the -o output */
     unsigned long long max_pixels; /* --max-pixels per rendered page (0: default) */
     double page_timeout;        /* --page-timeout seconds per page (0: none) */

@@ -10,6 +10,7 @@
 #include "src/ocr/bands.h"
 #include "src/ocr/raw.h"
 #include "src/page/page_io.h"
+#include "src/source/blank.h"
 #include "src/source/document.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
@@ -39,11 +40,12 @@ volatile sig_atomic_t vo_run_stop;
 typedef struct page_rec {
     int page;
     char status;    /* 'd' done, 'f' failed, 'r' resumed (from an earlier run) */
-    char source;    /* 't' text layer, 'o' OCR, 'w' raw output, 'e' empty, '-' */
+    char source;    /* 't' text layer, 'o' OCR, 'w' raw output, 'e' empty, 'b' blank, '-' */
     float seconds;
     char *error;
     int bands;      /* OCR: bands the page was recognised in (0: not by the model) */
     int cut, looped; /* OCR: some text reached the token limit / a loop, even so */
+    const char *text_layer_problem; /* why its own text was not trusted (static text) */
 } page_rec;
 
 typedef struct input_rec {
@@ -184,7 +186,8 @@ static const char *page_status_name(char c)
 
 static const char *page_source_name(char c)
 {
-    return c == 't' ? "text-layer" : c == 'o' ? "ocr" : c == 'w' ? "raw" : c == 'e' ? "empty" : NULL;
+    return c == 't' ? "text-layer" : c == 'o' ? "ocr" : c == 'w' ? "raw" : c == 'e' ? "empty"
+         : c == 'b' ? "blank" : NULL;
 }
 
 /* --- model folder --- */
@@ -598,6 +601,8 @@ static vo_status check_deadline(vo_ctx *ctx, const run_job *job, double deadline
 /* What a page's recognition says besides its text (the report's "bands",
  * "cut", "looped"). */
 typedef struct ocr_note {
+    int blank;   /* no ink that could be writing: not sent to the model */
+    const char *text_layer_problem; /* why the page's own text was not used */
     int bands;   /* bands it was recognised in (1: the whole page) */
     int cut;     /* some of it reached the token limit even so */
     int looped;  /* some of it fell into a loop even so */
@@ -752,7 +757,29 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
                           double *deadline, vo_page **out, ocr_note *note, int *model_error)
 {
     const char *source = in->path;
+    vo_raster *r = NULL;
+    vo_source_limits limits = {job->cli->max_pixels};
+    vo_status st = vo_render_page(ctx, pv->doc, page, job->cli->dpi, &limits, &r);
+    if (!st)
+        st = check_deadline(ctx, job, *deadline, source, page, "after rendering");
+    if (!st && !job->cli->no_blank_skip) { /* a blank page needs no model */
+        vo_blank_check blank;
+        st = vo_check_blank(ctx, r, &blank);
+        if (!st && blank.blank) {
+            note->blank = 1;
+            vo_info(ctx, "%s: page %d is blank (%d specks, borders or holes set aside): written "
+                    "empty, not recognised", source, page, blank.set_aside);
+            *out = vo_new_page(page, r->width, r->height, r->dpi_x, r->dpi_y, source);
+            vo_drop_raster(r);
+            return *out ? VO_OK : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        }
+    }
+    if (st) {
+        vo_drop_raster(r);
+        return st;
+    }
     if (!job->model_dir) {
+        vo_drop_raster(r);
         *model_error = 1;
         /* how to get the model: said once a run, not for every page */
         if (!atomic_exchange(&job->model_advice, 1)) {
@@ -770,15 +797,6 @@ static vo_status ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
         return vo_fail(ctx, VO_ERR_MISSING,
                        "%s: page %d has no text layer and needs OCR, but no model folder was "
                        "found", source, page);
-    }
-    vo_raster *r = NULL;
-    vo_source_limits limits = {job->cli->max_pixels};
-    vo_status st = vo_render_page(ctx, pv->doc, page, job->cli->dpi, &limits, &r);
-    if (!st)
-        st = check_deadline(ctx, job, *deadline, source, page, "after rendering");
-    if (st) {
-        vo_drop_raster(r);
-        return st;
     }
     vo_buf text = VO_BUF_INIT;
     ocr_collect col = {&text, NULL, 0, 0, 0, 0, 0, NULL, 0};
@@ -905,9 +923,25 @@ static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
         if ((st = vo_document_page_info(ctx, pv->doc, page, &info)))
             return st;
         if (info.has_text) {
-            if ((st = vo_extract_text_layer(ctx, pv->doc, page, cli->dpi, out)))
+            vo_text_quality q;
+            if ((st = vo_extract_text_layer_checked(ctx, pv->doc, page, cli->dpi, out, &q)))
                 return st;
-            if (*out) {
+            if (*out && q.problem && cli->text_layer == VO_TEXT_AUTO) {
+                vo_warn(ctx, "%s: page %d: its text layer is unreliable (%s: %d of %d "
+                        "characters); the page is recognised by the model instead", source,
+                        page, q.problem, q.replacement + q.private_use + q.control + q.invalid,
+                        q.chars);
+                note->text_layer_problem = q.problem;
+                vo_drop_page(*out);
+                *out = NULL;
+            } else if (*out) {
+                if (q.problem) {
+                    vo_warn(ctx, "%s: page %d: its text layer is unreliable (%s: %d of %d "
+                            "characters); kept as it is (--text-layer only)", source, page,
+                            q.problem, q.replacement + q.private_use + q.control + q.invalid,
+                            q.chars);
+                    note->text_layer_problem = q.problem;
+                }
                 *kind = 't';
                 return VO_OK;
             }
@@ -919,7 +953,10 @@ static vo_status get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, con
         }
     }
     *kind = 'o';
-    return ocr_page(ctx, job, pv, page, in, deadline, out, note, model_error);
+    st = ocr_page(ctx, job, pv, page, in, deadline, out, note, model_error);
+    if (note->blank)
+        *kind = 'b';
+    return st;
 }
 
 /* --- identity of an input and its settings (resume) --- */
@@ -1541,8 +1578,9 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
         }
         int model_error = 0;
         double deadline = cli->page_timeout > 0 ? tp + cli->page_timeout : 0;
-        ocr_note note = {0, 0, 0};
+        ocr_note note = {0, NULL, 0, 0, 0};
         st = get_page(ctx, job, &pv, p, in, &deadline, &page, &pr->source, &note, &model_error);
+        pr->text_layer_problem = note.text_layer_problem;
         pr->bands = note.bands;
         pr->cut = note.cut;
         pr->looped = note.looped;
@@ -1550,6 +1588,7 @@ static void process_input(vo_ctx *ctx, run_job *job, int idx)
             st = check_deadline(ctx, job, deadline, input, p,
                                 pr->source == 't' ? "after reading its text layer"
                                 : pr->source == 'w' ? "after reading its saved raw output"
+                                : pr->source == 'b' ? "after it was found blank"
                                 : "when it was done");
         if (model_error && !rec->model_error)
             rec->model_error = model_error;
@@ -1827,6 +1866,9 @@ static vo_status write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *s
                 bad |= json_object_set_new(po, "cut", json_true());
             if (!bad && p->looped)
                 bad |= json_object_set_new(po, "looped", json_true());
+            if (!bad && p->text_layer_problem)
+                bad |= json_object_set_new(po, "text_layer_problem",
+                                           json_string(p->text_layer_problem));
         }
         bad |= json_object_set_new(o, "pages", pages);
     }

@@ -94,6 +94,19 @@ vo_status vo_inputs_add_file(vo_ctx *ctx, vo_input_list *list, const char *path,
     return VO_OK;
 }
 
+/* An input that fails with `reason` when its turn comes (the run goes on) */
+static vo_status add_failed(vo_ctx *ctx, vo_input_list *list, const char *path, const char *rel,
+                            const char *reason)
+{
+    vo_status st = vo_inputs_add_file(ctx, list, path, rel);
+    if (st)
+        return st;
+    vo_input *in = &list->items[list->n - 1];
+    if (!(in->error = vo_strdup(reason)))
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    return VO_OK;
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
@@ -102,12 +115,18 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 static vo_status walk(vo_ctx *ctx, vo_input_list *list, const char *dir, const char *rel,
                       const vo_input_filter *filter, int depth)
 {
-    if (depth > MAX_DEPTH)
-        return vo_fail(ctx, VO_ERR_LIMIT, "%s: directories nested deeper than %d", dir, MAX_DEPTH);
+    if (depth > MAX_DEPTH) {
+        char reason[128];
+        snprintf(reason, sizeof reason, "directories nested deeper than %d: not walked", MAX_DEPTH);
+        return add_failed(ctx, list, dir, rel, reason);
+    }
     struct dirent **names = NULL;
     int n = scandir(dir, &names, NULL, by_name);
-    if (n < 0)
-        return vo_fail(ctx, VO_ERR_IO, "%s: cannot read the directory: %s", dir, strerror(errno));
+    if (n < 0) { /* that folder's failure, not the run's */
+        char reason[512];
+        snprintf(reason, sizeof reason, "cannot read the directory: %s", strerror(errno));
+        return add_failed(ctx, list, dir, *rel ? rel : dir, reason);
+    }
     vo_status st = VO_OK;
     for (int i = 0; i < n; i++) {
         const char *name = names[i]->d_name;
@@ -306,6 +325,7 @@ void vo_inputs_free(vo_input_list *list)
     for (int i = 0; i < list->n; i++) {
         vo_free(list->items[i].path);
         vo_free(list->items[i].rel);
+        vo_free(list->items[i].error);
     }
     vo_free(list->items);
     memset(list, 0, sizeof *list);

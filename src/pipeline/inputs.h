@@ -13,6 +13,8 @@ typedef struct vo_input {
                      never absolute, never with ".." */
     int renamed;  /* rel keeps the suffix (and "-N"): another input had the same name */
     int duplicate; /* the same file as an earlier input: not processed again */
+    char *error;  /* not a document to open: why (a folder that cannot be read); the
+                     input fails with this, the others go on */
 } vo_input;
 
 typedef struct vo_input_list {

@@ -1393,6 +1393,8 @@ static vo_status open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
     }
     const char *path = in->path;
     vo_status st;
+    if (in->error)
+        return vo_fail(ctx, VO_ERR_IO, "%s: %s", path, in->error);
     if (strcmp(path, "-") == 0) {
         if ((st = spool_stdin(ctx, job->cli->max_input_size, &pv->spool)))
             return st;

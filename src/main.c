@@ -63,9 +63,9 @@ static int exit_code(const vo_run_summary *sum)
     if (sum->inputs_ok > 0 || sum->any_partial || !sum->all_failed_alike)
         return EXIT_PARTIAL;
     int c = exit_code_of(sum->first_error);
-    if (sum->model_error == 1 && sum->first_error != VO_ERR_MISSING)
+    if (sum->model_error == VO_MODEL_ERROR_FOLDER && sum->first_error != VO_ERR_MISSING)
         c = EXIT_CONFIG; /* the model folder is there but unusable */
-    else if (sum->model_error == 2 && sum->first_error != VO_ERR_NOMEM)
+    else if (sum->model_error == VO_MODEL_ERROR_ENGINE && sum->first_error != VO_ERR_NOMEM)
         c = EXIT_ENGINE;
     if (sum->input_error && c == EXIT_FILE_ACCESS)
         c = EXIT_INPUT; /* an unreadable input, not an output problem */
@@ -177,6 +177,7 @@ int main(int argc, char **argv)
     init_libraries();
 
     vo_run_summary sum;
+    cli.signals_install = vo_signals_install;
     vo_run(&cli, out_fd, &sum);
     int ret = exit_code(&sum);
     if (sum.interrupted) {

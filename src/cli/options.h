@@ -4,63 +4,10 @@
 #define VO_OPTIONS_H
 
 #include <stdio.h>
-#include "formats/writer.h"
-#include "src/pipeline/pages.h"
+#include "src/pipeline/run_opts.h"
 
-enum vo_text_layer_mode { VO_TEXT_AUTO = 0, VO_TEXT_ONLY, VO_TEXT_IGNORE };
-
-/* --max-input-size default: standard input spooled up to 2 GiB */
-#define VO_MAX_INPUT_SIZE_DEFAULT (2ULL << 30)
-
-typedef struct vo_cli {
-    const char *output;         /* -o FILE or "-" */
-    const char *output_dir;     /* -O DIR */
-    vo_format formats[VO_FORMAT_COUNT_]; /* in the order given */
-    int n_formats;
-    const char *pages_spec;
-    vo_page_ranges pages;
-    float dpi;                  /* 0: the document's default */
-    const char *model;          /* --model DIR (NULL: look it up) */
-    int text_layer;             /* enum vo_text_layer_mode */
-    int jobs;
-    int verbosity;              /* 0 quiet, 1 default, 2 -v, 3 -vv */
-    const char *password;
-    int alto_unit;              /* 0 pixel, 1 mm10, 2 inch1200 */
-    int no_pdfa;                /* --no-pdfa: a plain PDF, not PDF/A-2b */
-    const char *language;       /* -l: a hint only (the model is bilingual) */
-    int dump_config;
-    char **inputs;              /* borrowed from argv */
-    int n_inputs;
-    /* batches */
-    int resume;                 /* -1 default (on with --output-dir), 0, 1 */
-    int shard_index, shard_count; /* --shard I/N (1-based I); 0/0 = off */
-    const char *report;         /* --report FILE.json */
-    int progress;               /* -1 auto (TTY), 0 never, 1 always */
-    const char **include;       /* --include globs, NULL-terminated, or NULL */
-    const char **exclude;       /* --exclude globs */
-    int n_include, n_exclude;
-    const char *files_from;     /* --files-from FILE or - */
-    const char *raw_out;        /* --raw-out DIR */
-    const char **from_raw;      /* --from-raw FILE_OR_DIR, repeatable */
-    int n_from_raw;
-    /* the engine */
-    int threads;                /* --threads (0: all cores) */
-    int max_tokens;             /* --max-tokens (0: the engine's default) */
-    int batch;                  /* --batch: pages in flight (0: --jobs, at most 12) */
-    int no_draft;               /* --no-draft: no drafted decoding */
-    int no_band;                /* --no-band: a cut page is not recognised again in bands */
-    int no_blank_skip;          /* --no-blank-skip: blank pages go to the model too */
-    const char *sidecar;        /* --sidecar FILE: the text beside the -o output */
-    unsigned long long max_pixels; /* --max-pixels per rendered page (0: default) */
-    double page_timeout;        /* --page-timeout seconds per page (0: none) */
-    const char *overlay;        /* --overlay DIR */
-    const char *font;           /* --font FILE for the overlay */
-    const char *device;         /* --device auto|cpu|opencl|opencl:P.D */
-    int list_devices;           /* --list-devices */
-    int max_pages;              /* --max-pages per document (0: 100000) */
-    unsigned long long max_input_size; /* --max-input-size: bytes of standard input */
-    int kv_type;                /* --kv-type: 0 f32, 1 bf16, 2 f16 (vo_engine_opts.kv_type) */
-} vo_cli;
+/* The command line fills the pipeline's settings. */
+typedef vo_run_opts vo_cli;
 
 /* Parse argv. Returns 0 to go on, 1 after a usage error (message already
  * on stderr), 2 when --help or --version was printed (exit 0). */

@@ -237,7 +237,8 @@ static char *rel_with_suffix(const char *rel, const char *path, int n)
     const char *slash = strrchr(path, '/');
     const char *dot = strrchr(slash ? slash + 1 : path, '.');
     vo_buf b = VO_BUF_INIT;
-    if (vo_buf_printf(&b, "%s%s", rel, dot && dot[1] && dot != (slash ? slash + 1 : path) ? dot : "") ||
+    const char *suffix = dot && dot[1] && dot != (slash ? slash + 1 : path) ? dot : "";
+    if (vo_buf_printf(&b, "%s%s", rel, suffix) ||
         (n > 1 && vo_buf_printf(&b, "-%d", n))) {
         vo_buf_free(&b);
         return NULL;

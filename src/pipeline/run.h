@@ -6,7 +6,14 @@
 #define VO_RUN_H
 
 #include <signal.h>
-#include "src/cli/options.h"
+#include "run_opts.h"
+
+/* A failure that came from the model: its folder, or the engine. */
+typedef enum vo_model_error {
+    VO_MODEL_ERROR_NONE = 0,
+    VO_MODEL_ERROR_FOLDER, /* the model folder is missing or unusable */
+    VO_MODEL_ERROR_ENGINE  /* the engine failed */
+} vo_model_error;
 
 /* What happened to a whole run. */
 typedef struct vo_run_summary {
@@ -14,7 +21,7 @@ typedef struct vo_run_summary {
     int pages_done, pages_failed, pages_resumed;
     vo_status first_error;    /* VO_OK when nothing failed */
     int input_error;          /* first_error came from reading an input */
-    int model_error;          /* first_error: 1 the model folder, 2 the engine */
+    vo_model_error model_error; /* what first_error came from */
     int all_failed_alike;     /* every failed input failed with first_error */
     int any_partial;          /* an input had both done and failed pages */
     int interrupted;          /* stopped by SIGINT/SIGTERM */
@@ -26,7 +33,7 @@ extern volatile sig_atomic_t vo_run_stop;
 
 /* Run the command; out_fd is the real standard output (main protects fd 1
  * from stray library output). Messages go to stderr. */
-void vo_run(const vo_cli *cli, int out_fd, vo_run_summary *sum);
+void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum);
 
 /* The model folder: --model, $VARCO_OCR_MODEL, $XDG_DATA_HOME/varco-ocr/
  * VARCO-VISION-2.0-1.7B-OCR (~/.local/share/…), then the system data dir.

@@ -1,0 +1,254 @@
+/* process.c: one input from start to end: open it, each page from the
+ * cache or made anew, every output written, its record for the report. */
+
+#include "config.h"
+#include "run_impl.h"
+#include "src/util/alloc.h"
+#include <stdio.h>
+#include <string.h>
+
+/* Where a page stood when its --page-timeout was checked. */
+static const char *deadline_stage(page_source source)
+{
+    switch (source) {
+    case SOURCE_TEXT_LAYER: return "after reading its text layer";
+    case SOURCE_RAW: return "after reading its saved raw output";
+    case SOURCE_BLANK: return "after it was found blank";
+    default: return "when it was done";
+    }
+}
+
+void run_process_input(vo_ctx *ctx, run_job *job, int idx)
+{
+    const vo_run_opts *opts = job->opts;
+    const vo_input *in = &job->inputs.items[idx];
+    const char *input = in->path;
+    input_rec *rec = &job->recs[idx];
+    double t0 = run_now_seconds();
+    provider pv;
+    doc_state d;
+    memset(&pv, 0, sizeof pv);
+    memset(&d, 0, sizeof d);
+    int *pages = NULL;
+    vo_status st = VO_OK;
+
+    if (!run_in_shard(opts, in)) {
+        rec->skipped = SKIP_OTHER_SHARD;
+        return;
+    }
+    if (in->duplicate) {
+        rec->skipped = SKIP_DUPLICATE;
+        return;
+    }
+    if (opts->output_dir) {
+        d.base = run_path_printf("%s/%s", opts->output_dir, in->rel);
+        d.cache = run_path_printf("%s/.varco-ocr/%s", opts->output_dir, in->rel);
+        d.stamp = run_make_stamp(job, in, 0);
+        d.done_stamp = run_make_stamp(job, in, 1);
+        if (!d.base || !d.cache || !d.stamp || !d.done_stamp) {
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        char *marker = run_path_printf("%s.done", d.cache);
+        int done = opts->resume && marker && strcmp(input, "-") != 0 &&
+                   run_done_marker_matches(ctx, opts->output_dir, marker, d.done_stamp, d.cache);
+        vo_free(marker);
+        if (done) {
+            rec->skipped = SKIP_DONE;
+            run_drop_doc_state(&d);
+            return;
+        }
+    }
+    if ((st = run_open_provider(ctx, job, idx, &pv))) {
+        rec->input_error = 1;
+        if (st == VO_ERR_ABORT && vo_run_stop)
+            goto fail_quiet; /* interrupted reading standard input */
+        goto fail;
+    }
+    int n_sel = 0;
+    pages = vo_calloc((size_t)(pv.n_pages > 0 ? pv.n_pages : 1), sizeof *pages);
+    if (!pages) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (int p = 1; p <= pv.n_pages; p++)
+        if (run_provider_has_page(&pv, opts, p))
+            pages[n_sel++] = p;
+    if (n_sel == 0) {
+        st = pv.n_pages == 0 ? vo_fail(ctx, VO_ERR_FORMAT, "%s: the document has no pages", input)
+                             : vo_fail(ctx, VO_ERR_ARGUMENT,
+                                       "%s: no page is in --pages %s (the document has %d pages)",
+                                       input, opts->pages_spec, pv.n_pages);
+        rec->input_error = 1;
+        goto fail;
+    }
+    for (int i = 0; i < opts->pages.n; i++) /* said, not silently dropped */
+        if (opts->pages.items[i].last > pv.n_pages || opts->pages.items[i].first > pv.n_pages) {
+            vo_warn(ctx, "%s: --pages %s names pages past the end; the document has %d pages",
+                    input, opts->pages_spec, pv.n_pages);
+            break;
+        }
+    for (int i = 0; i < opts->n_formats; i++)
+        if (opts->formats[i] == VO_FORMAT_PAGE && !opts->output_dir && n_sel > 1) {
+            st = vo_fail(ctx, VO_ERR_ARGUMENT,
+                         "%s: PAGE-XML holds one page per file: use --output-dir, or --pages "
+                         "to pick one page", input);
+            goto fail;
+        }
+
+    vo_doc_info info = {input, pv.doc ? vo_document_title(pv.doc) : NULL, n_sel, job->timestamp};
+    vo_writer_opts wopts = {opts->alto_unit, 1, opts->password, opts->no_pdfa};
+    int cached = opts->output_dir && !pv.spool.path;
+    if (!cached && (st = run_open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
+        goto fail;
+
+    int n_ok = 0, n_failed = 0;
+    vo_status first_fail = VO_OK;
+    for (int k = 0; k < n_sel; k++) {
+        int p = pages[k];
+        if (vo_run_stop) {
+            st = vo_fail(ctx, VO_ERR_ABORT, "%s: interrupted before page %d", input, p);
+            goto fail_quiet;
+        }
+        page_rec *pr = run_add_page_rec(rec, p);
+        if (!pr) {
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        double tp = run_now_seconds();
+        vo_page *page = NULL;
+        if (cached && opts->resume && (page = run_load_page_cache(ctx, &d, p))) {
+            /* done by an earlier run: only missing per-page files are written */
+            pr->status = PAGE_RESUMED;
+            st = run_write_per_page_files(ctx, job, input, &d, &info, &wopts, page, 1);
+            vo_drop_page(page);
+            if (st)
+                goto fail;
+            if (opts->verbosity >= 2) {
+                char line[PATH_MAX + 100];
+                snprintf(line, sizeof line, "%s: page %d resumed (kept from an earlier run)",
+                         input, p);
+                run_log(job, VO_LOG_INFO, line);
+            }
+            n_ok++;
+            run_progress_page(job, input);
+            continue;
+        }
+        vo_model_error model_error = VO_MODEL_ERROR_NONE;
+        double deadline = opts->page_timeout > 0 ? tp + opts->page_timeout : 0;
+        ocr_note note = {0, NULL, 0, 0, 0};
+        st = run_get_page(ctx, job, &pv, p, in, &deadline, &page, &pr->source, &note, &model_error);
+        pr->text_layer_problem = note.text_layer_problem;
+        pr->bands = note.bands;
+        pr->cut = note.cut;
+        pr->looped = note.looped;
+        if (!st)
+            st = run_check_deadline(ctx, job, deadline, input, p, deadline_stage(pr->source));
+        if (model_error && !rec->model_error)
+            rec->model_error = model_error;
+        if (st == VO_ERR_ABORT && vo_run_stop) {
+            /* stopped by SIGINT/SIGTERM mid-page: not a failure of the page,
+             * which is left undone (a rerun does it) */
+            vo_drop_page(page);
+            rec->n_pages--;
+            goto fail_quiet;
+        }
+        if (st) {
+            char where[PATH_MAX + 32];
+            snprintf(where, sizeof where, "%s: page %d", input, p);
+            run_report_error(ctx, job, where, &pr->error);
+            if (!first_fail)
+                first_fail = st;
+            pr->status = PAGE_FAILED;
+            n_failed++;
+            vo_drop_page(page);
+            page = NULL;
+            if (!cached) { /* keep page numbering of streamed files */
+                if (!(page = run_empty_page(ctx, &pv, p, opts->dpi, input))) {
+                    st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+                    goto fail;
+                }
+            }
+        } else {
+            pr->status = PAGE_DONE;
+            n_ok++;
+        }
+        st = VO_OK;
+        if (page) {
+            if (!page->image_name)
+                page->image_name = vo_strdup(input);
+            /* the cache first: once any output of the page exists, a rerun
+             * finds the page done (and writes only its missing files) */
+            if (cached && pr->status == PAGE_DONE)
+                st = run_save_page_cache(ctx, job, &d, page);
+            if (!st && pr->status == PAGE_DONE)
+                st = run_write_per_page_files(ctx, job, input, &d, &info, &wopts, page, 0);
+            if (!st && pr->status == PAGE_DONE && opts->overlay)
+                st = run_write_overlay(ctx, job, &pv, in, page);
+            for (int i = 0; i < opts->n_formats && !st && !cached; i++) {
+                vo_format f = opts->formats[i];
+                if (d.w[f])
+                    st = d.w[f]->page(ctx, d.w[f], page);
+            }
+            if (!st && !cached && d.side_w)
+                st = d.side_w->page(ctx, d.side_w, page);
+            vo_drop_page(page);
+        }
+        pr->seconds = (float)(run_now_seconds() - tp);
+        if (!st && pr->status == PAGE_DONE && opts->verbosity >= 2) {
+            char line[PATH_MAX + 100];
+            snprintf(line, sizeof line, "%s: page %d done (%s, %.3f s)", input, p,
+                     run_page_source_name(pr->source) ? run_page_source_name(pr->source) : "-",
+                     (double)pr->seconds);
+            run_log(job, VO_LOG_INFO, line);
+        }
+        run_progress_page(job, input);
+        if (st) /* a write failure ends this input */
+            goto fail;
+    }
+    if (n_ok == 0) {
+        /* nothing recognised: leave no misleading empty outputs behind */
+        st = first_fail;
+        goto fail_quiet;
+    }
+    if (cached) {
+        if (n_failed == 0)
+            st = run_assemble_outputs(ctx, job, input, &d, &info, &wopts, pages, n_sel);
+    } else {
+        for (int i = 0; i < opts->n_formats && !st; i++) {
+            vo_format f = opts->formats[i];
+            if (d.w[f]) {
+                st = d.w[f]->end(ctx, d.w[f]);
+                if (!st)
+                    st = vo_output_close(ctx, d.out[f]);
+            }
+        }
+        if (!st && d.side_w) {
+            st = d.side_w->end(ctx, d.side_w);
+            if (!st)
+                st = vo_output_close(ctx, d.side_out);
+        }
+    }
+    if (st)
+        goto fail;
+    rec->status = first_fail;
+    if (opts->verbosity >= 2 || (opts->verbosity >= 1 && !job->progress && job->inputs.n > 1)) {
+        char line[PATH_MAX + 200];
+        snprintf(line, sizeof line, "%s: %d of %d pages done%s", input, n_ok, n_sel,
+                 n_failed ? " (see the errors above)" : "");
+        run_log(job, VO_LOG_INFO, line);
+    }
+    goto out;
+
+fail:
+    run_report_error(ctx, job, input, &rec->error);
+fail_quiet:
+    rec->status = st ? st : VO_ERR_ABORT;
+    if (!rec->error && st)
+        rec->error = vo_strdup(vo_last_error(ctx));
+out:
+    rec->seconds = run_now_seconds() - t0;
+    vo_free(pages);
+    run_drop_doc_state(&d);
+    run_close_provider(&pv);
+}

@@ -1,0 +1,164 @@
+/* provider.c: where a document's pages come from (a document, or the
+ * pages saved by --raw-out) and how each page model is made: text layer,
+ * blank, OCR or saved raw output. */
+
+#include "config.h"
+#include "run_impl.h"
+#include "src/ocr/raw.h"
+#include "src/util/alloc.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int run_provider_has_page(const provider *pv, const vo_run_opts *opts, int page)
+{
+    if (pv->raw) {
+        for (int i = 0; i < pv->raw->n; i++)
+            if (pv->raw->refs[i].page == page)
+                return vo_page_ranges_contains(&opts->pages, page, pv->n_pages);
+        return 0;
+    }
+    return vo_page_ranges_contains(&opts->pages, page, pv->n_pages);
+}
+
+/* An empty page of the right size, for pages kept without text (text-layer
+ * only mode; a failed page in a multi-page stream, so numbering stays). */
+vo_page *run_empty_page(vo_ctx *ctx, provider *pv, int page, float dpi, const char *source)
+{
+    if (!pv->doc)
+        return vo_new_page(page, 1, 1, 72, 72, source);
+    vo_page_info info;
+    memset(&info, 0, sizeof info);
+    vo_document_page_info(ctx, pv->doc, page, &info);
+    float dx = dpi, dy = dpi;
+    if (dpi <= 0) {
+        dx = info.native_dpi_x > 0 ? info.native_dpi_x : 300;
+        dy = info.native_dpi_y > 0 ? info.native_dpi_y : dx;
+    }
+    int w = (int)ceilf(info.width_pt * dx / 72.0f - 0.01f);
+    int h = (int)ceilf(info.height_pt * dy / 72.0f - 0.01f);
+    vo_page *p = vo_new_page(page, w > 0 ? w : 1, h > 0 ? h : 1, dx, dy, source);
+    if (p)
+        p->origin = VO_PAGE_FROM_TEXT_LAYER;
+    return p;
+}
+
+/* The page model of one page; *kind says where it came from. */
+vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
+                       double *deadline, vo_page **out, page_source *kind, ocr_note *note,
+                       vo_model_error *model_error)
+{
+    const char *source = in->path;
+    const vo_run_opts *opts = job->opts;
+    *out = NULL;
+    vo_status st;
+    if (pv->raw) {
+        for (int i = 0; i < pv->raw->n; i++) {
+            if (pv->raw->refs[i].page != page)
+                continue;
+            vo_raw_page raw;
+            if ((st = vo_raw_read(ctx, pv->raw->refs[i].path, &raw)))
+                return st;
+            /* the source as found from the raw file's folder (collect_raw) */
+            char *found = vo_strdup(source);
+            if (!found) {
+                vo_raw_free(&raw);
+                return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+            }
+            vo_free(raw.source);
+            raw.source = found;
+            st = vo_raw_to_page(ctx, &raw, NULL, NULL, out);
+            vo_raw_free(&raw);
+            *kind = SOURCE_RAW;
+            return st;
+        }
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "%s: no saved page %d", source, page);
+    }
+    if (opts->text_layer != VO_TEXT_IGNORE) {
+        vo_page_info info;
+        if ((st = vo_document_page_info(ctx, pv->doc, page, &info)))
+            return st;
+        if (info.has_text) {
+            vo_text_quality q;
+            if ((st = vo_extract_text_layer_checked(ctx, pv->doc, page, opts->dpi, out, &q)))
+                return st;
+            if (*out && q.problem && opts->text_layer == VO_TEXT_AUTO) {
+                vo_warn(ctx, "%s: page %d: its text layer is unreliable (%s: %d of %d "
+                        "characters); the page is recognised by the model instead", source,
+                        page, q.problem, q.replacement + q.private_use + q.control + q.invalid,
+                        q.chars);
+                note->text_layer_problem = q.problem;
+                vo_drop_page(*out);
+                *out = NULL;
+            } else if (*out) {
+                if (q.problem) {
+                    vo_warn(ctx, "%s: page %d: its text layer is unreliable (%s: %d of %d "
+                            "characters); kept as it is (--text-layer only)", source, page,
+                            q.problem, q.replacement + q.private_use + q.control + q.invalid,
+                            q.chars);
+                    note->text_layer_problem = q.problem;
+                }
+                *kind = SOURCE_TEXT_LAYER;
+                return VO_OK;
+            }
+        }
+        if (opts->text_layer == VO_TEXT_ONLY) {
+            *out = run_empty_page(ctx, pv, page, opts->dpi, source);
+            *kind = SOURCE_EMPTY;
+            return *out ? VO_OK : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        }
+    }
+    *kind = SOURCE_OCR;
+    st = run_ocr_page(ctx, job, pv, page, in, deadline, out, note, model_error);
+    if (note->blank)
+        *kind = SOURCE_BLANK;
+    return st;
+}
+
+vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
+{
+    const vo_input *in = &job->inputs.items[idx];
+    memset(pv, 0, sizeof *pv);
+    if (job->groups) {
+        pv->raw = &job->groups[idx];
+        pv->n_pages = pv->raw->n ? pv->raw->refs[pv->raw->n - 1].page : 0;
+        return VO_OK;
+    }
+    const char *path = in->path;
+    vo_status st;
+    if (in->error)
+        return vo_fail(ctx, VO_ERR_IO, "%s: %s", path, in->error);
+    if (strcmp(path, "-") == 0) {
+        if ((st = run_spool_stdin(ctx, job->opts->max_input_size, &pv->spool)))
+            return st;
+        path = pv->spool.path;
+    }
+    if ((st = vo_open_document(ctx, path, job->opts->password, &pv->doc))) {
+        if (pv->spool.path) { /* name the input as the user gave it, not the spool file */
+            char msg[2048];
+            const char *m = vo_last_error(ctx);
+            size_t n = strlen(pv->spool.path);
+            if (strncmp(m, pv->spool.path, n) == 0 && m[n] == ':')
+                snprintf(msg, sizeof msg, "-%s", m + n);
+            else
+                snprintf(msg, sizeof msg, "-: %s", m);
+            vo_fail(ctx, st, "%s", msg); /* msg: the error buffer is rewritten here */
+        }
+        return st;
+    }
+    pv->n_pages = vo_document_page_count(pv->doc);
+    int max = job->opts->max_pages > 0 ? job->opts->max_pages : 100000;
+    if (pv->n_pages > max)
+        return vo_fail(ctx, VO_ERR_LIMIT,
+                       "%s: the document has %d pages, more than the limit of %d: raise it with "
+                       "--max-pages if the document is genuine",
+                       in->path, pv->n_pages, max);
+    return VO_OK;
+}
+
+void run_close_provider(provider *pv)
+{
+    vo_drop_document(pv->doc);
+    run_remove_spool(&pv->spool);
+    memset(pv, 0, sizeof *pv);
+}

@@ -1,0 +1,213 @@
+/* report.c: what happened to each input and page, the --report JSON
+ * and the summary behind the exit code. */
+
+#include "config.h"
+#include "run_impl.h"
+#include "src/util/alloc.h"
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+page_rec *run_add_page_rec(input_rec *r, int page)
+{
+    if (vo_grow((void **)&r->pages, &r->cap_pages, (size_t)r->n_pages + 1, sizeof(page_rec)))
+        return NULL;
+    page_rec *p = &r->pages[r->n_pages++];
+    memset(p, 0, sizeof *p);
+    p->page = page;
+    return p;
+}
+
+static const char *page_status_name(page_status s)
+{
+    switch (s) {
+    case PAGE_DONE: return "done";
+    case PAGE_RESUMED: return "resumed";
+    case PAGE_FAILED: return "failed";
+    case PAGE_PENDING: break;
+    }
+    return "unknown";
+}
+
+const char *run_page_source_name(page_source s)
+{
+    switch (s) {
+    case SOURCE_TEXT_LAYER: return "text-layer";
+    case SOURCE_OCR: return "ocr";
+    case SOURCE_RAW: return "raw";
+    case SOURCE_EMPTY: return "empty";
+    case SOURCE_BLANK: return "blank";
+    case SOURCE_NONE: break;
+    }
+    return NULL;
+}
+
+/* The report's word for what became of an input. */
+static const char *input_status_name(const input_rec *r)
+{
+    switch (r->skipped) {
+    case SKIP_OTHER_SHARD: return "other-shard";
+    case SKIP_DONE: return "already-done";
+    case SKIP_DUPLICATE: return "duplicate";
+    case SKIP_NONE: break;
+    }
+    return r->status == VO_OK ? "done" : r->status == VO_ERR_ABORT ? "interrupted" : "failed";
+}
+
+vo_status run_write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum)
+{
+    json_t *root = json_object(), *inputs = json_array();
+    int bad = !root || !inputs;
+    for (int i = 0; i < job->inputs.n && !bad; i++) {
+        const input_rec *r = &job->recs[i];
+        json_t *o = json_object(), *pages = json_array();
+        const char *status = input_status_name(r);
+        bad |= !o || !pages || json_array_append_new(inputs, o);
+        bad |= json_object_set_new(o, "input", json_string(job->inputs.items[i].path));
+        bad |= json_object_set_new(o, "output", json_string(job->inputs.items[i].rel));
+        if (job->inputs.items[i].renamed) /* another input had the same name */
+            bad |= json_object_set_new(o, "output_renamed", json_true());
+        bad |= json_object_set_new(o, "status", json_string(status));
+        bad |= json_object_set_new(o, "seconds", json_real(r->seconds));
+        if (r->error)
+            bad |= json_object_set_new(o, "error", json_string(r->error));
+        for (int k = 0; k < r->n_pages && !bad; k++) {
+            const page_rec *p = &r->pages[k];
+            json_t *po = json_pack("{s:i,s:s,s:f}", "page", p->page, "status",
+                                   page_status_name(p->status), "seconds", (double)p->seconds);
+            bad |= !po || json_array_append_new(pages, po);
+            const char *source = run_page_source_name(p->source);
+            if (!bad && source)
+                bad |= json_object_set_new(po, "source", json_string(source));
+            if (!bad && p->error)
+                bad |= json_object_set_new(po, "error", json_string(p->error));
+            if (!bad && p->bands > 1)
+                bad |= json_object_set_new(po, "bands", json_integer(p->bands));
+            if (!bad && p->cut)
+                bad |= json_object_set_new(po, "cut", json_true());
+            if (!bad && p->looped)
+                bad |= json_object_set_new(po, "looped", json_true());
+            if (!bad && p->text_layer_problem)
+                bad |= json_object_set_new(po, "text_layer_problem",
+                                           json_string(p->text_layer_problem));
+        }
+        bad |= json_object_set_new(o, "pages", pages);
+    }
+    json_t *s = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b}", "inputs", sum->inputs, "inputs_done",
+                          sum->inputs_ok, "inputs_failed", sum->inputs_failed, "inputs_skipped",
+                          sum->inputs_skipped, "pages_done", sum->pages_done, "pages_failed",
+                          sum->pages_failed, "pages_resumed", sum->pages_resumed, "interrupted",
+                          sum->interrupted);
+    bad |= !s || json_object_set_new(root, "summary", s);
+    bad |= json_object_set_new(root, "version", json_integer(1));
+    if (job->opts->shard_count)
+        bad |= json_object_set_new(root, "shard", json_pack("[ii]", job->opts->shard_index,
+                                                            job->opts->shard_count));
+    bad |= json_object_set_new(root, "files", inputs);
+    char *text = bad ? NULL : json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+    json_decref(root);
+    if (!text)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory writing the report");
+    vo_output *out = NULL;
+    vo_status st = run_check_report_path(ctx, job); /* again: what exists now */
+    if (st) {
+        free(text);
+        return st;
+    }
+    /* never through a link; a device or named pipe is written in place */
+    st = vo_output_open_named(ctx, job->opts->report, VO_OUTPUT_DEVICES_IN_PLACE, &out);
+    if (!st)
+        st = vo_output_printf(ctx, out, "%s\n", text);
+    if (!st)
+        st = vo_output_close(ctx, out);
+    vo_output_drop(out);
+    free(text);
+    return st;
+}
+
+long long run_output_timestamp(void)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (*end == 0 && v >= 0)
+            return v;
+    }
+    return (long long)time(NULL);
+}
+
+/* Total pages for the progress line (documents are opened once more). */
+long run_count_pages(run_job *job)
+{
+    vo_ctx *ctx = vo_new_ctx();
+    long total = 0;
+    if (!ctx)
+        return -1;
+    vo_set_verbosity(ctx, 0);
+    for (int i = 0; i < job->inputs.n; i++) {
+        if (job->groups) {
+            total += job->groups[i].n;
+            continue;
+        }
+        const vo_input *in = &job->inputs.items[i];
+        if (!run_in_shard(job->opts, in) || strcmp(in->path, "-") == 0)
+            continue;
+        vo_document *doc = NULL;
+        if (vo_open_document(ctx, job->inputs.items[i].path, job->opts->password, &doc) == VO_OK) {
+            int n = vo_document_page_count(doc);
+            for (int p = 1; p <= n; p++)
+                total += vo_page_ranges_contains(&job->opts->pages, p, n);
+        }
+        vo_drop_document(doc);
+    }
+    vo_drop_ctx(ctx);
+    return total;
+}
+
+void run_summarize(run_job *job, vo_run_summary *sum)
+{
+    sum->inputs = job->inputs.n;
+    sum->all_failed_alike = 1;
+    for (int i = 0; i < job->inputs.n; i++) {
+        const input_rec *r = &job->recs[i];
+        if (r->skipped) {
+            sum->inputs_skipped++;
+            continue;
+        }
+        int done = 0, failed = 0;
+        for (int k = 0; k < r->n_pages; k++) {
+            done += r->pages[k].status == PAGE_DONE || r->pages[k].status == PAGE_RESUMED;
+            failed += r->pages[k].status == PAGE_FAILED;
+            sum->pages_resumed += r->pages[k].status == PAGE_RESUMED;
+        }
+        sum->pages_done += done;
+        sum->pages_failed += failed;
+        if (r->status == VO_ERR_ABORT && vo_run_stop)
+            sum->interrupted = 1;
+        if (r->status == VO_OK && failed == 0) {
+            sum->inputs_ok++;
+            continue;
+        }
+        sum->inputs_failed++;
+        if (done && failed)
+            sum->any_partial = 1;
+        vo_status st = r->status ? r->status : VO_ERR_ABORT;
+        if (!sum->first_error) {
+            sum->first_error = st;
+            sum->input_error = r->input_error;
+            sum->model_error = r->model_error;
+        } else if (st != sum->first_error) {
+            sum->all_failed_alike = 0;
+        }
+    }
+    if (job->raw_errors) {
+        sum->inputs_failed += job->raw_errors;
+        if (!sum->first_error)
+            sum->first_error = VO_ERR_FORMAT;
+        else if (sum->first_error != VO_ERR_FORMAT)
+            sum->all_failed_alike = 0;
+    }
+    if (vo_run_stop)
+        sum->interrupted = 1;
+}

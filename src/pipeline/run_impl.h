@@ -1,0 +1,211 @@
+/* run_impl.h: what the files of a run share (src/pipeline/run.c and its
+ * siblings): the run's state, the records behind the report, and the
+ * functions one file offers the others. Not a public header. */
+#ifndef VO_RUN_IMPL_H
+#define VO_RUN_IMPL_H
+
+#include "run.h"
+#include "inputs.h"
+#include "src/source/document.h"
+#include "src/vlm/engine.h"
+#include <limits.h>
+#include <stdatomic.h>
+
+/* What became of a page, and where its text came from (the report's words:
+ * page_status_name, run_page_source_name). */
+typedef enum page_status { PAGE_PENDING = 0, PAGE_DONE, PAGE_FAILED, PAGE_RESUMED } page_status;
+typedef enum page_source {
+    SOURCE_NONE = 0,   /* not made (failed before) */
+    SOURCE_TEXT_LAYER, /* the page's own text */
+    SOURCE_OCR,        /* the model */
+    SOURCE_RAW,        /* a saved raw output (--from-raw) */
+    SOURCE_EMPTY,      /* kept without text (text-layer only mode) */
+    SOURCE_BLANK       /* found blank: no model */
+} page_source;
+
+/* Why an input was not processed. */
+typedef enum input_skip { SKIP_NONE = 0, SKIP_OTHER_SHARD, SKIP_DONE, SKIP_DUPLICATE } input_skip;
+
+typedef struct page_rec {
+    int page;
+    page_status status;
+    page_source source;
+    float seconds;
+    char *error;
+    int bands;      /* OCR: bands the page was recognised in (0: not by the model) */
+    int cut, looped; /* OCR: some text reached the token limit / a loop, even so */
+    const char *text_layer_problem; /* why its own text was not trusted (static text) */
+} page_rec;
+
+typedef struct input_rec {
+    vo_status status;
+    vo_model_error model_error;
+    input_skip skipped;
+    int input_error;
+    double seconds;
+    char *error;
+    page_rec *pages;
+    int n_pages;
+    size_t cap_pages;
+} input_rec;
+
+typedef struct raw_ref {
+    int page;
+    char *path;
+} raw_ref;
+
+typedef struct raw_group {
+    raw_ref *refs;  /* sorted by page */
+    int n;
+    size_t cap;
+} raw_group;
+
+typedef struct run_job {
+    const vo_run_opts *opts;
+    int out_fd;
+    vo_input_list inputs;
+    raw_group *groups;       /* --from-raw: one per input */
+    input_rec *recs;
+    atomic_int next;
+    char *model_dir;
+    atomic_int model_advice;  /* the how-to-get-the-model advice was given */
+    long long timestamp;
+    pthread_mutex_t lock;    /* messages, progress */
+    /* progress */
+    int progress;
+    long total_pages;        /* -1 unknown */
+    long pages_seen;
+    double t0, last_draw;
+    int drawn;
+    int raw_errors;          /* --from-raw files that could not be read */
+    /* the model, opened at the first page that needs OCR; one page at a time */
+    pthread_mutex_t engine_lock;
+    vo_engine *engine;
+    int engine_tried;
+    vo_status engine_status;
+    char *engine_error;
+} run_job;
+
+/* The spool file of standard input: $TMPDIR/varco-ocr-stdin-XXXXXX.SUF,
+ * listed for the signal handlers (src/util/tempfile.h) until removed. */
+typedef struct spool_file {
+    char *path;     /* full name, for the document reader */
+    int has_dir;    /* dirfd is open */
+    int dirfd;      /* $TMPDIR */
+    char name[NAME_MAX + 1];
+    int slot;
+} spool_file;
+
+/* What run_check_parent_dirs does with a directory that is not there. */
+typedef enum parent_dirs { PARENTS_CHECK, PARENTS_CREATE } parent_dirs;
+
+typedef struct provider {
+    vo_document *doc;
+    raw_group *raw;
+    int n_pages;            /* last page number */
+    spool_file spool;       /* standard input copied to a file (spool.path) */
+    int overlay_failed;     /* the source of raw pages could not be opened */
+} provider;
+
+/* What a page's recognition says besides its text (the report's "bands",
+ * "cut", "looped"). */
+typedef struct ocr_note {
+    int blank;   /* no ink that could be writing: not sent to the model */
+    const char *text_layer_problem; /* why the page's own text was not used */
+    int bands;   /* bands it was recognised in (1: the whole page) */
+    int cut;     /* some of it reached the token limit even so */
+    int looped;  /* some of it fell into a loop even so */
+} ocr_note;
+
+typedef struct doc_state {
+    char *base;       /* DIR/REL, or NULL */
+    char *cache;      /* DIR/.varco-ocr/REL */
+    char *stamp;      /* page cache stamp */
+    char *done_stamp; /* + formats */
+    vo_output *out[VO_FORMAT_COUNT_];  /* streamed per-document outputs */
+    vo_writer *w[VO_FORMAT_COUNT_];
+    vo_output *side_out;              /* --sidecar: the text beside -o's output */
+    vo_writer *side_w;
+} doc_state;
+
+/* progress.c */
+double run_now_seconds(void);
+void run_clear_progress_locked(run_job *job);
+void run_log(void *user, int level, const char *msg);
+void run_progress_page(run_job *job, const char *current);
+void run_report_error(vo_ctx *ctx, run_job *job, const char *where, char **keep);
+
+/* paths.c */
+char *run_path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+vo_status run_check_parent_dirs(vo_ctx *ctx, const char *root, const char *path,
+                                parent_dirs mode);
+vo_status run_make_parent_dirs(vo_ctx *ctx, const char *root, const char *path);
+int run_same_file(const char *a, const char *b);
+vo_status run_open_output(vo_ctx *ctx, run_job *job, const char *path, const char *input,
+                          vo_output **out);
+int run_per_page_format(const vo_run_opts *opts, vo_format f);
+vo_status run_write_file(vo_ctx *ctx, run_job *job, const char *path, const char *input,
+                         vo_format f, const vo_doc_info *info, const vo_writer_opts *wopts,
+                         vo_page *const *pages, int n);
+const char *run_dir_of(const char *path, char *buf, size_t cap);
+int run_same_dir(const char *a, const char *b);
+
+/* spool.c */
+void run_remove_spool(spool_file *sp);
+vo_status run_spool_stdin(vo_ctx *ctx, unsigned long long limit, spool_file *sp);
+
+/* provider.c */
+int run_provider_has_page(const provider *pv, const vo_run_opts *opts, int page);
+vo_page *run_empty_page(vo_ctx *ctx, provider *pv, int page, float dpi, const char *source);
+vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
+                       double *deadline, vo_page **out, page_source *kind, ocr_note *note,
+                       vo_model_error *model_error);
+vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv);
+void run_close_provider(provider *pv);
+
+/* recognise.c */
+vo_status run_check_deadline(vo_ctx *ctx, const run_job *job, double deadline,
+                             const char *source, int page, const char *stage);
+vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
+                       double *deadline, vo_page **out, ocr_note *note,
+                       vo_model_error *model_error);
+
+/* resume.c */
+char *run_make_stamp(const run_job *job, const vo_input *in, int with_formats);
+int run_done_marker_matches(vo_ctx *ctx, const char *root, const char *marker,
+                            const char *stamp, const char *cache);
+int run_in_shard(const vo_run_opts *opts, const vo_input *in);
+vo_status run_check_report_path(vo_ctx *ctx, run_job *job);
+void run_remove_stale_temps(run_job *job, const char *dir, size_t root_len, int depth);
+vo_status run_save_page_cache(vo_ctx *ctx, run_job *job, const doc_state *d, const vo_page *p);
+vo_page *run_load_page_cache(vo_ctx *ctx, const doc_state *d, int page);
+
+/* outputs.c */
+void run_drop_doc_state(doc_state *d);
+vo_status run_open_stream_outputs(vo_ctx *ctx, run_job *job, const char *input,
+                                  const vo_doc_info *info, const vo_writer_opts *wopts,
+                                  doc_state *d);
+vo_status run_write_per_page_files(vo_ctx *ctx, run_job *job, const char *input,
+                                   const doc_state *d, const vo_doc_info *info,
+                                   const vo_writer_opts *wopts, vo_page *page, int only_missing);
+vo_status run_assemble_outputs(vo_ctx *ctx, run_job *job, const char *input, doc_state *d,
+                               const vo_doc_info *info, const vo_writer_opts *wopts,
+                               const int *pages, int n);
+vo_status run_write_overlay(vo_ctx *ctx, run_job *job, provider *pv, const vo_input *in,
+                            const vo_page *page);
+
+/* process.c */
+void run_process_input(vo_ctx *ctx, run_job *job, int idx);
+
+/* from_raw.c */
+vo_status run_collect_raw(vo_ctx *ctx, run_job *job);
+
+/* report.c */
+page_rec *run_add_page_rec(input_rec *r, int page);
+const char *run_page_source_name(page_source s);
+vo_status run_write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum);
+long long run_output_timestamp(void);
+long run_count_pages(run_job *job);
+void run_summarize(run_job *job, vo_run_summary *sum);
+
+#endif

@@ -58,8 +58,8 @@ static int exit_code(const vo_run_summary *sum)
 {
     if (sum->setup_error)
         return sum->setup_error == VO_ERR_ARGUMENT ? EXIT_BAD_ARGS : exit_code_of(sum->setup_error);
-    if (!sum->first_error)
-        return EXIT_OK;
+    if (!sum->first_error) /* every input done: the report alone may have failed */
+        return sum->report_error ? exit_code_of(sum->report_error) : EXIT_OK;
     if (sum->inputs_ok > 0 || sum->any_partial || !sum->all_failed_alike)
         return EXIT_PARTIAL;
     int c = exit_code_of(sum->first_error);
@@ -181,10 +181,13 @@ int main(int argc, char **argv)
     vo_run(&cli, out_fd, &sum);
     int ret = exit_code(&sum);
     if (sum.interrupted) {
-        fprintf(stderr, "varco-ocr: interrupted: %d pages done%s; run the same command again "
-                        "to resume%s\n",
-                sum.pages_done, cli.output_dir ? " and kept" : "",
-                cli.output_dir ? " (finished pages are skipped)" : "");
+        if (cli.output_dir)
+            fprintf(stderr, "varco-ocr: interrupted: %d pages done and kept; run the same command "
+                            "again to resume (finished pages are skipped)\n", sum.pages_done);
+        else /* -o FILE is written whole or not at all; standard output is cut */
+            fprintf(stderr, "varco-ocr: interrupted: %d pages done, the output is not complete; "
+                            "run the command again (with --output-dir a run resumes where it "
+                            "stopped)\n", sum.pages_done);
         ret = EXIT_INTERRUPTED;
     } else if (sum.inputs > 1 && cli.verbosity >= 1 && (sum.inputs_failed || cli.verbosity >= 2)) {
         fprintf(stderr, "varco-ocr: %d of %d inputs done, %d failed%s, %d pages done, %d failed\n",

@@ -18,7 +18,7 @@ enum {
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
     OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
     OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA, OPT_MAX_INPUT_SIZE, OPT_NO_BAND, OPT_NO_BLANK_SKIP,
-    OPT_SIDECAR,
+    OPT_SIDECAR, OPT_WAIT_LOCK,
 };
 
 typedef struct opt_doc {
@@ -88,6 +88,10 @@ static const opt_doc opt_table[] = {
     {"shard", 1, OPT_SHARD, "I/N", NULL,
      "process only the I-th of N deterministic parts of the inputs (1-based), "
      "for N processes sharing one output directory"},
+    {"wait-lock", 2, OPT_WAIT_LOCK, "SECONDS", NULL,
+     "when another run is writing into the --output-dir, wait for it to end (at "
+     "most SECONDS, fractions allowed; default: as long as it takes) instead of "
+     "stopping at once"},
     {"report", 1, OPT_REPORT, "FILE", NULL,
      "write a JSON report of every file and page: status, timings, errors"},
     {"progress", 1, OPT_PROGRESS, "WHEN", NULL,
@@ -175,12 +179,14 @@ void vo_cli_print_help(FILE *f)
             fprintf(f, "\n%s:\n", o->group);
         char head[64];
         int n;
+        const char *eq = !o->arg ? "" : o->has_arg == optional_argument ? "[=" : "=";
+        const char *close = o->arg && o->has_arg == optional_argument ? "]" : "";
         if (o->val < 256)
-            n = snprintf(head, sizeof head, "  -%c, --%s%s%s", o->val, o->name,
-                         o->arg ? "=" : "", o->arg ? o->arg : "");
+            n = snprintf(head, sizeof head, "  -%c, --%s%s%s%s", o->val, o->name, eq,
+                         o->arg ? o->arg : "", close);
         else
-            n = snprintf(head, sizeof head, "      --%s%s%s", o->name, o->arg ? "=" : "",
-                         o->arg ? o->arg : "");
+            n = snprintf(head, sizeof head, "      --%s%s%s%s", o->name, eq, o->arg ? o->arg : "",
+                         close);
         fputs(head, f);
         if (n >= 26)
             fprintf(f, "\n%*s", 26, "");
@@ -453,6 +459,16 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
                 return usage_error("--max-input-size takes a size in bytes, such as 500M or 4G "
                                    "(K, M, G, T: powers of 1024), not '%s'", optarg);
             break;
+        case OPT_WAIT_LOCK: {
+            char *end;
+            errno = 0;
+            double t = optarg ? strtod(optarg, &end) : -1;
+            if (optarg && (errno || end == optarg || *end || !(t >= 0 && t <= 1e7)))
+                return usage_error("--wait-lock takes seconds (such as 600 or 0.5), or nothing "
+                                   "to wait as long as it takes, not '%s'", optarg);
+            cli->wait_lock = t;
+            break;
+        }
         case OPT_PAGE_TIMEOUT: {
             char *end;
             errno = 0;
@@ -515,6 +531,9 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
         return usage_error("--resume needs --output-dir%s", "");
     if (cli->shard_count && !cli->output_dir)
         return usage_error("--shard needs --output-dir%s", "");
+    if (cli->wait_lock && !cli->output_dir)
+        return usage_error("--wait-lock needs --output-dir (the lock is the output folder's)%s",
+                           "");
     int n_stdin = 0;
     for (int i = 0; i < cli->n_inputs; i++) /* a document or a list (@-) */
         n_stdin += strcmp(cli->inputs[i], "-") == 0 || strcmp(cli->inputs[i], "@-") == 0;

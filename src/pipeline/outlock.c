@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What a lock file says about its holder: "process N", or "it". */
@@ -49,14 +50,26 @@ static int open_lock_file(vo_ctx *ctx, const char *path)
     return fd;
 }
 
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 /* Lock `path` (LOCK_SH or LOCK_EX). The holder's pid is named when it is
- * known to hold it alone: when we only asked to share it, or for a part. */
+ * known to hold it alone: when we only asked to share it, or for a part.
+ * A lock that is taken is waited for as `wait` says, polled every 0.1 s so
+ * that *stop (SIGINT/SIGTERM) ends the wait. */
 static vo_status take(vo_ctx *ctx, const char *out_dir, const char *path, int how,
-                      const char *whose, int name_holder, int *fd_out)
+                      const char *whose, int name_holder, const vo_out_lock_wait *wait,
+                      int *fd_out)
 {
     int fd = open_lock_file(ctx, path);
     if (fd < 0)
         return vo_last_status(ctx);
+    double t0 = monotonic_seconds();
+    int said = 0;
     while (flock(fd, how | LOCK_NB) != 0) {
         if (errno == EINTR)
             continue;
@@ -64,13 +77,33 @@ static vo_status take(vo_ctx *ctx, const char *out_dir, const char *path, int ho
         char holder[48] = "it";
         if (name_holder)
             holder_of(fd, holder, sizeof holder);
+        double waited = monotonic_seconds() - t0;
+        if (e == EWOULDBLOCK && wait && wait->seconds != 0 &&
+            (wait->seconds < 0 || waited < wait->seconds) && !(wait->stop && *wait->stop)) {
+            if (!said) {
+                vo_warn(ctx, "%s: another varco-ocr run%s is writing into this output folder "
+                        "(%s holds %s): waiting for it to end (--wait-lock)",
+                        out_dir, whose, holder, path);
+                said = 1;
+            }
+            nanosleep(&(struct timespec){0, 100000000}, NULL);
+            continue;
+        }
         close(fd);
+        if (e == EWOULDBLOCK && wait && wait->stop && *wait->stop)
+            return vo_fail(ctx, VO_ERR_ABORT, "%s: interrupted while waiting for the lock %s",
+                           out_dir, path);
+        if (e == EWOULDBLOCK && said)
+            return vo_fail(ctx, VO_ERR_IO,
+                           "%s: another varco-ocr run%s still writes into this output folder "
+                           "after %.1f s (%s holds %s): give --wait-lock more time, or another "
+                           "--output-dir", out_dir, whose, waited, holder, path);
         if (e == EWOULDBLOCK)
             return vo_fail(ctx, VO_ERR_IO,
                            "%s: another varco-ocr run%s is writing into this output folder "
-                           "(%s holds %s): wait for it to end, or give another --output-dir; the "
-                           "shards of one job (--shard I/N) run side by side",
-                           out_dir, whose, holder, path);
+                           "(%s holds %s): wait for it to end (--wait-lock does), or give "
+                           "another --output-dir; the shards of one job (--shard I/N) run side "
+                           "by side", out_dir, whose, holder, path);
         return vo_fail(ctx, VO_ERR_IO, "%s: cannot lock: %s", path, strerror(e));
     }
     if (how == LOCK_EX) { /* for the message of a run that finds it taken */
@@ -84,14 +117,16 @@ static vo_status take(vo_ctx *ctx, const char *out_dir, const char *path, int ho
 }
 
 vo_status vo_out_lock_take(vo_ctx *ctx, const char *out_dir, const char *cache_dir,
-                           int shard_index, int shard_count, vo_out_lock *lk)
+                           int shard_index, int shard_count, const vo_out_lock_wait *wait,
+                           vo_out_lock *lk)
 {
     char path[PATH_MAX];
     lk->fd_tree = lk->fd_part = -1;
     if (snprintf(path, sizeof path, "%s/run.lock", cache_dir) >= (int)sizeof path)
         return vo_fail(ctx, VO_ERR_IO, "%s: path too long", cache_dir);
     vo_status st = take(ctx, out_dir, path, shard_count ? LOCK_SH : LOCK_EX,
-                        shard_count ? " without --shard" : "", shard_count != 0, &lk->fd_tree);
+                        shard_count ? " without --shard" : "", shard_count != 0, wait,
+                        &lk->fd_tree);
     if (st || !shard_count)
         return st;
     char whose[64];
@@ -100,7 +135,7 @@ vo_status vo_out_lock_take(vo_ctx *ctx, const char *out_dir, const char *cache_d
         (int)sizeof path)
         st = vo_fail(ctx, VO_ERR_IO, "%s: path too long", cache_dir);
     else
-        st = take(ctx, out_dir, path, LOCK_EX, whose, 1, &lk->fd_part);
+        st = take(ctx, out_dir, path, LOCK_EX, whose, 1, wait, &lk->fd_part);
     if (st)
         vo_out_lock_release(lk);
     return st;

@@ -7,6 +7,7 @@
 #ifndef VO_OUTLOCK_H
 #define VO_OUTLOCK_H
 
+#include <signal.h>
 #include "src/util/status.h"
 
 typedef struct vo_out_lock {
@@ -16,11 +17,20 @@ typedef struct vo_out_lock {
 
 #define VO_OUT_LOCK_INIT {-1, -1}
 
+/* How long to wait for a lock another run holds: seconds 0 not at all,
+ * < 0 without limit; a wait ends early when *stop becomes set. */
+typedef struct vo_out_lock_wait {
+    double seconds;
+    volatile sig_atomic_t *stop;
+} vo_out_lock_wait;
+
 /* Take the locks in cache_dir (DIR/.varco-ocr, made and checked by the
- * caller); shard_count 0: not sharded. Without waiting: VO_ERR_IO naming
- * the folder and the process that holds it when it is taken. */
+ * caller); shard_count 0: not sharded; wait NULL: as seconds 0. A lock that
+ * stays taken: VO_ERR_IO naming the folder and the process that holds it
+ * (VO_ERR_ABORT when *stop ended the wait). */
 vo_status vo_out_lock_take(vo_ctx *ctx, const char *out_dir, const char *cache_dir,
-                           int shard_index, int shard_count, vo_out_lock *lk);
+                           int shard_index, int shard_count, const vo_out_lock_wait *wait,
+                           vo_out_lock *lk);
 /* Accepts an untaken lock. */
 void vo_out_lock_release(vo_out_lock *lk);
 

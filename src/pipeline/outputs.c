@@ -58,7 +58,7 @@ vo_status run_open_stream_outputs(vo_ctx *ctx, run_job *job, const char *input,
 
 vo_status run_write_per_page_files(vo_ctx *ctx, run_job *job, const char *input,
                                    const doc_state *d, const vo_doc_info *info,
-                                   const vo_writer_opts *wopts, vo_page *page, int only_missing)
+                                   const vo_writer_opts *wopts, vo_page *page)
 {
     const vo_run_opts *opts = job->opts;
     vo_status st = VO_OK;
@@ -73,8 +73,7 @@ vo_status run_write_per_page_files(vo_ctx *ctx, run_job *job, const char *input,
                              : vo_strdup(opts->output ? opts->output : "-");
         if (!path)
             return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-        if (!(only_missing && access(path, F_OK) == 0))
-            st = run_write_file(ctx, job, path, input, f, &one, wopts, &page, 1);
+        st = run_write_file(ctx, job, path, input, f, &one, wopts, &page, 1);
         vo_free(path);
     }
     return st;
@@ -137,6 +136,8 @@ vo_status run_assemble_outputs(vo_ctx *ctx, run_job *job, const char *input, doc
         st = vo_output_printf(ctx, mo, " %d", pages[k]);
     if (!st)
         st = vo_output_printf(ctx, mo, "\n");
+    if (!st)
+        st = run_write_marker_outputs(ctx, job, d, pages, n, mo);
     if (!st)
         st = vo_output_close(ctx, mo);
     vo_output_drop(mo);

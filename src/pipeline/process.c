@@ -32,6 +32,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
     int *pages = NULL;
     vo_status st = VO_OK;
 
+    rec->started = 1;
     if (!run_in_shard(opts, in)) {
         rec->skipped = SKIP_OTHER_SHARD;
         return;
@@ -51,7 +52,8 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
         }
         char *marker = run_path_printf("%s.done", d.cache);
         int done = opts->resume && marker && strcmp(input, "-") != 0 &&
-                   run_done_marker_matches(ctx, opts->output_dir, marker, d.done_stamp, d.cache);
+                   run_done_marker_matches(ctx, opts->output_dir, marker, d.done_stamp, d.cache,
+                                           d.base, input);
         vo_free(marker);
         if (done) {
             rec->skipped = SKIP_DONE;
@@ -118,9 +120,11 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
         double tp = run_now_seconds();
         vo_page *page = NULL;
         if (cached && opts->resume && (page = run_load_page_cache(ctx, &d, p))) {
-            /* done by an earlier run: only missing per-page files are written */
+            /* done by an earlier run: its per-page files are written again
+             * from the saved page (the same bytes; one deleted or damaged
+             * since is made whole) */
             pr->status = PAGE_RESUMED;
-            st = run_write_per_page_files(ctx, job, input, &d, &info, &wopts, page, 1);
+            st = run_write_per_page_files(ctx, job, input, &d, &info, &wopts, page);
             vo_drop_page(page);
             if (st)
                 goto fail;
@@ -146,6 +150,12 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             st = run_check_deadline(ctx, job, deadline, input, p, deadline_stage(pr->source));
         if (model_error && !rec->model_error)
             rec->model_error = model_error;
+        if (!st && (st = run_check_unchanged(ctx, &pv, input))) {
+            vo_drop_page(page); /* read from a file that was changing: not kept */
+            rec->n_pages--;
+            rec->input_error = 1;
+            goto fail;
+        }
         if (st == VO_ERR_ABORT && vo_run_stop) {
             /* stopped by SIGINT/SIGTERM mid-page: not a failure of the page,
              * which is left undone (a rerun does it) */
@@ -182,7 +192,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             if (cached && pr->status == PAGE_DONE)
                 st = run_save_page_cache(ctx, job, &d, page);
             if (!st && pr->status == PAGE_DONE)
-                st = run_write_per_page_files(ctx, job, input, &d, &info, &wopts, page, 0);
+                st = run_write_per_page_files(ctx, job, input, &d, &info, &wopts, page);
             if (!st && pr->status == PAGE_DONE && opts->overlay)
                 st = run_write_overlay(ctx, job, &pv, in, page);
             for (int i = 0; i < opts->n_formats && !st && !cached; i++) {
@@ -203,17 +213,28 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             run_log(job, VO_LOG_INFO, line);
         }
         run_progress_page(job, input);
-        if (st) /* a write failure ends this input */
+        if (st) { /* a write failure ends this input; the page is not done */
+            if (pr->status == PAGE_DONE) {
+                pr->status = PAGE_FAILED;
+                n_ok--;
+            }
             goto fail;
+        }
     }
     if (n_ok == 0) {
         /* nothing recognised: leave no misleading empty outputs behind */
         st = first_fail;
         goto fail_quiet;
     }
+    if ((st = run_check_unchanged(ctx, &pv, input))) {
+        rec->input_error = 1;
+        goto fail;
+    }
     if (cached) {
         if (n_failed == 0)
             st = run_assemble_outputs(ctx, job, input, &d, &info, &wopts, pages, n_sel);
+        if (!st && n_failed == 0)
+            run_remove_stale_page_files(ctx, job, &d, pv.n_pages);
     } else {
         for (int i = 0; i < opts->n_formats && !st; i++) {
             vo_format f = opts->formats[i];

@@ -132,6 +132,8 @@ vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
         if ((st = run_spool_stdin(ctx, job->opts->max_input_size, &pv->spool)))
             return st;
         path = pv->spool.path;
+    } else { /* what it is now, to find a rewrite while its pages are read */
+        pv->watched = stat(path, &pv->opened) == 0;
     }
     if ((st = vo_open_document(ctx, path, job->opts->password, &pv->doc))) {
         if (pv->spool.path) { /* name the input as the user gave it, not the spool file */
@@ -154,6 +156,34 @@ vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
                        "--max-pages if the document is genuine",
                        in->path, pv->n_pages, max);
     return VO_OK;
+}
+
+/* An input rewritten while its pages are read would give pages of two
+ * versions: it is compared with what it was when opened, after every page
+ * and before the outputs are finished (VO_OK: the same file, unchanged). */
+vo_status run_check_unchanged(vo_ctx *ctx, const provider *pv, const char *input)
+{
+    if (!pv->watched)
+        return VO_OK;
+    struct stat now;
+    char what[160];
+    const struct stat *was = &pv->opened;
+    if (stat(input, &now) != 0)
+        snprintf(what, sizeof what, "it was removed");
+    else if (now.st_dev != was->st_dev || now.st_ino != was->st_ino)
+        snprintf(what, sizeof what, "another file took its name");
+    else if (now.st_size != was->st_size)
+        snprintf(what, sizeof what, "its size went from %lld to %lld bytes",
+                 (long long)was->st_size, (long long)now.st_size);
+    else if (now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+             now.st_mtim.tv_nsec != was->st_mtim.tv_nsec)
+        snprintf(what, sizeof what, "it was modified");
+    else
+        return VO_OK;
+    return vo_fail(ctx, VO_ERR_IO,
+                   "%s: the file changed while its pages were read (%s): it fails, so that pages "
+                   "of two versions are never mixed; run again once the file is complete",
+                   input, what);
 }
 
 void run_close_provider(provider *pv)

@@ -45,6 +45,8 @@ const char *run_page_source_name(page_source s)
 /* The report's word for what became of an input. */
 static const char *input_status_name(const input_rec *r)
 {
+    if (!r->started)
+        return "not-started";
     switch (r->skipped) {
     case SKIP_OTHER_SHARD: return "other-shard";
     case SKIP_DONE: return "already-done";
@@ -93,9 +95,10 @@ vo_status run_write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum)
         }
         bad |= json_object_set_new(o, "pages", pages);
     }
-    json_t *s = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b}", "inputs", sum->inputs, "inputs_done",
-                          sum->inputs_ok, "inputs_failed", sum->inputs_failed, "inputs_skipped",
-                          sum->inputs_skipped, "pages_done", sum->pages_done, "pages_failed",
+    json_t *s = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b}", "inputs", sum->inputs,
+                          "inputs_done", sum->inputs_ok, "inputs_failed", sum->inputs_failed,
+                          "inputs_skipped", sum->inputs_skipped, "inputs_not_started",
+                          sum->inputs_not_started, "pages_done", sum->pages_done, "pages_failed",
                           sum->pages_failed, "pages_resumed", sum->pages_resumed, "interrupted",
                           sum->interrupted);
     bad |= !s || json_object_set_new(root, "summary", s);
@@ -171,6 +174,11 @@ void run_summarize(run_job *job, vo_run_summary *sum)
     sum->all_failed_alike = 1;
     for (int i = 0; i < job->inputs.n; i++) {
         const input_rec *r = &job->recs[i];
+        if (!r->started) { /* a stop came first */
+            sum->inputs_not_started++;
+            sum->interrupted = 1;
+            continue;
+        }
         if (r->skipped) {
             sum->inputs_skipped++;
             continue;
@@ -208,6 +216,9 @@ void run_summarize(run_job *job, vo_run_summary *sum)
         else if (sum->first_error != VO_ERR_FORMAT)
             sum->all_failed_alike = 0;
     }
-    if (vo_run_stop)
+    /* a stop that came after every input was done interrupted nothing: no
+     * 130 then; else what failed may have failed because of it (a read
+     * cancelled inside MuPDF), and a rerun does it */
+    if (vo_run_stop && (sum->inputs_failed || sum->inputs_not_started))
         sum->interrupted = 1;
 }

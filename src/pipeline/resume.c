@@ -6,6 +6,7 @@
 #include "src/page/page_io.h"
 #include "src/util/alloc.h"
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +40,75 @@ char *run_make_stamp(const run_job *job, const vo_input *in, int with_formats)
     return vo_buf_take(&b);
 }
 
-/* 1 when the done marker's first line is `stamp`; then the page caches a
- * crash may have left behind (after the marker, before their removal) go.
- * A marker that is not a regular file, or below a linked folder, is no
- * marker (the writes that follow refuse the link and say so). */
+/* The size and FNV-1a (64 bits) of a file's bytes, read without following
+ * a link: what a done marker records of each output. 0 when it was read. */
+static int output_digest(const char *path, long long *size, unsigned long long *hash)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    uint64_t h = 1469598103934665603ULL;
+    long long total = 0;
+    unsigned char buf[16384];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            h = (h ^ buf[i]) * 1099511628211ULL;
+        total += n;
+    }
+    close(fd);
+    if (n < 0)
+        return -1;
+    *size = total;
+    *hash = h;
+    return 0;
+}
+
+/* The done marker's lines that say what each output of the input was,
+ * "output SIZE HASH SUFFIX" (the file is d->base + SUFFIX), so a resume can
+ * tell a deleted or changed output from one it may keep. */
+vo_status run_write_marker_outputs(vo_ctx *ctx, run_job *job, const doc_state *d,
+                                   const int *pages, int n, vo_output *mo)
+{
+    const vo_run_opts *opts = job->opts;
+    vo_status st = VO_OK;
+    for (int i = 0; i < opts->n_formats && !st; i++) {
+        vo_format f = opts->formats[i];
+        int per_page = run_per_page_format(opts, f);
+        for (int k = 0; k < (per_page ? n : 1) && !st; k++) {
+            char suffix[64], path[PATH_MAX];
+            if (per_page)
+                snprintf(suffix, sizeof suffix, ".p%04d%s", pages[k], vo_format_suffix(f));
+            else
+                snprintf(suffix, sizeof suffix, "%s", vo_format_suffix(f));
+            long long size;
+            unsigned long long hash;
+            if (snprintf(path, sizeof path, "%s%s", d->base, suffix) >= (int)sizeof path)
+                return vo_fail(ctx, VO_ERR_IO, "%s%s: path too long", d->base, suffix);
+            errno = 0;
+            if (output_digest(path, &size, &hash) != 0)
+                return vo_fail(ctx, VO_ERR_IO, "%s: cannot read the finished file back: %s",
+                               path, errno ? strerror(errno) : "not a regular file");
+            st = vo_output_printf(ctx, mo, "output %lld %016llx %s\n", size, hash, suffix);
+        }
+    }
+    return st;
+}
+
+/* 1 when the done marker's first line is `stamp` and every output it lists
+ * is there as it was written; then the page caches a crash may have left
+ * behind (after the marker, before their removal) go. A marker that is not
+ * a regular file, or below a linked folder, is no marker (the writes that
+ * follow refuse the link and say so). An output that is missing or changed
+ * is said, and the input is done again. */
 int run_done_marker_matches(vo_ctx *ctx, const char *root, const char *marker,
-                            const char *stamp, const char *cache)
+                            const char *stamp, const char *cache, const char *base,
+                            const char *input)
 {
     if (run_check_parent_dirs(ctx, root, marker, PARENTS_CHECK)) {
         vo_clear_error(ctx);
@@ -58,14 +122,40 @@ int run_done_marker_matches(vo_ctx *ctx, const char *root, const char *marker,
             close(fd);
         return 0;
     }
-    char *got = NULL;
+    char *got = NULL, *listed = NULL;
     size_t cap = 0;
     ssize_t n = getline(&got, &cap, f);
     int same = n > 0 && got[n - 1] == '\n' && (size_t)(n - 1) == strlen(stamp) &&
                memcmp(got, stamp, (size_t)(n - 1)) == 0;
-    if (same && (n = getline(&got, &cap, f)) > 6 && strncmp(got, "pages ", 6) == 0) {
+    if (same && (n = getline(&got, &cap, f)) > 6 && strncmp(got, "pages ", 6) == 0)
+        listed = vo_strdup(got + 6);
+    while (same && (n = getline(&got, &cap, f)) > 0) {
+        long long size, now_size = -1;
+        unsigned long long hash, now_hash = 0;
+        int end = 0;
+        if (got[n - 1] == '\n')
+            got[--n] = 0;
+        if (sscanf(got, "output %lld %llx %n", &size, &hash, &end) != 2 || end == 0 ||
+            !got[end] || strchr(got + end, '/')) {
+            same = 0; /* not a marker this version wrote */
+            break;
+        }
         char path[PATH_MAX];
-        char *p = got + 6, *end;
+        if (snprintf(path, sizeof path, "%s%s", base, got + end) >= (int)sizeof path ||
+            output_digest(path, &now_size, &now_hash) != 0 || now_size != size ||
+            now_hash != hash) {
+            struct stat ls;
+            vo_warn(ctx, "%s: %s since the run that wrote it: %s is done again", path,
+                    lstat(path, &ls) != 0   ? "missing"
+                    : !S_ISREG(ls.st_mode) ? "no longer a regular file (a link, folder or device)"
+                                           : "changed",
+                    input);
+            same = 0;
+        }
+    }
+    if (same && listed) {
+        char path[PATH_MAX];
+        char *p = listed, *end;
         long first = strtol(p, &end, 10);
         snprintf(path, sizeof path, "%s.p%04ld.json", cache, first);
         if (end != p && access(path, F_OK) == 0) {
@@ -75,9 +165,51 @@ int run_done_marker_matches(vo_ctx *ctx, const char *root, const char *marker,
             }
         }
     }
+    vo_free(listed);
     free(got);
     fclose(f);
     return same;
+}
+
+/* Per-page files of pages the document no longer has (it was shorter when
+ * rewritten): DIR/NAME.pNNNN.SUFFIX with NNNN past n_pages, for the
+ * per-page formats of this run. Removed once the input is done again. */
+void run_remove_stale_page_files(vo_ctx *ctx, run_job *job, const doc_state *d, int n_pages)
+{
+    const vo_run_opts *opts = job->opts;
+    char dir[PATH_MAX];
+    const char *slash = strrchr(d->base, '/');
+    if (!slash || (size_t)(slash - d->base) >= sizeof dir)
+        return;
+    memcpy(dir, d->base, (size_t)(slash - d->base));
+    dir[slash - d->base] = 0;
+    const char *name = slash + 1;
+    size_t len = strlen(name);
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dh))) {
+        const char *s = e->d_name;
+        if (strncmp(s, name, len) != 0 || strncmp(s + len, ".p", 2) != 0)
+            continue;
+        char *end;
+        const char *digits = s + len + 2;
+        if (*digits < '0' || *digits > '9')
+            continue;
+        long page = strtol(digits, &end, 10);
+        if (page <= n_pages)
+            continue;
+        for (int i = 0; i < opts->n_formats; i++)
+            if (run_per_page_format(opts, opts->formats[i]) &&
+                strcmp(end, vo_format_suffix(opts->formats[i])) == 0) {
+                if (unlinkat(dirfd(dh), s, 0) == 0)
+                    vo_warn(ctx, "%s/%s removed: the document has only %d page%s now", dir, s,
+                            n_pages, n_pages == 1 ? "" : "s");
+                break;
+            }
+    }
+    closedir(dh);
 }
 
 /* Deterministic shard of an input: FNV-1a of its output name. */

@@ -86,10 +86,15 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
                      : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
         if (!st) {
             *strrchr(lock_in, '/') = 0;
+            vo_out_lock_wait wait = {opts->wait_lock, &vo_run_stop};
             st = vo_out_lock_take(ctx, opts->output_dir, lock_in, opts->shard_index,
-                                  opts->shard_count, &lock);
+                                  opts->shard_count, &wait, &lock);
         }
         vo_free(lock_in);
+        if (st == VO_ERR_ABORT && vo_run_stop) { /* SIGINT/SIGTERM while waiting: nothing done */
+            sum->interrupted = 1;
+            goto out;
+        }
         if (st) {
             run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));
             sum->setup_error = st;
@@ -129,11 +134,8 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
     run_clear_progress_locked(&job);
     pthread_mutex_unlock(&job.lock);
     run_summarize(&job, sum);
-    if (opts->report && run_write_report(ctx, &job, sum)) {
+    if (opts->report && (sum->report_error = run_write_report(ctx, &job, sum)))
         run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));
-        if (!sum->first_error)
-            sum->first_error = VO_ERR_IO;
-    }
 
 out:
     for (int i = 0; job.recs && i < job.inputs.n; i++) {

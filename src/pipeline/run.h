@@ -24,7 +24,9 @@ typedef struct vo_run_summary {
     vo_model_error model_error; /* what first_error came from */
     int all_failed_alike;     /* every failed input failed with first_error */
     int any_partial;          /* an input had both done and failed pages */
-    int interrupted;          /* stopped by SIGINT/SIGTERM */
+    int inputs_not_started;   /* a stop came before a worker took them */
+    int interrupted;          /* SIGINT/SIGTERM left something undone */
+    vo_status report_error;   /* --report could not be written */
     vo_status setup_error;    /* the run could not start (bad input list…) */
 } vo_run_summary;
 

@@ -10,6 +10,7 @@
 #include "src/vlm/engine.h"
 #include <limits.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 
 /* What became of a page, and where its text came from (the report's words:
  * page_status_name, run_page_source_name). */
@@ -38,6 +39,7 @@ typedef struct page_rec {
 } page_rec;
 
 typedef struct input_rec {
+    int started;    /* a worker took it (a stop leaves the rest untaken) */
     vo_status status;
     vo_model_error model_error;
     input_skip skipped;
@@ -105,6 +107,8 @@ typedef struct provider {
     int n_pages;            /* last page number */
     spool_file spool;       /* standard input copied to a file (spool.path) */
     int overlay_failed;     /* the source of raw pages could not be opened */
+    int watched;            /* `opened` holds the input file as it was opened */
+    struct stat opened;
 } provider;
 
 /* What a page's recognition says besides its text (the report's "bands",
@@ -162,6 +166,7 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
                        vo_model_error *model_error);
 vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv);
 void run_close_provider(provider *pv);
+vo_status run_check_unchanged(vo_ctx *ctx, const provider *pv, const char *input);
 
 /* recognise.c */
 vo_status run_check_deadline(vo_ctx *ctx, const run_job *job, double deadline,
@@ -172,8 +177,12 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
 
 /* resume.c */
 char *run_make_stamp(const run_job *job, const vo_input *in, int with_formats);
+vo_status run_write_marker_outputs(vo_ctx *ctx, run_job *job, const doc_state *d,
+                                   const int *pages, int n, vo_output *mo);
 int run_done_marker_matches(vo_ctx *ctx, const char *root, const char *marker,
-                            const char *stamp, const char *cache);
+                            const char *stamp, const char *cache, const char *base,
+                            const char *input);
+void run_remove_stale_page_files(vo_ctx *ctx, run_job *job, const doc_state *d, int n_pages);
 int run_in_shard(const vo_run_opts *opts, const vo_input *in);
 vo_status run_check_report_path(vo_ctx *ctx, run_job *job);
 void run_remove_stale_temps(run_job *job, const char *dir, size_t root_len, int depth);
@@ -187,7 +196,7 @@ vo_status run_open_stream_outputs(vo_ctx *ctx, run_job *job, const char *input,
                                   doc_state *d);
 vo_status run_write_per_page_files(vo_ctx *ctx, run_job *job, const char *input,
                                    const doc_state *d, const vo_doc_info *info,
-                                   const vo_writer_opts *wopts, vo_page *page, int only_missing);
+                                   const vo_writer_opts *wopts, vo_page *page);
 vo_status run_assemble_outputs(vo_ctx *ctx, run_job *job, const char *input, doc_state *d,
                                const vo_doc_info *info, const vo_writer_opts *wopts,
                                const int *pages, int n);

@@ -51,6 +51,7 @@ typedef struct vo_run_opts {
     int no_blank_skip;          /* --no-blank-skip: blank pages go to the model too */
     const char *sidecar;        /* --sidecar FILE: the text beside the -o output */
     unsigned long long max_pixels; /* --max-pixels per rendered page (0: default) */
+    double wait_lock;           /* --wait-lock seconds (-1: no limit; 0 without it: never wait) */
     double page_timeout;        /* --page-timeout seconds per page (0: none) */
     const char *overlay;        /* --overlay DIR */
     const char *font;           /* --font FILE for the overlay */

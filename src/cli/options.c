@@ -1,7 +1,7 @@
 /* options.c: one table of options for getopt_long and --help; parsing and
  * checks of the values (GNU style errors, exit code 1). */
 #include "config.h"
-#include "options.h"
+#include "src/cli/options.h"
 #include "src/util/alloc.h"
 
 #include <errno.h>

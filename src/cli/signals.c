@@ -1,5 +1,5 @@
 /* signals.c: the handlers of SIGINT, SIGTERM, SIGHUP and SIGPIPE. */
-#include "signals.h"
+#include "src/cli/signals.h"
 #include "src/pipeline/run.h"
 #include "src/util/tempfile.h"
 

@@ -1,6 +1,6 @@
 /* ground.c: a byte-level state machine over the model's generated text
  * that turns grounded items into spans; see ground.h for the grammar. */
-#include "ground.h"
+#include "src/ocr/ground.h"
 #include "src/util/alloc.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* layout.c: spans → words → lines → blocks in reading order (rules in
  * layout.h); pure functions over the page model's builders. */
-#include "layout.h"
+#include "src/ocr/layout.h"
 #include "src/util/alloc.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* raw.c: write, read (untrusted) and re-render the per-page raw-output
  * file of the model (format in raw.h). */
-#include "raw.h"
+#include "src/ocr/raw.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 #include "src/util/output.h"

@@ -1,5 +1,5 @@
 /* page.c: building and finishing the page model. */
-#include "page.h"
+#include "src/page/page.h"
 #include "../util/alloc.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* page_io.c: the page model as JSON with exact floats (jansson), for the
  * per-page cache of batches; untrusted on load: every field is checked. */
-#include "page_io.h"
+#include "src/page/page_io.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 

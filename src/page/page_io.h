@@ -3,7 +3,7 @@
 #ifndef VO_PAGE_IO_H
 #define VO_PAGE_IO_H
 
-#include "page.h"
+#include "src/page/page.h"
 #include "src/util/output.h"
 
 /* Write `page` as one JSON object to `out`, with `stamp` (a string naming

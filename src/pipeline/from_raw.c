@@ -2,7 +2,7 @@
  * document they came from. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "src/ocr/raw.h"
 #include "src/util/alloc.h"
 #include <dirent.h>

@@ -1,5 +1,5 @@
 /* outlock.c: the advisory lock of an output tree (see outlock.h). */
-#include "outlock.h"
+#include "src/pipeline/outlock.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * per-page files, the page cache, the overlay, the assembled files. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "formats/overlay.h"
 #include "src/util/alloc.h"
 #include <string.h>

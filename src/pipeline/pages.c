@@ -1,5 +1,5 @@
 /* pages.c: parse and test page-range lists ("1-3,7,10-end"). */
-#include "pages.h"
+#include "src/pipeline/pages.h"
 #include "src/util/alloc.h"
 
 #include <ctype.h>

@@ -2,7 +2,7 @@
  * following links, files opened and written through the output tree. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

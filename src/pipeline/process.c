@@ -2,7 +2,7 @@
  * cache or made anew, every output written, its record for the report. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "src/util/alloc.h"
 #include <stdio.h>
 #include <string.h>

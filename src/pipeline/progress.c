@@ -1,7 +1,7 @@
 /* progress.c: messages and the progress line of a run (stderr, one lock). */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "src/util/alloc.h"
 #include <pthread.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * blank, OCR or saved raw output. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "src/ocr/raw.h"
 #include "src/util/alloc.h"
 #include <math.h>

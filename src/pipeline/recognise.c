@@ -3,7 +3,7 @@
  * collected with their byte offsets and log-probs, cuts and loops noted. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "src/ocr/bands.h"
 #include "src/ocr/raw.h"
 #include "src/source/blank.h"

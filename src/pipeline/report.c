@@ -2,7 +2,7 @@
  * and the summary behind the exit code. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "src/util/alloc.h"
 #include <jansson.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * cache, which files belong to this run's outputs, stale temporaries. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "src/page/page_io.h"
 #include "src/util/alloc.h"
 #include <dirent.h>

@@ -3,8 +3,8 @@
  * page is cached as it is done, so a batch resumes after any crash. */
 
 #include "config.h"
-#include "run_impl.h"
-#include "outlock.h"
+#include "src/pipeline/run_impl.h"
+#include "src/pipeline/outlock.h"
 #include "src/util/alloc.h"
 #include <pthread.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 #define VO_RUN_H
 
 #include <signal.h>
-#include "run_opts.h"
+#include "src/pipeline/run_opts.h"
 
 /* A failure that came from the model: its folder, or the engine. */
 typedef enum vo_model_error {

@@ -4,8 +4,8 @@
 #ifndef VO_RUN_IMPL_H
 #define VO_RUN_IMPL_H
 
-#include "run.h"
-#include "inputs.h"
+#include "src/pipeline/run.h"
+#include "src/pipeline/inputs.h"
 #include "src/source/document.h"
 #include "src/vlm/engine.h"
 #include <limits.h>

@@ -2,7 +2,7 @@
  * need to seek), with a size limit and removal on any signal. */
 
 #include "config.h"
-#include "run_impl.h"
+#include "src/pipeline/run_impl.h"
 #include "src/util/alloc.h"
 #include "src/util/tempfile.h"
 #include <errno.h>

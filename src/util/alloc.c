@@ -1,5 +1,5 @@
 /* alloc.c: allocation wrappers with a fault-injection hook; checked sizes. */
-#include "alloc.h"
+#include "src/util/alloc.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>

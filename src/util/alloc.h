@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "status.h"
+#include "src/util/status.h"
 
 /* malloc/calloc/realloc/strdup that return NULL on failure, and also when
  * the fault hook says so. vo_free accepts NULL. Thread-safe. */

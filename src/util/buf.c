@@ -1,7 +1,7 @@
 /* buf.c: growable byte buffer and whole-file reads. */
-#include "buf.h"
-#include "alloc.h"
-#include "infile.h"
+#include "src/util/buf.h"
+#include "src/util/alloc.h"
+#include "src/util/infile.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #define VO_BUF_H
 
 #include <stddef.h>
-#include "status.h"
+#include "src/util/status.h"
 
 typedef struct vo_buf {
     char *data;   /* always NUL-terminated when len > 0 or after any append */

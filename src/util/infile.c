@@ -1,5 +1,5 @@
 /* infile.c: read-only opens that accept regular files only. */
-#include "infile.h"
+#include "src/util/infile.h"
 
 #include <errno.h>
 #include <fcntl.h>

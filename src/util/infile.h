@@ -4,7 +4,7 @@
 #ifndef VO_INFILE_H
 #define VO_INFILE_H
 
-#include "status.h"
+#include "src/util/status.h"
 
 /* Open `path` read-only (never blocking on a pipe) and check it is a
  * regular file (a symbolic link to one is fine). Returns the descriptor, in

@@ -1,9 +1,9 @@
 /* output.c: byte sinks for writers; file outputs are atomic (temp file in
  * the target directory, fsync, rename on close). */
-#include "output.h"
-#include "alloc.h"
-#include "buf.h"
-#include "tempfile.h"
+#include "src/util/output.h"
+#include "src/util/alloc.h"
+#include "src/util/buf.h"
+#include "src/util/tempfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

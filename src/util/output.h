@@ -5,7 +5,7 @@
 #define VO_OUTPUT_H
 
 #include <stddef.h>
-#include "status.h"
+#include "src/util/status.h"
 
 typedef struct vo_output vo_output;
 

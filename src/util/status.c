@@ -1,6 +1,6 @@
 /* status.c: per-thread error context, warnings that collapse repeats. */
-#include "status.h"
-#include "alloc.h"
+#include "src/util/status.h"
+#include "src/util/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

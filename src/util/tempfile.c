@@ -1,6 +1,6 @@
 /* tempfile.c: exclusive temporary files and the list a signal handler
  * empties (see tempfile.h). */
-#include "tempfile.h"
+#include "src/util/tempfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

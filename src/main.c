@@ -180,7 +180,11 @@ int main(int argc, char **argv)
     cli.signals_install = vo_signals_install;
     vo_run(&cli, out_fd, &sum);
     int ret = exit_code(&sum);
-    if (sum.interrupted) {
+    if (cli.progress == VO_PROGRESS_JSON) {
+        /* stderr holds events only: the run-done event says it all */
+        if (sum.interrupted)
+            ret = EXIT_INTERRUPTED;
+    } else if (sum.interrupted) {
         if (cli.output_dir)
             fprintf(stderr, "varco-ocr: interrupted: %d pages done and kept; run the same command "
                             "again to resume (finished pages are skipped)\n", sum.pages_done);

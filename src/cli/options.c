@@ -18,7 +18,7 @@ enum {
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
     OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
     OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA, OPT_MAX_INPUT_SIZE, OPT_NO_BAND, OPT_NO_BLANK_SKIP,
-    OPT_SIDECAR, OPT_WAIT_LOCK,
+    OPT_SIDECAR, OPT_WAIT_LOCK, OPT_IMAGE_DPI,
 };
 
 typedef struct opt_doc {
@@ -56,6 +56,10 @@ static const opt_doc opt_table[] = {
      "pages to process, 1-based, e.g. 1-3,7,10-end (default all)"},
     {"dpi", 1, OPT_DPI, "N", NULL,
      "rasterization resolution (default: 300 for PDF pages, the image's own for scans)"},
+    {"image-dpi", 1, OPT_IMAGE_DPI, "N", NULL,
+     "take image inputs (PNG, JPEG, PNM, TIFF) to have N dpi, whatever the file "
+     "says (default: what it says, else 300): the page size follows, no pixel is "
+     "resampled"},
     {"password", 1, OPT_PASSWORD, "PW", NULL, "password of an encrypted PDF"},
     {"language", 1, 'l', "LANG", NULL,
      "languages of the documents as Tesseract names them (kor, eng, kor+eng): a hint "
@@ -95,7 +99,8 @@ static const opt_doc opt_table[] = {
     {"report", 1, OPT_REPORT, "FILE", NULL,
      "write a JSON report of every file and page: status, timings, errors"},
     {"progress", 1, OPT_PROGRESS, "WHEN", NULL,
-     "progress line on standard error: auto (only on a terminal), always, never"},
+     "progress on standard error: auto (a line on a terminal), always (plain lines "
+     "when not a terminal), never, json (one JSON object a line for each event)"},
     {"page-timeout", 1, OPT_PAGE_TIMEOUT, "SECONDS", NULL,
      "abandon a page that takes longer than SECONDS (fractions allowed) with an "
      "error; the other pages go on (default: no limit)"},
@@ -294,7 +299,7 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
     memset(cli, 0, sizeof *cli);
     cli->verbosity = 1;
     cli->resume = -1;
-    cli->progress = -1;
+    cli->progress = VO_PROGRESS_AUTO;
     cli->max_input_size = VO_MAX_INPUT_SIZE_DEFAULT;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     cli->jobs = ncpu > 0 ? (int)ncpu : 1;
@@ -343,6 +348,12 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
                 return usage_error("--dpi takes a number from 10 to 2400, not '%s'", optarg);
             cli->dpi = (float)v;
             break;
+        case OPT_IMAGE_DPI:
+            if (!parse_int(optarg, 10, 10000, &v))
+                return usage_error("--image-dpi takes a number from 10 to 10000, not '%s'",
+                                   optarg);
+            cli->image_dpi = (float)v;
+            break;
         case OPT_PASSWORD: cli->password = optarg; break;
         case OPT_MODEL: cli->model = optarg; break;
         case OPT_TEXT_LAYER:
@@ -382,10 +393,12 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
         }
         case OPT_REPORT: cli->report = optarg; break;
         case OPT_PROGRESS:
-            if (strcmp(optarg, "auto") == 0) cli->progress = -1;
-            else if (strcmp(optarg, "always") == 0) cli->progress = 1;
-            else if (strcmp(optarg, "never") == 0) cli->progress = 0;
-            else return usage_error("--progress takes auto, always or never, not '%s'", optarg);
+            if (strcmp(optarg, "auto") == 0) cli->progress = VO_PROGRESS_AUTO;
+            else if (strcmp(optarg, "always") == 0) cli->progress = VO_PROGRESS_ALWAYS;
+            else if (strcmp(optarg, "never") == 0) cli->progress = VO_PROGRESS_NEVER;
+            else if (strcmp(optarg, "json") == 0) cli->progress = VO_PROGRESS_JSON;
+            else return usage_error("--progress takes auto, always, never or json, not '%s'",
+                                    optarg);
             break;
         case OPT_INCLUDE:
         case OPT_EXCLUDE: {

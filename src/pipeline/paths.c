@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-
 char *run_path_printf(const char *fmt, ...)
 {
     vo_buf b = VO_BUF_INIT;

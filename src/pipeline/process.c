@@ -35,10 +35,12 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
     rec->started = 1;
     if (!run_in_shard(opts, in)) {
         rec->skipped = SKIP_OTHER_SHARD;
+        run_progress_file(job, input, rec);
         return;
     }
     if (in->duplicate) {
         rec->skipped = SKIP_DUPLICATE;
+        run_progress_file(job, input, rec);
         return;
     }
     if (opts->output_dir) {
@@ -58,6 +60,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
         if (done) {
             rec->skipped = SKIP_DONE;
             run_drop_doc_state(&d);
+            run_progress_file(job, input, rec);
             return;
         }
     }
@@ -119,6 +122,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
         }
         double tp = run_now_seconds();
         vo_page *page = NULL;
+        run_progress_page_start(job, input, p);
         if (cached && opts->resume && (page = run_load_page_cache(ctx, &d, p))) {
             /* done by an earlier run: its per-page files are written again
              * from the saved page (the same bytes; one deleted or damaged
@@ -135,7 +139,8 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
                 run_log(job, VO_LOG_INFO, line);
             }
             n_ok++;
-            run_progress_page(job, input);
+            pr->seconds = (float)(run_now_seconds() - tp);
+            run_progress_page(job, input, pr);
             continue;
         }
         vo_model_error model_error = VO_MODEL_ERROR_NONE;
@@ -212,7 +217,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
                      (double)pr->seconds);
             run_log(job, VO_LOG_INFO, line);
         }
-        run_progress_page(job, input);
+        run_progress_page(job, input, pr);
         if (st) { /* a write failure ends this input; the page is not done */
             if (pr->status == PAGE_DONE) {
                 pr->status = PAGE_FAILED;
@@ -269,6 +274,7 @@ fail_quiet:
         rec->error = vo_strdup(vo_last_error(ctx));
 out:
     rec->seconds = run_now_seconds() - t0;
+    run_progress_file(job, input, rec);
     vo_free(pages);
     run_drop_doc_state(&d);
     run_close_provider(&pv);

@@ -80,6 +80,7 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
             return st;
         if (info.has_text) {
             vo_text_quality q;
+            run_progress_stage(job, in->path, page, "text-layer");
             if ((st = vo_extract_text_layer_checked(ctx, pv->doc, page, opts->dpi, out, &q)))
                 return st;
             if (*out && q.problem && opts->text_layer == VO_TEXT_AUTO) {
@@ -148,6 +149,7 @@ vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
         }
         return st;
     }
+    vo_document_set_image_dpi(pv->doc, job->opts->image_dpi);
     pv->n_pages = vo_document_page_count(pv->doc);
     int max = job->opts->max_pages > 0 ? job->opts->max_pages : 100000;
     if (pv->n_pages > max)

@@ -53,6 +53,10 @@ typedef struct ocr_collect {
     int timed_out;     /* the callback stopped the engine at the deadline */
     vo_ground *items;  /* the items so far, for the loop check (NULL: none) */
     int looped;        /* the callback stopped a model writing the same items again */
+    run_job *job;      /* for progress (NULL: none) */
+    const char *source;
+    int page;
+    double since, last; /* when the pass began, when progress was last shown */
 } ocr_collect;
 
 static int collect_piece(const char *piece, size_t len, float logprob, void *user)
@@ -67,6 +71,8 @@ static int collect_piece(const char *piece, size_t len, float logprob, void *use
     c->tokens[c->n].offset = c->text->len >= len ? c->text->len - len : 0;
     c->tokens[c->n].logprob = logprob;
     c->n++;
+    if (c->job)
+        run_progress_tokens(c->job, c->source, c->page, (int)c->n, c->since, &c->last);
     if (c->deadline > 0 && run_now_seconds() > c->deadline) {
         c->timed_out = 1;
         return 1; /* stop this page: it is abandoned */
@@ -147,10 +153,12 @@ static void band_leaf_free(band_leaf *b)
 static vo_status recognise_rows(vo_ctx *ctx, run_job *job, const vo_raster *r, const char *source,
                                 int page, double deadline, band_leaf *b)
 {
-    ocr_collect col = {&b->text, NULL, 0, 0, 0, deadline, 0, NULL, 0};
+    ocr_collect col = {&b->text, NULL, 0, 0, 0, deadline, 0, NULL, 0,
+                       job, source, page, run_now_seconds(), 0};
     vo_status st = vo_ground_new(ctx, NULL, &col.items);
     if (st)
         return st;
+    run_progress_stage(job, source, page, "recognise");
     /* one of the pages in flight: the -j workers' pages share decode steps */
     vo_engine_page pg = {r->rgb + (size_t)b->band.y0 * (size_t)r->stride, r->width,
                          b->band.y1 - b->band.y0, r->stride, collect_piece, &col, &b->text,
@@ -277,6 +285,7 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     const char *source = in->path;
     vo_raster *r = NULL;
     vo_source_limits limits = {job->opts->max_pixels};
+    run_progress_stage(job, in->path, page, "render");
     vo_status st = vo_render_page(ctx, pv->doc, page, job->opts->dpi, &limits, &r);
     if (!st)
         st = run_check_deadline(ctx, job, *deadline, source, page, "after rendering");
@@ -317,7 +326,7 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
                        "found", source, page);
     }
     vo_buf text = VO_BUF_INIT;
-    ocr_collect col = {&text, NULL, 0, 0, 0, 0, 0, NULL, 0};
+    ocr_collect col = {&text, NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL, 0, 0, 0};
     double t0 = run_now_seconds();
     pthread_mutex_lock(&job->engine_lock);
     if (*deadline > 0) { /* waiting for the model to load does not count */

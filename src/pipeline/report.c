@@ -18,7 +18,7 @@ page_rec *run_add_page_rec(input_rec *r, int page)
     return p;
 }
 
-static const char *page_status_name(page_status s)
+const char *run_page_status_name(page_status s)
 {
     switch (s) {
     case PAGE_DONE: return "done";
@@ -43,7 +43,7 @@ const char *run_page_source_name(page_source s)
 }
 
 /* The report's word for what became of an input. */
-static const char *input_status_name(const input_rec *r)
+const char *run_input_status_name(const input_rec *r)
 {
     if (!r->started)
         return "not-started";
@@ -63,7 +63,7 @@ vo_status run_write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum)
     for (int i = 0; i < job->inputs.n && !bad; i++) {
         const input_rec *r = &job->recs[i];
         json_t *o = json_object(), *pages = json_array();
-        const char *status = input_status_name(r);
+        const char *status = run_input_status_name(r);
         bad |= !o || !pages || json_array_append_new(inputs, o);
         bad |= json_object_set_new(o, "input", json_string(job->inputs.items[i].path));
         bad |= json_object_set_new(o, "output", json_string(job->inputs.items[i].rel));
@@ -76,7 +76,7 @@ vo_status run_write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum)
         for (int k = 0; k < r->n_pages && !bad; k++) {
             const page_rec *p = &r->pages[k];
             json_t *po = json_pack("{s:i,s:s,s:f}", "page", p->page, "status",
-                                   page_status_name(p->status), "seconds", (double)p->seconds);
+                                   run_page_status_name(p->status), "seconds", (double)p->seconds);
             bad |= !po || json_array_append_new(pages, po);
             const char *source = run_page_source_name(p->source);
             if (!bad && source)

@@ -41,6 +41,8 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
     memset(sum, 0, sizeof *sum);
     job.opts = opts;
     job.out_fd = out_fd;
+    job.progress_mode = opts->progress; /* messages are events in JSON mode */
+    job.t0 = run_now_seconds();
     atomic_init(&job.next, 0);
     atomic_init(&job.model_advice, 0);
     pthread_mutex_init(&job.lock, NULL);
@@ -104,12 +106,13 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
     }
     job.model_dir = vo_find_model_dir(opts->model);
     job.timestamp = run_output_timestamp();
-    job.progress = opts->progress == 1 ||
-                   (opts->progress == -1 && opts->verbosity >= 1 && isatty(2) &&
-                    !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0));
+    int tty = isatty(2) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+    job.progress = opts->progress == VO_PROGRESS_ALWAYS || opts->progress == VO_PROGRESS_JSON ||
+                   (opts->progress == VO_PROGRESS_AUTO && opts->verbosity >= 1 && tty);
+    job.progress_tty = job.progress && opts->progress != VO_PROGRESS_JSON && tty;
     if (job.progress) {
         job.total_pages = run_count_pages(&job);
-        job.t0 = run_now_seconds();
+        run_progress_start(&job);
     }
 
     /* outputs on stdout must come in input order: one worker then */
@@ -136,6 +139,7 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
     run_summarize(&job, sum);
     if (opts->report && (sum->report_error = run_write_report(ctx, &job, sum)))
         run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));
+    run_progress_end(&job, sum);
 
 out:
     for (int i = 0; job.recs && i < job.inputs.n; i++) {

@@ -74,7 +74,9 @@ typedef struct run_job {
     long long timestamp;
     pthread_mutex_t lock;    /* messages, progress */
     /* progress */
-    int progress;
+    vo_progress_mode progress_mode;
+    int progress;            /* progress is shown */
+    int progress_tty;        /* as a line redrawn in place */
     long total_pages;        /* -1 unknown */
     long pages_seen;
     double t0, last_draw;
@@ -136,7 +138,14 @@ typedef struct doc_state {
 double run_now_seconds(void);
 void run_clear_progress_locked(run_job *job);
 void run_log(void *user, int level, const char *msg);
-void run_progress_page(run_job *job, const char *current);
+void run_progress_start(run_job *job);
+void run_progress_page_start(run_job *job, const char *input, int page);
+void run_progress_stage(run_job *job, const char *input, int page, const char *stage);
+void run_progress_tokens(run_job *job, const char *input, int page, int tokens, double since,
+                         double *last);
+void run_progress_page(run_job *job, const char *input, const page_rec *pr);
+void run_progress_file(run_job *job, const char *input, const input_rec *rec);
+void run_progress_end(run_job *job, const vo_run_summary *sum);
 void run_report_error(vo_ctx *ctx, run_job *job, const char *where, char **keep);
 
 /* paths.c */
@@ -212,6 +221,8 @@ vo_status run_collect_raw(vo_ctx *ctx, run_job *job);
 /* report.c */
 page_rec *run_add_page_rec(input_rec *r, int page);
 const char *run_page_source_name(page_source s);
+const char *run_page_status_name(page_status s);
+const char *run_input_status_name(const input_rec *r);
 vo_status run_write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum);
 long long run_output_timestamp(void);
 long run_count_pages(run_job *job);

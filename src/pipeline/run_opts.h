@@ -6,6 +6,15 @@
 #include "formats/writer.h"
 #include "src/pipeline/pages.h"
 
+/* --progress: a line on a terminal (auto), never, always (plain lines into
+ * a file or pipe), or one JSON object a line for each event. */
+typedef enum vo_progress_mode {
+    VO_PROGRESS_AUTO = 0,
+    VO_PROGRESS_NEVER,
+    VO_PROGRESS_ALWAYS,
+    VO_PROGRESS_JSON
+} vo_progress_mode;
+
 enum vo_text_layer_mode { VO_TEXT_AUTO = 0, VO_TEXT_ONLY, VO_TEXT_IGNORE };
 
 /* --max-input-size default: standard input spooled up to 2 GiB */
@@ -19,6 +28,7 @@ typedef struct vo_run_opts {
     const char *pages_spec;
     vo_page_ranges pages;
     float dpi;                  /* 0: the document's default */
+    float image_dpi;            /* --image-dpi: images' resolution (0: their own) */
     const char *model;          /* --model DIR (NULL: look it up) */
     int text_layer;             /* enum vo_text_layer_mode */
     int jobs;
@@ -34,7 +44,7 @@ typedef struct vo_run_opts {
     int resume;                 /* -1 default (on with --output-dir), 0, 1 */
     int shard_index, shard_count; /* --shard I/N (1-based I); 0/0 = off */
     const char *report;         /* --report FILE.json */
-    int progress;               /* -1 auto (TTY), 0 never, 1 always */
+    vo_progress_mode progress;  /* --progress */
     const char **include;       /* --include globs, NULL-terminated, or NULL */
     const char **exclude;       /* --exclude globs */
     int n_include, n_exclude;

@@ -123,6 +123,13 @@ vo_document_title(const vo_document *doc)
     return doc ? doc->title : NULL;
 }
 
+void
+vo_document_set_image_dpi(vo_document *doc, float dpi)
+{
+    if (doc)
+        doc->image_dpi = dpi > 0 ? dpi : 0;
+}
+
 const char *
 vo_document_kind(const vo_document *doc)
 {

@@ -53,6 +53,11 @@ const char *vo_document_title(const vo_document *doc);
 /* "pdf", "tiff", "image" ("pdf" also for the other vector documents MuPDF
  * opens: XPS, EPUB, CBZ, SVG). */
 const char *vo_document_kind(const vo_document *doc);
+/* An image or TIFF document's pages are taken to have `dpi` (> 0) on both
+ * axes, whatever the file says (0: what it says, or 300 when it says
+ * nothing): the page size follows, no pixel is resampled. No effect on PDF
+ * and other vector documents. */
+void vo_document_set_image_dpi(vo_document *doc, float dpi);
 
 /* page is 1-based. */
 vo_status vo_document_page_info(vo_ctx *ctx, vo_document *doc, int page, vo_page_info *info);

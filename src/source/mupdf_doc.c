@@ -120,6 +120,8 @@ mupdf_page_image(mupdf_document *md, int page, fz_image **image, float *dpi_x, f
     *dpi_y = source_sane_dpi(probe.image->yres);
     if (*dpi_x == 0 || *dpi_y == 0)
         *dpi_x = *dpi_y = SOURCE_DEFAULT_DPI;
+    if (md->super.image_dpi > 0) /* --image-dpi */
+        *dpi_x = *dpi_y = md->super.image_dpi;
     *orientation = mupdf_exif_orientation(fz_image_orientation(fz, probe.image));
     return VO_OK;
 }

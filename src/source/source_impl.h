@@ -28,6 +28,7 @@ struct vo_document {
     const char *kind;   /* "pdf", "tiff", "image" */
     int n_pages;
     char *title;        /* may be NULL */
+    float image_dpi;    /* images are taken to have this resolution (0: their own) */
 };
 
 /* 1 once the flag given to vo_source_set_cancel is set. */

@@ -117,6 +117,8 @@ tiff_select(tiff_document *td, int page, tiff_facts *f)
     f->dpi_y = source_sane_dpi(yres * scale);
     if (f->dpi_x == 0 || f->dpi_y == 0) /* none, no unit, or silly: assume a 300 dpi scan */
         f->dpi_x = f->dpi_y = SOURCE_DEFAULT_DPI;
+    if (td->super.image_dpi > 0) /* --image-dpi */
+        f->dpi_x = f->dpi_y = td->super.image_dpi;
     return VO_OK;
 }
 

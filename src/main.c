@@ -63,7 +63,8 @@ static int exit_code(const vo_run_summary *sum)
     if (sum->inputs_ok > 0 || sum->any_partial || !sum->all_failed_alike)
         return EXIT_PARTIAL;
     int c = exit_code_of(sum->first_error);
-    if (sum->model_error == VO_MODEL_ERROR_FOLDER && sum->first_error != VO_ERR_MISSING)
+    if (sum->model_error == VO_MODEL_ERROR_FOLDER && sum->first_error != VO_ERR_MISSING &&
+        sum->first_error != VO_ERR_NOMEM)
         c = EXIT_CONFIG; /* the model folder is there but unusable */
     else if (sum->model_error == VO_MODEL_ERROR_ENGINE && sum->first_error != VO_ERR_NOMEM)
         c = EXIT_ENGINE;

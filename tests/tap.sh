@@ -6,6 +6,10 @@ ok() { # ok CONDITION-EXIT-CODE "description"
     if [ "$1" -eq 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=$((tap_failed + 1)); fi
 }
 diag() { echo "# $*"; }
+skip() { # skip "description" "why": a case that cannot run here, counted and said
+    tap_n=$((tap_n + 1))
+    echo "ok $tap_n - $1 # SKIP $2"
+}
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
 # Path of the shared folder (fixtures, corpus) or empty when absent.

@@ -93,6 +93,10 @@ static vo_status safetensors_map(vo_ctx *ctx, const char *path, safetensors_shar
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
     close(fd);
+    if (map == MAP_FAILED && e == ENOMEM)
+        return vo_fail(ctx, VO_ERR_NOMEM,
+                       "%s: not enough memory or address space to map its %lld bytes: free "
+                       "memory, or raise the limit (ulimit -v)", path, (long long)st.st_size);
     if (map == MAP_FAILED)
         return vo_fail(ctx, VO_ERR_IO, "%s: mmap failed: %s", path, strerror(e));
 #ifdef MADV_HUGEPAGE

@@ -38,7 +38,7 @@ mupdf_on_message(void *user, const char *msg)
 
 void
 mupdf_page_geometry(fz_context *fz, fz_page *page, float dpi, float *dpi_out, fz_matrix *ctm,
-                    fz_irect *box)
+                    fz_irect *box, float *capped_from)
 {
     fz_rect bounds = fz_bound_page(fz, page);
     if (dpi <= 0) {
@@ -49,9 +49,26 @@ mupdf_page_geometry(fz_context *fz, fz_page *page, float dpi, float *dpi_out, fz
         mupdf_probe_clear(fz, &probe);
         dpi = dx > 0 ? fmaxf(dx, dy) : SOURCE_DEFAULT_DPI;
     }
+    float side = fmaxf(bounds.x1 - bounds.x0, bounds.y1 - bounds.y0);
+    *capped_from = 0;
+    if (side > 0 && side * dpi / 72.0f > SOURCE_MAX_SIDE) { /* a huge /UserUnit */
+        *capped_from = dpi;
+        dpi = fmaxf(floorf(SOURCE_MAX_SIDE * 72.0f / side * 1000.0f) / 1000.0f, 0.001f);
+    }
     *dpi_out = dpi;
     *ctm = fz_scale(dpi / 72.0f, dpi / 72.0f);
     *box = fz_round_rect(fz_transform_rect(bounds, *ctm));
+}
+
+void
+mupdf_say_capped(vo_document *doc, int page, float capped_from, float dpi, const fz_irect *box)
+{
+    if (capped_from > 0)
+        vo_warn(doc->ctx, "%s: page %d is %.0f x %.0f inches (a huge /UserUnit?): taken at %g dpi "
+                "instead of %g, so that it stays within %.0f pixels a side; its boxes are in "
+                "pixels at that resolution", doc->path, page,
+                (box->x1 - (double)box->x0) / dpi, (box->y1 - (double)box->y0) / dpi, dpi,
+                capped_from, (double)SOURCE_MAX_SIDE);
 }
 
 /* --- image files --- */
@@ -243,6 +260,7 @@ mupdf_render(vo_document *doc, int page, float dpi, const vo_source_limits *limi
     fz_device *dev = NULL;
     fz_matrix ctm;
     fz_irect box;
+    float capped_from = 0;
     vo_raster *r = NULL;
     vo_status st;
     if (md->is_image)
@@ -251,15 +269,17 @@ mupdf_render(vo_document *doc, int page, float dpi, const vo_source_limits *limi
     fz_var(dpi);
     fz_var(ctm);
     fz_var(box);
+    fz_var(capped_from);
     fz_try(fz) {
         pg = fz_load_page(fz, md->doc, page - 1);
         mupdf_fixup_page(fz, pg);
-        mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box);
+        mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box, &capped_from);
     }
     fz_catch(fz) {
         fz_drop_page(fz, pg);
         return mupdf_caught(md, page, "cannot read the page");
     }
+    mupdf_say_capped(doc, page, capped_from, dpi, &box);
     st = source_new_raster(doc->ctx, doc->path, page, (uint64_t)(box.x1 - (int64_t)box.x0),
                            (uint64_t)(box.y1 - (int64_t)box.y0), limits, &r);
     if (st != VO_OK) {

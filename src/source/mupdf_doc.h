@@ -44,9 +44,15 @@ void mupdf_probe_scan_dpi(const mupdf_probe *probe, fz_rect bounds, float *dpi_x
 /* The raster geometry of a drawn page at `dpi` (0: the default, which
  * needs a probe of the page): the transform from page space to device
  * pixels and the pixel box. vo_render_page and the text layer both use it,
- * so their sizes agree. Throws MuPDF errors. */
+ * so their sizes agree. A page longer than SOURCE_MAX_SIDE pixels at that
+ * dpi (a huge /UserUnit) gets the dpi that fits: *capped_from is then the
+ * dpi it would have had (else 0); mupdf_say_capped says it. Throws MuPDF
+ * errors. */
 void mupdf_page_geometry(fz_context *fz, fz_page *page, float dpi, float *dpi_out,
-                         fz_matrix *ctm, fz_irect *box);
+                         fz_matrix *ctm, fz_irect *box, float *capped_from);
+/* The warning for a page whose dpi mupdf_page_geometry lowered. */
+void mupdf_say_capped(vo_document *doc, int page, float capped_from, float dpi,
+                      const fz_irect *box);
 
 /* Repair what MuPDF would misread on a PDF page before its fonts are
  * loaded (mupdf_fixup.c). No-op for other documents. Throws. */

@@ -7,6 +7,10 @@
 
 #define SOURCE_DEFAULT_DPI 300.0f
 #define SOURCE_DEFAULT_MAX_PIXELS ((uint64_t)1 << 28)
+/* The longest side of a page in pixels (and so of its text layer's boxes,
+ * which MuPDF's integer rectangles clamp at 2^24): a page that would be
+ * larger (a huge /UserUnit) is taken at a lower resolution. */
+#define SOURCE_MAX_SIDE 1048576.0f
 
 /* The effective pixel limit of `limits` (NULL or 0: the default). */
 uint64_t source_max_pixels(const vo_source_limits *limits);

@@ -334,6 +334,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_stext_page *stext = NULL;
     fz_matrix ctm = fz_identity;
     fz_irect box = fz_empty_irect;
+    float capped_from = 0;
     mupdf_fonts fonts = {NULL, 0, 0};
     /* ligatures split into letters; whitespace folded to spaces; spaces
      * added at gaps; characters outside the page dropped */
@@ -348,11 +349,12 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_var(dpi);
     fz_var(ctm);
     fz_var(box);
+    fz_var(capped_from);
     fz_var(fonts);
     fz_try(fz) {
         pg = fz_load_page(fz, md->doc, page - 1);
         mupdf_fixup_page(fz, pg);
-        mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box);
+        mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box, &capped_from);
         /* first: holding the fonts keeps them the ones the run uses */
         mupdf_fonts_load(fz, pg, &fonts);
         stext = text_extract(fz, pg, &opts);
@@ -364,6 +366,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         mupdf_fonts_clear(fz, &fonts);
         return mupdf_caught(md, page, "cannot extract the text layer");
     }
+    mupdf_say_capped(doc, page, capped_from, dpi, &box);
     p = vo_new_page(page, box.x1 - box.x0, box.y1 - box.y0, dpi, dpi, doc->path);
     if (!p) {
         fz_drop_stext_page(fz, stext);

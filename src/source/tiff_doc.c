@@ -93,13 +93,29 @@ tiff_fail(tiff_document *td, vo_status st, int page, const char *what)
 
 /* --- page facts --- */
 
+/* Make page's directory the current one. Pages are mostly visited in
+ * order: the next one is read from the current directory's link, as the
+ * chain is; TIFFSetDirectory walks the chain from the start (65,535 pages
+ * in order cost minutes that way). 0 on failure. */
+static int
+tiff_goto_page(tiff_document *td, int page)
+{
+    tdir_t want = (tdir_t)(page - 1);
+    tdir_t cur = TIFFCurrentDirectory(td->tif);
+    if (cur == want)
+        return 1;
+    if (cur != (tdir_t)-1 && cur + 1 == want && TIFFReadDirectory(td->tif))
+        return TIFFCurrentDirectory(td->tif) == want;
+    return TIFFSetDirectory(td->tif, want);
+}
+
 static vo_status
 tiff_select(tiff_document *td, int page, tiff_facts *f)
 {
     uint16_t orientation = ORIENTATION_TOPLEFT, unit = RESUNIT_INCH;
     float xres = 0, yres = 0;
     td->err[0] = 0;
-    if (!TIFFSetDirectory(td->tif, (tdir_t)(page - 1)))
+    if (!tiff_goto_page(td, page))
         return tiff_fail(td, VO_ERR_FORMAT, page, "cannot read the image directory");
     if (!TIFFGetField(td->tif, TIFFTAG_IMAGEWIDTH, &f->width) ||
         !TIFFGetField(td->tif, TIFFTAG_IMAGELENGTH, &f->height) || f->width == 0 ||
@@ -479,6 +495,12 @@ source_open_tiff(vo_ctx *ctx, const char *path, vo_document **out)
         goto fail;
     }
     td->super.n_pages = (int)n;
+    /* a chain whose last page links on (back to an earlier page: libtiff
+     * stops there) is damaged: its distinct pages are read, and it is said */
+    if (TIFFSetDirectory(td->tif, n - 1) && !TIFFLastDirectory(td->tif))
+        vo_warn(ctx, "%s: the TIFF file's chain of pages goes on after page %u where it cannot "
+                "(it loops back, or points at no page: the file is damaged); its %u pages are "
+                "read", path, (unsigned)n, (unsigned)n);
     *out = &td->super;
     return VO_OK;
 fail: {

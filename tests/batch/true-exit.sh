@@ -54,4 +54,23 @@ stop_on_stdin -o "$TMP/x.txt" -
 [ $rc -eq 130 ] && [ ! -e "$TMP/x.txt" ] && grep -q 'the output is not complete; run the command again' "$TMP/err" &&
     ! grep -q 'to resume' "$TMP/err"
 ok $? "exit 3.2: -o FILE: no output, and the line does not promise a resume (rc=$rc)"
+# 4. the model's weights cannot be mapped for lack of address space: not a
+# bad model folder (9) but a lack of memory (15)
+MODEL="$top_srcdir/tests/data/fixtures/tiny-varco"
+if grep -q __asan_init "$VO" 2>/dev/null; then
+    skip "exit 4.1: weights that cannot be mapped for lack of memory" \
+        "AddressSanitizer's shadow memory needs more address space than the limit leaves"
+elif [ -f "$MODEL/config.json" ]; then
+    mkdir -p "$TMP/big"
+    for f in "$MODEL"/*; do [ -f "$f" ] && cp "$f" "$TMP/big/"; done
+    rm -f "$TMP/big/model.safetensors"
+    truncate -s 64G "$TMP/big/model.safetensors" # sparse: takes no disk
+    run_vo() { prlimit --as=$((4 << 30)) "$VO" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; }
+    run_vo --model "$TMP/big" --text-layer ignore -o "$TMP/big.txt" "$SAMPLES/hello.png"
+    [ $rc -eq 15 ] && grep -q 'model.safetensors: not enough memory or address space to map its 68719476736 bytes' "$TMP/err"
+    ok $? "exit 4.1: weights that cannot be mapped for lack of memory: exit 15, said, not 9 (rc=$rc)"
+else
+    diag "tiny fixture model missing"
+    ok 1 "exit 4.0: tests/data/fixtures/tiny-varco present"
+fi
 done_testing

@@ -3,6 +3,7 @@
 #include "formats/pdf.h"
 #include "src/source/mupdf_alloc.h"
 #include "src/source/document.h"
+#include "src/source/sniff.h"
 #include "formats/font.h"
 #include "formats/pdf_image.h"
 #include "formats/pdf_keep.h"
@@ -757,6 +758,23 @@ static void tiff_page_contents(pdf_writer *pw, const vo_page *page, fz_rect medi
         fz_rethrow(fz);
 }
 
+/* An image source opened by what it holds, as the source layer reads it
+ * (MuPDF picks its reader by the name: a PNG named .pdf is no PDF). Throws. */
+static fz_document *open_by_content(fz_context *fz, const char *path)
+{
+    vo_doc_format f = vo_sniff_file(path);
+    const char *as = f != VO_DOC_UNKNOWN ? vo_doc_format_suffix(f) : path;
+    fz_document *doc = NULL;
+    fz_stream *stm = fz_open_file(fz, path);
+    fz_try(fz)
+        doc = fz_open_document_with_stream(fz, as, stm);
+    fz_always(fz)
+        fz_drop_stream(fz, stm);
+    fz_catch(fz)
+        fz_rethrow(fz);
+    return doc;
+}
+
 /* A new page showing the image source (or nothing) at the raster's size. */
 static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind,
                            fz_matrix *px_to_user)
@@ -788,7 +806,7 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
             if (kind == SRC_IMAGE) {
                 /* MuPDF decodes these for the page raster too; it keeps the
                  * image's own coding (a JPEG stays DCT) */
-                src = fz_open_document(fz, page->source);
+                src = open_by_content(fz, page->source);
                 sp = fz_load_page(fz, src, page->number - 1);
                 fz_rect b = fz_bound_page(fz, sp);
                 /* fit the image page (sized by its own dpi) to the raster size */
@@ -1004,9 +1022,11 @@ static vo_status pdfw_end(vo_ctx *ctx, vo_writer *w)
     if (st == VO_OK) {
         unsigned char *data;
         size_t len = fz_buffer_storage(fz, file, &data);
-        if (!pw->kept_path && !pw->no_pdfa)
-            pdfa_fix_id(data, len);
-        st = vo_output_write(ctx, w->out, data, len);
+        size_t fixed_len = 0;
+        unsigned char *fixed = pdfa_fix_id(data, len, &fixed_len);
+        st = fixed ? vo_output_write(ctx, w->out, fixed, fixed_len)
+                   : vo_output_write(ctx, w->out, data, len);
+        vo_free(fixed);
     }
     fz_drop_buffer(fz, file);
     return st;

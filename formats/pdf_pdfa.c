@@ -8,6 +8,7 @@
  * transfer functions are written. tests/pdf/pdfa.sh checks each
  * requirement on the files we write. */
 #include "formats/pdf_pdfa.h"
+#include "src/util/alloc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -138,35 +139,75 @@ void pdfa_mark(fz_context *fz, pdf_document *doc, const char *producer, const ch
         fz_rethrow(fz);
 }
 
-int pdfa_fix_id(unsigned char *data, size_t len)
+/* The end of the PDF string at p (a literal "(...)" with nesting and \
+ * escapes, or a hex "<...>"), or NULL. */
+static const unsigned char *string_end(const unsigned char *p, const unsigned char *end)
 {
-    /* the last trailer's ID as MuPDF writes it: ours first, its own second:
-     * "/ID[(0123456789abcdef)<32 hex digits>]" */
-    static const char key[] = "/ID[(0123456789abcdef)<";
+    if (p < end && *p == '<') {
+        const unsigned char *q = memchr(p, '>', (size_t)(end - p));
+        return q ? q + 1 : NULL;
+    }
+    if (p >= end || *p != '(')
+        return NULL;
+    int depth = 0;
+    for (; p < end; p++) {
+        if (*p == '\\')
+            p++;
+        else if (*p == '(')
+            depth++;
+        else if (*p == ')' && --depth == 0)
+            return p + 1;
+    }
+    return NULL;
+}
+
+unsigned char *pdfa_fix_id(const unsigned char *data, size_t len, size_t *out_len)
+{
+    /* the last trailer's ID, "/ID[FIRST SECOND]": FIRST is our placeholder
+     * (a new document) or the input's own, kept (a PDF input); SECOND is
+     * MuPDF's, hex or literal. The trailer follows the xref table, so its
+     * length may change. */
+    static const char key[] = "/ID[";
+    static const char ours[] = "(0123456789abcdef)";
     const size_t klen = sizeof key - 1;
-    unsigned char *id = NULL;
-    for (size_t i = len > klen + 33 ? len - klen - 33 : 0; i > 0 && i + 4096 > len; i--)
+    const unsigned char *id = NULL, *end = data + len;
+    for (size_t i = len > klen + 40 ? len - klen - 40 : 0; i > 0 && i + 4096 > len; i--)
         if (!memcmp(data + i, key, klen)) {
-            id = data + i;
+            id = data + i + klen;
             break;
         }
-    if (!id || id[klen + 32] != '>')
-        return 0;
-    unsigned char *first = id + 5, *second = id + klen;
-    memset(first, '0', 16);
-    memset(second, '0', 32);
+    const unsigned char *first_end = id ? string_end(id, end) : NULL;
+    const unsigned char *second_end = first_end ? string_end(first_end, end) : NULL;
+    if (!second_end || second_end >= end || *second_end != ']')
+        return NULL;
+    int placeholder = (size_t)(end - id) >= sizeof ours - 1 && !memcmp(id, ours, sizeof ours - 1);
+    size_t head = (size_t)(first_end - data), tail = (size_t)(end - second_end);
+    size_t n = head + 34 + tail;
+    unsigned char *out = vo_malloc(n);
+    if (!out)
+        return NULL;
+    memcpy(out, data, head);
+    memset(out + head, '0', 34);
+    out[head] = '<';
+    out[head + 33] = '>';
+    memcpy(out + head + 34, second_end, tail);
+    unsigned char *first = out + (id - data), *second = out + head + 1;
+    if (placeholder)
+        memset(first + 1, '0', 16);
     fz_md5 md5;
     unsigned char digest[16];
     fz_md5_init(&md5);
-    fz_md5_update(&md5, data, len);
+    fz_md5_update(&md5, out, n);
     fz_md5_final(&md5, digest);
     static const char hex[] = "0123456789ABCDEF";
     for (int k = 0; k < 16; k++) {
         second[2 * k] = (unsigned char)hex[digest[k] >> 4];
         second[2 * k + 1] = (unsigned char)hex[digest[k] & 15];
     }
-    memcpy(first, second, 16); /* the same 16 characters, as a string */
-    return 1;
+    if (placeholder)
+        memcpy(first + 1, second, 16); /* the same 16 characters, as a string */
+    *out_len = n;
+    return out;
 }
 
 int pdfa_is_marked(fz_context *fz, pdf_document *doc)

@@ -11,10 +11,14 @@
 void pdfa_mark(fz_context *fz, pdf_document *doc, const char *producer, const char *title,
                long long timestamp);
 
-/* The file ID of a written file (data, len), which MuPDF's writer takes
- * from the clock, set from the md5 of the file's bytes instead, in place,
- * so that the same pages give the same file. Returns 1 when it found it. */
-int pdfa_fix_id(unsigned char *data, size_t len);
+/* The file ID of a written file (data, len), whose second part MuPDF's
+ * writer takes from the clock, set from the md5 of the file's bytes
+ * instead, in place, so that the same pages give the same file: both parts
+ * of a new document's (pdfa_mark's placeholder), the second of a PDF
+ * input's (its first, the document's own, is kept). Returns the new file
+ * (vo_malloc'd, *out_len bytes), or NULL when there is no ID to fix (or no
+ * memory): then the file is written as it is. */
+unsigned char *pdfa_fix_id(const unsigned char *data, size_t len, size_t *out_len);
 
 /* 1 when the document's XMP metadata carries a PDF/A identification. */
 int pdfa_is_marked(fz_context *fz, pdf_document *doc);

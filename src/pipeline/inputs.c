@@ -38,7 +38,31 @@ static int wanted(const vo_input_filter *f, const char *path, const char *rel)
                 return 1;
         return 0;
     }
-    return vo_format_of_name(rel) != VO_DOC_UNKNOWN || vo_sniff_file(path) != VO_DOC_UNKNOWN;
+    return vo_format_of_name(rel) != VO_DOC_UNKNOWN ||
+           (path && vo_sniff_file(path) != VO_DOC_UNKNOWN);
+}
+
+/* Why an entry of a folder that is named as a document is none that can be
+ * read (lb: its lstat, lstat_ok: whether that worked; err: errno of the
+ * failed stat). */
+static void unreadable_reason(const struct stat *lb, int lstat_ok, int err, char *out, size_t cap)
+{
+    if (!lstat_ok)
+        snprintf(out, cap, "it went away while the folder was read: %s", strerror(err));
+    else if (S_ISLNK(lb->st_mode) && err == ELOOP)
+        snprintf(out, cap, "a symbolic link that loops: not followed");
+    else if (S_ISLNK(lb->st_mode) && err == ENOENT)
+        snprintf(out, cap, "a symbolic link to nothing: its target is missing");
+    else if (S_ISLNK(lb->st_mode) && err)
+        snprintf(out, cap, "a symbolic link that cannot be followed: %s", strerror(err));
+    else if (S_ISFIFO(lb->st_mode))
+        snprintf(out, cap, "a named pipe, not a file: not read (it could wait for ever)");
+    else if (S_ISSOCK(lb->st_mode))
+        snprintf(out, cap, "a socket, not a file: not read");
+    else if (S_ISCHR(lb->st_mode) || S_ISBLK(lb->st_mode))
+        snprintf(out, cap, "a device, not a file: not read");
+    else
+        snprintf(out, cap, "not a regular file: not read");
 }
 
 /* The output name: strip the suffix and make it safe below -O DIR: no
@@ -137,14 +161,25 @@ static vo_status walk(vo_ctx *ctx, vo_input_list *list, const char *dir, const c
                 vo_buf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", name)) {
                 st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
             } else {
-                struct stat sb;
+                struct stat sb, lb;
                 /* stat follows links to files; lstat keeps us out of link loops */
-                struct stat lb;
-                if (lstat(path.data, &lb) == 0 && S_ISDIR(lb.st_mode))
+                int lstat_ok = lstat(path.data, &lb) == 0;
+                int err = lstat_ok ? 0 : errno;
+                int stat_ok = lstat_ok && stat(path.data, &sb) == 0;
+                if (lstat_ok && !stat_ok)
+                    err = errno;
+                if (lstat_ok && S_ISDIR(lb.st_mode)) {
                     st = walk(ctx, list, path.data, r.data, filter, depth + 1);
-                else if (stat(path.data, &sb) == 0 && S_ISREG(sb.st_mode) &&
-                         wanted(filter, path.data, r.data))
-                    st = vo_inputs_add_file(ctx, list, path.data, r.data);
+                } else if (stat_ok && S_ISREG(sb.st_mode)) {
+                    if (wanted(filter, path.data, r.data))
+                        st = vo_inputs_add_file(ctx, list, path.data, r.data);
+                } else if (!(stat_ok && S_ISDIR(sb.st_mode)) && wanted(filter, NULL, r.data)) {
+                    /* named as a document but none that can be read: that
+                     * entry's failure, said (a link to a folder is not walked) */
+                    char reason[160];
+                    unreadable_reason(&lb, lstat_ok, err, reason, sizeof reason);
+                    st = add_failed(ctx, list, path.data, r.data, reason);
+                }
             }
             vo_buf_free(&path);
             vo_buf_free(&r);

@@ -18,6 +18,7 @@ typedef struct alto_writer {
     int head_written;
     long long timestamp;
     char *source;       /* info->source */
+    char *method, *settings; /* info->method, info->settings (may be NULL) */
     vo_buf tmp, word, glyphs;
     double sx, sy;      /* pixels → unit of the current page */
 } alto_writer;
@@ -97,6 +98,14 @@ alto_head(alto_writer *a, const vo_page *first)
     FMT_TRY(fmt_xml_space(x, "\n      "));
     FMT_TRY(fmt_xml_element(x, &a->tmp, "processingDateTime", fmt_iso_time(when, a->timestamp)));
     FMT_TRY(fmt_xml_space(x, "\n      "));
+    if (a->method) {
+        FMT_TRY(fmt_xml_element(x, &a->tmp, "processingStepDescription", a->method));
+        FMT_TRY(fmt_xml_space(x, "\n      "));
+    }
+    if (a->settings) {
+        FMT_TRY(fmt_xml_element(x, &a->tmp, "processingStepSettings", a->settings));
+        FMT_TRY(fmt_xml_space(x, "\n      "));
+    }
     FMT_TRY(fmt_xml_start(x, "processingSoftware"));
     FMT_TRY(fmt_xml_space(x, "\n        "));
     FMT_TRY(fmt_xml_element(x, &a->tmp, "softwareName", PACKAGE_NAME));
@@ -275,7 +284,9 @@ alto_begin(vo_ctx *ctx, vo_writer *w, const vo_doc_info *info)
 {
     alto_writer *a = (alto_writer *)w;
     a->timestamp = info ? info->timestamp : 0;
-    if (info && info->source && !(a->source = vo_strdup(info->source)))
+    if ((info && info->source && !(a->source = vo_strdup(info->source))) ||
+        (info && info->method && !(a->method = vo_strdup(info->method))) ||
+        (info && info->settings && !(a->settings = vo_strdup(info->settings))))
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory writing ALTO");
     fmt_xml_enter(&a->xml);
     vo_status st = xmlTextWriterStartDocument(a->xml.w, "1.0", "UTF-8", NULL) < 0
@@ -327,6 +338,8 @@ alto_drop(vo_writer *w)
     alto_writer *a = (alto_writer *)w;
     fmt_xml_close(&a->xml);
     vo_free(a->source);
+    vo_free(a->method);
+    vo_free(a->settings);
     vo_buf_free(&a->tmp);
     vo_buf_free(&a->word);
     vo_buf_free(&a->glyphs);

@@ -16,6 +16,7 @@ typedef struct hocr_writer {
     int head_written;
     int n_pages_hint;  /* info->n_pages */
     char *title;       /* document title, cleaned later */
+    char *system;      /* ocr-system: the program and the model */
     vo_buf tmp, word, glyphs;
 } hocr_writer;
 
@@ -100,7 +101,7 @@ hocr_head(hocr_writer *h, const vo_page *first)
     FMT_TRY(fmt_xml_attr_raw(x, "http-equiv", "Content-Type"));
     FMT_TRY(fmt_xml_attr_raw(x, "content", "text/html;charset=utf-8"));
     FMT_TRY(fmt_xml_end(x));
-    FMT_TRY(hocr_meta(x, "ocr-system", PACKAGE_NAME " " PACKAGE_VERSION));
+    FMT_TRY(hocr_meta(x, "ocr-system", h->system ? h->system : PACKAGE_NAME " " PACKAGE_VERSION));
     FMT_TRY(hocr_meta(x, "ocr-capabilities",
                       h->opts.hocr_char_boxes
                           ? "ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrx_cinfo "
@@ -299,8 +300,14 @@ hocr_begin(vo_ctx *ctx, vo_writer *w, const vo_doc_info *info)
     const char *title = info && info->title ? info->title
                         : fmt_basename(info ? info->source : NULL);
     h->n_pages_hint = info ? info->n_pages : 0;
-    if (!(h->title = vo_strdup(title)))
+    vo_buf system = VO_BUF_INIT;
+    if (vo_buf_printf(&system, "%s %s", PACKAGE_NAME, PACKAGE_VERSION) ||
+        (info && info->model && vo_buf_printf(&system, " (%s)", info->model)) ||
+        !(h->title = vo_strdup(title))) {
+        vo_buf_free(&system);
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory writing hOCR");
+    }
+    h->system = vo_buf_take(&system);
     fmt_xml_enter(x);
     vo_status st = xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL) < 0 ? fmt_xml_fail(x)
                    : xmlTextWriterWriteDTD(x->w, BAD_CAST "html",
@@ -356,6 +363,7 @@ hocr_drop(vo_writer *w)
     hocr_writer *h = (hocr_writer *)w;
     fmt_xml_close(&h->xml);
     vo_free(h->title);
+    vo_free(h->system);
     vo_buf_free(&h->tmp);
     vo_buf_free(&h->word);
     vo_buf_free(&h->glyphs);

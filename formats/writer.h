@@ -13,6 +13,9 @@ typedef struct vo_doc_info {
     int n_pages;            /* pages that will be written (0 if unknown) */
     long long timestamp;    /* seconds since the epoch for dates in the
                                output (SOURCE_DATE_EPOCH honoured by caller) */
+    const char *model;      /* the recognition model's name, or NULL (none used) */
+    const char *method;     /* a sentence on where the text comes from, or NULL */
+    const char *settings;   /* the settings it depends on ("text-layer=auto; ..."), or NULL */
 } vo_doc_info;
 
 typedef enum vo_format {

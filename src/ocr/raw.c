@@ -23,6 +23,8 @@ vo_raw_free(vo_raw_page *raw)
     vo_free(raw->source);
     vo_free(raw->text);
     vo_free(raw->model);
+    vo_free(raw->method);
+    vo_free(raw->settings);
     vo_free(raw->tokens);
     memset(raw, 0, sizeof *raw);
 }
@@ -129,6 +131,10 @@ vo_raw_write(vo_ctx *ctx, const char *path, const vo_raw_page *raw)
         bad |= raw_set(root, "dpi", raw_number(raw->dpi));
         if (raw->model)
             bad |= raw_set(root, "model", json_string(raw->model));
+        if (raw->method)
+            bad |= raw_set(root, "method", json_string(raw->method));
+        if (raw->settings)
+            bad |= raw_set(root, "settings", json_string(raw->settings));
         bad |= raw_set(root, "text", json_stringn(text, len));
     }
     if (!bad && raw->n_tokens) {
@@ -258,7 +264,9 @@ raw_from_json(vo_ctx *ctx, const char *path, json_t *root, vo_raw_page *out)
         (st = raw_get_int(ctx, path, root, "page", 1, RAW_MAX_SIDE, &out->page)) ||
         (st = raw_get_int(ctx, path, root, "width", 1, RAW_MAX_SIDE, &out->width)) ||
         (st = raw_get_int(ctx, path, root, "height", 1, RAW_MAX_SIDE, &out->height)) ||
-        (st = raw_get_str(ctx, path, root, "model", 0, &out->model)))
+        (st = raw_get_str(ctx, path, root, "model", 0, &out->model)) ||
+        (st = raw_get_str(ctx, path, root, "method", 0, &out->method)) ||
+        (st = raw_get_str(ctx, path, root, "settings", 0, &out->settings)))
         return st;
     v = json_object_get(root, "dpi");
     if (!json_is_number(v) || !(json_number_value(v) > 0) || json_number_value(v) > 100000)

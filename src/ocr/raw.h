@@ -6,6 +6,8 @@
  *    "source": "scan.pdf", "page": 3, "width": 1240, "height": 1754, "dpi": 150,
  *    "text": "<char>…</char><bbox>…</bbox>…",      (special tokens kept)
  *    "model": "NCSOFT/VARCO-VISION-2.0-1.7B-OCR",  (optional)
+ *    "method": "…", "settings": "…",              (optional: how the text was
+ *                 made, for the outputs' metadata; a re-render says the same)
  *    "logprobs": [[0, -0.01], [6, -0.2], …],        (optional: [byte offset of a
  *                 token in text, its log-prob], offsets increasing)
  *    "generation_seconds": 12.5}                    (optional)
@@ -31,6 +33,8 @@ typedef struct vo_raw_page {
     vo_token_lp *tokens;   /* per-token log-probs, or NULL */
     size_t n_tokens;
     double gen_seconds;    /* generation time, < 0 when unknown */
+    char *method;          /* how the text was made (vo_doc_info.method), or NULL */
+    char *settings;        /* the settings of that run (vo_doc_info.settings), or NULL */
 } vo_raw_page;
 
 /* Write one page atomically (temp file + rename, src/util/output.h).

@@ -138,3 +138,32 @@ vo_status run_collect_raw(vo_ctx *ctx, run_job *job)
         st = vo_fail(ctx, VO_ERR_ARGUMENT, "--from-raw: no NAME.pNNNN.raw.json file found");
     return st;
 }
+
+/* What the saved pages of a document say of how they were made (read from
+ * its first one), so a re-render writes the same metadata as the run that
+ * saved them. Pages saved without it: the model's name when known, and a
+ * method that says the text was replayed. */
+vo_status run_raw_method(vo_ctx *ctx, const raw_group *g, char **model, char **method,
+                         char **settings)
+{
+    *model = *method = *settings = NULL;
+    if (!g->n)
+        return VO_OK;
+    vo_raw_page raw;
+    vo_status st = vo_raw_read(ctx, g->refs[0].path, &raw);
+    if (st)
+        return st;
+    if (raw.model && !(*model = run_model_name(raw.model)))
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    if (!st) {
+        *method = raw.method ? raw.method
+                             : vo_strdup("grounded OCR output of the VARCO-VISION-2.0 model, "
+                                         "re-rendered from saved raw pages (--from-raw)");
+        *settings = raw.settings;
+        raw.method = raw.settings = NULL;
+        if (!*method)
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    }
+    vo_raw_free(&raw);
+    return st;
+}

@@ -30,6 +30,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
     memset(&pv, 0, sizeof pv);
     memset(&d, 0, sizeof d);
     int *pages = NULL;
+    char *raw_model = NULL, *raw_method = NULL, *raw_settings = NULL; /* --from-raw */
     vo_status st = VO_OK;
 
     rec->started = 1;
@@ -101,7 +102,17 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             goto fail;
         }
 
-    vo_doc_info info = {input, pv.doc ? vo_document_title(pv.doc) : NULL, n_sel, job->timestamp};
+    if (pv.raw && (st = run_raw_method(ctx, pv.raw, &raw_model, &raw_method, &raw_settings))) {
+        rec->input_error = 1;
+        goto fail;
+    }
+    vo_doc_info info = {.source = input,
+                        .title = pv.doc ? vo_document_title(pv.doc) : NULL,
+                        .n_pages = n_sel,
+                        .timestamp = job->timestamp,
+                        .model = pv.raw ? raw_model : job->model_name,
+                        .method = pv.raw ? raw_method : job->method,
+                        .settings = pv.raw ? raw_settings : job->settings};
     vo_writer_opts wopts = {opts->alto_unit, 1, opts->password, opts->no_pdfa};
     int cached = opts->output_dir && !pv.spool.path;
     if (!cached && (st = run_open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
@@ -273,6 +284,9 @@ fail_quiet:
     if (!rec->error && st)
         rec->error = vo_strdup(vo_last_error(ctx));
 out:
+    vo_free(raw_model);
+    vo_free(raw_method);
+    vo_free(raw_settings);
     rec->seconds = run_now_seconds() - t0;
     run_progress_file(job, input, rec);
     vo_free(pages);

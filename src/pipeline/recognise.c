@@ -13,6 +13,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A model's name for the outputs: its folder's last component (a copy). */
+char *run_model_name(const char *model_dir)
+{
+    size_t n = strlen(model_dir);
+    while (n > 1 && model_dir[n - 1] == '/')
+        n--;
+    const char *start = model_dir + n;
+    while (start > model_dir && start[-1] != '/')
+        start--;
+    char *name = vo_malloc((size_t)(model_dir + n - start) + 1);
+    if (name) {
+        memcpy(name, start, (size_t)(model_dir + n - start));
+        name[model_dir + n - start] = 0;
+    }
+    return name;
+}
+
+/* What the outputs say of how their pages were made (ALTO's Processing,
+ * hOCR's ocr-system): the model by its folder's name, the mode in words,
+ * the settings the text depends on. */
+vo_status run_describe_method(run_job *job)
+{
+    const vo_run_opts *opts = job->opts;
+    int uses_model = job->model_dir && opts->text_layer != VO_TEXT_ONLY;
+    if (uses_model && !(job->model_name = run_model_name(job->model_dir)))
+        return VO_ERR_NOMEM;
+    vo_buf m = VO_BUF_INIT, s = VO_BUF_INIT;
+    vo_status st;
+    if (opts->text_layer == VO_TEXT_ONLY)
+        st = vo_buf_puts(&m, "each page's own text layer (--text-layer only: no model used)");
+    else if (!uses_model)
+        st = vo_buf_puts(&m, "each page's own text layer (no model folder was found: pages "
+                             "without a reliable one fail)");
+    else if (opts->text_layer == VO_TEXT_IGNORE)
+        st = vo_buf_printf(&m, "grounded OCR of every page by the VARCO-VISION-2.0 model %s",
+                           job->model_name);
+    else
+        st = vo_buf_printf(&m, "each page's own text layer where it is reliable, else grounded "
+                           "OCR by the VARCO-VISION-2.0 model %s", job->model_name);
+    static const char *const modes[] = {"auto", "only", "ignore"};
+    static const char *const kv[] = {"f32", "bf16", "f16"};
+    if (!st)
+        st = vo_buf_printf(&s, "text-layer=%s; dpi=", modes[opts->text_layer]);
+    if (!st)
+        st = opts->dpi > 0 ? vo_buf_printf(&s, "%g", (double)opts->dpi)
+                           : vo_buf_puts(&s, "default");
+    if (!st && opts->image_dpi > 0)
+        st = vo_buf_printf(&s, "; image-dpi=%g", (double)opts->image_dpi);
+    if (!st && uses_model)
+        st = vo_buf_printf(&s, "; device=%s; kv-type=%s; bands=%s; blank-skip=%s",
+                           opts->device ? opts->device : "auto",
+                           opts->kv_type >= 0 && opts->kv_type < 3 ? kv[opts->kv_type] : "?",
+                           opts->no_band ? "off" : "on", opts->no_blank_skip ? "off" : "on");
+    if (!st && uses_model && opts->max_tokens > 0)
+        st = vo_buf_printf(&s, "; max-tokens=%d", opts->max_tokens);
+    if (st) {
+        vo_buf_free(&m);
+        vo_buf_free(&s);
+        return st;
+    }
+    job->method = vo_buf_take(&m);
+    job->settings = vo_buf_take(&s);
+    return VO_OK;
+}
+
 static int is_model_dir(const char *dir)
 {
     char path[PATH_MAX];
@@ -391,6 +456,8 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     raw.text = text.data ? text.data : (char *)"";
     raw.text_len = text.len;
     raw.model = job->model_dir;
+    raw.method = job->method;
+    raw.settings = job->settings;
     raw.tokens = col.tokens;
     raw.n_tokens = col.n;
     raw.gen_seconds = run_now_seconds() - t0;

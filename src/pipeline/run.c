@@ -105,6 +105,12 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
         run_remove_stale_temps(&job, opts->output_dir, strlen(opts->output_dir), 0);
     }
     job.model_dir = vo_find_model_dir(opts->model);
+    if ((st = run_describe_method(&job))) {
+        vo_fail(ctx, st, "out of memory");
+        run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));
+        sum->setup_error = st;
+        goto out;
+    }
     job.timestamp = run_output_timestamp();
     int tty = isatty(2) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
     job.progress = opts->progress == VO_PROGRESS_ALWAYS || opts->progress == VO_PROGRESS_JSON ||
@@ -158,6 +164,9 @@ out:
     vo_free(job.recs);
     vo_inputs_free(&job.inputs);
     vo_free(job.model_dir);
+    vo_free(job.model_name);
+    vo_free(job.method);
+    vo_free(job.settings);
     vo_engine_close(job.engine);
     vo_free(job.engine_error);
     vo_drop_ctx(ctx);

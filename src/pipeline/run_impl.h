@@ -70,6 +70,7 @@ typedef struct run_job {
     input_rec *recs;
     atomic_int next;
     char *model_dir;
+    char *model_name, *method, *settings; /* what the outputs say of how pages were made */
     atomic_int model_advice;  /* the how-to-get-the-model advice was given */
     long long timestamp;
     pthread_mutex_t lock;    /* messages, progress */
@@ -178,6 +179,8 @@ void run_close_provider(provider *pv);
 vo_status run_check_unchanged(vo_ctx *ctx, const provider *pv, const char *input);
 
 /* recognise.c */
+char *run_model_name(const char *model_dir);
+vo_status run_describe_method(run_job *job);
 vo_status run_check_deadline(vo_ctx *ctx, const run_job *job, double deadline,
                              const char *source, int page, const char *stage);
 vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const vo_input *in,
@@ -217,6 +220,8 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx);
 
 /* from_raw.c */
 vo_status run_collect_raw(vo_ctx *ctx, run_job *job);
+vo_status run_raw_method(vo_ctx *ctx, const raw_group *g, char **model, char **method,
+                         char **settings);
 
 /* report.c */
 page_rec *run_add_page_rec(input_rec *r, int page);

@@ -96,5 +96,7 @@ void sample_pages_drop(vo_page *pages[SAMPLE_N_PAGES])
 vo_doc_info sample_info(void)
 {
     return (vo_doc_info){.source = "scan.pdf", .title = NULL, .n_pages = SAMPLE_N_PAGES,
-                         .timestamp = 1735689600};
+                         .timestamp = 1735689600, .model = "VARCO-VISION-2.0-1.7B-OCR",
+                         .method = "grounded OCR by the model <&>",
+                         .settings = "text-layer=auto; dpi=300"};
 }

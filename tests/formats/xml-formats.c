@@ -123,6 +123,11 @@ static void test_alto(vo_ctx *ctx, vo_page **pages, int xmllint)
     ok(file_has(path, "CONTENT=\"ctlx\"") &&
        file_has(path, "CONTENT=\"bad\xEF\xBF\xBD\xEF\xBF\xBDutf\""),
        "alto 2.11: control characters dropped, bad bytes replaced");
+    ok(file_has(path, "<processingStepDescription>grounded OCR by the model &lt;&amp;&gt;"
+                      "</processingStepDescription>") &&
+       file_has(path, "<processingStepSettings>text-layer=auto; dpi=300"
+                      "</processingStepSettings>"),
+       "alto 2.13: Processing says how the text was made and with which settings");
     snprintf(path, sizeof path, "%s/doc-mm10.alto.xml", dir);
     ok(file_has(path, "<Page ID=\"page_2\" PHYSICAL_IMG_NR=\"2\" PROCESSINGREFS=\"proc_1\" "
                       "WIDTH=\"762\" HEIGHT=\"1016\""),
@@ -173,7 +178,8 @@ static void test_hocr(vo_ctx *ctx, vo_page **pages, int xmllint)
        file_has(path, "<meta name=\"ocr-number-of-pages\" content=\"3\"/>") &&
        file_has(path, "<meta name=\"ocr-langs\" content=\"ko en\"/>") &&
        file_has(path, "<meta name=\"ocr-scripts\" content=\"Hang Latn\"/>") &&
-       file_has(path, "<meta name=\"ocr-system\" content=\"varco-ocr "),
+       file_has(path, "<meta name=\"ocr-system\" content=\"varco-ocr ") &&
+       file_has(path, " (VARCO-VISION-2.0-1.7B-OCR)\"/>"),
        "hocr 2.1: shell with xmlns and the five metas");
     ok(file_has(path, "<div class=\"ocr_page\" id=\"page_2\" title=\"image &quot;scan.pdf&quot;; "
                       "bbox 0 0 600 400; ppageno 1; scan_res 200 100\">"),

@@ -454,7 +454,7 @@ int fuzz_write_page(vo_ctx *ctx, vo_page *page, unsigned variant)
     static const vo_format fmts[] = {VO_FORMAT_TXT, VO_FORMAT_HOCR, VO_FORMAT_ALTO,
                                      VO_FORMAT_PAGE, VO_FORMAT_TSV, VO_FORMAT_JSON};
     vo_writer_opts wopts = {(int)(variant % 3), (int)(variant % 2), NULL, (int)(variant % 5 == 0)};
-    vo_doc_info info = {"fuzz.png", NULL, 1, 0};
+    vo_doc_info info = {.source = "fuzz.png", .n_pages = 1};
     int r = 0;
     for (size_t i = 0; i < sizeof fmts / sizeof *fmts && !r; i++) {
         vo_output *out = NULL;

@@ -80,7 +80,8 @@ main(void)
                        "<char>124번길</char><bbox>0.35, 0.2, 0.6, 0.4</bbox><|im_end|>";
     vo_token_lp toks[] = {{0, -0.5f}, {6, -0.1f}, {15, -0.2f}, {22, -0.3f}};
     vo_raw_page w = {(char *)"scan.pdf", 3, 1000, 500, 150.0f, (char *)text, strlen(text),
-                     (char *)"NCSOFT/VARCO-VISION-2.0-1.7B-OCR", toks, 4, 12.5};
+                     (char *)"NCSOFT/VARCO-VISION-2.0-1.7B-OCR", toks, 4, 12.5,
+                     (char *)"grounded OCR <&> \"quoted\"", (char *)"text-layer=auto; dpi=300"};
     snprintf(path, sizeof path, "%s/scan.p0003.raw.json", dir);
     vo_status st = vo_raw_write(ctx, path, &w);
     ok(!st, "raw 2.1: written (%s)", st ? vo_last_error(ctx) : "ok");
@@ -88,8 +89,9 @@ main(void)
     st = vo_raw_read(ctx, path, &r);
     ok(!st && !strcmp(r.source, "scan.pdf") && r.page == 3 && r.width == 1000 && r.height == 500 &&
            r.dpi == 150.0f && r.text_len == strlen(text) && !memcmp(r.text, text, r.text_len) &&
-           !strcmp(r.model, w.model) && r.gen_seconds == 12.5,
-       "raw 2.2: every field read back");
+           !strcmp(r.model, w.model) && r.gen_seconds == 12.5 && r.method &&
+           !strcmp(r.method, w.method) && r.settings && !strcmp(r.settings, w.settings),
+       "raw 2.2: every field read back (method and settings too)");
     ok(!st && r.n_tokens == 4 && r.tokens[2].offset == 15 && r.tokens[2].logprob == -0.2f,
        "raw 2.3: per-token log-probs read back");
     vo_page *pg = NULL;
@@ -108,7 +110,8 @@ main(void)
     /* 3: what JSON cannot hold */
     const char bad[] = "<char>a\xff\0b</char><bbox>0.1, 0.2, 0.3, 0.4</bbox>";
     vo_token_lp bt[] = {{0, -1}, {6, -0.25f}, {10, -1}};
-    vo_raw_page wb = {(char *)"x.png", 1, 100, 100, 72, (char *)bad, sizeof bad - 1, NULL, bt, 3, -1};
+    vo_raw_page wb = {(char *)"x.png", 1,  100, 100, 72, (char *)bad, sizeof bad - 1,
+                      NULL,            bt, 3,   -1,  NULL, NULL};
     snprintf(path, sizeof path, "%s/bad.p0001.raw.json", dir);
     st = vo_raw_write(ctx, path, &wb);
     st = st ? st : vo_raw_read(ctx, path, &r);

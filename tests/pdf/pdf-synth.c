@@ -30,7 +30,7 @@ static void check_sample(vo_ctx *ctx, const char *data_dir, const char *name, in
 
     vo_output *out = NULL;
     vo_writer *w = NULL;
-    vo_doc_info info = {png, NULL, 1, 0};
+    vo_doc_info info = {.source = png, .n_pages = 1};
     vo_status st = vo_output_open_file(ctx, pdf, &out);
     if (st == VO_OK)
         st = vo_new_pdf_writer(ctx, out, NULL, &w);

@@ -28,7 +28,7 @@ static vo_status write_pdf(vo_ctx *ctx, const char *name, const char *source, vo
     snprintf(path, path_size, "%s/%s", tmpdir, name);
     vo_output *out = NULL;
     vo_writer *w = NULL;
-    vo_doc_info info = {source, NULL, n, 1700000000LL};
+    vo_doc_info info = {.source = source, .n_pages = n, .timestamp = 1700000000LL};
     vo_status st = vo_output_open_file(ctx, path, &out);
     if (st == VO_OK)
         st = vo_new_pdf_writer(ctx, out, NULL, &w);

@@ -598,10 +598,10 @@ vo_ground_finish(vo_ground *g)
         if (!g->counts[ev])
             continue;
         if (ev < VO_GROUND_FIRST_REPAIR)
-            vo_warn(g->ctx, "%s%smodel output: %zu dropped (%s)", w, sep, g->counts[ev],
-                    event_names[ev]);
+            vo_warn(g->ctx, "%s%smodel output: %zu dropped (%s): not in any output file", w,
+                    sep, g->counts[ev], event_names[ev]);
         else
-            vo_info(g->ctx, "%s%smodel output: %zu repaired (%s)", w, sep, g->counts[ev],
+            vo_info(g->ctx, "%s%smodel output: %zu repaired (%s): kept", w, sep, g->counts[ev],
                     event_names[ev]);
     }
     if (g->oom) {

@@ -138,6 +138,16 @@ log_quiet(void *user, int level, const char *msg)
     (void)user, (void)level, (void)msg;
 }
 
+/* The warnings of a parse, one a line. */
+static void
+log_keep(void *user, int level, const char *msg)
+{
+    char *buf = user;
+    size_t n = strlen(buf);
+    if (level == VO_LOG_WARN)
+        snprintf(buf + n, 4096 - n, "%s\n", msg);
+}
+
 int
 main(void)
 {
@@ -266,6 +276,30 @@ main(void)
                 break;
         }
         ok(clean, "ground 7.1: every failed allocation gives VO_ERR_NOMEM");
+    }
+    /* 9: the warnings say the page, how many were dropped, why, and what it
+     * means for the outputs */
+    {
+        static char said[4096];
+        said[0] = 0;
+        vo_set_log(ctx, log_keep, said);
+        vo_set_verbosity(ctx, 1);
+        vo_ground_opts go = {0};
+        go.where = "scan.pdf: page 3";
+        vo_ground *g = NULL;
+        static const char out[] = "stray<char>a</char>" B1 "<char></char>" B1 "<char>b</char>" B1;
+        int okk = vo_ground_new(ctx, &go, &g) == VO_OK &&
+                  vo_ground_feed(g, out, sizeof out - 1, VO_LOGPROB_NONE) == VO_OK &&
+                  vo_ground_finish(g) == VO_OK;
+        if (!ok(okk && strstr(said, "scan.pdf: page 3: model output: 1 dropped (text outside "
+                                    "items): not in any output file\n") &&
+                    strstr(said, "scan.pdf: page 3: model output: 1 dropped (boxes without "
+                                 "text): not in any output file\n"),
+                "ground 9.1: dropped model output is said with its page, count, reason and "
+                "meaning"))
+            diag("said: %s", said);
+        vo_drop_ground(g);
+        vo_set_log(ctx, log_quiet, NULL);
     }
     vo_drop_ctx(ctx);
     return done_testing();

@@ -203,6 +203,45 @@ mupdf_render_image(mupdf_document *md, int page, float dpi, const vo_source_limi
     return VO_OK;
 }
 
+/* 1 when page (0-based) of doc can be loaded. */
+static int
+mupdf_page_loads(fz_context *fz, fz_document *doc, int page)
+{
+    fz_page *pg = NULL;
+    int ok = 1;
+    fz_var(pg);
+    fz_try(fz)
+        pg = fz_load_page(fz, doc, page);
+    fz_always(fz)
+        fz_drop_page(fz, pg);
+    fz_catch(fz)
+        ok = 0;
+    return ok;
+}
+
+/* How many of the n pages a document claims can be reached: all when the
+ * last loads; else (a page tree that loops or breaks: every page past the
+ * break fails) the last that loads, found by bisection, so that a damaged
+ * count of 50,000 is not 50,000 failed pages. A single bad last page stays
+ * a page that fails on its own (and is reported so). */
+static int
+mupdf_pages_readable(fz_context *fz, fz_document *doc, int n)
+{
+    if (mupdf_page_loads(fz, doc, n - 1))
+        return n;
+    if (n < 2 || mupdf_page_loads(fz, doc, n - 2))
+        return n;
+    int lo = 0, hi = n - 2; /* pages [0, lo) load; page hi does not */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (mupdf_page_loads(fz, doc, mid))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* --- back end entries --- */
 
 static vo_status
@@ -412,6 +451,18 @@ source_open_mupdf(vo_ctx *ctx, const char *path, const char *as, const char *pas
         st = vo_fail(ctx, VO_ERR_FORMAT, "%s: the document has no pages (the file is damaged or not a "
                      "supported document)", path);
         goto fail;
+    }
+    int readable = mupdf_pages_readable(md->fz, md->doc, n);
+    if (readable < n) {
+        if (readable == 0) {
+            st = vo_fail(ctx, VO_ERR_FORMAT, "%s: the document says it has %d pages but none can "
+                         "be read (a broken page tree: the file is damaged)", path, n);
+            goto fail;
+        }
+        vo_warn(ctx, "%s: the document says it has %d pages but its page tree breaks after page "
+                "%d (it loops, or points at no page: the file is damaged); its %d pages are read",
+                path, n, readable, readable);
+        n = readable;
     }
     md->super.n_pages = n;
     md->is_image = !strncmp(format, "Image", 5);

@@ -3,7 +3,8 @@
 # too large for a raster at its resolution (/UserUnit 75000: 208,333 inches
 # wide) is taken at the resolution that fits, said, with all of its text,
 # never clamped silently; a TIFF of 65,535 pages opens in linear time and
-# a TIFF whose chain of pages loops is said to be damaged.
+# a TIFF whose chain of pages loops, or a PDF whose page tree does, is
+# said to be damaged and its pages read (not 50,000 failed pages).
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/cli/common.sh"
 D="$top_srcdir/tests/data/source"
@@ -45,4 +46,15 @@ run_vo --text-layer only -f txt -o "$TMP/loop.txt" "$TMP/loop.tif"
 [ $rc -eq 0 ] && [ "$(tr -cd '\f' <"$TMP/loop.txt" | wc -c)" = 2 ] &&
     grep -q "loop.tif: the TIFF file's chain of pages goes on after page 3 where it cannot" "$TMP/err"
 ok $? "size 3.2: a chain of pages that loops back: its 3 pages are read and the damage said (rc=$rc)"
+"$PY" -c "
+import pikepdf, sys
+p = pikepdf.open(sys.argv[1])
+p.Root.Pages.Kids.append(p.Root.Pages)   # the page tree points back at its root
+p.Root.Pages.Count = 50000
+p.save(sys.argv[2])" "$SAMPLES/four-pages.pdf" "$TMP/looptree.pdf"
+run_vo --text-layer only -f txt -o "$TMP/plain.txt" "$SAMPLES/four-pages.pdf"
+run_vo --text-layer only -f txt -o "$TMP/lt.txt" "$TMP/looptree.pdf"
+[ $rc -eq 0 ] && cmp -s "$TMP/lt.txt" "$TMP/plain.txt" && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+    grep -q 'looptree.pdf: the document says it has 50000 pages but its page tree breaks after page 4' "$TMP/err"
+ok $? "size 3.3: a PDF page tree that loops (Count 50000): its 4 pages read, one warning, not 49,996 errors (rc=$rc)"
 done_testing

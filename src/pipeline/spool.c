@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "src/pipeline/run_impl.h"
+#include "src/source/sniff.h"
 #include "src/util/alloc.h"
 #include "src/util/tempfile.h"
 #include <errno.h>
@@ -11,21 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A suffix from the first bytes, since MuPDF chooses its handler by name. */
-static const char *sniff_suffix(const unsigned char *b, size_t n)
+/* The spool file's suffix, from its first bytes as the source layer sniffs
+ * them; a PDF's when they say nothing (MuPDF then says clearly that it is
+ * not one). */
+static const char *spool_suffix(const unsigned char *b, size_t n)
 {
-    if (n >= 4 && memcmp(b, "%PDF", 4) == 0)
-        return ".pdf";
-    if (n >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0 ||
-                   memcmp(b, "II+\0", 4) == 0 || memcmp(b, "MM\0+", 4) == 0))
-        return ".tif";
-    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return ".png";
-    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
-        return ".jpg";
-    if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7')
-        return ".pnm";
-    return ".pdf"; /* MuPDF then says clearly that it is not a PDF */
+    const char *suffix = vo_doc_format_suffix(vo_sniff_format(b, n));
+    return suffix ? suffix : ".pdf";
 }
 
 void run_remove_spool(spool_file *sp)
@@ -98,7 +91,7 @@ vo_status run_spool_stdin(vo_ctx *ctx, unsigned long long limit, spool_file *sp)
     sp->has_dir = !st;
     int fd = -1;
     if (!st) {
-        const char *suffix = sniff_suffix((const unsigned char *)chunk, n);
+        const char *suffix = spool_suffix((const unsigned char *)chunk, n);
         fd = vo_temp_create(sp->dirfd, "varco-ocr-stdin-", suffix, sp->name, sizeof sp->name);
         if (fd < 0)
             st = vo_fail(ctx, VO_ERR_IO, "%s: cannot spool standard input there: %s (set TMPDIR)",

@@ -390,6 +390,60 @@ static void test_isa(vo_ctx *ctx)
        "backend 8.6: without VO_CPU_ISA the best the CPU has (%s)", vo_cpu_isa());
 }
 
+/* long contexts over several key blocks (the AVX-512 kernel's blocks of
+ * CPU_ATTN_KEYS, its tiles of CPU_ATTN_ROWS rows and its row padding), head
+ * sizes with and without SIMD tails, sharp and flat softmaxes against _ref;
+ * and a query's output is the same bit for bit whether it is computed alone
+ * over the keys it sees (a decode step) or inside a longer chunk (a prefill
+ * or a verified draft) */
+static void test_attention_long(void)
+{
+    static const struct {
+        int64_t hd, nh, nkvh, nq, nkv;
+        float qscale;
+        bool causal;
+    } cs[] = {{128, 16, 8, 70, 150, 1.0f, true}, {72, 4, 4, 97, 97, 1.0f, false},
+              {8, 6, 2, 33, 65, 30.0f, true}, {100, 3, 1, 40, 200, 8.0f, true},
+              {128, 4, 2, 1, 300, 1.0f, true}, {16, 2, 2, 65, 64, 1.0f, false}};
+    int n = 0;
+    for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
+        int64_t hd = cs[c].hd, nh = cs[c].nh, nq = cs[c].nq, nkv = cs[c].nkv;
+        vo_tensor *q = rnd(VO_F32, hd, nh, nq, "q"), *k = rnd(VO_BF16, hd, cs[c].nkvh, nkv, "k");
+        vo_tensor *v = rnd(VO_F32, hd, cs[c].nkvh, nkv, "v");
+        for (int64_t i = 0; i < vo_nelements(q); i++)
+            ((float *)q->data)[i] *= cs[c].qscale;
+        vo_tensor *o1 = zeros(hd, nh, nq, "o1"), *o2 = zeros(hd, nh, nq, "o2");
+        run_attn(fast, o1, q, k, v, &nq, &nkv, 1, cs[c].causal);
+        run_attn(ref, o2, q, k, v, &nq, &nkv, 1, cs[c].causal);
+        double e = maxrel(o1, o2);
+        ok(vo_backend_sync(fast, NULL) == VO_OK && e < 1e-5,
+           "backend 2.%d: %s attention, head_dim %lld, %lld:%lld heads, %lld queries over %lld "
+           "keys%s, %s (err %.2g)", 14 + n++, isa, (long long)hd, (long long)nh,
+           (long long)cs[c].nkvh, (long long)nq, (long long)nkv,
+           cs[c].qscale > 1 ? ", sharp softmax" : "", cs[c].causal ? "causal" : "full", e);
+        if (cs[c].causal && nq > 1) {
+            /* queries 0, the middle, the last: alone over the keys they see */
+            int64_t pick[3] = {0, nq / 2, nq - 1};
+            bool same = true;
+            for (int t = 0; t < 3; t++) {
+                int64_t i = pick[t], one = 1, see = nkv - nq + i + 1;
+                vo_tensor *o3 = zeros(hd, nh, 1, "o3");
+                vo_tensor qi = vo_view(q, hd, nh, 1, 1, q->nb[1], q->nb[2], q->nb[3],
+                                       (size_t)i * q->nb[2]);
+                run_attn(fast, o3, &qi, k, v, &one, &see, 1, true);
+                same = same && !memcmp(o3->data, (char *)o1->data + (size_t)i * o1->nb[2],
+                                       sizeof(float) * (size_t)(hd * nh));
+                vo_tensor_free(fast, o3);
+            }
+            ok(same, "backend 2.%d: %s: queries 0, %lld and %lld of a %lld-query chunk alone "
+               "over the keys they see give the same bits", 14 + n++, isa,
+               (long long)(nq / 2), (long long)(nq - 1), (long long)nq);
+        }
+        vo_tensor_free(fast, q); vo_tensor_free(fast, k); vo_tensor_free(fast, v);
+        vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+    }
+}
+
 int main(void)
 {
     vo_ctx *ctx = vo_new_ctx();
@@ -408,6 +462,7 @@ int main(void)
         test_matmul();
         test_attention();
         test_attention_kv();
+        test_attention_long();
         test_patch_embed();
     }
     vo_cpu_use_isa(ctx, NULL);

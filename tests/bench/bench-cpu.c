@@ -3,8 +3,12 @@
  * bf16 dot peaks (register-only loops), and the language model's decode
  * (batch 1) and prefill with each kernel instruction set (VO_CPU_ISA's
  * avx512, avx2, scalar); the best of the rounds, each figure with its
- * ratio to the bound, all timed in CPU time. Prints a table, then one JSON
- * object as the last line. */
+ * ratio to the bound, all timed in CPU time; then attention alone per path
+ * (a decode step at VO_BENCH_CONTEXT keys against the bandwidth, a
+ * 512-query prefill chunk and a vision tile against the FMA peak). Prints a
+ * table, then one JSON object as the last line. */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +208,61 @@ static int run(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int prompt, i
     return st == VO_OK && r.n_out == steps + 1;
 }
 
+/* --- attention alone, in the real shapes --- */
+
+/* fill a tensor with small values (keys and queries of a softmax that is
+ * neither flat nor one-hot) */
+static void fill(vo_tensor *t)
+{
+    uint32_t r = 99;
+    int64_t n = vo_nelements(t);
+    for (int64_t i = 0; i < n; i++) {
+        r = r * 1664525u + 1013904223u;
+        float f = (float)((r >> 8) & 0xffff) / 65536.0f - 0.5f;
+        if (t->type == VO_F32)
+            ((float *)t->data)[i] = f;
+        else {
+            uint32_t u;
+            memcpy(&u, &f, 4);
+            ((uint16_t *)t->data)[i] = (uint16_t)(u >> 16);    /* bf16 */
+        }
+    }
+}
+
+/* CPU seconds of one attention call: n_q queries (the last n_q positions
+ * when causal) over n_kv cached keys, nh query heads sharing nkvh KV heads
+ * of head_dim hd; best of reps calls; 0 on failure */
+static double attn_seconds(vo_backend *be, int64_t n_q, int64_t n_kv, int64_t nh, int64_t nkvh,
+                           int64_t hd, vo_type kv, bool causal, int reps)
+{
+    vo_tensor *q = vo_tensor_new(be, VO_F32, hd, nh, n_q, 1, "q");
+    vo_tensor *o = vo_tensor_new(be, VO_F32, hd, nh, n_q, 1, "o");
+    vo_tensor *k = vo_tensor_new(be, kv, hd, nkvh, n_kv, 1, "k");
+    vo_tensor *v = vo_tensor_new(be, kv, hd, nkvh, n_kv, 1, "v");
+    double best = 0;
+    if (q && o && k && v) {
+        fill(q);
+        fill(k);
+        fill(v);
+        vo_attn_seq s = {0, n_q, k, v, n_kv};
+        for (int r = 0; r < reps; r++) {
+            double t0 = now();
+            vo_attention(be, o, q, &s, 1, 1.0f / sqrtf((float)hd), causal);
+            if (vo_backend_sync(be, NULL) != VO_OK) {
+                best = 0;
+                break;
+            }
+            double t = now() - t0;
+            best = best == 0 || t < best ? t : best;
+        }
+    }
+    vo_tensor_free(be, q);
+    vo_tensor_free(be, o);
+    vo_tensor_free(be, k);
+    vo_tensor_free(be, v);
+    return best;
+}
+
 static double bytes_of(const vo_tensor *t)
 {
     return t ? (double)vo_nelements(t) * (double)vo_type_size(t->type) : 0;
@@ -277,6 +336,29 @@ int main(int argc, char **argv)
             pre[i] = pt > pre[i] ? pt : pre[i];
         }
     }
+    /* attention alone per path, in the model's shapes: one decode step at
+     * `context` keys (f32 and bf16 caches), a 512-query prefill chunk that
+     * ends there (causal), and one SigLIP-so400m tile (729 tokens, 16 heads
+     * of 72, full) */
+    int64_t context = getenv("VO_BENCH_CONTEXT") ? atoll(getenv("VO_BENCH_CONTEXT")) : 6000;
+    if (context < 512)
+        context = 512;
+    double a_dec32[3] = {0}, a_dec16[3] = {0}, a_pre[3] = {0}, a_vis[3] = {0};
+    for (int i = 0; i < 3; i++) {
+        if ((only && *only && strcmp(only, isas[i])) || !vo_cpu_has_isa(isas[i]) ||
+            vo_cpu_use_isa(ctx, isas[i]))
+            continue;
+        bool scalar = i == 2;
+        a_dec32[i] = attn_seconds(be, 1, context, lm.heads, lm.kv_heads, lm.head_dim, VO_F32,
+                                  true, reps * 3);
+        a_dec16[i] = attn_seconds(be, 1, context, lm.heads, lm.kv_heads, lm.head_dim, VO_BF16,
+                                  true, reps * 3);
+        if (!scalar) {
+            a_pre[i] = attn_seconds(be, 512, context, lm.heads, lm.kv_heads, lm.head_dim,
+                                    VO_BF16, true, reps);
+            a_vis[i] = attn_seconds(be, 729, 729, 16, 16, 72, VO_F32, false, reps);
+        }
+    }
     vo_cpu_use_isa(ctx, NULL);
     double bw = bw4k > bwhuge ? bw4k : bwhuge;    /* the harder bound */
     /* the prefill's bound: the faster of f32 FMA (what the kernels do: bf16
@@ -303,6 +385,34 @@ int main(int argc, char **argv)
                    peak > 0 ? 100 * pre[i] * flops_tok / (peak * 1e9) : 0);
         }
     }
+    /* attention: KV bytes read per decode step (both caches, every KV head
+     * once), FLOPs of the prefill chunk (q·k and p·v over the keys each
+     * query sees) and of the vision tile */
+    double kv32 = 2.0 * (double)context * lm.kv_heads * lm.head_dim * 4, kv16 = kv32 / 2;
+    double pre_flops = 4.0 * lm.head_dim * lm.heads * (512.0 * (double)(context - 512) + 512.0 * 513 / 2);
+    double vis_flops = 4.0 * 72 * 16 * 729.0 * 729.0;
+    for (int i = 0; i < 3; i++) {
+        if (a_dec32[i] == 0)
+            continue;
+        char name[80];
+        snprintf(name, sizeof name, "attn decode %lld f32 KV %s, GB/s (of bw)", (long long)context,
+                 isas[i]);
+        printf("%-44s %12.2f (%.0f %%)\n", name, kv32 / a_dec32[i] / 1e9,
+               100 * kv32 / a_dec32[i] / (bw * 1e9));
+        snprintf(name, sizeof name, "attn decode %lld bf16 KV %s, GB/s (of bw)",
+                 (long long)context, isas[i]);
+        printf("%-44s %12.2f (%.0f %%)\n", name, a_dec16[i] > 0 ? kv16 / a_dec16[i] / 1e9 : 0,
+               a_dec16[i] > 0 ? 100 * kv16 / a_dec16[i] / (bw * 1e9) : 0);
+        if (a_pre[i] > 0) {
+            snprintf(name, sizeof name, "attn prefill 512 @%lld %s, GFLOP/s (of peak)",
+                     (long long)context, isas[i]);
+            printf("%-44s %12.1f (%.0f %%)\n", name, pre_flops / a_pre[i] / 1e9,
+                   fma > 0 ? 100 * pre_flops / a_pre[i] / (fma * 1e9) : 0);
+            snprintf(name, sizeof name, "attn vision tile %s, ms (of peak)", isas[i]);
+            printf("%-44s %12.1f (%.0f %%)\n", name, 1e3 * a_vis[i],
+                   a_vis[i] > 0 && fma > 0 ? 100 * vis_flops / a_vis[i] / (fma * 1e9) : 0);
+        }
+    }
     /* the figures of the best path first, then each path's */
     int best = dec[0] > 0 ? 0 : dec[1] > 0 ? 1 : 2;
     printf("{\"threads\": 1, \"clock\": \"process_cpu\", \"isa\": \"%s\", \"read_gbs\": %.2f, \"read_gbs.4k\": %.2f, "
@@ -322,6 +432,25 @@ int main(int argc, char **argv)
         if (pre[i] > 0)
             printf(", \"prefill.bf16.%s.tok_s\": %.2f, \"prefill.bf16.%s.frac_of_peak\": %.3f",
                    isas[i], pre[i], isas[i], peak > 0 ? pre[i] * flops_tok / (peak * 1e9) : 0);
+    }
+    /* attention keys: attn.decode.<kv>.<path>.{ms,frac_of_bound},
+     * attn.prefill512.<path>.{ms,frac_of_peak}, attn.vision_tile.<path>.ms;
+     * the peak is the f32 FMA peak (the kernels multiply in f32) */
+    printf(", \"attn.context\": %lld", (long long)context);
+    for (int i = 0; i < 3; i++) {
+        if (a_dec32[i] == 0)
+            continue;
+        printf(", \"attn.decode.f32.%s.ms\": %.3f, \"attn.decode.f32.%s.frac_of_bound\": %.3f",
+               isas[i], 1e3 * a_dec32[i], isas[i], kv32 / a_dec32[i] / (bw * 1e9));
+        if (a_dec16[i] > 0)
+            printf(", \"attn.decode.bf16.%s.ms\": %.3f, \"attn.decode.bf16.%s.frac_of_bound\": %.3f",
+                   isas[i], 1e3 * a_dec16[i], isas[i], kv16 / a_dec16[i] / (bw * 1e9));
+        if (a_pre[i] > 0 && fma > 0)
+            printf(", \"attn.prefill512.%s.ms\": %.2f, \"attn.prefill512.%s.frac_of_peak\": %.3f",
+                   isas[i], 1e3 * a_pre[i], isas[i], pre_flops / a_pre[i] / (fma * 1e9));
+        if (a_vis[i] > 0 && fma > 0)
+            printf(", \"attn.vision_tile.%s.ms\": %.2f, \"attn.vision_tile.%s.frac_of_peak\": %.3f",
+                   isas[i], 1e3 * a_vis[i], isas[i], vis_flops / a_vis[i] / (fma * 1e9));
     }
     printf("}\n");
     rc = 0;

@@ -5,7 +5,8 @@
 # instruction set. Its last line, one JSON object, goes into the one JSON
 # line that ends make bench (run-all.sh). Model: make-random-model's real 1.7B shapes (~4.2 GB, written
 # into $TMPDIR unless $VO_RANDOM_MODEL holds it). VO_BENCH_PREFILL (128),
-# VO_BENCH_STEPS (16), VO_BENCH_REPS (3 rounds); VO_CPU_ISA=NAME runs that path alone.
+# VO_BENCH_STEPS (16), VO_BENCH_REPS (3 rounds), VO_BENCH_CONTEXT (6000 keys
+# for the attention figures); VO_CPU_ISA=NAME runs that path alone.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi

@@ -136,4 +136,19 @@ size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M);
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch);
 
+
+/* --- AVX-512 attention (x86_avx512_attn.c) --- */
+/* one task: query rows i0 ≤ i < i1 of sequence S for the G query heads that
+ * share KV head kh (row r = (i − i0)·G + g), keys in blocks of
+ * CPU_ATTN_KEYS with an online softmax; a row's arithmetic does not depend
+ * on the other rows (the same output in a decode step, a draft, a prefill
+ * chunk). scratch: cpu_avx512_attn_scratch(head_dim, rows) floats. */
+#define CPU_ATTN_KEYS 32
+#define CPU_ATTN_ROWS 64        /* rows per task: queries × the heads of a group */
+bool cpu_avx512_attn_fits(int64_t head_dim);     /* head_dim ≤ 128 */
+size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows);
+void cpu_avx512_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S, int64_t kh,
+                          int64_t G, int64_t i0, int64_t i1, float scale, bool causal,
+                          float *scratch);
+
 #endif

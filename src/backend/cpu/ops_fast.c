@@ -252,6 +252,46 @@ static void attn_task(void *arg, int64_t task, int worker)
     }
 }
 
+/* AVX-512: a task is a tile of queries of one sequence for all the query
+ * heads of one KV head (each K/V row read once per step for the group) */
+typedef struct {
+    attn_job *j;
+    int64_t G, qt;         /* query heads per KV head, queries per tile */
+} attn_avx512_job;
+
+static void attn_task_avx512(void *arg, int64_t task, int worker)
+{
+    attn_avx512_job *a = arg;
+    attn_job *j = a->j;
+    int s = 0;
+    while (task >= j->first_task[s + 1])
+        s++;
+    const vo_attn_seq *S = &j->seqs[s];
+    int64_t nkvh = S->k->ne[1], local = task - j->first_task[s];
+    int64_t kh = local % nkvh, i0 = (local / nkvh) * a->qt;
+    int64_t i1 = i0 + a->qt < S->n_q ? i0 + a->qt : S->n_q;
+    cpu_avx512_attention(j->q, j->out, S, kh, a->G, i0, i1, j->scale, j->causal,
+                         j->cb->scratch + (size_t)worker * j->cb->scratch_per);
+}
+
+static void attention_avx512(cpu_backend *cb, vo_tensor *out, const vo_tensor *q,
+                             const vo_attn_seq *seqs, int n_seqs, float scale, bool causal)
+{
+    int64_t nkvh = seqs[0].k->ne[1], G = q->ne[1] / nkvh;
+    int64_t qt = G < CPU_ATTN_ROWS ? CPU_ATTN_ROWS / G : 1;
+    int64_t *first = vo_malloc(sizeof *first * (size_t)(n_seqs + 1));
+    if (!first)
+        return vo_backend_error(&cb->base, VO_ERR_NOMEM, "attention: out of memory");
+    first[0] = 0;
+    for (int s = 0; s < n_seqs; s++)
+        first[s + 1] = first[s] + (seqs[s].n_q + qt - 1) / qt * nkvh;
+    attn_job j = {cb, out, q, seqs, n_seqs, scale, causal, first, 0};
+    attn_avx512_job a = {&j, G, qt};
+    if (cpu_scratch(cb, cpu_avx512_attn_scratch(q->ne[0], qt * G)))
+        cpu_pool_run(cb->pool, first[n_seqs], attn_task_avx512, &a);
+    vo_free(first);
+}
+
 void cpu_attention_fast(vo_backend *be, vo_tensor *out, const vo_tensor *q,
                         const vo_attn_seq *seqs, int n_seqs, float scale, bool causal)
 {
@@ -262,6 +302,11 @@ void cpu_attention_fast(vo_backend *be, vo_tensor *out, const vo_tensor *q,
             return vo_backend_error(be, VO_ERR_ARGUMENT, "attention %s: out aliases q",
                                     out->name);
     }
+    bool same_groups = n_seqs > 0;    /* every sequence with the same KV heads */
+    for (int s = 1; s < n_seqs; s++)
+        same_groups = same_groups && seqs[s].k->ne[1] == seqs[0].k->ne[1];
+    if (cpu_have_avx512() && cpu_avx512_attn_fits(q->ne[0]) && same_groups)
+        return attention_avx512(cb, out, q, seqs, n_seqs, scale, causal);
     int64_t *first = vo_malloc(sizeof *first * (size_t)(n_seqs + 1));
     if (!first)
         return vo_backend_error(be, VO_ERR_NOMEM, "attention: out of memory");

@@ -1,0 +1,389 @@
+/* x86_avx512_attn.c: the AVX-512 attention, in the flash form: keys and
+ * values in blocks of CPU_ATTN_KEYS, widened once per block for all the
+ * query rows of a task (the query heads of one grouped-query KV head and a
+ * tile of queries), an online softmax, no score row as long as the context.
+ *
+ * Each query row's arithmetic is the same whatever else its task holds: the
+ * other rows only share the loads. So a query gets the same output in a
+ * decode step, a draft and a prefill chunk, bit for bit, as the matvec
+ * gives each decode row (src/backend/cpu/ops_fast.c). */
+#include "src/backend/cpu/cpu_internal.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define VO_X86 1
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+#endif
+
+enum {
+    KB = CPU_ATTN_KEYS,
+    PV_MAX_NV = 8,        /* head_dim up to 128 in registers */
+    ROW_PAD = 6           /* rows are padded to the largest value-tile height */
+};
+
+bool cpu_avx512_attn_fits(int64_t head_dim)
+{
+    return head_dim > 0 && head_dim <= 16 * PV_MAX_NV;
+}
+
+/* rows of a task padded for the tiles (dummy rows never reach the output) */
+static int64_t padded_rows(int64_t rows)
+{
+    return (rows + ROW_PAD - 1) / ROW_PAD * ROW_PAD;
+}
+
+size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows)
+{
+    size_t ld = (size_t)(head_dim + 15) / 16 * 16, rp = (size_t)padded_rows(rows);
+    /* packed queries, outputs, widened keys and values, p, m, l, alpha */
+    return 2 * rp * ld + 2 * (size_t)KB * ld + rp * KB + 3 * rp;
+}
+
+#ifdef VO_X86
+/* e^x for x ≤ 0 (Cephes' polynomial on x − n·ln 2, then ·2^n); lanes
+ * below −87.3 (where e^x leaves the normal floats) give 0; e^0 is 1 exactly */
+AVX512 INLINE __m512 exp_le0(__m512 x)
+{
+    __mmask16 live = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_GE_OQ);
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+    return _mm512_maskz_mov_ps(live, _mm512_scalef_ps(y, n));
+}
+
+/* 16 values of a cache row from element c, widened to f32 exactly */
+AVX512 INLINE __m512 load16(const char *row, int64_t c, vo_type type)
+{
+    if (type == VO_F32)
+        return _mm512_loadu_ps((const float *)row + c);
+    __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)row + c));
+    if (type == VO_BF16)
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    return _mm512_cvtph_ps(h);
+}
+
+/* rows k0 ≤ k < k0 + n of KV head kh of a cache of `type` widened to f32
+ * into dst, ld floats apart, zero after head_dim; rows n ≤ k < n_pad zero.
+ * type is a constant at each call (the loops specialise). */
+AVX512 INLINE void widen_rows_t(float *dst, size_t ld, const vo_tensor *t, vo_type type,
+                                int64_t kh, int64_t k0, int64_t n, int64_t n_pad, int64_t hd)
+{
+    const char *base = cpu_base(t) + kh * t->nb[1];
+    size_t stride = t->nb[2], bytes = (size_t)hd * (type == VO_F32 ? 4 : 2);
+    for (int64_t k = 0; k < n; k++) {
+        const char *row = base + (k0 + k) * stride;
+        float *d = dst + (size_t)k * ld;
+        /* four rows ahead: a head's rows lie n_kv_heads rows apart,
+         * too far apart for the hardware prefetchers */
+        for (size_t b = 0; b < bytes; b += 64)
+            _mm_prefetch(row + 4 * stride + b, _MM_HINT_T0);
+        int64_t c = 0;
+        for (; c + 16 <= hd; c += 16)
+            _mm512_storeu_ps(d + c, load16(row, c, type));
+        for (; c < hd; c++)
+            d[c] = cpu_get_f(row, type, c);
+        for (; c < (int64_t)ld; c++)
+            d[c] = 0.0f;
+    }
+    for (int64_t k = n; k < n_pad; k++)
+        memset(dst + (size_t)k * ld, 0, sizeof(float) * ld);
+}
+
+AVX512 static void widen_rows(float *dst, size_t ld, const vo_tensor *t, int64_t kh, int64_t k0,
+                              int64_t n, int64_t n_pad, int64_t hd)
+{
+    if (t->type == VO_F32)
+        widen_rows_t(dst, ld, t, VO_F32, kh, k0, n, n_pad, hd);
+    else if (t->type == VO_BF16)
+        widen_rows_t(dst, ld, t, VO_BF16, kh, k0, n, n_pad, hd);
+    else
+        widen_rows_t(dst, ld, t, VO_F16, kh, k0, n, n_pad, hd);
+}
+
+/* the sums of 8 vectors, lane j = Σ a[j] (a fixed tree: the same for
+ * every row) */
+AVX512 INLINE __m256 reduce8(const __m512 a[8])
+{
+    __m512 t01 = _mm512_add_ps(_mm512_unpacklo_ps(a[0], a[1]), _mm512_unpackhi_ps(a[0], a[1]));
+    __m512 t23 = _mm512_add_ps(_mm512_unpacklo_ps(a[2], a[3]), _mm512_unpackhi_ps(a[2], a[3]));
+    __m512 t45 = _mm512_add_ps(_mm512_unpacklo_ps(a[4], a[5]), _mm512_unpackhi_ps(a[4], a[5]));
+    __m512 t67 = _mm512_add_ps(_mm512_unpacklo_ps(a[6], a[7]), _mm512_unpackhi_ps(a[6], a[7]));
+#define LO(x, y) _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(x), _mm512_castps_pd(y)))
+#define HI(x, y) _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(x), _mm512_castps_pd(y)))
+    __m512 u0 = _mm512_add_ps(LO(t01, t23), HI(t01, t23));    /* a0..a3 per 128-bit chunk */
+    __m512 u1 = _mm512_add_ps(LO(t45, t67), HI(t45, t67));    /* a4..a7 */
+#undef LO
+#undef HI
+    __m512 v = _mm512_add_ps(_mm512_shuffle_f32x4(u0, u1, 0x88), _mm512_shuffle_f32x4(u0, u1, 0xdd));
+    __m512 w = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xb1));
+    return _mm512_castps512_ps256(_mm512_shuffle_f32x4(w, w, 0x08));
+}
+
+/* scores of nq query rows (q[i], ≤ 3) against the 8 keys at k (rows
+ * `stride` bytes apart, of `type`, widened in registers): Σ over the
+ * vectors of q·k in lanes, then reduce8; the same sums for a row whatever
+ * rows go with it */
+AVX512 INLINE void scores8(const float *const *q, int nq, const char *k, size_t stride,
+                           vo_type type, int64_t nv, __m256 *s)
+{
+    __m512 a[3][8];
+#pragma GCC unroll 3
+    for (int i = 0; i < nq; i++)
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++)
+            a[i][j] = _mm512_setzero_ps();
+    for (int64_t v = 0; v < nv; v++) {
+        __m512 x[3];
+#pragma GCC unroll 3
+        for (int i = 0; i < nq; i++)
+            x[i] = _mm512_loadu_ps(q[i] + 16 * v);
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) {
+            __m512 kv = load16(k + (size_t)j * stride, 16 * v, type);
+#pragma GCC unroll 3
+            for (int i = 0; i < nq; i++)
+                a[i][j] = _mm512_fmadd_ps(x[i], kv, a[i][j]);
+        }
+    }
+#pragma GCC unroll 3
+    for (int i = 0; i < nq; i++)
+        s[i] = reduce8(a[i]);
+}
+
+/* o[r] = o[r]·alpha[r] + Σ_k p[r][k]·v[k] for nr rows, k < nk in order;
+ * value rows `stride` bytes apart, of `type`; nv vectors of head_dim held
+ * in registers; ahead: prefetch the rows four keys on (rows read straight
+ * from a cache) */
+AVX512 INLINE void pv_tile(float *o, const float *p, const float *alpha, const char *vr,
+                           size_t stride, vo_type type, size_t ld, int64_t nk, int nv, int nr,
+                           bool ahead)
+{
+    __m512 acc[6][PV_MAX_NV];
+#pragma GCC unroll 6
+    for (int i = 0; i < nr; i++) {
+        __m512 a = _mm512_set1_ps(alpha[i]);
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = _mm512_mul_ps(_mm512_loadu_ps(o + (size_t)i * ld + 16 * v), a);
+    }
+    for (int64_t k = 0; k < nk; k++) {
+        const char *row = vr + (size_t)k * stride;
+        if (ahead)
+            for (int c = 0; c < nv * 16 * (type == VO_F32 ? 4 : 2); c += 64)
+                _mm_prefetch(row + 4 * stride + c, _MM_HINT_T0);
+        __m512 b[6];
+#pragma GCC unroll 6
+        for (int i = 0; i < nr; i++)
+            b[i] = _mm512_set1_ps(p[(size_t)i * KB + k]);
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++) {
+            __m512 x = load16(row, 16 * v, type);
+#pragma GCC unroll 6
+            for (int i = 0; i < nr; i++)
+                acc[i][v] = _mm512_fmadd_ps(b[i], x, acc[i][v]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 8
+        for (int v = 0; v < nv; v++)
+            _mm512_storeu_ps(o + (size_t)i * ld + 16 * v, acc[i][v]);
+}
+
+/* the value tiles of one block over all rows: nv constant at each call,
+ * rows per tile as many as the registers hold (nr·nv + nr + 1 ≤ 32) */
+#define PV_CASE(NV, NR) \
+    case NV: \
+        for (r = 0; r + NR <= rows; r += NR) \
+            pv_tile(o + r * ld, p + r * KB, alpha + r, (const char *)vw, ld * 4, VO_F32, ld, \
+                    nk, NV, NR, false); \
+        for (; r < rows; r++) \
+            pv_tile(o + r * ld, p + r * KB, alpha + r, (const char *)vw, ld * 4, VO_F32, ld, \
+                    nk, NV, 1, false); \
+        break;
+
+AVX512 static void pv_block(float *o, const float *p, const float *alpha, const float *vw,
+                            size_t ld, int64_t nk, int64_t nv, int64_t rows)
+{
+    int64_t r;
+    switch (nv) {
+    PV_CASE(1, 6) PV_CASE(2, 6) PV_CASE(3, 6) PV_CASE(4, 6)
+    PV_CASE(5, 5) PV_CASE(6, 4) PV_CASE(7, 3) default: PV_CASE(8, 3)
+    }
+}
+#undef PV_CASE
+
+/* one or two query rows of head_dim 128 (a decode step): nothing to share
+ * a widened copy of the block with, so the scores and the values are read
+ * straight from the cache rows, widened in registers (the same arithmetic:
+ * widening is exact); keys past the last whole 8 through kw */
+AVX512 INLINE void scores_direct_t(const float *qp, size_t ld, const vo_tensor *k, vo_type type,
+                                   int64_t kh, int64_t k0, int64_t nk, float *kw, float *p,
+                                   float scale)
+{
+    size_t stride = k->nb[2];
+    const char *base = cpu_base(k) + kh * k->nb[1] + k0 * stride;
+    const float *q[2] = {qp, qp + ld};
+    for (int64_t j = 0; j < nk; j += 8) {
+        __m256 sv[2];
+        if (j + 8 <= nk) {
+            for (int i = 8; i < 12; i++)
+                for (size_t c = 0; c < 128u * (type == VO_F32 ? 4 : 2); c += 64)
+                    _mm_prefetch(base + (size_t)(j + i) * stride + c, _MM_HINT_T0);
+            scores8(q, 2, base + (size_t)j * stride, stride, type, 8, sv);
+        } else {
+            widen_rows_t(kw, ld, k, type, kh, k0 + j, nk - j, 8, 128);
+            scores8(q, 2, (const char *)kw, ld * 4, VO_F32, 8, sv);
+        }
+        _mm256_storeu_ps(p + j, _mm256_mul_ps(sv[0], _mm256_set1_ps(scale)));
+        _mm256_storeu_ps(p + KB + j, _mm256_mul_ps(sv[1], _mm256_set1_ps(scale)));
+    }
+}
+
+AVX512 static void scores_direct(const float *qp, size_t ld, const vo_tensor *k, int64_t kh,
+                                 int64_t k0, int64_t nk, float *kw, float *p, float scale)
+{
+    if (k->type == VO_F32)
+        scores_direct_t(qp, ld, k, VO_F32, kh, k0, nk, kw, p, scale);
+    else if (k->type == VO_BF16)
+        scores_direct_t(qp, ld, k, VO_BF16, kh, k0, nk, kw, p, scale);
+    else
+        scores_direct_t(qp, ld, k, VO_F16, kh, k0, nk, kw, p, scale);
+}
+
+#define PV_DIRECT(T) \
+    (rows == 1 ? pv_tile(o, p, alpha, vr, stride, T, ld, nk, 8, 1, true) \
+               : pv_tile(o, p, alpha, vr, stride, T, ld, nk, 8, 2, true))
+
+AVX512 static void pv_direct(float *o, const float *p, const float *alpha, const vo_tensor *v,
+                             int64_t kh, int64_t k0, int64_t nk, size_t ld, int64_t rows)
+{
+    size_t stride = v->nb[2];
+    const char *vr = cpu_base(v) + kh * v->nb[1] + k0 * stride;
+    if (v->type == VO_F32)
+        PV_DIRECT(VO_F32);
+    else if (v->type == VO_BF16)
+        PV_DIRECT(VO_BF16);
+    else
+        PV_DIRECT(VO_F16);
+}
+#undef PV_DIRECT
+
+/* one block's softmax step for row r with `vis` visible keys (1..KB) among
+ * the block's scores s[0..KB): the new running max m, the old sums' factor,
+ * p = e^(s − m) (0 where not visible), l updated */
+AVX512 INLINE float softmax_block(float *s, int64_t vis, float *m, float *l)
+{
+    __mmask16 k0 = vis >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << vis) - 1);
+    __mmask16 k1 = vis >= 32 ? (__mmask16)0xffff : vis <= 16 ? 0 : (__mmask16)((1u << (vis - 16)) - 1);
+    __m512 s0 = _mm512_loadu_ps(s), s1 = _mm512_loadu_ps(s + 16);
+    float mb = _mm512_mask_reduce_max_ps(k0, s0);
+    if (k1) {
+        float mb1 = _mm512_mask_reduce_max_ps(k1, s1);
+        mb = mb1 > mb ? mb1 : mb;
+    }
+    float mn = *m > mb ? *m : mb;
+    float alpha = _mm512_cvtss_f32(exp_le0(_mm512_set1_ps(*m - mn)));
+    __m512 mv = _mm512_set1_ps(mn);
+    __m512 e0 = _mm512_maskz_mov_ps(k0, exp_le0(_mm512_sub_ps(s0, mv)));
+    __m512 e1 = _mm512_maskz_mov_ps(k1, exp_le0(_mm512_sub_ps(s1, mv)));
+    _mm512_storeu_ps(s, e0);
+    _mm512_storeu_ps(s + 16, e1);
+    *l = *l * alpha + _mm512_reduce_add_ps(_mm512_add_ps(e0, e1));
+    *m = mn;
+    return alpha;
+}
+
+AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S,
+                                  int64_t kh, int64_t G, int64_t i0, int64_t i1, float scale,
+                                  bool causal, float *scratch)
+{
+    _Static_assert(KB == 32, "softmax_block handles two vectors of scores");
+    int64_t hd = q->ne[0], nv = (hd + 15) / 16, rows = (i1 - i0) * G;
+    size_t ld = (size_t)nv * 16;
+    int64_t rp = padded_rows(rows);
+    float *qp = scratch, *o = qp + rp * ld, *kw = o + rp * ld, *vw = kw + KB * ld;
+    float *p = vw + KB * ld, *m = p + rp * KB, *l = m + rp, *alpha = l + rp;
+    /* the position of query i among the keys: it sees keys 0..pos */
+    int64_t pos0 = causal ? S->n_kv - S->n_q : S->n_kv - 1;
+    for (int64_t r = 0; r < rp; r++) {
+        float *d = qp + r * ld;
+        memset(d, 0, sizeof(float) * ld);
+        memset(o + r * ld, 0, sizeof(float) * ld);
+        memset(p + r * KB, 0, sizeof(float) * KB);
+        m[r] = -INFINITY;
+        l[r] = 0.0f;
+        alpha[r] = 1.0f;
+        if (r < rows) {
+            int64_t h = kh * G + r % G, t = S->q_start + i0 + r / G;
+            memcpy(d, cpu_base(q) + h * q->nb[1] + t * q->nb[2], sizeof(float) * (size_t)hd);
+        }
+    }
+    int64_t kend = (causal ? pos0 + i1 - 1 : pos0) + 1;
+    bool direct = rows <= 2 && hd == 128;
+    for (int64_t k0 = 0; k0 < kend; k0 += KB) {
+        int64_t nk = kend - k0 < KB ? kend - k0 : KB, nk8 = (nk + 7) / 8 * 8;
+        if (direct)
+            scores_direct(qp, ld, S->k, kh, k0, nk, kw, p, scale);
+        else {
+            widen_rows(kw, ld, S->k, kh, k0, nk, nk8, hd);
+            widen_rows(vw, ld, S->v, kh, k0, nk, nk, hd);
+            for (int64_t r = 0; r < rows; r += 3)    /* rows are padded to 6 */
+                for (int64_t j = 0; j < nk8; j += 8) {
+                    const float *q3[3] = {qp + r * ld, qp + (r + 1) * ld, qp + (r + 2) * ld};
+                    __m256 sv[3];
+                    scores8(q3, 3, (const char *)(kw + j * ld), ld * 4, VO_F32, nv, sv);
+                    for (int i = 0; i < 3; i++)
+                        _mm256_storeu_ps(p + (r + i) * KB + j,
+                                         _mm256_mul_ps(sv[i], _mm256_set1_ps(scale)));
+                }
+        }
+        for (int64_t r = 0; r < rp; r++) {
+            int64_t pos = causal ? pos0 + i0 + r / G : pos0;
+            int64_t vis = r < rows ? pos - k0 + 1 : 0;
+            vis = vis > nk ? nk : vis;
+            if (vis <= 0) {
+                /* nothing of this block for this row: o·1 + 0 */
+                memset(p + r * KB, 0, sizeof(float) * KB);
+                alpha[r] = 1.0f;
+                continue;
+            }
+            alpha[r] = softmax_block(p + r * KB, vis, &m[r], &l[r]);
+        }
+        if (direct)
+            pv_direct(o, p, alpha, S->v, kh, k0, nk, ld, rows);
+        else
+            pv_block(o, p, alpha, vw, ld, nk, nv, rows);
+    }
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t h = kh * G + r % G, t = S->q_start + i0 + r / G;
+        float *d = (float *)(cpu_base(out) + h * out->nb[1] + t * out->nb[2]);
+        float inv = 1.0f / l[r];
+        for (int64_t c = 0; c < hd; c++)
+            d[c] = o[r * ld + c] * inv;
+    }
+}
+#endif
+
+void cpu_avx512_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S, int64_t kh,
+                          int64_t G, int64_t i0, int64_t i1, float scale, bool causal,
+                          float *scratch)
+{
+#ifdef VO_X86
+    attention_task(q, out, S, kh, G, i0, i1, scale, causal, scratch);
+#else
+    (void)q; (void)out; (void)S; (void)kh; (void)G; (void)i0; (void)i1; (void)scale;
+    (void)causal; (void)scratch;
+#endif
+}

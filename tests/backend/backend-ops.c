@@ -390,6 +390,72 @@ static void test_isa(vo_ctx *ctx)
        "backend 8.6: without VO_CPU_ISA the best the CPU has (%s)", vo_cpu_isa());
 }
 
+/* the row-wise ops of the fast backend (threaded in chunks of rows, SiLU
+ * and GELU-tanh in AVX-512 lanes) against _ref: the norms, RoPE and
+ * GELU-erf bit for bit (the same formulas), SiLU and GELU-tanh within
+ * float rounding, on rows with SIMD tails, several tasks' worth of rows,
+ * values out to ±100 (saturation) */
+static void test_row_ops(void)
+{
+    static const int64_t shapes[][2] = {{1152, 37}, {2050, 9}, {7, 5000}};
+    int n = 0;
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+        int64_t D = shapes[c][0], R = shapes[c][1];
+        vo_tensor *x = rnd(VO_F32, D, R, 1, "x"), *u = rnd(VO_F32, D, R, 1, "u");
+        vo_tensor *w = rnd(VO_BF16, D, 1, 1, "w"), *b = rnd(VO_F32, D, 1, 1, "b");
+        vo_tensor *o1 = zeros(D, R, 1, "o1"), *o2 = zeros(D, R, 1, "o2");
+        float *xd = x->data;
+        for (int64_t i = 0; i < D * R; i++)
+            xd[i] *= i % 97 == 0 ? 100.0f : 8.0f;
+        vo_rms_norm(fast, o1, x, w, 1e-6f);
+        vo_rms_norm(ref, o2, x, w, 1e-6f);
+        bool same = !memcmp(o1->data, o2->data, sizeof(float) * (size_t)(D * R));
+        vo_layer_norm(fast, o1, x, w, b, 1e-6f);
+        vo_layer_norm(ref, o2, x, w, b, 1e-6f);
+        same = same && !memcmp(o1->data, o2->data, sizeof(float) * (size_t)(D * R));
+        vo_gelu_erf(fast, o1, x);
+        vo_gelu_erf(ref, o2, x);
+        same = same && !memcmp(o1->data, o2->data, sizeof(float) * (size_t)(D * R));
+        ok(same, "backend 4.%d: %s rms_norm, layer_norm, gelu_erf of %lld rows of %lld = _ref "
+           "bit for bit", 20 + n++, isa, (long long)R, (long long)D);
+        vo_gelu_tanh(fast, o1, x);
+        vo_gelu_tanh(ref, o2, x);
+        double eg = maxrel(o1, o2);
+        vo_silu_mul(fast, o1, x, u);
+        vo_silu_mul(ref, o2, x, u);
+        double es = maxrel(o1, o2);
+        /* in place, as the model calls it: the same values */
+        vo_tensor *x2 = zeros(D, R, 1, "x2");
+        memcpy(x2->data, x->data, sizeof(float) * (size_t)(D * R));
+        vo_silu_mul(fast, x2, x2, u);
+        bool inplace = !memcmp(x2->data, o1->data, sizeof(float) * (size_t)(D * R));
+        ok(vo_backend_sync(fast, NULL) == VO_OK && eg < 1e-6 && es < 1e-6 && inplace,
+           "backend 4.%d: %s gelu_tanh (err %.2g) and silu_mul (err %.2g, in place the same) of "
+           "%lld rows of %lld = _ref", 20 + n++, isa, eg, es, (long long)R, (long long)D);
+        vo_tensor *ts[] = {x, u, w, b, o1, o2, x2};
+        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+            vo_tensor_free(fast, ts[i]);
+    }
+    /* RoPE: 16 heads of 128 over 40 positions (several tasks), and 2 of 6 */
+    static const int64_t rs[][3] = {{128, 16, 40}, {6, 2, 3}};
+    for (size_t c = 0; c < sizeof rs / sizeof rs[0]; c++) {
+        int64_t hd = rs[c][0], nh = rs[c][1], T = rs[c][2];
+        vo_tensor *q = rnd(VO_F32, hd, nh, T, "q"), *o1 = zeros(hd, nh, T, "o1");
+        vo_tensor *o2 = zeros(hd, nh, T, "o2");
+        vo_tensor *pos = vo_tensor_new(fast, VO_I32, T, 1, 1, 1, "pos");
+        for (int64_t t = 0; t < T; t++)
+            ((int32_t *)pos->data)[t] = (int32_t)(t * 151 % 6007);
+        vo_rope(fast, o1, q, pos, 1e6f);
+        vo_rope(ref, o2, q, pos, 1e6f);
+        ok(vo_backend_sync(fast, NULL) == VO_OK &&
+           !memcmp(o1->data, o2->data, sizeof(float) * (size_t)(hd * nh * T)),
+           "backend 4.%d: %s rope, %lld heads of %lld at %lld positions = _ref bit for bit",
+           20 + n++, isa, (long long)nh, (long long)hd, (long long)T);
+        vo_tensor_free(fast, q); vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+        vo_tensor_free(fast, pos);
+    }
+}
+
 /* long contexts over several key blocks (the AVX-512 kernel's blocks of
  * CPU_ATTN_KEYS, its tiles of CPU_ATTN_ROWS rows and its row padding), head
  * sizes with and without SIMD tails, sharp and flat softmaxes against _ref;
@@ -463,6 +529,7 @@ int main(void)
         test_attention();
         test_attention_kv();
         test_attention_long();
+        test_row_ops();
         test_patch_embed();
     }
     vo_cpu_use_isa(ctx, NULL);

@@ -75,22 +75,24 @@ static void cpu_drop(vo_backend *be)
 
 #define COMMON .alloc = cpu_alloc, .from_host = cpu_from_host, .free = cpu_free, \
     .set = cpu_set, .get = cpu_get, .sync = NULL, .supports = cpu_supports, .drop = cpu_drop, \
-    .add = cpu_add_ref, .mul = cpu_mul_ref, .rms_norm = cpu_rms_norm_ref, \
-    .layer_norm = cpu_layer_norm_ref, .rope = cpu_rope_ref, .gelu_tanh = cpu_gelu_tanh_ref, \
-    .gelu_erf = cpu_gelu_erf_ref, .silu_mul = cpu_silu_mul_ref, .softmax = cpu_softmax_ref, \
+    .add = cpu_add_ref, .mul = cpu_mul_ref, .softmax = cpu_softmax_ref, \
     .get_rows = cpu_get_rows_ref, .copy = cpu_copy_ref, \
     .resize_bilinear = cpu_resize_bilinear_ref, .argmax_logprob = cpu_argmax_logprob_ref
 
 static const struct vo_backend_ops cpu_fast_ops = {
     .name = "cpu", COMMON,
     .matmul = cpu_matmul_fast, .attention = cpu_attention_fast,
-    .patch_embed = cpu_patch_embed_fast,
+    .patch_embed = cpu_patch_embed_fast, .rms_norm = cpu_rms_norm_fast,
+    .layer_norm = cpu_layer_norm_fast, .rope = cpu_rope_fast, .gelu_tanh = cpu_gelu_tanh_fast,
+    .gelu_erf = cpu_gelu_erf_fast, .silu_mul = cpu_silu_mul_fast,
 };
 
 static const struct vo_backend_ops cpu_ref_ops = {
     .name = "cpu-ref", COMMON,
     .matmul = cpu_matmul_ref, .attention = cpu_attention_ref,
-    .patch_embed = cpu_patch_embed_ref,
+    .patch_embed = cpu_patch_embed_ref, .rms_norm = cpu_rms_norm_ref,
+    .layer_norm = cpu_layer_norm_ref, .rope = cpu_rope_ref, .gelu_tanh = cpu_gelu_tanh_ref,
+    .gelu_erf = cpu_gelu_erf_ref, .silu_mul = cpu_silu_mul_ref,
 };
 
 static vo_status new_cpu(vo_ctx *ctx, const struct vo_backend_ops *ops, int threads,

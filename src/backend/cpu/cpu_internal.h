@@ -65,7 +65,29 @@ void cpu_resize_bilinear_ref(vo_backend *be, vo_tensor *out, const vo_tensor *in
 void cpu_argmax_logprob_ref(vo_backend *be, const vo_tensor *logits, int32_t *ids,
                             float *logprob);
 
+/* the same ops on rows r0 ≤ r < r1 (the _ref ops run all rows; the fast
+ * ones hand chunks of rows to the threads) */
+void cpu_rms_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w, float eps,
+                       int64_t r0, int64_t r1);
+void cpu_layer_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                         const vo_tensor *b, float eps, int64_t r0, int64_t r1);
+void cpu_gelu_tanh_rows(vo_tensor *out, const vo_tensor *x, int64_t r0, int64_t r1);
+void cpu_gelu_erf_rows(vo_tensor *out, const vo_tensor *x, int64_t r0, int64_t r1);
+void cpu_silu_mul_rows(vo_tensor *out, const vo_tensor *gate, const vo_tensor *up, int64_t r0,
+                       int64_t r1);
+
 /* --- fast ops (threads, SIMD) --- */
+/* row-wise (ops_rows.c) */
+void cpu_rms_norm_fast(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                       float eps);
+void cpu_layer_norm_fast(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                         const vo_tensor *b, float eps);
+void cpu_rope_fast(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
+                   float theta);
+void cpu_silu_mul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *gate,
+                       const vo_tensor *up);
+void cpu_gelu_tanh_fast(vo_backend *be, vo_tensor *out, const vo_tensor *x);
+void cpu_gelu_erf_fast(vo_backend *be, vo_tensor *out, const vo_tensor *x);
 void cpu_matmul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
                      const vo_tensor *bias);
 void cpu_attention_fast(vo_backend *be, vo_tensor *out, const vo_tensor *q,
@@ -137,18 +159,27 @@ void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const floa
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch);
 
 
+/* --- AVX-512 activations (x86_avx512_act.c): rows r0 ≤ r < r1 --- */
+void cpu_avx512_silu_mul_rows(vo_tensor *out, const vo_tensor *gate, const vo_tensor *up,
+                              int64_t r0, int64_t r1);
+void cpu_avx512_gelu_tanh_rows(vo_tensor *out, const vo_tensor *x, int64_t r0, int64_t r1);
+
 /* --- AVX-512 attention (x86_avx512_attn.c) --- */
 /* one task: query rows i0 ≤ i < i1 of sequence S for the G query heads that
- * share KV head kh (row r = (i − i0)·G + g), keys in blocks of
- * CPU_ATTN_KEYS with an online softmax; a row's arithmetic does not depend
- * on the other rows (the same output in a decode step, a draft, a prefill
- * chunk). scratch: cpu_avx512_attn_scratch(head_dim, rows) floats. */
+ * share each KV head kh0 ≤ kh < kh1 (≤ CPU_ATTN_HEADS of them; row r of a
+ * head = (i − i0)·G + g), keys in blocks of CPU_ATTN_KEYS with an online
+ * softmax, the heads of a block one after the other (a decode task over
+ * several heads reads their cache rows, which lie side by side, together).
+ * A row's arithmetic does not depend on the other rows or heads (the same
+ * output in a decode step, a draft, a prefill chunk). scratch:
+ * cpu_avx512_attn_scratch(head_dim, rows per head, heads) floats. */
 #define CPU_ATTN_KEYS 32
-#define CPU_ATTN_ROWS 64        /* rows per task: queries × the heads of a group */
+#define CPU_ATTN_ROWS 64        /* rows per task and head: queries × the heads of a group */
+#define CPU_ATTN_HEADS 16       /* KV heads per task at most */
 bool cpu_avx512_attn_fits(int64_t head_dim);     /* head_dim ≤ 128 */
-size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows);
-void cpu_avx512_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S, int64_t kh,
-                          int64_t G, int64_t i0, int64_t i1, float scale, bool causal,
-                          float *scratch);
+size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads);
+void cpu_avx512_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S,
+                          int64_t kh0, int64_t kh1, int64_t G, int64_t i0, int64_t i1,
+                          float scale, bool causal, float *scratch);
 
 #endif

@@ -253,10 +253,13 @@ static void attn_task(void *arg, int64_t task, int worker)
 }
 
 /* AVX-512: a task is a tile of queries of one sequence for all the query
- * heads of one KV head (each K/V row read once per step for the group) */
+ * heads of hpt KV heads (each K/V row read once per step for the group);
+ * decode steps take several KV heads a task, whose cache rows lie side by
+ * side */
 typedef struct {
     attn_job *j;
-    int64_t G, qt;         /* query heads per KV head, queries per tile */
+    int64_t G, qt, hpt, groups;  /* query heads per KV head, queries per tile,
+                                  * KV heads per task, head groups */
 } attn_avx512_job;
 
 static void attn_task_avx512(void *arg, int64_t task, int worker)
@@ -268,9 +271,10 @@ static void attn_task_avx512(void *arg, int64_t task, int worker)
         s++;
     const vo_attn_seq *S = &j->seqs[s];
     int64_t nkvh = S->k->ne[1], local = task - j->first_task[s];
-    int64_t kh = local % nkvh, i0 = (local / nkvh) * a->qt;
+    int64_t kh0 = (local % a->groups) * a->hpt, i0 = (local / a->groups) * a->qt;
+    int64_t kh1 = kh0 + a->hpt < nkvh ? kh0 + a->hpt : nkvh;
     int64_t i1 = i0 + a->qt < S->n_q ? i0 + a->qt : S->n_q;
-    cpu_avx512_attention(j->q, j->out, S, kh, a->G, i0, i1, j->scale, j->causal,
+    cpu_avx512_attention(j->q, j->out, S, kh0, kh1, a->G, i0, i1, j->scale, j->causal,
                          j->cb->scratch + (size_t)worker * j->cb->scratch_per);
 }
 
@@ -279,15 +283,25 @@ static void attention_avx512(cpu_backend *cb, vo_tensor *out, const vo_tensor *q
 {
     int64_t nkvh = seqs[0].k->ne[1], G = q->ne[1] / nkvh;
     int64_t qt = G < CPU_ATTN_ROWS ? CPU_ATTN_ROWS / G : 1;
+    /* a decode step (one query a sequence): KV heads in groups, about two
+     * tasks a thread (all of them on one thread) */
+    bool decode = true;
+    for (int s = 0; s < n_seqs; s++)
+        decode = decode && seqs[s].n_q == 1;
+    int64_t hpt = 1, cap = nkvh < CPU_ATTN_HEADS ? nkvh : CPU_ATTN_HEADS;
+    if (decode)
+        hpt = cb->n_threads <= 1 ? cap : nkvh * n_seqs / (2 * cb->n_threads);
+    hpt = hpt < 1 ? 1 : hpt > cap ? cap : hpt;
+    int64_t groups = (nkvh + hpt - 1) / hpt;
     int64_t *first = vo_malloc(sizeof *first * (size_t)(n_seqs + 1));
     if (!first)
         return vo_backend_error(&cb->base, VO_ERR_NOMEM, "attention: out of memory");
     first[0] = 0;
     for (int s = 0; s < n_seqs; s++)
-        first[s + 1] = first[s] + (seqs[s].n_q + qt - 1) / qt * nkvh;
+        first[s + 1] = first[s] + (seqs[s].n_q + qt - 1) / qt * groups;
     attn_job j = {cb, out, q, seqs, n_seqs, scale, causal, first, 0};
-    attn_avx512_job a = {&j, G, qt};
-    if (cpu_scratch(cb, cpu_avx512_attn_scratch(q->ne[0], qt * G)))
+    attn_avx512_job a = {&j, G, qt, hpt, groups};
+    if (cpu_scratch(cb, cpu_avx512_attn_scratch(q->ne[0], qt * G, hpt)))
         cpu_pool_run(cb->pool, first[n_seqs], attn_task_avx512, &a);
     vo_free(first);
 }

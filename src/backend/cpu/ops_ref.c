@@ -125,12 +125,11 @@ void cpu_mul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_te
     binary_ref(out, a, b, 1);
 }
 
-void cpu_rms_norm_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
-                      float eps)
+void cpu_rms_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w, float eps,
+                       int64_t r0, int64_t r1)
 {
-    (void)be;
     int64_t n = x->ne[0];
-    for (int64_t r = 0; r < vo_nrows(x); r++) {
+    for (int64_t r = r0; r < r1; r++) {
         const float *xr = (const float *)cpu_row(x, r);
         float *o = (float *)cpu_row(out, r);
         double ss = 0;
@@ -142,12 +141,18 @@ void cpu_rms_norm_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const 
     }
 }
 
-void cpu_layer_norm_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
-                        const vo_tensor *b, float eps)
+void cpu_rms_norm_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                      float eps)
 {
     (void)be;
+    cpu_rms_norm_rows(out, x, w, eps, 0, vo_nrows(x));
+}
+
+void cpu_layer_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                         const vo_tensor *b, float eps, int64_t r0, int64_t r1)
+{
     int64_t n = x->ne[0];
-    for (int64_t r = 0; r < vo_nrows(x); r++) {
+    for (int64_t r = r0; r < r1; r++) {
         const float *xr = (const float *)cpu_row(x, r);
         float *o = (float *)cpu_row(out, r);
         double mean = 0, var = 0;
@@ -162,6 +167,13 @@ void cpu_layer_norm_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, cons
             o[i] = (float)((xr[i] - mean) * inv) * cpu_get_f(cpu_base(w), w->type, i) +
                    cpu_get_f(cpu_base(b), b->type, i);
     }
+}
+
+void cpu_layer_norm_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                        const vo_tensor *b, float eps)
+{
+    (void)be;
+    cpu_layer_norm_rows(out, x, w, b, eps, 0, vo_nrows(x));
 }
 
 void cpu_rope_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
@@ -230,10 +242,9 @@ void cpu_attention_ref(vo_backend *be, vo_tensor *out, const vo_tensor *q,
 }
 
 #define ELEMENTWISE(name, expr) \
-void name(vo_backend *be, vo_tensor *out, const vo_tensor *x) \
+void name##_rows(vo_tensor *out, const vo_tensor *x, int64_t r0, int64_t r1) \
 { \
-    (void)be; \
-    for (int64_t r = 0; r < vo_nrows(x); r++) { \
+    for (int64_t r = r0; r < r1; r++) { \
         const float *xr = (const float *)cpu_row(x, r); \
         float *o = (float *)cpu_row(out, r); \
         for (int64_t i = 0; i < x->ne[0]; i++) { \
@@ -241,22 +252,33 @@ void name(vo_backend *be, vo_tensor *out, const vo_tensor *x) \
             o[i] = (expr); \
         } \
     } \
+} \
+void name##_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x) \
+{ \
+    (void)be; \
+    name##_rows(out, x, 0, vo_nrows(x)); \
 }
 /* SigLIP MLP (MODEL.md §4) and the projector (§5) */
-ELEMENTWISE(cpu_gelu_tanh_ref,
+ELEMENTWISE(cpu_gelu_tanh,
             0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v))))
-ELEMENTWISE(cpu_gelu_erf_ref, 0.5f * v * (1.0f + erff(v * 0.7071067811865476f)))
+ELEMENTWISE(cpu_gelu_erf, 0.5f * v * (1.0f + erff(v * 0.7071067811865476f)))
 
-void cpu_silu_mul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *gate,
-                      const vo_tensor *up)
+void cpu_silu_mul_rows(vo_tensor *out, const vo_tensor *gate, const vo_tensor *up, int64_t r0,
+                       int64_t r1)
 {
-    (void)be;
-    for (int64_t r = 0; r < vo_nrows(gate); r++) {
+    for (int64_t r = r0; r < r1; r++) {
         const float *g = (const float *)cpu_row(gate, r), *u = (const float *)cpu_row(up, r);
         float *o = (float *)cpu_row(out, r);
         for (int64_t i = 0; i < gate->ne[0]; i++)
             o[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
     }
+}
+
+void cpu_silu_mul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *gate,
+                      const vo_tensor *up)
+{
+    (void)be;
+    cpu_silu_mul_rows(out, gate, up, 0, vo_nrows(gate));
 }
 
 void cpu_softmax_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x)

@@ -13,6 +13,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "src/backend/cpu/x86_avx512_exp.h"
 #define VO_X86 1
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -39,33 +41,20 @@ static int64_t padded_rows(int64_t rows)
     return (rows + ROW_PAD - 1) / ROW_PAD * ROW_PAD;
 }
 
-size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows)
+/* one KV head's state: packed queries, outputs, p, m, l, alpha */
+static size_t head_floats(size_t ld, int64_t rp)
 {
-    size_t ld = (size_t)(head_dim + 15) / 16 * 16, rp = (size_t)padded_rows(rows);
-    /* packed queries, outputs, widened keys and values, p, m, l, alpha */
-    return 2 * rp * ld + 2 * (size_t)KB * ld + rp * KB + 3 * rp;
+    return 2 * (size_t)rp * ld + (size_t)rp * KB + 3 * (size_t)rp;
+}
+
+size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads)
+{
+    size_t ld = (size_t)(head_dim + 15) / 16 * 16;
+    /* the widened keys and values, then each KV head's state */
+    return 2 * (size_t)KB * ld + (size_t)heads * head_floats(ld, padded_rows(rows));
 }
 
 #ifdef VO_X86
-/* e^x for x ≤ 0 (Cephes' polynomial on x − n·ln 2, then ·2^n); lanes
- * below −87.3 (where e^x leaves the normal floats) give 0; e^0 is 1 exactly */
-AVX512 INLINE __m512 exp_le0(__m512 x)
-{
-    __mmask16 live = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_GE_OQ);
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
-    return _mm512_maskz_mov_ps(live, _mm512_scalef_ps(y, n));
-}
-
 /* 16 values of a cache row from element c, widened to f32 exactly */
 AVX512 INLINE __m512 load16(const char *row, int64_t c, vo_type type)
 {
@@ -298,10 +287,10 @@ AVX512 INLINE float softmax_block(float *s, int64_t vis, float *m, float *l)
         mb = mb1 > mb ? mb1 : mb;
     }
     float mn = *m > mb ? *m : mb;
-    float alpha = _mm512_cvtss_f32(exp_le0(_mm512_set1_ps(*m - mn)));
+    float alpha = _mm512_cvtss_f32(cpu_avx512_exp_le0(_mm512_set1_ps(*m - mn)));
     __m512 mv = _mm512_set1_ps(mn);
-    __m512 e0 = _mm512_maskz_mov_ps(k0, exp_le0(_mm512_sub_ps(s0, mv)));
-    __m512 e1 = _mm512_maskz_mov_ps(k1, exp_le0(_mm512_sub_ps(s1, mv)));
+    __m512 e0 = _mm512_maskz_mov_ps(k0, cpu_avx512_exp_le0(_mm512_sub_ps(s0, mv)));
+    __m512 e1 = _mm512_maskz_mov_ps(k1, cpu_avx512_exp_le0(_mm512_sub_ps(s1, mv)));
     _mm512_storeu_ps(s, e0);
     _mm512_storeu_ps(s + 16, e1);
     *l = *l * alpha + _mm512_reduce_add_ps(_mm512_add_ps(e0, e1));
@@ -309,85 +298,111 @@ AVX512 INLINE float softmax_block(float *s, int64_t vis, float *m, float *l)
     return alpha;
 }
 
+/* one KV head's running state for the rows of a task */
+typedef struct {
+    float *qp, *o, *p, *m, *l, *alpha;
+} head_state;
+
+/* the query rows of KV head kh packed (zero padded), the state zeroed */
+static head_state head_init(float *base, const vo_tensor *q, const vo_attn_seq *S, int64_t kh,
+                            int64_t G, int64_t i0, int64_t rows, int64_t rp, size_t ld)
+{
+    head_state h = {base, base + rp * ld, base + 2 * rp * ld, NULL, NULL, NULL};
+    h.m = h.p + rp * KB;
+    h.l = h.m + rp;
+    h.alpha = h.l + rp;
+    int64_t hd = q->ne[0];
+    for (int64_t r = 0; r < rp; r++) {
+        float *d = h.qp + r * ld;
+        memset(d, 0, sizeof(float) * ld);
+        memset(h.o + r * ld, 0, sizeof(float) * ld);
+        memset(h.p + r * KB, 0, sizeof(float) * KB);
+        h.m[r] = -INFINITY;
+        h.l[r] = 0.0f;
+        h.alpha[r] = 1.0f;
+        if (r < rows) {
+            int64_t qh = kh * G + r % G, t = S->q_start + i0 + r / G;
+            memcpy(d, cpu_base(q) + qh * q->nb[1] + t * q->nb[2], sizeof(float) * (size_t)hd);
+        }
+    }
+    return h;
+}
+
 AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S,
-                                  int64_t kh, int64_t G, int64_t i0, int64_t i1, float scale,
-                                  bool causal, float *scratch)
+                                  int64_t kh0, int64_t kh1, int64_t G, int64_t i0, int64_t i1,
+                                  float scale, bool causal, float *scratch)
 {
     _Static_assert(KB == 32, "softmax_block handles two vectors of scores");
     int64_t hd = q->ne[0], nv = (hd + 15) / 16, rows = (i1 - i0) * G;
     size_t ld = (size_t)nv * 16;
-    int64_t rp = padded_rows(rows);
-    float *qp = scratch, *o = qp + rp * ld, *kw = o + rp * ld, *vw = kw + KB * ld;
-    float *p = vw + KB * ld, *m = p + rp * KB, *l = m + rp, *alpha = l + rp;
+    int64_t rp = padded_rows(rows), nh = kh1 - kh0;
+    float *kw = scratch, *vw = kw + KB * ld, *heads = vw + KB * ld;
+    head_state hs[CPU_ATTN_HEADS];
+    for (int64_t a = 0; a < nh; a++)
+        hs[a] = head_init(heads + (size_t)a * head_floats(ld, rp), q, S, kh0 + a, G, i0, rows,
+                          rp, ld);
     /* the position of query i among the keys: it sees keys 0..pos */
     int64_t pos0 = causal ? S->n_kv - S->n_q : S->n_kv - 1;
-    for (int64_t r = 0; r < rp; r++) {
-        float *d = qp + r * ld;
-        memset(d, 0, sizeof(float) * ld);
-        memset(o + r * ld, 0, sizeof(float) * ld);
-        memset(p + r * KB, 0, sizeof(float) * KB);
-        m[r] = -INFINITY;
-        l[r] = 0.0f;
-        alpha[r] = 1.0f;
-        if (r < rows) {
-            int64_t h = kh * G + r % G, t = S->q_start + i0 + r / G;
-            memcpy(d, cpu_base(q) + h * q->nb[1] + t * q->nb[2], sizeof(float) * (size_t)hd);
-        }
-    }
     int64_t kend = (causal ? pos0 + i1 - 1 : pos0) + 1;
     bool direct = rows <= 2 && hd == 128;
     for (int64_t k0 = 0; k0 < kend; k0 += KB) {
         int64_t nk = kend - k0 < KB ? kend - k0 : KB, nk8 = (nk + 7) / 8 * 8;
-        if (direct)
-            scores_direct(qp, ld, S->k, kh, k0, nk, kw, p, scale);
-        else {
-            widen_rows(kw, ld, S->k, kh, k0, nk, nk8, hd);
-            widen_rows(vw, ld, S->v, kh, k0, nk, nk, hd);
-            for (int64_t r = 0; r < rows; r += 3)    /* rows are padded to 6 */
-                for (int64_t j = 0; j < nk8; j += 8) {
-                    const float *q3[3] = {qp + r * ld, qp + (r + 1) * ld, qp + (r + 2) * ld};
-                    __m256 sv[3];
-                    scores8(q3, 3, (const char *)(kw + j * ld), ld * 4, VO_F32, nv, sv);
-                    for (int i = 0; i < 3; i++)
-                        _mm256_storeu_ps(p + (r + i) * KB + j,
-                                         _mm256_mul_ps(sv[i], _mm256_set1_ps(scale)));
-                }
-        }
-        for (int64_t r = 0; r < rp; r++) {
-            int64_t pos = causal ? pos0 + i0 + r / G : pos0;
-            int64_t vis = r < rows ? pos - k0 + 1 : 0;
-            vis = vis > nk ? nk : vis;
-            if (vis <= 0) {
-                /* nothing of this block for this row: o·1 + 0 */
-                memset(p + r * KB, 0, sizeof(float) * KB);
-                alpha[r] = 1.0f;
-                continue;
+        for (int64_t a = 0; a < nh; a++) {
+            head_state *h = &hs[a];
+            int64_t kh = kh0 + a;
+            if (direct)
+                scores_direct(h->qp, ld, S->k, kh, k0, nk, kw, h->p, scale);
+            else {
+                widen_rows(kw, ld, S->k, kh, k0, nk, nk8, hd);
+                widen_rows(vw, ld, S->v, kh, k0, nk, nk, hd);
+                for (int64_t r = 0; r < rows; r += 3)    /* rows are padded to 6 */
+                    for (int64_t j = 0; j < nk8; j += 8) {
+                        const float *q3[3] = {h->qp + r * ld, h->qp + (r + 1) * ld,
+                                              h->qp + (r + 2) * ld};
+                        __m256 sv[3];
+                        scores8(q3, 3, (const char *)(kw + j * ld), ld * 4, VO_F32, nv, sv);
+                        for (int i = 0; i < 3; i++)
+                            _mm256_storeu_ps(h->p + (r + i) * KB + j,
+                                             _mm256_mul_ps(sv[i], _mm256_set1_ps(scale)));
+                    }
             }
-            alpha[r] = softmax_block(p + r * KB, vis, &m[r], &l[r]);
+            for (int64_t r = 0; r < rp; r++) {
+                int64_t pos = causal ? pos0 + i0 + r / G : pos0;
+                int64_t vis = r < rows ? pos - k0 + 1 : 0;
+                vis = vis > nk ? nk : vis;
+                if (vis <= 0) {
+                    /* nothing of this block for this row: o·1 + 0 */
+                    memset(h->p + r * KB, 0, sizeof(float) * KB);
+                    h->alpha[r] = 1.0f;
+                    continue;
+                }
+                h->alpha[r] = softmax_block(h->p + r * KB, vis, &h->m[r], &h->l[r]);
+            }
+            if (direct)
+                pv_direct(h->o, h->p, h->alpha, S->v, kh, k0, nk, ld, rows);
+            else
+                pv_block(h->o, h->p, h->alpha, vw, ld, nk, nv, rows);
         }
-        if (direct)
-            pv_direct(o, p, alpha, S->v, kh, k0, nk, ld, rows);
-        else
-            pv_block(o, p, alpha, vw, ld, nk, nv, rows);
     }
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t h = kh * G + r % G, t = S->q_start + i0 + r / G;
-        float *d = (float *)(cpu_base(out) + h * out->nb[1] + t * out->nb[2]);
-        float inv = 1.0f / l[r];
-        for (int64_t c = 0; c < hd; c++)
-            d[c] = o[r * ld + c] * inv;
-    }
+    for (int64_t a = 0; a < nh; a++)
+        for (int64_t r = 0; r < rows; r++) {
+            int64_t qh = (kh0 + a) * G + r % G, t = S->q_start + i0 + r / G;
+            float *d = (float *)(cpu_base(out) + qh * out->nb[1] + t * out->nb[2]);
+            float inv = 1.0f / hs[a].l[r];
+            for (int64_t c = 0; c < hd; c++)
+                d[c] = hs[a].o[r * ld + c] * inv;
+        }
 }
 #endif
 
-void cpu_avx512_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S, int64_t kh,
-                          int64_t G, int64_t i0, int64_t i1, float scale, bool causal,
-                          float *scratch)
+void cpu_avx512_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S,
+                          int64_t kh0, int64_t kh1, int64_t G, int64_t i0, int64_t i1,
+                          float scale, bool causal, float *scratch)
 {
 #ifdef VO_X86
-    attention_task(q, out, S, kh, G, i0, i1, scale, causal, scratch);
+    attention_task(q, out, S, kh0, kh1, G, i0, i1, scale, causal, scratch);
 #else
-    (void)q; (void)out; (void)S; (void)kh; (void)G; (void)i0; (void)i1; (void)scale;
-    (void)causal; (void)scratch;
+    (void)q; (void)out; (void)S; (void)kh0; (void)kh1; (void)G; (void)i0; (void)i1;
+    (void)scale; (void)causal; (void)scratch;
 #endif
 }

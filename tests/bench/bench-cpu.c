@@ -5,9 +5,18 @@
  * avx512, avx2, scalar); the best of the rounds, each figure with its
  * ratio to the bound, all timed in CPU time; then attention alone per path
  * (a decode step at VO_BENCH_CONTEXT keys against the bandwidth, a
- * 512-query prefill chunk and a vision tile against the FMA peak). Prints a
- * table, then one JSON object as the last line. */
+ * 512-query prefill chunk and a vision tile against the FMA peak); then,
+ * in wall time on the default path, decode and prefill with one thread,
+ * two, and two while a busy loop holds the last CPU (the ratios to one
+ * thread). Prints a table, then one JSON object as the last line. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE    /* pthread_setaffinity_np, CPU_SET */
+#endif
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +38,44 @@
 
 /* the process's CPU time: with one thread, the time it ran; time taken
  * off the CPU by other jobs on a shared host does not count */
+static bool wall_clock;    /* the threads section: wall time */
+
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    clock_gettime(wall_clock ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* a busy loop pinned to one CPU: one of our two threads loses its core to
+ * it part of the time, as when a shared host's other vCPU stalls */
+static atomic_bool spinning;
+
+static void *spin_main(void *arg)
+{
+    (void)arg;
+    volatile unsigned long n = 0;
+    while (atomic_load_explicit(&spinning, memory_order_relaxed))
+        n++;
+    return NULL;
+}
+
+static bool spin_start(pthread_t *t, int cpu)
+{
+    atomic_store(&spinning, true);
+    if (pthread_create(t, NULL, spin_main, NULL))
+        return false;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(*t, sizeof set, &set);
+    return true;
+}
+
+static void spin_stop(pthread_t t)
+{
+    atomic_store(&spinning, false);
+    pthread_join(t, NULL);
 }
 
 /* --- the machine --- */
@@ -301,7 +343,7 @@ int main(int argc, char **argv)
     vo_ctx *ctx = vo_new_ctx();
     vo_config cfg;
     vo_weights *w = NULL;
-    vo_backend *be = NULL;
+    vo_backend *be = NULL, *be2 = NULL;
     qwen3_model lm = {0};
     int rc = 1;
     if (vo_load_config(ctx, argv[1], &cfg) || vo_open_weights(ctx, argv[1], &w) ||
@@ -376,7 +418,33 @@ int main(int argc, char **argv)
             a_vis[i] = attn_seconds(be, 729, 729, 16, 16, 72, VO_F32, false, 1, reps);
         }
     }
+    /* threads, on the default path in wall time: one and two threads in
+     * each round, and two while a busy loop holds the last CPU (a stalled
+     * vCPU); best of the rounds */
     vo_cpu_use_isa(ctx, NULL);
+    double w1_dec = 0, w2_dec = 0, w2s_dec = 0, w1_pre = 0, w2_pre = 0;
+    int ncpu = vo_cpu_count();
+    if (ncpu >= 2 && vo_new_cpu_backend(ctx, 2, &be2) == VO_OK) {
+        wall_clock = true;
+        for (int r = 0; r < reps; r++) {
+            double p, d;
+            if (run(ctx, be, &lm, prompt, steps, &p, &d)) {
+                w1_dec = steps / d > w1_dec ? steps / d : w1_dec;
+                w1_pre = prompt / p > w1_pre ? prompt / p : w1_pre;
+            }
+            if (run(ctx, be2, &lm, prompt, steps, &p, &d)) {
+                w2_dec = steps / d > w2_dec ? steps / d : w2_dec;
+                w2_pre = prompt / p > w2_pre ? prompt / p : w2_pre;
+            }
+            pthread_t spinner;
+            if (spin_start(&spinner, ncpu - 1)) {
+                if (run(ctx, be2, &lm, prompt, steps, &p, &d))
+                    w2s_dec = steps / d > w2s_dec ? steps / d : w2s_dec;
+                spin_stop(spinner);
+            }
+        }
+        wall_clock = false;
+    }
     double bw = bw4k > bwhuge ? bw4k : bwhuge;    /* the harder bound */
     /* the prefill's bound: the faster of f32 FMA (what the kernels do: bf16
      * widened, exact) and the bf16 dot, whichever this CPU runs faster */
@@ -430,6 +498,15 @@ int main(int argc, char **argv)
                    a_vis[i] > 0 && fma > 0 ? 100 * vis_flops / a_vis[i] / (fma * 1e9) : 0);
         }
     }
+    if (w1_dec > 0 && w2_dec > 0) {
+        printf("%-44s %12.2f\n", "decode b1, 1 thread, wall tok/s", w1_dec);
+        printf("%-44s %12.2f (%.2fx)\n", "decode b1, 2 threads, wall tok/s", w2_dec, w2_dec / w1_dec);
+        printf("%-44s %12.2f (%.2fx)\n", "decode b1, 2 threads, a CPU busy, tok/s", w2s_dec,
+               w2s_dec / w1_dec);
+        printf("%-44s %12.2f\n", "prefill, 1 thread, wall tok/s", w1_pre);
+        printf("%-44s %12.2f (%.2fx)\n", "prefill, 2 threads, wall tok/s", w2_pre,
+               w1_pre > 0 ? w2_pre / w1_pre : 0);
+    }
     /* the figures of the best path first, then each path's */
     int best = dec[0] > 0 ? 0 : dec[1] > 0 ? 1 : 2;
     printf("{\"threads\": 1, \"clock\": \"process_cpu\", \"isa\": \"%s\", \"read_gbs\": %.2f, \"read_gbs.4k\": %.2f, "
@@ -453,6 +530,15 @@ int main(int argc, char **argv)
     /* attention keys: attn.decode.<kv>.<path>.{ms (per layer),frac_of_bound},
      * attn.prefill512.<path>.{ms,frac_of_peak}, attn.vision_tile.<path>.ms;
      * the peak is the f32 FMA peak (the kernels multiply in f32) */
+    if (w1_dec > 0 && w2_dec > 0)
+        printf(", \"threads.isa\": \"%s\", \"decode.bf16.b1.t1.wall_tok_s\": %.3f, "
+               "\"decode.bf16.b1.t2.wall_tok_s\": %.3f, \"decode.bf16.b1.t2_over_t1\": %.3f, "
+               "\"decode.bf16.b1.t2_one_cpu_busy.wall_tok_s\": %.3f, "
+               "\"decode.bf16.b1.t2_one_cpu_busy_over_t1\": %.3f, "
+               "\"prefill.bf16.t1.wall_tok_s\": %.2f, \"prefill.bf16.t2.wall_tok_s\": %.2f, "
+               "\"prefill.bf16.t2_over_t1\": %.3f",
+               vo_cpu_isa(), w1_dec, w2_dec, w2_dec / w1_dec, w2s_dec, w2s_dec / w1_dec, w1_pre,
+               w2_pre, w1_pre > 0 ? w2_pre / w1_pre : 0);
     printf(", \"attn.context\": %lld", (long long)context);
     for (int i = 0; i < 3; i++) {
         if (a_dec32[i] == 0)
@@ -476,6 +562,7 @@ done:
         qwen3_free(be, &lm);
         vo_backend_drop(be);
     }
+    vo_backend_drop(be2);
     vo_drop_weights(w);
     vo_drop_ctx(ctx);
     return rc;

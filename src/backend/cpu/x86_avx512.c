@@ -253,16 +253,20 @@ void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const floa
                              (int)(nm + 15) / 16, accs + ((m0 / TT) * nt + t) * TR * TT, k0 == 0);
         }
     }
+    /* token by token, the task's rows side by side in the output row (a
+     * row of weights at a time wrote a float into every token's line) */
+    float b[CPU_AVX512_GEMM_ROWS];
+    for (int64_t n = n0; n < n1; n++)
+        b[n - n0] = bias ? cpu_get_f(cpu_base(bias), bias->type, n) : 0.0f;
     for (int64_t m0 = 0; m0 < M; m0 += TT) {
         int64_t nm = M - m0 < TT ? M - m0 : TT;
-        for (int t = 0; t < nt; t++) {
-            const float *acc = accs + ((m0 / TT) * nt + t) * TR * TT;
-            int64_t n = n0 + t * TR;
-            int rows = n1 - n < TR ? (int)(n1 - n) : TR;
-            for (int i = 0; i < rows; i++) {
-                float b = bias ? cpu_get_f(cpu_base(bias), bias->type, n + i) : 0.0f;
-                for (int64_t m = 0; m < nm; m++)
-                    out[(m0 + m) * ldo + n + i] = acc[i * TT + m] + b;
+        for (int64_t m = 0; m < nm; m++) {
+            float *o = out + (m0 + m) * ldo + n0;
+            for (int t = 0; t < nt; t++) {
+                const float *acc = accs + ((m0 / TT) * nt + t) * TR * TT + m;
+                int rows = n1 - n0 - t * TR < TR ? (int)(n1 - n0 - t * TR) : TR;
+                for (int i = 0; i < rows; i++)
+                    o[t * TR + i] = acc[i * TT] + b[t * TR + i];
             }
         }
     }

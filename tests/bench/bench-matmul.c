@@ -1,5 +1,6 @@
 /* bench-matmul.c: speed of the CPU matmul and attention in the real 1.7B
- * shapes (bf16 weights): decode (1 row), prefill/vision (576 rows). */
+ * shapes (bf16 weights): decode (1 row), prefill/vision (576 rows, and
+ * the rows of a page: 8 tiles, a whole prompt). */
 #include "src/backend/backend.h"
 #include "src/backend/cpu/cpu.h"
 
@@ -51,6 +52,9 @@ int main(int argc, char **argv)
         {"decode  lm_head 2048→151936, 1 row", 2048, 151936, 1, 2},
         {"vision  fc1 1152→4304, 576 rows", 1152, 4304, 576, 2},
         {"prefill q_proj 2048→2048, 576 rows", 2048, 2048, 576, 2},
+        /* what a page runs: 8 vision tiles a pass, a page's whole prompt */
+        {"vision  fc1 1152→4304, 5832 rows", 1152, 4304, 5832, 1},
+        {"prefill down_proj 6144→2048, 5761 rows", 6144, 2048, 5761, 1},
     };
     printf("threads %d\n", threads > 0 ? threads : vo_cpu_count());
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {

@@ -150,10 +150,12 @@ void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *
  * zero-padded (xt holds ceil(M/64)·64·K floats): tile t of them */
 #define CPU_AVX512_GEMM_TOKENS 64
 void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K, int64_t t);
-/* the same product from packed xt for weight rows n0 ≤ n < n1 (≤ 96);
- * scratch: cpu_avx512_gemm_scratch(K, M) floats of the caller's (the
- * widened rows, the sums between blocks of K) */
-#define CPU_AVX512_GEMM_ROWS 96
+/* the same product from packed xt for weight rows n0 ≤ n < n1 (≤ 192:
+ * the packed tokens, 141 MB for a page's prompt into down_proj, stream
+ * once per 192 rows); scratch: cpu_avx512_gemm_scratch(K, M) floats of the
+ * caller's (the widened rows, the sums of a group of token tiles between
+ * blocks of K) */
+#define CPU_AVX512_GEMM_ROWS 192
 size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M);
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch);

@@ -7,6 +7,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "src/backend/cpu/x86_avx512_load.h"
 #define VO_X86 1
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -18,15 +20,6 @@ bool cpu_have_avx512(void)
 }
 
 #ifdef VO_X86
-/* 16 weights from element k of a row, widened to f32 */
-AVX512 INLINE __m512 load16(const char *row, int64_t k, bool bf16)
-{
-    if (!bf16)
-        return _mm512_loadu_ps((const float *)row + k);
-    __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)row + k));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-}
-
 INLINE float get1(const char *row, int64_t k, bool bf16)
 {
     return bf16 ? cpu_bf16_to_f32(((const uint16_t *)row)[k]) : ((const float *)row)[k];
@@ -57,7 +50,7 @@ AVX512 INLINE void mv_tile(const char *w, size_t ldw, bool bf16, int nr, const f
              * the hardware prefetchers start over */
             _mm_prefetch(w + i * ldw + k * (bf16 ? 2 : 4) + 512, _MM_HINT_T0);
             _mm_prefetch(w + (i + nr) * ldw + k * (bf16 ? 2 : 4), _MM_HINT_T1);
-            __m512 wv = load16(w + i * ldw, k, bf16);
+            __m512 wv = cpu_avx512_load16(w + i * ldw, k, bf16 ? VO_BF16 : VO_F32);
 #pragma GCC unroll 4
             for (int j = 0; j < nx; j++)
                 acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
@@ -212,7 +205,7 @@ AVX512 static void widen_rows(float *dst, int64_t ldw, const vo_tensor *w, int64
             /* as in mv_tile: ahead in this row, and the next row (page) */
             _mm_prefetch(row + k * (bf16 ? 2 : 4) + 512, _MM_HINT_T0);
             _mm_prefetch(row + w->nb[1] + k * (bf16 ? 2 : 4), _MM_HINT_T1);
-            _mm512_storeu_ps(d + k, load16(row, k, bf16));
+            _mm512_storeu_ps(d + k, cpu_avx512_load16(row, k, bf16 ? VO_BF16 : VO_F32));
         }
         for (; k < K; k++)
             d[k] = get1(row, k, bf16);

@@ -15,6 +15,7 @@
 #include <immintrin.h>
 
 #include "src/backend/cpu/x86_avx512_exp.h"
+#include "src/backend/cpu/x86_avx512_load.h"
 #define VO_X86 1
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -55,21 +56,10 @@ size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads)
 }
 
 #ifdef VO_X86
-/* 16 values of a cache row from element c, widened to f32 exactly */
-AVX512 INLINE __m512 load16(const char *row, int64_t c, vo_type type)
-{
-    if (type == VO_F32)
-        return _mm512_loadu_ps((const float *)row + c);
-    __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)row + c));
-    if (type == VO_BF16)
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-    return _mm512_cvtph_ps(h);
-}
-
 /* rows k0 ≤ k < k0 + n of KV head kh of a cache of `type` widened to f32
  * into dst, ld floats apart, zero after head_dim; rows n ≤ k < n_pad zero.
  * type is a constant at each call (the loops specialise). */
-AVX512 INLINE void widen_rows_t(float *dst, size_t ld, const vo_tensor *t, vo_type type,
+AVX512 INLINE void widen_kv_rows_t(float *dst, size_t ld, const vo_tensor *t, vo_type type,
                                 int64_t kh, int64_t k0, int64_t n, int64_t n_pad, int64_t hd)
 {
     const char *base = cpu_base(t) + kh * t->nb[1];
@@ -83,7 +73,7 @@ AVX512 INLINE void widen_rows_t(float *dst, size_t ld, const vo_tensor *t, vo_ty
             _mm_prefetch(row + 4 * stride + b, _MM_HINT_T0);
         int64_t c = 0;
         for (; c + 16 <= hd; c += 16)
-            _mm512_storeu_ps(d + c, load16(row, c, type));
+            _mm512_storeu_ps(d + c, cpu_avx512_load16(row, c, type));
         for (; c < hd; c++)
             d[c] = cpu_get_f(row, type, c);
         for (; c < (int64_t)ld; c++)
@@ -93,15 +83,15 @@ AVX512 INLINE void widen_rows_t(float *dst, size_t ld, const vo_tensor *t, vo_ty
         memset(dst + (size_t)k * ld, 0, sizeof(float) * ld);
 }
 
-AVX512 static void widen_rows(float *dst, size_t ld, const vo_tensor *t, int64_t kh, int64_t k0,
+AVX512 static void widen_kv_rows(float *dst, size_t ld, const vo_tensor *t, int64_t kh, int64_t k0,
                               int64_t n, int64_t n_pad, int64_t hd)
 {
     if (t->type == VO_F32)
-        widen_rows_t(dst, ld, t, VO_F32, kh, k0, n, n_pad, hd);
+        widen_kv_rows_t(dst, ld, t, VO_F32, kh, k0, n, n_pad, hd);
     else if (t->type == VO_BF16)
-        widen_rows_t(dst, ld, t, VO_BF16, kh, k0, n, n_pad, hd);
+        widen_kv_rows_t(dst, ld, t, VO_BF16, kh, k0, n, n_pad, hd);
     else
-        widen_rows_t(dst, ld, t, VO_F16, kh, k0, n, n_pad, hd);
+        widen_kv_rows_t(dst, ld, t, VO_F16, kh, k0, n, n_pad, hd);
 }
 
 /* the sums of 8 vectors, lane j = Σ a[j] (a fixed tree: the same for
@@ -143,7 +133,7 @@ AVX512 INLINE void scores8(const float *const *q, int nq, const char *k, size_t 
             x[i] = _mm512_loadu_ps(q[i] + 16 * v);
 #pragma GCC unroll 8
         for (int j = 0; j < 8; j++) {
-            __m512 kv = load16(k + (size_t)j * stride, 16 * v, type);
+            __m512 kv = cpu_avx512_load16(k + (size_t)j * stride, 16 * v, type);
             /* in a register once for all the rows: gcc folds it into each
              * FMA otherwise, and a load per FMA made these loops
              * load-bound (prefill attention 71 -> 106 GFLOP/s) */
@@ -185,7 +175,7 @@ AVX512 INLINE void pv_tile(float *o, const float *p, const float *alpha, const c
             b[i] = _mm512_set1_ps(p[(size_t)i * KB + k]);
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++) {
-            __m512 x = load16(row, 16 * v, type);
+            __m512 x = cpu_avx512_load16(row, 16 * v, type);
             __asm__("" : "+v"(x));    /* one load for all the rows: see scores8 */
 #pragma GCC unroll 6
             for (int i = 0; i < nr; i++)
@@ -241,7 +231,7 @@ AVX512 INLINE void scores_direct_t(const float *qp, size_t ld, const vo_tensor *
                     _mm_prefetch(base + (size_t)(j + i) * stride + c, _MM_HINT_T0);
             scores8(q, 2, base + (size_t)j * stride, stride, type, 8, sv);
         } else {
-            widen_rows_t(kw, ld, k, type, kh, k0 + j, nk - j, 8, 128);
+            widen_kv_rows_t(kw, ld, k, type, kh, k0 + j, nk - j, 8, 128);
             scores8(q, 2, (const char *)kw, ld * 4, VO_F32, 8, sv);
         }
         _mm256_storeu_ps(p + j, _mm256_mul_ps(sv[0], _mm256_set1_ps(scale)));
@@ -358,8 +348,8 @@ AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_a
             if (direct)
                 scores_direct(h->qp, ld, S->k, kh, k0, nk, kw, h->p, scale);
             else {
-                widen_rows(kw, ld, S->k, kh, k0, nk, nk8, hd);
-                widen_rows(vw, ld, S->v, kh, k0, nk, nk, hd);
+                widen_kv_rows(kw, ld, S->k, kh, k0, nk, nk8, hd);
+                widen_kv_rows(vw, ld, S->v, kh, k0, nk, nk, hd);
                 for (int64_t r = 0; r < rows; r += 3)    /* rows are padded to 6 */
                     for (int64_t j = 0; j < nk8; j += 8) {
                         const float *q3[3] = {h->qp + r * ld, h->qp + (r + 1) * ld,

@@ -196,3 +196,125 @@ kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uc
     for (int c = 0; c < hd; c++)
         o[c] = acc[c] * inv;
 }
+
+/* --- vo_attention_split + vo_attention_merge: decode on GPUs (a few query
+ * rows against a long cache, "flash-decoding"). The keys are cut into
+ * chunks; a work-group of ATT_KBS items per (chunk, head, query row) stages
+ * ATT_KBS keys at a time in local memory (read along the rows: coalesced),
+ * each item scores one key, the values are read along the rows too, each
+ * item holding HD_SPLIT / ATT_KBS output dimensions. A chunk leaves its max,
+ * sum and unnormalised output in `part`; vo_attention_merge rescales and
+ * adds the chunks of each (head, row). Heads up to HD_SPLIT wide. --- */
+#ifndef ATT_KBS
+#define ATT_KBS 32
+#endif
+#define HD_SPLIT 128
+#define DPT_SPLIT (HD_SPLIT / ATT_KBS)
+
+kernel void vo_attention_split(global const uchar *q, ulong q_off, global const uchar *k,
+                               ulong k_off, global const uchar *v, ulong v_off,
+                               global float *part, int hd, int n_heads, int n_kv_heads,
+                               int q_start, int n_q, int n_kv, ulong q_nb1, ulong q_nb2,
+                               ulong k_nb1, ulong k_nb2, ulong v_nb1, ulong v_nb2, float scale,
+                               int causal, int k_type, int v_type, int chunk)
+{
+    local float qs[HD_SPLIT];
+    local float ks[ATT_KBS][HD_SPLIT + 1];     /* +1: item j reads row j, no bank clash */
+    local float p[ATT_KBS];
+    local float red[ATT_KBS];
+    int lid = get_local_id(0), c_idx = get_group_id(0), n_split = get_num_groups(0);
+    int h = get_group_id(1), i = get_group_id(2);
+    int t = q_start + i, kh = h / (n_heads / n_kv_heads);
+    int n_see = causal ? n_kv - n_q + i + 1 : n_kv;
+    int j_begin = c_idx * chunk, j_end = min(n_see, j_begin + chunk);
+    global float *o = part + ((ulong)(i * n_heads + h) * (ulong)n_split + (ulong)c_idx) *
+                                 (ulong)(hd + 2);
+    if (j_begin >= j_end) {                     /* past this row's keys: weight 0 */
+        for (int c = lid; c < hd; c += ATT_KBS)
+            o[c] = 0.0f;
+        if (lid == 0) {
+            o[hd] = -INFINITY;
+            o[hd + 1] = 0.0f;
+        }
+        return;
+    }
+    global const float *qr = (global const float *)(q + q_off + h * q_nb1 + t * q_nb2);
+    for (int c = lid; c < hd; c += ATT_KBS)
+        qs[c] = qr[c];
+    global const uchar *kb = k + k_off + kh * k_nb1;
+    global const uchar *vb = v + v_off + kh * v_nb1;
+    float m = -INFINITY, l = 0.0f, acc[DPT_SPLIT];
+    for (int d = 0; d < DPT_SPLIT; d++)
+        acc[d] = 0.0f;
+
+    for (int j0 = j_begin; j0 < j_end; j0 += ATT_KBS) {
+        int nb = min(ATT_KBS, j_end - j0);
+        for (int e = lid; e < nb * hd; e += ATT_KBS) {
+            int r = e / hd, c = e - r * hd;
+            ks[r][c] = load_f(kb + (ulong)(j0 + r) * k_nb2, c, k_type);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        float s = -INFINITY;
+        if (lid < nb) {
+            float dot = 0.0f;
+            for (int c = 0; c < hd; c++)
+                dot += qs[c] * ks[lid][c];
+            s = dot * scale;
+        }
+        float m_new = fmax(m, wg_max(red, s));
+        float alpha = exp(m - m_new);           /* 0 on the first block */
+        p[lid] = lid < nb ? exp(s - m_new) : 0.0f;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        float bsum = 0.0f;
+        for (int jj = 0; jj < nb; jj++)
+            bsum += p[jj];
+        for (int d = 0; d < DPT_SPLIT; d++) {
+            int c = lid + d * ATT_KBS;
+            if (c < hd) {
+                float a = acc[d] * alpha;
+                if (v_type == T_F32)
+                    for (int jj = 0; jj < nb; jj++)
+                        a += p[jj] * ((global const float *)(vb + (ulong)(j0 + jj) * v_nb2))[c];
+                else
+                    for (int jj = 0; jj < nb; jj++)
+                        a += p[jj] * load_f(vb + (ulong)(j0 + jj) * v_nb2, c, v_type);
+                acc[d] = a;
+            }
+        }
+        l = l * alpha + bsum;
+        m = m_new;
+        barrier(CLK_LOCAL_MEM_FENCE);           /* ks and p are refilled */
+    }
+    for (int d = 0; d < DPT_SPLIT; d++) {
+        int c = lid + d * ATT_KBS;
+        if (c < hd)
+            o[c] = acc[d];
+    }
+    if (lid == 0) {
+        o[hd] = m;
+        o[hd + 1] = l;
+    }
+}
+
+/* one work-group of ATT_KBS items per (head, query row): the chunks of
+ * vo_attention_split, each weighted by exp(its max − the overall max) */
+kernel void vo_attention_merge(global const float *part, global uchar *out, ulong out_off,
+                               int hd, int n_heads, int q_start, int n_split, ulong o_nb1,
+                               ulong o_nb2)
+{
+    int lid = get_local_id(0), h = get_group_id(1), i = get_group_id(2);
+    global const float *base = part + (ulong)(i * n_heads + h) * (ulong)n_split * (ulong)(hd + 2);
+    float mx = -INFINITY;
+    for (int s = 0; s < n_split; s++)
+        mx = fmax(mx, base[(ulong)s * (hd + 2) + hd]);
+    float sum = 0.0f;
+    for (int s = 0; s < n_split; s++)
+        sum += exp(base[(ulong)s * (hd + 2) + hd] - mx) * base[(ulong)s * (hd + 2) + hd + 1];
+    global float *o = (global float *)(out + out_off + h * o_nb1 + (q_start + i) * o_nb2);
+    for (int c = lid; c < hd; c += ATT_KBS) {
+        float a = 0.0f;
+        for (int s = 0; s < n_split; s++)
+            a += exp(base[(ulong)s * (hd + 2) + hd] - mx) * base[(ulong)s * (hd + 2) + c];
+        o[c] = a / sum;
+    }
+}

@@ -137,6 +137,82 @@ kernel void vo_matmul_vec(global const uchar *w, ulong w_off, global const uchar
     }
 }
 
+/* --- vo_matmul_skinny: up to a few dozen x rows on GPUs (decode of many
+ * pages in flight): each weight row is read once for all x rows. A row
+ * belongs to SK_LANES items (a warp on NVIDIA) that split K in 8-wide loads
+ * (16 bytes of bf16); SK_ROWS rows a work-group; the x rows go in passes of
+ * SK_MT accumulators, their loads shared by the group's rows through the
+ * cache; the lanes' sums meet in local memory. --- */
+#ifndef SK_LANES
+#define SK_LANES 32
+#endif
+#ifndef SK_ROWS
+#define SK_ROWS 4
+#endif
+#ifndef SK_MT
+#define SK_MT 8
+#endif
+
+#if defined(W_BF16)
+#define WLOAD8(p, k) as_float8(convert_uint8(vload8(0, (global const ushort *)(p) + (k))) << 16)
+#elif defined(W_F16)
+#define WLOAD8(p, k) vload_half8(0, (global const half *)(p) + (k))
+#else
+#define WLOAD8(p, k) vload8(0, (global const float *)(p) + (k))
+#endif
+
+float dot8(float8 a, float8 b)
+{
+    return dot(a.lo, b.lo) + dot(a.hi, b.hi);
+}
+
+kernel void vo_matmul_skinny(global const uchar *w, ulong w_off, global const uchar *x,
+                             ulong x_off, global const uchar *bias, ulong bias_off,
+                             global uchar *out, ulong out_off, int K, int N, int M, int x_ne1,
+                             int x_ne2, int o_ne1, int o_ne2, ulong w_nb1,
+                             ulong x_nb1, ulong x_nb2, ulong x_nb3,
+                             ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type)
+{
+    local float red[SK_ROWS][SK_MT][SK_LANES + 1];
+    int lid = get_local_id(0), r = lid / SK_LANES, lane = lid % SK_LANES;
+    int n = get_group_id(0) * SK_ROWS + r;
+    global const uchar *wr = w + w_off + (ulong)min(n, N - 1) * w_nb1;  /* past N: not written */
+    int k8 = K / 8 * 8;
+    for (int m0 = 0; m0 < M; m0 += SK_MT) {
+        global const float *xr[SK_MT];
+        float acc[SK_MT];
+        for (int i = 0; i < SK_MT; i++) {   /* rows past M repeat the last; not written */
+            int m = min(m0 + i, M - 1);
+            xr[i] = (global const float *)(x + x_off + row_off(m, x_ne1, x_ne2, x_nb1, x_nb2, x_nb3));
+            acc[i] = 0.0f;
+        }
+        for (int k = lane * 8; k < k8; k += SK_LANES * 8) {
+            float8 wv = WLOAD8(wr, k);
+            for (int i = 0; i < SK_MT; i++)
+                acc[i] += dot8(wv, vload8(0, xr[i] + k));
+        }
+        for (int k = k8 + lane; k < K; k += SK_LANES) {
+            float wv = WLOAD(wr, k);
+            for (int i = 0; i < SK_MT; i++)
+                acc[i] += wv * xr[i][k];
+        }
+        for (int i = 0; i < SK_MT; i++)
+            red[r][i][lane] = acc[i];
+        barrier(CLK_LOCAL_MEM_FENCE);
+        /* lane i < SK_MT sums x row m0 + i of this weight row */
+        if (lane < SK_MT && m0 + lane < M && n < N) {
+            float s = 0.0f;
+            for (int j = 0; j < SK_LANES; j++)
+                s += red[r][lane][j];
+            int m = m0 + lane;
+            global float *o = (global float *)(out + out_off +
+                                               row_off(m, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
+            o[n] = s + (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
 /* --- vo_matmul_row: for CPU drivers (PoCL), where a work-group runs as a
  * loop and each item is compiled with explicit vectors. An item computes
  * MM_NC w rows × MM_NR x rows, MM_VW-wide loads (bf16 widened by a shift),

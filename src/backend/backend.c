@@ -176,6 +176,17 @@ void vo_tensor_get(vo_backend *be, const vo_tensor *t, void *dst, size_t bytes)
     be->ops->get(be, t, dst, bytes);
 }
 
+void vo_tensor_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src, size_t bytes)
+{
+    if (be->err != VO_OK || bytes == 0)
+        return;
+    if (!vo_is_contiguous(dst) || !vo_is_contiguous(src) || bytes > packed_bytes(dst) ||
+        bytes > packed_bytes(src))
+        return vo_backend_error(be, VO_ERR_ARGUMENT, "copy %zu bytes from %s (%zu) into %s (%zu)",
+                                bytes, src->name, packed_bytes(src), dst->name, packed_bytes(dst));
+    be->ops->copy_bytes(be, dst, src, bytes);
+}
+
 /* --- checks shared by the ops --- */
 
 #define CHECK(cond, ...) do { if (!(cond)) { \

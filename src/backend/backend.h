@@ -132,6 +132,9 @@ void vo_tensor_free(vo_backend *be, vo_tensor *t);   /* accepts NULL */
  * 0 (the tensor must be packed). */
 void vo_tensor_set(vo_backend *be, vo_tensor *t, const void *src, size_t bytes);
 void vo_tensor_get(vo_backend *be, const vo_tensor *t, void *dst, size_t bytes);
+/* Copy the first `bytes` bytes of src into dst, both packed, on the device
+ * (queued like an op; nothing goes through the host): a KV cache that grows. */
+void vo_tensor_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src, size_t bytes);
 
 /* --- the backend object --- */
 

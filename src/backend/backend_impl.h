@@ -21,6 +21,8 @@ struct vo_backend_ops {
     void (*free)(vo_backend *be, vo_tensor *t);
     void (*set)(vo_backend *be, vo_tensor *t, const void *src, size_t bytes);
     void (*get)(vo_backend *be, const vo_tensor *t, void *dst, size_t bytes);
+    /* the first `bytes` bytes of src's data into dst's, on the device */
+    void (*copy_bytes)(vo_backend *be, vo_tensor *dst, const vo_tensor *src, size_t bytes);
     void (*sync)(vo_backend *be);
     bool (*supports)(const vo_backend *be, vo_op op, vo_type type);
     void (*drop)(vo_backend *be);

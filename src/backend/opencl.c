@@ -33,17 +33,18 @@ static const struct { const char *file, *defs; } programs[OCL_P_COUNT] = {
 };
 
 static const struct { int prog; const char *name; } kernels[OCL_K_COUNT] = {
-    [OCL_K_MATMUL + 0] = {OCL_P_MATMUL_F32, "vo_matmul"},
-    [OCL_K_MATMUL + 1] = {OCL_P_MATMUL_F32, "vo_matmul_vec"},
-    [OCL_K_MATMUL + 2] = {OCL_P_MATMUL_F32, "vo_matmul_row"},
-    [OCL_K_MATMUL + 3] = {OCL_P_MATMUL_F16, "vo_matmul"},
-    [OCL_K_MATMUL + 4] = {OCL_P_MATMUL_F16, "vo_matmul_vec"},
-    [OCL_K_MATMUL + 5] = {OCL_P_MATMUL_F16, "vo_matmul_row"},
-    [OCL_K_MATMUL + 6] = {OCL_P_MATMUL_BF16, "vo_matmul"},
-    [OCL_K_MATMUL + 7] = {OCL_P_MATMUL_BF16, "vo_matmul_vec"},
-    [OCL_K_MATMUL + 8] = {OCL_P_MATMUL_BF16, "vo_matmul_row"},
+#define MM_KERNELS(type, prog)                                                  \
+    [OCL_K_MATMUL + OCL_MM_KINDS * (type) + OCL_MM_TILED] = {prog, "vo_matmul"},   \
+    [OCL_K_MATMUL + OCL_MM_KINDS * (type) + OCL_MM_VEC] = {prog, "vo_matmul_vec"}, \
+    [OCL_K_MATMUL + OCL_MM_KINDS * (type) + OCL_MM_ROW] = {prog, "vo_matmul_row"}, \
+    [OCL_K_MATMUL + OCL_MM_KINDS * (type) + OCL_MM_SKINNY] = {prog, "vo_matmul_skinny"}
+    MM_KERNELS(VO_F32, OCL_P_MATMUL_F32),
+    MM_KERNELS(VO_F16, OCL_P_MATMUL_F16),
+    MM_KERNELS(VO_BF16, OCL_P_MATMUL_BF16),
     [OCL_K_ATTENTION] = {OCL_P_ATTENTION, "vo_attention"},
     [OCL_K_ATTENTION_ROW] = {OCL_P_ATTENTION, "vo_attention_row"},
+    [OCL_K_ATTENTION_SPLIT] = {OCL_P_ATTENTION, "vo_attention_split"},
+    [OCL_K_ATTENTION_MERGE] = {OCL_P_ATTENTION, "vo_attention_merge"},
     [OCL_K_RMS_NORM] = {OCL_P_RMS_NORM, "vo_rms_norm"},
     [OCL_K_LAYER_NORM] = {OCL_P_LAYER_NORM, "vo_layer_norm"},
     [OCL_K_ROPE] = {OCL_P_ROPE, "vo_rope"},
@@ -59,6 +60,18 @@ static const struct { int prog; const char *name; } kernels[OCL_K_COUNT] = {
     [OCL_K_RESIZE] = {OCL_P_RESIZE, "vo_resize_bilinear"},
     [OCL_K_ARGMAX] = {OCL_P_ARGMAX, "vo_argmax_logprob"},
 };
+
+const char *
+ocl_kernel_label(int kernel)
+{
+    static const char *const mm[3][OCL_MM_KINDS] = {
+        {"vo_matmul.f32", "vo_matmul_vec.f32", "vo_matmul_row.f32", "vo_matmul_skinny.f32"},
+        {"vo_matmul.f16", "vo_matmul_vec.f16", "vo_matmul_row.f16", "vo_matmul_skinny.f16"},
+        {"vo_matmul.bf16", "vo_matmul_vec.bf16", "vo_matmul_row.bf16", "vo_matmul_skinny.bf16"}};
+    if (kernel >= OCL_K_MATMUL && kernel < OCL_K_MATMUL + 3 * OCL_MM_KINDS)
+        return mm[(kernel - OCL_K_MATMUL) / OCL_MM_KINDS][(kernel - OCL_K_MATMUL) % OCL_MM_KINDS];
+    return kernel >= 0 && kernel < OCL_K_COUNT ? kernels[kernel].name : "?";
+}
 
 bool
 ocl_check(ocl_backend *b, cl_int err, const char *op, const char *what)
@@ -157,6 +170,8 @@ ocl_alloc(vo_backend *be, vo_tensor *t)
     cl_mem m = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
     if (!ocl_check(b, err, t->name, "clCreateBuffer"))
         return VO_ERR_DEVICE;
+    b->stats.buffers++;
+    b->stats.buffer_bytes += bytes;
     t->buffer = m;
     t->data = NULL;
     t->offset = 0;
@@ -173,6 +188,8 @@ ocl_from_host(vo_backend *be, vo_tensor *t, const void *data)
     size_t bytes = (size_t)vo_nelements(t) * vo_type_size(t->type);
     cl_int err = clEnqueueWriteBuffer(b->queue, t->buffer, CL_TRUE, 0, bytes, data, 0, NULL,
                                       NULL);
+    b->stats.writes++;
+    b->stats.write_bytes += bytes;
     if (!ocl_check(b, err, t->name, "clEnqueueWriteBuffer")) {
         clReleaseMemObject(t->buffer);
         t->buffer = NULL;
@@ -194,6 +211,8 @@ static void
 ocl_set(vo_backend *be, vo_tensor *t, const void *src, size_t bytes)
 {
     ocl_backend *b = (ocl_backend *)be;
+    b->stats.writes++;
+    b->stats.write_bytes += bytes;
     ocl_check(b, clEnqueueWriteBuffer(b->queue, t->buffer, CL_TRUE, t->offset, bytes, src, 0,
                                       NULL, NULL), t->name, "clEnqueueWriteBuffer");
 }
@@ -202,8 +221,20 @@ static void
 ocl_get(vo_backend *be, const vo_tensor *t, void *dst, size_t bytes)
 {
     ocl_backend *b = (ocl_backend *)be;
+    b->stats.reads++;
+    b->stats.read_bytes += bytes;
     ocl_check(b, clEnqueueReadBuffer(b->queue, t->buffer, CL_TRUE, t->offset, bytes, dst, 0,
                                      NULL, NULL), t->name, "clEnqueueReadBuffer");
+}
+
+static void
+ocl_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src, size_t bytes)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    b->stats.device_copies++;
+    b->stats.device_copy_bytes += bytes;
+    ocl_check(b, clEnqueueCopyBuffer(b->queue, src->buffer, dst->buffer, src->offset, dst->offset,
+                                     bytes, 0, NULL, NULL), dst->name, "clEnqueueCopyBuffer");
 }
 
 /* wait; a bad get_rows id seen by the device becomes the sticky error */
@@ -211,7 +242,11 @@ static void
 ocl_sync(vo_backend *be)
 {
     ocl_backend *b = (ocl_backend *)be;
-    if (!ocl_check(b, clFinish(b->queue), "sync", "clFinish") || !b->flag_armed)
+    if (!ocl_check(b, clFinish(b->queue), "sync", "clFinish"))
+        return;
+    if (b->profile)
+        ocl_prof_drain(b);
+    if (!b->flag_armed)
         return;
     cl_int bad = 0, zero = 0;
     b->flag_armed = false;
@@ -242,15 +277,18 @@ static void
 ocl_drop(vo_backend *be)
 {
     ocl_backend *b = (ocl_backend *)be;
-    if (b->queue)
+    if (b->queue) {
         clFinish(b->queue);
+        ocl_prof_report(b);
+    }
+    ocl_prof_free(b);
     for (int k = 0; k < OCL_K_COUNT; k++)
         if (b->kern[k])
             clReleaseKernel(b->kern[k]);
     for (int p = 0; p < OCL_P_COUNT; p++)
         if (b->prog[p])
             clReleaseProgram(b->prog[p]);
-    cl_mem mems[] = {b->flag, b->rope_freq, b->am_ids, b->am_lp};
+    cl_mem mems[] = {b->flag, b->rope_freq, b->am_ids, b->am_lp, b->att_part};
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (mems[i])
             clReleaseMemObject(mems[i]);
@@ -264,7 +302,7 @@ ocl_drop(vo_backend *be)
 static const struct vo_backend_ops ocl_ops = {
     .name = "opencl",
     .alloc = ocl_alloc, .from_host = ocl_from_host, .free = ocl_free, .set = ocl_set,
-    .get = ocl_get, .sync = ocl_sync, .supports = ocl_supports, .drop = ocl_drop,
+    .get = ocl_get, .copy_bytes = ocl_copy_bytes, .sync = ocl_sync, .supports = ocl_supports, .drop = ocl_drop,
     .matmul = ocl_matmul, .add = ocl_add, .mul = ocl_mul, .rms_norm = ocl_rms_norm,
     .layer_norm = ocl_layer_norm, .rope = ocl_rope, .attention = ocl_attention,
     .gelu_tanh = ocl_gelu_tanh, .gelu_erf = ocl_gelu_erf, .silu_mul = ocl_silu_mul,
@@ -296,8 +334,11 @@ vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out)
     if (st != VO_OK)
         goto fail;
     ocl_tuning_for(&b->dev, &b->tune);
-    if (opts && opts->kernel_path)
+    if (opts && opts->kernel_path) {
         b->tune.mm_row = b->tune.att_row = opts->kernel_path == 2;
+        if (opts->kernel_path == 1 && b->dev.max_wg >= (size_t)(b->tune.sk_lanes * b->tune.sk_rows))
+            b->tune.sk_max_m = 64;      /* the GPU kernels on any device (tests on PoCL) */
+    }
     snprintf(b->info.device, sizeof b->info.device, "%d.%d %s (%s), driver %s",
              b->dev.plat_index, b->dev.dev_index, b->dev.name, b->dev.platform_name,
              b->dev.driver);
@@ -306,8 +347,10 @@ vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out)
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)b->dev.platform,
                                      0};
     b->cctx = clCreateContext(props, 1, &b->dev.id, NULL, NULL, &err);
+    b->profile = ocl_prof_wanted();
     if (err == CL_SUCCESS)
-        b->queue = clCreateCommandQueue(b->cctx, b->dev.id, 0, &err);
+        b->queue = clCreateCommandQueue(b->cctx, b->dev.id,
+                                        b->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (err == CL_SUCCESS)
         b->flag = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, sizeof(cl_int), NULL, &err);
     if (err == CL_SUCCESS) {
@@ -343,4 +386,52 @@ vo_opencl_get_info(const vo_backend *be, vo_opencl_info *info)
         return false;
     *info = ((const ocl_backend *)be)->info;
     return true;
+}
+
+bool
+vo_opencl_get_stats(const vo_backend *be, vo_opencl_stats *stats)
+{
+    if (!be || be->ops != &ocl_ops)
+        return false;
+    *stats = ((const ocl_backend *)be)->stats;
+    return true;
+}
+
+vo_status
+vo_opencl_copy_bandwidth(vo_ctx *ctx, vo_backend *be, size_t bytes, int reps, double *gb_s)
+{
+    *gb_s = 0;
+    if (!be || be->ops != &ocl_ops || bytes == 0 || reps < 1)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "copy bandwidth: not an OpenCL backend");
+    ocl_backend *b = (ocl_backend *)be;
+    cl_int err;
+    cl_mem src = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    cl_mem dst = err == CL_SUCCESS
+                     ? clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, bytes, NULL, &err)
+                     : NULL;
+    cl_uint pattern = 0x3c003c00u;
+    if (err == CL_SUCCESS)  /* first touch: the copy then times memory, not page faults */
+        err = clEnqueueFillBuffer(b->queue, src, &pattern, sizeof pattern, 0, bytes, 0, NULL,
+                                  NULL);
+    if (err == CL_SUCCESS)
+        err = clEnqueueCopyBuffer(b->queue, src, dst, 0, 0, bytes, 0, NULL, NULL);
+    if (err == CL_SUCCESS)
+        err = clFinish(b->queue);
+    for (int i = 0; i < reps && err == CL_SUCCESS; i++) {
+        double t0 = now_s();
+        err = clEnqueueCopyBuffer(b->queue, src, dst, 0, 0, bytes, 0, NULL, NULL);
+        if (err == CL_SUCCESS)
+            err = clFinish(b->queue);
+        double gbs = 2.0 * (double)bytes / (now_s() - t0) / 1e9;
+        if (err == CL_SUCCESS && gbs > *gb_s)
+            *gb_s = gbs;
+    }
+    if (dst)
+        clReleaseMemObject(dst);
+    if (src)
+        clReleaseMemObject(src);
+    if (err != CL_SUCCESS)
+        return vo_fail(ctx, VO_ERR_DEVICE, "OpenCL device %s: copy of %zu bytes failed: %s (%d)",
+                       b->dev.name, bytes, ocl_error_name(err), err);
+    return VO_OK;
 }

@@ -42,7 +42,30 @@ typedef struct vo_opencl_info {
     double startup_s;       /* seconds spent in vo_opencl_backend_new */
 } vo_opencl_info;
 
+/* What a backend moved and ran since it was made: kernel launches, host
+ * transfers (writes host → device, reads device → host) and buffers made.
+ * With VO_OPENCL_PROFILE=1 in the environment the backend also times every
+ * launch and prints the device time per kernel to stderr when dropped. */
+typedef struct vo_opencl_stats {
+    unsigned long long launches;
+    unsigned long long writes, write_bytes;
+    unsigned long long reads, read_bytes;
+    unsigned long long buffers, buffer_bytes;
+    unsigned long long device_copies, device_copy_bytes;  /* buffer to buffer */
+} vo_opencl_stats;
+
+/* Fill stats; false when be is not an OpenCL backend. */
+bool vo_opencl_get_stats(const vo_backend *be, vo_opencl_stats *stats);
+
 /* Fill info; false when be is not an OpenCL backend. */
 bool vo_opencl_get_info(const vo_backend *be, vo_opencl_info *info);
+
+/* The device's memory bandwidth as the driver's own buffer copy moves it:
+ * GB/s counting bytes read plus written, best of `reps` copies of `bytes`
+ * between two device buffers (the bound the benchmarks quote ratios to).
+ * VO_ERR_ARGUMENT when be is not an OpenCL backend; VO_ERR_DEVICE when the
+ * buffers cannot be made. */
+vo_status vo_opencl_copy_bandwidth(vo_ctx *ctx, vo_backend *be, size_t bytes, int reps,
+                                   double *gb_s);
 
 #endif

@@ -228,6 +228,17 @@ ocl_tuning_for(const ocl_device *d, ocl_tuning *t)
     t->wg_mv = pow2_floor(wg, d->is_gpu ? 128 : 32);
     t->mv_rows = 4;
     t->mv_max_m = 8;
+    /* pages in flight on a GPU: each weight row read once for up to 64 x rows */
+    t->sk_lanes = 32;
+    t->sk_rows = 4;
+    t->sk_mt = 8;
+    t->sk_max_m = d->is_gpu && wg >= (size_t)(t->sk_lanes * t->sk_rows) ? 64 : 0;
+    /* a developer's override to time the kernels against each other
+     * (tests/gpu-check.sh): VO_OPENCL_MV_MAX_M=0 sends every M <= sk_max_m
+     * to the skinny kernel */
+    const char *mv = getenv("VO_OPENCL_MV_MAX_M");
+    if (mv && *mv >= '0' && *mv <= '9')
+        t->mv_max_m = atoi(mv);
     t->mm_row = !d->is_gpu;
     /* CPU-driver matmul item: 16-wide loads and 8×4 accumulators where the
      * device has 16-float registers (AVX-512: 32 of them), else 8-wide and
@@ -239,6 +250,9 @@ ocl_tuning_for(const ocl_device *d, ocl_tuning *t)
     t->wg_att = pow2_floor(wg, d->is_gpu ? 64 : 32);
     t->hd_max = 256;
     t->att_row = !d->is_gpu;
+    /* the split kernels stage 32 keys × 129 floats in local memory */
+    t->att_split_q = d->local_mem >= 20 * 1024 && wg >= 32 ? 4 : 0;
+    t->att_chunk_min = 64;
     /* 64 items of 4×4 outputs; smaller where the device cannot hold them */
     t->ts_m = t->ts_n = 32;
     t->ts_k = 16;
@@ -257,7 +271,8 @@ ocl_tuning_options(const ocl_tuning *t, vo_buf *out)
 {
     return vo_buf_printf(out, "-DWG=%d -DTS_M=%d -DTS_N=%d -DTS_K=%d -DWPT_M=%d -DWPT_N=%d "
                          "-DWG_MV=%d -DMV_ROWS=%d -DWG_ATT=%d -DHD_MAX=%d -DMM_NC=%d -DMM_NR=%d "
-                         "-DMM_VW=%d",
+                         "-DMM_VW=%d -DSK_LANES=%d -DSK_ROWS=%d -DSK_MT=%d",
                          t->wg, t->ts_m, t->ts_n, t->ts_k, t->wpt_m, t->wpt_n, t->wg_mv,
-                         t->mv_rows, t->wg_att, t->hd_max, t->mm_nc, t->mm_nr, t->mm_vw);
+                         t->mv_rows, t->wg_att, t->hd_max, t->mm_nc, t->mm_nr, t->mm_vw,
+                         t->sk_lanes, t->sk_rows, t->sk_mt);
 }

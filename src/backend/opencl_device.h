@@ -34,11 +34,16 @@ typedef struct ocl_tuning {
     int ts_m, ts_n, ts_k, wpt_m, wpt_n;   /* tiled matmul */
     int wg_mv, mv_rows;     /* matmul for few rows (decode) */
     int mv_max_m;           /* up to this many x rows use the vec kernel */
+    int sk_max_m;           /* then up to this many the skinny kernel (0: none) */
+    int sk_lanes, sk_rows, sk_mt;   /* its items per w row, w rows a group, x rows a pass */
     int mm_row;             /* 1: the CPU-driver kernel (vo_matmul_row) */
     int mm_nc, mm_nr, mm_vw; /* its item: w rows × x rows, load width (8, 16) */
     int mm_wg;              /* its work-group size (items) */
     int wg_att, hd_max;     /* attention */
     int att_row;            /* 1: the CPU-driver attention kernel (one item per row) */
+    int att_split_q;        /* sequences of up to this many query rows take the split
+                               (flash-decoding) kernels; 0: never */
+    int att_chunk_min;      /* their smallest chunk of keys */
 } ocl_tuning;
 
 /* OpenCL error code as its name ("CL_OUT_OF_RESOURCES"). */

@@ -14,14 +14,22 @@ enum {
     OCL_P_GET_ROWS, OCL_P_COPY, OCL_P_PATCH_EMBED, OCL_P_RESIZE, OCL_P_ARGMAX, OCL_P_COUNT
 };
 
-/* kernels; matmul has three per weight type: OCL_K_MATMUL + 3·type + OCL_MM_TILED/_VEC/_ROW */
-enum { OCL_MM_TILED, OCL_MM_VEC, OCL_MM_ROW };
+/* kernels; matmul has four per weight type:
+ * OCL_K_MATMUL + OCL_MM_KINDS·type + OCL_MM_TILED/_VEC/_ROW/_SKINNY */
+enum { OCL_MM_TILED, OCL_MM_VEC, OCL_MM_ROW, OCL_MM_SKINNY, OCL_MM_KINDS };
 enum {
-    OCL_K_MATMUL, OCL_K_ATTENTION = OCL_K_MATMUL + 9, OCL_K_ATTENTION_ROW,
+    OCL_K_MATMUL, OCL_K_ATTENTION = OCL_K_MATMUL + 3 * OCL_MM_KINDS, OCL_K_ATTENTION_ROW,
+    OCL_K_ATTENTION_SPLIT, OCL_K_ATTENTION_MERGE,
     OCL_K_RMS_NORM, OCL_K_LAYER_NORM, OCL_K_ROPE, OCL_K_GELU_TANH, OCL_K_GELU_ERF,
     OCL_K_SILU_MUL, OCL_K_SOFTMAX, OCL_K_ADD, OCL_K_MUL, OCL_K_GET_ROWS, OCL_K_COPY,
     OCL_K_IM2COL, OCL_K_RESIZE, OCL_K_ARGMAX, OCL_K_COUNT
 };
+
+/* one timed launch (VO_OPENCL_PROFILE) */
+typedef struct ocl_prof_event {
+    int kernel;
+    cl_event ev;
+} ocl_prof_event;
 
 typedef struct ocl_backend {
     vo_backend base;
@@ -38,7 +46,15 @@ typedef struct ocl_backend {
     int rope_hd;
     cl_mem am_ids, am_lp;       /* argmax outputs */
     size_t am_rows;
+    cl_mem att_part;            /* split attention's per-chunk results */
+    size_t att_part_bytes;
     vo_opencl_info info;
+    vo_opencl_stats stats;      /* launches, host transfers, buffers made */
+    bool profile;               /* VO_OPENCL_PROFILE: time every launch */
+    ocl_prof_event *prof_ev;    /* launches since the last sync */
+    size_t prof_n, prof_cap;
+    double prof_ns[OCL_K_COUNT];
+    unsigned long long prof_calls[OCL_K_COUNT];
 } ocl_backend;
 
 /* the op table entries (opencl_ops.c) */
@@ -64,6 +80,16 @@ void ocl_patch_embed(vo_backend *be, vo_tensor *out, const vo_tensor *img, const
                      const vo_tensor *bias, int patch);
 void ocl_resize_bilinear(vo_backend *be, vo_tensor *out, const vo_tensor *in);
 void ocl_argmax_logprob(vo_backend *be, const vo_tensor *logits, int32_t *ids, float *logprob);
+
+/* "vo_matmul_vec.bf16": a kernel's function name and its program's variant */
+const char *ocl_kernel_label(int kernel);
+
+/* profiling and counters (opencl_profile.c) */
+bool ocl_prof_wanted(void);
+void ocl_prof_launch(ocl_backend *b, int kernel, cl_event ev);  /* ev may be NULL */
+void ocl_prof_drain(ocl_backend *b);    /* after clFinish */
+void ocl_prof_report(ocl_backend *b);   /* to stderr when profiling */
+void ocl_prof_free(ocl_backend *b);
 
 /* Record a failed OpenCL call as the sticky VO_ERR_DEVICE; false if err. */
 bool ocl_check(ocl_backend *b, cl_int err, const char *op, const char *what);

@@ -12,6 +12,7 @@
 typedef struct ocl_args {
     ocl_backend *b;
     cl_kernel k;
+    int kernel;
     const char *op;
     cl_uint i;
     cl_int err;
@@ -20,7 +21,7 @@ typedef struct ocl_args {
 static ocl_args
 args_begin(ocl_backend *b, int kernel, const char *op)
 {
-    return (ocl_args){b, b->kern[kernel], op, 0, CL_SUCCESS};
+    return (ocl_args){b, b->kern[kernel], kernel, op, 0, CL_SUCCESS};
 }
 
 static void
@@ -93,8 +94,11 @@ launch(ocl_args *a, cl_uint dims, const size_t *global, const size_t *local)
     for (cl_uint d = 0; d < dims; d++)
         if (global[d] == 0)
             return;     /* nothing to do */
-    ocl_check(a->b, clEnqueueNDRangeKernel(a->b->queue, a->k, dims, NULL, global, local, 0,
-                                           NULL, NULL), a->op, "clEnqueueNDRangeKernel");
+    cl_event ev = NULL;
+    if (ocl_check(a->b, clEnqueueNDRangeKernel(a->b->queue, a->k, dims, NULL, global, local, 0,
+                                               NULL, a->b->profile ? &ev : NULL),
+                  a->op, "clEnqueueNDRangeKernel"))
+        ocl_prof_launch(a->b, a->kernel, ev);
 }
 
 /* the smallest power of two >= n, at most cap (a work-group width) */
@@ -142,8 +146,10 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
     ocl_backend *b = (ocl_backend *)be;
     const ocl_tuning *T = &b->tune;
     int64_t K = w->ne[0], N = w->ne[1], M = vo_nrows(x);
-    int kind = T->mm_row ? OCL_MM_ROW : M <= T->mv_max_m ? OCL_MM_VEC : OCL_MM_TILED;
-    ocl_args a = args_begin(b, OCL_K_MATMUL + 3 * (int)w->type + kind, "matmul");
+    int kind = T->mm_row ? OCL_MM_ROW
+               : M <= T->mv_max_m ? OCL_MM_VEC
+               : M <= T->sk_max_m ? OCL_MM_SKINNY : OCL_MM_TILED;
+    ocl_args a = args_begin(b, OCL_K_MATMUL + OCL_MM_KINDS * (int)w->type + kind, "matmul");
     ARG_TENSORS(&a, w, x, bias, out);
     arg_int(&a, K);
     arg_int(&a, N);
@@ -165,6 +171,10 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
         size_t l[2] = {l0, (size_t)T->mm_wg / l0};
         size_t g[2] = {round_up(mb, l[0]), round_up(nb, l[1])};
         launch(&a, 2, g, l);
+    } else if (kind == OCL_MM_SKINNY) {
+        size_t l = (size_t)(T->sk_lanes * T->sk_rows);
+        size_t g = (size_t)((N + T->sk_rows - 1) / T->sk_rows) * l;
+        launch(&a, 1, &g, &l);
     } else if (kind == OCL_MM_VEC) {
         size_t g[2] = {(size_t)N * (size_t)T->wg_mv, (size_t)((M + T->mv_rows - 1) / T->mv_rows)};
         size_t l[2] = {(size_t)T->wg_mv, 1};
@@ -253,6 +263,8 @@ rope_freqs(ocl_backend *b, float theta, int hd)
         b->rope_freq = NULL;
         return false;
     }
+    b->stats.writes++;
+    b->stats.write_bytes += sizeof *f * (size_t)(hd / 2);
     b->rope_theta = theta;
     b->rope_hd = hd;
     return true;
@@ -275,6 +287,59 @@ ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *po
     launch_3d(&a, hd / 2, x->ne[1], x->ne[2], b->tune.ew);
 }
 
+static bool ensure_buf(ocl_backend *b, cl_mem *m, size_t bytes, const char *op);
+
+/* a few query rows against a long cache: chunks of keys in parallel, then
+ * their merge (attention.cl, vo_attention_split) */
+static void
+attention_split(ocl_backend *b, vo_tensor *out, const vo_tensor *q, const vo_attn_seq *S,
+                float scale, bool causal)
+{
+    const int kbs = 32, max_split = 256;
+    int64_t hd = q->ne[0], H = q->ne[1];
+    int64_t chunk = (S->n_kv + max_split - 1) / max_split;
+    chunk = (chunk + kbs - 1) / kbs * kbs;
+    if (chunk < b->tune.att_chunk_min)
+        chunk = b->tune.att_chunk_min;
+    int64_t n_split = (S->n_kv + chunk - 1) / chunk;
+    size_t bytes = sizeof(float) * (size_t)(S->n_q * H * n_split * (hd + 2));
+    if (bytes > b->att_part_bytes) {
+        if (!ensure_buf(b, &b->att_part, bytes, "attention"))
+            return;
+        b->att_part_bytes = bytes;
+    }
+    ocl_args a = args_begin(b, OCL_K_ATTENTION_SPLIT, "attention");
+    ARG_TENSORS(&a, q, S->k, S->v);
+    arg(&a, sizeof b->att_part, &b->att_part);
+    arg_int(&a, hd);
+    arg_int(&a, H);
+    arg_int(&a, S->k->ne[1]);
+    arg_int(&a, S->q_start);
+    arg_int(&a, S->n_q);
+    arg_int(&a, S->n_kv);
+    arg_nb(&a, q, 1, 2);
+    arg_nb(&a, S->k, 1, 2);
+    arg_nb(&a, S->v, 1, 2);
+    arg_float(&a, scale);
+    arg_int(&a, causal);
+    arg_int(&a, S->k->type);
+    arg_int(&a, S->v->type);
+    arg_int(&a, chunk);
+    size_t g[3] = {(size_t)(n_split * kbs), (size_t)H, (size_t)S->n_q}, l[3] = {(size_t)kbs, 1, 1};
+    launch(&a, 3, g, l);
+
+    ocl_args m = args_begin(b, OCL_K_ATTENTION_MERGE, "attention");
+    arg(&m, sizeof b->att_part, &b->att_part);
+    ARG_TENSORS(&m, out);
+    arg_int(&m, hd);
+    arg_int(&m, H);
+    arg_int(&m, S->q_start);
+    arg_int(&m, n_split);
+    arg_nb(&m, out, 1, 2);
+    size_t gm[3] = {(size_t)kbs, (size_t)H, (size_t)S->n_q};
+    launch(&m, 3, gm, l);
+}
+
 void
 ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_seq *seqs,
               int n_seqs, float scale, bool causal)
@@ -287,6 +352,10 @@ ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_
     int kernel = b->tune.att_row ? OCL_K_ATTENTION_ROW : OCL_K_ATTENTION;
     for (int s = 0; s < n_seqs && be->err == VO_OK; s++) {
         const vo_attn_seq *S = &seqs[s];
+        if (!b->tune.att_row && S->n_q <= b->tune.att_split_q && q->ne[0] <= 128) {
+            attention_split(b, out, q, S, scale, causal);
+            continue;
+        }
         ocl_args a = args_begin(b, kernel, "attention");
         ARG_TENSORS(&a, q, S->k, S->v, out);
         arg_int(&a, q->ne[0]);
@@ -462,6 +531,8 @@ ocl_argmax_logprob(vo_backend *be, const vo_tensor *logits, int32_t *ids, float 
     arg_ne012(&a, logits);
     arg_nb123(&a, logits);
     launch_groups(&a, (int64_t)n);
+    b->stats.reads += logprob ? 2 : 1;
+    b->stats.read_bytes += (logprob ? 2 : 1) * n * 4;
     if (be->err != VO_OK ||
         !ocl_check(b, clEnqueueReadBuffer(b->queue, b->am_ids, CL_TRUE, 0, n * 4, ids, 0, NULL,
                                           NULL), "argmax_logprob", "clEnqueueReadBuffer"))

@@ -136,30 +136,21 @@ void qwen3_seq_reserve(vo_backend *be, qwen3_seq *s, int64_t need)
     int64_t cap = s->cap + grow > need ? s->cap + grow : need;
     if (cap > s->max)
         cap = s->max;
-    /* layer by layer: a new tensor, the filled rows carried over through the
-     * host (any backend, any type), the old one freed; `cap` changes only
+    /* layer by layer: a new tensor, the filled rows copied over on the
+     * device (never through the host), the old one freed; `cap` changes only
      * when every layer has grown */
     size_t bytes = (size_t)s->n_past * s->k[0]->nb[2];
-    void *tmp = bytes ? vo_malloc(bytes) : NULL;
-    if (bytes && !tmp)
-        return vo_backend_error(be, VO_ERR_NOMEM, "qwen3: out of memory growing a KV cache "
-                                "to %lld tokens", (long long)cap);
     for (int l = 0; l < s->n_layers; l++)
         for (int kv = 0; kv < 2; kv++) {
             vo_tensor **slot = kv ? &s->v[l] : &s->k[l];
             vo_tensor *t = kv_new(be, s, *slot, cap, kv ? "kv_cache.v" : "kv_cache.k");
             if (!t)
-                goto done;
-            if (bytes) {
-                vo_tensor_get(be, *slot, tmp, bytes);
-                vo_tensor_set(be, t, tmp, bytes);
-            }
+                return;
+            vo_tensor_copy_bytes(be, t, *slot, bytes);
             vo_tensor_free(be, *slot);
             *slot = t;
         }
     s->cap = cap;
-done:
-    vo_free(tmp);
 }
 
 void qwen3_seq_free(vo_backend *be, qwen3_seq *s)

@@ -2,7 +2,13 @@
  * OpenCL backend in one process, runs interleaved (cpu, opencl, cpu, …) so
  * that both see the same machine load; best of --reps for each figure.
  * Prints one line per figure: "key cpu opencl" (tokens/s or s/tile).
- * Used by tests/bench/bench-backends.sh (make bench). */
+ * Used by tests/bench/bench-backends.sh (make bench).
+ *
+ * --gpu (tests/gpu-check.sh): the OpenCL backend alone, decode at 1 and
+ * --batch sequences, and the bounds of the same run: the device's copy
+ * bandwidth (the driver's copy of 1 GiB), the weight bytes each decode step reads,
+ * and the pages/s of a page of --page-tokens generated tokens at --batch
+ * pages in flight, as "key value" lines and one JSON line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +39,11 @@ typedef struct engine {
     siglip_model vis;
     projector_model proj;
     qwen3_model lm;
-    double best[4];     /* tile s, prefill tok/s, decode tok/s with 1 and 4 sequences */
+    double best[4];     /* tile s, prefill tok/s, decode tok/s with 1 and `batch` sequences */
 } engine;
 
 static double t_first;  /* when the first token of any sequence came (end of prefill) */
+static int batch = 4;   /* sequences of the second decode figure */
 
 static int
 on_token(void *user, int seq, int32_t id, float logprob)
@@ -53,10 +60,13 @@ static bool
 generate(vo_ctx *ctx, engine *e, int n, int prompt, int steps, double *prefill_s,
          double *decode_s)
 {
-    vo_gen_request r[4] = {{0}};
+    vo_gen_request *r = vo_calloc((size_t)n, sizeof *r);
     int32_t *ids = vo_malloc(sizeof(int32_t) * (size_t)prompt * (size_t)n);
-    if (!ids)
+    if (!ids || !r) {
+        vo_free(ids);
+        vo_free(r);
         return false;
+    }
     uint32_t seed = 7;
     int64_t vocab = e->lm.vocab < 150000 ? e->lm.vocab : 150000;
     for (int i = 0; i < prompt * n; i++) {
@@ -79,6 +89,7 @@ generate(vo_ctx *ctx, engine *e, int n, int prompt, int steps, double *prefill_s
         vo_free(r[s].out_ids);
         vo_free(r[s].out_logprobs);
     }
+    vo_free(r);
     vo_free(ids);
     return st == VO_OK;
 }
@@ -124,52 +135,99 @@ round_of(vo_ctx *ctx, engine *e, const vo_config *cfg, int prompt, int steps)
 {
     double t = tile(ctx, e, cfg), p1, d1, p4, d4;
     if (t < 0 || !generate(ctx, e, 1, prompt, steps, &p1, &d1) ||
-        !generate(ctx, e, 4, prompt / 4, steps, &p4, &d4))
+        !generate(ctx, e, batch, prompt / batch > 4 ? prompt / batch : 4, steps, &p4, &d4))
         return false;
     keep(&e->best[0], t, true);
     keep(&e->best[1], prompt / p1, false);
     keep(&e->best[2], steps / d1, false);
-    keep(&e->best[3], 4.0 * steps / d4, false);
+    keep(&e->best[3], (double)batch * steps / d4, false);
     return true;
+}
+
+static double
+bytes_of(const vo_tensor *t)
+{
+    return t ? (double)vo_nelements(t) * (double)vo_type_size(t->type) : 0;
+}
+
+/* weight bytes one decode step reads: every layer's matrices and the head */
+static double
+decode_weight_bytes(const qwen3_model *lm)
+{
+    double b = bytes_of(lm->head);
+    for (int l = 0; l < lm->n_layers; l++) {
+        const qwen3_layer *L = &lm->layers[l];
+        const vo_tensor *ts[] = {L->q_w, L->k_w, L->v_w, L->o_w, L->gate_w, L->up_w, L->down_w};
+        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+            b += bytes_of(ts[i]);
+    }
+    return b;
+}
+
+static void
+usage(void)
+{
+    fprintf(stderr, "usage: engine-bench [--gpu] [--batch N] [--page-tokens N] MODEL_DIR [reps] "
+                    "[prefill_tokens] [decode_steps] [cpu_threads]\n");
 }
 
 int
 main(int argc, char **argv)
 {
+    bool gpu = false;
+    int page_tokens = 2000, a = 1;
+    for (; a < argc && strncmp(argv[a], "--", 2) == 0; a++) {
+        if (strcmp(argv[a], "--gpu") == 0)
+            gpu = true;
+        else if (strcmp(argv[a], "--batch") == 0 && a + 1 < argc)
+            batch = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--page-tokens") == 0 && a + 1 < argc)
+            page_tokens = atoi(argv[++a]);
+        else {
+            usage();
+            return 2;
+        }
+    }
+    argc -= a - 1;
+    argv += a - 1;
     if (argc < 2) {
-        fprintf(stderr, "usage: engine-bench MODEL_DIR [reps] [prefill_tokens] [decode_steps] "
-                        "[cpu_threads]\n");
+        usage();
         return 2;
     }
     int reps = argc > 2 ? atoi(argv[2]) : 3;
     int prompt = argc > 3 ? atoi(argv[3]) : 128;
     int steps = argc > 4 ? atoi(argv[4]) : 16;
     int threads = argc > 5 ? atoi(argv[5]) : 0;
-    if (reps < 1 || prompt < 4 || steps < 1) {
-        fprintf(stderr, "engine-bench: reps >= 1, prefill_tokens >= 4, decode_steps >= 1\n");
+    if (reps < 1 || prompt < 4 || steps < 1 || batch < 1 || batch > 256 || page_tokens < 1) {
+        fprintf(stderr, "engine-bench: reps >= 1, prefill_tokens >= 4, decode_steps >= 1, "
+                        "1 <= batch <= 256, page-tokens >= 1\n");
         return 2;
     }
     vo_ctx *ctx = vo_new_ctx();
     vo_config cfg;
     vo_weights *w = NULL;
     engine eng[2] = {{.name = "cpu"}, {.name = "opencl"}};
+    int first = gpu ? 1 : 0;
     int rc = 1;
     if (!ctx)
         return 1;
     if (vo_load_config(ctx, argv[1], &cfg) || vo_open_weights(ctx, argv[1], &w) ||
-        vo_new_cpu_backend(ctx, threads, &eng[0].be) ||
+        (!gpu && vo_new_cpu_backend(ctx, threads, &eng[0].be)) ||
         vo_opencl_backend_new(ctx, NULL, &eng[1].be)) {
         fprintf(stderr, "engine-bench: %s\n", vo_last_error(ctx));
         goto done;
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = first; i < 2; i++) {
         engine *e = &eng[i];
+        double t0 = now();
         if (siglip_load(ctx, e->be, &cfg, w, &e->vis) ||
             projector_load(ctx, e->be, &cfg, w, &e->proj) ||
             qwen3_load(ctx, e->be, &cfg, w, &e->lm)) {
             fprintf(stderr, "engine-bench: %s: %s\n", e->name, vo_last_error(ctx));
             goto done;
         }
+        if (gpu)
+            printf("load_s %.3f\n", now() - t0);
         /* warm-up: first-touch of the weights, kernel set-up */
         double p, d;
         if (!generate(ctx, e, 1, 8, 2, &p, &d)) {
@@ -178,7 +236,7 @@ main(int argc, char **argv)
         }
     }
     for (int r = 0; r < reps; r++)
-        for (int i = 0; i < 2; i++)
+        for (int i = first; i < 2; i++)
             if (!round_of(ctx, &eng[i], &cfg, prompt, steps)) {
                 fprintf(stderr, "engine-bench: %s: %s\n", eng[i].name, vo_last_error(ctx));
                 goto done;
@@ -186,10 +244,35 @@ main(int argc, char **argv)
     vo_opencl_info info;
     if (vo_opencl_get_info(eng[1].be, &info))
         printf("device %s\n", info.device);
-    printf("vision_tile_s %.4f %.4f\n", eng[0].best[0], eng[1].best[0]);
-    printf("prefill_tok_s %.3f %.3f\n", eng[0].best[1], eng[1].best[1]);
-    printf("decode1_tok_s %.3f %.3f\n", eng[0].best[2], eng[1].best[2]);
-    printf("decode4_tok_s %.3f %.3f\n", eng[0].best[3], eng[1].best[3]);
+    if (gpu) {
+        const double *b = eng[1].best;
+        double bw = 0, wb = decode_weight_bytes(&eng[1].lm);
+        if (vo_opencl_copy_bandwidth(ctx, eng[1].be, (size_t)1 << 30, 5, &bw)) {
+            fprintf(stderr, "engine-bench: %s\n", vo_last_error(ctx));
+            goto done;
+        }
+        double bound = bw > 0 ? bw * 1e9 / wb : 0;
+        /* a page: its prompt's prefill, then page_tokens steps at `batch` pages in flight */
+        double page_s = prompt / b[1] + (double)page_tokens / (b[3] / batch);
+        printf("copy_gb_s %.1f\nweight_mb_per_step %.1f\ndecode_bound_tok_s %.1f\n", bw,
+               wb / 1e6, bound);
+        printf("vision_tile_s %.4f\nprefill_tok_s %.1f\ndecode1_tok_s %.2f (%.0f %% of the bound)\n"
+               "decode%d_tok_s %.1f\npages_s %.3f (%d-token prompt, %d generated tokens, %d in "
+               "flight)\n",
+               b[0], b[1], b[2], bound > 0 ? 100 * b[2] / bound : 0, batch, b[3],
+               batch / page_s, prompt, page_tokens, batch);
+        printf("{\"gpu.device\": \"%s\", \"gpu.copy_gb_s\": %.1f, \"gpu.weight_mb_per_step\": %.1f, "
+               "\"gpu.decode.b1.tok_s\": %.2f, \"gpu.decode.b1.of_bound\": %.3f, "
+               "\"gpu.decode.b%d.tok_s\": %.1f, \"gpu.prefill%d.tok_s\": %.1f, "
+               "\"gpu.vision_tile_s\": %.4f, \"gpu.pages_s.b%d_%dtok\": %.3f}\n",
+               info.device, bw, wb / 1e6, b[2], bound > 0 ? b[2] / bound : 0, batch, b[3],
+               prompt, b[1], b[0], batch, page_tokens, batch / page_s);
+    } else {
+        printf("vision_tile_s %.4f %.4f\n", eng[0].best[0], eng[1].best[0]);
+        printf("prefill_tok_s %.3f %.3f\n", eng[0].best[1], eng[1].best[1]);
+        printf("decode1_tok_s %.3f %.3f\n", eng[0].best[2], eng[1].best[2]);
+        printf("decode4_tok_s %.3f %.3f\n", eng[0].best[3], eng[1].best[3]);
+    }
     rc = 0;
 done:
     for (int i = 0; i < 2; i++)

@@ -76,11 +76,13 @@ time_attention(vo_backend *be, int64_t n_kv, int64_t n_q, int iters)
     return st == VO_OK ? t : -1;
 }
 
-/* the figures, in ms: matmul 1, 4, 256 rows; attention decode, prefill */
-#define N_FIG 5
+/* the figures, in ms: matmul 1, 4, 256, 32 rows; attention decode at 2,048
+ * and 6,000 keys (a page's context), prefill */
+#define N_FIG 7
 static const char *const fig_key[N_FIG] = {
     "matmul_bf16_2048x6144_1row", "matmul_bf16_2048x6144_4rows", "matmul_bf16_2048x6144_256rows",
-    "attention_decode_2048keys", "attention_prefill_512rows",
+    "attention_decode_2048keys", "attention_prefill_512rows", "matmul_bf16_2048x6144_32rows",
+    "attention_decode_6000keys",
 };
 
 static void
@@ -93,6 +95,8 @@ measure(vo_backend *be, int quick, double *ms)
     ms[2] = time_matmul(be, 2048, 6144, 256, quick ? 1 : 3) * 1e3;
     ms[3] = time_attention(be, 2048, 1, it) * 1e3;
     ms[4] = time_attention(be, 512, 512, quick ? 1 : 2) * 1e3;
+    ms[5] = time_matmul(be, 2048, 6144, 32, it) * 1e3;
+    ms[6] = time_attention(be, 6000, 1, it) * 1e3;
 }
 
 static void
@@ -105,7 +109,11 @@ bench(const char *label, vo_backend *be, int quick)
                label, M, M > 1 ? "s" : "", ms[i], 2048.0 * 6144 * 2 / ms[i] / 1e6);
     printf("%-8s matmul bf16 2048x6144, 256 rows: %8.3f ms  %6.1f GFLOP/s\n", label, ms[2],
            2.0 * 2048 * 6144 * 256 / ms[2] / 1e6);
+    printf("%-8s matmul bf16 2048x6144, 32 rows: %8.3f ms  %6.1f GB/s of weights\n", label,
+           ms[5], 2048.0 * 6144 * 2 / ms[5] / 1e6);
     printf("%-8s attention decode, 2048 keys, 16:8 heads hd128: %8.3f ms\n", label, ms[3]);
+    printf("%-8s attention decode, 6000 keys, 16:8 heads hd128: %8.3f ms  %6.1f GB/s of f32 KV\n",
+           label, ms[6], 6000.0 * 8 * 128 * 4 * 2 / ms[6] / 1e6);
     printf("%-8s attention prefill, 512 causal rows: %8.3f ms\n", label, ms[4]);
 }
 

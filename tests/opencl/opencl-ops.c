@@ -118,13 +118,16 @@ static void
 test_matmul(int path)
 {
     static const vo_type types[] = {VO_F32, VO_BF16, VO_F16};
-    /* K, N, M: M <= 8 runs the vec kernel, larger M the tiled one */
+    /* K, N, M: on the GPU path M <= 8 runs the vec kernel, up to 64 the
+     * skinny one (K tails past the 8-wide loads, several passes of 8 rows),
+     * larger M the tiled one */
     static const int64_t shapes[][3] = {
         {37, 13, 1}, {129, 67, 50}, {8, 4, 3}, {300, 257, 7}, {301, 45, 33}, {1000, 70, 9},
+        {130, 70, 65}, {2050, 37, 64},
     };
     int n = 0;
     for (int t = 0; t < 3; t++)
-        for (int s = 0; s < 6; s++) {
+        for (int s = 0; s < 8; s++) {
             int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
             pair w = pair_new(types[t], K, N, 1, 1, "w", 1), x = pair_new(VO_F32, K, M, 1, 1, "x", 1);
             pair b = pair_new(s & 1 ? VO_BF16 : VO_F32, N, 1, 1, 1, "b", 1);
@@ -308,9 +311,37 @@ test_attention(int path)
             vo_attention(gpu, o.g, q.g, sg, 3, scale, causal);
             double e = pair_err(o);
             ok(e < 1e-4, "opencl 7.%d: attention (%s path) hd%lld heads %lld:%lld, 3 sequences, "
-               "%s (err %.2g)", path * 10 + ++n, path ? "cpu-driver" : "gpu", (long long)hd, (long long)nh, (long long)nkh,
+               "%s (err %.2g)", path * 20 + ++n, path ? "cpu-driver" : "gpu", (long long)hd, (long long)nh, (long long)nkh,
                causal ? "causal" : "full", e);
             for (int i = 0; i < 6; i++)
+                pair_free(kv[i]);
+            pair_free(q); pair_free(o);
+        }
+    /* decode against long caches (the GPU path cuts the keys into chunks and
+     * merges them): 1 row at 2,053 keys (33 chunks of 64) and 3 rows at 700,
+     * Qwen3's 16:8 heads, f32, bf16 and f16 caches */
+    static const vo_type kvt[3] = {VO_F32, VO_BF16, VO_F16};
+    for (int t = 0; t < 3; t++)
+        for (int causal = 0; causal < 2; causal++) {
+            int64_t hd = 128, nh = 16, nkh = 8, lq[2] = {1, 3}, lkv[2] = {2053, 700};
+            pair q = pair_new(VO_F32, hd, nh, 4, 1, "q", 1), o = pair_new(VO_F32, hd, nh, 4, 1, "o", 1);
+            pair kv[4];
+            vo_attn_seq sc[2], sg[2];
+            for (int s = 0; s < 2; s++) {
+                kv[2 * s] = pair_new(kvt[t], hd, nkh, lkv[s] + 5, 1, "k", 1);
+                kv[2 * s + 1] = pair_new(kvt[t], hd, nkh, lkv[s] + 5, 1, "v", 1);
+                sc[s] = (vo_attn_seq){s, lq[s], kv[2 * s].c, kv[2 * s + 1].c, lkv[s]};
+                sg[s] = (vo_attn_seq){s, lq[s], kv[2 * s].g, kv[2 * s + 1].g, lkv[s]};
+            }
+            float scale = 1.0f / sqrtf((float)hd);
+            vo_attention(cpu, o.c, q.c, sc, 2, scale, causal);
+            vo_attention(gpu, o.g, q.g, sg, 2, scale, causal);
+            double e = pair_err(o);
+            ok(vo_backend_sync(gpu, ctx) == VO_OK && e < 1e-4,
+               "opencl 7.%d: attention (%s path) decode rows at 2,053 and 700 keys, %s cache, %s "
+               "(err %.2g)", path * 20 + ++n, path ? "cpu-driver" : "gpu",
+               vo_type_name(kvt[t]), causal ? "causal" : "full", e);
+            for (int i = 0; i < 4; i++)
                 pair_free(kv[i]);
             pair_free(q); pair_free(o);
         }
@@ -374,6 +405,30 @@ test_get_rows_copy(void)
         double e = pair_err(o);
         ok(vo_backend_sync(gpu, ctx) == VO_OK && e == 0,
            "opencl 8.%d: copy broadcasts a 1-row x over out's rows (err %.2g)", ++n, e);
+        pair_free(x); pair_free(o);
+    }
+    {
+        /* a bf16 KV cache grown on the device: the filled rows into a larger
+         * buffer at a view's offset, the rest untouched; too many bytes refused */
+        pair x = pair_new(VO_BF16, 33, 5, 1, 1, "x", 1), o = pair_new(VO_BF16, 33, 9, 1, 1, "o", 1);
+        size_t bytes = 33 * 5 * 2, all = 33 * 9 * 2;
+        unsigned char *hx = vo_malloc(bytes), *before = vo_malloc(all), *after = vo_malloc(all);
+        vo_tensor_get(gpu, x.g, hx, bytes);
+        vo_tensor_get(gpu, o.g, before, all);
+        vo_tensor dst = vo_view(o.g, 33, 4, 1, 1, 0, 0, 0, 33 * 2 * 2);
+        vo_tensor_copy_bytes(gpu, &dst, x.g, 33 * 4 * 2);
+        vo_tensor_get(gpu, o.g, after, all);
+        ok(vo_backend_sync(gpu, ctx) == VO_OK && !memcmp(after, before, 33 * 2 * 2) &&
+           !memcmp(after + 33 * 2 * 2, hx, 33 * 4 * 2) &&
+           !memcmp(after + 33 * 6 * 2, before + 33 * 6 * 2, 33 * 3 * 2),
+           "opencl 8.%d: copy_bytes: 4 bf16 rows into rows 2..5 of a 9-row tensor on the device, "
+           "rows 0-1 and 6-8 untouched", ++n);
+        vo_tensor_copy_bytes(gpu, &dst, x.g, 33 * 5 * 2);
+        vo_status st = vo_backend_sync(gpu, ctx);
+        ok(st == VO_ERR_ARGUMENT, "opencl 8.%d: copy_bytes of 5 rows into a 4-row view refused "
+           "(%s)", ++n, vo_last_error(ctx));
+        vo_backend_clear_error(gpu);
+        vo_free(hx); vo_free(before); vo_free(after);
         pair_free(x); pair_free(o);
     }
 }

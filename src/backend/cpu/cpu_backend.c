@@ -55,6 +55,12 @@ static void cpu_get(vo_backend *be, const vo_tensor *t, void *dst, size_t bytes)
     memcpy(dst, cpu_base(t), bytes);
 }
 
+static void cpu_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src, size_t bytes)
+{
+    (void)be;
+    memmove(cpu_base(dst), cpu_base(src), bytes);
+}
+
 static bool cpu_supports(const vo_backend *be, vo_op op, vo_type type)
 {
     (void)be;
@@ -74,7 +80,7 @@ static void cpu_drop(vo_backend *be)
 }
 
 #define COMMON .alloc = cpu_alloc, .from_host = cpu_from_host, .free = cpu_free, \
-    .set = cpu_set, .get = cpu_get, .sync = NULL, .supports = cpu_supports, .drop = cpu_drop, \
+    .set = cpu_set, .get = cpu_get, .copy_bytes = cpu_copy_bytes, .sync = NULL, .supports = cpu_supports, .drop = cpu_drop, \
     .add = cpu_add_ref, .mul = cpu_mul_ref, .softmax = cpu_softmax_ref, \
     .get_rows = cpu_get_rows_ref, .copy = cpu_copy_ref, \
     .resize_bilinear = cpu_resize_bilinear_ref, .argmax_logprob = cpu_argmax_logprob_ref

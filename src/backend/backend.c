@@ -11,13 +11,26 @@ size_t vo_type_size(vo_type t)
     switch (t) {
     case VO_F32: case VO_I32: return 4;
     case VO_F16: case VO_BF16: return 2;
+    case VO_Q8: return 4 + VO_Q8_BLOCK;
     default: return 0;
     }
 }
 
+int64_t vo_type_block(vo_type t) { return t == VO_Q8 ? VO_Q8_BLOCK : 1; }
+
+size_t vo_row_size(vo_type t, int64_t ne0)
+{
+    return (size_t)(ne0 / vo_type_block(t)) * vo_type_size(t);
+}
+
+size_t vo_nbytes(const vo_tensor *t)
+{
+    return vo_row_size(t->type, t->ne[0]) * (size_t)vo_nrows(t);
+}
+
 const char *vo_type_name(vo_type t)
 {
-    static const char *names[] = {"f32", "f16", "bf16", "i32"};
+    static const char *names[] = {"f32", "f16", "bf16", "i32", "q8"};
     return (unsigned)t < VO_TYPE_COUNT_ ? names[t] : "?";
 }
 
@@ -26,8 +39,10 @@ int64_t vo_nrows(const vo_tensor *t) { return t->ne[1] * t->ne[2] * t->ne[3]; }
 
 bool vo_is_contiguous(const vo_tensor *t)
 {
-    size_t s = vo_type_size(t->type);
-    for (int i = 0; i < 4; i++) {
+    if (t->ne[0] > 1 && t->nb[0] != vo_type_size(t->type))
+        return false;
+    size_t s = vo_row_size(t->type, t->ne[0]);
+    for (int i = 1; i < 4; i++) {
         if (t->ne[i] > 1 && t->nb[i] != s)
             return false;
         s *= (size_t)t->ne[i];
@@ -42,7 +57,8 @@ void vo_tensor_init(vo_tensor *t, vo_type type, int64_t ne0, int64_t ne1, int64_
     t->type = type;
     t->ne[0] = ne0; t->ne[1] = ne1; t->ne[2] = ne2; t->ne[3] = ne3;
     t->nb[0] = vo_type_size(type);
-    for (int i = 1; i < 4; i++)
+    t->nb[1] = vo_row_size(type, ne0);
+    for (int i = 2; i < 4; i++)
         t->nb[i] = t->nb[i - 1] * (size_t)t->ne[i - 1];
     snprintf(t->name, sizeof t->name, "%s", name ? name : "");
 }
@@ -53,7 +69,7 @@ vo_tensor vo_view(const vo_tensor *t, int64_t ne0, int64_t ne1, int64_t ne2, int
     vo_tensor v = *t;
     v.ne[0] = ne0; v.ne[1] = ne1; v.ne[2] = ne2; v.ne[3] = ne3;
     v.nb[0] = vo_type_size(t->type);
-    v.nb[1] = nb1 ? nb1 : v.nb[0] * (size_t)ne0;
+    v.nb[1] = nb1 ? nb1 : vo_row_size(t->type, ne0);
     v.nb[2] = nb2 ? nb2 : v.nb[1] * (size_t)ne1;
     v.nb[3] = nb3 ? nb3 : v.nb[2] * (size_t)ne2;
     v.offset = t->offset + offset;
@@ -101,12 +117,13 @@ static vo_tensor *tensor_make(vo_backend *be, vo_type type, int64_t ne0, int64_t
 {
     if (be->err != VO_OK)
         return NULL;
-    if (ne0 < 1 || ne1 < 1 || ne2 < 1 || ne3 < 1 || vo_type_size(type) == 0) {
+    if (ne0 < 1 || ne1 < 1 || ne2 < 1 || ne3 < 1 || vo_type_size(type) == 0 ||
+        ne0 % vo_type_block(type)) {
         vo_backend_error(be, VO_ERR_ARGUMENT, "tensor %s: bad shape or type", name);
         return NULL;
     }
     size_t n = vo_type_size(type);
-    int64_t ne[4] = {ne0, ne1, ne2, ne3};
+    int64_t ne[4] = {ne0 / vo_type_block(type), ne1, ne2, ne3};
     for (int i = 0; i < 4; i++)
         if (vo_mul_size(&n, n, (size_t)ne[i]) != VO_OK) {
             vo_backend_error(be, VO_ERR_LIMIT, "tensor %s: size overflows", name);
@@ -151,10 +168,7 @@ void vo_tensor_free(vo_backend *be, vo_tensor *t)
     vo_free(t);
 }
 
-static size_t packed_bytes(const vo_tensor *t)
-{
-    return (size_t)vo_nelements(t) * vo_type_size(t->type);
-}
+static size_t packed_bytes(const vo_tensor *t) { return vo_nbytes(t); }
 
 void vo_tensor_set(vo_backend *be, vo_tensor *t, const void *src, size_t bytes)
 {
@@ -193,6 +207,7 @@ void vo_tensor_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src, 
     vo_backend_error(be, VO_ERR_ARGUMENT, __VA_ARGS__); return; } } while (0)
 
 static bool is_float(vo_type t) { return t == VO_F32 || t == VO_F16 || t == VO_BF16; }
+static bool is_weight(vo_type t) { return is_float(t) || t == VO_Q8; }
 static bool same_shape(const vo_tensor *a, const vo_tensor *b)
 {
     return a->ne[0] == b->ne[0] && a->ne[1] == b->ne[1] && a->ne[2] == b->ne[2] &&
@@ -209,9 +224,12 @@ void vo_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tens
                const vo_tensor *bias)
 {
     if (be->err) return;
-    CHECK(is_float(w->type) && row_packed(w) && w->ne[2] == 1 && w->ne[3] == 1 &&
+    CHECK(is_weight(w->type) && row_packed(w) && w->ne[2] == 1 && w->ne[3] == 1 &&
           f32_rows(x) && f32_rows(out),
-          "matmul %s: weight must be a 2-D float matrix, x and out f32", w->name);
+          "matmul %s: weight must be a 2-D float or q8 matrix, x and out f32", w->name);
+    CHECK(vo_backend_supports(be, VO_OP_MATMUL, w->type),
+          "matmul %s: the %s backend has no %s weights", w->name, be->ops->name,
+          vo_type_name(w->type));
     CHECK(x->ne[0] == w->ne[0] && out->ne[0] == w->ne[1] && vo_nrows(out) == vo_nrows(x),
           "matmul %s: w " SHAPE_FMT " x " SHAPE_FMT " out " SHAPE_FMT " do not fit", w->name,
           SHAPE(w), SHAPE(x), SHAPE(out));

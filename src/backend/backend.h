@@ -10,8 +10,12 @@
 #include "src/util/status.h"
 
 /* Element types. Activations are always VO_F32; weights may be any float
- * type; ids and positions are VO_I32. */
-typedef enum vo_type { VO_F32 = 0, VO_F16, VO_BF16, VO_I32, VO_TYPE_COUNT_ } vo_type;
+ * type or VO_Q8; ids and positions are VO_I32. VO_Q8 is a block type (as
+ * in ggml): each block of VO_Q8_BLOCK values along ne[0] is an f32 scale d
+ * then VO_Q8_BLOCK int8 q, value = d·q; ne[0] counts values (a multiple of
+ * the block), nb[0] is the block's size in bytes. Only matmul weights. */
+typedef enum vo_type { VO_F32 = 0, VO_F16, VO_BF16, VO_I32, VO_Q8, VO_TYPE_COUNT_ } vo_type;
+#define VO_Q8_BLOCK 32
 
 /* A tensor: type, shape and byte strides over a backend buffer.
  * ne[0] is the innermost (contiguous) dimension, as in ggml: a [rows, cols]
@@ -29,8 +33,15 @@ typedef struct vo_tensor {
     char name[48];
 } vo_tensor;
 
-size_t vo_type_size(vo_type t);
+size_t vo_type_size(vo_type t);       /* bytes of an element (of a block for VO_Q8) */
+int64_t vo_type_block(vo_type t);     /* values per element: VO_Q8_BLOCK or 1 */
+size_t vo_row_size(vo_type t, int64_t ne0);   /* bytes of ne0 values */
+size_t vo_nbytes(const vo_tensor *t);         /* bytes of a packed t */
 const char *vo_type_name(vo_type t);
+/* Quantize n values (a multiple of VO_Q8_BLOCK) of a float row of type src
+ * (F32, F16 or BF16) into VO_Q8 blocks at dst: per block d = max|v| / 127,
+ * q = v / d rounded to nearest (0 for an all-zero block). */
+void vo_quantize_q8(void *dst, const void *src, vo_type src_type, int64_t n);
 /* Number of elements; number of rows (ne1*ne2*ne3). */
 int64_t vo_nelements(const vo_tensor *t);
 int64_t vo_nrows(const vo_tensor *t);

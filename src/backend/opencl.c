@@ -159,7 +159,7 @@ static vo_status
 ocl_alloc(vo_backend *be, vo_tensor *t)
 {
     ocl_backend *b = (ocl_backend *)be;
-    size_t bytes = (size_t)vo_nelements(t) * vo_type_size(t->type);
+    size_t bytes = vo_nbytes(t);
     if (bytes > b->dev.max_alloc) {
         vo_backend_error(be, VO_ERR_LIMIT, "tensor %s: %zu bytes exceed the largest buffer "
                          "%s allows (%llu)", t->name, bytes, b->dev.name,
@@ -185,7 +185,7 @@ ocl_from_host(vo_backend *be, vo_tensor *t, const void *data)
     vo_status st = ocl_alloc(be, t);
     if (st != VO_OK)
         return st;
-    size_t bytes = (size_t)vo_nelements(t) * vo_type_size(t->type);
+    size_t bytes = vo_nbytes(t);
     cl_int err = clEnqueueWriteBuffer(b->queue, t->buffer, CL_TRUE, 0, bytes, data, 0, NULL,
                                       NULL);
     b->stats.writes++;

@@ -16,7 +16,7 @@ enum {
     OPT_DPI = 256, OPT_MODEL, OPT_TEXT_LAYER, OPT_PASSWORD, OPT_ALTO_UNIT, OPT_PAGES,
     OPT_DUMP_CONFIG, OPT_RESUME, OPT_NO_RESUME, OPT_SHARD, OPT_REPORT, OPT_PROGRESS,
     OPT_INCLUDE, OPT_EXCLUDE, OPT_FILES_FROM, OPT_RAW_OUT, OPT_FROM_RAW, OPT_THREADS,
-    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_PAGE_TIMEOUT,
+    OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_WEIGHTS, OPT_PAGE_TIMEOUT,
     OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA, OPT_MAX_INPUT_SIZE, OPT_NO_BAND, OPT_NO_BLANK_SKIP,
     OPT_SIDECAR, OPT_WAIT_LOCK, OPT_IMAGE_DPI,
 };
@@ -114,6 +114,10 @@ static const opt_doc opt_table[] = {
     {"kv-type", 1, OPT_KV_TYPE, "TYPE", NULL,
      "how the model keeps its attention cache: f32 (default, exact), bf16 or f16 "
      "(half the memory)"},
+    {"weights", 1, OPT_WEIGHTS, "TYPE", NULL,
+     "the language model's weights: as-stored (default, the model's bf16) or q8 "
+     "(8-bit, made at load: decode about 1.8x faster on the CPU, logits within a few "
+     "percent; CPU only)"},
     {"batch", 1, OPT_BATCH, "N", NULL,
      "recognise up to N pages at once, one decode step for all (default: --jobs, at "
      "most 12)"},
@@ -455,6 +459,11 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             else if (strcmp(optarg, "bf16") == 0) cli->kv_type = 1;
             else if (strcmp(optarg, "f16") == 0) cli->kv_type = 2;
             else return usage_error("--kv-type takes f32, bf16 or f16, not '%s'", optarg);
+            break;
+        case OPT_WEIGHTS:
+            if (strcmp(optarg, "as-stored") == 0) cli->weights = 0;
+            else if (strcmp(optarg, "q8") == 0) cli->weights = 1;
+            else return usage_error("--weights takes as-stored or q8, not '%s'", optarg);
             break;
         case OPT_MAX_PAGES:
             if (!parse_int(optarg, 1, 100000000, &v))

@@ -66,6 +66,8 @@ vo_status run_describe_method(run_job *job)
                            opts->device ? opts->device : "auto",
                            opts->kv_type >= 0 && opts->kv_type < 3 ? kv[opts->kv_type] : "?",
                            opts->no_band ? "off" : "on", opts->no_blank_skip ? "off" : "on");
+    if (!st && uses_model && opts->weights == 1)
+        st = vo_buf_puts(&s, "; weights=q8");
     if (!st && uses_model && opts->max_tokens > 0)
         st = vo_buf_printf(&s, "; max-tokens=%d", opts->max_tokens);
     if (st) {
@@ -164,7 +166,7 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
     int batch = job->opts->batch > 0 ? job->opts->batch : job->opts->jobs;
     batch = batch < VO_ENGINE_BATCH_MAX ? batch : VO_ENGINE_BATCH_MAX;
     vo_engine_opts eo = {job->opts->threads, job->opts->max_tokens, 0, job->opts->device,
-                         job->opts->kv_type, batch, job->opts->no_draft};
+                         job->opts->kv_type, batch, job->opts->no_draft, job->opts->weights};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
     vo_engine_set_cancel(job->engine, &vo_run_stop); /* SIGINT/SIGTERM: the page is dropped */
     if (job->opts->signals_install) /* ours again: PoCL's LLVM installs its own */

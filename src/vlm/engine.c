@@ -75,6 +75,21 @@ static vo_status set_kv_type(vo_ctx *ctx, vo_engine *e)
     return VO_OK;
 }
 
+/* opts.weights: the LM's matrices and head converted once, here */
+static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
+{
+    if (e->opts.weights == VO_WEIGHTS_AS_STORED)
+        return VO_OK;
+    if (e->opts.weights != VO_WEIGHTS_Q8)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "weight type %d is not 0 (as stored) or 1 (q8)",
+                       e->opts.weights);
+    if (!vo_backend_supports(e->be, VO_OP_MATMUL, VO_Q8))
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "q8 weights run on the CPU backend, not on %s: "
+                       "use --device cpu, or --weights as-stored", vo_backend_name(e->be));
+    vo_info(ctx, "converting the language model's weights to q8");
+    return qwen3_convert_weights(ctx, e->be, &e->lm, VO_Q8);
+}
+
 /* Drafted decoding where it is exact: the CPU backend computes each row of a
  * step alone, so a drafted pass gives the tokens of plain steps; and where
  * the tokenizer splits the OCR grammar into single tokens. */
@@ -124,6 +139,7 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
         (st = siglip_load(ctx, e->be, &e->cfg, e->w, &e->vis)) ||
         (st = projector_load(ctx, e->be, &e->cfg, e->w, &e->proj)) ||
         (st = qwen3_load(ctx, e->be, &e->cfg, e->w, &e->lm)) ||
+        (st = set_weights(ctx, e)) ||
         (st = set_kv_type(ctx, e))) {
         vo_engine_close(e);
         return vo_fail_where(ctx, "%s: ", model_dir);

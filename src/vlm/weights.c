@@ -85,3 +85,52 @@ vo_status vlm_bind_f32(vo_ctx *ctx, vo_backend *be, const vo_weights *w, const c
     *out = dst;
     return VO_OK;
 }
+
+vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, vo_tensor **t, vo_type type)
+{
+    vo_tensor *src = *t;
+    if (!src || src->type == type)
+        return VO_OK;
+    if (type != VO_Q8)
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "weights convert to q8 only, not %s",
+                       vo_type_name(type));
+    if (!vo_backend_supports(be, VO_OP_MATMUL, type))
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "the %s backend takes no %s weights",
+                       vo_backend_name(be), vo_type_name(type));
+    int64_t K = src->ne[0], N = vo_nrows(src);
+    if (K % vo_type_block(type) || !vo_is_contiguous(src))
+        return vo_fail(ctx, VO_ERR_FORMAT, "weight %s: rows of %lld values do not make %s blocks "
+                       "of %lld", src->name, (long long)K, vo_type_name(type),
+                       (long long)vo_type_block(type));
+    vo_tensor *dst = vo_tensor_new(be, type, K, N, 1, 1, src->name);
+    enum { ROWS = 256 };
+    size_t in_row = vo_row_size(src->type, K), out_row = vo_row_size(type, K);
+    char *in = vo_malloc(in_row * ROWS), *out = vo_malloc(out_row * ROWS);
+    vo_status st = VO_OK;
+    if (!dst || !in || !out) {
+        vo_backend_sync(be, ctx);
+        vo_backend_clear_error(be);
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory converting %s to %s", src->name,
+                     vo_type_name(type));
+        goto done;
+    }
+    for (int64_t r0 = 0; r0 < N; r0 += ROWS) {
+        int64_t n = N - r0 < ROWS ? N - r0 : ROWS;
+        vo_tensor vs = vo_view(src, K, n, 1, 1, 0, 0, 0, (size_t)r0 * src->nb[1]);
+        vo_tensor vd = vo_view(dst, K, n, 1, 1, 0, 0, 0, (size_t)r0 * dst->nb[1]);
+        vo_tensor_get(be, &vs, in, in_row * (size_t)n);
+        for (int64_t r = 0; r < n; r++)
+            vo_quantize_q8(out + r * out_row, in + r * in_row, src->type, K);
+        vo_tensor_set(be, &vd, out, out_row * (size_t)n);
+    }
+    if ((st = vo_backend_sync(be, ctx)) != VO_OK)
+        goto done;
+    vo_tensor_free(be, src);
+    *t = dst;
+    dst = NULL;
+done:
+    vo_free(in);
+    vo_free(out);
+    vo_tensor_free(be, dst);
+    return st;
+}

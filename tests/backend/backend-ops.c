@@ -512,6 +512,77 @@ static void test_attention_long(void)
     }
 }
 
+
+/* q8 weights: each ISA's matvec and GEMM against the _ref on the same
+ * blocks (matvec tiles at M 1-12, GEMM beyond, two tasks of 192 rows, K
+ * over several blocks of 32) */
+static void test_matmul_q8(void)
+{
+    static const int64_t shapes[][3] = {{32, 13, 1}, {128, 67, 50}, {64, 9, 3}, {320, 257, 7},
+                                        {96, 31, 12}, {256, 30, 13}, {2048, 9, 2},
+                                        {64, 400, 70}};
+    enum { NS = sizeof shapes / sizeof shapes[0] };
+    for (int s = 0; s < NS; s++) {
+        int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
+        vo_tensor *wf = rnd(VO_BF16, K, N, 1, "wf"), *x = rnd(VO_F32, K, M, 1, "x");
+        vo_tensor *w = vo_tensor_new(fast, VO_Q8, K, N, 1, 1, "w");
+        vo_tensor *b = rnd(VO_F32, N, 1, 1, "b");
+        vo_tensor *o1 = zeros(N, M, 1, "o1"), *o2 = zeros(N, M, 1, "o2");
+        for (int64_t n = 0; n < N; n++)
+            vo_quantize_q8((char *)w->data + n * w->nb[1], (char *)wf->data + n * wf->nb[1],
+                           VO_BF16, K);
+        vo_matmul(fast, o1, w, x, s & 1 ? b : NULL);
+        vo_matmul(ref, o2, w, x, s & 1 ? b : NULL);
+        double e = maxrel(o1, o2);
+        ok(e < 1e-5 * sqrt((double)K), "backend 9.%d: %s matmul q8 K%lld N%lld M%lld (err %.2g)",
+           s + 1, isa, (long long)K, (long long)N, (long long)M, e);
+        vo_tensor_free(fast, w); vo_tensor_free(fast, wf); vo_tensor_free(fast, x);
+        vo_tensor_free(fast, b); vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+    }
+}
+
+/* the q8 blocks: scale max|v| / 127, the largest value at ±127, every value
+ * within half a step, an all-zero block all zeros; shapes that do not fill
+ * whole blocks refused */
+static void test_q8_format(vo_ctx *ctx)
+{
+    float v[96];
+    for (int i = 0; i < 96; i++)
+        v[i] = i < 32 ? 0.0f : frand() * (i < 64 ? 1.0f : 1e-3f);
+    v[40] = -1.5f;
+    char q[3 * (4 + VO_Q8_BLOCK)];
+    vo_quantize_q8(q, v, VO_F32, 96);
+    int good = 1;
+    double worst = 0;
+    for (int b = 0; b < 3; b++) {
+        float d, amax = 0;
+        memcpy(&d, q + b * 36, 4);
+        for (int i = 0; i < 32; i++)
+            amax = fmaxf(amax, fabsf(v[b * 32 + i]));
+        good &= d == amax / 127.0f;
+        for (int i = 0; i < 32; i++) {
+            float back = cpu_get_f(q, VO_Q8, b * 32 + i);
+            double err = fabs((double)back - v[b * 32 + i]);
+            good &= err <= 0.5 * d * (1 + 1e-6) + 1e-30;
+            worst = d > 0 && err / d > worst ? err / d : worst;
+        }
+    }
+    good &= (signed char)q[36 + 4 + 8] == -127;          /* v[40], the block's max |v| */
+    for (int i = 0; i < 36; i++)
+        good &= q[i] == 0;
+    ok(good, "backend 9.20: q8 blocks: d = max|v| / 127, max at -127, every value within "
+       "half a step (worst %.3f steps), a zero block all zeros", worst);
+    vo_tensor *bad = vo_tensor_new(fast, VO_Q8, 33, 2, 1, 1, "odd");
+    vo_status st = vo_backend_sync(fast, ctx);
+    ok(!bad && st == VO_ERR_ARGUMENT, "backend 9.21: a q8 tensor of 33 values a row refused (%s)",
+       vo_last_error(ctx));
+    vo_backend_clear_error(fast);
+    vo_tensor *w = vo_tensor_new(fast, VO_Q8, 64, 3, 1, 1, "w");
+    ok(w && w->nb[0] == 36 && w->nb[1] == 72 && vo_nbytes(w) == 216 && vo_is_contiguous(w),
+       "backend 9.22: a q8 [64, 3] tensor: 36-byte blocks, 72-byte rows, 216 bytes, packed");
+    vo_tensor_free(fast, w);
+}
+
 int main(void)
 {
     vo_ctx *ctx = vo_new_ctx();
@@ -528,6 +599,7 @@ int main(void)
         }
         vo_cpu_use_isa(ctx, isa);
         test_matmul();
+        test_matmul_q8();
         test_attention();
         test_attention_kv();
         test_attention_long();
@@ -541,6 +613,7 @@ int main(void)
        "backend 7.1: no error stuck after the op tests (%s)", vo_last_error(ctx));
     test_sticky(ctx);
     test_isa(ctx);
+    test_q8_format(ctx);
     vo_backend_drop(fast);
     vo_backend_drop(ref);
     vo_drop_ctx(ctx);

@@ -250,6 +250,24 @@ static int run(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int prompt, i
     return st == VO_OK && r.n_out == steps + 1;
 }
 
+/* the logits after a prompt of `prompt` random ids (vocab floats into out) */
+static int prefill_logits(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int prompt,
+                          float *out)
+{
+    int32_t *ids = malloc(sizeof(int32_t) * (size_t)prompt);
+    if (!ids)
+        return 0;
+    srand(11);
+    for (int i = 0; i < prompt; i++)
+        ids[i] = rand() % (lm->vocab < 150000 ? lm->vocab : 150000);
+    vo_gen_request r = {.ids = ids, .n_ids = prompt, .max_new = 1, .prefill_logits = out};
+    vo_status st = vo_generate(ctx, be, lm, -1, NULL, 0, &r, 1);
+    vo_free(r.out_ids);
+    vo_free(r.out_logprobs);
+    free(ids);
+    return st == VO_OK;
+}
+
 /* --- attention alone, in the real shapes --- */
 
 /* fill a tensor with small values (keys and queries of a softmax that is
@@ -323,7 +341,7 @@ static double attn_seconds(vo_backend *be, int64_t n_q, int64_t n_kv, int64_t nh
 
 static double bytes_of(const vo_tensor *t)
 {
-    return t ? (double)vo_nelements(t) * (double)vo_type_size(t->type) : 0;
+    return t ? (double)vo_nbytes(t) : 0;
 }
 
 static double params_of(const vo_tensor *t)
@@ -445,6 +463,46 @@ int main(int argc, char **argv)
         }
         wall_clock = false;
     }
+    /* q8 weights (--weights q8) on the default path: the bf16 logits of a
+     * prompt first, then the layers and head converted, decode and prefill
+     * again, the same prompt's logits against bf16 */
+    vo_cpu_use_isa(ctx, NULL);
+    double q8_dec = 0, q8_pre = 0, q8_bytes = 0, q8_l2 = -1, q8_maxabs = 0, q8_conv_s = 0;
+    float *lg16 = malloc(sizeof(float) * (size_t)lm.vocab), *lg8 = malloc(sizeof(float) * (size_t)lm.vocab);
+    if (lg16 && lg8 && prefill_logits(ctx, be, &lm, 64, lg16)) {
+        double t0 = now();
+        if (qwen3_convert_weights(ctx, be, &lm, VO_Q8) != VO_OK) {
+            fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
+            goto done;
+        }
+        q8_conv_s = now() - t0;
+        q8_bytes = bytes_of(lm.head);
+        for (int l = 0; l < lm.n_layers; l++) {
+            const qwen3_layer *L = &lm.layers[l];
+            const vo_tensor *ts[] = {L->q_w, L->k_w, L->v_w, L->o_w, L->gate_w, L->up_w, L->down_w};
+            for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+                q8_bytes += bytes_of(ts[i]);
+        }
+        for (int r = 0; r < reps; r++) {
+            double p, d;
+            if (run(ctx, be, &lm, prompt, steps, &p, &d)) {
+                q8_dec = steps / d > q8_dec ? steps / d : q8_dec;
+                q8_pre = prompt / p > q8_pre ? prompt / p : q8_pre;
+            }
+        }
+        if (prefill_logits(ctx, be, &lm, 64, lg8)) {
+            double num = 0, den = 0;
+            for (int i = 0; i < lm.vocab; i++) {
+                double d = (double)lg8[i] - lg16[i];
+                num += d * d;
+                den += (double)lg16[i] * lg16[i];
+                q8_maxabs = fabs(d) > q8_maxabs ? fabs(d) : q8_maxabs;
+            }
+            q8_l2 = den > 0 ? sqrt(num / den) : 0;
+        }
+    }
+    free(lg16);
+    free(lg8);
     double bw = bw4k > bwhuge ? bw4k : bwhuge;    /* the harder bound */
     /* the prefill's bound: the faster of f32 FMA (what the kernels do: bf16
      * widened, exact) and the bf16 dot, whichever this CPU runs faster */
@@ -507,6 +565,15 @@ int main(int argc, char **argv)
         printf("%-44s %12.2f (%.2fx)\n", "prefill, 2 threads, wall tok/s", w2_pre,
                w1_pre > 0 ? w2_pre / w1_pre : 0);
     }
+    if (q8_dec > 0) {
+        printf("%-44s %12.1f\n", "q8 weights read per decode step, MB", q8_bytes / 1e6);
+        printf("%-44s %12.1f\n", "q8 conversion at load, s", q8_conv_s);
+        printf("%-44s %12.2f (%.0f %%)\n", "decode b1 q8, tok/s (of bound)", q8_dec,
+               100 * q8_dec * q8_bytes / (bw * 1e9));
+        printf("%-44s %12.2f (%.0f %%)\n", "prefill q8, tok/s (of peak)", q8_pre,
+               peak > 0 ? 100 * q8_pre * flops_tok / (peak * 1e9) : 0);
+        printf("%-44s %12.4f (max abs %.3g)\n", "q8 logits vs bf16, relative L2", q8_l2, q8_maxabs);
+    }
     /* the figures of the best path first, then each path's */
     int best = dec[0] > 0 ? 0 : dec[1] > 0 ? 1 : 2;
     printf("{\"threads\": 1, \"clock\": \"process_cpu\", \"isa\": \"%s\", \"read_gbs\": %.2f, \"read_gbs.4k\": %.2f, "
@@ -539,6 +606,13 @@ int main(int argc, char **argv)
                "\"prefill.bf16.t2_over_t1\": %.3f",
                vo_cpu_isa(), w1_dec, w2_dec, w2_dec / w1_dec, w2s_dec, w2s_dec / w1_dec, w1_pre,
                w2_pre, w1_pre > 0 ? w2_pre / w1_pre : 0);
+    if (q8_dec > 0)
+        printf(", \"decode.q8.b1.bytes_per_token\": %.0f, \"decode.q8.b1.tok_s\": %.3f, "
+               "\"decode.q8.b1.frac_of_bound\": %.3f, \"prefill.q8.tok_s\": %.2f, "
+               "\"prefill.q8.frac_of_peak\": %.3f, \"accuracy.q8.logits_rel_l2\": %.5f, "
+               "\"accuracy.q8.logits_max_abs\": %.4f, \"load.q8.convert_s\": %.2f",
+               q8_bytes, q8_dec, q8_dec * q8_bytes / (bw * 1e9), q8_pre,
+               peak > 0 ? q8_pre * flops_tok / (peak * 1e9) : 0, q8_l2, q8_maxabs, q8_conv_s);
     printf(", \"attn.context\": %lld", (long long)context);
     for (int i = 0; i < 3; i++) {
         if (a_dec32[i] == 0)

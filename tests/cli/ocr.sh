@@ -75,6 +75,23 @@ if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
 fi
 run_vo --kv-type int4 "$SAMPLES/hello.png"
 [ "$rc" -eq 1 ]; ok $? "ocr 5.3: an unknown --kv-type is a usage error"
+# q8 weights made at load: the same text as the stored weights on this page
+# (the tiny model's greedy steps are not close calls), the ALTO's processing
+# settings say so; refused on OpenCL with the way out; unknown types refused
+run_vo --device cpu --model "$MODEL" --max-tokens 24 -o "$TMP/stored.txt" "$SAMPLES/hello.png"
+run_vo --weights q8 --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/q8" \
+    "$SAMPLES/hello.png"
+[ "$rc" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/q8/hello.txt" &&
+    grep -q 'weights=q8' "$TMP/q8/hello.p0001.alto.xml"
+ok $? "ocr 5.4: --weights q8 recognises the same text as the stored weights (rc=$rc)"
+if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
+    run_vo --weights q8 --device opencl --model "$MODEL" --max-tokens 24 -o "$TMP/q8cl.txt" \
+        "$SAMPLES/hello.png"
+    [ "$rc" -ne 0 ] && grep -q "q8 weights run on the CPU backend" "$TMP/err"
+    ok $? "ocr 5.5: --weights q8 on OpenCL is refused with a message (rc=$rc)"
+fi
+run_vo --weights q4 "$SAMPLES/hello.png"
+[ "$rc" -eq 1 ]; ok $? "ocr 5.6: an unknown --weights is a usage error"
 run_vo --device tpu "$SAMPLES/hello.png"
 [ "$rc" -eq 1 ]; ok $? "ocr 4.3: an unknown --device is a usage error"
 

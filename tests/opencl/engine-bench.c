@@ -147,7 +147,7 @@ round_of(vo_ctx *ctx, engine *e, const vo_config *cfg, int prompt, int steps)
 static double
 bytes_of(const vo_tensor *t)
 {
-    return t ? (double)vo_nelements(t) * (double)vo_type_size(t->type) : 0;
+    return t ? (double)vo_nbytes(t) : 0;
 }
 
 /* weight bytes one decode step reads: every layer's matrices and the head */

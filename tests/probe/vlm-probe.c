@@ -31,7 +31,8 @@ static int usage(void)
             "       vlm-probe --model DIR [--image FILE]... [--prompt TEXT | --ids FILE.bin]\n"
             "                 [--generate N] [--backend cpu|cpu-ref|opencl|opencl-gpu-kernels]\n"
             "                 [--threads N] [--ocr-upscale] [--images-flat] [--stage-inputs CASE_DIR]\n"
-            "                 [--kv-type f32|bf16|f16] [--kv-step N] --dump DIR\n");
+            "                 [--kv-type f32|bf16|f16] [--kv-step N] [--weights as-stored|q8]\n"
+            "                 --dump DIR\n");
     return 2;
 }
 
@@ -126,6 +127,7 @@ typedef struct probe_opts {
     int n_images, generate, flat, ocr_upscale, threads;
     vo_type kv_type;     /* --kv-type: the LM's KV cache storage */
     int kv_step;         /* --kv-step: cache growth step in tokens (0: the default) */
+    int weights_q8;      /* --weights q8: the LM's matrices and head quantized at load */
 } probe_opts;
 
 typedef struct probe {
@@ -216,7 +218,8 @@ static int probe_open(probe *p)
                      "opencl-gpu-kernels)", o->backend);
     if (st || siglip_load(ctx, p->be, &p->cfg, p->w, &p->vis) ||
         projector_load(ctx, p->be, &p->cfg, p->w, &p->proj) ||
-        qwen3_load(ctx, p->be, &p->cfg, p->w, &p->lm))
+        qwen3_load(ctx, p->be, &p->cfg, p->w, &p->lm) ||
+        (o->weights_q8 && qwen3_convert_weights(ctx, p->be, &p->lm, VO_Q8)))
         return 0;
     p->lm.kv_type = o->kv_type;
     p->lm.kv_step = o->kv_step;
@@ -653,6 +656,12 @@ int main(int argc, char **argv)
             else if (!strcmp(v, "f16"))
                 o.kv_type = VO_F16;
             else
+                return usage();
+        } else if (!strcmp(a, "--weights") && v) {
+            i++;
+            if (!strcmp(v, "q8"))
+                o.weights_q8 = 1;
+            else if (strcmp(v, "as-stored"))
                 return usage();
         } else if (!strcmp(a, "--kv-step") && v)
             o.kv_step = atoi(argv[++i]);

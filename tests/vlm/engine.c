@@ -39,7 +39,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s", d);
     vo_ctx *ctx = vo_new_ctx();
     vo_engine *eng = NULL;
-    vo_engine_opts o = {2, 20, 1, "cpu", VO_KV_F32, 1, 0};
+    vo_engine_opts o = {2, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED};
     ok(vo_engine_open(ctx, dir, &o, &eng) == VO_OK, "engine 1.1: tiny-varco opens (%s)",
        vo_last_error(ctx));
     json_t *m = fx_manifest(dir);
@@ -111,7 +111,7 @@ int main(void)
     vo_engine_close(eng);
     eng = NULL;
     /* opts.kv_type: a bf16 KV cache gives the golden text; an unknown type fails */
-    vo_engine_opts ob = {2, 20, 1, "cpu", VO_KV_BF16, 1, 0};
+    vo_engine_opts ob = {2, 20, 1, "cpu", VO_KV_BF16, 1, 0, VO_WEIGHTS_AS_STORED};
     int good = vo_engine_open(ctx, dir, &ob, &eng) == VO_OK;
     if (good) {
         json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");
@@ -135,6 +135,32 @@ int main(void)
     ok(vo_engine_open(ctx, dir, &ob, &eng) == VO_ERR_ARGUMENT && !eng &&
        strstr(vo_last_error(ctx), "KV cache type 7"),
        "engine 6.2: kv_type 7 is an argument error (%s)", vo_last_error(ctx));
+    /* opts.weights: q8 made at load gives the golden text (the tiny model's
+     * steps are no close calls); an unknown type fails */
+    vo_engine_opts oq = {2, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_Q8};
+    good = vo_engine_open(ctx, dir, &oq, &eng) == VO_OK;
+    if (good) {
+        json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");
+        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
+                                                        "image_rgb_u8"), "shape");
+        int h = (int)json_integer_value(json_array_get(shape, 0));
+        int w = (int)json_integer_value(json_array_get(shape, 1));
+        uint8_t *rgb = fx_read_key(dir, cas, "ocr_wide_150x90", "image_rgb_u8", NULL);
+        vo_buf text = VO_BUF_INIT;
+        const char *gold = json_string_value(json_object_get(cas, "generated_text"));
+        good = rgb && vo_engine_ocr(ctx, eng, rgb, w, h, w * 3, NULL, NULL, &text) == VO_OK &&
+               gold && text.len == strlen(gold) && !memcmp(text.data, gold, text.len);
+        vo_buf_free(&text);
+        free(rgb);
+    }
+    ok(good, "engine 6.3: weights VO_WEIGHTS_Q8 gives the golden text of ocr_wide_150x90 (%s)",
+       good ? "ok" : vo_last_error(ctx));
+    vo_engine_close(eng);
+    eng = NULL;
+    oq.weights = 5;
+    ok(vo_engine_open(ctx, dir, &oq, &eng) == VO_ERR_ARGUMENT && !eng &&
+       strstr(vo_last_error(ctx), "weight type 5"),
+       "engine 6.4: weights 5 is an argument error (%s)", vo_last_error(ctx));
     json_decref(m);
     ok(vo_engine_open(ctx, "/nonexistent-model-dir", NULL, &eng) != VO_OK && !eng &&
        strstr(vo_last_error(ctx), "/nonexistent-model-dir"),

@@ -15,7 +15,7 @@ int vo_cpu_count(void)
 
 static vo_status cpu_alloc(vo_backend *be, vo_tensor *t)
 {
-    size_t bytes = (size_t)vo_nelements(t) * vo_type_size(t->type);
+    size_t bytes = vo_nbytes(t);
     /* 64-byte aligned, rounded up as aligned_alloc wants */
     void *p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
     if (!p) {
@@ -64,6 +64,8 @@ static void cpu_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src,
 static bool cpu_supports(const vo_backend *be, vo_op op, vo_type type)
 {
     (void)be;
+    if (op == VO_OP_MATMUL && type == VO_Q8)
+        return true;
     if (op == VO_OP_MATMUL || op == VO_OP_GET_ROWS || op == VO_OP_COPY ||
         op == VO_OP_PATCH_EMBED || op == VO_OP_ATTENTION)
         return type == VO_F32 || type == VO_F16 || type == VO_BF16;

@@ -32,6 +32,12 @@ static inline float cpu_get_f(const void *row, vo_type type, int64_t i)
     case VO_F32: return ((const float *)row)[i];
     case VO_BF16: return cpu_bf16_to_f32(((const uint16_t *)row)[i]);
     case VO_F16: return cpu_f16_to_f32(((const uint16_t *)row)[i]);
+    case VO_Q8: {       /* block i / 32: an f32 scale, then 32 int8 */
+        const char *b = (const char *)row + (i / VO_Q8_BLOCK) * (4 + VO_Q8_BLOCK);
+        float d;
+        memcpy(&d, b, sizeof d);
+        return d * (float)(signed char)b[4 + i % VO_Q8_BLOCK];
+    }
     default: return 0.0f;
     }
 }

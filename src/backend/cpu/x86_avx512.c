@@ -1,4 +1,4 @@
-/* x86_avx512.c: AVX-512 kernels of the CPU backend for f32 and bf16 weights:
+/* x86_avx512.c: AVX-512 kernels of the CPU backend for f32, bf16 and q8 weights:
  * the decode matrix-vector product (each weight row streamed once, several
  * output rows in registers) and the prefill/vision GEMM (6 weight rows ×
  * 64 tokens in registers over transposed activations). bf16 is widened to
@@ -20,15 +20,16 @@ bool cpu_have_avx512(void)
 }
 
 #ifdef VO_X86
-INLINE float get1(const char *row, int64_t k, bool bf16)
+/* bytes from a row's start to value k (the start of its block for q8) */
+INLINE size_t byte_at(int64_t k, vo_type t)
 {
-    return bf16 ? cpu_bf16_to_f32(((const uint16_t *)row)[k]) : ((const float *)row)[k];
+    return t == VO_Q8 ? (size_t)(k / VO_Q8_BLOCK) * (4 + VO_Q8_BLOCK) : (size_t)k * vo_type_size(t);
 }
 
 /* res[i·nx + j] = dot(weight row i, x row j), i < nr, j < nx: nr·nx
  * accumulators (≤ 16 + nx + 1 registers), each weight vector loaded once.
  * nr and nx are constants at every call, so the loops unroll fully. */
-AVX512 INLINE void mv_tile(const char *w, size_t ldw, bool bf16, int nr, const float *x,
+AVX512 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const float *x,
                            size_t ldx, int nx, int64_t K, float *res)
 {
     __m512 acc[8][4];
@@ -48,9 +49,9 @@ AVX512 INLINE void mv_tile(const char *w, size_t ldw, bool bf16, int nr, const f
             /* this row 512 bytes ahead into L1, and the next tile's row at the
              * same column into L2: a 4 KiB row is a page of its own, where
              * the hardware prefetchers start over */
-            _mm_prefetch(w + i * ldw + k * (bf16 ? 2 : 4) + 512, _MM_HINT_T0);
-            _mm_prefetch(w + (i + nr) * ldw + k * (bf16 ? 2 : 4), _MM_HINT_T1);
-            __m512 wv = cpu_avx512_load16(w + i * ldw, k, bf16 ? VO_BF16 : VO_F32);
+            _mm_prefetch(w + i * ldw + byte_at(k, wt) + 512, _MM_HINT_T0);
+            _mm_prefetch(w + (i + nr) * ldw + byte_at(k, wt), _MM_HINT_T1);
+            __m512 wv = cpu_avx512_load16(w + i * ldw, k, wt);
 #pragma GCC unroll 4
             for (int j = 0; j < nx; j++)
                 acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
@@ -62,7 +63,7 @@ AVX512 INLINE void mv_tile(const char *w, size_t ldw, bool bf16, int nr, const f
         for (int j = 0; j < nx; j++) {
             float s = _mm512_reduce_add_ps(acc[i][j]);
             for (int64_t kk = k; kk < K; kk++)
-                s += get1(w + i * ldw, kk, bf16) * x[j * ldx + kk];
+                s += cpu_get_f(w + i * ldw, wt, kk) * x[j * ldx + kk];
             res[i * nx + j] = s;
         }
 }
@@ -84,13 +85,19 @@ AVX512 INLINE void mv_tile(const char *w, size_t ldw, bool bf16, int nr, const f
 AVX512 static void mv_tile_bf16(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
                                 int nx, int64_t K, float *res)
 {
-    MV_CASES(true)
+    MV_CASES(VO_BF16)
 }
 
 AVX512 static void mv_tile_f32(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
                                int nx, int64_t K, float *res)
 {
-    MV_CASES(false)
+    MV_CASES(VO_F32)
+}
+
+AVX512 static void mv_tile_q8(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
+                              int nx, int64_t K, float *res)
+{
+    MV_CASES(VO_Q8)
 }
 #endif
 
@@ -98,7 +105,7 @@ void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *
                        int64_t M, float *out, size_t ldo, const vo_tensor *bias)
 {
 #ifdef VO_X86
-    bool bf16 = w->type == VO_BF16;
+    vo_type wt = w->type;
     size_t ldw = w->nb[1];
     int64_t K = w->ne[0];
     for (int64_t m = 0; m < M; m += 4) {
@@ -107,8 +114,10 @@ void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *
             int nr = n1 - n >= tile_rows ? tile_rows : 1;
             const char *wr = cpu_base(w) + n * ldw;
             float res[8 * 4];
-            if (bf16)
+            if (wt == VO_BF16)
                 mv_tile_bf16(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
+            else if (wt == VO_Q8)
+                mv_tile_q8(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
             else
                 mv_tile_f32(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
             for (int i = 0; i < nr; i++) {
@@ -188,11 +197,24 @@ AVX512 static void gemm_tile_nv(const float *w, int64_t ldw, int64_t kc, const f
     }
 }
 
+/* one row of K values of type wt widened to f32 (a constant type at each call) */
+AVX512 INLINE void widen_row(float *d, const char *row, size_t nb1, int64_t K, vo_type wt)
+{
+    int64_t k = 0;
+    for (; k + 16 <= K; k += 16) {
+        /* as in mv_tile: ahead in this row, and the next row (page) */
+        _mm_prefetch(row + byte_at(k, wt) + 512, _MM_HINT_T0);
+        _mm_prefetch(row + nb1 + byte_at(k, wt), _MM_HINT_T1);
+        _mm512_storeu_ps(d + k, cpu_avx512_load16(row, k, wt));
+    }
+    for (; k < K; k++)
+        d[k] = cpu_get_f(row, wt, k);
+}
+
 /* n rows of w from row r0, widened to f32 rows ldw apart (zeros past the end) */
 AVX512 static void widen_rows(float *dst, int64_t ldw, const vo_tensor *w, int64_t r0, int n)
 {
     int64_t K = w->ne[0];
-    bool bf16 = w->type == VO_BF16;
     for (int i = 0; i < n; i++) {
         float *d = dst + i * ldw;
         if (r0 + i >= w->ne[1]) {
@@ -200,15 +222,12 @@ AVX512 static void widen_rows(float *dst, int64_t ldw, const vo_tensor *w, int64
             continue;
         }
         const char *row = cpu_base(w) + (r0 + i) * w->nb[1];
-        int64_t k = 0;
-        for (; k + 16 <= K; k += 16) {
-            /* as in mv_tile: ahead in this row, and the next row (page) */
-            _mm_prefetch(row + k * (bf16 ? 2 : 4) + 512, _MM_HINT_T0);
-            _mm_prefetch(row + w->nb[1] + k * (bf16 ? 2 : 4), _MM_HINT_T1);
-            _mm512_storeu_ps(d + k, cpu_avx512_load16(row, k, bf16 ? VO_BF16 : VO_F32));
-        }
-        for (; k < K; k++)
-            d[k] = get1(row, k, bf16);
+        if (w->type == VO_BF16)
+            widen_row(d, row, w->nb[1], K, VO_BF16);
+        else if (w->type == VO_Q8)
+            widen_row(d, row, w->nb[1], K, VO_Q8);
+        else
+            widen_row(d, row, w->nb[1], K, VO_F32);
     }
 }
 #endif

@@ -12,11 +12,12 @@ size_t vo_type_size(vo_type t)
     case VO_F32: case VO_I32: return 4;
     case VO_F16: case VO_BF16: return 2;
     case VO_Q8: return 4 + VO_Q8_BLOCK;
+    case VO_Q4: return 4 + VO_Q8_BLOCK / 2;
     default: return 0;
     }
 }
 
-int64_t vo_type_block(vo_type t) { return t == VO_Q8 ? VO_Q8_BLOCK : 1; }
+int64_t vo_type_block(vo_type t) { return t == VO_Q8 || t == VO_Q4 ? VO_Q8_BLOCK : 1; }
 
 size_t vo_row_size(vo_type t, int64_t ne0)
 {
@@ -30,7 +31,7 @@ size_t vo_nbytes(const vo_tensor *t)
 
 const char *vo_type_name(vo_type t)
 {
-    static const char *names[] = {"f32", "f16", "bf16", "i32", "q8"};
+    static const char *names[] = {"f32", "f16", "bf16", "i32", "q8", "q4"};
     return (unsigned)t < VO_TYPE_COUNT_ ? names[t] : "?";
 }
 
@@ -207,7 +208,7 @@ void vo_tensor_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src, 
     vo_backend_error(be, VO_ERR_ARGUMENT, __VA_ARGS__); return; } } while (0)
 
 static bool is_float(vo_type t) { return t == VO_F32 || t == VO_F16 || t == VO_BF16; }
-static bool is_weight(vo_type t) { return is_float(t) || t == VO_Q8; }
+static bool is_weight(vo_type t) { return is_float(t) || t == VO_Q8 || t == VO_Q4; }
 static bool same_shape(const vo_tensor *a, const vo_tensor *b)
 {
     return a->ne[0] == b->ne[0] && a->ne[1] == b->ne[1] && a->ne[2] == b->ne[2] &&

@@ -10,11 +10,13 @@
 #include "src/util/status.h"
 
 /* Element types. Activations are always VO_F32; weights may be any float
- * type or VO_Q8; ids and positions are VO_I32. VO_Q8 is a block type (as
- * in ggml): each block of VO_Q8_BLOCK values along ne[0] is an f32 scale d
- * then VO_Q8_BLOCK int8 q, value = d·q; ne[0] counts values (a multiple of
- * the block), nb[0] is the block's size in bytes. Only matmul weights. */
-typedef enum vo_type { VO_F32 = 0, VO_F16, VO_BF16, VO_I32, VO_Q8, VO_TYPE_COUNT_ } vo_type;
+ * type, VO_Q8 or VO_Q4; ids and positions are VO_I32. VO_Q8 and VO_Q4 are
+ * block types (as in ggml): each block of VO_Q8_BLOCK values along ne[0] is
+ * an f32 scale d, then for VO_Q8 32 int8 q (value d·q), for VO_Q4 16 bytes
+ * whose low nibbles are values 0-15 and high nibbles 16-31 (value d·(q − 8));
+ * ne[0] counts values (a multiple of the block), nb[0] is the block's size
+ * in bytes. Only matmul weights. */
+typedef enum vo_type { VO_F32 = 0, VO_F16, VO_BF16, VO_I32, VO_Q8, VO_Q4, VO_TYPE_COUNT_ } vo_type;
 #define VO_Q8_BLOCK 32
 
 /* A tensor: type, shape and byte strides over a backend buffer.
@@ -42,6 +44,10 @@ const char *vo_type_name(vo_type t);
  * (F32, F16 or BF16) into VO_Q8 blocks at dst: per block d = max|v| / 127,
  * q = v / d rounded to nearest (0 for an all-zero block). */
 void vo_quantize_q8(void *dst, const void *src, vo_type src_type, int64_t n);
+/* The same into VO_Q4 blocks: per block m = the value of largest |v|,
+ * d = m / −8 (m itself comes back exactly), q = v / d + 8 rounded to nearest
+ * and kept within 0..15. */
+void vo_quantize_q4(void *dst, const void *src, vo_type src_type, int64_t n);
 /* Number of elements; number of rows (ne1*ne2*ne3). */
 int64_t vo_nelements(const vo_tensor *t);
 int64_t vo_nrows(const vo_tensor *t);

@@ -80,14 +80,16 @@ static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
 {
     if (e->opts.weights == VO_WEIGHTS_AS_STORED)
         return VO_OK;
-    if (e->opts.weights != VO_WEIGHTS_Q8)
-        return vo_fail(ctx, VO_ERR_ARGUMENT, "weight type %d is not 0 (as stored) or 1 (q8)",
-                       e->opts.weights);
-    if (!vo_backend_supports(e->be, VO_OP_MATMUL, VO_Q8))
-        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "q8 weights run on the CPU backend, not on %s: "
-                       "use --device cpu, or --weights as-stored", vo_backend_name(e->be));
-    vo_info(ctx, "converting the language model's weights to q8");
-    return qwen3_convert_weights(ctx, e->be, &e->lm, VO_Q8);
+    if (e->opts.weights != VO_WEIGHTS_Q8 && e->opts.weights != VO_WEIGHTS_Q4)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "weight type %d is not 0 (as stored), 1 (q8) or "
+                       "2 (q4)", e->opts.weights);
+    vo_type t = e->opts.weights == VO_WEIGHTS_Q8 ? VO_Q8 : VO_Q4;
+    if (!vo_backend_supports(e->be, VO_OP_MATMUL, t))
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "%s weights run on the CPU backend, not on %s: "
+                       "use --device cpu, or --weights as-stored", vo_type_name(t),
+                       vo_backend_name(e->be));
+    vo_info(ctx, "converting the language model's weights to %s", vo_type_name(t));
+    return qwen3_convert_weights(ctx, e->be, &e->lm, t);
 }
 
 /* Drafted decoding where it is exact: the CPU backend computes each row of a

@@ -28,9 +28,10 @@ typedef struct vo_engine_opts {
     int no_draft;      /* 1: no drafted decoding in vo_engine_ocr_page (one token a
                         * step); 0: drafted where exact (the CPU backend) */
     int weights;       /* the language model's matrices and head: VO_WEIGHTS_AS_STORED (0,
-                        * the default: the folder's bf16) or VO_WEIGHTS_Q8 (1: int8 in
+                        * the default: the folder's bf16), VO_WEIGHTS_Q8 (1: int8 in
                         * blocks of 32 with a scale, made at load: 0.56x the bytes a
-                        * decode step reads; the CPU backend only) */
+                        * decode step reads) or VO_WEIGHTS_Q4 (2: 4 bits, 0.31x); the
+                        * CPU backend only */
 } vo_engine_opts;
 
 #define VO_ENGINE_BATCH_MAX 12
@@ -38,7 +39,7 @@ typedef struct vo_engine_opts {
 /* values of vo_engine_opts.kv_type */
 enum { VO_KV_F32 = 0, VO_KV_BF16 = 1, VO_KV_F16 = 2 };
 /* values of vo_engine_opts.weights */
-enum { VO_WEIGHTS_AS_STORED = 0, VO_WEIGHTS_Q8 = 1 };
+enum { VO_WEIGHTS_AS_STORED = 0, VO_WEIGHTS_Q8 = 1, VO_WEIGHTS_Q4 = 2 };
 
 /* Called with each complete piece of UTF-8 text as it is generated (special
  * tokens kept) and the log-probability of the token that completed it.

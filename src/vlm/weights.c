@@ -91,8 +91,8 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, vo_tensor **t, vo_type
     vo_tensor *src = *t;
     if (!src || src->type == type)
         return VO_OK;
-    if (type != VO_Q8)
-        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "weights convert to q8 only, not %s",
+    if (type != VO_Q8 && type != VO_Q4)
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "weights convert to q8 or q4 only, not %s",
                        vo_type_name(type));
     if (!vo_backend_supports(be, VO_OP_MATMUL, type))
         return vo_fail(ctx, VO_ERR_UNSUPPORTED, "the %s backend takes no %s weights",
@@ -120,7 +120,8 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, vo_tensor **t, vo_type
         vo_tensor vd = vo_view(dst, K, n, 1, 1, 0, 0, 0, (size_t)r0 * dst->nb[1]);
         vo_tensor_get(be, &vs, in, in_row * (size_t)n);
         for (int64_t r = 0; r < n; r++)
-            vo_quantize_q8(out + r * out_row, in + r * in_row, src->type, K);
+            (type == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)(out + r * out_row, in + r * in_row,
+                                                              src->type, K);
         vo_tensor_set(be, &vd, out, out_row * (size_t)n);
     }
     if ((st = vo_backend_sync(be, ctx)) != VO_OK)

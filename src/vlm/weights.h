@@ -21,8 +21,8 @@ vo_status vlm_bind_f32(vo_ctx *ctx, vo_backend *be, const vo_weights *w, const c
 vo_status vlm_bind_view(vo_ctx *ctx, vo_backend *be, const vo_tensor_view *v, int nd,
                         const int64_t *dims, vo_tensor **out);
 
-/* Replace the 2-D float matrix *t by a copy in `type` (VO_Q8: quantized in
- * blocks of 32 along ne0), made on the backend in slices of rows through a
+/* Replace the 2-D float matrix *t by a copy in `type` (VO_Q8 or VO_Q4:
+ * quantized in blocks of 32 along ne0), made on the backend in slices of rows through a
  * small host buffer; *t is freed. Nothing happens when *t is NULL or already
  * of that type. VO_ERR_UNSUPPORTED when the backend has no such matmul
  * weights, VO_ERR_FORMAT when ne0 is not a whole number of blocks. */

@@ -513,10 +513,10 @@ static void test_attention_long(void)
 }
 
 
-/* q8 weights: each ISA's matvec and GEMM against the _ref on the same
- * blocks (matvec tiles at M 1-12, GEMM beyond, two tasks of 192 rows, K
- * over several blocks of 32) */
-static void test_matmul_q8(void)
+/* q8 and q4 weights: each ISA's matvec and GEMM against the _ref on the
+ * same blocks (matvec tiles at M 1-12, GEMM beyond, two tasks of 192 rows,
+ * K over several blocks of 32) */
+static void test_matmul_quant(vo_type qt, int part)
 {
     static const int64_t shapes[][3] = {{32, 13, 1}, {128, 67, 50}, {64, 9, 3}, {320, 257, 7},
                                         {96, 31, 12}, {256, 30, 13}, {2048, 9, 2},
@@ -525,17 +525,18 @@ static void test_matmul_q8(void)
     for (int s = 0; s < NS; s++) {
         int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
         vo_tensor *wf = rnd(VO_BF16, K, N, 1, "wf"), *x = rnd(VO_F32, K, M, 1, "x");
-        vo_tensor *w = vo_tensor_new(fast, VO_Q8, K, N, 1, 1, "w");
+        vo_tensor *w = vo_tensor_new(fast, qt, K, N, 1, 1, "w");
         vo_tensor *b = rnd(VO_F32, N, 1, 1, "b");
         vo_tensor *o1 = zeros(N, M, 1, "o1"), *o2 = zeros(N, M, 1, "o2");
         for (int64_t n = 0; n < N; n++)
-            vo_quantize_q8((char *)w->data + n * w->nb[1], (char *)wf->data + n * wf->nb[1],
-                           VO_BF16, K);
+            (qt == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)((char *)w->data + n * w->nb[1],
+                                                            (char *)wf->data + n * wf->nb[1],
+                                                            VO_BF16, K);
         vo_matmul(fast, o1, w, x, s & 1 ? b : NULL);
         vo_matmul(ref, o2, w, x, s & 1 ? b : NULL);
         double e = maxrel(o1, o2);
-        ok(e < 1e-5 * sqrt((double)K), "backend 9.%d: %s matmul q8 K%lld N%lld M%lld (err %.2g)",
-           s + 1, isa, (long long)K, (long long)N, (long long)M, e);
+        ok(e < 1e-5 * sqrt((double)K), "backend 9.%d: %s matmul %s K%lld N%lld M%lld (err %.2g)",
+           part + s + 1, isa, vo_type_name(qt), (long long)K, (long long)N, (long long)M, e);
         vo_tensor_free(fast, w); vo_tensor_free(fast, wf); vo_tensor_free(fast, x);
         vo_tensor_free(fast, b); vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
     }
@@ -572,6 +573,35 @@ static void test_q8_format(vo_ctx *ctx)
         good &= q[i] == 0;
     ok(good, "backend 9.20: q8 blocks: d = max|v| / 127, max at -127, every value within "
        "half a step (worst %.3f steps), a zero block all zeros", worst);
+    /* q4: the value of largest |v| comes back exactly (d = m / -8, q 0),
+     * every other within half a step of d unless clamped at +7 (v = -m) */
+    float u[64];
+    for (int i = 0; i < 64; i++)
+        u[i] = frand() * (i < 32 ? 1.0f : 3.0f);
+    u[5] = 1.25f;
+    u[37] = -4.0f;
+    u[40] = 4.0f;
+    char q4[2 * (4 + VO_Q8_BLOCK / 2)];
+    vo_quantize_q4(q4, u, VO_F32, 64);
+    int good4 = 1;
+    double worst4 = 0;
+    for (int b = 0; b < 2; b++) {
+        float d;
+        memcpy(&d, q4 + b * 20, 4);
+        good4 &= d == (b ? -4.0f : 1.25f) / -8.0f;
+        for (int i = 0; i < 32; i++) {
+            float back = cpu_get_f(q4, VO_Q4, b * 32 + i), want = u[b * 32 + i];
+            double err = fabs((double)back - want);
+            if (b == 1 && i == 8)           /* 4.0 = -m: clamped to 7 steps */
+                good4 &= back == 7 * 0.5f;
+            else
+                good4 &= err <= 0.5 * fabs(d) * (1 + 1e-6);
+            worst4 = !(b == 1 && i == 8) && err / fabs(d) > worst4 ? err / fabs(d) : worst4;
+        }
+    }
+    good4 &= cpu_get_f(q4, VO_Q4, 5) == 1.25f && cpu_get_f(q4, VO_Q4, 37) == -4.0f;
+    ok(good4, "backend 9.23: q4 blocks: d = m / -8, m exact, every value within half a step "
+       "(worst %.3f steps), -m clamped to +7 steps", worst4);
     vo_tensor *bad = vo_tensor_new(fast, VO_Q8, 33, 2, 1, 1, "odd");
     vo_status st = vo_backend_sync(fast, ctx);
     ok(!bad && st == VO_ERR_ARGUMENT, "backend 9.21: a q8 tensor of 33 values a row refused (%s)",
@@ -580,6 +610,10 @@ static void test_q8_format(vo_ctx *ctx)
     vo_tensor *w = vo_tensor_new(fast, VO_Q8, 64, 3, 1, 1, "w");
     ok(w && w->nb[0] == 36 && w->nb[1] == 72 && vo_nbytes(w) == 216 && vo_is_contiguous(w),
        "backend 9.22: a q8 [64, 3] tensor: 36-byte blocks, 72-byte rows, 216 bytes, packed");
+    vo_tensor_free(fast, w);
+    w = vo_tensor_new(fast, VO_Q4, 64, 3, 1, 1, "w4");
+    ok(w && w->nb[0] == 20 && w->nb[1] == 40 && vo_nbytes(w) == 120 && vo_is_contiguous(w),
+       "backend 9.24: a q4 [64, 3] tensor: 20-byte blocks, 40-byte rows, 120 bytes, packed");
     vo_tensor_free(fast, w);
 }
 
@@ -599,7 +633,8 @@ int main(void)
         }
         vo_cpu_use_isa(ctx, isa);
         test_matmul();
-        test_matmul_q8();
+        test_matmul_quant(VO_Q8, 0);
+        test_matmul_quant(VO_Q4, 10);
         test_attention();
         test_attention_kv();
         test_attention_long();

@@ -463,46 +463,55 @@ int main(int argc, char **argv)
         }
         wall_clock = false;
     }
-    /* q8 weights (--weights q8) on the default path: the bf16 logits of a
-     * prompt first, then the layers and head converted, decode and prefill
-     * again, the same prompt's logits against bf16 */
+    /* q8 and q4 weights (--weights) on the default path: the bf16 logits of
+     * a prompt first, then the layers and head converted (from the bf16 of
+     * a fresh load each), decode and prefill again, the same prompt's
+     * logits against bf16 */
     vo_cpu_use_isa(ctx, NULL);
-    double q8_dec = 0, q8_pre = 0, q8_bytes = 0, q8_l2 = -1, q8_maxabs = 0, q8_conv_s = 0;
-    float *lg16 = malloc(sizeof(float) * (size_t)lm.vocab), *lg8 = malloc(sizeof(float) * (size_t)lm.vocab);
-    if (lg16 && lg8 && prefill_logits(ctx, be, &lm, 64, lg16)) {
-        double t0 = now();
-        if (qwen3_convert_weights(ctx, be, &lm, VO_Q8) != VO_OK) {
-            fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
-            goto done;
-        }
-        q8_conv_s = now() - t0;
-        q8_bytes = bytes_of(lm.head);
-        for (int l = 0; l < lm.n_layers; l++) {
-            const qwen3_layer *L = &lm.layers[l];
-            const vo_tensor *ts[] = {L->q_w, L->k_w, L->v_w, L->o_w, L->gate_w, L->up_w, L->down_w};
-            for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
-                q8_bytes += bytes_of(ts[i]);
-        }
-        for (int r = 0; r < reps; r++) {
-            double p, d;
-            if (run(ctx, be, &lm, prompt, steps, &p, &d)) {
-                q8_dec = steps / d > q8_dec ? steps / d : q8_dec;
-                q8_pre = prompt / p > q8_pre ? prompt / p : q8_pre;
+    static const vo_type qtypes[2] = {VO_Q8, VO_Q4};
+    double q_dec[2] = {0}, q_pre[2] = {0}, q_bytes[2] = {0}, q_l2[2] = {-1, -1};
+    double q_maxabs[2] = {0}, q_conv_s[2] = {0};
+    float *lg16 = malloc(sizeof(float) * (size_t)lm.vocab), *lgq = malloc(sizeof(float) * (size_t)lm.vocab);
+    if (lg16 && lgq && prefill_logits(ctx, be, &lm, 64, lg16))
+        for (int qi = 0; qi < 2; qi++) {
+            qwen3_free(be, &lm);
+            if (qwen3_load(ctx, be, &cfg, w, &lm) != VO_OK) {
+                fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
+                goto done;
+            }
+            double t0 = now();
+            if (qwen3_convert_weights(ctx, be, &lm, qtypes[qi]) != VO_OK) {
+                fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
+                goto done;
+            }
+            q_conv_s[qi] = now() - t0;
+            q_bytes[qi] = bytes_of(lm.head);
+            for (int l = 0; l < lm.n_layers; l++) {
+                const qwen3_layer *L = &lm.layers[l];
+                const vo_tensor *ts[] = {L->q_w, L->k_w, L->v_w, L->o_w, L->gate_w, L->up_w, L->down_w};
+                for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+                    q_bytes[qi] += bytes_of(ts[i]);
+            }
+            for (int r = 0; r < reps; r++) {
+                double p, d;
+                if (run(ctx, be, &lm, prompt, steps, &p, &d)) {
+                    q_dec[qi] = steps / d > q_dec[qi] ? steps / d : q_dec[qi];
+                    q_pre[qi] = prompt / p > q_pre[qi] ? prompt / p : q_pre[qi];
+                }
+            }
+            if (prefill_logits(ctx, be, &lm, 64, lgq)) {
+                double num = 0, den = 0;
+                for (int i = 0; i < lm.vocab; i++) {
+                    double d = (double)lgq[i] - lg16[i];
+                    num += d * d;
+                    den += (double)lg16[i] * lg16[i];
+                    q_maxabs[qi] = fabs(d) > q_maxabs[qi] ? fabs(d) : q_maxabs[qi];
+                }
+                q_l2[qi] = den > 0 ? sqrt(num / den) : 0;
             }
         }
-        if (prefill_logits(ctx, be, &lm, 64, lg8)) {
-            double num = 0, den = 0;
-            for (int i = 0; i < lm.vocab; i++) {
-                double d = (double)lg8[i] - lg16[i];
-                num += d * d;
-                den += (double)lg16[i] * lg16[i];
-                q8_maxabs = fabs(d) > q8_maxabs ? fabs(d) : q8_maxabs;
-            }
-            q8_l2 = den > 0 ? sqrt(num / den) : 0;
-        }
-    }
     free(lg16);
-    free(lg8);
+    free(lgq);
     double bw = bw4k > bwhuge ? bw4k : bwhuge;    /* the harder bound */
     /* the prefill's bound: the faster of f32 FMA (what the kernels do: bf16
      * widened, exact) and the bf16 dot, whichever this CPU runs faster */
@@ -565,14 +574,22 @@ int main(int argc, char **argv)
         printf("%-44s %12.2f (%.2fx)\n", "prefill, 2 threads, wall tok/s", w2_pre,
                w1_pre > 0 ? w2_pre / w1_pre : 0);
     }
-    if (q8_dec > 0) {
-        printf("%-44s %12.1f\n", "q8 weights read per decode step, MB", q8_bytes / 1e6);
-        printf("%-44s %12.1f\n", "q8 conversion at load, s", q8_conv_s);
-        printf("%-44s %12.2f (%.0f %%)\n", "decode b1 q8, tok/s (of bound)", q8_dec,
-               100 * q8_dec * q8_bytes / (bw * 1e9));
-        printf("%-44s %12.2f (%.0f %%)\n", "prefill q8, tok/s (of peak)", q8_pre,
-               peak > 0 ? 100 * q8_pre * flops_tok / (peak * 1e9) : 0);
-        printf("%-44s %12.4f (max abs %.3g)\n", "q8 logits vs bf16, relative L2", q8_l2, q8_maxabs);
+    for (int qi = 0; qi < 2; qi++) {
+        if (q_dec[qi] <= 0)
+            continue;
+        const char *qn = vo_type_name(qtypes[qi]);
+        char name[80];
+        snprintf(name, sizeof name, "%s weights read per decode step, MB", qn);
+        printf("%-44s %12.1f\n", name, q_bytes[qi] / 1e6);
+        snprintf(name, sizeof name, "%s conversion at load, s", qn);
+        printf("%-44s %12.1f\n", name, q_conv_s[qi]);
+        snprintf(name, sizeof name, "decode b1 %s, tok/s (of bound)", qn);
+        printf("%-44s %12.2f (%.0f %%)\n", name, q_dec[qi], 100 * q_dec[qi] * q_bytes[qi] / (bw * 1e9));
+        snprintf(name, sizeof name, "prefill %s, tok/s (of peak)", qn);
+        printf("%-44s %12.2f (%.0f %%)\n", name, q_pre[qi],
+               peak > 0 ? 100 * q_pre[qi] * flops_tok / (peak * 1e9) : 0);
+        snprintf(name, sizeof name, "%s logits vs bf16, relative L2", qn);
+        printf("%-44s %12.4f (max abs %.3g)\n", name, q_l2[qi], q_maxabs[qi]);
     }
     /* the figures of the best path first, then each path's */
     int best = dec[0] > 0 ? 0 : dec[1] > 0 ? 1 : 2;
@@ -606,13 +623,17 @@ int main(int argc, char **argv)
                "\"prefill.bf16.t2_over_t1\": %.3f",
                vo_cpu_isa(), w1_dec, w2_dec, w2_dec / w1_dec, w2s_dec, w2s_dec / w1_dec, w1_pre,
                w2_pre, w1_pre > 0 ? w2_pre / w1_pre : 0);
-    if (q8_dec > 0)
-        printf(", \"decode.q8.b1.bytes_per_token\": %.0f, \"decode.q8.b1.tok_s\": %.3f, "
-               "\"decode.q8.b1.frac_of_bound\": %.3f, \"prefill.q8.tok_s\": %.2f, "
-               "\"prefill.q8.frac_of_peak\": %.3f, \"accuracy.q8.logits_rel_l2\": %.5f, "
-               "\"accuracy.q8.logits_max_abs\": %.4f, \"load.q8.convert_s\": %.2f",
-               q8_bytes, q8_dec, q8_dec * q8_bytes / (bw * 1e9), q8_pre,
-               peak > 0 ? q8_pre * flops_tok / (peak * 1e9) : 0, q8_l2, q8_maxabs, q8_conv_s);
+    for (int qi = 0; qi < 2; qi++)
+        if (q_dec[qi] > 0) {
+            const char *qn = vo_type_name(qtypes[qi]);
+            printf(", \"decode.%s.b1.bytes_per_token\": %.0f, \"decode.%s.b1.tok_s\": %.3f, "
+                   "\"decode.%s.b1.frac_of_bound\": %.3f, \"prefill.%s.tok_s\": %.2f, "
+                   "\"prefill.%s.frac_of_peak\": %.3f, \"accuracy.%s.logits_rel_l2\": %.5f, "
+                   "\"accuracy.%s.logits_max_abs\": %.4f, \"load.%s.convert_s\": %.2f",
+                   qn, q_bytes[qi], qn, q_dec[qi], qn, q_dec[qi] * q_bytes[qi] / (bw * 1e9), qn,
+                   q_pre[qi], qn, peak > 0 ? q_pre[qi] * flops_tok / (peak * 1e9) : 0, qn,
+                   q_l2[qi], qn, q_maxabs[qi], qn, q_conv_s[qi]);
+        }
     printf(", \"attn.context\": %lld", (long long)context);
     for (int i = 0; i < 3; i++) {
         if (a_dec32[i] == 0)

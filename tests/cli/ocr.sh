@@ -90,8 +90,13 @@ if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
     [ "$rc" -ne 0 ] && grep -q "q8 weights run on the CPU backend" "$TMP/err"
     ok $? "ocr 5.5: --weights q8 on OpenCL is refused with a message (rc=$rc)"
 fi
-run_vo --weights q4 "$SAMPLES/hello.png"
-[ "$rc" -eq 1 ]; ok $? "ocr 5.6: an unknown --weights is a usage error"
+run_vo --weights q3 "$SAMPLES/hello.png"
+[ "$rc" -eq 1 ] && grep -q 'as-stored, q8 or q4' "$TMP/err"
+ok $? "ocr 5.6: an unknown --weights is a usage error naming the types"
+run_vo --weights q4 --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/q4" \
+    "$SAMPLES/hello.png"
+[ "$rc" -eq 0 ] && [ -e "$TMP/q4/hello.txt" ] && grep -q 'weights=q4' "$TMP/q4/hello.p0001.alto.xml"
+ok $? "ocr 5.7: --weights q4 runs and the ALTO's settings say so (rc=$rc)"
 run_vo --device tpu "$SAMPLES/hello.png"
 [ "$rc" -eq 1 ]; ok $? "ocr 4.3: an unknown --device is a usage error"
 

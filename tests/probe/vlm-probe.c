@@ -31,7 +31,7 @@ static int usage(void)
             "       vlm-probe --model DIR [--image FILE]... [--prompt TEXT | --ids FILE.bin]\n"
             "                 [--generate N] [--backend cpu|cpu-ref|opencl|opencl-gpu-kernels]\n"
             "                 [--threads N] [--ocr-upscale] [--images-flat] [--stage-inputs CASE_DIR]\n"
-            "                 [--kv-type f32|bf16|f16] [--kv-step N] [--weights as-stored|q8]\n"
+            "                 [--kv-type f32|bf16|f16] [--kv-step N] [--weights as-stored|q8|q4]\n"
             "                 --dump DIR\n");
     return 2;
 }
@@ -127,7 +127,8 @@ typedef struct probe_opts {
     int n_images, generate, flat, ocr_upscale, threads;
     vo_type kv_type;     /* --kv-type: the LM's KV cache storage */
     int kv_step;         /* --kv-step: cache growth step in tokens (0: the default) */
-    int weights_q8;      /* --weights q8: the LM's matrices and head quantized at load */
+    vo_type weights;     /* --weights q8/q4: the LM's matrices and head quantized at load;
+                            VO_F32: as stored */
 } probe_opts;
 
 typedef struct probe {
@@ -219,7 +220,7 @@ static int probe_open(probe *p)
     if (st || siglip_load(ctx, p->be, &p->cfg, p->w, &p->vis) ||
         projector_load(ctx, p->be, &p->cfg, p->w, &p->proj) ||
         qwen3_load(ctx, p->be, &p->cfg, p->w, &p->lm) ||
-        (o->weights_q8 && qwen3_convert_weights(ctx, p->be, &p->lm, VO_Q8)))
+        (o->weights != VO_F32 && qwen3_convert_weights(ctx, p->be, &p->lm, o->weights)))
         return 0;
     p->lm.kv_type = o->kv_type;
     p->lm.kv_step = o->kv_step;
@@ -660,7 +661,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--weights") && v) {
             i++;
             if (!strcmp(v, "q8"))
-                o.weights_q8 = 1;
+                o.weights = VO_Q8;
+            else if (!strcmp(v, "q4"))
+                o.weights = VO_Q4;
             else if (strcmp(v, "as-stored"))
                 return usage();
         } else if (!strcmp(a, "--kv-step") && v)

@@ -64,7 +64,7 @@ static void cpu_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src,
 static bool cpu_supports(const vo_backend *be, vo_op op, vo_type type)
 {
     (void)be;
-    if (op == VO_OP_MATMUL && type == VO_Q8)
+    if (op == VO_OP_MATMUL && (type == VO_Q8 || type == VO_Q4))
         return true;
     if (op == VO_OP_MATMUL || op == VO_OP_GET_ROWS || op == VO_OP_COPY ||
         op == VO_OP_PATCH_EMBED || op == VO_OP_ATTENTION)

@@ -38,6 +38,13 @@ static inline float cpu_get_f(const void *row, vo_type type, int64_t i)
         memcpy(&d, b, sizeof d);
         return d * (float)(signed char)b[4 + i % VO_Q8_BLOCK];
     }
+    case VO_Q4: {       /* an f32 scale, then 16 bytes: low nibbles 0-15, high 16-31 */
+        const unsigned char *b = (const unsigned char *)row + (i / VO_Q8_BLOCK) * (4 + VO_Q8_BLOCK / 2);
+        float d;
+        memcpy(&d, b, sizeof d);
+        int j = (int)(i % VO_Q8_BLOCK), byte = b[4 + (j & 15)];
+        return d * (float)((j < 16 ? byte & 15 : byte >> 4) - 8);
+    }
     default: return 0.0f;
     }
 }

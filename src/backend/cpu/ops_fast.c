@@ -53,7 +53,7 @@ typedef struct {
     int64_t K, N, M, n_nb;
 } mm_job;
 
-/* AVX-512, f32/bf16/q8 weights: a task is a block of weight rows for all x rows */
+/* AVX-512, f32/bf16/q8/q4 weights: a task is a block of weight rows for all x rows */
 static void mm_task_avx512(void *arg, int64_t task, int worker)
 {
     mm_job *j = arg;
@@ -168,7 +168,8 @@ void cpu_matmul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *w, const v
     if (!rows_uniform(x) || !rows_uniform(out) || (w->nb[1] % 4 && w->type == VO_F32))
         return cpu_matmul_ref(be, out, w, x, bias);
     mm_job j = {cb, out, w, x, bias, w->ne[0], w->ne[1], vo_nrows(x), 0};
-    if (cpu_have_avx512() && (w->type == VO_BF16 || w->type == VO_F32 || w->type == VO_Q8) &&
+    if (cpu_have_avx512() &&
+        (w->type == VO_BF16 || w->type == VO_F32 || w->type == VO_Q8 || w->type == VO_Q4) &&
         w->nb[1] % vo_type_size(w->type) == 0)
         return matmul_avx512(cb, &j);
     j.n_nb = (j.N + NB - 1) / NB;

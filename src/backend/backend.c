@@ -13,6 +13,7 @@ size_t vo_type_size(vo_type t)
     case VO_F16: case VO_BF16: return 2;
     case VO_Q8: return 4 + VO_Q8_BLOCK;
     case VO_Q4: return 4 + VO_Q8_BLOCK / 2;
+    case VO_Q8ROW: return 1;
     default: return 0;
     }
 }
@@ -21,6 +22,8 @@ int64_t vo_type_block(vo_type t) { return t == VO_Q8 || t == VO_Q4 ? VO_Q8_BLOCK
 
 size_t vo_row_size(vo_type t, int64_t ne0)
 {
+    if (t == VO_Q8ROW)
+        return 4 + (size_t)ne0;     /* the row's scale, then its int8 */
     return (size_t)(ne0 / vo_type_block(t)) * vo_type_size(t);
 }
 
@@ -31,7 +34,7 @@ size_t vo_nbytes(const vo_tensor *t)
 
 const char *vo_type_name(vo_type t)
 {
-    static const char *names[] = {"f32", "f16", "bf16", "i32", "q8", "q4"};
+    static const char *names[] = {"f32", "f16", "bf16", "i32", "q8", "q4", "q8row"};
     return (unsigned)t < VO_TYPE_COUNT_ ? names[t] : "?";
 }
 
@@ -123,8 +126,8 @@ static vo_tensor *tensor_make(vo_backend *be, vo_type type, int64_t ne0, int64_t
         vo_backend_error(be, VO_ERR_ARGUMENT, "tensor %s: bad shape or type", name);
         return NULL;
     }
-    size_t n = vo_type_size(type);
-    int64_t ne[4] = {ne0 / vo_type_block(type), ne1, ne2, ne3};
+    size_t n = vo_row_size(type, ne0);
+    int64_t ne[4] = {1, ne1, ne2, ne3};
     for (int i = 0; i < 4; i++)
         if (vo_mul_size(&n, n, (size_t)ne[i]) != VO_OK) {
             vo_backend_error(be, VO_ERR_LIMIT, "tensor %s: size overflows", name);
@@ -308,11 +311,16 @@ void vo_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_a
           "attention %s: q/out must be f32 [head_dim, heads, T]", out->name);
     for (int s = 0; s < n_seqs; s++) {
         const vo_attn_seq *S = &seqs[s];
-        CHECK(is_float(S->k->type) && row_packed(S->k) && is_float(S->v->type) &&
+        CHECK((is_float(S->k->type) || S->k->type == VO_Q8ROW) && row_packed(S->k) &&
+              (is_float(S->v->type) || S->v->type == VO_Q8ROW) &&
               row_packed(S->v) && S->k->ne[0] == q->ne[0] && same_shape(S->k, S->v) &&
               S->k->ne[1] >= 1 && q->ne[1] % S->k->ne[1] == 0,
-              "attention %s: seq %d: k/v must be float [%lld, kv_heads dividing %lld, n]",
+              "attention %s: seq %d: k/v must be float or q8row [%lld, kv_heads dividing %lld, n]",
               out->name, s, (long long)q->ne[0], (long long)q->ne[1]);
+        CHECK(vo_backend_supports(be, VO_OP_ATTENTION, S->k->type) &&
+              vo_backend_supports(be, VO_OP_ATTENTION, S->v->type),
+              "attention %s: the %s backend reads no %s/%s cache", out->name, be->ops->name,
+              vo_type_name(S->k->type), vo_type_name(S->v->type));
         CHECK(S->q_start >= 0 && S->n_q >= 0 && S->q_start + S->n_q <= q->ne[2] &&
               S->n_kv >= 1 && S->n_kv <= S->k->ne[2] && (!causal || S->n_q <= S->n_kv),
               "attention %s: seq %d: rows [%lld,+%lld) / %lld keys out of range", out->name,
@@ -356,10 +364,12 @@ void vo_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const v
 void vo_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x)
 {
     if (be->err) return;
-    CHECK(is_float(out->type) && row_packed(out) && f32_rows(x) && x->ne[0] == out->ne[0] &&
-          broadcastable(out, x),
-          "copy %s: x " SHAPE_FMT " (f32) into out " SHAPE_FMT " (float)", out->name,
+    CHECK((is_float(out->type) || out->type == VO_Q8ROW) && row_packed(out) && f32_rows(x) &&
+          x->ne[0] == out->ne[0] && broadcastable(out, x),
+          "copy %s: x " SHAPE_FMT " (f32) into out " SHAPE_FMT " (float or q8row)", out->name,
           SHAPE(x), SHAPE(out));
+    CHECK(vo_backend_supports(be, VO_OP_COPY, out->type), "copy %s: the %s backend writes no %s",
+          out->name, be->ops->name, vo_type_name(out->type));
     be->ops->copy(be, out, x);
 }
 

@@ -15,8 +15,12 @@
  * an f32 scale d, then for VO_Q8 32 int8 q (value d·q), for VO_Q4 16 bytes
  * whose low nibbles are values 0-15 and high nibbles 16-31 (value d·(q − 8));
  * ne[0] counts values (a multiple of the block), nb[0] is the block's size
- * in bytes. Only matmul weights. */
-typedef enum vo_type { VO_F32 = 0, VO_F16, VO_BF16, VO_I32, VO_Q8, VO_Q4, VO_TYPE_COUNT_ } vo_type;
+ * in bytes. Only matmul weights. VO_Q8ROW is a KV cache's type: each row
+ * of ne[0] values is an f32 scale d then ne[0] int8 q (value d·q), nb[0]
+ * 1, a row 4 + ne[0] bytes; written by copy, read by attention. */
+typedef enum vo_type {
+    VO_F32 = 0, VO_F16, VO_BF16, VO_I32, VO_Q8, VO_Q4, VO_Q8ROW, VO_TYPE_COUNT_
+} vo_type;
 #define VO_Q8_BLOCK 32
 
 /* A tensor: type, shape and byte strides over a backend buffer.
@@ -48,6 +52,9 @@ void vo_quantize_q8(void *dst, const void *src, vo_type src_type, int64_t n);
  * d = m / −8 (m itself comes back exactly), q = v / d + 8 rounded to nearest
  * and kept within 0..15. */
 void vo_quantize_q4(void *dst, const void *src, vo_type src_type, int64_t n);
+/* One VO_Q8ROW row of n f32 values: d = max|v| / 127 first, then n int8
+ * q = v / d rounded to nearest (0 for an all-zero row). */
+void vo_quantize_q8row(void *dst, const float *src, int64_t n);
 /* Number of elements; number of rows (ne1*ne2*ne3). */
 int64_t vo_nelements(const vo_tensor *t);
 int64_t vo_nrows(const vo_tensor *t);
@@ -119,7 +126,9 @@ void vo_softmax(vo_backend *be, vo_tensor *out, const vo_tensor *x);
 void vo_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const vo_tensor *ids);
 /* out = x, element by element (strides may differ); x may have 1 in dims
  * 1..3 where out has more (broadcast rows); out may be F32/F16/BF16 (rounded
- * to nearest even), x F32. Used to write KV caches and to gather views. */
+ * to nearest even) or Q8ROW (each row quantized as vo_quantize_q8row, where
+ * the backend supports it), x F32. Used to write KV caches and to gather
+ * views. */
 void vo_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x);
 /* Patch embedding (conv k = stride = p, im2col + matmul):
  * img [S, S, C, N] (ne0 = x, ne1 = y, ne2 = channel, ne3 = image);

@@ -113,7 +113,7 @@ static const opt_doc opt_table[] = {
      "threads of the recognition engine (default: all cores)"},
     {"kv-type", 1, OPT_KV_TYPE, "TYPE", NULL,
      "how the model keeps its attention cache: f32 (default, exact), bf16 or f16 "
-     "(half the memory)"},
+     "(half the memory), q8 (a quarter, 8-bit; CPU only)"},
     {"weights", 1, OPT_WEIGHTS, "TYPE", NULL,
      "the language model's weights: as-stored (default, the model's bf16), q8 (8-bit, "
      "made at load: decode about 1.8x faster on the CPU, logits within a few percent) "
@@ -458,7 +458,8 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             if (strcmp(optarg, "f32") == 0) cli->kv_type = 0;
             else if (strcmp(optarg, "bf16") == 0) cli->kv_type = 1;
             else if (strcmp(optarg, "f16") == 0) cli->kv_type = 2;
-            else return usage_error("--kv-type takes f32, bf16 or f16, not '%s'", optarg);
+            else if (strcmp(optarg, "q8") == 0) cli->kv_type = 3;
+            else return usage_error("--kv-type takes f32, bf16, f16 or q8, not '%s'", optarg);
             break;
         case OPT_WEIGHTS:
             if (strcmp(optarg, "as-stored") == 0) cli->weights = 0;

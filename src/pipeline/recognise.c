@@ -53,7 +53,7 @@ vo_status run_describe_method(run_job *job)
         st = vo_buf_printf(&m, "each page's own text layer where it is reliable, else grounded "
                            "OCR by the VARCO-VISION-2.0 model %s", job->model_name);
     static const char *const modes[] = {"auto", "only", "ignore"};
-    static const char *const kv[] = {"f32", "bf16", "f16"};
+    static const char *const kv[] = {"f32", "bf16", "f16", "q8"};
     if (!st)
         st = vo_buf_printf(&s, "text-layer=%s; dpi=", modes[opts->text_layer]);
     if (!st)
@@ -64,7 +64,7 @@ vo_status run_describe_method(run_job *job)
     if (!st && uses_model)
         st = vo_buf_printf(&s, "; device=%s; kv-type=%s; bands=%s; blank-skip=%s",
                            opts->device ? opts->device : "auto",
-                           opts->kv_type >= 0 && opts->kv_type < 3 ? kv[opts->kv_type] : "?",
+                           opts->kv_type >= 0 && opts->kv_type < 4 ? kv[opts->kv_type] : "?",
                            opts->no_band ? "off" : "on", opts->no_blank_skip ? "off" : "on");
     if (!st && uses_model && (opts->weights == 1 || opts->weights == 2))
         st = vo_buf_puts(&s, opts->weights == 1 ? "; weights=q8" : "; weights=q4");

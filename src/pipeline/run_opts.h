@@ -70,7 +70,7 @@ typedef struct vo_run_opts {
     int max_pages;              /* --max-pages per document (0: 100000) */
     unsigned long long max_input_size; /* --max-input-size: bytes of standard input */
     void (*signals_install)(void); /* called again after the engine opens (NULL: none) */
-    int kv_type;                /* --kv-type: 0 f32, 1 bf16, 2 f16 (vo_engine_opts.kv_type) */
+    int kv_type;                /* --kv-type: 0 f32, 1 bf16, 2 f16, 3 q8 (vo_engine_opts.kv_type) */
     int weights;                /* --weights: 0 as stored, 1 q8, 2 q4 (vo_engine_opts.weights) */
 } vo_run_opts;
 

@@ -61,12 +61,16 @@ static vo_status open_backend(vo_ctx *ctx, vo_engine *e)
 static vo_status set_kv_type(vo_ctx *ctx, vo_engine *e)
 {
     static const vo_type types[] = {[VO_KV_F32] = VO_F32, [VO_KV_BF16] = VO_BF16,
-                                    [VO_KV_F16] = VO_F16};
+                                    [VO_KV_F16] = VO_F16, [VO_KV_Q8] = VO_Q8ROW};
     int k = e->opts.kv_type;
     if (k < 0 || k >= (int)(sizeof types / sizeof types[0]))
-        return vo_fail(ctx, VO_ERR_ARGUMENT, "KV cache type %d is not 0 (f32), 1 (bf16) or "
-                       "2 (f16)", k);
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "KV cache type %d is not 0 (f32), 1 (bf16), "
+                       "2 (f16) or 3 (q8)", k);
     vo_type t = types[k];
+    if (e->lm.head_dim % vo_type_block(t))
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "a %s KV cache needs a head size that is a "
+                       "multiple of %lld, this model's is %d", vo_type_name(t),
+                       (long long)vo_type_block(t), e->lm.head_dim);
     if (!vo_backend_supports(e->be, VO_OP_COPY, t) ||
         !vo_backend_supports(e->be, VO_OP_ATTENTION, t))
         return vo_fail(ctx, VO_ERR_UNSUPPORTED, "the %s backend cannot keep a %s KV cache",

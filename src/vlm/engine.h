@@ -22,7 +22,9 @@ typedef struct vo_engine_opts {
     int kv_type;       /* KV cache storage: VO_KV_F32 (0, the default: exact against the
                         * goldens), VO_KV_BF16 (1: half the memory; logits move by up to
                         * 1e-2 on the tiny fixtures, same ids) or VO_KV_F16 (2: half the
-                        * memory, 1e-3); VO_ERR_UNSUPPORTED where the backend cannot */
+                        * memory, 1e-3) or VO_KV_Q8 (3: 0.26x of f32 at head size 128,
+                        * int8 with one scale a head row, VO_Q8ROW; the CPU backend);
+                        * VO_ERR_UNSUPPORTED where the backend cannot */
     int batch;         /* pages in flight at most in vo_engine_ocr_page (1..
                         * VO_ENGINE_BATCH_MAX); <= 0: 1 */
     int no_draft;      /* 1: no drafted decoding in vo_engine_ocr_page (one token a
@@ -37,7 +39,7 @@ typedef struct vo_engine_opts {
 #define VO_ENGINE_BATCH_MAX 12
 
 /* values of vo_engine_opts.kv_type */
-enum { VO_KV_F32 = 0, VO_KV_BF16 = 1, VO_KV_F16 = 2 };
+enum { VO_KV_F32 = 0, VO_KV_BF16 = 1, VO_KV_F16 = 2, VO_KV_Q8 = 3 };
 /* values of vo_engine_opts.weights */
 enum { VO_WEIGHTS_AS_STORED = 0, VO_WEIGHTS_Q8 = 1, VO_WEIGHTS_Q4 = 2 };
 

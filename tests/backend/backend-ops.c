@@ -175,6 +175,54 @@ static vo_tensor *widen(const vo_tensor *t)
 
 /* a KV cache stored as bf16 / f16: both attentions read it exactly as the
  * f32 tensor of the same values; head_dim 37 (SIMD tails) and 128 */
+/* a q8 cache (--kv-type q8: VO_Q8ROW, a scale a row): written by copy,
+ * read by the _ref exactly as its dequantized f32 values, by each ISA
+ * within rounding of the _ref; decode rows (the direct path at hd 128) and
+ * a prefill chunk, keys over several blocks of the kernels, head sizes
+ * with and without a tail past the 16-wide loads (the fixtures' 16, 24) */
+static void test_attention_q8(void)
+{
+    static const int64_t hds[] = {16, 24, 64, 128};
+    for (int hi = 0; hi < 4; hi++) {
+        int64_t hd = hds[hi], nq[2] = {9, 1}, nkv[2] = {40, 260};
+        vo_tensor *q = rnd(VO_F32, hd, 4, 10, "q");
+        vo_tensor *k32 = rnd(VO_F32, hd, 2, 300, "k32"), *v32 = rnd(VO_F32, hd, 2, 300, "v32");
+        vo_tensor *k = vo_tensor_new(fast, VO_Q8ROW, hd, 2, 300, 1, "k");
+        vo_tensor *v = vo_tensor_new(fast, VO_Q8ROW, hd, 2, 300, 1, "v");
+        vo_copy(fast, k, k32);
+        vo_copy(fast, v, v32);
+        /* the dequantized values, and each within half a step of its f32 */
+        vo_tensor *kd = vo_tensor_new(fast, VO_F32, hd, 2, 300, 1, "kd");
+        vo_tensor *vd = vo_tensor_new(fast, VO_F32, hd, 2, 300, 1, "vd");
+        int close = k->nb[1] == (size_t)(4 + hd) && vo_nbytes(k) == (size_t)(600 * (4 + hd));
+        for (int64_t r = 0; r < 2 * 300; r++)
+            for (int64_t c = 0; c < hd; c++) {
+                float a = cpu_get_f((char *)k->data + r * k->nb[1], VO_Q8ROW, c);
+                float b = cpu_get_f((char *)v->data + r * v->nb[1], VO_Q8ROW, c);
+                ((float *)kd->data)[r * hd + c] = a;
+                ((float *)vd->data)[r * hd + c] = b;
+                close &= fabsf(a - ((float *)k32->data)[r * hd + c]) <= 1.0f / 127 * 0.5f + 1e-6f;
+            }
+        vo_tensor *o1 = zeros(hd, 4, 10, "o1"), *o2 = zeros(hd, 4, 10, "o2");
+        vo_tensor *o3 = zeros(hd, 4, 10, "o3"), *o4 = zeros(hd, 4, 10, "o4");
+        run_attn(ref, o1, q, k, v, nq, nkv, 2, true);
+        run_attn(ref, o2, q, kd, vd, nq, nkv, 2, true);
+        run_attn(fast, o3, q, k, v, nq, nkv, 2, true);
+        run_attn(fast, o4, q, kd, vd, nq, nkv, 2, true);
+        ok(vo_backend_sync(ref, NULL) == VO_OK && close && maxrel(o1, o2) == 0,
+           "backend 2.%d: a q8row cache (hd %lld, rows of %lld bytes) written by copy within half "
+           "a step, _ref on it = on its dequantized values", 31 + 2 * hi, (long long)hd,
+           (long long)k->nb[1]);
+        ok(vo_backend_sync(fast, NULL) == VO_OK && maxrel(o3, o1) < 1e-5 &&
+           maxrel(o3, o4) < 1e-6,
+           "backend 2.%d: %s attention on a q8row cache (hd %lld) = _ref (%.2g), = f32 (%.2g)",
+           32 + 2 * hi, isa, (long long)hd, maxrel(o3, o1), maxrel(o3, o4));
+        vo_tensor *ts[] = {q, k32, v32, k, v, kd, vd, o1, o2, o3, o4};
+        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+            vo_tensor_free(fast, ts[i]);
+    }
+}
+
 static void test_attention_kv(void)
 {
     static const vo_type types[] = {VO_BF16, VO_F16};
@@ -215,6 +263,7 @@ static void test_attention_kv(void)
        maxrel(o1, o2));
     vo_tensor_free(fast, q); vo_tensor_free(fast, k); vo_tensor_free(fast, v);
     vo_tensor_free(fast, k32); vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+    test_attention_q8();
 }
 
 static void test_patch_embed(void)

@@ -275,6 +275,18 @@ static int prefill_logits(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, in
 static void fill(vo_tensor *t)
 {
     uint32_t r = 99;
+    if (t->type == VO_Q8ROW) {      /* a q8 cache: rows of such values, quantized */
+        float *row = malloc(sizeof(float) * (size_t)t->ne[0]);
+        for (int64_t i = 0; row && i < vo_nrows(t); i++) {
+            for (int64_t c = 0; c < t->ne[0]; c++) {
+                r = r * 1664525u + 1013904223u;
+                row[c] = (float)((r >> 8) & 0xffff) / 65536.0f - 0.5f;
+            }
+            vo_quantize_q8row((char *)t->data + i * t->nb[1], row, t->ne[0]);
+        }
+        free(row);
+        return;
+    }
     int64_t n = vo_nelements(t);
     for (int64_t i = 0; i < n; i++) {
         r = r * 1664525u + 1013904223u;
@@ -420,7 +432,7 @@ int main(int argc, char **argv)
     int64_t context = getenv("VO_BENCH_CONTEXT") ? atoll(getenv("VO_BENCH_CONTEXT")) : 6000;
     if (context < 512)
         context = 512;
-    double a_dec32[3] = {0}, a_dec16[3] = {0}, a_pre[3] = {0}, a_vis[3] = {0};
+    double a_dec32[3] = {0}, a_dec16[3] = {0}, a_dec8[3] = {0}, a_pre[3] = {0}, a_vis[3] = {0};
     for (int i = 0; i < 3; i++) {
         if ((only && *only && strcmp(only, isas[i])) || !vo_cpu_has_isa(isas[i]) ||
             vo_cpu_use_isa(ctx, isas[i]))
@@ -430,6 +442,8 @@ int main(int argc, char **argv)
                                   true, lm.n_layers, reps);
         a_dec16[i] = attn_seconds(be, 1, context, lm.heads, lm.kv_heads, lm.head_dim, VO_BF16,
                                   true, lm.n_layers, reps);
+        a_dec8[i] = attn_seconds(be, 1, context, lm.heads, lm.kv_heads, lm.head_dim, VO_Q8ROW,
+                                 true, lm.n_layers, reps);
         if (!scalar) {
             a_pre[i] = attn_seconds(be, 512, context, lm.heads, lm.kv_heads, lm.head_dim,
                                     VO_BF16, true, 1, reps);
@@ -541,6 +555,7 @@ int main(int argc, char **argv)
      * once), FLOPs of the prefill chunk (q·k and p·v over the keys each
      * query sees) and of the vision tile */
     double kv32 = 2.0 * (double)context * lm.kv_heads * lm.head_dim * 4, kv16 = kv32 / 2;
+    double kv8 = 2.0 * (double)context * lm.kv_heads * (lm.head_dim + 4);
     double pre_flops = 4.0 * lm.head_dim * lm.heads * (512.0 * (double)(context - 512) + 512.0 * 513 / 2);
     double vis_flops = 4.0 * 72 * 16 * 729.0 * 729.0;
     for (int i = 0; i < 3; i++) {
@@ -555,6 +570,10 @@ int main(int argc, char **argv)
                  (long long)context, isas[i]);
         printf("%-44s %12.2f (%.0f %%)\n", name, a_dec16[i] > 0 ? kv16 / a_dec16[i] / 1e9 : 0,
                a_dec16[i] > 0 ? 100 * kv16 / a_dec16[i] / (bw * 1e9) : 0);
+        snprintf(name, sizeof name, "attn decode %lld q8 KV %s, GB/s (of bw)",
+                 (long long)context, isas[i]);
+        printf("%-44s %12.2f (%.0f %%)\n", name, a_dec8[i] > 0 ? kv8 / a_dec8[i] / 1e9 : 0,
+               a_dec8[i] > 0 ? 100 * kv8 / a_dec8[i] / (bw * 1e9) : 0);
         if (a_pre[i] > 0) {
             snprintf(name, sizeof name, "attn prefill 512 @%lld %s, GFLOP/s (of peak)",
                      (long long)context, isas[i]);
@@ -643,6 +662,9 @@ int main(int argc, char **argv)
         if (a_dec16[i] > 0)
             printf(", \"attn.decode.bf16.%s.ms\": %.3f, \"attn.decode.bf16.%s.frac_of_bound\": %.3f",
                    isas[i], 1e3 * a_dec16[i], isas[i], kv16 / a_dec16[i] / (bw * 1e9));
+        if (a_dec8[i] > 0)
+            printf(", \"attn.decode.q8.%s.ms\": %.3f, \"attn.decode.q8.%s.frac_of_bound\": %.3f",
+                   isas[i], 1e3 * a_dec8[i], isas[i], kv8 / a_dec8[i] / (bw * 1e9));
         if (a_pre[i] > 0 && fma > 0)
             printf(", \"attn.prefill512.%s.ms\": %.2f, \"attn.prefill512.%s.frac_of_peak\": %.3f",
                    isas[i], 1e3 * a_pre[i], isas[i], pre_flops / a_pre[i] / (fma * 1e9));

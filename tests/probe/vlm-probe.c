@@ -31,7 +31,7 @@ static int usage(void)
             "       vlm-probe --model DIR [--image FILE]... [--prompt TEXT | --ids FILE.bin]\n"
             "                 [--generate N] [--backend cpu|cpu-ref|opencl|opencl-gpu-kernels]\n"
             "                 [--threads N] [--ocr-upscale] [--images-flat] [--stage-inputs CASE_DIR]\n"
-            "                 [--kv-type f32|bf16|f16] [--kv-step N] [--weights as-stored|q8|q4]\n"
+            "                 [--kv-type f32|bf16|f16|q8] [--kv-step N] [--weights as-stored|q8|q4]\n"
             "                 --dump DIR\n");
     return 2;
 }
@@ -656,6 +656,8 @@ int main(int argc, char **argv)
                 o.kv_type = VO_BF16;
             else if (!strcmp(v, "f16"))
                 o.kv_type = VO_F16;
+            else if (!strcmp(v, "q8"))
+                o.kv_type = VO_Q8ROW;
             else
                 return usage();
         } else if (!strcmp(a, "--weights") && v) {

@@ -6,8 +6,10 @@
 # the golden's. q4: the prompt's logits of the vector paths those of the
 # scalar path (within 1e-4), and within 70 % of the stored weights' (a q4
 # matmul alone is 9 % off on Gaussian weights; this random model amplifies
-# it to 30-56 %, so the first id may differ: printed, not checked). The
-# figures are printed: they are what quantization costs on this model.
+# it to 30-56 %, so the first id may differ: printed, not checked). A q8
+# KV cache (--kv-type q8) with the stored weights: the golden's ids, the
+# last logits within 3 %. The figures are printed: they are what
+# quantization costs on this model.
 . "$top_srcdir/tests/tap.sh"
 PROBE="$top_builddir/tests/vlm-probe"
 FX="$top_srcdir/tests/data/fixtures/tiny-varco"
@@ -95,6 +97,37 @@ print("%d prompt's logits %.4f from the stored weights', %.2g from the scalar pa
 PYEOF
 )
         [ "${res%% *}" = 0 ]
+        ok_q4=$?
+
+        # a q8 KV cache with the stored weights: the golden ids
+        mkdir -p "$out-kv"
+        VO_CPU_ISA=$isa "$PROBE" --model "$FX" "$@" --prompt "${prompt%x}" --generate "$gen" \
+            --threads 2 --kv-type q8 --dump "$out-kv" 2>"$out-kv.err"
+        rc=$?
+        [ $rc -eq 0 ] || sed 's/^/# /' "$out-kv.err"
+        kres=$("$PY" - "$gold" "$out-kv" "$gen" <<'PYEOF'
+import array, math, sys
+def load(d, n, c):
+    a = array.array(c)
+    a.frombytes(open("%s/%s.bin" % (d, n), "rb").read())
+    return a
+g, o, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    ids_g, ids_o = list(load(g, "generated_ids", "i"))[:n], list(load(o, "generated_ids", "i"))
+    lg, lo = load(g, "logits_last", "f"), load(o, "logits_last", "f")
+except OSError as e:
+    print("1 missing %s" % e.filename)
+    sys.exit()
+den = sum(a * a for a in lg)
+rel = math.sqrt(sum((a - b) ** 2 for a, b in zip(lg, lo)) / den) if den > 0 and len(lg) == len(lo) else float("inf")
+good = ids_g == ids_o and len(ids_o) == n and rel <= 0.03
+print("%d ids %s, last logits relative L2 %.4f" % (0 if good else 1,
+      "identical" if ids_g == ids_o else "DIFFER", rel))
+PYEOF
+)
+        [ $rc -eq 0 ] && [ "${kres%% *}" = 0 ]
+        ok $? "probe-quant 3.1: $isa tiny-varco/$case with a q8 KV cache: ${kres#* }"
+        [ $ok_q4 -eq 0 ]
         ok $? "probe-quant 2.1: $isa tiny-varco/$case with q4 weights: ${res#* }"
     done
 done

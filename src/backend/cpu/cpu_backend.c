@@ -66,6 +66,8 @@ static bool cpu_supports(const vo_backend *be, vo_op op, vo_type type)
     (void)be;
     if (op == VO_OP_MATMUL && (type == VO_Q8 || type == VO_Q4))
         return true;
+    if ((op == VO_OP_COPY || op == VO_OP_ATTENTION) && type == VO_Q8ROW)
+        return true;    /* a q8 KV cache */
     if (op == VO_OP_MATMUL || op == VO_OP_GET_ROWS || op == VO_OP_COPY ||
         op == VO_OP_PATCH_EMBED || op == VO_OP_ATTENTION)
         return type == VO_F32 || type == VO_F16 || type == VO_BF16;

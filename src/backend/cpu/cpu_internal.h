@@ -38,6 +38,11 @@ static inline float cpu_get_f(const void *row, vo_type type, int64_t i)
         memcpy(&d, b, sizeof d);
         return d * (float)(signed char)b[4 + i % VO_Q8_BLOCK];
     }
+    case VO_Q8ROW: {    /* the row's f32 scale, then its int8 */
+        float d;
+        memcpy(&d, row, sizeof d);
+        return d * (float)((const signed char *)row)[4 + i];
+    }
     case VO_Q4: {       /* an f32 scale, then 16 bytes: low nibbles 0-15, high 16-31 */
         const unsigned char *b = (const unsigned char *)row + (i / VO_Q8_BLOCK) * (4 + VO_Q8_BLOCK / 2);
         float d;

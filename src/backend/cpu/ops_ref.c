@@ -319,6 +319,10 @@ void cpu_copy_ref(vo_backend *be, vo_tensor *out, const vo_tensor *x)
     for (int64_t r = 0; r < vo_nrows(out); r++) {
         const float *xr = bcast_row(out, x, r);
         char *o = cpu_row(out, r);
+        if (out->type == VO_Q8ROW) {
+            vo_quantize_q8row(o, xr, x->ne[0]);
+            continue;
+        }
         for (int64_t i = 0; i < x->ne[0]; i++) {
             if (out->type == VO_F32)
                 ((float *)o)[i] = xr[i];

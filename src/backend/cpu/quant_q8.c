@@ -1,6 +1,6 @@
 /* quant_q8.c: float rows to VO_Q8 blocks (a scale and 32 int8) and VO_Q4
  * blocks (a scale and 32 nibbles), the conversion weights take at load when
- * --weights q8 or q4 asks for it. */
+ * --weights q8 or q4 asks for it, and to VO_Q8ROW rows (a KV cache's). */
 #include "src/backend/cpu/cpu_internal.h"
 
 #include <math.h>
@@ -64,4 +64,16 @@ void vo_quantize_q4(void *dst, const void *src, vo_type src_type, int64_t n)
         for (int i = 0; i < VO_Q8_BLOCK / 2; i++)
             o[4 + i] = (unsigned char)(q[i] | q[i + VO_Q8_BLOCK / 2] << 4);
     }
+}
+
+void vo_quantize_q8row(void *dst, const float *src, int64_t n)
+{
+    char *o = dst;
+    float amax = 0.0f;
+    for (int64_t i = 0; i < n; i++)
+        amax = fmaxf(amax, fabsf(src[i]));
+    float d = amax / 127.0f;
+    memcpy(o, &d, sizeof d);
+    for (int64_t i = 0; i < n; i++)
+        o[4 + i] = (char)(d > 0.0f ? (int)round_even(src[i] / d) : 0);
 }

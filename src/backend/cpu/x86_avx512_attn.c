@@ -56,6 +56,17 @@ size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads)
 }
 
 #ifdef VO_X86
+/* bytes of n values of a cache row of `type` (constants only: folds where
+ * type is a constant) */
+INLINE size_t kv_bytes(int64_t n, vo_type type)
+{
+    switch (type) {
+    case VO_F32: return (size_t)n * 4;
+    case VO_Q8ROW: return 4 + (size_t)n;
+    default: return (size_t)n * 2;
+    }
+}
+
 /* rows k0 ≤ k < k0 + n of KV head kh of a cache of `type` widened to f32
  * into dst, ld floats apart, zero after head_dim; rows n ≤ k < n_pad zero.
  * type is a constant at each call (the loops specialise). */
@@ -63,7 +74,7 @@ AVX512 INLINE void widen_kv_rows_t(float *dst, size_t ld, const vo_tensor *t, vo
                                 int64_t kh, int64_t k0, int64_t n, int64_t n_pad, int64_t hd)
 {
     const char *base = cpu_base(t) + kh * t->nb[1];
-    size_t stride = t->nb[2], bytes = (size_t)hd * (type == VO_F32 ? 4 : 2);
+    size_t stride = t->nb[2], bytes = kv_bytes(hd, type);
     for (int64_t k = 0; k < n; k++) {
         const char *row = base + (k0 + k) * stride;
         float *d = dst + (size_t)k * ld;
@@ -90,6 +101,8 @@ AVX512 static void widen_kv_rows(float *dst, size_t ld, const vo_tensor *t, int6
         widen_kv_rows_t(dst, ld, t, VO_F32, kh, k0, n, n_pad, hd);
     else if (t->type == VO_BF16)
         widen_kv_rows_t(dst, ld, t, VO_BF16, kh, k0, n, n_pad, hd);
+    else if (t->type == VO_Q8ROW)
+        widen_kv_rows_t(dst, ld, t, VO_Q8ROW, kh, k0, n, n_pad, hd);
     else
         widen_kv_rows_t(dst, ld, t, VO_F16, kh, k0, n, n_pad, hd);
 }
@@ -167,7 +180,7 @@ AVX512 INLINE void pv_tile(float *o, const float *p, const float *alpha, const c
     for (int64_t k = 0; k < nk; k++) {
         const char *row = vr + (size_t)k * stride;
         if (ahead)
-            for (int c = 0; c < nv * 16 * (type == VO_F32 ? 4 : 2); c += 64)
+            for (size_t c = 0; c < kv_bytes(nv * 16, type); c += 64)
                 _mm_prefetch(row + PF_V * stride + c, _MM_HINT_T0);
         __m512 b[6];
 #pragma GCC unroll 6
@@ -227,7 +240,7 @@ AVX512 INLINE void scores_direct_t(const float *qp, size_t ld, const vo_tensor *
         __m256 sv[2];
         if (j + 8 <= nk) {
             for (int i = PF_K; i < PF_K + 8; i++)
-                for (size_t c = 0; c < 128u * (type == VO_F32 ? 4 : 2); c += 64)
+                for (size_t c = 0; c < kv_bytes(128, type); c += 64)
                     _mm_prefetch(base + (size_t)(j + i) * stride + c, _MM_HINT_T0);
             scores8(q, 2, base + (size_t)j * stride, stride, type, 8, sv);
         } else {
@@ -246,6 +259,8 @@ AVX512 static void scores_direct(const float *qp, size_t ld, const vo_tensor *k,
         scores_direct_t(qp, ld, k, VO_F32, kh, k0, nk, kw, p, scale);
     else if (k->type == VO_BF16)
         scores_direct_t(qp, ld, k, VO_BF16, kh, k0, nk, kw, p, scale);
+    else if (k->type == VO_Q8ROW)
+        scores_direct_t(qp, ld, k, VO_Q8ROW, kh, k0, nk, kw, p, scale);
     else
         scores_direct_t(qp, ld, k, VO_F16, kh, k0, nk, kw, p, scale);
 }
@@ -263,6 +278,8 @@ AVX512 static void pv_direct(float *o, const float *p, const float *alpha, const
         PV_DIRECT(VO_F32);
     else if (v->type == VO_BF16)
         PV_DIRECT(VO_BF16);
+    else if (v->type == VO_Q8ROW)
+        PV_DIRECT(VO_Q8ROW);
     else
         PV_DIRECT(VO_F16);
 }

@@ -23,6 +23,12 @@ cpu_avx512_load16(const char *row, int64_t c, vo_type type)
         __m128i q = _mm_loadu_si128((const __m128i *)(b + 4 + c % VO_Q8_BLOCK));
         return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), _mm512_set1_ps(d));
     }
+    if (type == VO_Q8ROW) { /* the row's scale, then int8 */
+        float d;
+        __builtin_memcpy(&d, row, sizeof d);
+        __m128i q = _mm_loadu_si128((const __m128i *)(row + 4 + c));
+        return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), _mm512_set1_ps(d));
+    }
     if (type == VO_Q4) {    /* values 0-15 in the low nibbles, 16-31 in the high */
         const char *b = row + (c / VO_Q8_BLOCK) * (4 + VO_Q8_BLOCK / 2);
         float d;

@@ -9,17 +9,21 @@
 #   --model     a model folder for the whole-engine benchmark; default: a
 #               random-weight one in the real shapes made in a temp folder
 #               (python3, 4.3 GB of disk), none when that cannot be made
+#   --profile   then the kernels' device times (VO_OPENCL_PROFILE) of decode
+#               at batch 1 and 32 and at a 6,000-token context, and the
+#               matmuls with the skinny kernel for every M up to 64
 # Exit status 0 when every check that ran passed. On NVIDIA containers
 # without /etc/OpenCL/vendors/nvidia.icd but with libnvidia-opencl.so.1, the
 # driver is registered for this run only (OCL_ICD_VENDORS, a temp folder).
 
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
-prebuilt="" model=""
+prebuilt="" model="" profile=""
 while [ $# -gt 0 ]; do
     case $1 in
         --prebuilt) prebuilt=$(cd "$2" && pwd) || exit 1; shift 2 ;;
         --model) model=$2; shift 2 ;;
+        --profile) profile=1; shift ;;
         -*) echo "gpu-check: unknown option $1"; exit 2 ;;
         *) break ;;
     esac
@@ -151,6 +155,20 @@ if [ -n "$model" ]; then
     fi
 else
     note "engine benchmark: no model (give --model DIR)"
+fi
+
+# --- where the time goes (--profile) ---
+if [ -n "$profile" ] && [ -n "$model" ]; then
+    echo "== matmuls with the skinny kernel for every M <= 64 (VO_OPENCL_MV_MAX_M=0)"
+    VO_OPENCL_MV_MAX_M=0 "$bench" --no-cpu 2>&1 | grep matmul
+    for run in "1 512 64" "32 512 64" "1 6000 32"; do
+        set -- $run
+        plog=$logs/gpu-check-profile-b$1-p$2.log
+        VO_OPENCL_PROFILE=1 "$build/tests/opencl/engine-bench" --gpu --batch "$1" "$model" 1 "$2" \
+            "$3" > "$plog" 2>&1 || fail "profile run (batch $1, prompt $2): see $plog"
+        echo "== profile: batch $1, $2-token prompt, $3 steps"
+        grep -E 'tok_s|tile|opencl profile|^  vo_' "$plog" | head -20
+    done
 fi
 
 printf '\n--- summary ---\n%s' "$summary"

@@ -107,6 +107,24 @@ static vo_status safetensors_map(vo_ctx *ctx, const char *path, safetensors_shar
     return VO_OK;
 }
 
+void vo_weights_drop_pages(const vo_weights *w, const void *p, size_t n)
+{
+    uintptr_t a = (uintptr_t)p, b = a + n;
+    long pg = sysconf(_SC_PAGESIZE);
+    if (!w || !p || n == 0 || pg <= 0 || b < a)
+        return;
+    for (size_t i = 0; i < w->n_shards; i++) {
+        uintptr_t m = (uintptr_t)w->shards[i].map, e = m + w->shards[i].size;
+        if (!w->shards[i].map || a < m || b > e)
+            continue;
+        uintptr_t lo = (a + (uintptr_t)pg - 1) / (uintptr_t)pg * (uintptr_t)pg;
+        uintptr_t hi = b / (uintptr_t)pg * (uintptr_t)pg;
+        if (hi > lo)    /* a hint: the mapping is PROT_READ, MAP_PRIVATE of the file */
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        return;
+    }
+}
+
 static vo_status safetensors_add_view(vo_weights *w, const vo_tensor_view *v)
 {
     vo_status st = vo_grow((void **)&w->views, &w->cap_views, w->n_views + 1, sizeof *v);

@@ -48,6 +48,12 @@ vo_status vo_open_safetensors(vo_ctx *ctx, const char *path, vo_weights **out);
 /* Unmaps and frees; accepts NULL. Every view handed out becomes invalid. */
 void vo_drop_weights(vo_weights *w);
 
+/* The pages wholly inside [p, p + n) of a mapped file go back to the kernel
+ * (a weight converted at load is not read again; a page touched later is
+ * read from the file again, so nothing is lost). A range outside every
+ * mapping is ignored: only the files' own read-only pages are dropped. */
+void vo_weights_drop_pages(const vo_weights *w, const void *p, size_t n);
+
 /* Exact-name lookup (binary search); NULL when absent. */
 const vo_tensor_view *vo_weights_find(const vo_weights *w, const char *name);
 

@@ -66,8 +66,10 @@ vo_status run_describe_method(run_job *job)
                            opts->device ? opts->device : "auto",
                            opts->kv_type >= 0 && opts->kv_type < 4 ? kv[opts->kv_type] : "?",
                            opts->no_band ? "off" : "on", opts->no_blank_skip ? "off" : "on");
-    if (!st && uses_model && (opts->weights == 1 || opts->weights == 2))
-        st = vo_buf_puts(&s, opts->weights == 1 ? "; weights=q8" : "; weights=q4");
+    static const char *const weights[] = {"as-stored", "q8", "q4"};
+    if (!st && uses_model)
+        st = vo_buf_printf(&s, "; weights=%s", opts->weights >= 0 && opts->weights < 3
+                                                   ? weights[opts->weights] : "?");
     if (!st && uses_model && opts->max_tokens > 0)
         st = vo_buf_printf(&s, "; max-tokens=%d", opts->max_tokens);
     if (st) {

@@ -53,7 +53,8 @@ vo_status qwen3_load(vo_ctx *ctx, vo_backend *be, const vo_config *cfg, const vo
 void qwen3_free(vo_backend *be, qwen3_model *m);
 /* Convert the layers' matrices and the LM head to `type` (VO_Q8, VO_Q4), once,
  * after qwen3_load; the embedding table and the norms keep their type. */
-vo_status qwen3_convert_weights(vo_ctx *ctx, vo_backend *be, qwen3_model *m, vo_type type);
+vo_status qwen3_convert_weights(vo_ctx *ctx, vo_backend *be, const vo_weights *w,
+                                qwen3_model *m, vo_type type);
 
 /* A sequence that will hold `max` tokens at most; room is reserved now for
  * `first` (the prompt) plus one growth step, the rest as it fills. NULL on

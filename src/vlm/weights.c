@@ -86,7 +86,8 @@ vo_status vlm_bind_f32(vo_ctx *ctx, vo_backend *be, const vo_weights *w, const c
     return VO_OK;
 }
 
-vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, vo_tensor **t, vo_type type)
+vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, vo_tensor **t,
+                             vo_type type)
 {
     vo_tensor *src = *t;
     if (!src || src->type == type)
@@ -119,6 +120,8 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, vo_tensor **t, vo_type
         vo_tensor vs = vo_view(src, K, n, 1, 1, 0, 0, 0, (size_t)r0 * src->nb[1]);
         vo_tensor vd = vo_view(dst, K, n, 1, 1, 0, 0, 0, (size_t)r0 * dst->nb[1]);
         vo_tensor_get(be, &vs, in, in_row * (size_t)n);
+        if (src->data)      /* host memory: the mapped file's, if it is */
+            vo_weights_drop_pages(w, (const char *)src->data + vs.offset, in_row * (size_t)n);
         for (int64_t r = 0; r < n; r++)
             (type == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)(out + r * out_row, in + r * in_row,
                                                               src->type, K);

@@ -23,10 +23,13 @@ vo_status vlm_bind_view(vo_ctx *ctx, vo_backend *be, const vo_tensor_view *v, in
 
 /* Replace the 2-D float matrix *t by a copy in `type` (VO_Q8 or VO_Q4:
  * quantized in blocks of 32 along ne0), made on the backend in slices of rows through a
- * small host buffer; *t is freed. Nothing happens when *t is NULL or already
+ * small host buffer; *t is freed. Where *t wraps w's mapping (the CPU
+ * backend), each slice's pages go back to the kernel once read, so the
+ * bf16 and the converted copy are not both resident. Nothing happens when *t is NULL or already
  * of that type. VO_ERR_UNSUPPORTED when the backend has no such matmul
  * weights, VO_ERR_FORMAT when ne0 is not a whole number of blocks. */
-vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, vo_tensor **t, vo_type type);
+vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, vo_tensor **t,
+                             vo_type type);
 
 #define VLM_DIMS(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
     (const int64_t[]){__VA_ARGS__}

@@ -250,6 +250,20 @@ static int run(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int prompt, i
     return st == VO_OK && r.n_out == steps + 1;
 }
 
+/* this process's resident memory now, MB (VmRSS); 0 where unknown */
+static double rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %lf kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb / 1024;
+}
+
 /* the logits after a prompt of `prompt` random ids (vocab floats into out) */
 static int prefill_logits(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int prompt,
                           float *out)
@@ -484,7 +498,7 @@ int main(int argc, char **argv)
     vo_cpu_use_isa(ctx, NULL);
     static const vo_type qtypes[2] = {VO_Q8, VO_Q4};
     double q_dec[2] = {0}, q_pre[2] = {0}, q_bytes[2] = {0}, q_l2[2] = {-1, -1};
-    double q_maxabs[2] = {0}, q_conv_s[2] = {0};
+    double q_maxabs[2] = {0}, q_conv_s[2] = {0}, q_rss[2] = {0}, rss_bf16 = rss_mb();
     float *lg16 = malloc(sizeof(float) * (size_t)lm.vocab), *lgq = malloc(sizeof(float) * (size_t)lm.vocab);
     if (lg16 && lgq && prefill_logits(ctx, be, &lm, 64, lg16))
         for (int qi = 0; qi < 2; qi++) {
@@ -494,11 +508,12 @@ int main(int argc, char **argv)
                 goto done;
             }
             double t0 = now();
-            if (qwen3_convert_weights(ctx, be, &lm, qtypes[qi]) != VO_OK) {
+            if (qwen3_convert_weights(ctx, be, w, &lm, qtypes[qi]) != VO_OK) {
                 fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
                 goto done;
             }
             q_conv_s[qi] = now() - t0;
+            q_rss[qi] = rss_mb();   /* the bf16 pages read for it went back to the kernel */
             q_bytes[qi] = bytes_of(lm.head);
             for (int l = 0; l < lm.n_layers; l++) {
                 const qwen3_layer *L = &lm.layers[l];
@@ -602,6 +617,8 @@ int main(int argc, char **argv)
         printf("%-44s %12.1f\n", name, q_bytes[qi] / 1e6);
         snprintf(name, sizeof name, "%s conversion at load, s", qn);
         printf("%-44s %12.1f\n", name, q_conv_s[qi]);
+        snprintf(name, sizeof name, "RSS after the %s conversion, MB (bf16: %.0f)", qn, rss_bf16);
+        printf("%-44s %12.0f\n", name, q_rss[qi]);
         snprintf(name, sizeof name, "decode b1 %s, tok/s (of bound)", qn);
         printf("%-44s %12.2f (%.0f %%)\n", name, q_dec[qi], 100 * q_dec[qi] * q_bytes[qi] / (bw * 1e9));
         snprintf(name, sizeof name, "prefill %s, tok/s (of peak)", qn);
@@ -648,10 +665,11 @@ int main(int argc, char **argv)
             printf(", \"decode.%s.b1.bytes_per_token\": %.0f, \"decode.%s.b1.tok_s\": %.3f, "
                    "\"decode.%s.b1.frac_of_bound\": %.3f, \"prefill.%s.tok_s\": %.2f, "
                    "\"prefill.%s.frac_of_peak\": %.3f, \"accuracy.%s.logits_rel_l2\": %.5f, "
-                   "\"accuracy.%s.logits_max_abs\": %.4f, \"load.%s.convert_s\": %.2f",
+                   "\"accuracy.%s.logits_max_abs\": %.4f, \"load.%s.convert_s\": %.2f, "
+                   "\"memory.%s.rss_after_convert_mb\": %.0f",
                    qn, q_bytes[qi], qn, q_dec[qi], qn, q_dec[qi] * q_bytes[qi] / (bw * 1e9), qn,
                    q_pre[qi], qn, peak > 0 ? q_pre[qi] * flops_tok / (peak * 1e9) : 0, qn,
-                   q_l2[qi], qn, q_maxabs[qi], qn, q_conv_s[qi]);
+                   q_l2[qi], qn, q_maxabs[qi], qn, q_conv_s[qi], qn, q_rss[qi]);
         }
     printf(", \"attn.context\": %lld", (long long)context);
     for (int i = 0; i < 3; i++) {

@@ -74,7 +74,8 @@ if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
     [ "$rc" -eq 0 ]; ok $? "ocr 5.2: --kv-type f16 on OpenCL runs (rc=$rc)"
 fi
 # the stored weights and an f32 cache on the CPU: what 5.4 and 5.8 compare with
-run_vo --device cpu --model "$MODEL" --max-tokens 24 -o "$TMP/stored.txt" "$SAMPLES/hello.png"
+run_vo --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/stored" "$SAMPLES/hello.png"
+cp "$TMP/stored/hello.txt" "$TMP/stored.txt"
 run_vo --kv-type q8 --device cpu --model "$MODEL" --max-tokens 24 -o "$TMP/kvq8.txt" "$SAMPLES/hello.png"
 [ "$rc" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/kvq8.txt"
 ok $? "ocr 5.8: --kv-type q8 recognises the same text as the f32 cache (rc=$rc)"
@@ -92,8 +93,9 @@ run_vo --kv-type int4 "$SAMPLES/hello.png"
 run_vo --weights q8 --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/q8" \
     "$SAMPLES/hello.png"
 [ "$rc" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/q8/hello.txt" &&
-    grep -q 'weights=q8' "$TMP/q8/hello.p0001.alto.xml"
-ok $? "ocr 5.4: --weights q8 recognises the same text as the stored weights (rc=$rc)"
+    grep -q 'weights=q8' "$TMP/q8/hello.p0001.alto.xml" &&
+    grep -q 'weights=as-stored' "$TMP/stored/hello.p0001.alto.xml"
+ok $? "ocr 5.4: --weights q8 recognises the same text as the stored weights, each ALTO names its weights (rc=$rc)"
 if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
     run_vo --weights q8 --device opencl --model "$MODEL" --max-tokens 24 -o "$TMP/q8cl.txt" \
         "$SAMPLES/hello.png"

@@ -19,6 +19,29 @@ static int on_piece(const char *piece, size_t len, float logprob, void *user)
     return 0;
 }
 
+/* an engine with opts recognises ocr_wide_150x90 as the golden text */
+static int golden_text(vo_ctx *ctx, const char *dir, json_t *m, const vo_engine_opts *opts)
+{
+    vo_engine *eng = NULL;
+    int good = vo_engine_open(ctx, dir, opts, &eng) == VO_OK;
+    if (good) {
+        json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");
+        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
+                                                        "image_rgb_u8"), "shape");
+        int h = (int)json_integer_value(json_array_get(shape, 0));
+        int w = (int)json_integer_value(json_array_get(shape, 1));
+        uint8_t *rgb = fx_read_key(dir, cas, "ocr_wide_150x90", "image_rgb_u8", NULL);
+        vo_buf text = VO_BUF_INIT;
+        const char *gold = json_string_value(json_object_get(cas, "generated_text"));
+        good = rgb && vo_engine_ocr(ctx, eng, rgb, w, h, w * 3, NULL, NULL, &text) == VO_OK &&
+               gold && text.len == strlen(gold) && !memcmp(text.data, gold, text.len);
+        vo_buf_free(&text);
+        free(rgb);
+    }
+    vo_engine_close(eng);
+    return good;
+}
+
 int main(void)
 {
     /* the token budget: --max-tokens, else the context the prompt leaves */
@@ -112,25 +135,9 @@ int main(void)
     eng = NULL;
     /* opts.kv_type: a bf16 KV cache gives the golden text; an unknown type fails */
     vo_engine_opts ob = {2, 20, 1, "cpu", VO_KV_BF16, 1, 0, VO_WEIGHTS_AS_STORED};
-    int good = vo_engine_open(ctx, dir, &ob, &eng) == VO_OK;
-    if (good) {
-        json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");
-        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
-                                                        "image_rgb_u8"), "shape");
-        int h = (int)json_integer_value(json_array_get(shape, 0));
-        int w = (int)json_integer_value(json_array_get(shape, 1));
-        uint8_t *rgb = fx_read_key(dir, cas, "ocr_wide_150x90", "image_rgb_u8", NULL);
-        vo_buf text = VO_BUF_INIT;
-        const char *gold = json_string_value(json_object_get(cas, "generated_text"));
-        good = rgb && vo_engine_ocr(ctx, eng, rgb, w, h, w * 3, NULL, NULL, &text) == VO_OK &&
-               gold && text.len == strlen(gold) && !memcmp(text.data, gold, text.len);
-        vo_buf_free(&text);
-        free(rgb);
-    }
+    int good = golden_text(ctx, dir, m, &ob);
     ok(good, "engine 6.1: kv_type VO_KV_BF16 gives the golden text of ocr_wide_150x90 (%s)",
        good ? "ok" : vo_last_error(ctx));
-    vo_engine_close(eng);
-    eng = NULL;
     ob.kv_type = 7;
     ok(vo_engine_open(ctx, dir, &ob, &eng) == VO_ERR_ARGUMENT && !eng &&
        strstr(vo_last_error(ctx), "KV cache type 7"),
@@ -138,25 +145,9 @@ int main(void)
     /* opts.weights: q8 made at load gives the golden text (the tiny model's
      * steps are no close calls); an unknown type fails */
     vo_engine_opts oq = {2, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_Q8};
-    good = vo_engine_open(ctx, dir, &oq, &eng) == VO_OK;
-    if (good) {
-        json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");
-        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
-                                                        "image_rgb_u8"), "shape");
-        int h = (int)json_integer_value(json_array_get(shape, 0));
-        int w = (int)json_integer_value(json_array_get(shape, 1));
-        uint8_t *rgb = fx_read_key(dir, cas, "ocr_wide_150x90", "image_rgb_u8", NULL);
-        vo_buf text = VO_BUF_INIT;
-        const char *gold = json_string_value(json_object_get(cas, "generated_text"));
-        good = rgb && vo_engine_ocr(ctx, eng, rgb, w, h, w * 3, NULL, NULL, &text) == VO_OK &&
-               gold && text.len == strlen(gold) && !memcmp(text.data, gold, text.len);
-        vo_buf_free(&text);
-        free(rgb);
-    }
+    good = golden_text(ctx, dir, m, &oq);
     ok(good, "engine 6.3: weights VO_WEIGHTS_Q8 gives the golden text of ocr_wide_150x90 (%s)",
        good ? "ok" : vo_last_error(ctx));
-    vo_engine_close(eng);
-    eng = NULL;
     oq.weights = 5;
     ok(vo_engine_open(ctx, dir, &oq, &eng) == VO_ERR_ARGUMENT && !eng &&
        strstr(vo_last_error(ctx), "weight type 5"),

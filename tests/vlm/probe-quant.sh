@@ -20,6 +20,32 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-probe-quant-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 MAN="$FX/golden/manifest.json"
 mf() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][sys.argv[2]]; sys.stdout.write(str($2))" "$MAN" "$1"; }
+# vs_golden GOLD OUT N: "0 ..." when OUT's first N generated ids are the
+# golden's and its last logits within 3 % (relative L2), else "1 ..."; then
+# what was seen
+vs_golden() {
+    "$PY" - "$1" "$2" "$3" <<'PYEOF'
+import array, math, sys
+def load(d, n, c):
+    a = array.array(c)
+    a.frombytes(open("%s/%s.bin" % (d, n), "rb").read())
+    return a
+g, o, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    ids_g, ids_o = list(load(g, "generated_ids", "i"))[:n], list(load(o, "generated_ids", "i"))
+    lg, lo = load(g, "logits_last", "f"), load(o, "logits_last", "f")
+except OSError as e:
+    print("1 missing %s" % e.filename)
+    sys.exit()
+num = sum((a - b) ** 2 for a, b in zip(lg, lo))
+den = sum(a * a for a in lg)
+rel = math.sqrt(num / den) if den > 0 and len(lg) == len(lo) else float("inf")
+good = ids_g == ids_o and len(ids_o) == n and rel <= 0.03
+print("%d ids %s, %d logits, relative L2 %.4f, max abs %.3g" % (
+    0 if good else 1, "identical" if ids_g == ids_o else "DIFFER", len(lo), rel,
+    max(abs(a - b) for a, b in zip(lg, lo)) if len(lg) == len(lo) else float("inf")))
+PYEOF
+}
 cases=$("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$MAN")
 grep -q avx512f /proc/cpuinfo 2>/dev/null && has_avx512=1 || has_avx512=0
 grep -q avx2 /proc/cpuinfo 2>/dev/null && grep -q ' fma' /proc/cpuinfo && has_avx2=1 || has_avx2=0
@@ -43,28 +69,7 @@ for isa in scalar avx2 avx512; do
             --threads 2 --weights q8 --dump "$out" 2>"$out.err"
         rc=$?
         [ $rc -eq 0 ] || sed 's/^/# /' "$out.err"
-        res=$("$PY" - "$gold" "$out" "$gen" <<'PYEOF'
-import array, math, sys
-def load(d, n, c):
-    a = array.array(c)
-    a.frombytes(open("%s/%s.bin" % (d, n), "rb").read())
-    return a
-g, o, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-try:
-    ids_g, ids_o = list(load(g, "generated_ids", "i"))[:n], list(load(o, "generated_ids", "i"))
-    lg, lo = load(g, "logits_last", "f"), load(o, "logits_last", "f")
-except OSError as e:
-    print("1 missing %s" % e.filename)
-    sys.exit()
-num = sum((a - b) ** 2 for a, b in zip(lg, lo))
-den = sum(a * a for a in lg)
-rel = math.sqrt(num / den) if den > 0 and len(lg) == len(lo) else float("inf")
-good = ids_g == ids_o and len(ids_o) == n and rel <= 0.03
-print("%d ids %s, %d logits, relative L2 %.4f, max abs %.3g" % (
-    0 if good else 1, "identical" if ids_g == ids_o else "DIFFER", len(lo), rel,
-    max(abs(a - b) for a, b in zip(lg, lo)) if len(lg) == len(lo) else float("inf")))
-PYEOF
-)
+        res=$(vs_golden "$gold" "$out" "$gen")
         [ $rc -eq 0 ] && [ "${res%% *}" = 0 ]
         ok $? "probe-quant 1.1: $isa tiny-varco/$case with q8 weights: ${res#* }"
 
@@ -105,26 +110,7 @@ PYEOF
             --threads 2 --kv-type q8 --dump "$out-kv" 2>"$out-kv.err"
         rc=$?
         [ $rc -eq 0 ] || sed 's/^/# /' "$out-kv.err"
-        kres=$("$PY" - "$gold" "$out-kv" "$gen" <<'PYEOF'
-import array, math, sys
-def load(d, n, c):
-    a = array.array(c)
-    a.frombytes(open("%s/%s.bin" % (d, n), "rb").read())
-    return a
-g, o, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-try:
-    ids_g, ids_o = list(load(g, "generated_ids", "i"))[:n], list(load(o, "generated_ids", "i"))
-    lg, lo = load(g, "logits_last", "f"), load(o, "logits_last", "f")
-except OSError as e:
-    print("1 missing %s" % e.filename)
-    sys.exit()
-den = sum(a * a for a in lg)
-rel = math.sqrt(sum((a - b) ** 2 for a, b in zip(lg, lo)) / den) if den > 0 and len(lg) == len(lo) else float("inf")
-good = ids_g == ids_o and len(ids_o) == n and rel <= 0.03
-print("%d ids %s, last logits relative L2 %.4f" % (0 if good else 1,
-      "identical" if ids_g == ids_o else "DIFFER", rel))
-PYEOF
-)
+        kres=$(vs_golden "$gold" "$out-kv" "$gen")
         [ $rc -eq 0 ] && [ "${kres%% *}" = 0 ]
         ok $? "probe-quant 3.1: $isa tiny-varco/$case with a q8 KV cache: ${kres#* }"
         [ $ok_q4 -eq 0 ]

@@ -166,12 +166,15 @@ ocl_alloc(vo_backend *be, vo_tensor *t)
                          (unsigned long long)b->dev.max_alloc);
         return VO_ERR_LIMIT;
     }
-    cl_int err;
-    cl_mem m = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
-    if (!ocl_check(b, err, t->name, "clCreateBuffer"))
-        return VO_ERR_DEVICE;
-    b->stats.buffers++;
-    b->stats.buffer_bytes += bytes;
+    cl_mem m = ocl_pool_take(b, bytes);
+    if (!m) {
+        cl_int err;
+        m = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
+        if (!ocl_check(b, err, t->name, "clCreateBuffer"))
+            return VO_ERR_DEVICE;
+        b->stats.buffers++;
+        b->stats.buffer_bytes += bytes;
+    }
     t->buffer = m;
     t->data = NULL;
     t->offset = 0;
@@ -201,9 +204,8 @@ ocl_from_host(vo_backend *be, vo_tensor *t, const void *data)
 static void
 ocl_free(vo_backend *be, vo_tensor *t)
 {
-    (void)be;
     if (t->buffer)
-        clReleaseMemObject(t->buffer);
+        ocl_pool_give((ocl_backend *)be, t->buffer);
     t->buffer = NULL;
 }
 
@@ -282,6 +284,7 @@ ocl_drop(vo_backend *be)
         ocl_prof_report(b);
     }
     ocl_prof_free(b);
+    ocl_pool_free(b);
     for (int k = 0; k < OCL_K_COUNT; k++)
         if (b->kern[k])
             clReleaseKernel(b->kern[k]);

@@ -50,7 +50,8 @@ typedef struct vo_opencl_stats {
     unsigned long long launches;
     unsigned long long writes, write_bytes;
     unsigned long long reads, read_bytes;
-    unsigned long long buffers, buffer_bytes;
+    unsigned long long buffers, buffer_bytes;   /* made with clCreateBuffer */
+    unsigned long long buffers_reused;          /* taken from the pool of freed ones */
     unsigned long long device_copies, device_copy_bytes;  /* buffer to buffer */
 } vo_opencl_stats;
 

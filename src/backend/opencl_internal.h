@@ -25,6 +25,13 @@ enum {
     OCL_K_IM2COL, OCL_K_RESIZE, OCL_K_ARGMAX, OCL_K_COUNT
 };
 
+/* a freed device buffer kept for reuse (opencl_pool.c) */
+typedef struct ocl_pooled {
+    cl_mem mem;
+    size_t size;
+} ocl_pooled;
+#define OCL_POOL_MAX 64
+
 /* one timed launch (VO_OPENCL_PROFILE) */
 typedef struct ocl_prof_event {
     int kernel;
@@ -48,6 +55,9 @@ typedef struct ocl_backend {
     size_t am_rows;
     cl_mem att_part;            /* split attention's per-chunk results */
     size_t att_part_bytes;
+    ocl_pooled pool[OCL_POOL_MAX];  /* freed buffers, oldest first */
+    int pool_n;
+    size_t pool_bytes;
     vo_opencl_info info;
     vo_opencl_stats stats;      /* launches, host transfers, buffers made */
     bool profile;               /* VO_OPENCL_PROFILE: time every launch */
@@ -83,6 +93,12 @@ void ocl_argmax_logprob(vo_backend *be, const vo_tensor *logits, int32_t *ids, f
 
 /* "vo_matmul_vec.bf16": a kernel's function name and its program's variant */
 const char *ocl_kernel_label(int kernel);
+
+/* buffers kept for reuse (opencl_pool.c): take one of about `bytes` (NULL:
+ * none), give one back (kept or released), release them all */
+cl_mem ocl_pool_take(ocl_backend *b, size_t bytes);
+void ocl_pool_give(ocl_backend *b, cl_mem m);
+void ocl_pool_free(ocl_backend *b);
 
 /* profiling and counters (opencl_profile.c) */
 bool ocl_prof_wanted(void);

@@ -289,6 +289,22 @@ ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *po
 
 static bool ensure_buf(ocl_backend *b, cl_mem *m, size_t bytes, const char *op);
 
+/* a sequence's shape as both attention kernels take it: head_dim, heads,
+ * KV heads, q_start, n_q, n_kv, then the strides of q, k and v */
+static void
+arg_attn_seq(ocl_args *a, const vo_tensor *q, const vo_attn_seq *S)
+{
+    arg_int(a, q->ne[0]);
+    arg_int(a, q->ne[1]);
+    arg_int(a, S->k->ne[1]);
+    arg_int(a, S->q_start);
+    arg_int(a, S->n_q);
+    arg_int(a, S->n_kv);
+    arg_nb(a, q, 1, 2);
+    arg_nb(a, S->k, 1, 2);
+    arg_nb(a, S->v, 1, 2);
+}
+
 /* a few query rows against a long cache: chunks of keys in parallel, then
  * their merge (attention.cl, vo_attention_split) */
 static void
@@ -311,15 +327,7 @@ attention_split(ocl_backend *b, vo_tensor *out, const vo_tensor *q, const vo_att
     ocl_args a = args_begin(b, OCL_K_ATTENTION_SPLIT, "attention");
     ARG_TENSORS(&a, q, S->k, S->v);
     arg(&a, sizeof b->att_part, &b->att_part);
-    arg_int(&a, hd);
-    arg_int(&a, H);
-    arg_int(&a, S->k->ne[1]);
-    arg_int(&a, S->q_start);
-    arg_int(&a, S->n_q);
-    arg_int(&a, S->n_kv);
-    arg_nb(&a, q, 1, 2);
-    arg_nb(&a, S->k, 1, 2);
-    arg_nb(&a, S->v, 1, 2);
+    arg_attn_seq(&a, q, S);
     arg_float(&a, scale);
     arg_int(&a, causal);
     arg_int(&a, S->k->type);
@@ -358,15 +366,7 @@ ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_
         }
         ocl_args a = args_begin(b, kernel, "attention");
         ARG_TENSORS(&a, q, S->k, S->v, out);
-        arg_int(&a, q->ne[0]);
-        arg_int(&a, q->ne[1]);
-        arg_int(&a, S->k->ne[1]);
-        arg_int(&a, S->q_start);
-        arg_int(&a, S->n_q);
-        arg_int(&a, S->n_kv);
-        arg_nb(&a, q, 1, 2);
-        arg_nb(&a, S->k, 1, 2);
-        arg_nb(&a, S->v, 1, 2);
+        arg_attn_seq(&a, q, S);
         arg_nb(&a, out, 1, 2);
         arg_float(&a, scale);
         arg_int(&a, causal);

@@ -66,11 +66,12 @@ ocl_prof_report(ocl_backend *b)
     for (int k = 0; k < OCL_K_COUNT; k++)
         total += b->prof_ns[k];
     fprintf(stderr, "opencl profile (%s): %.3f ms of kernels in %llu launches; host: %llu "
-            "writes %.1f MB, %llu reads %.1f MB, %llu buffers %.1f MB\n",
+            "writes %.1f MB, %llu reads %.1f MB, %llu buffers %.1f MB (%llu reused)\n",
             b->dev.name, total / 1e6, (unsigned long long)b->stats.launches,
             (unsigned long long)b->stats.writes, (double)b->stats.write_bytes / 1e6,
             (unsigned long long)b->stats.reads, (double)b->stats.read_bytes / 1e6,
-            (unsigned long long)b->stats.buffers, (double)b->stats.buffer_bytes / 1e6);
+            (unsigned long long)b->stats.buffers, (double)b->stats.buffer_bytes / 1e6,
+            (unsigned long long)b->stats.buffers_reused);
     bool done[OCL_K_COUNT] = {false};
     for (;;) {                          /* the kernels, most time first */
         int best = -1;

@@ -111,6 +111,13 @@ check(const char *dir, vo_backend *cpu, vo_backend *gpu, int n, int part)
     ok(cp >= 2ull * (unsigned long long)lg.n_layers,
        "decode-traffic %d.4: the growing KV caches were copied on the device (%llu buffer "
        "copies, %llu bytes)", part, cp, end.device_copy_bytes - w.at_first.device_copy_bytes);
+    /* buffers: the steps' scratch tensors come from the pool (without it,
+     * about 10 a step); only a cache that grows needs new ones, and the
+     * first step its scratch set (16 at most) */
+    unsigned long long made = end.buffers - w.at_first.buffers;
+    ok(made <= cp + 16, "decode-traffic %d.6: %llu buffers made in %d steps (%llu reused), at "
+       "most one per cache growth (%llu) and a step's scratch set", part, made, STEPS,
+       end.buffers_reused - w.at_first.buffers_reused, cp);
 
     /* the same tokens as the CPU backend, log-probs within 1e-3 */
     int same = 1;

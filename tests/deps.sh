@@ -16,9 +16,10 @@ BUILD="build-essential autoconf automake libtool pkg-config \
 
 # Tests: schema checks (xmllint), independent extractors and checkers
 # (poppler, qpdf, mutool, tiffinfo), OpenCL on the CPU (PoCL), the man
-# page linter, OCRmyPDF's hOCR reader, clang for the fuzz targets.
+# page linter, OCRmyPDF's hOCR reader, clang for the fuzz targets, and an
+# independent edit distance for eval (python3-levenshtein).
 TEST="libxml2-utils poppler-utils qpdf mupdf-tools libtiff-tools pocl-opencl-icd \
- mandoc ocrmypdf python3 clang libclang-rt-14-dev valgrind parallel"
+ mandoc ocrmypdf python3 python3-levenshtein clang libclang-rt-14-dev valgrind parallel"
 
 PKGS="$BUILD"
 if [ "${1:-}" = "--test" ]; then PKGS="$BUILD $TEST"; fi

@@ -44,7 +44,7 @@ cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -DVO_DATADIR=\"/usr/share/varco-ocr\" \
 # The library code the targets reach (the gcc build's libvarco.a minus the
 # engine and backends), the CLI's option parser, and the target bodies.
 cd "$top_srcdir"
-srcs=$(ls src/util/*.c src/page/*.c src/model/*.c src/ocr/*.c src/source/*.c formats/*.c \
+srcs=$(ls src/util/*.c src/page/*.c src/model/*.c src/ocr/*.c src/source/*.c formats/*.c src/eval/*.c \
     src/pipeline/pages.c src/cli/options.c tests/fuzz/targets.c)
 
 # A changed header recompiles everything (no dependency tracking here).
@@ -76,7 +76,7 @@ if [ -n "$todo" ]; then
         sh "$out" {} "$cflags"
 fi
 
-for t in safetensors config tokenizer ground pdf tiff cli; do
+for t in safetensors config tokenizer ground pdf tiff cli eval; do
     bin="$out/fuzz-$t"
     src="tests/fuzz/fuzz-$t.c"
     need=0

@@ -11,7 +11,7 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-"safetensors config tokenizer ground pdf tiff cli"}
+FUZZ_TARGETS=${FUZZ_TARGETS:-"safetensors config tokenizer ground pdf tiff cli eval"}
 out="$top_builddir/fuzz-build"
 export top_srcdir top_builddir
 
@@ -32,6 +32,7 @@ shared_seeds() {
     config) for d in "$VO_SHARED"/fixtures/*/; do [ -f "$d/config.json" ] && echo "$d/config.json"; done ;;
     pdf) echo "$VO_SHARED/corpus/pdf $VO_SHARED/corpus/malformed/pdf $VO_SHARED/corpus/malformed/image" ;;
     tiff) echo "$VO_SHARED/corpus/tiff $VO_SHARED/corpus/malformed/tiff" ;;
+    eval) echo "$VO_SHARED/corpus/formats/alto $VO_SHARED/corpus/formats/hocr $VO_SHARED/corpus/formats/page" ;;
     esac
 }
 

@@ -19,6 +19,7 @@
 #include "src/model/config.h"
 #include "src/model/safetensors.h"
 #include "src/model/tokenizer.h"
+#include "src/eval/eval_impl.h"
 #include "src/ocr/ground.h"
 #include "src/ocr/layout.h"
 #include "src/pipeline/pages.h"
@@ -651,6 +652,38 @@ int fuzz_cli(const uint8_t *data, size_t size)
     return r;
 }
 
+/* --- eval: any file read back as OCR output, each page scored against
+ * itself (0 edits: the reader and the scores agree on what a page is) --- */
+int fuzz_eval(const uint8_t *data, size_t size)
+{
+    char path[512];
+    if (!tmp_path(path, sizeof path, "eval", "in.ocr") || write_file(path, data, size))
+        return 0;
+    vo_ctx *ctx = quiet_ctx();
+    if (!ctx)
+        return 0;
+    eval_doc doc;
+    memset(&doc, 0, sizeof doc);
+    vo_status st = eval_read(ctx, path, &doc);
+    int r = 0;
+    if (st && !vo_last_error(ctx)[0])
+        r = fail("eval: status %s without a message", vo_status_name(st));
+    for (size_t p = 0; !st && !r && p < doc.n; p++) {
+        eval_counts c;
+        vo_status ss = eval_score_page(ctx, &doc.pages[p], &doc.pages[p], true, 1.0, &c);
+        if (ss != VO_OK && ss != VO_ERR_LIMIT)
+            r = fail("eval: page %zu cannot be scored against itself: %s", p + 1,
+                     vo_last_error(ctx));
+        else if (ss == VO_OK && (c.char_edits || c.jamo_edits || c.word_edits ||
+                                 c.bow_missing || c.bow_extra || c.box_matched > c.box_gt))
+            r = fail("eval: page %zu differs from itself (%lld character edits)", p + 1,
+                     (long long)c.char_edits);
+    }
+    eval_doc_free(&doc);
+    vo_drop_ctx(ctx);
+    return r;
+}
+
 const fuzz_target fuzz_targets[] = {
     {"safetensors", fuzz_safetensors},
     {"config", fuzz_config},
@@ -659,5 +692,6 @@ const fuzz_target fuzz_targets[] = {
     {"pdf", fuzz_pdf},
     {"tiff", fuzz_tiff},
     {"cli", fuzz_cli},
+    {"eval", fuzz_eval},
     {NULL, NULL},
 };

@@ -20,6 +20,7 @@ int fuzz_ground(const uint8_t *data, size_t size);
 int fuzz_pdf(const uint8_t *data, size_t size);
 int fuzz_tiff(const uint8_t *data, size_t size);
 int fuzz_cli(const uint8_t *data, size_t size);
+int fuzz_eval(const uint8_t *data, size_t size);    /* varco-ocr eval's readers */
 
 /* `page` through the txt, hOCR, ALTO, PAGE, TSV and JSON writers (writer
  * options picked by `variant`), checking each output as fuzz_ground does:
@@ -28,7 +29,7 @@ struct vo_ctx;
 struct vo_page;
 int fuzz_write_page(struct vo_ctx *ctx, struct vo_page *page, unsigned variant);
 
-/* The targets by name ("safetensors" … "cli"), NULL-terminated. */
+/* The targets by name ("safetensors" … "eval"), NULL-terminated. */
 typedef struct fuzz_target {
     const char *name;
     int (*run)(const uint8_t *data, size_t size);

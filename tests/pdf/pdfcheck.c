@@ -1,6 +1,7 @@
 /* pdfcheck.c: helpers of the PDF tests (tools, normalization, similarity,
  * pdftotext -bbox parsing). Test code: plain malloc, abort-free. */
 #include "tests/pdf/pdfcheck.h"
+#include "src/eval/eval_impl.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -98,25 +99,9 @@ double pc_similarity(const char *a, const char *b)
 {
     size_t na, nb;
     int32_t *ca = to_cps(a, &na), *cb = to_cps(b, &nb);
-    size_t *row = malloc((nb + 1) * sizeof *row);
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (ca[i - 1] != cb[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t dist = row[nb], m = na > nb ? na : nb;
-    free(row);
+    /* code points are never negative: the same bits as uint32_t */
+    int64_t d = eval_distance((const uint32_t *)ca, na, (const uint32_t *)cb, nb);
+    size_t dist = d < 0 ? (na > nb ? na : nb) : (size_t)d, m = na > nb ? na : nb;
     free(ca);
     free(cb);
     return m ? 1.0 - (double)dist / (double)m : 1.0;

@@ -9,7 +9,6 @@
 #include <math.h>
 #include <string.h>
 
-enum { ALTO_PIXEL = 0, ALTO_MM10 = 1, ALTO_INCH1200 = 2 };
 
 typedef struct alto_writer {
     vo_writer super;
@@ -29,7 +28,7 @@ typedef struct alto_writer {
 static const char *
 alto_pos(alto_writer *a, char s[32], double px, int vertical)
 {
-    if (a->opts.alto_unit == ALTO_PIXEL)
+    if (a->opts.alto_unit == VO_ALTO_PIXEL)
         return fmt_num(s, round(px), 0);
     return fmt_num(s, px * (vertical ? a->sy : a->sx), 2);
 }
@@ -49,14 +48,14 @@ static vo_status
 alto_set_scale(alto_writer *a, vo_ctx *ctx, const vo_page *page)
 {
     a->sx = a->sy = 1.0;
-    if (a->opts.alto_unit == ALTO_PIXEL)
+    if (a->opts.alto_unit == VO_ALTO_PIXEL)
         return VO_OK;
     if (!(page->dpi_x > 0) || !(page->dpi_y > 0))
         return vo_fail(ctx, VO_ERR_ARGUMENT,
                        "page %d has no resolution, which ALTO's %s unit needs; "
                        "write pixels instead or give the resolution",
-                       page->number, a->opts.alto_unit == ALTO_MM10 ? "mm10" : "inch1200");
-    double per_inch = a->opts.alto_unit == ALTO_MM10 ? 254.0 : 1200.0;
+                       page->number, a->opts.alto_unit == VO_ALTO_MM10 ? "mm10" : "inch1200");
+    double per_inch = a->opts.alto_unit == VO_ALTO_MM10 ? 254.0 : 1200.0;
     a->sx = per_inch / page->dpi_x;
     a->sy = per_inch / page->dpi_y;
     return VO_OK;
@@ -350,14 +349,14 @@ vo_status
 vo_new_alto_writer(vo_ctx *ctx, vo_output *out, const vo_writer_opts *opts, vo_writer **w)
 {
     *w = NULL;
-    if (opts && (opts->alto_unit < ALTO_PIXEL || opts->alto_unit > ALTO_INCH1200))
+    if (opts && (opts->alto_unit < VO_ALTO_PIXEL || opts->alto_unit > VO_ALTO_INCH1200))
         return vo_fail(ctx, VO_ERR_ARGUMENT, "unknown ALTO measurement unit %d "
                        "(0 pixel, 1 mm10, 2 inch1200)", opts->alto_unit);
     alto_writer *a = vo_calloc(1, sizeof *a);
     if (!a)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory creating the ALTO writer");
     a->super = (vo_writer){alto_begin, alto_page, alto_end, alto_drop, out};
-    a->opts = opts ? *opts : (vo_writer_opts){.alto_unit = 0, .hocr_char_boxes = 1};
+    a->opts = opts ? *opts : (vo_writer_opts){.alto_unit = VO_ALTO_PIXEL, .hocr_char_boxes = 1};
     vo_status st = fmt_xml_open(ctx, out, &a->xml);
     if (st) {
         alto_drop(&a->super);

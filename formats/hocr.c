@@ -378,7 +378,7 @@ vo_new_hocr_writer(vo_ctx *ctx, vo_output *out, const vo_writer_opts *opts, vo_w
     if (!h)
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory creating the hOCR writer");
     h->super = (vo_writer){hocr_begin, hocr_page, hocr_end, hocr_drop, out};
-    h->opts = opts ? *opts : (vo_writer_opts){.alto_unit = 0, .hocr_char_boxes = 1};
+    h->opts = opts ? *opts : (vo_writer_opts){.alto_unit = VO_ALTO_PIXEL, .hocr_char_boxes = 1};
     vo_status st = fmt_xml_open(ctx, out, &h->xml);
     if (st) {
         hocr_drop(&h->super);

@@ -42,9 +42,12 @@ struct vo_writer {
     vo_output *out;         /* borrowed */
 };
 
+/* ALTO's MeasurementUnit (--alto-unit) */
+typedef enum vo_alto_unit { VO_ALTO_PIXEL, VO_ALTO_MM10, VO_ALTO_INCH1200 } vo_alto_unit;
+
 /* Writer options shared by the formats. */
 typedef struct vo_writer_opts {
-    int alto_unit;          /* 0 pixel, 1 mm10, 2 inch1200 */
+    vo_alto_unit alto_unit;
     int hocr_char_boxes;    /* 1: write ocrx_cinfo per glyph (default 1) */
     const char *password;   /* of an encrypted PDF source (pdf grafts its pages), or NULL */
     int no_pdfa;            /* pdf: 1: a plain PDF; 0 (default): PDF/A-2b for page images */

@@ -2,6 +2,7 @@
  * checks of the values (GNU style errors, exit code 1). */
 #include "config.h"
 #include "src/cli/options.h"
+#include "src/vlm/engine.h"
 #include "src/util/alloc.h"
 
 #include <errno.h>
@@ -177,6 +178,7 @@ void vo_cli_print_help(FILE *f)
             "Usage: " PROG " [OPTION]... INPUT...\n"
             "  or:  " PROG " [OPTION]... -o OUTPUT INPUT\n"
             "  or:  " PROG " [OPTION]... --output-dir=DIR INPUT...\n"
+            "  or:  " PROG " eval [--json] GROUND_TRUTH PREDICTION   (see eval --help)\n"
             "Make PDFs and scans searchable: text, hOCR, ALTO, PAGE-XML, TSV, JSON and\n"
             "searchable PDF "
 "with a box for every word and character, from a PDF's own text\n"
@@ -374,9 +376,9 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
         case OPT_PDFA: cli->no_pdfa = 0; break;
         case OPT_NO_PDFA: cli->no_pdfa = 1; break;
         case OPT_ALTO_UNIT:
-            if (strcmp(optarg, "pixel") == 0) cli->alto_unit = 0;
-            else if (strcmp(optarg, "mm10") == 0) cli->alto_unit = 1;
-            else if (strcmp(optarg, "inch1200") == 0) cli->alto_unit = 2;
+            if (strcmp(optarg, "pixel") == 0) cli->alto_unit = VO_ALTO_PIXEL;
+            else if (strcmp(optarg, "mm10") == 0) cli->alto_unit = VO_ALTO_MM10;
+            else if (strcmp(optarg, "inch1200") == 0) cli->alto_unit = VO_ALTO_INCH1200;
             else return usage_error("--alto-unit takes pixel, mm10 or inch1200, not '%s'", optarg);
             break;
         case OPT_RESUME: cli->resume = 1; break;
@@ -455,16 +457,16 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             cli->batch = (int)v;
             break;
         case OPT_KV_TYPE:
-            if (strcmp(optarg, "f32") == 0) cli->kv_type = 0;
-            else if (strcmp(optarg, "bf16") == 0) cli->kv_type = 1;
-            else if (strcmp(optarg, "f16") == 0) cli->kv_type = 2;
-            else if (strcmp(optarg, "q8") == 0) cli->kv_type = 3;
+            if (strcmp(optarg, "f32") == 0) cli->kv_type = VO_KV_F32;
+            else if (strcmp(optarg, "bf16") == 0) cli->kv_type = VO_KV_BF16;
+            else if (strcmp(optarg, "f16") == 0) cli->kv_type = VO_KV_F16;
+            else if (strcmp(optarg, "q8") == 0) cli->kv_type = VO_KV_Q8;
             else return usage_error("--kv-type takes f32, bf16, f16 or q8, not '%s'", optarg);
             break;
         case OPT_WEIGHTS:
-            if (strcmp(optarg, "as-stored") == 0) cli->weights = 0;
-            else if (strcmp(optarg, "q8") == 0) cli->weights = 1;
-            else if (strcmp(optarg, "q4") == 0) cli->weights = 2;
+            if (strcmp(optarg, "as-stored") == 0) cli->weights = VO_WEIGHTS_AS_STORED;
+            else if (strcmp(optarg, "q8") == 0) cli->weights = VO_WEIGHTS_Q8;
+            else if (strcmp(optarg, "q4") == 0) cli->weights = VO_WEIGHTS_Q4;
             else return usage_error("--weights takes as-stored, q8 or q4, not '%s'", optarg);
             break;
         case OPT_MAX_PAGES:

@@ -34,7 +34,7 @@ typedef struct vo_run_opts {
     int jobs;
     int verbosity;              /* 0 quiet, 1 default, 2 -v, 3 -vv */
     const char *password;
-    int alto_unit;              /* 0 pixel, 1 mm10, 2 inch1200 */
+    vo_alto_unit alto_unit;     /* --alto-unit */
     int no_pdfa;                /* --no-pdfa: a plain PDF, not PDF/A-2b */
     const char *language;       /* -l: a hint only (the model is bilingual) */
     int dump_config;
@@ -70,8 +70,8 @@ typedef struct vo_run_opts {
     int max_pages;              /* --max-pages per document (0: 100000) */
     unsigned long long max_input_size; /* --max-input-size: bytes of standard input */
     void (*signals_install)(void); /* called again after the engine opens (NULL: none) */
-    int kv_type;                /* --kv-type: 0 f32, 1 bf16, 2 f16, 3 q8 (vo_engine_opts.kv_type) */
-    int weights;                /* --weights: 0 as stored, 1 q8, 2 q4 (vo_engine_opts.weights) */
+    int kv_type;                /* --kv-type: VO_KV_F32 ... VO_KV_Q8 (vo_engine_opts.kv_type) */
+    int weights;                /* --weights: VO_WEIGHTS_AS_STORED, _Q8, _Q4 (vo_engine_opts.weights) */
 } vo_run_opts;
 
 #endif

@@ -200,7 +200,7 @@ static void test_hocr(vo_ctx *ctx, vo_page **pages, int xmllint)
     ok(file_has(path, "</html>\n") && !file_lacks_fails(path, "&nbsp;"),
        "hocr 2.6: no &nbsp; entity");
 
-    vo_writer_opts no_cinfo = {.alto_unit = 0, .hocr_char_boxes = 0};
+    vo_writer_opts no_cinfo = {.alto_unit = VO_ALTO_PIXEL, .hocr_char_boxes = 0};
     char path2[1024];
     ok(!write_file(ctx, VO_FORMAT_HOCR, &no_cinfo, pages, 1, "nocinfo.hocr", path2) &&
        !file_lacks_fails(path2, "ocrx_cinfo") &&

@@ -56,6 +56,9 @@ typedef struct pdf_writer {
     char *password;        /* of an encrypted source, or NULL */
     pdf_document *src;
     pdf_graft_map *graft;
+    /* the PDF input could not be kept or copied (a damaged file MuPDF reads
+     * but cannot write back): its pages are redrawn into a new document */
+    int redraw;
 } pdf_writer;
 
 /* --- MuPDF errors and warnings into our error model --- */
@@ -691,7 +694,23 @@ static void start_doc(pdf_writer *pw, const vo_page *first)
     fz_try(fz) {
         if (first && source_kind_of(pw->vctx, first->source) == SRC_PDF) {
             pw->reading = first->source;
-            pw->doc = pdfkeep_open(fz, first->source, pw->password);
+            fz_try(fz)
+                pw->doc = pdfkeep_open(fz, first->source, pw->password);
+            fz_catch(fz) {
+                /* a wrong password or no memory stays an error; a document
+                 * MuPDF reads but cannot write back has its pages redrawn */
+                if (fz_caught(fz) == FZ_ERROR_MEMORY || strstr(fz_caught_message(fz), "password"))
+                    fz_rethrow(fz);
+                vo_warn(pw->vctx, "%s: the document cannot be copied into the PDF (MuPDF: %s): "
+                        "its pages are redrawn into a new plain PDF instead, with their text, "
+                        "vector graphics and images as shown, and without the document's "
+                        "outlines, links, forms and metadata", first->source,
+                        fz_caught_message(fz));
+                pw->redraw = 1;
+                pw->no_pdfa = 1;
+            }
+        }
+        if (pw->doc) {
             pw->n_kept_pages = pdf_count_pages(fz, pw->doc);
             pw->written = vo_calloc((size_t)(pw->n_kept_pages > 0 ? pw->n_kept_pages : 1), 1);
             pw->kept_path = vo_strdup(first->source);
@@ -865,10 +884,11 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
             start_doc(pw, page);
         if (pw->kept_path)
             pageobj = kept_pdf_page(pw, page, &px_to_user);
-        else if (kind == SRC_PDF)
+        else if (kind == SRC_PDF && !pw->redraw)
             pageobj = graft_pdf_page(pw, page, &px_to_user);
         else {
-            pageobj = image_page(pw, page, kind, &px_to_user);
+            /* a redrawn PDF page is drawn as MuPDF shows it, like an image */
+            pageobj = image_page(pw, page, kind == SRC_PDF ? SRC_IMAGE : kind, &px_to_user);
             owned = 1;
         }
         /* a PDF page whose words came from its own text already carries

@@ -107,6 +107,18 @@ print(sum(1 for b in h[3] if b < 220) if len(h) == 4 else 0)")
 [ "$rc" -eq 0 ] && [ "${dark:-0}" -gt 100 ] && ! grep -q 'aes\|read error' "$TMP/err"
 ok $? "cli 12.1: -f pdf of an encrypted PDF keeps its page content (rc=$rc, $dark dark pixels)"
 
+# a damaged PDF that MuPDF reads (after repair) but cannot write back (an
+# OSS-Fuzz reproducer of qpdf, Apache-2.0: "invalid key in dict"): its
+# pages are redrawn into a new PDF, said, instead of the PDF failing
+DMG="$top_srcdir/tests/data/source/malformed/qpdf-fuzz__26994.pdf"
+run_vo --text-layer only -f pdf,txt -O "$TMP/dmg" "$DMG"
+pages=$(pdfinfo "$TMP/dmg/qpdf-fuzz__26994.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
+pdftotext "$TMP/dmg/qpdf-fuzz__26994.pdf" "$TMP/dmg.pdf.txt" 2>/dev/null
+[ "$rc" -eq 0 ] && [ "$pages" = 30 ] && grep -q 'redrawn' "$TMP/err" &&
+    [ "$(tr -s ' \n\f' '   ' <"$TMP/dmg.pdf.txt")" = "$(tr -s ' \n\f' '   ' <"$TMP/dmg/qpdf-fuzz__26994.txt")" ] &&
+    grep -q 'Potato 29' "$TMP/dmg.pdf.txt"
+ok $? "cli 12.3: a PDF MuPDF cannot write back: 30 pages redrawn, said, the same text as the txt (rc=$rc, $pages pages)"
+
 # a directory operand written with its trailing slash (as the shell completes it)
 mkdir -p "$TMP/dir"; cp "$PDF" "$TMP/dir/"
 run_vo -v --text-layer only -O "$TMP/dir-out" "$TMP/dir/"

@@ -22,17 +22,20 @@ static const char usage[] =
     "after NFC: a Hangul syllable is one), the same over jamo (NFD), word error\n"
     "rate, an order-free word error (bag of words) and, where both sides have\n"
     "word boxes, box precision, recall and mean IoU (words matched one to one at\n"
-    "IoU >= 0.5). Files may be ALTO, PAGE-XML, hOCR, Tesseract TSV or UTF-8 text\n"
-    "(pages at form feeds), in any mix: the format is told by the content. Two\n"
-    "folders are matched file by file by name stem, in every subfolder: a.gt.txt\n"
-    "with a.alto.xml, a.page.xml, a.hocr, a.tsv or a.txt, or with the per-page\n"
-    "files a.p0001.alto.xml, a.p0002.alto.xml... of --output-dir.\n"
+    "IoU >= 0.5). Files may be ALTO, PAGE-XML, hOCR, Tesseract TSV, the JSON of\n"
+    "-f json (or a JSON object with a \"text\") or UTF-8 text (pages at form\n"
+    "feeds), in any mix: the format is told by the content. Two folders are\n"
+    "matched file by file by name stem, in every subfolder: a.gt.txt (or\n"
+    "a.gt.json, a.alto.xml...) with a.alto.xml, a.page.xml, a.hocr, a.json, a.tsv\n"
+    "or a.txt, or with the per-page files a.p0001.alto.xml, a.p0002.alto.xml...\n"
+    "of --output-dir.\n"
     "  --json      one JSON object on standard output instead of the table\n"
     "  --no-boxes  skip the box comparison\n";
 
 /* suffixes of OCR files, the preferred prediction first */
 static const char *const suffixes[] = {".alto.xml", ".page.xml", ".hocr", ".hocr.html", ".html",
-                                       ".xml", ".tsv", ".gt.txt", ".txt", NULL};
+                                       ".xml", ".gt.json", ".json", ".tsv", ".gt.txt", ".txt",
+                                       NULL};
 
 /* the index in suffixes of name's suffix, or -1 */
 static int suffix_index(const char *name)
@@ -204,15 +207,15 @@ static void score_pair(eval_run *r, const char *name, const char *gt_path, const
     memset(&gt, 0, sizeof gt);
     memset(&pred, 0, sizeof pred);
     if (eval_read(r->ctx, gt_path, &gt) != VO_OK) {
-        fprintf(stderr, "varco-ocr eval: %s (ground truth): %s\n", gt_path, vo_last_error(r->ctx));
+        /* the reader's message starts with the file's name */
+        fprintf(stderr, "varco-ocr eval: %s (the ground truth)\n", vo_last_error(r->ctx));
         r->failed++;
         eval_doc_free(&gt);
         return;
     }
     for (size_t i = 0; i < pf->n; i++)
         if (eval_read(r->ctx, pf->paths[i], &pred) != VO_OK) {
-            fprintf(stderr, "varco-ocr eval: %s (prediction): %s\n", pf->paths[i],
-                    vo_last_error(r->ctx));
+            fprintf(stderr, "varco-ocr eval: %s (the prediction)\n", vo_last_error(r->ctx));
             r->failed++;
             eval_doc_free(&gt);
             eval_doc_free(&pred);
@@ -325,7 +328,7 @@ static void free_names(char **names, size_t n)
 static bool find_pred(const char *pred_dir, const char *stem, size_t stem_len, pred_files *pf)
 {
     for (int i = 0; suffixes[i]; i++) {
-        if (strcmp(suffixes[i], ".gt.txt") == 0)
+        if (strncmp(suffixes[i], ".gt.", 4) == 0)
             continue;
         for (int page = 0; page < 1000000; page++) {
             size_t n = strlen(pred_dir) + stem_len + strlen(suffixes[i]) + 16;

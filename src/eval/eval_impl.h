@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum eval_format { EVAL_TXT, EVAL_ALTO, EVAL_PAGE, EVAL_HOCR, EVAL_TSV } eval_format;
+typedef enum eval_format {
+    EVAL_TXT, EVAL_ALTO, EVAL_PAGE, EVAL_HOCR, EVAL_TSV, EVAL_JSON
+} eval_format;
 
 /* the unit of a document's boxes: ALTO may give tenths of millimetres or
  * 1/1200 inch; everything else is in pixels */
@@ -37,7 +39,7 @@ typedef struct eval_doc {
 } eval_doc;
 
 /* Read an OCR file of any supported format, told by its content (ALTO,
- * PAGE-XML, hOCR, Tesseract TSV, else UTF-8 text with form feeds between
+ * PAGE-XML, hOCR, Tesseract TSV, varco-ocr's JSON, else UTF-8 text with form feeds between
  * pages), its pages added to doc's (a zeroed doc, or one to extend: the
  * files of a document's pages one after the other). VO_ERR_FORMAT with the
  * file named when it cannot be read; free doc either way. */

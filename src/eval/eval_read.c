@@ -1,13 +1,15 @@
 /* eval_read.c: an OCR file of any format read as pages of lines of words
  * with their boxes, for `varco-ocr eval`: ALTO (String), PAGE-XML (Word,
  * else the line's or region's TextEquiv), hOCR (ocrx_word, else the line's
- * text), Tesseract TSV (level-5 rows) and plain text. The format is told by
+ * text), Tesseract TSV (level-5 rows), varco-ocr's JSON (words, or a
+ * "text") and plain text. The format is told by
  * the content, never by the name. Files are untrusted: no network, no
  * entity expansion, a size limit. */
 #include "src/eval/eval_impl.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 
+#include <jansson.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -22,7 +24,7 @@ const char *eval_format_name(eval_format f)
 {
     static const char *const names[] = {[EVAL_TXT] = "text", [EVAL_ALTO] = "ALTO",
                                         [EVAL_PAGE] = "PAGE", [EVAL_HOCR] = "hOCR",
-                                        [EVAL_TSV] = "TSV"};
+                                        [EVAL_TSV] = "TSV", [EVAL_JSON] = "JSON"};
     return names[f];
 }
 
@@ -560,6 +562,86 @@ static vo_status read_xml(vo_ctx *ctx, const char *path, const char *s, size_t n
     return st;
 }
 
+/* --- JSON: varco-ocr's page model (-f json), or an object with "text" --- */
+
+static vo_status json_words(eval_doc *doc, json_t *words)
+{
+    bool new_line = true;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        const char *text = json_string_value(json_object_get(w, "text"));
+        json_t *bb = json_object_get(w, "bbox");
+        if (!text || !*text)
+            continue;
+        vo_box b;
+        bool boxed = json_array_size(bb) == 4;
+        for (size_t k = 0; boxed && k < 4; k++)
+            boxed = json_is_number(json_array_get(bb, k));
+        if (boxed)
+            b = (vo_box){(float)json_number_value(json_array_get(bb, 0)),
+                         (float)json_number_value(json_array_get(bb, 1)),
+                         (float)json_number_value(json_array_get(bb, 2)),
+                         (float)json_number_value(json_array_get(bb, 3))};
+        if (eval_add_word(doc, text, strlen(text), boxed ? &b : NULL, new_line))
+            return VO_ERR_NOMEM;
+        new_line = false;
+    }
+    return VO_OK;
+}
+
+/* a JSON object: '{' then a key's quote or the closing brace; a text line
+ * that starts with '{' ("{replylink ...", a corpus line) is text */
+static bool is_json(const char *s, size_t n)
+{
+    if (n == 0 || s[0] != '{')
+        return false;
+    size_t i = 1;
+    while (i < n && is_space((unsigned char)s[i]))
+        i++;
+    return i < n && (s[i] == '"' || s[i] == '}');
+}
+
+static vo_status read_json(vo_ctx *ctx, const char *path, const char *s, size_t n, eval_doc *doc)
+{
+    json_error_t err;
+    json_t *root = json_loadb(s, n, JSON_REJECT_DUPLICATES, &err);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return vo_fail(ctx, VO_ERR_FORMAT, "%s: line %d: not a JSON object (%s)", path, err.line,
+                       err.text);
+    }
+    vo_status st = VO_OK;
+    json_t *pages = json_object_get(root, "pages");
+    const char *text = json_string_value(json_object_get(root, "text"));
+    if (json_is_array(pages)) {
+        size_t i;
+        json_t *pg;
+        json_array_foreach(pages, i, pg) {
+            if ((st = eval_new_page(doc)))
+                break;
+            size_t bi, pi, li;
+            json_t *b, *par, *line;
+            json_array_foreach(json_object_get(pg, "blocks"), bi, b)
+                json_array_foreach(json_object_get(b, "paragraphs"), pi, par)
+                    json_array_foreach(json_object_get(par, "lines"), li, line)
+                        if (!st)
+                            st = json_words(doc, json_object_get(line, "words"));
+            if (st)
+                break;
+        }
+    } else if (text) {      /* a ground truth as {"text": "..."} */
+        st = eval_new_page(doc);
+        if (!st)
+            st = eval_add_text(doc, text, strlen(text), true);
+    } else {
+        st = vo_fail(ctx, VO_ERR_FORMAT, "%s: JSON with neither \"pages\" (varco-ocr -f json) "
+                     "nor \"text\"", path);
+    }
+    json_decref(root);
+    return st;
+}
+
 vo_status eval_read(vo_ctx *ctx, const char *path, eval_doc *doc)
 {
     vo_buf b = VO_BUF_INIT;
@@ -577,6 +659,9 @@ vo_status eval_read(vo_ctx *ctx, const char *path, eval_doc *doc)
         lead++;
     if (lead < n && s[lead] == '<' && is_markup(s + lead, n - lead)) {
         st = read_xml(ctx, path, s, n, doc);
+    } else if (is_json(s + lead, n - lead)) {
+        doc->format = EVAL_JSON;
+        st = read_json(ctx, path, s, n, doc);
     } else if (strncmp(s, "level\tpage_num\t", 15) == 0) {
         doc->format = EVAL_TSV;
         st = check_utf8(ctx, path, s, n);

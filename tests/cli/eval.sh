@@ -51,19 +51,28 @@ ok $? "eval 1.4: a folder of 610 ALTO pairs: a row per line and a total, box F1 
 
 # 2. one page in every format scores 0 against itself and the others
 S="$TMP/fmt"
-"$VO" --from-raw "$SAMPLES/ko-en-2col.raw.json" -f txt,alto,hocr,page,tsv -O "$S" 2>>"$TMP/err"
+"$VO" --from-raw "$SAMPLES/ko-en-2col.raw.json" -f txt,alto,hocr,page,tsv,json -O "$S" 2>>"$TMP/err"
 good=0
 for p in "$S/ko-en-2col.p0001.alto.xml" "$S/ko-en-2col.p0001.page.xml" "$S/ko-en-2col.hocr" \
-    "$S/ko-en-2col.tsv" "$S/ko-en-2col.txt"; do
-    run_vo eval --json "$SAMPLES/ko-en-2col.txt" "$p"
-    "$PY" -c 'import json, sys; t = json.load(open(sys.argv[1]))["total"]; sys.exit(not (t["char_edits"] == 0 and t["word_edits"] == 0 and t["chars"] > 1000))' "$TMP/out" &&
-        [ $rc -eq 0 ] && good=$((good + 1))
+    "$S/ko-en-2col.tsv" "$S/ko-en-2col.json" "$S/ko-en-2col.txt"; do
+    for g in "$SAMPLES/ko-en-2col.txt" "$SAMPLES/ko-en-2col.gt.json"; do
+        run_vo eval --json "$g" "$p"
+        "$PY" -c 'import json, sys; t = json.load(open(sys.argv[1]))["total"]; sys.exit(not (t["char_edits"] == 0 and t["word_edits"] == 0 and t["chars"] > 1000))' "$TMP/out" &&
+            [ $rc -eq 0 ] && good=$((good + 1))
+    done
 done
-[ $good -eq 5 ]
-ok $? "eval 2.1: the sample page's text read from ALTO, PAGE, hOCR, TSV and txt: 0 edits against its ground truth ($good of 5)"
+[ $good -eq 12 ]
+ok $? "eval 2.1: the sample page's text read from ALTO, PAGE, hOCR, TSV, JSON and txt: 0 edits against its ground truth as text and as {\"text\": ...} JSON ($good of 12)"
 run_vo eval --json "$S/ko-en-2col.p0001.alto.xml" "$S/ko-en-2col.tsv"
 "$PY" -c 'import json, sys; b = json.load(open(sys.argv[1]))["total"]["boxes"]; sys.exit(not (b and b["f1"] == 1 and b["mean_iou"] > 0.999))' "$TMP/out"
 ok $? "eval 2.2: ALTO against TSV of the same page: every word box matched (F1 1)"
+run_vo eval --json "$S/ko-en-2col.p0001.alto.xml" "$S/ko-en-2col.json"
+"$PY" -c 'import json, sys; b = json.load(open(sys.argv[1]))["total"]["boxes"]; sys.exit(not (b and b["f1"] == 1))' "$TMP/out"
+ok $? "eval 2.2b: ALTO against our JSON of the same page: every word box matched"
+printf '{"a": 1}' >"$TMP/other.json"
+run_vo eval "$TMP/other.json" "$S/ko-en-2col.json"
+[ $rc -eq 2 ] && grep -q 'other.json: JSON with neither' "$TMP/err"
+ok $? "eval 2.2c: JSON that is neither a page model nor a text: exit 2, said (rc=$rc)"
 WETZEL="$DATA/eval/kba__wetzel_1901_0021"
 run_vo eval --json "$WETZEL.alto.xml" "$WETZEL.hocr"
 "$PY" -c 'import json, sys; t = json.load(open(sys.argv[1]))["total"]; sys.exit(not (t["char_edits"] == 0 and t["chars"] == 1239 and t["boxes"]["f1"] == 1))' "$TMP/out"

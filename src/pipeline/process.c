@@ -90,8 +90,8 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
     }
     for (int i = 0; i < opts->pages.n; i++) /* said, not silently dropped */
         if (opts->pages.items[i].last > pv.n_pages || opts->pages.items[i].first > pv.n_pages) {
-            vo_warn(ctx, "%s: --pages %s names pages past the end; the document has %d pages",
-                    input, opts->pages_spec, pv.n_pages);
+            vo_warn(ctx, "%s: --pages %s names pages past the end; the document has %d pages: "
+                    "only those it has are in the output", input, opts->pages_spec, pv.n_pages);
             break;
         }
     for (int i = 0; i < opts->n_formats; i++)
@@ -126,11 +126,13 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             st = vo_fail(ctx, VO_ERR_ABORT, "%s: interrupted before page %d", input, p);
             goto fail_quiet;
         }
+        vo_flush_warnings(ctx); /* the last page's repeats are the last page's */
         page_rec *pr = run_add_page_rec(rec, p);
         if (!pr) {
             st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
             goto fail;
         }
+        rec->current_page = rec->n_pages; /* its warnings go to its record */
         double tp = run_now_seconds();
         vo_page *page = NULL;
         run_progress_page_start(job, input, p);
@@ -156,19 +158,21 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
         }
         vo_model_error model_error = VO_MODEL_ERROR_NONE;
         double deadline = opts->page_timeout > 0 ? tp + opts->page_timeout : 0;
-        ocr_note note = {0, NULL, 0, 0, 0};
+        ocr_note note = {0, NULL, 0, 0, 0, 0, 0};
         st = run_get_page(ctx, job, &pv, p, in, &deadline, &page, &pr->source, &note, &model_error);
         pr->text_layer_problem = note.text_layer_problem;
         pr->bands = note.bands;
         pr->cut = note.cut;
         pr->looped = note.looped;
+        pr->tokens = note.tokens;
+        pr->passes = note.passes;
         if (!st)
             st = run_check_deadline(ctx, job, deadline, input, p, deadline_stage(pr->source));
         if (model_error && !rec->model_error)
             rec->model_error = model_error;
         if (!st && (st = run_check_unchanged(ctx, &pv, input))) {
             vo_drop_page(page); /* read from a file that was changing: not kept */
-            rec->n_pages--;
+            run_forget_last_page_rec(rec);
             rec->input_error = 1;
             goto fail;
         }
@@ -176,7 +180,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             /* stopped by SIGINT/SIGTERM mid-page: not a failure of the page,
              * which is left undone (a rerun does it) */
             vo_drop_page(page);
-            rec->n_pages--;
+            run_forget_last_page_rec(rec);
             goto fail_quiet;
         }
         if (st) {
@@ -237,6 +241,8 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             goto fail;
         }
     }
+    vo_flush_warnings(ctx);
+    rec->current_page = 0;
     if (n_ok == 0) {
         /* nothing recognised: leave no misleading empty outputs behind */
         st = first_fail;
@@ -280,6 +286,8 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
 fail:
     run_report_error(ctx, job, input, &rec->error);
 fail_quiet:
+    vo_flush_warnings(ctx);
+    rec->current_page = 0;
     rec->status = st ? st : VO_ERR_ABORT;
     if (!rec->error && st)
         rec->error = vo_strdup(vo_last_error(ctx));

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "src/pipeline/run_impl.h"
 #include "src/ocr/raw.h"
+#include "src/source/blank.h"
 #include "src/util/alloc.h"
 #include <math.h>
 #include <stdio.h>
@@ -41,6 +42,41 @@ vo_page *run_empty_page(vo_ctx *ctx, provider *pv, int page, float dpi, const ch
     if (p)
         p->origin = VO_PAGE_FROM_TEXT_LAYER;
     return p;
+}
+
+/* A page without text in --text-layer only mode: written empty, but looked
+ * at first (at 100 dpi, as the blank check would reduce it anyway) so that
+ * a page that shows something, a scan, says that its text is not there. */
+static vo_status text_only_page(vo_ctx *ctx, run_job *job, provider *pv, int page,
+                                const char *source, vo_page **out, page_source *kind)
+{
+    const vo_run_opts *opts = job->opts;
+    vo_raster *r = NULL;
+    vo_source_limits limits = {opts->max_pixels};
+    *kind = SOURCE_EMPTY;
+    run_progress_stage(job, source, page, "render");
+    vo_status st = vo_render_page(ctx, pv->doc, page, 100, &limits, &r);
+    if (st == VO_ERR_NOMEM || st == VO_ERR_ABORT)
+        return st;
+    if (st) {
+        vo_warn(ctx, "%s: page %d has no text layer and could not be rendered to see what it "
+                "shows (%s): it is written without text", source, page, vo_last_error(ctx));
+        vo_clear_error(ctx);
+    } else {
+        vo_blank_check blank;
+        st = vo_check_blank(ctx, r, &blank);
+        vo_drop_raster(r);
+        if (st)
+            return st;
+        if (blank.blank)
+            *kind = SOURCE_BLANK;
+        else
+            vo_warn(ctx, "%s: page %d has no text layer but is not blank (%d marks: a scan or "
+                    "a drawing?): it is written without text (--text-layer only); --text-layer "
+                    "auto and a model recognise it", source, page, blank.marks);
+    }
+    *out = run_empty_page(ctx, pv, page, opts->dpi, source);
+    return *out ? VO_OK : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
 }
 
 /* The page model of one page; *kind says where it came from. */
@@ -103,11 +139,8 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
                 return VO_OK;
             }
         }
-        if (opts->text_layer == VO_TEXT_ONLY) {
-            *out = run_empty_page(ctx, pv, page, opts->dpi, source);
-            *kind = SOURCE_EMPTY;
-            return *out ? VO_OK : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-        }
+        if (opts->text_layer == VO_TEXT_ONLY)
+            return text_only_page(ctx, job, pv, page, source, out, kind);
     }
     *kind = SOURCE_OCR;
     st = run_ocr_page(ctx, job, pv, page, in, deadline, out, note, model_error);

@@ -220,7 +220,7 @@ static void band_leaf_free(band_leaf *b)
 
 /* The model over rows b->band of the raster (a view: no copy). */
 static vo_status recognise_rows(vo_ctx *ctx, run_job *job, const vo_raster *r, const char *source,
-                                int page, double deadline, band_leaf *b)
+                                int page, double deadline, band_leaf *b, ocr_note *note)
 {
     ocr_collect col = {&b->text, NULL, 0, 0, 0, deadline, 0, NULL, 0,
                        job, source, page, run_now_seconds(), 0};
@@ -244,6 +244,8 @@ static vo_status recognise_rows(vo_ctx *ctx, run_job *job, const vo_raster *r, c
     b->tokens = col.tokens;
     b->n_tokens = col.n;
     b->n_gen = pg.n_tokens;
+    note->tokens += pg.n_tokens;
+    note->passes += pg.n_passes;
     b->cut = pg.cut;
     b->looped = col.looped;
     b->timed_out = col.timed_out;
@@ -256,7 +258,7 @@ static vo_status recognise_rows(vo_ctx *ctx, run_job *job, const vo_raster *r, c
  * leaves go to *leaves in order, top to bottom. */
 static vo_status recognise_split(vo_ctx *ctx, run_job *job, const vo_raster *r, const char *source,
                                  int page, double deadline, band_leaf *b, int depth, int overlap,
-                                 band_leaf **leaves, size_t *n, size_t *cap)
+                                 band_leaf **leaves, size_t *n, size_t *cap, ocr_note *note)
 {
     vo_band halves[2];
     vo_status st = VO_OK;
@@ -265,10 +267,10 @@ static vo_status recognise_split(vo_ctx *ctx, run_job *job, const vo_raster *r, 
         band_leaf_free(b);
         for (int k = 0; k < 2 && !st; k++) {
             band_leaf h = {halves[k], VO_BUF_INIT, NULL, 0, 0, 0, 0, 0};
-            st = recognise_rows(ctx, job, r, source, page, deadline, &h);
+            st = recognise_rows(ctx, job, r, source, page, deadline, &h, note);
             if (!st)
                 st = recognise_split(ctx, job, r, source, page, deadline, &h, depth - 1, overlap,
-                                     leaves, n, cap);
+                                     leaves, n, cap, note);
             else
                 band_leaf_free(&h);
         }
@@ -307,7 +309,7 @@ static vo_status recognise_banded(vo_ctx *ctx, run_job *job, const vo_raster *r,
     band_leaf *leaves = NULL;
     size_t n = 0, cap = 0;
     vo_status st = recognise_split(ctx, job, r, source, page, deadline, whole, BAND_DEPTH,
-                                   overlap, &leaves, &n, &cap);
+                                   overlap, &leaves, &n, &cap, note);
     vo_band *bands = vo_malloc(sizeof *bands * (n ? n : 1));
     const char **texts = vo_malloc(sizeof *texts * (n ? n : 1));
     size_t *lens = vo_malloc(sizeof *lens * (n ? n : 1)), *nt = vo_malloc(sizeof *nt * (n ? n : 1));
@@ -408,7 +410,7 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
         *model_error = VO_MODEL_ERROR_FOLDER;
     } else {
         band_leaf whole = {{0, r->height}, VO_BUF_INIT, NULL, 0, 0, 0, 0, 0};
-        st = recognise_rows(ctx, job, r, source, page, col.deadline, &whole);
+        st = recognise_rows(ctx, job, r, source, page, col.deadline, &whole, note);
         int whole_tokens = whole.n_gen;
         col.timed_out = whole.timed_out;
         note->bands = 1;

@@ -18,6 +18,67 @@ page_rec *run_add_page_rec(input_rec *r, int page)
     return p;
 }
 
+/* the page just added is not kept (a stop, or read from a changing file) */
+void run_forget_last_page_rec(input_rec *r)
+{
+    warn_list *l = &r->pages[--r->n_pages].warnings;
+    for (int i = 0; i < l->n; i++)
+        vo_free(l->items[i]);
+    vo_free(l->items);
+    if (r->current_page > r->n_pages)
+        r->current_page = 0;
+}
+
+void run_keep_warning(input_rec *r, const char *msg)
+{
+    warn_list *l = r->current_page ? &r->pages[r->current_page - 1].warnings : &r->warnings;
+    char *copy = NULL;
+    if (l->n < RUN_MAX_WARNINGS && (copy = vo_strdup(msg))) {
+        char **items = vo_realloc(l->items, (size_t)(l->n + 1) * sizeof *items);
+        if (items) {
+            l->items = items;
+            l->items[l->n++] = copy;
+            return;
+        }
+        vo_free(copy);
+    }
+    l->more++; /* past the limit, or no memory: counted */
+}
+
+static void free_warnings(warn_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        vo_free(l->items[i]);
+    vo_free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+void run_free_input_rec(input_rec *r)
+{
+    for (int k = 0; k < r->n_pages; k++) {
+        vo_free(r->pages[k].error);
+        free_warnings(&r->pages[k].warnings);
+    }
+    vo_free(r->pages);
+    vo_free(r->error);
+    free_warnings(&r->warnings);
+}
+
+/* "warnings": [...] and "warnings_more": N into o, when there are any */
+static int set_warnings(json_t *o, const warn_list *l)
+{
+    if (l->n == 0 && l->more == 0)
+        return 0;
+    json_t *a = json_array();
+    int bad = !a;
+    for (int i = 0; i < l->n && !bad; i++)
+        bad |= json_array_append_new(a, json_string(l->items[i]));
+    bad |= json_object_set_new(o, "warnings", a);
+    if (l->more)
+        bad |= json_object_set_new(o, "warnings_more", json_integer(l->more));
+    return bad;
+}
+
 const char *run_page_status_name(page_status s)
 {
     switch (s) {
@@ -92,7 +153,15 @@ vo_status run_write_report(vo_ctx *ctx, run_job *job, const vo_run_summary *sum)
             if (!bad && p->text_layer_problem)
                 bad |= json_object_set_new(po, "text_layer_problem",
                                            json_string(p->text_layer_problem));
+            if (!bad && p->bands > 0) {
+                bad |= json_object_set_new(po, "tokens", json_integer(p->tokens));
+                bad |= json_object_set_new(po, "passes", json_integer(p->passes));
+            }
+            if (!bad)
+                bad |= set_warnings(po, &p->warnings);
         }
+        if (!bad)
+            bad |= set_warnings(o, &r->warnings);
         bad |= json_object_set_new(o, "pages", pages);
     }
     json_t *s = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b}", "inputs", sum->inputs,

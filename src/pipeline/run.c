@@ -13,22 +13,42 @@
 
 volatile sig_atomic_t vo_run_stop;
 
+typedef struct worker_state {
+    run_job *job;
+    input_rec *rec; /* the input being done */
+} worker_state;
+
+/* A worker's messages: warnings are kept for the report's input or page
+ * (even with -q), then said as the verbosity asks. */
+static void worker_log(void *user, int level, const char *msg)
+{
+    worker_state *w = user;
+    if (level == VO_LOG_WARN && w->rec)
+        run_keep_warning(w->rec, msg);
+    if (level <= w->job->opts->verbosity)
+        run_log(w->job, level, msg);
+}
+
 static void *worker(void *arg)
 {
-    run_job *job = arg;
+    worker_state w = {arg, NULL};
+    run_job *job = w.job;
     vo_ctx *ctx = vo_new_ctx();
     if (!ctx)
         return NULL;
-    vo_set_log(ctx, run_log, job);
-    vo_set_verbosity(ctx, job->opts->verbosity);
+    vo_set_log(ctx, worker_log, &w);
+    vo_set_verbosity(ctx, job->opts->verbosity > VO_LOG_WARN ? job->opts->verbosity
+                                                             : VO_LOG_WARN);
     for (;;) {
         if (vo_run_stop)
             break;
         int i = atomic_fetch_add(&job->next, 1);
         if (i >= job->inputs.n)
             break;
+        w.rec = &job->recs[i];
         run_process_input(ctx, job, i);
         vo_flush_warnings(ctx);
+        w.rec = NULL;
     }
     vo_drop_ctx(ctx);
     return NULL;
@@ -148,12 +168,8 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
     run_progress_end(&job, sum);
 
 out:
-    for (int i = 0; job.recs && i < job.inputs.n; i++) {
-        for (int k = 0; k < job.recs[i].n_pages; k++)
-            vo_free(job.recs[i].pages[k].error);
-        vo_free(job.recs[i].pages);
-        vo_free(job.recs[i].error);
-    }
+    for (int i = 0; job.recs && i < job.inputs.n; i++)
+        run_free_input_rec(&job.recs[i]);
     for (int g = 0; job.groups && g < job.inputs.n; g++) {
         for (int k = 0; k < job.groups[g].n; k++)
             vo_free(job.groups[g].refs[k].path);

@@ -27,6 +27,14 @@ typedef enum page_source {
 /* Why an input was not processed. */
 typedef enum input_skip { SKIP_NONE = 0, SKIP_OTHER_SHARD, SKIP_DONE, SKIP_DUPLICATE } input_skip;
 
+/* The warnings said while a page (or an input, between its pages) was
+ * being made, for the report: the first RUN_MAX_WARNINGS, then a count. */
+#define RUN_MAX_WARNINGS 16
+typedef struct warn_list {
+    char **items;
+    int n, more;
+} warn_list;
+
 typedef struct page_rec {
     int page;
     page_status status;
@@ -36,6 +44,8 @@ typedef struct page_rec {
     int bands;      /* OCR: bands the page was recognised in (0: not by the model) */
     int cut, looped; /* OCR: some text reached the token limit / a loop, even so */
     const char *text_layer_problem; /* why its own text was not trusted (static text) */
+    int tokens, passes; /* OCR: tokens the model generated, passes over it (all bands) */
+    warn_list warnings;
 } page_rec;
 
 typedef struct input_rec {
@@ -49,6 +59,8 @@ typedef struct input_rec {
     page_rec *pages;
     int n_pages;
     size_t cap_pages;
+    int current_page;   /* 1 + the index of the page being made, 0: none */
+    warn_list warnings; /* said outside its pages */
 } input_rec;
 
 typedef struct raw_ref {
@@ -122,6 +134,8 @@ typedef struct ocr_note {
     int bands;   /* bands it was recognised in (1: the whole page) */
     int cut;     /* some of it reached the token limit even so */
     int looped;  /* some of it fell into a loop even so */
+    int tokens;  /* tokens the model generated, all bands */
+    int passes;  /* passes over the model for them */
 } ocr_note;
 
 typedef struct doc_state {
@@ -225,6 +239,9 @@ vo_status run_raw_method(vo_ctx *ctx, const raw_group *g, char **model, char **m
 
 /* report.c */
 page_rec *run_add_page_rec(input_rec *r, int page);
+void run_forget_last_page_rec(input_rec *r);
+void run_keep_warning(input_rec *r, const char *msg);
+void run_free_input_rec(input_rec *r);
 const char *run_page_source_name(page_source s);
 const char *run_page_status_name(page_status s);
 const char *run_input_status_name(const input_rec *r);

@@ -4,7 +4,8 @@
 # is never taken for blank. A text layer that is unreliable (U+FFFD,
 # private-use, control characters) is recognised by the model instead in
 # auto mode and kept with a warning in --text-layer only, the reason in the
-# report; a right layer is used as it is.
+# report; a right layer is used as it is. In --text-layer only mode a page
+# without text is looked at too: blank, or empty with a warning.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/cli/common.sh"
 MODEL="$top_srcdir/tests/data/fixtures/tiny-varco"
@@ -52,6 +53,15 @@ ok $? "blank 2: --no-blank-skip sends it to the model (none here: exit 3) (rc=$r
 run_vo -f txt -O "$TMP/b3" "$SAMPLES/hello.png"
 [ $rc -eq 3 ] && grep -q 'hello.png: page 1 has no text layer and needs OCR' "$TMP/err"
 ok $? "blank 3: a page with text is not blank: it needs the model (rc=$rc)"
+
+# --text-layer only: no model, but a page without text is still looked at
+run_vo --text-layer only -f txt -O "$TMP/b4" --report "$TMP/r.json" "$TMP/blank.png" "$SAMPLES/hello.png"
+[ $rc -eq 0 ] && [ ! -s "$TMP/b4/blank.txt" ] && [ ! -s "$TMP/b4/hello.txt" ] &&
+    [ "$(rj "[f['pages'][0]['source'] for f in r['files']]")" = "['blank', 'empty']" ] &&
+    [ "$(rj "[len(f['pages'][0].get('warnings', [])) for f in r['files']]")" = "[0, 1]" ] &&
+    [ "$(grep -c 'no text layer but is not blank' "$TMP/err")" = 1 ] &&
+    grep -q 'hello.png: page 1 has no text layer but is not blank (.* marks: a scan or a drawing?): it is written without text (--text-layer only)' "$TMP/err"
+ok $? "blank 4: --text-layer only: the blank scan is reported blank, the page with ink empty with a warning that its text is not there (rc=$rc)"
 
 run_vo --text-layer only -f txt -O "$TMP/q" --report "$TMP/r.json" "$QPDF"
 [ $rc -eq 0 ] && [ "$(grep -c 'its text layer is unreliable' "$TMP/err")" = 3 ] &&

@@ -145,6 +145,15 @@ import json, sys
 p = json.load(open(sys.argv[1]))['files'][0]['pages'][0]
 sys.exit(0 if p.get('bands') == 8 and p.get('cut') is True else 1)" "$TMP/band.json"
 ok $? "ocr 7.1: a page cut at its limit is recognised again in 8 bands, still cut: the report says both (rc=$rc)"
+# the whole page, its 2 halves, 4 quarters and 8 eighths, each cut at 30
+"$PY" -c "
+import json, sys
+p = json.load(open(sys.argv[1]))['files'][0]['pages'][0]
+w = [x for x in p.get('warnings', []) if 'in a band, after banding' in x]
+sys.exit(0 if p.get('tokens') == 15 * 30 and 0 < p.get('passes', 0) <= 450 and len(w) == 1 and
+         w[0].startswith(sys.argv[2] + ': page 1: ') else print('#', p) or 1)" "$TMP/band.json" \
+    "$SAMPLES/ko-en-2col.png"
+ok $? "ocr 7.4: the report gives the page's tokens over all its passes (15 x 30) and its warning"
 grep -q "ko-en-2col.png: page 1: the model's output reached its limit (--max-tokens) in a band, after banding" "$TMP/err"
 ok $? "ocr 7.2: the page still cut after banding is a warning naming the file and page"
 run_vo --no-band --model "$MODEL" --max-tokens 30 -f txt -O "$TMP/noband" --report "$TMP/noband.json" \
@@ -154,4 +163,13 @@ import json, sys
 p = json.load(open(sys.argv[1]))['files'][0]['pages'][0]
 sys.exit(0 if 'bands' not in p and p.get('cut') is True else 1)" "$TMP/noband.json"
 ok $? "ocr 7.3: --no-band keeps the cut page as it is, and the report says it is cut (rc=$rc)"
+run_vo -q --no-band --model "$MODEL" --max-tokens 30 -f txt -O "$TMP/noband-q" \
+    --report "$TMP/noband-q.json" "$SAMPLES/ko-en-2col.png"
+"$PY" -c "
+import json, sys
+p = json.load(open(sys.argv[1]))['files'][0]['pages'][0]
+sys.exit(0 if p.get('tokens') == 30 and any('reached its limit of 30 tokens' in x
+         for x in p.get('warnings', [])) else print('#', p) or 1)" "$TMP/noband-q.json"
+[ $? -eq 0 ] && [ $rc -eq 0 ] && ! grep -q warning "$TMP/err"
+ok $? "ocr 7.5: with -q the warning is not said but kept in the report, with the page's 30 tokens (rc=$rc)"
 done_testing

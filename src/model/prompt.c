@@ -171,26 +171,27 @@ vo_status vo_load_chat_template(vo_ctx *ctx, const char *model_dir, vo_chat_temp
         goto fail;
     }
     const char *gen_kw = strstr(tx, "add_generation_prompt");
-    for (size_t i = 0; i < lit.n; i++) {
+    int nomem = 0; /* a copy that failed: not a template without that part */
+    for (size_t i = 0; i < lit.n && !nomem; i++) {
         const char *s = lit.s[i];
         /* the default system block: a whole system turn as one literal */
         if (!t->default_system && prompt_starts(s, "<|im_start|>system\n") && prompt_ends(s, "<|im_end|>\n") &&
             strlen(s) > strlen("<|im_start|>system\n<|im_end|>\n"))
-            t->default_system = vo_strdup(s);
+            nomem = !(t->default_system = vo_strdup(s));
         else if (!t->image_item && strstr(s, "<image>"))
-            t->image_item = vo_strdup(s);
+            nomem = !(t->image_item = vo_strdup(s));
         else if (!t->generation_prompt && gen_kw && tx + lit.at[i] > gen_kw && prompt_starts(s, "<|im_start|>assistant"))
-            t->generation_prompt = vo_strdup(s);
+            nomem = !(t->generation_prompt = vo_strdup(s));
     }
-    if (!t->default_system)
-        t->default_system = vo_strdup("");
+    if (!nomem && !t->default_system)
+        nomem = !(t->default_system = vo_strdup(""));
+    if (nomem) {
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     if (!t->image_item || !t->generation_prompt) {
         st = vo_fail(ctx, VO_ERR_FORMAT, "%s: cannot find the %s in the chat template", t->source,
                      !t->image_item ? "image item ('<image>...')" : "generation prompt ('<|im_start|>assistant...')");
-        goto fail;
-    }
-    if (!t->default_system) {
-        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
         goto fail;
     }
     const char *img = strstr(tx, "equalto', 'image'"), *txt = strstr(tx, "equalto', 'text'");

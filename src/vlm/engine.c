@@ -99,18 +99,22 @@ static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
 /* Drafted decoding where it is exact: the CPU backend computes each row of a
  * step alone, so a drafted pass gives the tokens of plain steps; and where
  * the tokenizer splits the OCR grammar into single tokens. */
-static void set_draft(vo_ctx *ctx, vo_engine *e)
+static vo_status set_draft(vo_ctx *ctx, vo_engine *e)
 {
     e->draft = false;
     if (e->opts.no_draft)
-        return;
+        return VO_OK;
     if (strcmp(vo_backend_name(e->be), "cpu") != 0) {
         vo_info(ctx, "drafted decoding is off on the %s backend (it runs on the CPU backend)",
                 vo_backend_name(e->be));
-        return;
+        return VO_OK;
     }
     vo_ctx *quiet = vo_new_ctx();
     vo_status st = quiet ? vo_draft_ids_read(quiet, e->tok, &e->draft_ids) : VO_ERR_NOMEM;
+    if (st == VO_ERR_NOMEM) { /* not a model without the grammar's tokens */
+        vo_drop_ctx(quiet);
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory reading the tokens drafts are made of");
+    }
     const vo_draft_ids *d = &e->draft_ids;
     int32_t hi = d->char_open;
     const int32_t all[] = {d->char_close, d->bbox_open, d->bbox_close, d->dot, d->comma, d->space};
@@ -124,6 +128,7 @@ static void set_draft(vo_ctx *ctx, vo_engine *e)
         vo_info(ctx, "drafted decoding is off: %s",
                 st ? vo_last_error(quiet) : "the grammar's tokens are outside the model's vocabulary");
     vo_drop_ctx(quiet);
+    return VO_OK;
 }
 
 vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opts *opts,
@@ -146,7 +151,8 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
         (st = projector_load(ctx, e->be, &e->cfg, e->w, &e->proj)) ||
         (st = qwen3_load(ctx, e->be, &e->cfg, e->w, &e->lm)) ||
         (st = set_weights(ctx, e)) ||
-        (st = set_kv_type(ctx, e))) {
+        (st = set_kv_type(ctx, e)) ||
+        (st = set_draft(ctx, e))) {
         vo_engine_close(e);
         return vo_fail_where(ctx, "%s: ", model_dir);
     }
@@ -155,7 +161,6 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
         add_stop(e, e->cfg.eos_token_ids[i]);
     add_stop(e, vo_tokenizer_token_id(e->tok, "<|im_end|>"));
     add_stop(e, vo_tokenizer_token_id(e->tok, "<|endoftext|>"));
-    set_draft(ctx, e);
     *out = e;
     return VO_OK;
 }
@@ -212,8 +217,10 @@ int engine_on_token(void *user, int seq, int32_t id, float logprob)
         return 1;
     if (ps->piece.len == 0)
         return 0;
-    if ((ps->st = vo_buf_append(ps->out, ps->piece.data, ps->piece.len)) != VO_OK)
+    if (vo_buf_append(ps->out, ps->piece.data, ps->piece.len) != VO_OK) {
+        ps->st = vo_fail(ps->ctx, VO_ERR_NOMEM, "out of memory for the page's text");
         return 1;
+    }
     return ps->cb ? ps->cb(ps->piece.data, ps->piece.len, logprob, ps->user) : 0;
 }
 
@@ -331,8 +338,8 @@ vo_status engine_page_finish(vo_ctx *ctx, page_prep *pp, const vo_gen_request *r
         return st;
     vo_buf_reset(&ps->piece);
     st = vo_token_stream_flush(ctx, ps->stream, &ps->piece);
-    if (st == VO_OK && ps->piece.len)
-        st = vo_buf_append(ps->out, ps->piece.data, ps->piece.len);
+    if (st == VO_OK && ps->piece.len && vo_buf_append(ps->out, ps->piece.data, ps->piece.len))
+        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for the page's text");
     pg->n_tokens = req->n_out;
     pg->hit_stop = req->hit_stop;
     pg->cut = !req->hit_stop && req->n_out >= req->max_new;

@@ -189,11 +189,11 @@ static vo_status alto_walk(eval_doc *doc, xmlNode *n, bool *new_line)
             double x = attr_num(c, "HPOS", &ok), y = attr_num(c, "VPOS", &ok);
             double w = attr_num(c, "WIDTH", &ok), h = attr_num(c, "HEIGHT", &ok);
             vo_box b = {(float)x, (float)y, (float)(x + w), (float)(y + h)};
-            if (text && *text)
+            if (text && *text) {
                 st = eval_add_word(doc, (const char *)text, strlen((const char *)text),
                                    ok ? &b : NULL, *new_line);
-            if (text && *text)
                 *new_line = false;
+            }
             xmlFree(text);
         } else {
             st = alto_walk(doc, c, new_line);

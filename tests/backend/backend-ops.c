@@ -591,6 +591,91 @@ static void test_matmul_quant(vo_type qt, int part)
     }
 }
 
+/* q4 weights with at most 12 x rows: x quantized to q8 blocks, integer
+ * block dots (cpu_internal.h); q8 weights, which keep f32 x, the same
+ * shapes against the _ref too. Each matvec tile shape (M 1, 2, 3, 4, 12;
+ * N 37: the one-row tiles at the end; K 320: an odd count of blocks) with
+ * a zero weight block (block 0), a zero x block (block 1), weights at the
+ * extremes (block 2: q8 ±127 and one -128, q4 nibbles 0 and 15) and an x
+ * block of one huge value among small ones (block 3, the others 0 after
+ * quantization): against the _ref; then rows 0-3 of a 4-row call against
+ * each row alone (the same bits: a page's tokens do not depend on the pages
+ * in flight with it). */
+static void test_matmul_qx(vo_type qt, int part)
+{
+    static const int64_t ms[] = {1, 2, 3, 4, 12};
+    const int64_t K = 320, N = 37;
+    uint32_t rng0 = rng;    /* the later tests' random values as before */
+    size_t bb = qt == VO_Q8 ? 4 + VO_Q8_BLOCK : 4 + VO_Q8_BLOCK / 2;
+    vo_tensor *wf = rnd(VO_BF16, K, N, 1, "wf"), *w = vo_tensor_new(fast, qt, K, N, 1, 1, "w");
+    for (int64_t n = 0; n < N; n++) {
+        char *row = (char *)w->data + n * w->nb[1];
+        (qt == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)(row, (char *)wf->data + n * wf->nb[1],
+                                                        VO_BF16, K);
+        memset(row, 0, 4);                           /* block 0: scale 0, values 0 */
+        memset(row + 4, qt == VO_Q8 ? 0 : 0x88, bb - 4);
+        char *b2 = row + 2 * bb;                     /* block 2: the extremes */
+        for (size_t i = 4; i < bb; i++)
+            b2[i] = (char)(qt == VO_Q8 ? ((i + (size_t)n) % 2 ? 127 : -127)
+                                       : ((i + (size_t)n) % 2 ? 0xf0 : 0x0f));
+        if (qt == VO_Q8)
+            b2[4 + n % 32] = -128;
+    }
+    /* the x rows' blocks bit for bit vo_quantize_q8's (a zero block, a
+     * huge value, ties to even: d = 1 and halves) */
+    float xv[320];
+    for (int k = 0; k < K; k++)
+        xv[k] = k < 32 ? 0.0f : k < 64 ? (float)(k - 48) + 0.5f : frand() * (k < 96 ? 1.0f : 1e-3f);
+    xv[40] = 127.0f;
+    xv[200] = -4e4f;
+    _Alignas(64) char xq[512];
+    char blocks[10 * (4 + VO_Q8_BLOCK)];
+    cpu_qx_row(xq, xv, K);
+    vo_quantize_q8(blocks, xv, VO_F32, K);
+    bool bits = cpu_qx_stride(K) <= sizeof xq;
+    for (int b = 0; b < 10; b++)
+        bits = bits && !memcmp(xq + b * 32, blocks + b * 36 + 4, 32) &&
+               !memcmp(xq + cpu_qx_pad(K) + b * 4, blocks + b * 36, 4);
+    ok(bits, "backend 9.%d: %s: x rows quantized bit for bit as vo_quantize_q8", part + 7, isa);
+    bool same = true;
+    for (int c = 0; c < 5; c++) {
+        int64_t M = ms[c];
+        vo_tensor *x = rnd(VO_F32, K, M, 1, "x"), *b = rnd(VO_F32, N, 1, 1, "b");
+        vo_tensor *o1 = zeros(N, M, 1, "o1"), *o2 = zeros(N, M, 1, "o2");
+        for (int64_t m = 0; m < M; m++) {
+            float *xr = (float *)x->data + m * K;
+            memset(xr + 32, 0, 32 * sizeof(float));
+            xr[96 + (m * 7) % 32] = m % 2 ? -3e4f : 3e4f;
+        }
+        vo_matmul(fast, o1, w, x, c % 2 ? b : NULL);
+        vo_matmul(ref, o2, w, x, c % 2 ? b : NULL);
+        double e = maxrel(o1, o2);
+        ok(e < 1e-5 * sqrt((double)K), "backend 9.%d: %s matvec %s, x %s, K%lld N%lld M%lld, zero "
+           "and extreme blocks (err %.2g)", part + c + 1, isa, vo_type_name(qt),
+           cpu_qx_applies(qt, M) ? "in q8 blocks" : "in f32", (long long)K, (long long)N,
+           (long long)M, e);
+        if (M == 4)
+            for (int64_t m = 0; m < M; m++) {
+                vo_tensor xm = vo_view(x, K, 1, 1, 1, x->nb[1], x->nb[2], x->nb[3],
+                                       (size_t)m * x->nb[1]);
+                vo_tensor *o3 = zeros(N, 1, 1, "o3");
+                vo_matmul(fast, o3, w, &xm, c % 2 ? b : NULL);
+                same = same && !memcmp(o3->data, (char *)o1->data + m * o1->nb[1],
+                                       sizeof(float) * (size_t)N);
+                vo_tensor_free(fast, o3);
+            }
+        vo_tensor_free(fast, x); vo_tensor_free(fast, b);
+        vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+    }
+    /* q8 keeps f32 x: row by row only in the AVX-512 matvec (the AVX2 and
+     * scalar paths block x rows), as for bf16 */
+    if (qt == VO_Q4 || cpu_have_avx512())
+        ok(same, "backend 9.%d: %s %s matvec: each row of a 4-row call the same bits alone",
+           part + 6, isa, vo_type_name(qt));
+    vo_tensor_free(fast, w); vo_tensor_free(fast, wf);
+    rng = rng0;
+}
+
 /* the q8 blocks: scale max|v| / 127, the largest value at ±127, every value
  * within half a step, an all-zero block all zeros; shapes that do not fill
  * whole blocks refused */
@@ -684,6 +769,21 @@ int main(void)
         test_matmul();
         test_matmul_quant(VO_Q8, 0);
         test_matmul_quant(VO_Q4, 10);
+        test_matmul_qx(VO_Q8, 30);
+        test_matmul_qx(VO_Q4, 40);
+        if (i == 0 && cpu_have_vnni()) {
+            /* the AVX-512 path of a CPU without VNNI (the same random values) */
+            uint32_t rng0 = rng;
+            cpu_allow_vnni(false);
+            isa = "avx512 without VNNI";
+            test_matmul_quant(VO_Q8, 0);
+            test_matmul_quant(VO_Q4, 10);
+            test_matmul_qx(VO_Q8, 30);
+            test_matmul_qx(VO_Q4, 40);
+            cpu_allow_vnni(true);
+            isa = isas[i];
+            rng = rng0;
+        }
         test_attention();
         test_attention_kv();
         test_attention_long();

@@ -80,6 +80,7 @@ static void cpu_drop(vo_backend *be)
     cpu_pool_drop(cb->pool);
     vo_free(cb->scratch);
     vo_free(cb->xt);
+    vo_free(cb->xq);
     vo_free(cb);
 }
 

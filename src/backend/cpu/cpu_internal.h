@@ -56,6 +56,46 @@ static inline float cpu_get_f(const void *row, vo_type type, int64_t i)
 /* widen n values of a float row into dst (SIMD where available) */
 void cpu_row_to_f32(float *dst, const void *row, vo_type type, int64_t n);
 
+/* --- activations quantized for q4 weights (quant_x.c) ---
+ * A matmul of q4 weights with at most CPU_QX_ROWS x rows (decode steps)
+ * quantizes each x row to q8 blocks of 32 (d = max|x| / 127, round to
+ * nearest even, as vo_quantize_q8) and sums the int8 products of each
+ * block exactly: out = Σ_b d_w·d_x·Σ q_w·q_x (ggml's Q4_0 × Q8_0). Widening
+ * the nibbles to f32 was the limit there (58 % of the read bound). More rows
+ * (prefill: the GEMM widens the weights to f32) multiply the dequantized
+ * weights by the f32 x. q8 weights keep f32 x everywhere: their decode is
+ * bound by memory already, and quantized x moved the greedy ids of 2 of the
+ * 4 tiny-varco cases (probe-quant 1.1). Every path and the _ref follow that
+ * rule, so that their outputs agree. */
+#define CPU_QX_ROWS 12
+static inline bool cpu_qx_applies(vo_type w, int64_t rows)
+{
+    return w == VO_Q4 && rows <= CPU_QX_ROWS;
+}
+/* a row: K int8 zero-padded to a multiple of 64, then the scale of each
+ * block (zeros for the padding) */
+static inline int64_t cpu_qx_pad(int64_t K) { return (K + 63) / 64 * 64; }
+static inline size_t cpu_qx_stride(int64_t K)
+{
+    return (size_t)cpu_qx_pad(K) + sizeof(float) * (size_t)(cpu_qx_pad(K) / VO_Q8_BLOCK);
+}
+static inline const float *cpu_qx_d(const char *xq, int64_t K)
+{
+    return (const float *)(const void *)(xq + cpu_qx_pad(K));
+}
+/* x row (K a multiple of 32) into the row at dst */
+void cpu_qx_row(char *dst, const float *x, int64_t K);
+/* Σ q_w·q_x of block b of q4 weight row w and the block's int8 q */
+int32_t cpu_qx_block(const char *w, int64_t b, const signed char *q);
+static inline float cpu_qx_wscale(const char *w, int64_t b)
+{
+    float d;
+    memcpy(&d, w + b * (4 + VO_Q8_BLOCK / 2), sizeof d);
+    return d;
+}
+/* dot(q4 weight row w, quantized x row xq) in f32 (AVX2 where active) */
+float cpu_qx_dot(const char *w, const char *xq, int64_t K);
+
 /* --- scalar reference ops (the readable truth) --- */
 void cpu_matmul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
                     const vo_tensor *bias);
@@ -130,6 +170,8 @@ typedef struct cpu_backend {
     size_t scratch_per;
     float *xt;             /* shared: activations packed for the AVX-512 GEMM */
     size_t xt_cap;         /* floats */
+    char *xq;              /* shared: x rows quantized for q8/q4 weights */
+    size_t xq_cap;         /* bytes */
 } cpu_backend;
 /* make sure each worker has n floats of scratch; false on failure (error stuck) */
 bool cpu_scratch(cpu_backend *cb, size_t n);
@@ -138,6 +180,10 @@ bool cpu_scratch(cpu_backend *cb, size_t n);
 typedef enum { CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512 } cpu_isa;
 cpu_isa cpu_isa_best(void);        /* what this CPU runs (cpuid) */
 cpu_isa cpu_isa_active(void);      /* what the kernels use now */
+/* AVX-512 active and the CPU has VNNI (with BW, VL) and it is allowed
+ * (tests turn it off to run the AVX-512 path without it) */
+bool cpu_have_vnni(void);
+void cpu_allow_vnni(bool allow);
 /* name → ISA, false with a message when unknown or above `best` */
 bool cpu_isa_parse(const char *name, cpu_isa best, cpu_isa *out, char *msg, size_t size);
 
@@ -164,6 +210,14 @@ bool cpu_have_avx512(void);        /* the active ISA is AVX-512 */
  * m < M (small: the weight rows stream from memory once) */
 void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *x, size_t ldx,
                        int64_t M, float *out, size_t ldo, const vo_tensor *bias);
+/* cpu_qx_row's blocks (not the padding) bit for bit where AVX-512 is
+ * active; false where not (nothing done) */
+bool cpu_avx512_qx_row(char *dst, const float *x, int64_t K);
+/* the same as cpu_avx512_matvec for q4 weights and M ≤ CPU_QX_ROWS x rows
+ * quantized at xq (cpu_qx_stride(K) bytes apart), integer block dots (VNNI
+ * where the CPU has it) (x86_avx512_vnni.c) */
+void cpu_avx512_matvec_qx(const vo_tensor *w, int64_t n0, int64_t n1, const char *xq,
+                          int64_t M, float *out, size_t ldo, const vo_tensor *bias);
 /* prefill: x rows (M × K) transposed into tiles of 64 tokens, [K][64] each,
  * zero-padded (xt holds ceil(M/64)·64·K floats): tile t of them */
 #define CPU_AVX512_GEMM_TOKENS 64

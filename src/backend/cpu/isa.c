@@ -33,6 +33,31 @@ cpu_isa cpu_isa_best(void)
 #endif
 }
 
+static atomic_bool vnni_allowed = true;
+
+bool cpu_have_vnni(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    static atomic_int has = -1;
+    int h = atomic_load_explicit(&has, memory_order_relaxed);
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl");
+        atomic_store_explicit(&has, h, memory_order_relaxed);
+    }
+    return h && cpu_isa_active() >= CPU_ISA_AVX512 &&
+           atomic_load_explicit(&vnni_allowed, memory_order_relaxed);
+#else
+    return false;
+#endif
+}
+
+void cpu_allow_vnni(bool allow)
+{
+    atomic_store(&vnni_allowed, allow);
+}
+
 /* -1 until the first use: then the best, or what vo_cpu_use_isa set */
 static atomic_int active = -1;
 

@@ -71,6 +71,48 @@ static void mm_task_avx512(void *arg, int64_t task, int worker)
                          j->cb->scratch + (size_t)worker * j->cb->scratch_per);
 }
 
+/* q4 weights, x rows quantized (cpu_internal.h): a task is a block of
+ * weight rows for all x rows */
+static void mm_task_qx(void *arg, int64_t task, int worker)
+{
+    (void)worker;
+    mm_job *j = arg;
+    size_t ldo = j->out->nb[1] / sizeof(float), ldx = cpu_qx_stride(j->K);
+    float *ob = (float *)cpu_base(j->out);
+    int64_t n0 = task * MV_NB, n1 = n0 + MV_NB < j->N ? n0 + MV_NB : j->N;
+    if (cpu_have_avx512())
+        return cpu_avx512_matvec_qx(j->w, n0, n1, j->cb->xq, j->M, ob, ldo, j->bias);
+    for (int64_t n = n0; n < n1; n++) {
+        const char *wr = cpu_base(j->w) + n * j->w->nb[1];
+        float b = j->bias ? cpu_get_f(cpu_base(j->bias), j->bias->type, n) : 0.0f;
+        for (int64_t m = 0; m < j->M; m++)
+            ob[m * ldo + n] = cpu_qx_dot(wr, j->cb->xq + m * ldx, j->K) + b;
+    }
+}
+
+/* the x rows into cb->xq, once per matmul; false on failure (error stuck) */
+static bool quantize_x(cpu_backend *cb, const vo_tensor *x, int64_t M, int64_t K)
+{
+    size_t stride = cpu_qx_stride(K), need;
+    if (vo_mul_size(&need, stride, (size_t)M) != VO_OK) {
+        vo_backend_error(&cb->base, VO_ERR_LIMIT, "%lld quantized rows overflow", (long long)M);
+        return false;
+    }
+    if (need > cb->xq_cap) {
+        char *xq = vo_realloc(cb->xq, need);
+        if (!xq) {
+            vo_backend_error(&cb->base, VO_ERR_NOMEM, "out of memory for %zu bytes of "
+                             "quantized activations", need);
+            return false;
+        }
+        cb->xq = xq;
+        cb->xq_cap = need;
+    }
+    for (int64_t m = 0; m < M; m++)
+        cpu_qx_row(cb->xq + m * stride, (const float *)(cpu_base(x) + m * x->nb[1]), K);
+    return true;
+}
+
 static void pack_task(void *arg, int64_t task, int worker)
 {
     (void)worker;
@@ -168,6 +210,11 @@ void cpu_matmul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *w, const v
     if (!rows_uniform(x) || !rows_uniform(out) || (w->nb[1] % 4 && w->type == VO_F32))
         return cpu_matmul_ref(be, out, w, x, bias);
     mm_job j = {cb, out, w, x, bias, w->ne[0], w->ne[1], vo_nrows(x), 0};
+    if (cpu_qx_applies(w->type, j.M)) {
+        if (quantize_x(cb, x, j.M, j.K))
+            cpu_pool_run(cb->pool, (j.N + MV_NB - 1) / MV_NB, mm_task_qx, &j);
+        return;
+    }
     if (cpu_have_avx512() &&
         (w->type == VO_BF16 || w->type == VO_F32 || w->type == VO_Q8 || w->type == VO_Q4) &&
         w->nb[1] % vo_type_size(w->type) == 0)

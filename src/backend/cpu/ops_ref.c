@@ -70,11 +70,39 @@ void cpu_row_to_f32(float *dst, const void *row, vo_type type, int64_t n)
 
 /* --- ops --- */
 
+/* q4 weights, at most CPU_QX_ROWS x rows: each x row quantized to q8
+ * blocks, the int8 products of a block summed exactly (cpu_internal.h) */
+static void matmul_qx_ref(vo_backend *be, vo_tensor *out, const vo_tensor *w,
+                          const vo_tensor *x, const vo_tensor *bias)
+{
+    int64_t K = w->ne[0], N = w->ne[1], M = vo_nrows(x);
+    char *xq = vo_malloc(cpu_qx_stride(K));
+    if (!xq)
+        return vo_backend_error(be, VO_ERR_NOMEM, "matmul %s: out of memory", out->name);
+    const float *dx = cpu_qx_d(xq, K);
+    for (int64_t m = 0; m < M; m++) {
+        cpu_qx_row(xq, (const float *)cpu_row(x, m), K);
+        float *o = (float *)cpu_row(out, m);
+        for (int64_t n = 0; n < N; n++) {
+            const char *wr = cpu_base(w) + n * w->nb[1];
+            double acc = 0;
+            for (int64_t b = 0; b < K / VO_Q8_BLOCK; b++)
+                acc += (double)cpu_qx_wscale(wr, b) * dx[b] *
+                       cpu_qx_block(wr, b, (const signed char *)xq + b * VO_Q8_BLOCK);
+            if (bias)
+                acc += cpu_get_f(cpu_base(bias), bias->type, n);
+            o[n] = (float)acc;
+        }
+    }
+    vo_free(xq);
+}
+
 void cpu_matmul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
                     const vo_tensor *bias)
 {
-    (void)be;
     int64_t K = w->ne[0], N = w->ne[1], M = vo_nrows(x);
+    if (cpu_qx_applies(w->type, M))
+        return matmul_qx_ref(be, out, w, x, bias);
     for (int64_t m = 0; m < M; m++) {
         const float *xr = (const float *)cpu_row(x, m);
         float *o = (float *)cpu_row(out, m);

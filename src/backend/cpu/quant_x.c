@@ -1,0 +1,72 @@
+/* quant_x.c: x rows quantized to q8 blocks for q4 weights (the decode
+ * matvec's activations, cpu_internal.h) and their integer block dot
+ * products: the portable one, which the _ref states, and AVX2's. */
+#include "src/backend/cpu/cpu_internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define VO_X86 1
+#define AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+void cpu_qx_row(char *dst, const float *x, int64_t K)
+{
+    int64_t nb = K / VO_Q8_BLOCK, pad = cpu_qx_pad(K);
+    float *d = (float *)(void *)(dst + pad);
+    for (int64_t b = cpu_avx512_qx_row(dst, x, K) ? nb : 0; b < nb; b++) {
+        char blk[4 + VO_Q8_BLOCK];     /* vo_quantize_q8's rounding, bit for bit */
+        vo_quantize_q8(blk, x + b * VO_Q8_BLOCK, VO_F32, VO_Q8_BLOCK);
+        memcpy(&d[b], blk, sizeof(float));
+        memcpy(dst + b * VO_Q8_BLOCK, blk + 4, VO_Q8_BLOCK);
+    }
+    memset(dst + K, 0, (size_t)(pad - K));
+    for (int64_t b = nb; b < pad / VO_Q8_BLOCK; b++)
+        d[b] = 0.0f;
+}
+
+int32_t cpu_qx_block(const char *w, int64_t b, const signed char *q)
+{
+    int32_t s = 0;  /* element i in the low nibble of byte i, 16 + i in its high */
+    const unsigned char *n = (const unsigned char *)w + b * (4 + VO_Q8_BLOCK / 2) + 4;
+    for (int i = 0; i < VO_Q8_BLOCK / 2; i++)
+        s += ((n[i] & 15) - 8) * q[i] + ((n[i] >> 4) - 8) * q[i + VO_Q8_BLOCK / 2];
+    return s;
+}
+
+#ifdef VO_X86
+/* 32 products a block: nibbles × x minus 8·x; pairs of them in int16 (at
+ * most 2·15·128, no saturation), then int32 */
+AVX2 static float qx_dot_avx2(const char *w, const char *xq, int64_t K)
+{
+    const float *dx = cpu_qx_d(xq, K);
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1), low = _mm256_set1_epi8(15);
+    for (int64_t b = 0; b < K / VO_Q8_BLOCK; b++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(xq + b * VO_Q8_BLOCK));
+        __m128i v = _mm_loadu_si128((const __m128i *)(w + b * (4 + VO_Q8_BLOCK / 2) + 4));
+        __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), low);
+        __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, x),
+                                     _mm256_maddubs_epi16(_mm256_set1_epi8(8), x));
+        __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+        acc = _mm256_fmadd_ps(s, _mm256_set1_ps(cpu_qx_wscale(w, b) * dx[b]), acc);
+    }
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+#endif
+
+float cpu_qx_dot(const char *w, const char *xq, int64_t K)
+{
+#ifdef VO_X86
+    if (cpu_have_avx2())
+        return qx_dot_avx2(w, xq, K);
+#endif
+    const float *dx = cpu_qx_d(xq, K);
+    float s = 0.0f;
+    for (int64_t b = 0; b < K / VO_Q8_BLOCK; b++)
+        s += cpu_qx_wscale(w, b) * dx[b] *
+             (float)cpu_qx_block(w, b, (const signed char *)xq + b * VO_Q8_BLOCK);
+    return s;
+}

@@ -58,6 +58,8 @@ static vo_status text_only_page(vo_ctx *ctx, run_job *job, provider *pv, int pag
     vo_status st = vo_render_page(ctx, pv->doc, page, 100, &limits, &r);
     if (st == VO_ERR_NOMEM || st == VO_ERR_ABORT)
         return st;
+    if (st && vo_run_stop) /* the stop ended MuPDF's reads: not the page's fault */
+        return vo_fail(ctx, VO_ERR_ABORT, "%s: stopped at page %d", source, page);
     if (st) {
         vo_warn(ctx, "%s: page %d has no text layer and could not be rendered to see what it "
                 "shows (%s): it is written without text", source, page, vo_last_error(ctx));
@@ -76,6 +78,11 @@ static vo_status text_only_page(vo_ctx *ctx, run_job *job, provider *pv, int pag
                     "auto and a model recognise it", source, page, blank.marks);
     }
     *out = run_empty_page(ctx, pv, page, opts->dpi, source);
+    if (*out && vo_run_stop) { /* its size may come from reads the stop cut short */
+        vo_drop_page(*out);
+        *out = NULL;
+        return vo_fail(ctx, VO_ERR_ABORT, "%s: stopped at page %d", source, page);
+    }
     return *out ? VO_OK : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
 }
 

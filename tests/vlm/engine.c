@@ -26,11 +26,8 @@ static int golden_text(vo_ctx *ctx, const char *dir, json_t *m, const vo_engine_
     int good = vo_engine_open(ctx, dir, opts, &eng) == VO_OK;
     if (good) {
         json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");
-        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
-                                                        "image_rgb_u8"), "shape");
-        int h = (int)json_integer_value(json_array_get(shape, 0));
-        int w = (int)json_integer_value(json_array_get(shape, 1));
-        uint8_t *rgb = fx_read_key(dir, cas, "ocr_wide_150x90", "image_rgb_u8", NULL);
+        int w, h;
+        uint8_t *rgb = fx_case_image(dir, m, "ocr_wide_150x90", &w, &h);
         vo_buf text = VO_BUF_INIT;
         const char *gold = json_string_value(json_object_get(cas, "generated_text"));
         good = rgb && vo_engine_ocr(ctx, eng, rgb, w, h, w * 3, NULL, NULL, &text) == VO_OK &&
@@ -69,11 +66,8 @@ int main(void)
     static const char *cases[] = {"ocr_wide_150x90", "ocr_tall_72x180"};
     for (int i = 0; i < 2 && eng; i++) {
         json_t *cas = json_object_get(json_object_get(m, "cases"), cases[i]);
-        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
-                                                        "image_rgb_u8"), "shape");
-        int h = (int)json_integer_value(json_array_get(shape, 0));
-        int w = (int)json_integer_value(json_array_get(shape, 1));
-        uint8_t *rgb = fx_read_key(dir, cas, cases[i], "image_rgb_u8", NULL);
+        int w, h;
+        uint8_t *rgb = fx_case_image(dir, m, cases[i], &w, &h);
         sink s = {VO_BUF_INIT, 0, 1};
         vo_buf text = VO_BUF_INIT;
         vo_status st = vo_engine_ocr(ctx, eng, rgb, w, h, w * 3, on_piece, &s, &text);
@@ -95,13 +89,8 @@ int main(void)
     sink bs[3];
     memset(pg, 0, sizeof pg);
     for (int i = 0; i < 3; i++) {
-        json_t *cas = json_object_get(json_object_get(m, "cases"), bcases[i]);
-        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
-                                                        "image_rgb_u8"), "shape");
-        pg[i].h = (int)json_integer_value(json_array_get(shape, 0));
-        pg[i].w = (int)json_integer_value(json_array_get(shape, 1));
+        pg[i].rgb = brgb[i] = fx_case_image(dir, m, bcases[i], &pg[i].w, &pg[i].h);
         pg[i].stride = pg[i].w * 3;
-        pg[i].rgb = brgb[i] = fx_read_key(dir, cas, bcases[i], "image_rgb_u8", NULL);
         btext[i] = (vo_buf)VO_BUF_INIT;
         bs[i] = (sink){VO_BUF_INIT, 0, 1};
         pg[i].out_text = &btext[i];

@@ -70,6 +70,19 @@ __attribute__((unused)) static void *fx_read_key(const char *dir, json_t *cas_ob
     return fx_read(dir, cas, json_string_value(json_object_get(f, "file")), n);
 }
 
+/* The RGB image of a case (image_rgb_u8, [h, w, 3]); *w and *h get its
+ * size. NULL if the case has none. */
+__attribute__((unused)) static uint8_t *fx_case_image(const char *dir, json_t *manifest,
+                                                      const char *cas, int *w, int *h)
+{
+    json_t *c = json_object_get(json_object_get(manifest, "cases"), cas);
+    json_t *shape = json_object_get(json_object_get(json_object_get(c, "files"),
+                                                    "image_rgb_u8"), "shape");
+    *h = (int)json_integer_value(json_array_get(shape, 0));
+    *w = (int)json_integer_value(json_array_get(shape, 1));
+    return fx_read_key(dir, c, cas, "image_rgb_u8", NULL);
+}
+
 /* Tolerance of a key in the case ("atol"/"rtol"), defaults when absent. */
 __attribute__((unused)) static void fx_tol(json_t *cas_obj, const char *key, double *atol,
                                            double *rtol)

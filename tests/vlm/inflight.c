@@ -101,12 +101,7 @@ int main(void)
     uint8_t *rgb[N_PAGES];
     int w[N_PAGES], h[N_PAGES];
     for (int i = 0; i < N_PAGES; i++) {
-        json_t *cas = json_object_get(json_object_get(m, "cases"), cases[i]);
-        json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
-                                                        "image_rgb_u8"), "shape");
-        h[i] = (int)json_integer_value(json_array_get(shape, 0));
-        w[i] = (int)json_integer_value(json_array_get(shape, 1));
-        rgb[i] = fx_read_key(dir, cas, cases[i], "image_rgb_u8", NULL);
+        rgb[i] = fx_case_image(dir, m, cases[i], &w[i], &h[i]);
     }
     vo_ctx *ctx = vo_new_ctx();
 

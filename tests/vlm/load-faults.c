@@ -86,11 +86,8 @@ int main(void)
      * without faults: the engine is whole after every failure */
     json_t *m = fx_manifest(dir);
     json_t *cas = json_object_get(json_object_get(m, "cases"), "ocr_wide_150x90");
-    json_t *shape = json_object_get(json_object_get(json_object_get(cas, "files"),
-                                                    "image_rgb_u8"), "shape");
-    int h = (int)json_integer_value(json_array_get(shape, 0));
-    int w = (int)json_integer_value(json_array_get(shape, 1));
-    uint8_t *rgb = fx_read_key(dir, cas, "ocr_wide_150x90", "image_rgb_u8", NULL);
+    int w, h;
+    uint8_t *rgb = fx_case_image(dir, m, "ocr_wide_150x90", &w, &h);
     const char *gold = json_string_value(json_object_get(cas, "generated_text"));
     o = (vo_engine_opts){1, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED};
     vo_engine *eng = NULL;

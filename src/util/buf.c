@@ -106,7 +106,9 @@ vo_status vo_read_file(vo_ctx *ctx, const char *path, size_t max_bytes, vo_buf *
     if (!st && ferror(f))
         st = vo_fail(ctx, VO_ERR_IO, "%s: read error: %s", path, strerror(errno));
     fclose(f);
-    if (!st && !b->data)
-        st = vo_buf_append(b, "", 0);
+    if (!st && !b->data && vo_buf_append(b, "", 0))
+        st = vo_fail(ctx, VO_ERR_NOMEM, "%s: out of memory reading the file", path);
+    if (st)
+        vo_buf_free(b); /* nothing half read is left for the caller to free */
     return st;
 }

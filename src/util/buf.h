@@ -24,7 +24,7 @@ void vo_buf_free(vo_buf *b);    /* frees and re-initialises */
 char *vo_buf_take(vo_buf *b);
 
 /* Read a whole file (at most max_bytes; 0 = no limit) into b. Errors name
- * the path. */
+ * the path; on an error b is freed (empty). */
 vo_status vo_read_file(vo_ctx *ctx, const char *path, size_t max_bytes, vo_buf *b);
 
 #endif

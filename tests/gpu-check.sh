@@ -75,7 +75,7 @@ if [ -z "$prebuilt" ]; then
         (cd "$build" && "$src/configure" > configure.log 2>&1) ||
             { echo "configure failed: see $build/configure.log"; exit 1; }
     fi
-    if ! make -C "$build" -j"$jobs" libvarco.a tests/opencl/test-opencl-ops \
+    if ! make -C "$build" -j"$jobs" libvarco.la tests/opencl/test-opencl-ops \
             tests/opencl/opencl-bench tests/opencl/engine-bench tests/vlm-probe \
             > "$build/gpu-check-make.log" 2>&1; then
         tail -30 "$build/gpu-check-make.log"

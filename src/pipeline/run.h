@@ -6,6 +6,7 @@
 #define VO_RUN_H
 
 #include <signal.h>
+#include "src/api/model_dir.h" /* vo_find_model_dir */
 #include "src/pipeline/run_opts.h"
 
 /* A failure that came from the model: its folder, or the engine. */
@@ -37,9 +38,5 @@ extern volatile sig_atomic_t vo_run_stop;
  * from stray library output). Messages go to stderr. */
 void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum);
 
-/* The model folder: --model, $VARCO_OCR_MODEL, $XDG_DATA_HOME/varco-ocr/
- * VARCO-VISION-2.0-1.7B-OCR (~/.local/share/…), then the system data dir.
- * Returns a malloc'd path of a folder holding config.json, or NULL. */
-char *vo_find_model_dir(const char *option);
 
 #endif

@@ -38,10 +38,8 @@ typedef struct vo_engine_opts {
 
 #define VO_ENGINE_BATCH_MAX 12
 
-/* values of vo_engine_opts.kv_type */
-enum { VO_KV_F32 = 0, VO_KV_BF16 = 1, VO_KV_F16 = 2, VO_KV_Q8 = 3 };
-/* values of vo_engine_opts.weights */
-enum { VO_WEIGHTS_AS_STORED = 0, VO_WEIGHTS_Q8 = 1, VO_WEIGHTS_Q4 = 2 };
+/* values of vo_engine_opts.kv_type and .weights: VO_KV_* and VO_WEIGHTS_*
+ * (include/varco-ocr.h) */
 
 /* Called with each complete piece of UTF-8 text as it is generated (special
  * tokens kept) and the log-probability of the token that completed it.

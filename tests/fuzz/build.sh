@@ -41,14 +41,14 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -DVO_DATADIR=\"/usr/share/varco-ocr\" \
 -I$top_srcdir -I$cfg_dir $dep_cflags $san -fsanitize=fuzzer-no-link -w"
 
-# The library code the targets reach (the gcc build's libvarco.a minus the
+# The library code the targets reach (the gcc build's libvarco.la minus the
 # engine and backends), the CLI's option parser, and the target bodies.
 cd "$top_srcdir"
 srcs=$(ls src/util/*.c src/page/*.c src/model/*.c src/ocr/*.c src/source/*.c formats/*.c src/eval/*.c \
     src/pipeline/pages.c src/cli/options.c tests/fuzz/targets.c)
 
 # A changed header recompiles everything (no dependency tracking here).
-newest_h=$(ls -t src/*/*.h formats/*.h tests/fuzz/*.h | head -1)
+newest_h=$(ls -t include/*.h src/*/*.h formats/*.h tests/fuzz/*.h | head -1)
 if [ -f "$out/stamp" ] && [ "$newest_h" -nt "$out/stamp" ]; then
     rm -f "$out"/obj/*.o
 fi

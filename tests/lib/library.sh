@@ -127,10 +127,21 @@ else
     ok $? "library 4.3: demo.py recognises ko-poem-skew.png with the tiny model"
     same "$TMP/cli-ocr.json" "$TMP/py-ocr.json" --no-words && same_warnings "$TMP/cli-ocr.err" "$TMP/py.err"
     ok $? "library 4.4: demo.py's page and warnings equal the command's (OCR in bands)"
-    $PYRUN - "$TMP" "$PDF" <<'EOF' >"$TMP/py.out" 2>&1
+    $PYRUN - "$TMP" "$PDF" "$MODEL" <<'EOF' >"$TMP/py.out" 2>&1
 import sys, varco_ocr
-tmp, pdf = sys.argv[1], sys.argv[2]
+tmp, pdf, model_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 assert varco_ocr.page_count(pdf) == 4, "page_count"
+with varco_ocr.Model(model_dir, threads=1, max_tokens=8) as m:
+    rgb = bytearray(b"\xff" * (96 * 64 * 3))
+    for y in range(20, 30):
+        rgb[(y * 96 + 10) * 3:(y * 96 + 86) * 3] = b"\0" * (76 * 3)
+    page = m.recognize_image(bytes(rgb), 96, 64, dpi=200)
+    assert (page["width"], page["height"], page["dpi"], page["origin"]) == (96, 64, [200, 200], "ocr"), page
+    try:
+        m.recognize_image(b"\xff" * 10, 96, 64)
+        sys.exit("short image accepted")
+    except ValueError:
+        print("short image refused")
 for bad in (lambda: varco_ocr.Model(tmp), lambda: varco_ocr.recognize_file(tmp + "/none.pdf"),
             lambda: varco_ocr.recognize_file(pdf, 5)):
     try:
@@ -148,8 +159,8 @@ EOF
     sed 's/^/# /' "$TMP/py.out"
     [ $rc -eq 0 ] && grep -q '^11 .*not a model folder' "$TMP/py.out" &&
         grep -q 'none.pdf' "$TMP/py.out" && grep -q '^4 .*no page 5' "$TMP/py.out" &&
-        grep -q '^ValueError' "$TMP/py.out"
-    ok $? "library 4.5: page_count; errors raise varco_ocr.Error with the status and message"
+        grep -q '^ValueError' "$TMP/py.out" && grep -q '^short image refused' "$TMP/py.out"
+    ok $? "library 4.5: page_count, recognize_image; errors raise varco_ocr.Error with the status and message"
 fi
 
 done_testing

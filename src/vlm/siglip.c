@@ -74,8 +74,10 @@ void siglip_free(vo_backend *be, siglip_model *m)
     memset(m, 0, sizeof *m);
 }
 
-void siglip_forward(vo_backend *be, const siglip_model *m, const vo_tensor *pixels,
-                    vo_tensor *out)
+/* The tower; with `states`, each hidden state (embeddings, then every
+ * layer's output) is also copied to its slice. */
+static void siglip_run(vo_backend *be, const siglip_model *m, const vo_tensor *pixels,
+                       vo_tensor *out, vo_tensor *states)
 {
     int64_t D = m->dim, P = (int64_t)m->grid * m->grid, N = pixels->ne[3], T = P * N;
     int64_t hd = D / m->heads;
@@ -102,6 +104,10 @@ void siglip_forward(vo_backend *be, const siglip_model *m, const vo_tensor *pixe
     }
     vo_patch_embed(be, &xp, pixels, m->patch_w, m->patch_b, m->patch); /* §4.1 conv */
     vo_add(be, &xp, &xp, &pos);                                         /* §4.2 positions */
+    if (states) {
+        vo_tensor s0 = vo_view(states, D, T, 1, 1, 0, 0, 0, 0);
+        vo_copy(be, &s0, &x);
+    }
     for (int l = 0; l < m->n_layers; l++) {
         const siglip_layer *L = &m->layers[l];
         vo_layer_norm(be, h, &x, L->ln1_w, L->ln1_b, m->eps);           /* §4.3 pre-LN */
@@ -116,6 +122,10 @@ void siglip_forward(vo_backend *be, const siglip_model *m, const vo_tensor *pixe
         vo_gelu_tanh(be, f, f);                                         /* tanh GELU */
         vo_matmul(be, h, L->fc2_w, f, L->fc2_b);
         vo_add(be, &x, &x, h);
+        if (states) {
+            vo_tensor sl = vo_view(states, D, T, 1, 1, 0, 0, 0, (size_t)(l + 1) * states->nb[2]);
+            vo_copy(be, &sl, &x);
+        }
     }
 done:
     if (!h || !q || !k || !v || !a || !f || !seqs || !kv)
@@ -124,4 +134,16 @@ done:
     vo_free(kv);
     vo_tensor_free(be, h); vo_tensor_free(be, q); vo_tensor_free(be, k);
     vo_tensor_free(be, v); vo_tensor_free(be, a); vo_tensor_free(be, f);
+}
+
+void siglip_forward(vo_backend *be, const siglip_model *m, const vo_tensor *pixels,
+                    vo_tensor *out)
+{
+    siglip_run(be, m, pixels, out, NULL);
+}
+
+void siglip_forward_states(vo_backend *be, const siglip_model *m, const vo_tensor *pixels,
+                           vo_tensor *out, vo_tensor *states)
+{
+    siglip_run(be, m, pixels, out, states);
 }

@@ -35,5 +35,10 @@ void siglip_free(vo_backend *be, siglip_model *m);
  * (no post-LN). Enqueues ops; errors stick to the backend. */
 void siglip_forward(vo_backend *be, const siglip_model *m, const vo_tensor *pixels,
                     vo_tensor *out);
+/* siglip_forward, and every hidden state into states [D, P·N, n_layers + 1]:
+ * the embeddings, then each layer's output (HF's hidden_states; the probe's
+ * vision_hidden_states). */
+void siglip_forward_states(vo_backend *be, const siglip_model *m, const vo_tensor *pixels,
+                           vo_tensor *out, vo_tensor *states);
 
 #endif

@@ -372,6 +372,44 @@ static int images_prepare(probe *p, probe_image *im, int n, float **pixels_out, 
            dump_key(p, "pixel_values_tile_last", pixels + tile_floats * (size_t)(tiles - 1), tb);
 }
 
+/* vision_hidden_states_tile0 [L+1, P, Dv]: every hidden state of tile 0
+ * (pixels), so through a tower with all its layers: the selected feature
+ * layer may stop the model's own tower earlier. */
+static int dump_vision_states(probe *p, const float *pixels)
+{
+    vo_ctx *ctx = p->ctx;
+    vo_backend *be = p->be;
+    vo_config all = p->cfg;
+    all.vision_layers_to_run = all.vision_num_hidden_layers;
+    siglip_model vis;
+    memset(&vis, 0, sizeof vis);
+    if (siglip_load(ctx, be, &all, p->w, &vis) != VO_OK)
+        return fail(ctx), 0;
+    int S = all.vision_image_size, C = all.vision_num_channels;
+    int64_t P = all.patches_per_tile, Dv = all.vision_hidden_size, L = vis.n_layers;
+    size_t bytes = sizeof(float) * (size_t)(Dv * P) * (size_t)(L + 1);
+    vo_tensor *px = upload(p, pixels, S, S, C, "tile0");
+    vo_tensor *out = upload(p, NULL, Dv, P, 1, "tile0.out");
+    vo_tensor *states = upload(p, NULL, Dv, P, L + 1, "tile0.states");
+    float *host = malloc(bytes);
+    int good = px && out && states && host;
+    if (good) {
+        vo_tensor pv = vo_view(px, S, S, C, 1, 0, 0, 0, 0);
+        siglip_forward_states(be, &vis, &pv, out, states);
+        vo_tensor_get(be, states, host, bytes);
+        good = vo_backend_sync(be, ctx) == VO_OK;
+        if (!good)
+            fail(ctx);
+    }
+    good = good && dump_key(p, "vision_hidden_states_tile0", host, bytes);
+    free(host);
+    vo_tensor_free(be, px);
+    vo_tensor_free(be, out);
+    vo_tensor_free(be, states);
+    siglip_free(be, &vis);
+    return good;
+}
+
 /* dump a [tiles, P, D] array as key, and its first and last tile as
  * <stem>_tile0 and <stem>_tile_last */
 static int dump_tiles(probe *p, const char *key, const char *stem, const float *a, int tiles,
@@ -417,7 +455,8 @@ static float *image_stages(probe *p, const probe_image *im, int n, float *pixels
         if (vo_backend_sync(be, ctx) != VO_OK)
             goto fail;
     }
-    if (!dump_tiles(p, "vision_selected_all", "vision_selected", vsel, tiles, (size_t)(Dv * P)) ||
+    if (!dump_vision_states(p, pixels) ||
+        !dump_tiles(p, "vision_selected_all", "vision_selected", vsel, tiles, (size_t)(Dv * P)) ||
         stage_key(p, "vision_selected_all", vsel, sizeof(float) * (size_t)(Dv * P) * tiles) < 0)
         goto fail;
     /* §5 projector over every row */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # probe.sh: tests/vlm-probe --dump on every tiny-varco / tiny-varco-alt case
-# (tiny-varco-multi and geom-varco when shared): end to end and with --stage-inputs;
+# (tiny-varco-multi, tiny-varco-v1 and geom-varco when shared): end to end and with
+# --stage-inputs, every key of the manifest that applies required;
 # then (section 5) with bf16 and f16 KV caches against their own bounds.
 . "$top_srcdir/tests/tap.sh"
 PROBE="$top_builddir/tests/vlm-probe"
@@ -34,6 +35,8 @@ run_case() {
         set -- "$@" --ocr-upscale
     req=input_ids,logits_last,final_hidden_last,generated_ids
     [ -n "$(mf "$man" "$case" "c['files'].get('inputs_embeds', '')")" ] && req=$req,inputs_embeds
+    [ -n "$(mf "$man" "$case" "c['files'].get('vision_hidden_states_tile0', '')")" ] &&
+        req=$req,vision_hidden_states_tile0
     if [ -n "$(mf "$man" "$case" "c['files'].get('pixel_values', '')")" ]; then
         req=$req,pixel_values,vision_selected_all,projector_out,packed_image_features
     elif [ $# -gt 0 ]; then
@@ -81,8 +84,16 @@ if SH=$(shared_dir) && [ -d "$SH/fixtures/tiny-varco-multi" ]; then
 else
     diag "tiny-varco-multi not in \$VO_SHARED/fixtures: its two cases not run"
 fi
+if SH=$(shared_dir) && [ -d "$SH/fixtures/tiny-varco-v1" ]; then
+    # the first generation (VARCO-VISION-14B-HF layout: Qwen2, patch 14)
+    for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$SH/fixtures/tiny-varco-v1/golden/manifest.json"); do
+        run_case "$SH/fixtures/tiny-varco-v1" "$SH/fixtures/tiny-varco-v1" "$c"
+    done
+else
+    diag "tiny-varco-v1 not in \$VO_SHARED/fixtures: its cases not run"
+fi
 if SH=$(shared_dir) && [ -d "$SH/fixtures/geom-varco" ]; then
-    for c in tiny_40x25 a4_portrait_1240x1754; do
+    for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$SH/fixtures/geom-varco/golden/manifest.json"); do
         run_case "$SH/fixtures/geom-varco" "$SH/fixtures/geom-varco" "$c"
     done
 else

@@ -5,6 +5,7 @@
 #include "src/cli/signals.h"
 #include "src/backend/cpu/cpu.h"
 #include "src/backend/select.h"
+#include "src/ask/ask.h"
 #include "src/eval/eval.h"
 #include "src/model/config.h"
 #include "src/pipeline/run.h"
@@ -128,6 +129,8 @@ int main(int argc, char **argv)
     /* a subcommand; an input named "eval" is given as ./eval */
     if (argc > 1 && strcmp(argv[1], "eval") == 0)
         return vo_eval_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "ask") == 0)
+        return vo_ask_main(argc - 1, argv + 1);
     vo_cli cli;
     int r = vo_cli_parse(argc, argv, &cli);
     if (r == 2)

@@ -179,6 +179,7 @@ void vo_cli_print_help(FILE *f)
             "  or:  " PROG " [OPTION]... -o OUTPUT INPUT\n"
             "  or:  " PROG " [OPTION]... --output-dir=DIR INPUT...\n"
             "  or:  " PROG " eval [--json] GROUND_TRUTH PREDICTION   (see eval --help)\n"
+            "  or:  " PROG " ask [OPTION]... -i IMAGE... QUESTION   (see ask --help)\n"
             "Make PDFs and scans searchable: text, hOCR, ALTO, PAGE-XML, TSV, JSON and\n"
             "searchable PDF "
 "with a box for every word and character, from a PDF's own text\n"

@@ -184,7 +184,7 @@ void vo_engine_close(vo_engine *e)
 
 /* vision tower + projector over all tiles, TILES_PER_PASS at a time:
  * pixels [n_tiles, C, S, S] (host) → feats [Dt, P, n_tiles] */
-static void image_features(vo_engine *e, const float *pixels, int n_tiles, vo_tensor *feats)
+void engine_image_features(vo_engine *e, const float *pixels, int n_tiles, vo_tensor *feats)
 {
     vo_backend *be = e->be;
     int S = e->cfg.vision_image_size, C = e->cfg.vision_num_channels;
@@ -278,7 +278,7 @@ vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
     feats = vo_tensor_new(e->be, VO_F32, e->lm.dim, e->cfg.patches_per_tile, g.n_tiles, 1, "features");
     pp->packed = vo_tensor_new(e->be, VO_F32, e->lm.dim, g.num_image_tokens, 1, 1, "packed");
     if (feats && pp->packed) {
-        image_features(e, pixels, g.n_tiles, feats);
+        engine_image_features(e, pixels, g.n_tiles, feats);
         pack_anyres(e->be, &g, e->cfg.patches_per_side, feats, e->proj.newline, pp->packed);
     }
     if ((st = vo_backend_sync(e->be, ctx)) != VO_OK)

@@ -111,6 +111,46 @@ vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *eng, vo_engine_page *pages
  * decode step fails every page in flight (each call says so). */
 vo_status vo_engine_ocr_page(vo_ctx *ctx, vo_engine *eng, vo_engine_page *page);
 
+/* One image of an ask prompt (borrowed): RGB, w×h, `stride` bytes a row. */
+typedef struct vo_engine_image {
+    const uint8_t *rgb;
+    int w, h, stride;
+} vo_engine_image;
+
+#define VO_ASK_MAX_IMAGES 16
+
+/* How the images of one prompt are prepared (MODEL.md §3.8; fixture
+ * tiny-varco-multi). */
+typedef enum vo_images_rule {
+    VO_IMAGES_NESTED = 0, /* the chat template's (the default): one image gets the anyres
+                           * tiles as in OCR; of two or more, each is padded to a square and
+                           * is one tile: P + 1 tokens */
+    VO_IMAGES_FLAT        /* every image gets the anyres tiles as if it were alone */
+} vo_images_rule;
+
+/* A question about images, and its answer. */
+typedef struct vo_engine_question {
+    const vo_engine_image *images; /* in: 0..VO_ASK_MAX_IMAGES images, in prompt order */
+    int n_images;
+    vo_images_rule rule;
+    const char *text;        /* in: the user's text after the images */
+    vo_piece_fn *cb;         /* in: may be NULL; sees the answer piece by piece */
+    void *user;
+    vo_buf *out_text;        /* in: the answer is appended here */
+    int image_tokens[VO_ASK_MAX_IMAGES]; /* out: image tokens of each image */
+    int n_prompt;            /* out: prompt tokens, image tokens included */
+    int n_tokens;            /* out: tokens generated */
+    bool hit_stop, cut;      /* out: ended on a stop id; stopped by the token limit */
+} vo_engine_question;
+
+/* Ask: one user turn of the chat template with the images then the text
+ * (the template's default system turn), no OCR pre-upscale, greedy
+ * decoding until a stop id or the token limit; the answer streamed to
+ * a->cb and appended to a->out_text. VO_ERR_ARGUMENT for more images than
+ * VO_ASK_MAX_IMAGES or an empty text; VO_ERR_LIMIT when the prompt fills
+ * the context. */
+vo_status vo_engine_ask(vo_ctx *ctx, vo_engine *eng, vo_engine_question *a);
+
 /* Free everything; accepts NULL. No call may be running. */
 void vo_engine_close(vo_engine *eng);
 

@@ -80,6 +80,9 @@ typedef struct page_prep {
  * OCR prompt ids; and the token stream of its text */
 vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                               int stride, page_prep *pp);
+/* vision tower + projector over all tiles: pixels [n_tiles, C, S, S]
+ * (host) → feats [Dt, P, n_tiles] */
+void engine_image_features(vo_engine *e, const float *pixels, int n_tiles, vo_tensor *feats);
 /* The generation request of a prepared page, its tokens going to pg. */
 void engine_page_request(vo_ctx *ctx, const vo_engine *e, vo_engine_page *pg, page_prep *pp,
                          vo_gen_request *req);

@@ -1,0 +1,318 @@
+/* ask_cmd.c: `varco-ocr ask`: a question about one or more images or
+ * document pages, put to the model in one chat turn; the answer streamed
+ * to standard output as it is generated, or printed as JSON. */
+
+#include "config.h"
+#include "src/api/model_dir.h"
+#include "src/ask/ask.h"
+#include "src/pipeline/pages.h"
+#include "src/source/document.h"
+#include "src/util/alloc.h"
+#include "src/util/buf.h"
+#include "src/vlm/engine.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Exit codes: the command's (CLI-CONVENTIONS.md §4). */
+enum { ASK_OK = 0, ASK_BAD_ARGS = 1, ASK_INPUT = 2, ASK_MISSING = 3, ASK_ENGINE = 7,
+       ASK_OTHER = 15 };
+
+static const char usage[] =
+    "usage: varco-ocr ask [OPTIONS] -i IMAGE[#PAGE] [-i ...] QUESTION\n"
+    "Ask the model a question about images or document pages, in one chat turn:\n"
+    "the images first, then the question. The answer is written to standard\n"
+    "output as it is generated.\n"
+    "  -i, --image FILE[#PAGE]  an image or a document (PDF, TIFF, PNG, JPEG, PNM);\n"
+    "                           #PAGE takes one page of it, else --pages (default:\n"
+    "                           every page); at most 16 images in all\n"
+    "  --pages RANGES           pages of the documents given without #PAGE (1-3,7)\n"
+    "  --dpi N                  render document pages at N dpi (default: 300)\n"
+    "  --images-flat            prepare every image as if it were alone (anyres\n"
+    "                           tiles); default: the chat template's rule (two or\n"
+    "                           more images: one square tile each)\n"
+    "  --json                   print one JSON object (answer, tokens, image tokens,\n"
+    "                           timings) instead of streaming the answer\n"
+    "  --model DIR              the model folder (default: as the OCR command finds it)\n"
+    "  --max-tokens N           generate at most N tokens (default: what the context leaves)\n"
+    "  --device DEV             auto, cpu, opencl or opencl:P.D\n"
+    "  --threads N              CPU threads (default: all cores)\n"
+    "  --weights TYPE           as-stored (default), q8 or q4\n"
+    "  -q, --quiet              no warnings; -v, --verbose: more\n"
+    "Exit status: 0 answered; 1 bad arguments; 2 an image cannot be read; 3 no model;\n"
+    "7 the model failed.\n";
+
+typedef struct ask_args {
+    const char *model, *pages, *device, *question;
+    const char *inputs[VO_ASK_MAX_IMAGES];
+    int n_inputs, flat, json, max_tokens, threads, weights, verbosity;
+    float dpi;
+} ask_args;
+
+static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) {
+        fprintf(stderr, "varco-ocr ask: %s %s: give a whole number from %d to %d\n", opt, s, lo,
+                hi);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, ask_args *a)
+{
+    enum { O_PAGES = 256, O_DPI, O_FLAT, O_JSON, O_MODEL, O_MAX, O_DEVICE, O_THREADS, O_WEIGHTS };
+    static const struct option longs[] = {
+        {"image", required_argument, NULL, 'i'}, {"pages", required_argument, NULL, O_PAGES},
+        {"dpi", required_argument, NULL, O_DPI}, {"images-flat", no_argument, NULL, O_FLAT},
+        {"json", no_argument, NULL, O_JSON}, {"model", required_argument, NULL, O_MODEL},
+        {"max-tokens", required_argument, NULL, O_MAX},
+        {"device", required_argument, NULL, O_DEVICE},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"weights", required_argument, NULL, O_WEIGHTS}, {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c, dpi = 0;
+    a->verbosity = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:qvh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            if (a->n_inputs == VO_ASK_MAX_IMAGES) {
+                fprintf(stderr, "varco-ocr ask: more than %d images: one question takes at "
+                        "most %d\n", VO_ASK_MAX_IMAGES, VO_ASK_MAX_IMAGES);
+                return -1;
+            }
+            a->inputs[a->n_inputs++] = optarg;
+            break;
+        case O_PAGES: a->pages = optarg; break;
+        case O_DPI:
+            if (parse_int("--dpi", optarg, 10, 1200, &dpi))
+                return -1;
+            a->dpi = (float)dpi;
+            break;
+        case O_FLAT: a->flat = 1; break;
+        case O_JSON: a->json = 1; break;
+        case O_MODEL: a->model = optarg; break;
+        case O_MAX:
+            if (parse_int("--max-tokens", optarg, 1, 1 << 30, &a->max_tokens))
+                return -1;
+            break;
+        case O_DEVICE: a->device = optarg; break;
+        case O_THREADS:
+            if (parse_int("--threads", optarg, 1, 1024, &a->threads))
+                return -1;
+            break;
+        case O_WEIGHTS:
+            if (!strcmp(optarg, "as-stored"))
+                a->weights = VO_WEIGHTS_AS_STORED;
+            else if (!strcmp(optarg, "q8"))
+                a->weights = VO_WEIGHTS_Q8;
+            else if (!strcmp(optarg, "q4"))
+                a->weights = VO_WEIGHTS_Q4;
+            else {
+                fprintf(stderr, "varco-ocr ask: --weights %s: give as-stored, q8 or q4\n", optarg);
+                return -1;
+            }
+            break;
+        case 'q': a->verbosity = 0; break;
+        case 'v': a->verbosity++; break;
+        case 'h': fputs(usage, stdout); exit(ASK_OK);
+        default: fputs("Try 'varco-ocr ask --help'.\n", stderr); return -1;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "varco-ocr ask: give one question (quoted) after the options%s\n",
+                optind < argc - 1 ? ", not several words unquoted" : "");
+        fputs("Try 'varco-ocr ask --help'.\n", stderr);
+        return -1;
+    }
+    a->question = argv[optind];
+    if (!*a->question) {
+        fputs("varco-ocr ask: the question is empty\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* The rasters the inputs name, in order, into r (at most VO_ASK_MAX_IMAGES);
+ * *input_error says a failure is an input's (unreadable, no such page), not
+ * the command line's. */
+static vo_status load_images(vo_ctx *ctx, const ask_args *a, vo_raster **r, int *n,
+                             int *input_error)
+{
+    *input_error = 0;
+    vo_page_ranges ranges = {NULL, 0};
+    vo_status st = a->pages ? vo_parse_page_ranges(ctx, a->pages, &ranges) : VO_OK;
+    if (st)
+        return vo_fail_where(ctx, "--pages %s: ", a->pages);
+    *n = 0;
+    for (int i = 0; !st && i < a->n_inputs; i++) {
+        char *path = vo_strdup(a->inputs[i]);
+        int page = 0;
+        char *hash = path ? strrchr(path, '#') : NULL;
+        if (!path) {
+            st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+            break;
+        }
+        if (hash && hash[1] && strspn(hash + 1, "0123456789") == strlen(hash + 1)) {
+            page = atoi(hash + 1);
+            *hash = 0;
+        }
+        vo_document *doc = NULL;
+        st = vo_open_document(ctx, path, NULL, &doc);
+        int pages = st ? 0 : vo_document_page_count(doc);
+        if (!st && page > pages)
+            st = vo_fail(ctx, VO_ERR_ARGUMENT, "%s: there is no page %d: it has %d", path, page,
+                         pages);
+        *input_error = st != VO_OK && st != VO_ERR_NOMEM;
+        for (int p = 1; !st && p <= pages; p++) {
+            if (page ? p != page : !vo_page_ranges_contains(&ranges, p, pages))
+                continue;
+            if (*n == VO_ASK_MAX_IMAGES) {
+                st = vo_fail(ctx, VO_ERR_ARGUMENT, "%s: more than %d images in all: one "
+                             "question takes at most %d (choose pages with #PAGE or --pages)",
+                             path, VO_ASK_MAX_IMAGES, VO_ASK_MAX_IMAGES);
+                break;
+            }
+            st = vo_render_page(ctx, doc, p, a->dpi, NULL, &r[*n]);
+            *input_error = st != VO_OK && st != VO_ERR_NOMEM;
+            if (st)
+                vo_fail_where(ctx, "%s: page %d: ", path, p);
+            else
+                (*n)++;
+        }
+        vo_drop_document(doc);
+        vo_free(path);
+    }
+    vo_page_ranges_free(&ranges);
+    return st;
+}
+
+static int print_piece(const char *piece, size_t len, float logprob, void *user)
+{
+    (void)logprob;
+    (void)user;
+    fwrite(piece, 1, len, stdout);
+    fflush(stdout);
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* s as a JSON string */
+static void json_string_out(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static int exit_code_of(vo_status st)
+{
+    switch (st) {
+    case VO_OK: return ASK_OK;
+    case VO_ERR_ARGUMENT: return ASK_BAD_ARGS;
+    case VO_ERR_IO:
+    case VO_ERR_FORMAT:
+    case VO_ERR_UNSUPPORTED:
+    case VO_ERR_PASSWORD:
+    case VO_ERR_LIBRARY: return ASK_INPUT;
+    case VO_ERR_MISSING: return ASK_MISSING;
+    case VO_ERR_DEVICE:
+    case VO_ERR_LIMIT: return ASK_ENGINE;
+    default: return ASK_OTHER;
+    }
+}
+
+int vo_ask_main(int argc, char **argv)
+{
+    ask_args a;
+    memset(&a, 0, sizeof a);
+    if (parse_args(argc, argv, &a))
+        return ASK_BAD_ARGS;
+    vo_ctx *ctx = vo_new_ctx();
+    if (!ctx)
+        return ASK_OTHER;
+    vo_set_verbosity(ctx, a.verbosity);
+    vo_raster *r[VO_ASK_MAX_IMAGES] = {NULL};
+    int n = 0;
+    vo_engine *eng = NULL;
+    vo_buf answer = VO_BUF_INIT;
+    char *dir = NULL;
+    double t0 = now_seconds(), t_loaded = t0, t_done = t0;
+    int input_failed = 0;
+    vo_status st = load_images(ctx, &a, r, &n, &input_failed);
+    if (!st && !(dir = vo_find_model_dir(a.model)))
+        st = a.model ? vo_fail(ctx, VO_ERR_MISSING, "--model %s: not a model folder (no "
+                               "readable config.json)", a.model)
+                     : vo_fail(ctx, VO_ERR_MISSING, "no model folder was found: download it "
+                               "with 'huggingface-cli download NCSOFT/VARCO-VISION-2.0-1.7B-OCR "
+                               "--local-dir ~/.local/share/varco-ocr/VARCO-VISION-2.0-1.7B-OCR' "
+                               "or pass --model DIR");
+    if (!st) {
+        vo_engine_opts eo = {a.threads, a.max_tokens, 0, a.device, VO_KV_F32, 1, 0, a.weights};
+        st = vo_engine_open(ctx, dir, &eo, &eng);
+        if (st)
+            vo_fail_where(ctx, "%s: cannot load the model: ", dir);
+        t_loaded = now_seconds();
+    }
+    vo_engine_image imgs[VO_ASK_MAX_IMAGES];
+    for (int k = 0; k < n; k++)
+        imgs[k] = (vo_engine_image){r[k]->rgb, r[k]->width, r[k]->height, r[k]->stride};
+    vo_engine_question q = {imgs, n, a.flat ? VO_IMAGES_FLAT : VO_IMAGES_NESTED, a.question,
+                       a.json ? NULL : print_piece, NULL, &answer, {0}, 0, 0, false, false};
+    if (!st) {
+        st = vo_engine_ask(ctx, eng, &q);
+        t_done = now_seconds();
+    }
+    if (!st && a.json) {
+        printf("{\"answer\":");
+        json_string_out(stdout, answer.data ? answer.data : "", answer.len);
+        printf(",\"tokens\":%d,\"prompt_tokens\":%d,\"image_tokens\":[", q.n_tokens, q.n_prompt);
+        for (int k = 0; k < n; k++)
+            printf("%s%d", k ? "," : "", q.image_tokens[k]);
+        printf("],\"images\":[");
+        for (int k = 0; k < n; k++)
+            printf("%s{\"width\":%d,\"height\":%d}", k ? "," : "", r[k]->width, r[k]->height);
+        printf("],\"cut\":%s,\"images_rule\":\"%s\",\"seconds\":{\"load\":%.3f,\"answer\":%.3f}}\n",
+               q.cut ? "true" : "false", a.flat ? "flat" : "nested", t_loaded - t0,
+               t_done - t_loaded);
+    } else if (!st && (answer.len == 0 || answer.data[answer.len - 1] != '\n')) {
+        putchar('\n');
+    }
+    if (!st && q.cut)
+        vo_warn(ctx, "the answer reached its limit of %d tokens (%s) before its end: the rest "
+                "is missing", q.n_tokens, a.max_tokens ? "--max-tokens" : "the model's context");
+    if (st)
+        fprintf(stderr, "varco-ocr ask: %s\n", vo_last_error(ctx));
+    int code = input_failed ? ASK_INPUT : exit_code_of(st);
+    vo_flush_warnings(ctx);
+    vo_buf_free(&answer);
+    vo_engine_close(eng);
+    for (int k = 0; k < n; k++)
+        vo_drop_raster(r[k]);
+    vo_free(dir);
+    vo_drop_ctx(ctx);
+    return code;
+}

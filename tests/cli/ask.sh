@@ -1,0 +1,114 @@
+#!/bin/sh
+# ask.sh: `varco-ocr ask`, a question about images: its answers equal the
+# goldens' generated text (tiny-varco-multi's two images by the nested and
+# the flat rule, text-only prompts of tiny-varco and tiny-varco-v1), each
+# image's token count equals the reference's, PDF pages and images mixed,
+# the answer streamed, and its errors.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/cli/common.sh"
+
+MODEL="$top_srcdir/tests/data/fixtures/tiny-varco"
+# mf MANIFEST CASE EXPR: a value of the case (python expression over c)
+mf() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][sys.argv[2]]; sys.stdout.write(str($3))" "$1" "$2"; }
+# the user's text of a golden prompt (between 'user\n' and the end of the turn, images left out)
+question() { mf "$1" "$2" "c['prompt_text'].split('<|im_start|>user\\n')[1].split('<|im_end|>')[0].replace('<image>\\n', '')"; }
+
+# answer.json KEY: a value of the --json answer
+aj() { "$PY" -c "import json,sys; sys.stdout.write(str(json.load(open(sys.argv[1]))[sys.argv[2]]))" "$TMP/out" "$1"; }
+
+SH=$(shared_dir) || SH=""
+if [ -n "$SH" ] && [ -d "$SH/fixtures/tiny-varco-multi" ]; then
+    MAN="$SH/fixtures/tiny-varco-multi/golden/manifest.json"
+    for rule in nested flat; do
+        case=multi_2img_$rule
+        G="$SH/fixtures/tiny-varco-multi/golden/$case"
+        flag=""
+        [ $rule = flat ] && flag=--images-flat
+        q=$(question "$MAN" $case; printf x)
+        run_vo ask --model "$MODEL" --max-tokens 20 --threads 1 $flag --json \
+            -i "$G/image0.png" -i "$G/image1.png" "${q%x}"
+        ok $rc "ask 1.1: two images ($rule rule) answered"
+        [ $rc -ne 0 ] && sed 's/^/# /' "$TMP/err"
+        [ "$(aj answer)" = "$(mf "$MAN" $case "c['generated_text']")" ]
+        ok $? "ask 1.2: the answer ($rule) is the reference's generated text"
+        [ "$(aj image_tokens)" = "$(mf "$MAN" $case "c['facts']['tokens_per_image']")" ] &&
+            [ "$(aj prompt_tokens)" = "$(mf "$MAN" $case "len(c['input_ids'])")" ]
+        ok $? "ask 1.3: image tokens $(aj image_tokens) and $(aj prompt_tokens) prompt tokens ($rule) are the reference's"
+    done
+    # streamed: the same text on standard output, then a newline
+    G="$SH/fixtures/tiny-varco-multi/golden/multi_2img_nested"
+    q=$(question "$MAN" multi_2img_nested; printf x)
+    "$VO" ask --model "$MODEL" --max-tokens 20 -i "$G/image0.png" -i "$G/image1.png" "${q%x}" \
+        >"$TMP/stream" 2>"$TMP/err"
+    rc=$?
+    mf "$MAN" multi_2img_nested "c['generated_text'] + chr(10)" >"$TMP/want"
+    [ $rc -eq 0 ] && cmp -s "$TMP/stream" "$TMP/want" && grep -q 'limit of 20 tokens' "$TMP/err"
+    ok $? "ask 1.4: streamed, the answer is the same; the cut at --max-tokens is said"
+else
+    skip "ask 1: tiny-varco-multi" "not in \$VO_SHARED/fixtures"
+fi
+
+# text only: the fixture's text_only prompt, tiny-varco and the first generation
+for fx in "$top_srcdir/tests/data/fixtures/tiny-varco" "${SH:+$SH/fixtures/tiny-varco-v1}"; do
+    [ -n "$fx" ] && [ -d "$fx" ] || { skip "ask 2: text only, tiny-varco-v1" "not in \$VO_SHARED/fixtures"; continue; }
+    MAN="$fx/golden/manifest.json"
+    q=$(question "$MAN" text_only; printf x)
+    run_vo ask --model "$fx" --max-tokens 20 --json "${q%x}"
+    [ $rc -eq 0 ] && [ "$(aj answer)" = "$(mf "$MAN" text_only "c['generated_text']")" ] &&
+        [ "$(aj prompt_tokens)" = "$(mf "$MAN" text_only "len(c['input_ids'])")" ] &&
+        [ "$(aj image_tokens)" = "[]" ]
+    ok $? "ask 2.1: $(basename "$fx"): a question without images gets the reference's answer"
+done
+
+# PDF pages and an image in one question: one square tile each (P + 1 tokens)
+P=$("$PY" -c "import json,sys; v=json.load(open(sys.argv[1]))['vision_config']; print((v['image_size']//v['patch_size'])**2)" "$MODEL/config.json")
+run_vo ask --model "$MODEL" --max-tokens 4 --json -i "$SAMPLES/four-pages.pdf#1" \
+    -i "$SAMPLES/four-pages.pdf#2" -i "$SAMPLES/hello.png" "What do these pages say?"
+[ $rc -eq 0 ] && [ "$(aj image_tokens)" = "[$((P + 1)), $((P + 1)), $((P + 1))]" ] &&
+    [ "$(aj images)" = "[{'width': 2481, 'height': 3508}, {'width': 2481, 'height': 3508}, {'width': 417, 'height': 105}]" ]
+ok $? "ask 3.1: two PDF pages (#1, #2) and a PNG: three images of $((P + 1)) tokens each"
+run_vo ask --model "$MODEL" --max-tokens 4 --json --pages 2-3 --dpi 50 -i "$SAMPLES/four-pages.pdf" "?"
+[ $rc -eq 0 ] && [ "$(aj image_tokens)" = "[$((P + 1)), $((P + 1))]" ] &&
+    [ "$(aj images)" = "[{'width': 414, 'height': 585}, {'width': 414, 'height': 585}]" ]
+ok $? "ask 3.2: --pages 2-3 --dpi 50 of a PDF: two pages at 50 dpi"
+run_vo ask --model "$MODEL" --max-tokens 4 --json -i "$SAMPLES/hello.png" "?"
+one=$(aj image_tokens)
+run_vo ask --model "$MODEL" --max-tokens 4 --json --images-flat -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 0 ] && [ "$(aj image_tokens)" = "$one" ] && [ "$one" != "[$((P + 1))]" ]
+ok $? "ask 3.3: one image gets the anyres tiles by either rule ($one tokens)"
+
+# errors
+run_vo ask --model "$MODEL" -i "$SAMPLES/hello.png"
+[ $rc -eq 1 ] && grep -q 'give one question' "$TMP/err"
+ok $? "ask 4.1: no question: exit 1"
+run_vo ask --model "$MODEL" -i "$SAMPLES/hello.png" what is this
+[ $rc -eq 1 ] && grep -q 'not several words unquoted' "$TMP/err"
+ok $? "ask 4.2: a question in several words: exit 1, said"
+set --
+for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do set -- "$@" -i "$SAMPLES/hello.png"; done
+run_vo ask --model "$MODEL" "$@" "?"
+[ $rc -eq 1 ] && grep -q 'more than 16 images' "$TMP/err"
+ok $? "ask 4.3: 17 images: exit 1"
+run_vo ask --model "$MODEL" --pages 1-4 -i "$SAMPLES/four-pages.pdf" -i "$SAMPLES/four-pages.pdf" \
+    -i "$SAMPLES/four-pages.pdf" -i "$SAMPLES/four-pages.pdf" -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 1 ] && grep -q 'more than 16 images in all' "$TMP/err"
+ok $? "ask 4.4: 17 pages in all: exit 1, said"
+run_vo ask --model "$MODEL" -i "$TMP/none.png" "?"
+[ $rc -eq 2 ] && grep -q 'none.png' "$TMP/err"
+ok $? "ask 4.5: a missing image: exit 2, named"
+run_vo ask --model "$MODEL" -i "$SAMPLES/four-pages.pdf#9" "?"
+[ $rc -eq 2 ] && grep -q 'no page 9: it has 4' "$TMP/err"
+ok $? "ask 4.6: a page past the end: exit 2"
+run_vo ask -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 3 ] && grep -q 'no model folder' "$TMP/err"
+ok $? "ask 4.7: no model folder: exit 3, how to get it said"
+run_vo ask --model "$MODEL" --weights q9 "?"
+[ $rc -eq 1 ] && grep -q 'as-stored, q8 or q4' "$TMP/err"
+ok $? "ask 4.8: a bad --weights: exit 1"
+run_vo ask --model "$MODEL" --pages 3-x -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 1 ]
+ok $? "ask 4.9: a bad --pages: exit 1"
+"$VO" ask --help | grep -q 'images-flat' && "$VO" --help | grep -q 'varco-ocr ask'
+ok $? "ask 4.10: ask --help, and the command's --help names ask"
+
+done_testing

@@ -4,6 +4,9 @@
 
 #include "config.h"
 #include "src/api/model_dir.h"
+#include "formats/overlay.h"
+#include "src/ocr/ground.h"
+#include "src/page/page.h"
 #include "src/ask/ask.h"
 #include "src/pipeline/pages.h"
 #include "src/source/document.h"
@@ -35,6 +38,17 @@ static const char usage[] =
     "                           more images: one square tile each)\n"
     "  --json                   print one JSON object (answer, tokens, image tokens,\n"
     "                           timings) instead of streaming the answer\n"
+    "  --ground                 grounding: the question is asked with the family's\n"
+    "                           <gro> task token, and the objects the answer marks\n"
+    "                           are printed as JSON with their boxes in pixels of\n"
+    "                           the image (one image only)\n"
+    "  --region X1,Y1,X2,Y2     referring: the question is about this box (pixels of\n"
+    "                           the one image), given to the model as\n"
+    "                           <obj>this region</obj><bbox>x1, y1, x2, y2</bbox>\n"
+    "  --overlay FILE.png       with --ground: the image with the objects' boxes drawn\n"
+    "                           and their texts set beside it\n"
+    "  --answer-from FILE       take the answer from FILE (saved model output) instead\n"
+    "                           of the model: --ground reads its boxes\n"
     "  --model DIR              the model folder (default: as the OCR command finds it)\n"
     "  --max-tokens N           generate at most N tokens (default: what the context leaves)\n"
     "  --device DEV             auto, cpu, opencl or opencl:P.D\n"
@@ -45,7 +59,9 @@ static const char usage[] =
     "7 the model failed.\n";
 
 typedef struct ask_args {
-    const char *model, *pages, *device, *question;
+    const char *model, *pages, *device, *question, *answer_from, *overlay;
+    int ground, has_region;
+    double region[4];
     const char *inputs[VO_ASK_MAX_IMAGES];
     int n_inputs, flat, json, max_tokens, threads, weights, verbosity;
     float dpi;
@@ -66,7 +82,8 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 
 static int parse_args(int argc, char **argv, ask_args *a)
 {
-    enum { O_PAGES = 256, O_DPI, O_FLAT, O_JSON, O_MODEL, O_MAX, O_DEVICE, O_THREADS, O_WEIGHTS };
+    enum { O_PAGES = 256, O_DPI, O_FLAT, O_JSON, O_MODEL, O_MAX, O_DEVICE, O_THREADS, O_WEIGHTS,
+           O_GROUND, O_REGION, O_ANSWER_FROM, O_OVERLAY };
     static const struct option longs[] = {
         {"image", required_argument, NULL, 'i'}, {"pages", required_argument, NULL, O_PAGES},
         {"dpi", required_argument, NULL, O_DPI}, {"images-flat", no_argument, NULL, O_FLAT},
@@ -75,6 +92,9 @@ static int parse_args(int argc, char **argv, ask_args *a)
         {"device", required_argument, NULL, O_DEVICE},
         {"threads", required_argument, NULL, O_THREADS},
         {"weights", required_argument, NULL, O_WEIGHTS}, {"quiet", no_argument, NULL, 'q'},
+        {"ground", no_argument, NULL, O_GROUND}, {"region", required_argument, NULL, O_REGION},
+        {"answer-from", required_argument, NULL, O_ANSWER_FROM},
+        {"overlay", required_argument, NULL, O_OVERLAY},
         {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c, dpi = 0;
@@ -120,6 +140,21 @@ static int parse_args(int argc, char **argv, ask_args *a)
                 return -1;
             }
             break;
+        case O_GROUND: a->ground = 1; break;
+        case O_REGION: {
+            double *b = a->region;
+            char tail = 0;
+            if (sscanf(optarg, "%lf,%lf,%lf,%lf%c", &b[0], &b[1], &b[2], &b[3], &tail) != 4 ||
+                !(b[0] >= 0 && b[1] >= 0 && b[2] > b[0] && b[3] > b[1])) {
+                fprintf(stderr, "varco-ocr ask: --region %s: give X1,Y1,X2,Y2 in pixels, the "
+                        "top-left corner before the bottom-right\n", optarg);
+                return -1;
+            }
+            a->has_region = 1;
+            break;
+        }
+        case O_ANSWER_FROM: a->answer_from = optarg; break;
+        case O_OVERLAY: a->overlay = optarg; break;
         case 'q': a->verbosity = 0; break;
         case 'v': a->verbosity++; break;
         case 'h': fputs(usage, stdout); exit(ASK_OK);
@@ -135,6 +170,15 @@ static int parse_args(int argc, char **argv, ask_args *a)
     a->question = argv[optind];
     if (!*a->question) {
         fputs("varco-ocr ask: the question is empty\n", stderr);
+        return -1;
+    }
+    if (a->overlay && !a->ground) {
+        fputs("varco-ocr ask: --overlay draws the boxes of --ground: give --ground too\n", stderr);
+        return -1;
+    }
+    if ((a->ground || a->has_region) && a->n_inputs != 1) {
+        fprintf(stderr, "varco-ocr ask: --%s needs exactly one -i image: its boxes are in that "
+                "image's pixels\n", a->ground ? "ground" : "region");
         return -1;
     }
     return 0;
@@ -228,6 +272,95 @@ static void json_string_out(FILE *f, const char *s, size_t n)
     fputc('"', f);
 }
 
+/* x as the model writes coordinates: at most 3 decimals, no trailing zeros */
+static void coord(vo_buf *b, double x, int *st)
+{
+    char s[32];
+    snprintf(s, sizeof s, "%.3f", x < 0 ? 0 : x > 1 ? 1 : x);
+    size_t n = strlen(s);
+    while (n > 1 && s[n - 1] == '0' && s[n - 2] != '.')
+        s[--n] = 0;
+    *st |= vo_buf_puts(b, s) != VO_OK;
+}
+
+/* The text put to the model: the question, with the task's form. */
+static vo_status user_text(vo_ctx *ctx, const ask_args *a, const vo_raster *r, vo_buf *out)
+{
+    int bad = 0;
+    if (a->ground)
+        bad |= vo_buf_puts(out, "<gro>\n") != VO_OK;
+    if (a->has_region) {
+        double w = r->width, h = r->height;
+        if (a->region[2] > w || a->region[3] > h)
+            return vo_fail(ctx, VO_ERR_ARGUMENT, "--region %g,%g,%g,%g is outside the image of "
+                           "%dx%d pixels", a->region[0], a->region[1], a->region[2],
+                           a->region[3], r->width, r->height);
+        bad |= vo_buf_puts(out, "<obj>this region</obj><bbox>") != VO_OK;
+        coord(out, a->region[0] / w, &bad);
+        bad |= vo_buf_puts(out, ", ") != VO_OK;
+        coord(out, a->region[1] / h, &bad);
+        bad |= vo_buf_puts(out, ", ") != VO_OK;
+        coord(out, a->region[2] / w, &bad);
+        bad |= vo_buf_puts(out, ", ") != VO_OK;
+        coord(out, a->region[3] / h, &bad);
+        bad |= vo_buf_puts(out, "</bbox> ") != VO_OK;
+    }
+    bad |= vo_buf_puts(out, a->question) != VO_OK;
+    return bad ? vo_fail(ctx, VO_ERR_NOMEM, "out of memory") : VO_OK;
+}
+
+/* The objects a grounding answer marks, as JSON: consecutive boxes of one
+ * text are one object; boxes in pixels of the image r. With overlay, the
+ * objects are drawn on r there (each box a word of its own line). */
+static vo_status print_objects(vo_ctx *ctx, const char *answer, size_t len, const vo_raster *r,
+                               const char *overlay)
+{
+    int w = r->width, h = r->height;
+    vo_ground *g = NULL;
+    /* the words around the objects are the answer, not stray output: no warnings */
+    vo_ctx *quiet = vo_new_ctx();
+    if (!quiet)
+        return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+    vo_set_verbosity(quiet, 0);
+    vo_status st = vo_ground_parse(quiet, NULL, answer, len, NULL, 0, &g);
+    if (st)
+        vo_fail(ctx, st, "%s", vo_last_error(quiet));
+    vo_drop_ctx(quiet);
+    if (st)
+        return st;
+    size_t n = 0;
+    const vo_span *sp = vo_ground_spans(g, &n);
+    printf("\"objects\":[");
+    for (size_t i = 0; i < n; i++) {
+        int first = i == 0 || strcmp(sp[i].text, sp[i - 1].text) != 0;
+        if (first) {
+            printf("%s{\"text\":", i ? "]}," : "");
+            json_string_out(stdout, sp[i].text, strlen(sp[i].text));
+            printf(",\"boxes\":[");
+        }
+        vo_box b = vo_ground_box_to_page(sp[i].box, w, h);
+        printf("%s[%.2f,%.2f,%.2f,%.2f]", first ? "" : ",", b.x0, b.y0, b.x1, b.y1);
+    }
+    printf("%s]", n ? "]}" : "");
+    if (overlay) {
+        vo_page *page = vo_new_page(1, w, h, r->dpi_x, r->dpi_y, "image");
+        st = page ? VO_OK : vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; !st && i < n; i++) {
+            vo_box b = vo_ground_box_to_page(sp[i].box, w, h);
+            if (vo_page_add_block(page) ||
+                vo_page_add_word(page, sp[i].text, strlen(sp[i].text), b, VO_CONF_NONE, NULL))
+                st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
+        }
+        if (!st) {
+            vo_page_finish(page);
+            st = vo_write_overlay(ctx, r, page, NULL, overlay);
+        }
+        vo_drop_page(page);
+    }
+    vo_drop_ground(g);
+    return st;
+}
+
 static int exit_code_of(vo_status st)
 {
     switch (st) {
@@ -263,14 +396,21 @@ int vo_ask_main(int argc, char **argv)
     double t0 = now_seconds(), t_loaded = t0, t_done = t0;
     int input_failed = 0;
     vo_status st = load_images(ctx, &a, r, &n, &input_failed);
-    if (!st && !(dir = vo_find_model_dir(a.model)))
+    vo_buf text = VO_BUF_INIT;
+    if (!st)
+        st = user_text(ctx, &a, n ? r[0] : NULL, &text);
+    if (!st && a.answer_from) { /* a saved answer: no model */
+        st = vo_read_file(ctx, a.answer_from, (size_t)64 << 20, &answer);
+        input_failed = st != VO_OK && st != VO_ERR_NOMEM;
+    }
+    if (!st && !a.answer_from && !(dir = vo_find_model_dir(a.model)))
         st = a.model ? vo_fail(ctx, VO_ERR_MISSING, "--model %s: not a model folder (no "
                                "readable config.json)", a.model)
                      : vo_fail(ctx, VO_ERR_MISSING, "no model folder was found: download it "
                                "with 'huggingface-cli download NCSOFT/VARCO-VISION-2.0-1.7B-OCR "
                                "--local-dir ~/.local/share/varco-ocr/VARCO-VISION-2.0-1.7B-OCR' "
                                "or pass --model DIR");
-    if (!st) {
+    if (!st && !a.answer_from) {
         vo_engine_opts eo = {a.threads, a.max_tokens, 0, a.device, VO_KV_F32, 1, 0, a.weights};
         st = vo_engine_open(ctx, dir, &eo, &eng);
         if (st)
@@ -280,13 +420,17 @@ int vo_ask_main(int argc, char **argv)
     vo_engine_image imgs[VO_ASK_MAX_IMAGES];
     for (int k = 0; k < n; k++)
         imgs[k] = (vo_engine_image){r[k]->rgb, r[k]->width, r[k]->height, r[k]->stride};
-    vo_engine_question q = {imgs, n, a.flat ? VO_IMAGES_FLAT : VO_IMAGES_NESTED, a.question,
-                       a.json ? NULL : print_piece, NULL, &answer, {0}, 0, 0, false, false};
-    if (!st) {
+    int as_json = a.json || a.ground;
+    vo_engine_question q = {imgs, n, a.flat ? VO_IMAGES_FLAT : VO_IMAGES_NESTED,
+                            text.data ? text.data : "", as_json ? NULL : print_piece, NULL,
+                            &answer, {0}, 0, 0, false, false};
+    if (!st && !a.answer_from) {
         st = vo_engine_ask(ctx, eng, &q);
         t_done = now_seconds();
     }
-    if (!st && a.json) {
+    if (!st && a.answer_from && !as_json)
+        fwrite(answer.data ? answer.data : "", 1, answer.len, stdout);
+    if (!st && as_json) {
         printf("{\"answer\":");
         json_string_out(stdout, answer.data ? answer.data : "", answer.len);
         printf(",\"tokens\":%d,\"prompt_tokens\":%d,\"image_tokens\":[", q.n_tokens, q.n_prompt);
@@ -295,9 +439,18 @@ int vo_ask_main(int argc, char **argv)
         printf("],\"images\":[");
         for (int k = 0; k < n; k++)
             printf("%s{\"width\":%d,\"height\":%d}", k ? "," : "", r[k]->width, r[k]->height);
-        printf("],\"cut\":%s,\"images_rule\":\"%s\",\"seconds\":{\"load\":%.3f,\"answer\":%.3f}}\n",
+        printf("],\"question\":");
+        json_string_out(stdout, q.text, strlen(q.text));
+        if (a.answer_from)
+            printf(",\"replayed_from\":"), json_string_out(stdout, a.answer_from, strlen(a.answer_from));
+        printf(",\"cut\":%s,\"images_rule\":\"%s\",\"seconds\":{\"load\":%.3f,\"answer\":%.3f}",
                q.cut ? "true" : "false", a.flat ? "flat" : "nested", t_loaded - t0,
                t_done - t_loaded);
+        if (a.ground) {
+            printf(",");
+            st = print_objects(ctx, answer.data ? answer.data : "", answer.len, r[0], a.overlay);
+        }
+        printf("}\n");
     } else if (!st && (answer.len == 0 || answer.data[answer.len - 1] != '\n')) {
         putchar('\n');
     }
@@ -309,6 +462,7 @@ int vo_ask_main(int argc, char **argv)
     int code = input_failed ? ASK_INPUT : exit_code_of(st);
     vo_flush_warnings(ctx);
     vo_buf_free(&answer);
+    vo_buf_free(&text);
     vo_engine_close(eng);
     for (int k = 0; k < n; k++)
         vo_drop_raster(r[k]);

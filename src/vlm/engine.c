@@ -248,7 +248,9 @@ vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
                                                                : e->cfg.pinpoints[i][1];
         target = s > target ? s : target;
     }
-    if (!e->opts.no_upscale) {
+    /* the 2.0 OCR card's practice; the first generation (Qwen2) does not
+     * upscale (its card and the tiny-varco-v1 goldens) */
+    if (!e->opts.no_upscale && strcmp(e->cfg.text_model_type, "qwen2") != 0) {
         int bw, bh;
         if ((st = vo_ocr_upscale(ctx, rgb, w, h, stride, target, &big, &bw, &bh)) != VO_OK)
             goto fail;

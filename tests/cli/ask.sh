@@ -77,6 +77,51 @@ run_vo ask --model "$MODEL" --max-tokens 4 --json --images-flat -i "$SAMPLES/hel
 [ $rc -eq 0 ] && [ "$(aj image_tokens)" = "$one" ] && [ "$one" != "[$((P + 1))]" ]
 ok $? "ask 3.3: one image gets the anyres tiles by either rule ($one tokens)"
 
+# grounding and referring
+printf '<obj>두 고양이</obj><bbox>0.1, 0.2, 0.5, 0.6<delim>0.6, 0.2, 0.9, 0.8</bbox> 와 <obj>담요</obj><bbox>0, 0.5, 1, 1</bbox> 위에.' >"$TMP/gro.txt"
+run_vo ask --ground --answer-from "$TMP/gro.txt" -i "$SAMPLES/hello.png" "Describe the image."
+[ $rc -eq 0 ] && [ ! -s "$TMP/err" ] && "$PY" - "$TMP/out" <<'EOF'
+import json, sys
+a = json.load(open(sys.argv[1]))
+want = [{"text": "두 고양이", "boxes": [[41.7, 21.0, 208.5, 63.0], [250.2, 21.0, 375.3, 84.0]]},
+        {"text": "담요", "boxes": [[0.0, 52.5, 417.0, 105.0]]}]
+# hello.png is 417 x 105: x = nx * 417, y = ny * 105
+sys.exit(0 if a["objects"] == want and a["question"] == "<gro>\nDescribe the image." else 1)
+EOF
+ok $? "ask 5.1: a saved grounding answer: two objects, three boxes in the image's pixels where the normalized values say, no warning"
+run_vo ask --model "$MODEL" --max-tokens 6 --ground -i "$SAMPLES/hello.png" "Describe the image."
+[ $rc -eq 0 ] && [ "$(aj question)" = "<gro>
+Describe the image." ] && "$PY" -c "import json,sys; sys.exit(0 if isinstance(json.load(open(sys.argv[1]))['objects'], list) else 1)" "$TMP/out"
+ok $? "ask 5.2: --ground runs end to end on the tiny model: <gro> before the question, an objects list"
+run_vo ask --model "$MODEL" --max-tokens 6 --json --region 41,21,208,63 -i "$SAMPLES/hello.png" "What is written here?"
+[ $rc -eq 0 ] && [ "$(aj question)" = "<obj>this region</obj><bbox>0.098, 0.2, 0.499, 0.6</bbox> What is written here?" ]
+ok $? "ask 5.3: --region 41,21,208,63 of a 417x105 image is put as <bbox>0.098, 0.2, 0.499, 0.6</bbox>"
+run_vo ask --ground --answer-from "$TMP/gro.txt" -i "$SAMPLES/hello.png" -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 1 ] && grep -q 'exactly one -i image' "$TMP/err"
+ok $? "ask 5.4: --ground with two images: exit 1"
+run_vo ask --model "$MODEL" --region 0,0,500,50 -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 1 ] && grep -q 'outside the image of 417x105' "$TMP/err"
+ok $? "ask 5.5: a region outside the image: exit 1"
+run_vo ask --model "$MODEL" --region 5,5,2,9 -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 1 ] && grep -q 'top-left corner before the bottom-right' "$TMP/err"
+ok $? "ask 5.6: a region with its corners swapped: exit 1"
+run_vo ask --ground --answer-from "$TMP/none.txt" -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 2 ] && grep -q 'none.txt' "$TMP/err"
+ok $? "ask 5.7: a missing --answer-from file: exit 2, named"
+
+run_vo ask --ground --answer-from "$TMP/gro.txt" --overlay "$TMP/gro.png" -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 0 ] && "$PY" - "$TMP/gro.png" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read(32)
+w, h = struct.unpack(">II", d[16:24])
+# the image with the boxes on the left, the texts set on the right
+sys.exit(0 if d[:8] == b"\x89PNG\r\n\x1a\n" and w >= 2 * 417 and h >= 105 else 1)
+EOF
+ok $? "ask 5.8: --overlay writes the image with the objects' boxes and their texts beside it"
+run_vo ask --overlay "$TMP/x.png" --answer-from "$TMP/gro.txt" -i "$SAMPLES/hello.png" "?"
+[ $rc -eq 1 ] && grep -q 'give --ground too' "$TMP/err" && [ ! -e "$TMP/x.png" ]
+ok $? "ask 5.9: --overlay without --ground: exit 1"
+
 # errors
 run_vo ask --model "$MODEL" -i "$SAMPLES/hello.png"
 [ $rc -eq 1 ] && grep -q 'give one question' "$TMP/err"

@@ -172,4 +172,21 @@ sys.exit(0 if p.get('tokens') == 30 and any('reached its limit of 30 tokens' in 
          for x in p.get('warnings', [])) else print('#', p) or 1)" "$TMP/noband-q.json"
 [ $? -eq 0 ] && [ $rc -eq 0 ] && ! grep -q warning "$TMP/err"
 ok $? "ocr 7.5: with -q the warning is not said but kept in the report, with the page's 30 tokens (rc=$rc)"
+# the first generation (VARCO-VISION-14B-HF layout) reads pages too: its OCR
+# prompt from its own template, no pre-upscale (its card's way), the
+# reference's text for the golden image
+if SH=$(shared_dir) && [ -d "$SH/fixtures/tiny-varco-v1" ]; then
+    V1="$SH/fixtures/tiny-varco-v1"
+    run_vo --model "$V1" --max-tokens 20 --no-band -f txt -O "$TMP/v1" --raw-out "$TMP/v1raw" \
+        "$V1/golden/ocr_wide_150x90/image.png"
+    "$PY" -c "
+import json, sys
+raw = json.load(open(sys.argv[1]))
+want = json.load(open(sys.argv[2]))['cases']['ocr_wide_150x90']['generated_text']
+sys.exit(0 if raw['text'] == want else print('#', repr(raw['text']), repr(want)) or 1)" \
+        "$TMP/v1raw/image.p0001.raw.json" "$V1/golden/manifest.json"
+    ok $? "ocr 8.1: a tiny-varco-v1 folder: the page's model output is the reference's (rc=$rc)"
+else
+    skip "ocr 8.1: tiny-varco-v1" "not in \$VO_SHARED/fixtures"
+fi
 done_testing

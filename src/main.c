@@ -127,10 +127,13 @@ static int dump_config(vo_cli *cli)
 int main(int argc, char **argv)
 {
     /* a subcommand; an input named "eval" is given as ./eval */
-    if (argc > 1 && strcmp(argv[1], "eval") == 0)
-        return vo_eval_main(argc - 1, argv + 1);
-    if (argc > 1 && strcmp(argv[1], "ask") == 0)
-        return vo_ask_main(argc - 1, argv + 1);
+    if (argc > 1 && (strcmp(argv[1], "eval") == 0 || strcmp(argv[1], "ask") == 0)) {
+        init_libraries();
+        int rc = strcmp(argv[1], "eval") == 0 ? vo_eval_main(argc - 1, argv + 1)
+                                              : vo_ask_main(argc - 1, argv + 1);
+        fini_libraries();
+        return rc;
+    }
     vo_cli cli;
     int r = vo_cli_parse(argc, argv, &cli);
     if (r == 2)

@@ -80,6 +80,7 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
     return 0;
 }
 
+/* 0: run; 1: --help was printed; -1: a usage error (said) */
 static int parse_args(int argc, char **argv, ask_args *a)
 {
     enum { O_PAGES = 256, O_DPI, O_FLAT, O_JSON, O_MODEL, O_MAX, O_DEVICE, O_THREADS, O_WEIGHTS,
@@ -157,7 +158,7 @@ static int parse_args(int argc, char **argv, ask_args *a)
         case O_OVERLAY: a->overlay = optarg; break;
         case 'q': a->verbosity = 0; break;
         case 'v': a->verbosity++; break;
-        case 'h': fputs(usage, stdout); exit(ASK_OK);
+        case 'h': fputs(usage, stdout); return 1;
         default: fputs("Try 'varco-ocr ask --help'.\n", stderr); return -1;
         }
     }
@@ -382,8 +383,9 @@ int vo_ask_main(int argc, char **argv)
 {
     ask_args a;
     memset(&a, 0, sizeof a);
-    if (parse_args(argc, argv, &a))
-        return ASK_BAD_ARGS;
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed)
+        return parsed > 0 ? ASK_OK : ASK_BAD_ARGS; /* --help, or a usage error */
     vo_ctx *ctx = vo_new_ctx();
     if (!ctx)
         return ASK_OTHER;

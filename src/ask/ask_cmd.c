@@ -422,6 +422,13 @@ int vo_ask_main(int argc, char **argv)
     vo_engine_image imgs[VO_ASK_MAX_IMAGES];
     for (int k = 0; k < n; k++)
         imgs[k] = (vo_engine_image){r[k]->rgb, r[k]->width, r[k]->height, r[k]->stride};
+    /* the task's tokens, read from the folder's tokenizer */
+    static const char *const task_tokens[] = {"<gro>", "<obj>", "</obj>", "<bbox>", "</bbox>"};
+    for (int i = a.ground ? 0 : 1; !st && eng && (a.ground || a.has_region) && i < 5; i++)
+        if (!vo_engine_has_special_token(eng, task_tokens[i]))
+            vo_warn(ctx, "%s: the tokenizer has no special token %s: the %s request is put to "
+                    "the model as plain text, and the answer may not mark its boxes", dir,
+                    task_tokens[i], a.ground ? "grounding" : "referring");
     int as_json = a.json || a.ground;
     vo_engine_question q = {imgs, n, a.flat ? VO_IMAGES_FLAT : VO_IMAGES_NESTED,
                             text.data ? text.data : "", as_json ? NULL : print_piece, NULL,

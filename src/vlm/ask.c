@@ -152,3 +152,9 @@ vo_status vo_engine_ask(vo_ctx *ctx, vo_engine *e, vo_engine_question *a)
     vo_backend_clear_error(e->be);
     return st;
 }
+
+int vo_engine_has_special_token(const vo_engine *e, const char *token)
+{
+    int32_t id = e->tok ? vo_tokenizer_token_id(e->tok, token) : -1;
+    return id >= 0 && vo_tokenizer_is_special(e->tok, id);
+}

@@ -151,6 +151,9 @@ typedef struct vo_engine_question {
  * the context. */
 vo_status vo_engine_ask(vo_ctx *ctx, vo_engine *eng, vo_engine_question *a);
 
+/* 1 when the model's tokenizer has `token` ("<gro>") as one special token. */
+int vo_engine_has_special_token(const vo_engine *eng, const char *token);
+
 /* Free everything; accepts NULL. No call may be running. */
 void vo_engine_close(vo_engine *eng);
 

@@ -90,9 +90,22 @@ sys.exit(0 if a["objects"] == want and a["question"] == "<gro>\nDescribe the ima
 EOF
 ok $? "ask 5.1: a saved grounding answer: two objects, three boxes in the image's pixels where the normalized values say, no warning"
 run_vo ask --model "$MODEL" --max-tokens 6 --ground -i "$SAMPLES/hello.png" "Describe the image."
-[ $rc -eq 0 ] && [ "$(aj question)" = "<gro>
+[ $rc -eq 0 ] && ! grep -q 'no special token' "$TMP/err" && [ "$(aj question)" = "<gro>
 Describe the image." ] && "$PY" -c "import json,sys; sys.exit(0 if isinstance(json.load(open(sys.argv[1]))['objects'], list) else 1)" "$TMP/out"
-ok $? "ask 5.2: --ground runs end to end on the tiny model: <gro> before the question, an objects list"
+ok $? "ask 5.2: --ground runs end to end on the tiny model (its tokenizer has the task tokens): <gro> before the question, an objects list"
+# a tokenizer without the task tokens: said
+mkdir -p "$TMP/plain"
+for f in "$MODEL"/*; do ln -s "$f" "$TMP/plain/"; done
+rm "$TMP/plain/tokenizer.json"
+"$PY" - "$MODEL/tokenizer.json" "$TMP/plain/tokenizer.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1], encoding="utf-8"))
+t["added_tokens"] = [a for a in t["added_tokens"] if a["content"] != "<gro>"]
+json.dump(t, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+EOF
+run_vo ask --model "$TMP/plain" --max-tokens 2 --ground -i "$SAMPLES/hello.png" "Describe the image."
+[ $rc -eq 0 ] && grep -q 'no special token <gro>: the grounding request is put to the model as plain text' "$TMP/err"
+ok $? "ask 5.2b: a tokenizer without <gro>: grounding still runs, and says so"
 run_vo ask --model "$MODEL" --max-tokens 6 --json --region 41,21,208,63 -i "$SAMPLES/hello.png" "What is written here?"
 [ $rc -eq 0 ] && [ "$(aj question)" = "<obj>this region</obj><bbox>0.098, 0.2, 0.499, 0.6</bbox> What is written here?" ]
 ok $? "ask 5.3: --region 41,21,208,63 of a 417x105 image is put as <bbox>0.098, 0.2, 0.499, 0.6</bbox>"

@@ -17,9 +17,11 @@ BUILD="build-essential autoconf automake libtool pkg-config \
 # Tests: schema checks (xmllint), independent extractors and checkers
 # (poppler, qpdf, mutool, tiffinfo), OpenCL on the CPU (PoCL), the man
 # page linter, OCRmyPDF's hOCR reader, clang for the fuzz targets, and an
-# independent edit distance for eval (python3-levenshtein).
+# independent edit distance for eval (python3-levenshtein), a TrueType
+# Korean font to embed in a test PDF the way word processors do (fonts-nanum).
 TEST="libxml2-utils poppler-utils qpdf mupdf-tools libtiff-tools pocl-opencl-icd \
- mandoc ocrmypdf python3 python3-levenshtein clang libclang-rt-14-dev valgrind parallel"
+ mandoc ocrmypdf python3 python3-levenshtein clang libclang-rt-14-dev valgrind parallel \
+ fonts-nanum"
 
 PKGS="$BUILD"
 if [ "${1:-}" = "--test" ]; then PKGS="$BUILD $TEST"; fi

@@ -6,6 +6,8 @@
  * the text layer re-derives its boxes from them. */
 #include "src/source/mupdf_doc.h"
 
+#include <ft2build.h>
+#include FT_FREETYPE_H
 #include <mupdf/pdf.h>
 #include <string.h>
 
@@ -128,15 +130,104 @@ fonts_pdf_metrics(fz_context *fz, pdf_obj *font, float *ascent, float *descent)
     return 1;
 }
 
+/* --- Unicode for CID fonts that do not say it --- */
+
+static int
+fonts_private_use(unsigned long c)
+{
+    return c >= 0xE000 && c <= 0xF8FF;
+}
+
+/* A composite (Type0) font with neither a ToUnicode CMap nor a character
+ * collection MuPDF can map (Identity ordering: word processors' embedded
+ * TrueType subsets) gives U+FFFD for every character. Its own cmap table,
+ * read backwards (glyph → character), says what each glyph is: CID →
+ * glyph (CIDToGIDMap, or the same number) → character, as poppler does.
+ * Set on the font MuPDF caches, so the page's text run uses it. */
+static void
+fonts_recover_unicode(fz_context *fz, pdf_obj *font, pdf_font_desc *fd)
+{
+    if (!fd || !fd->font || fd->to_unicode || fd->cid_to_ucs ||
+        !pdf_name_eq(fz, pdf_dict_get(fz, font, PDF_NAME(Subtype)), PDF_NAME(Type0)))
+        return;
+    FT_Face face = fz_font_ft_face(fz, fd->font);
+    if (!face || face->num_glyphs < 1)
+        return;
+    long n_glyphs = face->num_glyphs;
+    /* best effort: without memory for it the text stays unmapped */
+    unsigned short *g2u = fz_calloc_no_throw(fz, (size_t)n_glyphs, sizeof *g2u);
+    unsigned *per_glyph = fz_calloc_no_throw(fz, (size_t)n_glyphs, sizeof *per_glyph);
+    if (!g2u || !per_glyph) {
+        fz_free(fz, g2u);
+        fz_free(fz, per_glyph);
+        return;
+    }
+    int found = 0;
+    unsigned entries = 0, most = 0;
+    /* fz_lock without its debug build's checks, which Debian's libmupdf lacks */
+    fz->locks.lock(fz->locks.user, FZ_LOCK_FREETYPE);
+    if (FT_Select_Charmap(face, FT_ENCODING_UNICODE) == 0) {
+        FT_UInt gid = 0;
+        /* a glyph of several characters is the lowest ordinary one: never a
+         * control character (fonts map CR and NUL to their space glyph) nor
+         * a private-use one where another exists */
+        for (FT_ULong c = FT_Get_First_Char(face, &gid); gid; c = FT_Get_Next_Char(face, c, &gid)) {
+            if ((long)gid < n_glyphs) {
+                entries++;
+                most = ++per_glyph[gid] > most ? per_glyph[gid] : most;
+            }
+            int ordinary = c >= 0x20 && c <= 0xFFFF && !(c >= 0x7F && c < 0xA0) &&
+                           !(c >= 0xD800 && c <= 0xDFFF);
+            int better = (long)gid < n_glyphs &&
+                         (!g2u[gid] || (fonts_private_use(g2u[gid]) && !fonts_private_use(c)));
+            if (ordinary && better) {
+                g2u[gid] = (unsigned short)c;
+                found = 1;
+            }
+        }
+    }
+    fz->locks.unlock(fz->locks.user, FZ_LOCK_FREETYPE);
+    fz_free(fz, per_glyph);
+    /* a font that draws most characters with one glyph (a glyphless OCR
+     * font) says nothing of what they are: its text stays unmapped, and the
+     * layer's check sends the page to OCR */
+    if (!found || (most > 8 && 2 * most > entries)) {
+        fz_free(fz, g2u);
+        return;
+    }
+    size_t n = fd->cid_to_gid ? fd->cid_to_gid_len : (size_t)n_glyphs;
+    unsigned short *ucs = fz_calloc_no_throw(fz, n ? n : 1, sizeof *ucs);
+    if (!ucs) {
+        fz_free(fz, g2u);
+        return;
+    }
+    for (size_t cid = 0; cid < n; cid++) {
+        size_t gid = fd->cid_to_gid ? fd->cid_to_gid[cid] : cid;
+        ucs[cid] = gid < (size_t)n_glyphs ? g2u[gid] : 0;
+    }
+    fz_free(fz, g2u);
+    fd->cid_to_ucs = ucs;
+    fd->cid_to_ucs_len = n;
+    fd->size += n * sizeof *ucs;
+}
+
 /* --- the page's fonts --- */
 
 static void
 fonts_add(fz_context *fz, mupdf_fonts *t, pdf_document *doc, pdf_obj *rdb, pdf_obj *font)
 {
     float ascent, descent;
-    if (!pdf_is_dict(fz, font) || !fonts_pdf_metrics(fz, font, &ascent, &descent))
+    if (!pdf_is_dict(fz, font))
         return;
+    if (!fonts_pdf_metrics(fz, font, &ascent, &descent)) {
+        /* no metrics to keep, but its characters may need their Unicode */
+        pdf_font_desc *fd = pdf_load_font(fz, doc, rdb, font);
+        fonts_recover_unicode(fz, font, fd);
+        pdf_drop_font(fz, fd);
+        return;
+    }
     pdf_font_desc *fd = pdf_load_font(fz, doc, rdb, font);
+    fonts_recover_unicode(fz, font, fd); /* never throws */
     for (int i = 0; i < t->n; i++)
         if (t->items[i].desc == fd || t->items[i].desc->font == fd->font) {
             pdf_drop_font(fz, fd);

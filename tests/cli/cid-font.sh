@@ -1,0 +1,51 @@
+#!/bin/sh
+# cid-font.sh: a PDF as Korean word processors write it — a TrueType font
+# embedded as a CID font (Identity-H, CIDs = glyph ids) with no ToUnicode —
+# gives its Hangul and Latin text from the font's own cmap read backwards
+# (MuPDF alone gives U+FFFD, poppler gives the glyph ids as characters),
+# while a glyphless OCR font without ToUnicode still counts as unreliable.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/cli/common.sh"
+
+FONT=/usr/share/fonts/truetype/nanum/NanumGothic.ttf
+if [ ! -f "$FONT" ]; then
+    skip "cid 1: a word processor's CID font" "$FONT is missing (tests/deps.sh --test installs fonts-nanum)"
+else
+    "$PY" "$top_srcdir/tests/data/source/make-cid-pdf.py" "$FONT" "$TMP/cid.pdf" >"$TMP/want.txt"
+    ok $? "cid 1.1: made a PDF with NanumGothic as CIDFontType2, Identity-H, no ToUnicode"
+    ! grep -aq ToUnicode "$TMP/cid.pdf"
+    ok $? "cid 1.2: ... and it has no ToUnicode"
+    # words of a text, one a line
+    words() { tr -s ' \n' '\n\n' <"$1" | grep -v '^$'; }
+    if command -v mutool >/dev/null 2>&1; then
+        mutool draw -F txt "$TMP/cid.pdf" 2>/dev/null >"$TMP/mutool.txt"
+        grep -q "$(printf '\357\277\275')" "$TMP/mutool.txt"
+        ok $? "cid 1.3: MuPDF by itself gives U+FFFD for it (what this test guards against)"
+    else
+        skip "cid 1.3: MuPDF by itself" "mutool is not installed"
+    fi
+    run_vo --text-layer only -f txt -o "$TMP/got.txt" "$TMP/cid.pdf"
+    [ $rc -eq 0 ] && [ ! -s "$TMP/err" ]
+    ok $? "cid 1.4: read without a warning (rc=$rc)"
+    sed 's/^/# /' "$TMP/err"
+    words "$TMP/want.txt" >"$TMP/w1"
+    words "$TMP/got.txt" >"$TMP/w2"
+    cmp -s "$TMP/w1" "$TMP/w2"
+    ok $? "cid 1.5: its words are the Hangul and Latin it shows: $(tr '\n' ' ' <"$TMP/w2")"
+    run_vo -f json -o "$TMP/got.json" --report "$TMP/report.json" "$TMP/cid.pdf"
+    [ $rc -eq 0 ] && grep -q '"origin":"text-layer"' "$TMP/got.json"
+    ok $? "cid 1.6: --text-layer auto takes the layer as reliable: no model needed (rc=$rc)"
+fi
+
+# our own searchable PDF with its ToUnicode taken away: a glyphless font,
+# whose glyphs say nothing of the characters, stays unreliable
+run_vo --from-raw "$SAMPLES/ko-en-2col.raw.json" -f pdf --no-pdfa -o "$TMP/ours.pdf"
+qpdf --qdf --object-streams=disable "$TMP/ours.pdf" "$TMP/q.pdf" &&
+    sed 's|/ToUnicode \([0-9]* 0 R\)|/NoUnicode \1|' "$TMP/q.pdf" >"$TMP/nomap.pdf" &&
+    ! grep -aq '/ToUnicode' "$TMP/nomap.pdf"
+ok $? "cid 2.1: our searchable PDF with its ToUnicode renamed away"
+run_vo --text-layer only -f txt -o "$TMP/nomap.txt" "$TMP/nomap.pdf"
+[ $rc -eq 0 ] && grep -q 'text layer is unreliable' "$TMP/err"
+ok $? "cid 2.2: its glyphless font is not read backwards: the layer is unreliable, said"
+
+done_testing

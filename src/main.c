@@ -6,6 +6,7 @@
 #include "src/backend/cpu/cpu.h"
 #include "src/backend/select.h"
 #include "src/ask/ask.h"
+#include "src/cli/exit_codes.h"
 #include "src/eval/eval.h"
 #include "src/model/config.h"
 #include "src/pipeline/run.h"
@@ -21,57 +22,24 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Exit codes (CLI-CONVENTIONS.md §4, OCRmyPDF's numbers). */
-enum {
-    EXIT_OK = 0,
-    EXIT_BAD_ARGS = 1,
-    EXIT_INPUT = 2,
-    EXIT_MISSING = 3,
-    EXIT_INVALID_OUTPUT = 4,
-    EXIT_FILE_ACCESS = 5,
-    EXIT_ENGINE = 7,
-    EXIT_ENCRYPTED = 8,
-    EXIT_CONFIG = 9,
-    EXIT_PARTIAL = 11,
-    EXIT_OTHER = 15,
-    EXIT_INTERRUPTED = VO_EXIT_INTERRUPTED,
-};
-
-static int exit_code_of(vo_status st)
-{
-    switch (st) {
-    case VO_OK: return EXIT_OK;
-    case VO_ERR_ARGUMENT: return EXIT_BAD_ARGS;
-    case VO_ERR_FORMAT:
-    case VO_ERR_UNSUPPORTED:
-    case VO_ERR_LIMIT:
-    case VO_ERR_LIBRARY: return EXIT_INPUT;
-    case VO_ERR_IO: return EXIT_FILE_ACCESS;
-    case VO_ERR_MISSING: return EXIT_MISSING;
-    case VO_ERR_PASSWORD: return EXIT_ENCRYPTED;
-    case VO_ERR_DEVICE: return EXIT_ENGINE;
-    default: return EXIT_OTHER;
-    }
-}
-
 /* One input: its own code. Several: 0 when all went well, the common code
  * when all failed alike, else 11 (partial success). */
 static int exit_code(const vo_run_summary *sum)
 {
     if (sum->setup_error)
-        return sum->setup_error == VO_ERR_ARGUMENT ? EXIT_BAD_ARGS : exit_code_of(sum->setup_error);
+        return sum->setup_error == VO_ERR_ARGUMENT ? VO_EXIT_BAD_ARGS : vo_exit_code_of(sum->setup_error);
     if (!sum->first_error) /* every input done: the report alone may have failed */
-        return sum->report_error ? exit_code_of(sum->report_error) : EXIT_OK;
+        return sum->report_error ? vo_exit_code_of(sum->report_error) : VO_EXIT_OK;
     if (sum->inputs_ok > 0 || sum->any_partial || !sum->all_failed_alike)
-        return EXIT_PARTIAL;
-    int c = exit_code_of(sum->first_error);
+        return VO_EXIT_PARTIAL;
+    int c = vo_exit_code_of(sum->first_error);
     if (sum->model_error == VO_MODEL_ERROR_FOLDER && sum->first_error != VO_ERR_MISSING &&
         sum->first_error != VO_ERR_NOMEM)
-        c = EXIT_CONFIG; /* the model folder is there but unusable */
+        c = VO_EXIT_CONFIG; /* the model folder is there but unusable */
     else if (sum->model_error == VO_MODEL_ERROR_ENGINE && sum->first_error != VO_ERR_NOMEM)
-        c = EXIT_ENGINE;
-    if (sum->input_error && c == EXIT_FILE_ACCESS)
-        c = EXIT_INPUT; /* an unreadable input, not an output problem */
+        c = VO_EXIT_ENGINE;
+    if (sum->input_error && c == VO_EXIT_FILE_ACCESS)
+        c = VO_EXIT_INPUT; /* an unreadable input, not an output problem */
     return c;
 }
 
@@ -98,12 +66,12 @@ static void fini_libraries(void)
 static int dump_config(vo_cli *cli)
 {
     char *dir = vo_find_model_dir(cli->model);
-    int ret = EXIT_OK;
+    int ret = VO_EXIT_OK;
     if (!dir) {
         fprintf(stderr, "varco-ocr: %s: no model folder found (give --model DIR)\n",
                 cli->model ? cli->model : "--dump-config");
         vo_cli_free(cli);
-        return EXIT_MISSING;
+        return VO_EXIT_MISSING;
     }
     vo_ctx *ctx = vo_new_ctx();
     vo_config cfg;
@@ -113,7 +81,7 @@ static int dump_config(vo_cli *cli)
         st = vo_config_dump(ctx, &cfg, &out);
     if (st) {
         fprintf(stderr, "varco-ocr: %s\n", ctx ? vo_last_error(ctx) : "out of memory");
-        ret = st == VO_ERR_MISSING ? EXIT_MISSING : EXIT_CONFIG;
+        ret = st == VO_ERR_MISSING ? VO_EXIT_MISSING : VO_EXIT_CONFIG;
     } else {
         printf("# model folder: %s\n%s", dir, out.data ? out.data : "");
     }
@@ -137,9 +105,9 @@ int main(int argc, char **argv)
     vo_cli cli;
     int r = vo_cli_parse(argc, argv, &cli);
     if (r == 2)
-        return EXIT_OK;
+        return VO_EXIT_OK;
     if (r)
-        return EXIT_BAD_ARGS;
+        return VO_EXIT_BAD_ARGS;
 
     if (cli.dump_config)
         return dump_config(&cli);
@@ -152,7 +120,7 @@ int main(int argc, char **argv)
         vo_buf_free(&list);
         vo_drop_ctx(ctx);
         vo_cli_free(&cli);
-        return EXIT_OK;
+        return VO_EXIT_OK;
     }
     vo_ctx *env_ctx = vo_new_ctx();
     if (env_ctx && vo_cpu_isa_from_env(env_ctx) != VO_OK) {
@@ -160,7 +128,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "varco-ocr: %s\n", vo_last_error(env_ctx));
         vo_drop_ctx(env_ctx);
         vo_cli_free(&cli);
-        return EXIT_BAD_ARGS;
+        return VO_EXIT_BAD_ARGS;
     }
     vo_drop_ctx(env_ctx);
     if (cli.model) {
@@ -170,7 +138,7 @@ int main(int argc, char **argv)
                             "the folder downloaded from NCSOFT/VARCO-VISION-2.0-1.7B-OCR\n",
                     cli.model);
             vo_cli_free(&cli);
-            return EXIT_MISSING;
+            return VO_EXIT_MISSING;
         }
         vo_free(dir);
     }
@@ -182,7 +150,7 @@ int main(int argc, char **argv)
     if (out_fd < 0 || dup2(2, 1) < 0) {
         perror("varco-ocr: cannot set up standard output");
         vo_cli_free(&cli);
-        return EXIT_OTHER;
+        return VO_EXIT_OTHER;
     }
     vo_signals_install();
     init_libraries();
@@ -194,7 +162,7 @@ int main(int argc, char **argv)
     if (cli.progress == VO_PROGRESS_JSON) {
         /* stderr holds events only: the run-done event says it all */
         if (sum.interrupted)
-            ret = EXIT_INTERRUPTED;
+            ret = VO_EXIT_INTERRUPTED;
     } else if (sum.interrupted) {
         if (cli.output_dir)
             fprintf(stderr, "varco-ocr: interrupted: %d pages done and kept; run the same command "
@@ -203,7 +171,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "varco-ocr: interrupted: %d pages done, the output is not complete; "
                             "run the command again (with --output-dir a run resumes where it "
                             "stopped)\n", sum.pages_done);
-        ret = EXIT_INTERRUPTED;
+        ret = VO_EXIT_INTERRUPTED;
     } else if (sum.inputs > 1 && cli.verbosity >= 1 && (sum.inputs_failed || cli.verbosity >= 2)) {
         fprintf(stderr, "varco-ocr: %d of %d inputs done, %d failed%s, %d pages done, %d failed\n",
                 sum.inputs_ok, sum.inputs - sum.inputs_skipped, sum.inputs_failed,
@@ -211,9 +179,9 @@ int main(int argc, char **argv)
     }
     vo_cli_free(&cli);
     fini_libraries();
-    if (close(out_fd) != 0 && ret == EXIT_OK) {
+    if (close(out_fd) != 0 && ret == VO_EXIT_OK) {
         perror("varco-ocr: standard output");
-        ret = EXIT_FILE_ACCESS;
+        ret = VO_EXIT_FILE_ACCESS;
     }
     return ret;
 }

@@ -94,17 +94,7 @@ static vo_status recognize_raster_page(vo_ctx *ctx, vo_model *m, const vo_raster
                             NULL, NULL, NULL};
     st = vo_recognize_raster(ctx, m->engine, r, &ro, &text, &tokens, &n_tokens, &note);
     if (!st) {
-        vo_raw_page raw;
-        memset(&raw, 0, sizeof raw);
-        raw.source = (char *)source;
-        raw.page = page;
-        raw.width = r->width;
-        raw.height = r->height;
-        raw.dpi = r->dpi_x;
-        raw.text = text.data ? text.data : (char *)"";
-        raw.text_len = text.len;
-        raw.tokens = tokens;
-        raw.n_tokens = n_tokens;
+        vo_raw_page raw = vo_recognize_raw_page(source, page, r, &text, tokens, n_tokens);
         st = vo_raw_to_page(ctx, &raw, NULL, NULL, out);
     }
     vo_free(tokens);

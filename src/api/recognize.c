@@ -6,6 +6,7 @@
 #include "src/api/recognize.h"
 #include "src/ocr/bands.h"
 #include "src/util/alloc.h"
+#include <string.h>
 #include <time.h>
 
 double vo_monotonic_seconds(void)
@@ -13,6 +14,23 @@ double vo_monotonic_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+vo_raw_page vo_recognize_raw_page(const char *source, int page, const vo_raster *r,
+                                  const vo_buf *text, vo_token_lp *tokens, size_t n_tokens)
+{
+    vo_raw_page raw;
+    memset(&raw, 0, sizeof raw);
+    raw.source = (char *)source;
+    raw.page = page;
+    raw.width = r->width;
+    raw.height = r->height;
+    raw.dpi = r->dpi_x;
+    raw.text = text->data ? text->data : (char *)"";
+    raw.text_len = text->len;
+    raw.tokens = tokens;
+    raw.n_tokens = n_tokens;
+    return raw;
 }
 
 /* Log-probs of the generated tokens, by byte offset in the text. */

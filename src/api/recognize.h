@@ -6,6 +6,7 @@
 #define VO_RECOGNIZE_H
 
 #include "src/ocr/ground.h"
+#include "src/ocr/raw.h"
 #include "src/source/document.h"
 #include "src/util/buf.h"
 #include "src/util/status.h"
@@ -41,6 +42,11 @@ typedef struct vo_recognize_note {
 vo_status vo_recognize_raster(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
                               const vo_recognize_opts *opts, vo_buf *text,
                               vo_token_lp **tokens, size_t *n_tokens, vo_recognize_note *note);
+
+/* The raw page (src/ocr/raw.h) of a recognised raster: its size and dpi,
+ * the text and tokens borrowed; model, method and settings left NULL. */
+vo_raw_page vo_recognize_raw_page(const char *source, int page, const vo_raster *r,
+                                  const vo_buf *text, vo_token_lp *tokens, size_t n_tokens);
 
 /* CLOCK_MONOTONIC in seconds. */
 double vo_monotonic_seconds(void);

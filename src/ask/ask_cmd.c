@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "src/api/model_dir.h"
+#include "src/cli/exit_codes.h"
 #include "formats/overlay.h"
 #include "src/ocr/ground.h"
 #include "src/page/page.h"
@@ -18,10 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Exit codes: the command's (CLI-CONVENTIONS.md §4). */
-enum { ASK_OK = 0, ASK_BAD_ARGS = 1, ASK_INPUT = 2, ASK_MISSING = 3, ASK_ENGINE = 7,
-       ASK_OTHER = 15 };
 
 static const char usage[] =
     "usage: varco-ocr ask [OPTIONS] -i IMAGE[#PAGE] [-i ...] QUESTION\n"
@@ -362,21 +359,11 @@ static vo_status print_objects(vo_ctx *ctx, const char *answer, size_t len, cons
     return st;
 }
 
-static int exit_code_of(vo_status st)
+/* The command's code of st; a prompt that does not fit the context is the
+ * model's limit (7), not the input's. */
+static int ask_exit_code(vo_status st)
 {
-    switch (st) {
-    case VO_OK: return ASK_OK;
-    case VO_ERR_ARGUMENT: return ASK_BAD_ARGS;
-    case VO_ERR_IO:
-    case VO_ERR_FORMAT:
-    case VO_ERR_UNSUPPORTED:
-    case VO_ERR_PASSWORD:
-    case VO_ERR_LIBRARY: return ASK_INPUT;
-    case VO_ERR_MISSING: return ASK_MISSING;
-    case VO_ERR_DEVICE:
-    case VO_ERR_LIMIT: return ASK_ENGINE;
-    default: return ASK_OTHER;
-    }
+    return st == VO_ERR_LIMIT ? VO_EXIT_ENGINE : vo_exit_code_of(st);
 }
 
 int vo_ask_main(int argc, char **argv)
@@ -385,10 +372,10 @@ int vo_ask_main(int argc, char **argv)
     memset(&a, 0, sizeof a);
     int parsed = parse_args(argc, argv, &a);
     if (parsed)
-        return parsed > 0 ? ASK_OK : ASK_BAD_ARGS; /* --help, or a usage error */
+        return parsed > 0 ? VO_EXIT_OK : VO_EXIT_BAD_ARGS; /* --help, or a usage error */
     vo_ctx *ctx = vo_new_ctx();
     if (!ctx)
-        return ASK_OTHER;
+        return VO_EXIT_OTHER;
     vo_set_verbosity(ctx, a.verbosity);
     vo_raster *r[VO_ASK_MAX_IMAGES] = {NULL};
     int n = 0;
@@ -468,7 +455,7 @@ int vo_ask_main(int argc, char **argv)
                 "is missing", q.n_tokens, a.max_tokens ? "--max-tokens" : "the model's context");
     if (st)
         fprintf(stderr, "varco-ocr ask: %s\n", vo_last_error(ctx));
-    int code = input_failed ? ASK_INPUT : exit_code_of(st);
+    int code = input_failed ? VO_EXIT_INPUT : ask_exit_code(st);
     vo_flush_warnings(ctx);
     vo_buf_free(&answer);
     vo_buf_free(&text);

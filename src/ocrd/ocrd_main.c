@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "formats/writer.h"
+#include "src/cli/exit_codes.h"
 #include "src/ocr/raw.h"
 #include "src/ocrd/ocrd.h"
 #include "src/ocrd/ocrd_tool_json.h"
@@ -23,26 +24,6 @@
 #include <time.h>
 
 #define TOOL "ocrd-varco-ocr"
-
-/* Exit codes: the command's (CLI-CONVENTIONS.md §4). */
-enum { EXIT_OK = 0, EXIT_BAD_ARGS = 1, EXIT_INPUT = 2, EXIT_MISSING = 3, EXIT_FILE_ACCESS = 5,
-       EXIT_ENGINE = 7, EXIT_PARTIAL = 11, EXIT_OTHER = 15 };
-
-static int exit_code_of(vo_status st)
-{
-    switch (st) {
-    case VO_OK: return EXIT_OK;
-    case VO_ERR_ARGUMENT: return EXIT_BAD_ARGS;
-    case VO_ERR_FORMAT:
-    case VO_ERR_UNSUPPORTED:
-    case VO_ERR_LIMIT:
-    case VO_ERR_LIBRARY: return EXIT_INPUT;
-    case VO_ERR_IO: return EXIT_FILE_ACCESS;
-    case VO_ERR_MISSING: return EXIT_MISSING;
-    case VO_ERR_DEVICE: return EXIT_ENGINE;
-    default: return EXIT_OTHER;
-    }
-}
 
 typedef struct ocrd_args {
     const char *mets, *workdir, *in_grp, *out_grp, *page_ids;
@@ -99,7 +80,7 @@ static json_t *tool_json(json_t **all)
     if (!tool) {
         fprintf(stderr, TOOL ": the built-in ocrd-tool.json is broken (%s): a build defect\n",
                 err.text);
-        exit(EXIT_OTHER);
+        exit(VO_EXIT_OTHER);
     }
     return tool;
 }
@@ -231,12 +212,12 @@ static int parse_args(int argc, char **argv, ocrd_args *a)
             char *s = json_dumps(tool, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             printf("%s\n", s);
             free(s);
-            exit(EXIT_OK);
+            exit(VO_EXIT_OK);
         }
-        case 'D': printf("%s\n", VO_DATADIR); exit(EXIT_OK);
-        case 'h': usage(stdout); exit(EXIT_OK);
+        case 'D': printf("%s\n", VO_DATADIR); exit(VO_EXIT_OK);
+        case 'h': usage(stdout); exit(VO_EXIT_OK);
         case 'V': printf("Version %s, ocrd-tool.json version %s\n", PACKAGE_VERSION,
-                         json_string_value(json_object_get(all, "version"))); exit(EXIT_OK);
+                         json_string_value(json_object_get(all, "version"))); exit(VO_EXIT_OK);
         default: bad = 1;
         }
     }
@@ -413,11 +394,11 @@ int main(int argc, char **argv)
     ocrd_args a = {0};
     if (parse_args(argc, argv, &a)) {
         json_decref(a.params);
-        return EXIT_BAD_ARGS;
+        return VO_EXIT_BAD_ARGS;
     }
     vo_ctx *ctx = vo_new_ctx();
     if (!ctx)
-        return EXIT_OTHER;
+        return VO_EXIT_OTHER;
     vo_set_verbosity(ctx, a.verbosity);
     vo_set_log(ctx, ocrd_log, NULL);
     char *mets_copy = vo_strdup(a.mets);
@@ -480,7 +461,7 @@ int main(int argc, char **argv)
     if (st)
         fprintf(stderr, TOOL ": %s\n", vo_last_error(ctx));
     vo_flush_warnings(ctx);
-    int code = st ? exit_code_of(st) : !failed ? EXIT_OK : done ? EXIT_PARTIAL : exit_code_of(first);
+    int code = st ? vo_exit_code_of(st) : !failed ? VO_EXIT_OK : done ? VO_EXIT_PARTIAL : vo_exit_code_of(first);
     if (!st && failed)
         fprintf(stderr, TOOL ": %d of %d pages failed%s\n", failed, n,
                 done ? ": the others are written and in the METS" : "");

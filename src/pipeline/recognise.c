@@ -217,20 +217,10 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     }
     if (!st && rn.timed_out)
         st = run_check_deadline(ctx, job, ro.deadline, source, page, "during recognition");
-    vo_raw_page raw;
-    memset(&raw, 0, sizeof raw);
-    raw.source = (char *)source;
-    raw.page = page;
-    raw.width = r->width;
-    raw.height = r->height;
-    raw.dpi = r->dpi_x;
-    raw.text = text.data ? text.data : (char *)"";
-    raw.text_len = text.len;
+    vo_raw_page raw = vo_recognize_raw_page(source, page, r, &text, tokens, n_tokens);
     raw.model = job->model_dir;
     raw.method = job->method;
     raw.settings = job->settings;
-    raw.tokens = tokens;
-    raw.n_tokens = n_tokens;
     raw.gen_seconds = run_now_seconds() - t0;
     if (!st && job->opts->raw_out) {
         char *base = run_path_printf("%s/%s", job->opts->raw_out, in->rel);

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 /* The status classes, vo_ctx and its calls are the public interface's
- * (include/varco-ocr.h); only main maps statuses to exit codes
- * (CLI-CONVENTIONS.md §4). */
+ * (include/varco-ocr.h); only the programs map statuses to exit codes
+ * (src/cli/exit_codes.h, CLI-CONVENTIONS.md §4). */
 #include "include/varco-ocr.h"
 
 /* Record an error and return its class, in one statement:

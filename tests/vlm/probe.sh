@@ -72,33 +72,26 @@ run_case() {
     done
 }
 
-for name in tiny-varco tiny-varco-alt; do
-    for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$FX/$name/golden/manifest.json"); do
-        run_case "$FX/$name" "$FX/$name" "$c"
+# run_fixture FIXTURE_DIR MODEL_DIR: every case of the fixture's manifest
+run_fixture() {
+    for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$1/golden/manifest.json"); do
+        run_case "$1" "$2" "$c"
     done
+}
+
+run_fixture "$FX/tiny-varco" "$FX/tiny-varco"
+run_fixture "$FX/tiny-varco-alt" "$FX/tiny-varco-alt"
+# tiny-varco-multi has no weights of its own: tiny-varco's; tiny-varco-v1 is
+# the first generation (VARCO-VISION-14B-HF layout: Qwen2, patch 14)
+for pair in tiny-varco-multi:tiny-varco tiny-varco-v1:tiny-varco-v1 geom-varco:geom-varco; do
+    name=${pair%%:*} model=${pair#*:}
+    if SH=$(shared_dir) && [ -d "$SH/fixtures/$name" ]; then
+        [ "$model" = tiny-varco ] && mdir="$FX/tiny-varco" || mdir="$SH/fixtures/$model"
+        run_fixture "$SH/fixtures/$name" "$mdir"
+    else
+        diag "$name not in \$VO_SHARED/fixtures: its cases not run"
+    fi
 done
-if SH=$(shared_dir) && [ -d "$SH/fixtures/tiny-varco-multi" ]; then
-    for c in multi_2img_nested multi_2img_flat; do
-        run_case "$SH/fixtures/tiny-varco-multi" "$FX/tiny-varco" "$c"
-    done
-else
-    diag "tiny-varco-multi not in \$VO_SHARED/fixtures: its two cases not run"
-fi
-if SH=$(shared_dir) && [ -d "$SH/fixtures/tiny-varco-v1" ]; then
-    # the first generation (VARCO-VISION-14B-HF layout: Qwen2, patch 14)
-    for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$SH/fixtures/tiny-varco-v1/golden/manifest.json"); do
-        run_case "$SH/fixtures/tiny-varco-v1" "$SH/fixtures/tiny-varco-v1" "$c"
-    done
-else
-    diag "tiny-varco-v1 not in \$VO_SHARED/fixtures: its cases not run"
-fi
-if SH=$(shared_dir) && [ -d "$SH/fixtures/geom-varco" ]; then
-    for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$SH/fixtures/geom-varco/golden/manifest.json"); do
-        run_case "$SH/fixtures/geom-varco" "$SH/fixtures/geom-varco" "$c"
-    done
-else
-    diag "geom-varco not in \$VO_SHARED/fixtures: its cases not run"
-fi
 
 # 5. KV caches stored as bf16 / f16 (vo_engine_opts.kv_type): every case
 # again with --stage-inputs: generated ids identical to the goldens (exact),

@@ -8,6 +8,7 @@
 #include "formats/pdf_image.h"
 #include "formats/pdf_keep.h"
 #include "formats/pdf_pdfa.h"
+#include "formats/pdf_redo.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 #include "src/util/infile.h"
@@ -44,6 +45,7 @@ typedef struct pdf_writer {
     char *title;
     long long timestamp;
     int no_pdfa;           /* vo_writer_opts.no_pdfa: a plain PDF, not PDF/A-2b */
+    int redo_ocr;          /* vo_writer_opts.redo_ocr: a PDF page's invisible text goes */
     int lang_kor, lang_other;
     unsigned char *ttf;    /* the glyphless font, until the document is started */
     size_t ttf_len;
@@ -628,6 +630,24 @@ static fz_matrix page_px_to_user(fz_context *fz, pdf_obj *pageobj, const vo_page
     return fz_concat(scale, fz_invert_matrix(ctm));
 }
 
+/* --redo-ocr: the page's invisible text (an earlier OCR layer) removed,
+ * and said. Throws. */
+static void strip_old_layer(pdf_writer *pw, const vo_page *page, pdf_obj *pageobj)
+{
+    pdfredo_result r;
+    pdfredo_strip_page(pw->fz, pw->doc, pageobj, &r);
+    if (r.removed)
+        vo_info(pw->vctx, "%s: page %d: its invisible text layer is removed (%d text "
+                "operators in %d content stream%s): --redo-ocr", page->source, page->number,
+                r.removed, r.streams, r.streams == 1 ? "" : "s");
+    if (r.kept_mixed)
+        vo_warn(pw->vctx, "%s: page %d: %d content stream%s place%s visible text by the advance "
+                "of invisible text in one text object; kept as %s, so the old invisible "
+                "text there stays in the PDF", page->source, page->number, r.kept_mixed,
+                r.kept_mixed == 1 ? "" : "s", r.kept_mixed == 1 ? "s" : "",
+                r.kept_mixed == 1 ? "it was" : "they were");
+}
+
 /* Copy page `number` of the PDF source into a new document; returns its
  * page object and the raster pixel → PDF user space matrix. */
 static pdf_obj *graft_pdf_page(pdf_writer *pw, const vo_page *page, fz_matrix *px_to_user)
@@ -891,6 +911,8 @@ static vo_status pdfw_page(vo_ctx *ctx, vo_writer *w, const vo_page *page)
             pageobj = image_page(pw, page, kind == SRC_PDF ? SRC_IMAGE : kind, &px_to_user);
             owned = 1;
         }
+        if (pw->redo_ocr && kind == SRC_PDF && !owned)
+            strip_old_layer(pw, page, pageobj);
         /* a PDF page whose words came from its own text already carries
          * them: a second, invisible copy would double every word found */
         int own_text = kind == SRC_PDF && page->origin == VO_PAGE_FROM_TEXT_LAYER;
@@ -1088,6 +1110,7 @@ vo_new_pdf_writer(vo_ctx *ctx, vo_output *out, const vo_writer_opts *opts, vo_wr
         return vo_fail(ctx, VO_ERR_NOMEM, "out of memory creating the PDF writer");
     }
     pw->no_pdfa = opts && opts->no_pdfa;
+    pw->redo_ocr = opts && opts->redo_ocr;
     mupdf_budget_init(&pw->budget, 0);
     pw->fz = fz_new_context(&pw->budget.alloc, NULL, FZ_STORE_DEFAULT);
     if (!pw->fz) {

@@ -51,6 +51,8 @@ typedef struct vo_writer_opts {
     int hocr_char_boxes;    /* 1: write ocrx_cinfo per glyph (default 1) */
     const char *password;   /* of an encrypted PDF source (pdf grafts its pages), or NULL */
     int no_pdfa;            /* pdf: 1: a plain PDF; 0 (default): PDF/A-2b for page images */
+    int redo_ocr;           /* pdf: 1: a PDF page's invisible text (3 Tr) goes before ours
+                             * is added (--redo-ocr) */
 } vo_writer_opts;
 
 /* Create a writer of `fmt` over `out` (borrowed). Returns VO_ERR_UNSUPPORTED

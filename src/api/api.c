@@ -172,7 +172,7 @@ vo_status vo_recognize_file(vo_ctx *ctx, vo_model *model, const char *path, cons
     return st;
 }
 
-static const vo_writer_opts page_writer_opts = {VO_ALTO_PIXEL, 1, NULL, 0};
+static const vo_writer_opts page_writer_opts = {.alto_unit = VO_ALTO_PIXEL, .hocr_char_boxes = 1};
 
 static vo_status write_page(vo_ctx *ctx, const vo_page *page, vo_format fmt, vo_output *out)
 {

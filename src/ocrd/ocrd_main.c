@@ -345,7 +345,7 @@ static vo_status process_page(vo_ctx *ctx, const ocrd_args *a, vo_model *model,
         vo_doc_info info = {image_href, NULL, 1, sde && *sde ? atoll(sde) : (long long)time(NULL),
                             *param_str(a, "raw_dir") ? NULL : "VARCO-VISION-2.0",
                             "grounded OCR by VARCO-VISION-2.0 (" TOOL ")", params_json};
-        vo_writer_opts wo = {VO_ALTO_PIXEL, 1, NULL, 0};
+        vo_writer_opts wo = {.alto_unit = VO_ALTO_PIXEL, .hocr_char_boxes = 1};
         vo_output *out = NULL;
         st = vo_output_open_file(ctx, out_path, &out);
         if (!st)

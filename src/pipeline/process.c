@@ -113,7 +113,9 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
                         .model = pv.raw ? raw_model : job->model_name,
                         .method = pv.raw ? raw_method : job->method,
                         .settings = pv.raw ? raw_settings : job->settings};
-    vo_writer_opts wopts = {opts->alto_unit, 1, opts->password, opts->no_pdfa};
+    vo_writer_opts wopts = {.alto_unit = opts->alto_unit, .hocr_char_boxes = 1,
+                           .password = opts->password, .no_pdfa = opts->no_pdfa,
+                           .redo_ocr = opts->redo_ocr};
     int cached = opts->output_dir && !pv.spool.path;
     if (!cached && (st = run_open_stream_outputs(ctx, job, input, &info, &wopts, &d)))
         goto fail;

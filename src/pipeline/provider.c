@@ -190,6 +190,7 @@ vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
         return st;
     }
     vo_document_set_image_dpi(pv->doc, job->opts->image_dpi);
+    vo_document_set_skip_invisible_text(pv->doc, job->opts->redo_ocr);
     pv->n_pages = vo_document_page_count(pv->doc);
     int max = job->opts->max_pages > 0 ? job->opts->max_pages : 100000;
     if (pv->n_pages > max)

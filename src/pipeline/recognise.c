@@ -61,6 +61,8 @@ vo_status run_describe_method(run_job *job)
                            : vo_buf_puts(&s, "default");
     if (!st && opts->image_dpi > 0)
         st = vo_buf_printf(&s, "; image-dpi=%g", (double)opts->image_dpi);
+    if (!st && opts->redo_ocr)
+        st = vo_buf_puts(&s, "; redo-ocr");
     if (!st && uses_model)
         st = vo_buf_printf(&s, "; device=%s; kv-type=%s; bands=%s; blank-skip=%s",
                            opts->device ? opts->device : "auto",

@@ -31,6 +31,8 @@ typedef struct vo_run_opts {
     float image_dpi;            /* --image-dpi: images' resolution (0: their own) */
     const char *model;          /* --model DIR (NULL: look it up) */
     int text_layer;             /* enum vo_text_layer_mode */
+    int redo_ocr;               /* --redo-ocr: invisible text is not a page's text, and
+                                 * goes from the searchable PDF */
     int jobs;
     int verbosity;              /* 0 quiet, 1 default, 2 -v, 3 -vv */
     const char *password;

@@ -130,6 +130,13 @@ vo_document_set_image_dpi(vo_document *doc, float dpi)
         doc->image_dpi = dpi > 0 ? dpi : 0;
 }
 
+void
+vo_document_set_skip_invisible_text(vo_document *doc, int skip)
+{
+    if (doc)
+        doc->skip_invisible = skip != 0;
+}
+
 const char *
 vo_document_kind(const vo_document *doc)
 {

@@ -58,6 +58,10 @@ const char *vo_document_kind(const vo_document *doc);
  * nothing): the page size follows, no pixel is resampled. No effect on PDF
  * and other vector documents. */
 void vo_document_set_image_dpi(vo_document *doc, float dpi);
+/* skip = 1: the text layer of a page leaves out its invisible text (text
+ * render mode 3, as OCR tools add it), so that a page with nothing else
+ * has no text layer (--redo-ocr). */
+void vo_document_set_skip_invisible_text(vo_document *doc, int skip);
 
 /* page is 1-based. */
 vo_status vo_document_page_info(vo_ctx *ctx, vo_document *doc, int page, vo_page_info *info);

@@ -282,7 +282,7 @@ mupdf_page_info(vo_document *doc, int page, vo_page_info *info)
         return mupdf_caught(md, page, "cannot read the page");
     info->width_pt = bounds.x1 - bounds.x0;
     info->height_pt = bounds.y1 - bounds.y0;
-    info->has_text = probe.n_text > 0;
+    info->has_text = probe.n_text - (md->super.skip_invisible ? probe.n_invisible : 0) > 0;
     mupdf_probe_scan_dpi(&probe, bounds, &info->native_dpi_x, &info->native_dpi_y);
     mupdf_probe_clear(fz, &probe);
     return VO_OK;

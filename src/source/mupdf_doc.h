@@ -26,6 +26,7 @@ fz_stream *mupdf_open_cancellable(fz_context *fz, mupdf_document *md, const char
  * device. Coordinates are those of fz_bound_page (points, /Rotate applied). */
 typedef struct mupdf_probe {
     int n_text;        /* non-space text characters (visible or not) */
+    int n_invisible;   /* those of them in invisible text (3 Tr) */
     int n_images;      /* images and image masks */
     int n_other;       /* paths and shadings */
     fz_image *image;   /* the first image (kept; drop with mupdf_probe_clear) */

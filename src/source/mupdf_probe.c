@@ -46,7 +46,10 @@ probe_clip_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix c
 static void
 probe_ignore_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix ctm)
 {
-    probe_count_text(text, ((probe_device *)dev)->probe);
+    mupdf_probe *p = ((probe_device *)dev)->probe;
+    int before = p->n_text;
+    probe_count_text(text, p);
+    p->n_invisible += p->n_text - before;
 }
 
 static void

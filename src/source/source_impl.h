@@ -29,6 +29,7 @@ struct vo_document {
     int n_pages;
     char *title;        /* may be NULL */
     float image_dpi;    /* images are taken to have this resolution (0: their own) */
+    int skip_invisible; /* the text layer leaves out invisible text (3 Tr): --redo-ocr */
 };
 
 /* 1 once the flag given to vo_source_set_cancel is set. */

@@ -304,15 +304,18 @@ text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, 
 /* The page's structured text from everything it draws: its contents,
  * then its annotations and form widgets (as rendered: a button's caption
  * is text on the page). fz_new_stext_page_from_page runs the contents
- * only. Throws. */
+ * only. skip_invisible: without the invisible text (3 Tr), which MuPDF
+ * gives the device as "ignored" text. Throws. */
 static fz_stext_page *
-text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts)
+text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts, int skip_invisible)
 {
     fz_stext_page *stext = fz_new_stext_page(fz, fz_bound_page(fz, pg));
     fz_device *dev = NULL;
     fz_var(dev);
     fz_try(fz) {
         dev = fz_new_stext_device(fz, stext, opts);
+        if (skip_invisible)
+            dev->ignore_text = NULL;
         fz_run_page(fz, pg, dev, fz_identity, NULL);
         fz_close_device(fz, dev);
     }
@@ -357,7 +360,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box, &capped_from);
         /* first: holding the fonts keeps them the ones the run uses */
         mupdf_fonts_load(fz, pg, &fonts);
-        stext = text_extract(fz, pg, &opts);
+        stext = text_extract(fz, pg, &opts, md->super.skip_invisible);
     }
     fz_always(fz)
         fz_drop_page(fz, pg);

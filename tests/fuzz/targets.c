@@ -454,7 +454,9 @@ int fuzz_write_page(vo_ctx *ctx, vo_page *page, unsigned variant)
 {
     static const vo_format fmts[] = {VO_FORMAT_TXT, VO_FORMAT_HOCR, VO_FORMAT_ALTO,
                                      VO_FORMAT_PAGE, VO_FORMAT_TSV, VO_FORMAT_JSON};
-    vo_writer_opts wopts = {(int)(variant % 3), (int)(variant % 2), NULL, (int)(variant % 5 == 0)};
+    vo_writer_opts wopts = {.alto_unit = (vo_alto_unit)(variant % 3),
+                            .hocr_char_boxes = (int)(variant % 2),
+                            .no_pdfa = variant % 5 == 0};
     vo_doc_info info = {.source = "fuzz.png", .n_pages = 1};
     int r = 0;
     for (size_t i = 0; i < sizeof fmts / sizeof *fmts && !r; i++) {

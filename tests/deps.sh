@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 BUILD="build-essential autoconf automake libtool pkg-config \
  libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libjpeg-dev \
- libtiff-dev libharfbuzz-dev libfreetype-dev libfontconfig-dev \
+ libtiff-dev libharfbuzz-dev libfreetype-dev libfontconfig-dev libleptonica-dev \
  ocl-icd-opencl-dev opencl-headers libxml2-dev \
  libjansson-dev libpcre2-dev libutf8proc-dev fonts-noto-cjk"
 
@@ -18,10 +18,11 @@ BUILD="build-essential autoconf automake libtool pkg-config \
 # (poppler, qpdf, mutool, tiffinfo), OpenCL on the CPU (PoCL), the man
 # page linter, OCRmyPDF's hOCR reader, clang for the fuzz targets, and an
 # independent edit distance for eval (python3-levenshtein), a TrueType
-# Korean font to embed in a test PDF the way word processors do (fonts-nanum).
+# Korean font to embed in a test PDF the way word processors do (fonts-nanum),
+# and the Adobe-Korea1 CMaps that code another (poppler-data).
 TEST="libxml2-utils poppler-utils qpdf mupdf-tools libtiff-tools pocl-opencl-icd \
  mandoc ocrmypdf python3 python3-levenshtein clang libclang-rt-14-dev valgrind parallel \
- fonts-nanum"
+ fonts-nanum poppler-data"
 
 PKGS="$BUILD"
 if [ "${1:-}" = "--test" ]; then PKGS="$BUILD $TEST"; fi

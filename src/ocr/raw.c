@@ -1,6 +1,7 @@
 /* raw.c: write, read (untrusted) and re-render the per-page raw-output
  * file of the model (format in raw.h). */
 #include "src/ocr/raw.h"
+#include "src/page/page_turn.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
 #include "src/util/output.h"
@@ -11,7 +12,7 @@
 #include <utf8proc.h>
 
 #define RAW_FORMAT "varco-ocr-raw"
-#define RAW_VERSION 1
+#define RAW_VERSION 2 /* 2: "rotation" and "skew" */
 #define RAW_MAX_SIDE 1000000
 #define RAW_HINT "; write it again with --raw-out"
 
@@ -123,7 +124,9 @@ vo_raw_write(vo_ctx *ctx, const char *path, const vo_raw_page *raw)
     int bad = !root;
     if (!bad) {
         bad |= raw_set(root, "format", json_string(RAW_FORMAT));
-        bad |= raw_set(root, "version", json_integer(RAW_VERSION));
+        int turned = (raw->quarter_turns & 3) || raw->skew_deg != 0;
+        /* a turned page is version 2: an older reader would place its boxes wrong */
+        bad |= raw_set(root, "version", json_integer(turned ? 2 : 1));
         bad |= raw_set(root, "source", json_stringn(raw->source, strlen(raw->source)));
         bad |= raw_set(root, "page", json_integer(raw->page));
         bad |= raw_set(root, "width", json_integer(raw->width));
@@ -149,6 +152,10 @@ vo_raw_write(vo_ctx *ctx, const char *path, const vo_raw_page *raw)
     }
     if (!bad && raw->gen_seconds >= 0 && isfinite(raw->gen_seconds))
         bad |= raw_set(root, "generation_seconds", json_real(raw->gen_seconds));
+    if (!bad && (raw->quarter_turns & 3))
+        bad |= raw_set(root, "rotation", json_integer(90 * (raw->quarter_turns & 3)));
+    if (!bad && raw->skew_deg != 0 && isfinite(raw->skew_deg))
+        bad |= raw_set(root, "skew", raw_number(raw->skew_deg));
     /* invalid UTF-8 in source or model leaves a NULL value above */
     if (bad || !(dump = json_dumps(root, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7)))) {
         st = vo_fail(ctx, VO_ERR_ARGUMENT,
@@ -288,6 +295,19 @@ raw_from_json(vo_ctx *ctx, const char *path, json_t *root, vo_raw_page *out)
             return raw_bad(ctx, path, "\"generation_seconds\" must be a number >= 0");
         out->gen_seconds = json_number_value(v);
     }
+    v = json_object_get(root, "rotation");
+    if (v) {
+        json_int_t deg = json_is_integer(v) ? json_integer_value(v) : -1;
+        if (deg != 0 && deg != 90 && deg != 180 && deg != 270)
+            return raw_bad(ctx, path, "\"rotation\" must be 0, 90, 180 or 270");
+        out->quarter_turns = (int)(deg / 90);
+    }
+    v = json_object_get(root, "skew");
+    if (v) {
+        if (!json_is_number(v) || !(fabs(json_number_value(v)) <= 45))
+            return raw_bad(ctx, path, "\"skew\" must be a number of degrees from -45 to 45");
+        out->skew_deg = (float)json_number_value(v);
+    }
     return VO_OK;
 }
 
@@ -341,6 +361,13 @@ vo_raw_to_page(vo_ctx *ctx, const vo_raw_page *raw, const vo_ground_opts *gopts,
     const vo_span *spans = vo_ground_spans(g, &n);
     if ((st = vo_layout_page(ctx, spans, n, lopts, page)))
         goto fail;
+    if ((raw->quarter_turns & 3) || raw->skew_deg != 0) {
+        /* laid out upright, then brought back to the page's own raster */
+        int odd = raw->quarter_turns & 1;
+        vo_page_turn t = {raw->quarter_turns & 3, raw->skew_deg, odd ? raw->height : raw->width,
+                          odd ? raw->width : raw->height};
+        vo_page_unturn(page, &t);
+    }
     vo_drop_ground(g);
     vo_buf_free(&where);
     *out = page;

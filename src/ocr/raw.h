@@ -10,7 +10,11 @@
  *                 made, for the outputs' metadata; a re-render says the same)
  *    "logprobs": [[0, -0.01], [6, -0.2], …],        (optional: [byte offset of a
  *                 token in text, its log-prob], offsets increasing)
- *    "generation_seconds": 12.5}                    (optional)
+ *    "generation_seconds": 12.5,                    (optional)
+ *    "rotation": 90, "skew": -2.5}                  (version 2, optional: the
+ *                 raster was turned clockwise by rotation, then skew degrees,
+ *                 before recognition; width and height are the turned
+ *                 raster's; the page is mapped back to the page's raster)
  * Coordinates in text are normalized to the page raster width × height. */
 #ifndef VO_OCR_RAW_H
 #define VO_OCR_RAW_H
@@ -35,6 +39,11 @@ typedef struct vo_raw_page {
     double gen_seconds;    /* generation time, < 0 when unknown */
     char *method;          /* how the text was made (vo_doc_info.method), or NULL */
     char *settings;        /* the settings of that run (vo_doc_info.settings), or NULL */
+    /* the raster the text is of was the page's turned (--rotate-pages,
+     * --deskew; src/page/page_turn.h): width x height are the turned
+     * raster's, and the page is brought back to its own raster */
+    int quarter_turns;     /* clockwise, 0-3 */
+    float skew_deg;        /* then clockwise about the centre */
 } vo_raw_page;
 
 /* Write one page atomically (temp file + rename, src/util/output.h).

@@ -7,6 +7,7 @@
 #include "src/api/recognize.h"
 #include "src/ocr/raw.h"
 #include "src/source/blank.h"
+#include "src/source/straighten.h"
 #include "src/util/alloc.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -63,6 +64,8 @@ vo_status run_describe_method(run_job *job)
         st = vo_buf_printf(&s, "; image-dpi=%g", (double)opts->image_dpi);
     if (!st && opts->redo_ocr)
         st = vo_buf_puts(&s, "; redo-ocr");
+    if (!st && uses_model && opts->deskew)
+        st = vo_buf_puts(&s, "; deskew");
     if (!st && uses_model)
         st = vo_buf_printf(&s, "; device=%s; kv-type=%s; bands=%s; blank-skip=%s",
                            opts->device ? opts->device : "auto",
@@ -122,6 +125,30 @@ vo_status run_check_deadline(vo_ctx *ctx, const run_job *job, double deadline,
                    "%s: page %d: abandoned %s: it took longer than --page-timeout %g s; the "
                    "other pages go on (raise --page-timeout to allow it more time)",
                    source, page, stage, job->opts->page_timeout);
+}
+
+/* --deskew: *r replaced by the raster straightened, *turn saying how (the
+ * identity when not asked or not skewed). */
+static vo_status straighten_page(vo_ctx *ctx, run_job *job, const char *source, int page,
+                                 vo_raster **r, vo_page_turn *turn)
+{
+    vo_raster *turned = NULL;
+    vo_straighten_note sn;
+    vo_status st = vo_straighten_raster(ctx, source, *r, 0, job->opts->deskew, turn, &turned,
+                                        &sn);
+    if (st || !job->opts->deskew)
+        return st;
+    if (turn->skew_deg != 0)
+        vo_info(ctx, "%s: page %d: deskewed by %.2f degrees clockwise (confidence %.1f)", source,
+                page, (double)turn->skew_deg, (double)sn.skew_conf);
+    else
+        vo_info(ctx, "%s: page %d: not deskewed (%s)", source, page,
+                sn.skew_found ? "straight already" : "no skew found with confidence");
+    if (turned) {
+        vo_drop_raster(*r);
+        *r = turned;
+    }
+    return VO_OK;
 }
 
 /* progress hooks of vo_recognize_raster */
@@ -189,6 +216,11 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
                        "%s: page %d has no text layer and needs OCR, but no model folder was "
                        "found", source, page);
     }
+    vo_page_turn turn;
+    if ((st = straighten_page(ctx, job, source, page, &r, &turn))) {
+        vo_drop_raster(r);
+        return st;
+    }
     vo_buf text = VO_BUF_INIT;
     vo_token_lp *tokens = NULL;
     size_t n_tokens = 0;
@@ -220,6 +252,8 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     if (!st && rn.timed_out)
         st = run_check_deadline(ctx, job, ro.deadline, source, page, "during recognition");
     vo_raw_page raw = vo_recognize_raw_page(source, page, r, &text, tokens, n_tokens);
+    raw.quarter_turns = turn.quarter_turns;
+    raw.skew_deg = turn.skew_deg;
     raw.model = job->model_dir;
     raw.method = job->method;
     raw.settings = job->settings;

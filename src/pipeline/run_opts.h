@@ -33,6 +33,7 @@ typedef struct vo_run_opts {
     int text_layer;             /* enum vo_text_layer_mode */
     int redo_ocr;               /* --redo-ocr: invisible text is not a page's text, and
                                  * goes from the searchable PDF */
+    int deskew;                 /* --deskew: OCR pages straightened first */
     int jobs;
     int verbosity;              /* 0 quiet, 1 default, 2 -v, 3 -vv */
     const char *password;

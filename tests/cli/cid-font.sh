@@ -3,9 +3,14 @@
 # embedded as a CID font (Identity-H, CIDs = glyph ids) with no ToUnicode —
 # gives its Hangul and Latin text from the font's own cmap read backwards
 # (MuPDF alone gives U+FFFD, poppler gives the glyph ids as characters),
-# while a glyphless OCR font without ToUnicode still counts as unreliable.
+# while a glyphless OCR font without ToUnicode still counts as unreliable;
+# and a CID-keyed Adobe-Korea1 font without ToUnicode (not embedded) gives
+# its text through the collection.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/cli/common.sh"
+
+# words of a text, one a line
+words() { tr -s ' \n' '\n\n' <"$1" | grep -v '^$'; }
 
 FONT=/usr/share/fonts/truetype/nanum/NanumGothic.ttf
 if [ ! -f "$FONT" ]; then
@@ -15,8 +20,6 @@ else
     ok $? "cid 1.1: made a PDF with NanumGothic as CIDFontType2, Identity-H, no ToUnicode"
     ! grep -aq ToUnicode "$TMP/cid.pdf"
     ok $? "cid 1.2: ... and it has no ToUnicode"
-    # words of a text, one a line
-    words() { tr -s ' \n' '\n\n' <"$1" | grep -v '^$'; }
     if command -v mutool >/dev/null 2>&1; then
         mutool draw -F txt "$TMP/cid.pdf" 2>/dev/null >"$TMP/mutool.txt"
         grep -q "$(printf '\357\277\275')" "$TMP/mutool.txt"
@@ -47,5 +50,27 @@ ok $? "cid 2.1: our searchable PDF with its ToUnicode renamed away"
 run_vo --text-layer only -f txt -o "$TMP/nomap.txt" "$TMP/nomap.pdf"
 [ $rc -eq 0 ] && grep -q 'text layer is unreliable' "$TMP/err"
 ok $? "cid 2.2: its glyphless font is not read backwards: the layer is unreliable, said"
+
+# 3. a CID-keyed font of the Adobe-Korea1 collection, not embedded, with no
+# ToUnicode (Identity-H: the codes are Korea1 CIDs): its Unicode comes from
+# the collection (MuPDF's built-in Adobe-Korea1-UCS2); the CIDs of the test
+# PDF are read from poppler-data's UniKS-UTF16-H, another source
+CMAP=/usr/share/poppler/cMap/Adobe-Korea1/UniKS-UTF16-H
+if [ ! -f "$CMAP" ]; then
+    skip "cid 3: an Adobe-Korea1 CID font" "$CMAP is missing (tests/deps.sh --test installs poppler-data)"
+else
+    "$PY" "$top_srcdir/tests/data/source/make-korea1-pdf.py" "$CMAP" "$TMP/korea1.pdf" >"$TMP/want1.txt"
+    ok $? "cid 3.1: made a PDF with an Adobe-Korea1-2 CIDFontType0, Identity-H, no ToUnicode"
+    ! grep -aq ToUnicode "$TMP/korea1.pdf" && ! grep -aq FontFile "$TMP/korea1.pdf"
+    ok $? "cid 3.2: ... with no ToUnicode and no embedded font"
+    run_vo --text-layer only -f txt -o "$TMP/got1.txt" "$TMP/korea1.pdf"
+    words "$TMP/want1.txt" >"$TMP/w1"
+    words "$TMP/got1.txt" >"$TMP/w2"
+    [ $rc -eq 0 ] && [ ! -s "$TMP/err" ] && cmp -s "$TMP/w1" "$TMP/w2"
+    ok $? "cid 3.3: its words are the Hangul and Latin it shows, without a warning: $(tr '\n' ' ' <"$TMP/w2")(rc=$rc)"
+    run_vo -f json -o "$TMP/got1.json" "$TMP/korea1.pdf"
+    [ $rc -eq 0 ] && grep -q '"origin":"text-layer"' "$TMP/got1.json"
+    ok $? "cid 3.4: --text-layer auto takes the layer as reliable: no model needed (rc=$rc)"
+fi
 
 done_testing

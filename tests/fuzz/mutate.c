@@ -248,7 +248,7 @@ int main(void)
     vo_token_lp toks[] = {{0, -0.5f}, {6, -0.1f}, {15, -0.2f}, {22, -0.3f}};
     vo_raw_page w = {(char *)"scan.pdf", 3, 1000, 500, 150.0f, (char *)text, strlen(text),
                      (char *)"NCSOFT/VARCO-VISION-2.0-1.7B-OCR", toks, 4, 12.5,
-                     (char *)"grounded OCR", (char *)"text-layer=auto"};
+                     (char *)"grounded OCR", (char *)"text-layer=auto", 0, 0};
     if (vo_raw_write(ctx, good, &w))
         bail_out("cannot write the raw page: %s", vo_last_error(ctx));
     sweep raw = {"raw page", path, NULL, NULL, 0, load_raw, 0, 0, ""};

@@ -2,11 +2,15 @@
  * through parser + layout, and broken files refused with clear messages. */
 #include "src/ocr/raw.h"
 #include "src/util/alloc.h"
+#include "src/util/buf.h"
+#include "src/util/infile.h"
 #include "tests/tap.h"
 
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/vo-raw-test-XXXXXX";
@@ -50,7 +54,7 @@ static const broken_case broken[] = {
     {"4.13: logprob entry of one number", "{" OKP ", \"text\": \"ab\", \"logprobs\": [[0]]}", VO_ERR_FORMAT, "logprobs[0]"},
     {"4.14: offset past the text", "{" OKP ", \"text\": \"ab\", \"logprobs\": [[0, -1], [7, -1]]}", VO_ERR_FORMAT, "logprobs[1] offset 7"},
     {"4.15: offsets going back", "{" OKP ", \"text\": \"ab\", \"logprobs\": [[1, -1], [0, -1]]}", VO_ERR_FORMAT, "goes backwards"},
-    {"4.16: newer version", "{\"version\": 2, " OKP ", \"text\": \"\"}", VO_ERR_UNSUPPORTED, "use a newer varco-ocr"},
+    {"4.16: newer version", "{\"version\": 3, " OKP ", \"text\": \"\"}", VO_ERR_UNSUPPORTED, "use a newer varco-ocr"},
     {"4.17: other format", "{\"format\": \"hocr\", " OKP ", \"text\": \"\"}", VO_ERR_FORMAT, "\"format\""},
     {"4.18: duplicate key", "{" OKP ", \"text\": \"a\", \"text\": \"b\"}", VO_ERR_FORMAT, "not valid JSON"},
     {"4.19: NUL in source", "{\"source\": \"a\\u0000b\", \"page\": 1, \"width\": 10, \"height\": 5, \"dpi\": 1, \"text\": \"\"}", VO_ERR_FORMAT, "without NUL"},
@@ -81,7 +85,8 @@ main(void)
     vo_token_lp toks[] = {{0, -0.5f}, {6, -0.1f}, {15, -0.2f}, {22, -0.3f}};
     vo_raw_page w = {(char *)"scan.pdf", 3, 1000, 500, 150.0f, (char *)text, strlen(text),
                      (char *)"NCSOFT/VARCO-VISION-2.0-1.7B-OCR", toks, 4, 12.5,
-                     (char *)"grounded OCR <&> \"quoted\"", (char *)"text-layer=auto; dpi=300"};
+                     (char *)"grounded OCR <&> \"quoted\"", (char *)"text-layer=auto; dpi=300",
+                     0, 0};
     snprintf(path, sizeof path, "%s/scan.p0003.raw.json", dir);
     vo_status st = vo_raw_write(ctx, path, &w);
     ok(!st, "raw 2.1: written (%s)", st ? vo_last_error(ctx) : "ok");
@@ -106,12 +111,54 @@ main(void)
        "raw 2.5: confidences survive the round trip");
     vo_drop_page(pg);
     vo_raw_free(&r);
+    /* 2.6: a page recognised from a turned raster (--deskew; rotation) */
+    w.quarter_turns = 1;
+    w.skew_deg = 2.5f;
+    snprintf(path, sizeof path, "%s/turned.p0003.raw.json", dir);
+    st = vo_raw_write(ctx, path, &w);
+    w.quarter_turns = 0;
+    w.skew_deg = 0;
+    vo_buf tb = VO_BUF_INIT;
+    int v2 = !st && !vo_read_file(ctx, path, 1 << 20, &tb) && tb.data &&
+             strstr(tb.data, "\"version\": 2") && strstr(tb.data, "\"rotation\": 90") &&
+             strstr(tb.data, "\"skew\": 2.5");
+    vo_buf_free(&tb);
+    ok(v2, "raw 2.6: a turned page is written as version 2 with rotation and skew");
+    st = st ? st : vo_raw_read(ctx, path, &r);
+    ok(!st && r.quarter_turns == 1 && r.skew_deg == 2.5f, "raw 2.7: rotation and skew read back");
+    pg = NULL;
+    st = st ? st : vo_raw_to_page(ctx, &r, NULL, NULL, &pg);
+    ln = pg && pg->n_blocks ? &pg->blocks[0].pars[0].lines[0] : NULL;
+    /* the turned raster (1000 x 500) is the page (500 x 1000) turned a
+     * quarter clockwise: its top left was the page's bottom left */
+    ok(!st && pg && pg->width == 500 && pg->height == 1000 && ln &&
+           ln->words[0].box.x1 < 250 && ln->words[0].box.y0 > 600,
+       "raw 2.8: the page is brought back to its own raster (%dx%d, first word at %.0f,%.0f)",
+       pg ? pg->width : 0, pg ? pg->height : 0, ln ? (double)ln->words[0].box.x0 : 0.0,
+       ln ? (double)ln->words[0].box.y0 : 0.0);
+    vo_drop_page(pg);
+    vo_raw_free(&r);
+    static const char *const bad_turns[] = {"\"rotation\": 45", "\"skew\": 90",
+                                            "\"rotation\": \"90\""};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/badturn.p0001.raw.json", dir);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "{\"format\": \"varco-ocr-raw\", \"version\": 2, \"source\": \"a.png\", "
+                       "\"page\": 1, \"width\": 10, \"height\": 10, \"dpi\": 72, "
+                       "\"text\": \"\", %s}\n", bad_turns[i]);
+            fclose(f);
+        }
+        st = vo_raw_read(ctx, path, &r);
+        ok(st == VO_ERR_FORMAT && strstr(vo_last_error(ctx), i == 1 ? "skew" : "rotation"),
+           "raw 2.9.%d: %s is refused: %s", i + 1, bad_turns[i], vo_last_error(ctx));
+    }
 
     /* 3: what JSON cannot hold */
     const char bad[] = "<char>a\xff\0b</char><bbox>0.1, 0.2, 0.3, 0.4</bbox>";
     vo_token_lp bt[] = {{0, -1}, {6, -0.25f}, {10, -1}};
     vo_raw_page wb = {(char *)"x.png", 1,  100, 100, 72, (char *)bad, sizeof bad - 1,
-                      NULL,            bt, 3,   -1,  NULL, NULL};
+                      NULL,            bt, 3,   -1,  NULL, NULL, 0, 0};
     snprintf(path, sizeof path, "%s/bad.p0001.raw.json", dir);
     st = vo_raw_write(ctx, path, &wb);
     st = st ? st : vo_raw_read(ctx, path, &r);

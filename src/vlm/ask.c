@@ -42,13 +42,8 @@ static vo_status ask_prepare(vo_ctx *ctx, vo_engine *e, vo_engine_question *a, p
         total_tiles += tiles[k];
         N += a->image_tokens[k];
     }
-    vo_pixel_norm norm = {cfg->rescale_factor, {0}, {0}};
     uint8_t fill[3];
-    for (int c = 0; c < 3; c++) {
-        norm.mean[c] = (float)cfg->image_mean[c];
-        norm.std[c] = (float)cfg->image_std[c];
-        fill[c] = (uint8_t)(int)(cfg->image_mean[c] * 255.0);
-    }
+    vo_pixel_norm norm = engine_pixel_norm(cfg, fill);
     size_t tile_floats = (size_t)C * S * S;
     float *pixels = n ? vo_malloc(sizeof(float) * tile_floats * (size_t)total_tiles) : NULL;
     vo_tensor *feats = NULL;

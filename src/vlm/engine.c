@@ -233,6 +233,18 @@ void engine_prep_free(vo_engine *e, page_prep *pp)
     memset(pp, 0, sizeof *pp);
 }
 
+vo_pixel_norm engine_pixel_norm(const vo_config *cfg, uint8_t fill[3])
+{
+    vo_pixel_norm norm = {cfg->rescale_factor, {0}, {0}};
+    for (int c = 0; c < 3; c++) {
+        norm.mean[c] = (float)cfg->image_mean[c];
+        norm.std[c] = (float)cfg->image_std[c];
+        if (fill)
+            fill[c] = (uint8_t)(int)(cfg->image_mean[c] * 255.0);
+    }
+    return norm;
+}
+
 vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                               int stride, page_prep *pp)
 {
@@ -264,11 +276,7 @@ vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
     if ((st = vo_image_geom_compute(ctx, &e->cfg, h, w, &g)) != VO_OK)
         goto fail;
     int S = e->cfg.vision_image_size, C = e->cfg.vision_num_channels;
-    vo_pixel_norm norm = {e->cfg.rescale_factor, {0}, {0}};
-    for (int c = 0; c < 3; c++) {
-        norm.mean[c] = (float)e->cfg.image_mean[c];
-        norm.std[c] = (float)e->cfg.image_std[c];
-    }
+    vo_pixel_norm norm = engine_pixel_norm(&e->cfg, NULL);
     pixels = vo_malloc(sizeof(float) * (size_t)g.n_tiles * C * S * S);
     if (!pixels) {
         st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory for %d image tiles", g.n_tiles);

@@ -14,6 +14,7 @@
 #include "src/vlm/draft.h"
 #include "src/vlm/engine.h"
 #include "src/vlm/generate.h"
+#include "src/vlm/preprocess.h"
 #include "src/vlm/projector.h"
 #include "src/vlm/qwen3.h"
 #include "src/vlm/siglip.h"
@@ -76,6 +77,9 @@ typedef struct page_prep {
     piece_sink ps;
 } page_prep;
 
+/* §3 the pixel normalisation of the model's preprocessor config, and the
+ * colour a padded square is filled with (its mean) */
+vo_pixel_norm engine_pixel_norm(const vo_config *cfg, uint8_t fill[3]);
 /* §3-§7 for one page: pre-upscale, preprocess, vision, projector, packing,
  * OCR prompt ids; and the token stream of its text */
 vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,

@@ -1,7 +1,10 @@
 /* mupdf_fixup.c: repairs of a PDF page's objects, in memory, before MuPDF
  * reads its fonts: a ToUnicode CMap that names its base with a `usecmap`
  * operator in its text (common in Korean CID fonts) gets the equivalent
- * /UseCMap entry, which is the only form MuPDF 1.21 follows. */
+ * /UseCMap entry, which is the only form MuPDF 1.21 follows; a CID font
+ * with no FontDescriptor (MuPDF 1.21 refuses it: "missing font
+ * descriptor", and its text comes out as U+FFFD) gets a plain one, so that
+ * it is loaded as a non-embedded font of its collection. */
 #include "src/source/mupdf_doc.h"
 
 #include <mupdf/pdf.h>
@@ -32,9 +35,37 @@ fixup_usecmap_name(const unsigned char *s, size_t n, char *name, size_t size)
     return 0;
 }
 
+/* The descendant of a Type0 font without a FontDescriptor gets one that
+ * names its BaseFont and nothing else it cannot know (the metrics of a
+ * CJK font; Flags 4: symbolic, since a CID font's glyphs are its own). */
+static void
+fixup_descriptor(fz_context *fz, pdf_obj *font)
+{
+    if (!pdf_name_eq(fz, pdf_dict_get(fz, font, PDF_NAME(Subtype)), PDF_NAME(Type0)))
+        return;
+    pdf_obj *cid = pdf_array_get(fz, pdf_dict_get(fz, font, PDF_NAME(DescendantFonts)), 0);
+    if (!pdf_is_dict(fz, cid) || pdf_dict_get(fz, cid, PDF_NAME(FontDescriptor)))
+        return;
+    pdf_obj *base = pdf_dict_get(fz, cid, PDF_NAME(BaseFont));
+    pdf_obj *d = pdf_dict_put_dict(fz, cid, PDF_NAME(FontDescriptor), 10);
+    pdf_dict_put(fz, d, PDF_NAME(Type), PDF_NAME(FontDescriptor));
+    if (pdf_is_name(fz, base))
+        pdf_dict_put(fz, d, PDF_NAME(FontName), base);
+    else
+        pdf_dict_put_name(fz, d, PDF_NAME(FontName), "Unnamed");
+    pdf_dict_put_int(fz, d, PDF_NAME(Flags), 4);
+    pdf_dict_put_rect(fz, d, PDF_NAME(FontBBox), fz_make_rect(0, -120, 1000, 880));
+    pdf_dict_put_int(fz, d, PDF_NAME(ItalicAngle), 0);
+    pdf_dict_put_int(fz, d, PDF_NAME(Ascent), 880);
+    pdf_dict_put_int(fz, d, PDF_NAME(Descent), -120);
+    pdf_dict_put_int(fz, d, PDF_NAME(CapHeight), 700);
+    pdf_dict_put_int(fz, d, PDF_NAME(StemV), 80);
+}
+
 static void
 fixup_font(fz_context *fz, pdf_obj *font)
 {
+    fixup_descriptor(fz, font);
     pdf_obj *tu = pdf_dict_get(fz, font, PDF_NAME(ToUnicode));
     char name[128];
     if (!pdf_is_stream(fz, tu) || pdf_dict_get(fz, tu, PDF_NAME(UseCMap)))
@@ -61,6 +92,7 @@ mupdf_fixup_page(fz_context *fz, fz_page *page)
         fz_try(fz)
             fixup_font(fz, pdf_dict_get_val(fz, fonts, i));
         fz_catch(fz)
-            fz_warn(fz, "cannot check the ToUnicode map of a font: %s", fz_caught_message(fz));
+            fz_warn(fz, "cannot check the ToUnicode map and descriptor of a font: %s",
+                    fz_caught_message(fz));
     }
 }

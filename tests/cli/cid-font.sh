@@ -5,7 +5,7 @@
 # (MuPDF alone gives U+FFFD, poppler gives the glyph ids as characters),
 # while a glyphless OCR font without ToUnicode still counts as unreliable;
 # and a CID-keyed Adobe-Korea1 font without ToUnicode (not embedded) gives
-# its text through the collection.
+# its text through the collection, even with no FontDescriptor.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/cli/common.sh"
 
@@ -71,6 +71,21 @@ else
     run_vo -f json -o "$TMP/got1.json" "$TMP/korea1.pdf"
     [ $rc -eq 0 ] && grep -q '"origin":"text-layer"' "$TMP/got1.json"
     ok $? "cid 3.4: --text-layer auto takes the layer as reliable: no model needed (rc=$rc)"
+    # the same font with no FontDescriptor: MuPDF 1.21 refuses it
+    "$PY" "$top_srcdir/tests/data/source/make-korea1-pdf.py" --no-descriptor "$CMAP" \
+        "$TMP/nodesc.pdf" >/dev/null && ! grep -aq "/FontDescriptor [0-9]* 0 R" "$TMP/nodesc.pdf"
+    ok $? "cid 4.1: made it again with no FontDescriptor"
+    if command -v mutool >/dev/null 2>&1; then
+        mutool draw -F txt "$TMP/nodesc.pdf" >"$TMP/mutool4.txt" 2>"$TMP/mutool4.err"
+        grep -q "missing font descriptor" "$TMP/mutool4.err" && ! grep -q "대한민국" "$TMP/mutool4.txt"
+        ok $? "cid 4.2: MuPDF by itself refuses the font and loses its text (what this guards against)"
+    else
+        skip "cid 4.2: MuPDF by itself" "mutool is not installed"
+    fi
+    run_vo --text-layer only -f txt -o "$TMP/got4.txt" "$TMP/nodesc.pdf"
+    words "$TMP/got4.txt" >"$TMP/w4"
+    [ $rc -eq 0 ] && [ ! -s "$TMP/err" ] && cmp -s "$TMP/w1" "$TMP/w4"
+    ok $? "cid 4.3: we read its words, without a warning: $(tr '\n' ' ' <"$TMP/w4")(rc=$rc)"
 fi
 
 done_testing

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""make-korea1-pdf.py CMAP OUT.pdf: a PDF as Korean word processors write it
+"""make-korea1-pdf.py [--no-descriptor] CMAP OUT.pdf: a PDF as Korean word processors write it
 with a CID-keyed font of the Adobe-Korea1 collection: a Type0 font, Identity-H
 (the codes are CIDs), CIDSystemInfo Adobe-Korea1-2, no ToUnicode, the font
 not embedded. Its text is Hangul and Latin, coded with the Korea1 CIDs read
 from CMAP (poppler-data's Adobe-Korea1/UniKS-UTF16-H: Unicode -> CID).
-Prints the lines shown."""
+--no-descriptor: the CID font has no FontDescriptor (as some writers leave
+it; MuPDF 1.21 refuses such a font). Prints the lines shown."""
 import re
 import sys
 
@@ -31,7 +32,7 @@ def stream(extra, data):
     return b"<< %s /Length %d >>\nstream\n" % (extra, len(data)) + data + b"\nendstream"
 
 
-def main(cmap, out):
+def main(cmap, out, descriptor=True):
     cids = read_cmap(cmap)
     content = b"BT /F1 24 Tf"
     y = 140
@@ -55,8 +56,8 @@ def main(cmap, out):
         b"<< /Type /Font /Subtype /Type0 /BaseFont /Batang /Encoding /Identity-H "
         b"/DescendantFonts [5 0 R] >>",
         b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Batang "
-        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Korea1) /Supplement 2 >> "
-        b"/FontDescriptor 6 0 R /DW 1000 /W [" + widths + b"] >>",
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Korea1) /Supplement 2 >> " +
+        (b"/FontDescriptor 6 0 R " if descriptor else b"") + b"/DW 1000 /W [" + widths + b"] >>",
         b"<< /Type /FontDescriptor /FontName /Batang /Flags 6 /Ascent 880 /Descent -120 "
         b"/CapHeight 700 /FontBBox [0 -120 1000 880] /ItalicAngle 0 /StemV 80 >>",
         stream(b"", content),
@@ -75,4 +76,7 @@ def main(cmap, out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if sys.argv[1] == "--no-descriptor":
+        main(sys.argv[2], sys.argv[3], descriptor=False)
+    else:
+        main(sys.argv[1], sys.argv[2])

@@ -59,6 +59,12 @@ void mupdf_say_capped(vo_document *doc, int page, float capped_from, float dpi,
  * loaded (mupdf_fixup.c). No-op for other documents. Throws. */
 void mupdf_fixup_page(fz_context *fz, fz_page *page);
 
+/* Run the page's text into dev (a text device): its contents with the
+ * /ActualText of marked content in place of the glyphs it covers, then its
+ * annotations and widgets; skip_invisible: without invisible text (3 Tr).
+ * A page of another kind than PDF is run as it is. Throws. */
+void mupdf_run_text(fz_context *fz, fz_page *page, fz_device *dev, int skip_invisible);
+
 /* The vertical metrics a PDF page's fonts declare (mupdf_fonts.c), for
  * glyph boxes like poppler's: ascent and descent in em (descent < 0). */
 typedef struct mupdf_font_metrics {

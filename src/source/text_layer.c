@@ -301,11 +301,11 @@ text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, 
     return st;
 }
 
-/* The page's structured text from everything it draws: its contents,
- * then its annotations and form widgets (as rendered: a button's caption
- * is text on the page). fz_new_stext_page_from_page runs the contents
- * only. skip_invisible: without the invisible text (3 Tr), which MuPDF
- * gives the device as "ignored" text. Throws. */
+/* The page's structured text from everything it draws: its contents (with
+ * their /ActualText), then its annotations and form widgets (as rendered:
+ * a button's caption is text on the page). fz_new_stext_page_from_page
+ * runs the contents only. skip_invisible: without the invisible text
+ * (3 Tr). Throws. */
 static fz_stext_page *
 text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts, int skip_invisible)
 {
@@ -314,9 +314,7 @@ text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts, int skip
     fz_var(dev);
     fz_try(fz) {
         dev = fz_new_stext_device(fz, stext, opts);
-        if (skip_invisible)
-            dev->ignore_text = NULL;
-        fz_run_page(fz, pg, dev, fz_identity, NULL);
+        mupdf_run_text(fz, pg, dev, skip_invisible);
         fz_close_device(fz, dev);
     }
     fz_always(fz)

@@ -8,6 +8,7 @@
 #include "formats/pdf_image.h"
 #include "formats/pdf_keep.h"
 #include "formats/pdf_pdfa.h"
+#include "formats/pdf_png.h"
 #include "formats/pdf_redo.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
@@ -834,12 +835,25 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
     fz_var(contents);
     fz_var(pageobj);
     fz_try(fz) {
+        int as_idat = 0;
+        pdf_obj *png = kind == SRC_IMAGE && vo_sniff_file(page->source) == VO_DOC_PNG
+                           ? pdfpng_add(fz, pw->doc, page->source, &as_idat)
+                           : NULL;
         if (kind == SRC_TIFF) {
             /* our own decode, never MuPDF's TIFF reader (it turns fax pages
              * with an Orientation, G4 pages and old-style JPEG wrong) */
             res = pdf_new_dict(fz, pw->doc, 1);
             contents = fz_new_buffer(fz, 64);
             tiff_page_contents(pw, page, media, res, contents);
+        } else if (png) {
+            /* the PNG's own compressed bytes, checked (pdf_png.c) */
+            vo_debug(pw->vctx, "%s: page %d: image kept as %s", page->source, page->number,
+                     as_idat ? "the PNG's IDAT bytes" : "1-bit pixels");
+            res = pdf_new_dict(fz, pw->doc, 1);
+            pdf_obj *xobj = pdf_dict_put_dict(fz, res, PDF_NAME(XObject), 1);
+            pdf_dict_puts_drop(fz, xobj, "Im0", png);
+            contents = fz_new_buffer(fz, 64);
+            fz_append_printf(fz, contents, "q %g 0 0 %g 0 0 cm /Im0 Do Q\n", w_pt, h_pt);
         } else {
             dev = pdf_page_write(fz, pw->doc, media, &res, &contents);
             if (kind == SRC_IMAGE) {

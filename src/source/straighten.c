@@ -13,6 +13,7 @@
  * skew is not believed: 3 is its own default, made for Latin text; pages
  * of Hangul, whose lines are less regular, give 2 to 2.5 when skewed. */
 #define SKEW_MIN_CONF 1.5f
+#define SKEW_SURE_CONF 3.0f /* above it, the page's side is not tried */
 #define SKEW_RANGE_DEG 12.0f
 #define BINARY_THRESHOLD 130
 
@@ -113,20 +114,20 @@ vo_status vo_turn_raster(vo_ctx *ctx, const char *path, const vo_raster *r,
     return VO_OK;
 }
 
-/* The skew of bin (rows at dpi) into note; 1 when found with confidence. */
-static int find_skew(PIX *bin, float dpi, vo_straighten_note *note)
+/* The skew of bin (rows at dpi) into note, when Leptonica's confidence
+ * is above min_conf and above what note holds already; 1 when it is. */
+static int find_skew(PIX *bin, float dpi, float min_conf, vo_straighten_note *note)
 {
     l_float32 deg = 0, conf = 0;
     /* sweep at half resolution and search at full: Hangul pages skewed by
      * 5 degrees at 300 dpi came out 0.25 degrees off with Leptonica's 4/2 */
     int red = dpi >= 450 ? 4 : 2;
-    if (pixFindSkewSweepAndSearch(bin, &deg, &conf, red, red / 2, SKEW_RANGE_DEG, 1.0f, 0.01f))
+    if (pixFindSkewSweepAndSearch(bin, &deg, &conf, red, red / 2, SKEW_RANGE_DEG, 1.0f, 0.01f) ||
+        conf < min_conf || conf <= note->skew_conf || fabsf(deg) >= SKEW_RANGE_DEG)
         return 0;
-    int found = conf >= SKEW_MIN_CONF && fabsf(deg) < SKEW_RANGE_DEG;
-    if (found || conf > note->skew_conf)
-        note->skew_deg = deg, note->skew_conf = conf;
-    note->skew_found |= found;
-    return found;
+    note->skew_deg = deg, note->skew_conf = conf;
+    note->skew_found = 1;
+    return 1;
 }
 
 /* makeOrientDecision's rule (a confidence above 8 and 2.5 times the other
@@ -173,12 +174,15 @@ vo_status vo_straighten_raster(vo_ctx *ctx, const char *path, const vo_raster *r
                        path, r->page);
     /* the skew first: the orientation test wants straight lines */
     if (deskew) {
-        if (!find_skew(bin, r->dpi_y, note)) {
-            /* a page lying on its side: its lines are vertical; turned,
-             * its skew is the same angle (the rotations commute) */
+        find_skew(bin, r->dpi_y, SKEW_MIN_CONF, note);
+        if (note->skew_conf < SKEW_SURE_CONF) {
+            /* maybe a page lying on its side: its lines are vertical;
+             * turned, its skew is the same angle (the rotations commute).
+             * Taken only when sure: on a photograph this second look
+             * finds more lines that are not there */
             PIX *side = pixRotateOrth(bin, 1);
             if (side)
-                find_skew(side, r->dpi_x, note);
+                find_skew(side, r->dpi_x, SKEW_SURE_CONF, note);
             pixDestroy(&side);
         }
         if (note->skew_found && fabsf(note->skew_deg) >= VO_MIN_SKEW_DEG)

@@ -24,10 +24,11 @@ static void lept_quiet(void)
     setMsgSeverity(L_SEVERITY_NONE); /* its messages go to stderr: ours say what matters */
 }
 
-/* r as an 8-bit luminance Pix, or NULL when out of memory. */
-static PIX *gray_pix(const vo_raster *r)
+/* r as a Pix of depth 8 (luminance) or 32 (RGB), or NULL when out of
+ * memory. */
+static PIX *raster_pix(const vo_raster *r, int depth)
 {
-    PIX *p = pixCreate(r->width, r->height, 8);
+    PIX *p = pixCreate(r->width, r->height, depth);
     if (!p)
         return NULL;
     l_uint32 *data = pixGetData(p);
@@ -36,23 +37,10 @@ static PIX *gray_pix(const vo_raster *r)
         const uint8_t *s = r->rgb + (size_t)y * r->stride;
         l_uint32 *line = data + (size_t)y * wpl;
         for (int x = 0; x < r->width; x++, s += 3)
-            SET_DATA_BYTE(line, x, (299 * s[0] + 587 * s[1] + 114 * s[2] + 500) / 1000);
-    }
-    return p;
-}
-
-static PIX *rgb_pix(const vo_raster *r)
-{
-    PIX *p = pixCreate(r->width, r->height, 32);
-    if (!p)
-        return NULL;
-    l_uint32 *data = pixGetData(p);
-    int wpl = pixGetWpl(p);
-    for (int y = 0; y < r->height; y++) {
-        const uint8_t *s = r->rgb + (size_t)y * r->stride;
-        l_uint32 *line = data + (size_t)y * wpl;
-        for (int x = 0; x < r->width; x++, s += 3)
-            composeRGBPixel(s[0], s[1], s[2], line + x);
+            if (depth == 8)
+                SET_DATA_BYTE(line, x, (299 * s[0] + 587 * s[1] + 114 * s[2] + 500) / 1000);
+            else
+                composeRGBPixel(s[0], s[1], s[2], line + x);
     }
     return p;
 }
@@ -62,7 +50,7 @@ static PIX *rgb_pix(const vo_raster *r)
 static vo_status skew_raster(vo_ctx *ctx, const char *path, vo_raster **rp, float deg)
 {
     vo_raster *r = *rp;
-    PIX *src = rgb_pix(r), *rot = NULL;
+    PIX *src = raster_pix(r, 32), *rot = NULL;
     if (src)
         rot = pixRotate(src, deg * (float)M_PI / 180.0f, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0,
                         0);
@@ -165,7 +153,7 @@ vo_status vo_straighten_raster(vo_ctx *ctx, const char *path, const vo_raster *r
     if (!rotate && !deskew)
         return VO_OK;
     pthread_once(&lept_once, lept_quiet);
-    PIX *gray = gray_pix(r), *bin = NULL;
+    PIX *gray = raster_pix(r, 8), *bin = NULL;
     if (gray)
         bin = pixConvertTo1(gray, BINARY_THRESHOLD);
     pixDestroy(&gray);

@@ -9,11 +9,11 @@ Page 2: one text object whose visible word is placed by the advance of an
 invisible one (MIXHIDDEN then MIXVISIBLE): it cannot be split safely.
 Page 3: visible text only (PLAINPAGE).
 Every word is Helvetica, a standard font (nothing embedded)."""
+import os
 import sys
 
-
-def stream(extra, data):
-    return b"<< %s /Length %d >>\nstream\n" % (extra, len(data)) + data + b"\nendstream"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "source"))
+from minipdf import stream, write  # noqa: E402
 
 
 PAGE1 = (b"BT /F1 12 Tf 72 700 Td (VISIBLEONE) Tj ET\n"
@@ -49,16 +49,7 @@ def main(out):
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] " + res + b" /Contents 12 0 R >>",
         stream(b"", PAGE3),
     ]
-    data = b"%PDF-1.4\n"
-    offsets = []
-    for n, o in enumerate(objs, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n" % n + o + b"\nendobj\n"
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    data += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    open(out, "wb").write(data)
+    write(out, objs)
 
 
 if __name__ == "__main__":

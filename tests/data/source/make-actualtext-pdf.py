@@ -8,11 +8,11 @@ embedded). Prints the text a reader should get, a line each:
   line 3: "hyphen-" with the hyphen marked as no text (ActualText ""), as
           at the end of a line
   line 4: a span given by a name of the page's /Properties: "Ω" for "O"."""
+import os
 import sys
 
-
-def stream(extra, data):
-    return b"<< %s /Length %d >>\nstream\n" % (extra, len(data)) + data + b"\nendstream"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from minipdf import stream, write  # noqa: E402
 
 
 def utf16(s):
@@ -39,16 +39,7 @@ def main(out):
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         stream(b"", CONTENT),
     ]
-    data = b"%PDF-1.4\n"
-    offsets = []
-    for n, o in enumerate(objs, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n" % n + o + b"\nendobj\n"
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    data += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    open(out, "wb").write(data)
+    write(out, objs)
     print("\n".join(WANT))
 
 

@@ -6,7 +6,11 @@ text can be read back only through the font's own cmap. Two lines, Hangul
 and Latin; the text it shows is printed on standard output (one line each).
 """
 import struct
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from minipdf import stream, write  # noqa: E402
 
 LINES = ["대한민국 헌법 제1조", "Korea 2025 국민주권"]
 
@@ -69,10 +73,6 @@ def cmap_unicode(ttf):
     return gid
 
 
-def stream(dict_body, data):
-    return b"<< %s /Length %d >>\nstream\n" % (dict_body, len(data)) + data + b"\nendstream"
-
-
 def main(font_path, out):
     ttf = open(font_path, "rb").read()
     gid = cmap_unicode(ttf)
@@ -104,16 +104,7 @@ def main(font_path, out):
         stream(b"", content),
         stream(b"/Length1 %d" % len(ttf), ttf),
     ]
-    data = b"%PDF-1.4\n"
-    offsets = []
-    for n, o in enumerate(objs, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n" % n + o + b"\nendobj\n"
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    data += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    open(out, "wb").write(data)
+    write(out, objs)
     print("\n".join(LINES))
 
 

@@ -7,7 +7,11 @@ from CMAP (poppler-data's Adobe-Korea1/UniKS-UTF16-H: Unicode -> CID).
 --no-descriptor: the CID font has no FontDescriptor (as some writers leave
 it; MuPDF 1.21 refuses such a font). Prints the lines shown."""
 import re
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from minipdf import stream, write  # noqa: E402
 
 LINES = ["대한민국 헌법", "Korea 2025 국민주권"]
 
@@ -26,10 +30,6 @@ def read_cmap(path):
                 for u in range(int(lo, 16), int(hi, 16) + 1):
                     out[u] = int(cid) + u - int(lo, 16)
     return out
-
-
-def stream(extra, data):
-    return b"<< %s /Length %d >>\nstream\n" % (extra, len(data)) + data + b"\nendstream"
 
 
 def main(cmap, out, descriptor=True):
@@ -62,16 +62,7 @@ def main(cmap, out, descriptor=True):
         b"/CapHeight 700 /FontBBox [0 -120 1000 880] /ItalicAngle 0 /StemV 80 >>",
         stream(b"", content),
     ]
-    data = b"%PDF-1.4\n"
-    offsets = []
-    for n, o in enumerate(objs, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n" % n + o + b"\nendobj\n"
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    data += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    open(out, "wb").write(data)
+    write(out, objs)
     print("\n".join(LINES))
 
 

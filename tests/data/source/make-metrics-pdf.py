@@ -6,11 +6,11 @@
 #    /Descent -200, 20 pt, baseline at y = 100;
 #  - a push button (Widget) whose appearance stream shows "Caption".
 # The page is 300 x 200 pt.
+import os
 import sys
 
-
-def stream(dict_body, data):
-    return b"<< %s /Length %d >>\nstream\n" % (dict_body, len(data)) + data + b"\nendstream"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from minipdf import stream, write  # noqa: E402
 
 
 def main(out):
@@ -35,17 +35,7 @@ def main(out):
         stream(b"/Type /XObject /Subtype /Form /BBox [0 0 100 30] "
                b"/Resources << /Font << /F1 4 0 R >> >>", caption),
     ]
-    data = b"%PDF-1.4\n"
-    offsets = []
-    for n, o in enumerate(objs, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n" % n + o + b"\nendobj\n"
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        data += b"%010d 00000 n \n" % off
-    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    open(out, "wb").write(data)
+    write(out, objs)
 
 
 main(sys.argv[1] if len(sys.argv) > 1 else "metrics.pdf")

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 # make-rotate-pdf.py: writes rotate.pdf, 4 pages of the same text with
 # /Rotate 0, 90, 180, 270 (test data for tests/source/pdf.c).
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from minipdf import write  # noqa: E402
 
 def main(out):
     objs = []
@@ -18,16 +22,6 @@ def main(out):
                     b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>" % rot)
     objs[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    data = b"%PDF-1.4\n"
-    offsets = []
-    for n, o in enumerate(objs, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n" % n + o + b"\nendobj\n"
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        data += b"%010d 00000 n \n" % off
-    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    open(out, "wb").write(data)
+    write(out, objs)
 
 main(sys.argv[1] if len(sys.argv) > 1 else "rotate.pdf")

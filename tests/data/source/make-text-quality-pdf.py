@@ -4,7 +4,11 @@ Helvetica, whose text layer is (1) right, (2) unmappable (a /Differences
 encoding with glyph names that say nothing: U+FFFD), (3) private-use code
 points (a ToUnicode CMap into U+E000..), (4) control characters (a
 ToUnicode CMap into U+0001..). Usage: make-text-quality-pdf.py OUT.pdf"""
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from minipdf import write  # noqa: E402
 
 TEXT = b"The quick brown fox jumps over the lazy dog 0123456789"
 
@@ -42,16 +46,7 @@ def main(out):
     assert add(b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) +
                b"] /Count %d >>" % len(kids)) == pages_id
     root = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
-    data = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offs = []
-    for i, body in enumerate(objs, 1):
-        offs.append(len(data))
-        data += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    data += b"".join(b"%010d 00000 n \n" % o for o in offs)
-    data += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, root, xref)
-    open(out, "wb").write(data)
+    write(out, objs, root=root, header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
 if __name__ == "__main__":
     main(sys.argv[1])

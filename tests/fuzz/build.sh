@@ -18,7 +18,7 @@ command -v "$CC" >/dev/null 2>&1 || {
 }
 
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
-mods="harfbuzz freetype2 libtiff-4 libxml-2.0 jansson libpcre2-8 libutf8proc fontconfig OpenCL"
+mods="harfbuzz freetype2 libtiff-4 libxml-2.0 jansson libpcre2-8 libutf8proc fontconfig OpenCL lept"
 dep_cflags="$($PKG_CONFIG --cflags mupdf $mods)"
 dep_libs="$($PKG_CONFIG --static --libs mupdf) $($PKG_CONFIG --libs $mods) -lpthread -lm"
 

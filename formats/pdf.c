@@ -835,9 +835,9 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
     fz_var(contents);
     fz_var(pageobj);
     fz_try(fz) {
-        int as_idat = 0;
+        pdfpng_way png_way = PDFPNG_NONE;
         pdf_obj *png = kind == SRC_IMAGE && vo_sniff_file(page->source) == VO_DOC_PNG
-                           ? pdfpng_add(fz, pw->doc, page->source, &as_idat)
+                           ? pdfpng_add(fz, pw->doc, page->source, &png_way)
                            : NULL;
         if (kind == SRC_TIFF) {
             /* our own decode, never MuPDF's TIFF reader (it turns fax pages
@@ -848,7 +848,7 @@ static pdf_obj *image_page(pdf_writer *pw, const vo_page *page, source_kind kind
         } else if (png) {
             /* the PNG's own compressed bytes, checked (pdf_png.c) */
             vo_debug(pw->vctx, "%s: page %d: image kept as %s", page->source, page->number,
-                     as_idat ? "the PNG's IDAT bytes" : "1-bit pixels");
+                     png_way == PDFPNG_IDAT ? "the PNG's IDAT bytes" : "its lossless pixels");
             res = pdf_new_dict(fz, pw->doc, 1);
             pdf_obj *xobj = pdf_dict_put_dict(fz, res, PDF_NAME(XObject), 1);
             pdf_dict_puts_drop(fz, xobj, "Im0", png);

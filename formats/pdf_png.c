@@ -7,6 +7,7 @@
 
 typedef struct png_info {
     int w, h, depth, color;  /* IHDR */
+    int interlaced;
     int n_palette;
     unsigned char palette[3 * 256];
 } png_info;
@@ -17,57 +18,62 @@ static unsigned be32(const unsigned char *p)
 }
 
 /* The IDAT bytes of the PNG in data (n bytes) into idat, its header into
- * *pi; 0 when it is not a PNG this path takes. */
-static int png_parse(fz_context *fz, const unsigned char *data, size_t n, png_info *pi,
-                     fz_buffer *idat)
+ * *pi; how it can go into the PDF. */
+static pdfpng_way png_parse(fz_context *fz, const unsigned char *data, size_t n, png_info *pi,
+                            fz_buffer *idat)
 {
+    int alpha = 0; /* a tRNS chunk: transparency as a colour or palette alpha */
     static const unsigned char sig[8] = {137, 'P', 'N', 'G', 13, 10, 26, 10};
     memset(pi, 0, sizeof *pi);
     if (n < 8 || memcmp(data, sig, 8))
-        return 0;
+        return PDFPNG_NONE;
     int seen_ihdr = 0, ended = 0;
     for (size_t at = 8; at + 12 <= n && !ended;) {
         size_t len = be32(data + at);
         const unsigned char *type = data + at + 4, *body = data + at + 8;
         if (len > n - at - 12)
-            return 0; /* truncated */
+            return PDFPNG_NONE; /* truncated */
         if (!memcmp(type, "IHDR", 4)) {
             if (len != 13 || seen_ihdr)
-                return 0;
+                return PDFPNG_NONE;
             seen_ihdr = 1;
             pi->w = (int)be32(body);
             pi->h = (int)be32(body + 4);
             pi->depth = body[8];
             pi->color = body[9];
-            /* compression 0, filter method 0, no interlace */
-            if (body[10] || body[11] || body[12] || pi->w <= 0 || pi->h <= 0)
-                return 0;
+            /* compression 0, filter method 0; interlaced is decoded */
+            if (body[10] || body[11] || pi->w <= 0 || pi->h <= 0)
+                return PDFPNG_NONE;
+            pi->interlaced = body[12] != 0;
         } else if (!memcmp(type, "PLTE", 4)) {
             if (len % 3 || len / 3 > 256 || len == 0)
-                return 0;
+                return PDFPNG_NONE;
             pi->n_palette = (int)(len / 3);
             memcpy(pi->palette, body, len);
         } else if (!memcmp(type, "IDAT", 4)) {
             if (!seen_ihdr)
-                return 0;
+                return PDFPNG_NONE;
             fz_append_data(fz, idat, body, len);
         } else if (!memcmp(type, "IEND", 4)) {
             ended = 1;
-        } else if (!memcmp(type, "tRNS", 4) || !memcmp(type, "iCCP", 4) ||
-                   !memcmp(type, "acTL", 4)) {
-            return 0; /* transparency, a colour profile, an animation */
+        } else if (!memcmp(type, "tRNS", 4)) {
+            alpha = 1;
+        } else if (!memcmp(type, "iCCP", 4) || !memcmp(type, "acTL", 4)) {
+            return PDFPNG_NONE; /* a colour profile, an animation: as MuPDF keeps them */
         }
         at += len + 12;
     }
     if (!seen_ihdr || !ended || fz_buffer_storage(fz, idat, NULL) == 0)
-        return 0;
+        return PDFPNG_NONE;
+    int bytes_as_pdf = 0;
     switch (pi->color) {
-    case 0: return pi->depth == 1 || pi->depth == 2 || pi->depth == 4 || pi->depth == 8;
-    case 2: return pi->depth == 8;
-    case 3: return pi->n_palette > 0 && (pi->depth == 1 || pi->depth == 2 || pi->depth == 4 ||
-                                         pi->depth == 8);
-    default: return 0;
+    case 0: bytes_as_pdf = pi->depth <= 8; break;
+    case 2: bytes_as_pdf = pi->depth == 8; break;
+    case 3: bytes_as_pdf = pi->n_palette > 0; break;
+    default: break; /* gray or RGB with alpha */
     }
+    /* else its pixels, when they turn out opaque */
+    return bytes_as_pdf && !alpha && !pi->interlaced ? PDFPNG_IDAT : PDFPNG_PIXELS;
 }
 
 /* An fz_image of the IDAT bytes (taken) as PDF reads them. */
@@ -111,18 +117,35 @@ static fz_image *png_image(fz_context *fz, const png_info *pi, fz_buffer *idat)
     return image;
 }
 
-/* 1 when every sample of pix is 0 or 255 and its pixels are gray. */
-static int bilevel(const fz_pixmap *pix)
+/* What the colours of pix are (its alpha, if any, left aside). */
+typedef enum png_colors { PNG_BILEVEL, PNG_GRAY, PNG_COLOR } png_colors;
+
+static png_colors colors_of(const fz_pixmap *pix)
 {
+    int nc = pix->n - pix->alpha, gray = 1;
     for (int y = 0; y < pix->h; y++) {
         const unsigned char *p = pix->samples + (size_t)y * (size_t)pix->stride;
         for (int x = 0; x < pix->w; x++, p += pix->n) {
-            if (p[0] != 0 && p[0] != 255)
-                return 0;
-            for (int c = 1; c < pix->n; c++)
+            for (int c = 1; c < nc; c++)
                 if (p[c] != p[0])
-                    return 0;
+                    return PNG_COLOR;
+            if (p[0] != 0 && p[0] != 255)
+                gray = 2;
         }
+    }
+    return gray == 1 ? PNG_BILEVEL : PNG_GRAY;
+}
+
+/* 1 when pix has no alpha or an alpha of 255 everywhere. */
+static int opaque(const fz_pixmap *pix)
+{
+    if (!pix->alpha)
+        return 1;
+    for (int y = 0; y < pix->h; y++) {
+        const unsigned char *p = pix->samples + (size_t)y * (size_t)pix->stride;
+        for (int x = 0; x < pix->w; x++, p += pix->n)
+            if (p[pix->n - 1] != 255)
+                return 0;
     }
     return 1;
 }
@@ -139,11 +162,12 @@ static int same_pixels(const fz_pixmap *a, const fz_pixmap *b)
     return 1;
 }
 
-/* A bilevel page's pixels (MuPDF's decode) the way our TIFF pages go: 1 bit
- * a pixel, G4 by MuPDF's writer or deflated, whichever pdfimg_add takes,
- * checked there. */
-static pdf_obj *png_bilevel(fz_context *fz, pdf_document *doc, const fz_pixmap *pix,
-                            const char *path)
+/* The pixels (MuPDF's decode, opaque) the way our TIFF pages go, through
+ * pdfimg_add (checked there): a bilevel page as 1 bit a pixel (G4 by
+ * MuPDF's writer), gray as 8 bits, else RGB, deflated with PNG row
+ * filters. */
+static pdf_obj *png_pixels(fz_context *fz, pdf_document *doc, const fz_pixmap *pix,
+                           png_colors colors, const char *path)
 {
     vo_raster r;
     memset(&r, 0, sizeof r);
@@ -153,17 +177,23 @@ static pdf_obj *png_bilevel(fz_context *fz, pdf_document *doc, const fz_pixmap *
     r.dpi_x = r.dpi_y = 300;
     r.page = 1;
     r.rgb = fz_malloc(fz, (size_t)r.stride * (size_t)r.height);
+    int nc = pix->n - pix->alpha;
     for (int y = 0; y < pix->h; y++) {
         const unsigned char *p = pix->samples + (size_t)y * (size_t)pix->stride;
         uint8_t *d = r.rgb + (size_t)y * (size_t)r.stride;
-        for (int x = 0; x < pix->w; x++, p += pix->n, d += 3)
-            d[0] = d[1] = d[2] = p[0];
+        for (int x = 0; x < pix->w; x++, p += pix->n, d += 3) {
+            d[0] = p[0];
+            d[1] = nc == 3 ? p[1] : p[0];
+            d[2] = nc == 3 ? p[2] : p[0];
+        }
     }
     vo_page_image img;
     memset(&img, 0, sizeof img);
     img.pixels = &r;
     img.orientation = 1;
-    img.colors = VO_IMAGE_BILEVEL;
+    img.colors = colors == PNG_BILEVEL ? VO_IMAGE_BILEVEL
+                 : colors == PNG_GRAY  ? VO_IMAGE_GRAY
+                                       : VO_IMAGE_RGB;
     img.coding = VO_IMAGE_CODED_NONE;
     pdf_obj *ref = NULL;
     fz_try(fz) {
@@ -177,14 +207,13 @@ static pdf_obj *png_bilevel(fz_context *fz, pdf_document *doc, const fz_pixmap *
     return ref;
 }
 
-pdf_obj *pdfpng_add(fz_context *fz, pdf_document *doc, const char *path, int *as_idat)
+pdf_obj *pdfpng_add(fz_context *fz, pdf_document *doc, const char *path, pdfpng_way *way)
 {
-    *as_idat = 0;
     fz_buffer *file = NULL, *idat = NULL;
     fz_image *ours = NULL, *theirs = NULL, *back = NULL;
     fz_pixmap *want = NULL, *got = NULL;
     pdf_obj *ref = NULL;
-    int same = 0;
+    pdfpng_way how = PDFPNG_NONE;
     fz_var(file);
     fz_var(idat);
     fz_var(ours);
@@ -193,28 +222,34 @@ pdf_obj *pdfpng_add(fz_context *fz, pdf_document *doc, const char *path, int *as
     fz_var(want);
     fz_var(got);
     fz_var(ref);
-    fz_var(same);
+    fz_var(how);
     fz_try(fz) {
         png_info pi;
         unsigned char *data;
         file = fz_read_file(fz, path);
         size_t n = fz_buffer_storage(fz, file, &data);
         idat = fz_new_buffer(fz, n);
-        if (png_parse(fz, data, n, &pi, idat)) {
+        how = png_parse(fz, data, n, &pi, idat);
+        if (how != PDFPNG_NONE) {
             /* MuPDF's own decode of the PNG: the page's raster */
             theirs = fz_new_image_from_buffer(fz, file);
             want = fz_get_pixmap_from_image(fz, theirs, NULL, NULL, NULL, NULL);
-            if (bilevel(want)) {
-                /* smaller as 1 bit a pixel than as an 8-bit PNG's bytes */
-                ref = png_bilevel(fz, doc, want, path);
-                same = 1;
+            png_colors colors = colors_of(want);
+            if (!opaque(want))
+                how = PDFPNG_NONE; /* its alpha is kept as MuPDF keeps it (a soft mask) */
+            else if (colors == PNG_BILEVEL || how == PDFPNG_PIXELS) {
+                /* a bilevel page is smaller as 1 bit a pixel than as the
+                 * bytes of an 8-bit PNG */
+                ref = png_pixels(fz, doc, want, colors, path);
+                how = PDFPNG_PIXELS;
             } else {
                 ours = png_image(fz, &pi, idat);
                 ref = pdf_add_image(fz, doc, ours);
                 /* what a reader gets from the object */
                 back = pdf_load_image(fz, doc, ref);
                 got = fz_get_pixmap_from_image(fz, back, NULL, NULL, NULL, NULL);
-                same = *as_idat = same_pixels(got, want);
+                if (!same_pixels(got, want))
+                    how = PDFPNG_NONE;
             }
         }
     }
@@ -232,12 +267,12 @@ pdf_obj *pdfpng_add(fz_context *fz, pdf_document *doc, const char *path, int *as
             pdf_drop_obj(fz, ref);
             fz_rethrow(fz);
         }
-        same = 0; /* a decoder that refuses the bytes disagrees */
+        how = PDFPNG_NONE; /* a decoder that refuses the bytes disagrees */
     }
-    if (!same) {
-        *as_idat = 0;
+    if (how == PDFPNG_NONE) {
         pdf_drop_obj(fz, ref); /* unreferenced: the writer's garbage pass drops it */
         ref = NULL;
     }
+    *way = how;
     return ref;
 }

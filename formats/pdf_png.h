@@ -8,15 +8,22 @@
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 
-/* The PNG at path as an image XObject of doc (a new reference), when it
- * can be: one image, not interlaced, gray (1-8 bits), RGB (8 bits) or a
- * palette (1-8 bits), no transparency and no ICC profile. Its IDAT bytes
- * go under /FlateDecode with /Predictor 15; a black-and-white page goes as
- * the 1-bit image of its pixels instead (pdfimg_add: G4), far smaller. The
- * object is read back, decoded and compared with MuPDF's decode of the PNG,
- * pixel for pixel. Returns NULL (nothing kept) when the PNG is not of that
- * kind or the two differ: the caller embeds it as before. *as_idat: 1 when
- * the IDAT bytes went in. Throws only for out of memory. */
-pdf_obj *pdfpng_add(fz_context *fz, pdf_document *doc, const char *path, int *as_idat);
+/* How a PNG went into the PDF. */
+typedef enum pdfpng_way {
+    PDFPNG_NONE = 0, /* not here: the caller embeds it through MuPDF */
+    PDFPNG_IDAT,     /* its IDAT bytes under FlateDecode, /Predictor 15 */
+    PDFPNG_PIXELS    /* its pixels, through pdfimg_add (1-bit G4, gray, RGB) */
+} pdfpng_way;
+
+/* The PNG at path as an image XObject of doc (a new reference), or NULL.
+ * A gray (1-8 bit), RGB (8 bit) or palette PNG, not interlaced and without
+ * transparency, goes in as its IDAT bytes; a black-and-white page, and an
+ * interlaced, 16-bit or alpha one whose pixels are all opaque, as its
+ * pixels (pdfimg_add). A PNG with an ICC profile, an animation or
+ * transparency that shows is left to the caller (NULL), as is one whose
+ * object does not decode to MuPDF's pixels of the PNG (each is read back
+ * and compared, pixel for pixel). *way says which. Throws only for out of
+ * memory. */
+pdf_obj *pdfpng_add(fz_context *fz, pdf_document *doc, const char *path, pdfpng_way *way);
 
 #endif

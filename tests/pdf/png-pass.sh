@@ -2,8 +2,8 @@
 # png-pass.sh: a PNG page goes into the searchable PDF as its own IDAT
 # bytes (FlateDecode with PNG predictors), decoding to the same pixels
 # (poppler's pdfimages against an independent decode of the PNG, here in
-# Python); a black-and-white page as a 1-bit image instead; a PNG this path
-# does not take (an alpha channel) as before. Sizes against the old way
+# Python); a black-and-white page as a 1-bit image instead, an opaque RGBA
+# one as RGB pixels; one whose alpha shows as before (MuPDF's soft mask). Sizes against the old way
 # (MuPDF decoding and deflating again) on the corpus scan that showed it.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/cli/common.sh"
@@ -51,7 +51,7 @@ ok $? "png 3.5: the palette page is an Indexed image"
 "$PY" "$TOOL" make bilevel8 "$TMP/bw.png"
 run_vo -vv --text-layer only -f pdf -o "$TMP/bw.pdf" "$TMP/bw.png"
 image_dict "$TMP/bw.pdf" >"$TMP/dict"
-[ $rc -eq 0 ] && grep -q "image kept as 1-bit pixels" "$TMP/err" && grep -q '"/BitsPerComponent": 1' "$TMP/dict"
+[ $rc -eq 0 ] && grep -q "image kept as its lossless pixels" "$TMP/err" && grep -q '"/BitsPerComponent": 1' "$TMP/dict"
 ok $? "png 4.1: a black-and-white 8-bit PNG goes as a 1-bit image (rc=$rc)"
 rm -f "$TMP"/ex-*
 pdfimages -png "$TMP/bw.pdf" "$TMP/ex"
@@ -61,7 +61,18 @@ ok $? "png 4.2: ... with the PNG's pixels"
 "$PY" "$TOOL" make rgba8 "$TMP/rgba.png"
 run_vo -vv --text-layer only -f pdf -o "$TMP/rgba.pdf" "$TMP/rgba.png"
 [ $rc -eq 0 ] && ! grep -q "image kept as" "$TMP/err" && [ -s "$TMP/rgba.pdf" ]
-ok $? "png 5.1: a PNG with an alpha channel is not passed through, and still written (rc=$rc)"
+ok $? "png 5.1: a PNG whose alpha shows is left to MuPDF (its soft mask), and written (rc=$rc)"
+"$PY" "$TOOL" make rgba8opaque "$TMP/opaque.png"
+run_vo -vv --text-layer only -f pdf -o "$TMP/opaque.pdf" "$TMP/opaque.png"
+image_dict "$TMP/opaque.pdf" >"$TMP/dict"
+[ $rc -eq 0 ] && grep -q "image kept as its lossless pixels" "$TMP/err" &&
+    grep -q '"/ColorSpace": "/DeviceRGB"' "$TMP/dict" && ! grep -q SMask "$TMP/dict"
+ok $? "png 5.2: an alpha of 255 everywhere goes: RGB pixels, no soft mask (rc=$rc)"
+rm -f "$TMP"/ex-*
+pdfimages -png "$TMP/opaque.pdf" "$TMP/ex"
+[ "$("$PY" "$TOOL" pixels "$TMP/opaque.png")" = "$("$PY" "$TOOL" pixels "$TMP/ex-000.png")" ] &&
+    [ "$(wc -c <"$TMP/opaque.pdf")" -lt "$(wc -c <"$TMP/rgba.pdf")" ]
+ok $? "png 5.3: ... with the PNG's pixels, in $(wc -c <"$TMP/opaque.pdf") bytes ($(wc -c <"$TMP/rgba.pdf") with the mask)"
 
 if SH=$(shared_dir) && [ -f "$SH/corpus/images-gt/ocrmypdf/ocrmypdf__linn.png" ]; then
     f="$SH/corpus/images-gt/ocrmypdf/ocrmypdf__linn.png"

@@ -3,7 +3,8 @@
 
   make KIND OUT.png   KIND: gray8 (a gradient with text-like strokes),
                       rgb8, pal4 (16 colours), bilevel8 (8-bit gray, black
-                      and white only), rgba8 (an alpha channel)
+                      and white only), rgba8 (an alpha channel that shows),
+                      rgba8opaque (an alpha channel of 255 everywhere)
   idat FILE.png       the concatenated IDAT bytes, as hex
   pixels FILE.png     the decoded samples as RGB triples, hashed (sha256);
                       gray and palette expanded, 1-bit too
@@ -54,13 +55,14 @@ def make(kind, out):
                 r.append(v)
             rows.append(r)
         write(out, w, h, 8, 0, rows)
-    elif kind in ("rgb8", "rgba8"):
-        n = 4 if kind == "rgba8" else 3
+    elif kind in ("rgb8", "rgba8", "rgba8opaque"):
+        n = 4 if kind.startswith("rgba8") else 3
+        opaque = kind == "rgba8opaque"
         rows = []
         for y in range(h):
             r = []
             for x in range(w):
-                px = [x % 256, y % 256, (x * y) % 256, 255 if (x + y) % 5 else 128][:n]
+                px = [x % 256, y % 256, (x * y) % 256, 255 if opaque or (x + y) % 5 else 128][:n]
                 r.extend(px)
             rows.append(r)
         write(out, w, h, 8, 6 if n == 4 else 2, rows)

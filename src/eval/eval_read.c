@@ -19,6 +19,8 @@
 #include <utf8proc.h>
 
 #define EVAL_MAX_FILE (256u << 20)
+/* a TSV number beyond this is no page coordinate, and could overflow left + width */
+#define TSV_MAX_VALUE 100000000
 
 const char *eval_format_name(eval_format f)
 {
@@ -449,6 +451,9 @@ static vo_status read_tsv(vo_ctx *ctx, const char *path, char *s, eval_doc *doc)
             if (end == f[i])
                 return vo_fail(ctx, VO_ERR_FORMAT, "%s: line %d: column %d is not a number",
                                path, row, i + 1);
+            if (v[i] < -TSV_MAX_VALUE || v[i] > TSV_MAX_VALUE)
+                return vo_fail(ctx, VO_ERR_FORMAT, "%s: line %d: column %d is %ld, outside "
+                               "+-%d", path, row, i + 1, v[i], TSV_MAX_VALUE);
         }
         if (v[1] != page) {
             page = v[1];

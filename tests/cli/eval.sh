@@ -138,7 +138,12 @@ sed 's/<MeasurementUnit>pixel</<MeasurementUnit>mm10</' "$S/ko-en-2col.p0001.alt
 run_vo eval --json "$S/ko-en-2col.p0001.alto.xml" "$TMP/mm10.alto.xml"
 [ $rc -eq 0 ] && grep -q 'pixel against mm10' "$TMP/err" && grep -q '"boxes": null' "$TMP/out"
 ok $? "eval 3.6: boxes in pixels against mm10: said, and no box figures (rc=$rc)"
+cp "$top_srcdir/tests/data/fuzz/eval/crash-tsv-overflow" "$TMP/huge.tsv"
+printf 'a word\n' >"$TMP/huge.gt.txt"
+run_vo eval "$TMP/huge.tsv" "$TMP/huge.gt.txt"
+[ $rc -eq 2 ] && grep -q 'huge.tsv: line 2: column 7 is 9223372036854775807, outside' "$TMP/err"
+ok $? "eval 3.7: a TSV left of 2^63-1: the file, line and column named, no overflow (rc=$rc)"
 run_vo eval --help
 [ $rc -eq 0 ] && grep -q 'jamo' "$TMP/out"
-ok $? "eval 3.7: eval --help"
+ok $? "eval 3.8: eval --help"
 done_testing

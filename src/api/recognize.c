@@ -33,12 +33,10 @@ vo_raw_page vo_recognize_raw_page(const char *source, int page, const vo_raster 
     return raw;
 }
 
-/* Log-probs of the generated tokens, by byte offset in the text. */
+/* What watches a pass as its pieces arrive (the engine keeps each
+ * piece's offset and log-prob): progress, the deadline, loops. */
 typedef struct ocr_collect {
-    vo_buf *text;
-    vo_token_lp *tokens;
-    size_t n, cap;
-    int failed;
+    int n;             /* pieces so far */
     double deadline;   /* monotonic seconds, 0 = none */
     int timed_out;     /* the callback stopped the engine at the deadline */
     vo_ground *items;  /* the items so far, for the loop check */
@@ -50,16 +48,10 @@ typedef struct ocr_collect {
 static int collect_piece(const char *piece, size_t len, float logprob, void *user)
 {
     ocr_collect *c = user;
-    /* the engine has appended the piece to the text already */
-    if (vo_grow((void **)&c->tokens, &c->cap, c->n + 1, sizeof *c->tokens)) {
-        c->failed = 1;
-        return 0;
-    }
-    c->tokens[c->n].offset = c->text->len >= len ? c->text->len - len : 0;
-    c->tokens[c->n].logprob = logprob;
+    (void)logprob;
     c->n++;
     if (c->opts->on_tokens)
-        c->opts->on_tokens(c->opts->user, (int)c->n, c->since, &c->last);
+        c->opts->on_tokens(c->opts->user, c->n, c->since, &c->last);
     if (c->deadline > 0 && vo_monotonic_seconds() > c->deadline) {
         c->timed_out = 1;
         return 1; /* stop this page: it is abandoned */
@@ -100,8 +92,7 @@ static void band_leaf_free(band_leaf *b)
 static vo_status recognise_rows(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
                                 const vo_recognize_opts *o, band_leaf *b, vo_recognize_note *note)
 {
-    ocr_collect col = {&b->text, NULL, 0, 0, 0, o->deadline, 0, NULL, 0,
-                       o, vo_monotonic_seconds(), 0};
+    ocr_collect col = {0, o->deadline, 0, NULL, 0, o, vo_monotonic_seconds(), 0};
     vo_status st = vo_ground_new(ctx, NULL, &col.items);
     if (st)
         return st;
@@ -110,7 +101,7 @@ static vo_status recognise_rows(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
     /* one of the pages in flight: the -j workers' pages share decode steps */
     vo_engine_page pg = {r->rgb + (size_t)b->band.y0 * (size_t)r->stride, r->width,
                          b->band.y1 - b->band.y0, r->stride, collect_piece, &col, &b->text,
-                         0, false, false, 0, 0};
+                         0, false, false, 0, 0, NULL, 0};
     st = vo_engine_ocr_page(ctx, eng, &pg);
     vo_drop_ground(col.items);
     if (!st)
@@ -118,10 +109,8 @@ static vo_status recognise_rows(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
                 "token), up to %d pages in flight", o->source, o->page, b->band.y0, b->band.y1,
                 pg.n_tokens, pg.n_passes,
                 pg.n_tokens > 0 ? (double)pg.n_passes / pg.n_tokens : 0.0, pg.in_flight);
-    if (!st && col.failed)
-        st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
-    b->tokens = col.tokens;
-    b->n_tokens = col.n;
+    b->tokens = pg.pieces;
+    b->n_tokens = pg.n_pieces;
     b->n_gen = pg.n_tokens;
     note->tokens += pg.n_tokens;
     note->passes += pg.n_passes;

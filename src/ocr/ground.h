@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include "src/page/page.h"
 #include "src/util/status.h"
+#include "src/util/token_lp.h"
 
 /* Pass as logprob when the token's log-probability is unknown (any value
  * above 0, or NaN, means "unknown"). */
@@ -91,12 +92,6 @@ size_t vo_ground_count(const vo_ground *g, vo_ground_event ev);
 /* A short English name of the event ("coordinates out of range"). */
 const char *vo_ground_event_name(vo_ground_event ev);
 
-/* One token of a saved output: it starts at byte `offset` of the text and
- * runs to the next token's offset. */
-typedef struct vo_token_lp {
-    size_t offset;
-    float logprob;
-} vo_token_lp;
 
 /* One shot: parse a whole text. tokens (sorted by offset, may be NULL)
  * give per-token log-probs; bytes before the first token have none. On

@@ -217,10 +217,13 @@ int engine_on_token(void *user, int seq, int32_t id, float logprob)
         return 1;
     if (ps->piece.len == 0)
         return 0;
-    if (vo_buf_append(ps->out, ps->piece.data, ps->piece.len) != VO_OK) {
+    vo_engine_page *pg = ps->page;
+    if (vo_grow((void **)&pg->pieces, &ps->cap_pieces, pg->n_pieces + 1, sizeof *pg->pieces) ||
+        vo_buf_append(ps->out, ps->piece.data, ps->piece.len) != VO_OK) {
         ps->st = vo_fail(ps->ctx, VO_ERR_NOMEM, "out of memory for the page's text");
         return 1;
     }
+    pg->pieces[pg->n_pieces++] = (vo_token_lp){ps->out->len - ps->piece.len, logprob};
     return ps->cb ? ps->cb(ps->piece.data, ps->piece.len, logprob, ps->user) : 0;
 }
 
@@ -329,7 +332,9 @@ void engine_page_request(vo_ctx *ctx, const vo_engine *e, vo_engine_page *pg, pa
                          vo_gen_request *req)
 {
     pp->ps = (piece_sink){ctx, pp->ps.stream, VO_BUF_INIT, pg->out_text, pg->cb, pg->user, VO_OK,
-                          e};
+                          e, pg, 0};
+    pg->pieces = NULL;
+    pg->n_pieces = 0;
     memset(req, 0, sizeof *req);
     req->ids = pp->ids;
     req->n_ids = (int64_t)pp->n_ids;
@@ -363,6 +368,10 @@ vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, 
     if (n < 1)
         return vo_fail(ctx, VO_ERR_ARGUMENT, "an OCR batch needs at least one page");
     vo_status st = VO_OK;
+    for (int i = 0; i < n; i++) {
+        pages[i].pieces = NULL;
+        pages[i].n_pieces = 0;
+    }
     page_prep *pp = vo_calloc((size_t)n, sizeof *pp);
     vo_gen_request *req = vo_calloc((size_t)n, sizeof *req);
     if (!pp || !req) {
@@ -402,6 +411,8 @@ fail:
 vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                         int stride, vo_piece_fn *cb, void *user, vo_buf *out_text)
 {
-    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false, false, 0, 0};
-    return vo_engine_ocr_batch(ctx, e, &pg, 1);
+    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false, false, 0, 0, NULL, 0};
+    vo_status st = vo_engine_ocr_batch(ctx, e, &pg, 1);
+    vo_free(pg.pieces);
+    return st;
 }

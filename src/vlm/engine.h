@@ -10,6 +10,7 @@
 
 #include "src/util/buf.h"
 #include "src/util/status.h"
+#include "src/util/token_lp.h"
 
 typedef struct vo_engine vo_engine;
 
@@ -88,6 +89,11 @@ typedef struct vo_engine_page {
     int in_flight;           /* out: the most pages that shared a decode step with this
                               * one, itself included (vo_engine_ocr_page) */
     int n_passes;            /* out: decode steps (+ the prefill) that gave its tokens */
+    vo_token_lp *pieces;     /* out: each piece of text the page added to out_text (one per
+                              * callback call): its byte offset in out_text and the log-prob
+                              * of the token that completed it; the caller vo_frees it,
+                              * also after a failure */
+    size_t n_pieces;
 } vo_engine_page;
 
 /* OCR of n pages at once: each page is prepared as vo_engine_ocr does, then

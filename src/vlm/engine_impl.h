@@ -66,6 +66,8 @@ typedef struct piece_sink {
     void *user;
     vo_status st;
     const vo_engine *e;          /* its cancel flag, checked at every token */
+    vo_engine_page *page;        /* where each piece's offset and log-prob go */
+    size_t cap_pieces;
 } piece_sink;
 
 /* one page on its way to the decoder: prompt ids and packed features */

@@ -173,6 +173,8 @@ vo_status vo_engine_ocr_page(vo_ctx *ctx, vo_engine *e, vo_engine_page *page)
     memset(&fp, 0, sizeof fp);
     fp.ctx = ctx;
     fp.page = page;
+    page->pieces = NULL;
+    page->n_pieces = 0;
     pthread_mutex_lock(&f->lock);
     if (!f->gen_ready) {
         vo_generator_init(&f->gen, e->be, &e->lm, e->cfg.image_token_index, e->stop, e->n_stop);

@@ -8,15 +8,40 @@
 #include "tests/tap.h"
 #include "tests/vlm/fixture.h"
 
-typedef struct { vo_buf all; int calls; int lp_ok; } sink;
+#define SINK_MAX 64
+
+/* what the callback saw: the text, and where each piece began with its
+ * log-prob (the first SINK_MAX) */
+typedef struct {
+    vo_buf all;
+    int calls;
+    int lp_ok;
+    vo_token_lp seen[SINK_MAX];
+} sink;
 
 static int on_piece(const char *piece, size_t len, float logprob, void *user)
 {
     sink *s = user;
+    if (s->calls < SINK_MAX)
+        s->seen[s->calls] = (vo_token_lp){s->all.len, logprob};
     s->calls++;
     s->lp_ok &= logprob <= 0.0f && logprob > -100.0f;
     vo_buf_append(&s->all, piece, len);
     return 0;
+}
+
+/* the engine's pieces of a page are those the callback saw, in order:
+ * same count, offsets and log-probs */
+static int pieces_as_seen(const vo_engine_page *pg, const sink *s)
+{
+    if (!pg->pieces || pg->n_pieces != (size_t)s->calls || s->calls > SINK_MAX)
+        return 0;
+    for (size_t k = 0; k < pg->n_pieces; k++)
+        if (pg->pieces[k].offset != s->seen[k].offset ||
+            pg->pieces[k].logprob != s->seen[k].logprob ||
+            (k && pg->pieces[k].offset <= pg->pieces[k - 1].offset))
+            return 0;
+    return 1;
 }
 
 /* an engine with opts recognises ocr_wide_150x90 as the golden text */
@@ -68,7 +93,7 @@ int main(void)
         json_t *cas = json_object_get(json_object_get(m, "cases"), cases[i]);
         int w, h;
         uint8_t *rgb = fx_case_image(dir, m, cases[i], &w, &h);
-        sink s = {VO_BUF_INIT, 0, 1};
+        sink s = {VO_BUF_INIT, 0, 1, {{0, 0}}};
         vo_buf text = VO_BUF_INIT;
         vo_status st = vo_engine_ocr(ctx, eng, rgb, w, h, w * 3, on_piece, &s, &text);
         const char *gold = json_string_value(json_object_get(cas, "generated_text"));
@@ -92,7 +117,7 @@ int main(void)
         pg[i].rgb = brgb[i] = fx_case_image(dir, m, bcases[i], &pg[i].w, &pg[i].h);
         pg[i].stride = pg[i].w * 3;
         btext[i] = (vo_buf)VO_BUF_INIT;
-        bs[i] = (sink){VO_BUF_INIT, 0, 1};
+        bs[i] = (sink){VO_BUF_INIT, 0, 1, {{0, 0}}};
         pg[i].out_text = &btext[i];
         pg[i].cb = on_piece;
         pg[i].user = &bs[i];
@@ -101,17 +126,25 @@ int main(void)
         for (int i = 0; i < 3; i++) {
             vo_buf_reset(&btext[i]);
             vo_buf_reset(&bs[i].all);
+            bs[i].calls = 0;
         }
         vo_status st = vo_engine_ocr_batch(ctx, eng, pg, n);
-        int same = st == VO_OK;
+        int same = st == VO_OK, pieces = st == VO_OK;
         for (int i = 0; i < n && same; i++) {
             json_t *cas = json_object_get(json_object_get(m, "cases"), bcases[i]);
             const char *gold = json_string_value(json_object_get(cas, "generated_text"));
             same = gold && btext[i].len == strlen(gold) && !memcmp(btext[i].data, gold, btext[i].len) &&
                    bs[i].all.len == btext[i].len && pg[i].n_tokens == 20 && !pg[i].hit_stop;
+            pieces &= pieces_as_seen(&pg[i], &bs[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            vo_free(pg[i].pieces);
+            pg[i].pieces = NULL;
         }
         ok(same, "engine 5.%d: a batch of %d pages gives each page's text alone, streamed per page "
            "(%s)", n - 1, n, st == VO_OK ? "ok" : vo_last_error(ctx));
+        ok(pieces, "engine 5.%db: each page's pieces come back with the byte offsets and "
+           "log-probs the callback saw", n - 1);
     }
     ok(eng && vo_engine_ocr_batch(ctx, eng, pg, 0) == VO_ERR_ARGUMENT,
        "engine 5.3: an empty batch is an argument error");

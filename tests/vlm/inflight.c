@@ -58,6 +58,7 @@ typedef struct {
     vo_engine_page page;
     record rec;
     vo_status st;
+    bool pieces_ok;   /* the page's pieces: one per callback call, their log-probs */
     char msg[512];
 } job;
 
@@ -73,6 +74,12 @@ static void *run_page(void *arg)
     pthread_cond_broadcast(&gate_cv);
     pthread_mutex_unlock(&gate_lock);
     j->st = ctx ? vo_engine_ocr_page(ctx, j->eng, &j->page) : VO_ERR_NOMEM;
+    j->pieces_ok = j->page.n_pieces == (size_t)j->rec.n_lp;
+    for (size_t k = 0; j->pieces_ok && k < j->page.n_pieces && k < MAX_TOKENS + 8; k++)
+        j->pieces_ok = j->page.pieces[k].logprob == j->rec.lp[k] &&
+                       j->page.pieces[k].offset < j->rec.text.len;
+    vo_free(j->page.pieces);
+    j->page.pieces = NULL;
     snprintf(j->msg, sizeof j->msg, "%s", ctx ? vo_last_error(ctx) : "no context");
     vo_drop_ctx(ctx);
     return NULL;
@@ -138,7 +145,7 @@ int main(void)
             memset(&jobs[i], 0, sizeof jobs[i]);
             jobs[i].eng = eng;
             jobs[i].page = (vo_engine_page){rgb[i], w[i], h[i], w[i] * 3, NULL, NULL, NULL, 0,
-                                            false, false, 0, 0};
+                                            false, false, 0, 0, NULL, 0};
             jobs[i].rec = (record){VO_BUF_INIT, {0}, 0, limits[i], i == 0};
             started[i] = opened && pthread_create(&th[i], NULL, run_page, &jobs[i]) == 0;
         }
@@ -147,7 +154,8 @@ int main(void)
             if (started[i])
                 pthread_join(th[i], NULL);
             n_ok += started[i] && jobs[i].st == VO_OK;
-            n_same += started[i] && jobs[i].st == VO_OK && same_record(&jobs[i].rec, &alone[i]);
+            n_same += started[i] && jobs[i].st == VO_OK && same_record(&jobs[i].rec, &alone[i]) &&
+                      jobs[i].pieces_ok;
             most = jobs[i].page.in_flight > most ? jobs[i].page.in_flight : most;
             if (started[i] && jobs[i].st != VO_OK)
                 diag("page %d: %s", i + 1, jobs[i].msg);
@@ -155,7 +163,7 @@ int main(void)
         ok(opened && n_ok == N_PAGES, "inflight 2.%d: batch %d: five threads' pages all done (%d)",
            b + 1, batches[b], n_ok);
         ok(n_same == N_PAGES, "inflight 3.%d: batch %d: every page's text and log-probs equal "
-           "its run alone, bit for bit (%d of %d)", b + 1, batches[b], n_same, N_PAGES);
+           "its run alone, bit for bit, and its pieces are those its callback saw (%d of %d)", b + 1, batches[b], n_same, N_PAGES);
         ok(jobs[1].page.n_tokens == MAX_TOKENS && !jobs[1].page.hit_stop && jobs[1].page.cut &&
            !jobs[0].page.cut,
            "inflight 4.%d: batch %d: the page that ran out of tokens is cut, the one its "
@@ -171,9 +179,10 @@ int main(void)
             memset(&bad, 0, sizeof bad);
             memset(&fine, 0, sizeof fine);
             bad.eng = fine.eng = eng;
-            bad.page = (vo_engine_page){rgb[0], 0, 0, 0, NULL, NULL, NULL, 0, false, false, 0, 0};
+            bad.page = (vo_engine_page){rgb[0], 0, 0, 0, NULL, NULL, NULL, 0, false, false, 0, 0,
+                                        NULL, 0};
             fine.page = (vo_engine_page){rgb[2], w[2], h[2], w[2] * 3, NULL, NULL, NULL, 0,
-                                         false, false, 0, 0};
+                                         false, false, 0, 0, NULL, 0};
             fine.rec = (record){VO_BUF_INIT, {0}, 0, limits[2], 0};
             gate_called = 0;
             gate_want = 0;
@@ -185,7 +194,7 @@ int main(void)
             if (sf)
                 pthread_join(tf, NULL);
             ok(sb && sf && bad.st != VO_OK && bad.msg[0] && fine.st == VO_OK &&
-               same_record(&fine.rec, &alone[2]),
+               same_record(&fine.rec, &alone[2]) && fine.pieces_ok && bad.page.n_pieces == 0,
                "inflight 5.1: a page that cannot be prepared fails alone (%s); the other is "
                "right", bad.msg);
             vo_buf_free(&bad.rec.text);

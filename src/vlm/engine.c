@@ -93,7 +93,8 @@ static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
                        "use --device cpu, or --weights as-stored", vo_type_name(t),
                        vo_backend_name(e->be));
     vo_info(ctx, "converting the language model's weights to %s", vo_type_name(t));
-    return qwen3_convert_weights(ctx, e->be, e->w, &e->lm, t);
+    int threads = e->opts.threads > 0 ? e->opts.threads : vo_cpu_count();
+    return qwen3_convert_weights(ctx, e->be, e->w, &e->lm, t, threads);
 }
 
 /* Drafted decoding where it is exact: the CPU backend computes each row of a

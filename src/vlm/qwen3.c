@@ -72,15 +72,15 @@ vo_status qwen3_load(vo_ctx *ctx, vo_backend *be, const vo_config *cfg, const vo
 }
 
 vo_status qwen3_convert_weights(vo_ctx *ctx, vo_backend *be, const vo_weights *w,
-                                qwen3_model *m, vo_type type)
+                                qwen3_model *m, vo_type type, int threads)
 {
-    vo_status st = vlm_convert_matrix(ctx, be, w, &m->head, type);
+    vo_status st = vlm_convert_matrix(ctx, be, w, &m->head, type, threads);
     for (int l = 0; l < m->n_layers && st == VO_OK; l++) {
         qwen3_layer *L = &m->layers[l];
         vo_tensor **mats[] = {&L->q_w, &L->k_w, &L->v_w, &L->o_w, &L->gate_w, &L->up_w,
                               &L->down_w};
         for (size_t i = 0; i < sizeof mats / sizeof mats[0] && st == VO_OK; i++)
-            st = vlm_convert_matrix(ctx, be, w, mats[i], type);
+            st = vlm_convert_matrix(ctx, be, w, mats[i], type, threads);
     }
     return st;
 }

@@ -52,9 +52,10 @@ vo_status qwen3_load(vo_ctx *ctx, vo_backend *be, const vo_config *cfg, const vo
                      qwen3_model *m);
 void qwen3_free(vo_backend *be, qwen3_model *m);
 /* Convert the layers' matrices and the LM head to `type` (VO_Q8, VO_Q4), once,
- * after qwen3_load; the embedding table and the norms keep their type. */
+ * after qwen3_load, on `threads` threads (vlm_convert_matrix); the embedding
+ * table and the norms keep their type. */
 vo_status qwen3_convert_weights(vo_ctx *ctx, vo_backend *be, const vo_weights *w,
-                                qwen3_model *m, vo_type type);
+                                qwen3_model *m, vo_type type, int threads);
 
 /* A sequence that will hold `max` tokens at most; room is reserved now for
  * `first` (the prompt) plus one growth step, the rest as it fills. NULL on

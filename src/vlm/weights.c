@@ -4,6 +4,7 @@
 
 #include "src/util/alloc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,8 +87,51 @@ vo_status vlm_bind_f32(vo_ctx *ctx, vo_backend *be, const vo_weights *w, const c
     return VO_OK;
 }
 
+/* rows [r0, r1) of a slice quantized: one thread's share */
+typedef struct convert_share {
+    const char *in;
+    char *out;
+    size_t in_row, out_row;
+    int64_t r0, r1, K;
+    vo_type from, to;
+} convert_share;
+
+static void *convert_rows(void *arg)
+{
+    const convert_share *c = arg;
+    for (int64_t r = c->r0; r < c->r1; r++)
+        (c->to == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)(c->out + r * c->out_row,
+                                                           c->in + r * c->in_row, c->from, c->K);
+    return NULL;
+}
+
+enum { CONVERT_ROWS = 256, CONVERT_THREADS = 16 };
+
+/* n rows of a slice quantized on up to `threads` threads; a thread that
+ * cannot start leaves its rows to this one */
+static void convert_slice(const char *in, char *out, size_t in_row, size_t out_row, int64_t n,
+                          int64_t K, vo_type from, vo_type to, int threads)
+{
+    convert_share sh[CONVERT_THREADS];
+    pthread_t th[CONVERT_THREADS];
+    bool started[CONVERT_THREADS] = {false};
+    int nt = threads < 1 ? 1 : threads > CONVERT_THREADS ? CONVERT_THREADS : threads;
+    for (int i = 0; i < nt; i++) {
+        sh[i] = (convert_share){in, out, in_row, out_row, n * i / nt, n * (i + 1) / nt, K, from, to};
+        if (i > 0)
+            started[i] = pthread_create(&th[i], NULL, convert_rows, &sh[i]) == 0;
+    }
+    convert_rows(&sh[0]);
+    for (int i = 1; i < nt; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            convert_rows(&sh[i]);
+    }
+}
+
 vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, vo_tensor **t,
-                             vo_type type)
+                             vo_type type, int threads)
 {
     vo_tensor *src = *t;
     if (!src || src->type == type)
@@ -104,9 +148,10 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, v
                        "of %lld", src->name, (long long)K, vo_type_name(type),
                        (long long)vo_type_block(type));
     vo_tensor *dst = vo_tensor_new(be, type, K, N, 1, 1, src->name);
-    enum { ROWS = 256 };
+    int nt = threads < 1 ? 1 : threads > CONVERT_THREADS ? CONVERT_THREADS : threads;
+    int64_t slice = (int64_t)CONVERT_ROWS * nt;
     size_t in_row = vo_row_size(src->type, K), out_row = vo_row_size(type, K);
-    char *in = vo_malloc(in_row * ROWS), *out = vo_malloc(out_row * ROWS);
+    char *in = vo_malloc(in_row * (size_t)slice), *out = vo_malloc(out_row * (size_t)slice);
     vo_status st = VO_OK;
     if (!dst || !in || !out) {
         vo_backend_sync(be, ctx);
@@ -115,16 +160,14 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, v
                      vo_type_name(type));
         goto done;
     }
-    for (int64_t r0 = 0; r0 < N; r0 += ROWS) {
-        int64_t n = N - r0 < ROWS ? N - r0 : ROWS;
+    for (int64_t r0 = 0; r0 < N; r0 += slice) {
+        int64_t n = N - r0 < slice ? N - r0 : slice;
         vo_tensor vs = vo_view(src, K, n, 1, 1, 0, 0, 0, (size_t)r0 * src->nb[1]);
         vo_tensor vd = vo_view(dst, K, n, 1, 1, 0, 0, 0, (size_t)r0 * dst->nb[1]);
         vo_tensor_get(be, &vs, in, in_row * (size_t)n);
         if (src->data)      /* host memory: the mapped file's, if it is */
             vo_weights_drop_pages(w, (const char *)src->data + vs.offset, in_row * (size_t)n);
-        for (int64_t r = 0; r < n; r++)
-            (type == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)(out + r * out_row, in + r * in_row,
-                                                              src->type, K);
+        convert_slice(in, out, in_row, out_row, n, K, src->type, type, nt);
         vo_tensor_set(be, &vd, out, out_row * (size_t)n);
     }
     if ((st = vo_backend_sync(be, ctx)) != VO_OK)

@@ -27,9 +27,11 @@ vo_status vlm_bind_view(vo_ctx *ctx, vo_backend *be, const vo_tensor_view *v, in
  * backend), each slice's pages go back to the kernel once read, so the
  * bf16 and the converted copy are not both resident. Nothing happens when *t is NULL or already
  * of that type. VO_ERR_UNSUPPORTED when the backend has no such matmul
- * weights, VO_ERR_FORMAT when ne0 is not a whole number of blocks. */
+ * weights, VO_ERR_FORMAT when ne0 is not a whole number of blocks. The rows
+ * of a slice are quantized by `threads` threads (<= 1: this one); the
+ * result is the same bytes whatever their number. */
 vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, vo_tensor **t,
-                             vo_type type);
+                             vo_type type, int threads);
 
 #define VLM_DIMS(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
     (const int64_t[]){__VA_ARGS__}

@@ -508,7 +508,7 @@ int main(int argc, char **argv)
                 goto done;
             }
             double t0 = now();
-            if (qwen3_convert_weights(ctx, be, w, &lm, qtypes[qi]) != VO_OK) {
+            if (qwen3_convert_weights(ctx, be, w, &lm, qtypes[qi], 1) != VO_OK) {
                 fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
                 goto done;
             }

@@ -220,7 +220,7 @@ static int probe_open(probe *p)
     if (st || siglip_load(ctx, p->be, &p->cfg, p->w, &p->vis) ||
         projector_load(ctx, p->be, &p->cfg, p->w, &p->proj) ||
         qwen3_load(ctx, p->be, &p->cfg, p->w, &p->lm) ||
-        (o->weights != VO_F32 && qwen3_convert_weights(ctx, p->be, p->w, &p->lm, o->weights)))
+        (o->weights != VO_F32 && qwen3_convert_weights(ctx, p->be, p->w, &p->lm, o->weights, 1)))
         return 0;
     p->lm.kv_type = o->kv_type;
     p->lm.kv_step = o->kv_step;

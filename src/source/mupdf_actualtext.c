@@ -229,7 +229,7 @@ static void at_run_contents(fz_context *fz, pdf_page *page, fz_device *dev, at_s
         fz_rethrow(fz);
 }
 
-void mupdf_run_text(fz_context *fz, fz_page *pg, fz_device *dev, int skip_invisible)
+void mupdf_run_text_contents(fz_context *fz, fz_page *pg, fz_device *dev, int skip_invisible)
 {
     pdf_page *page = pdf_page_from_fz_page(fz, pg);
     if (!page) { /* not a PDF: no marked content */
@@ -250,12 +250,19 @@ void mupdf_run_text(fz_context *fz, fz_page *pg, fz_device *dev, int skip_invisi
     fz_try(fz) {
         at_run_contents(fz, page, &ad->super, &st);
         fz_close_device(fz, &ad->super);
-        /* annotations and widgets as they are (their text is what they show) */
-        fz_run_page_annots(fz, pg, dev, fz_identity, NULL);
-        fz_run_page_widgets(fz, pg, dev, fz_identity, NULL);
     }
     fz_always(fz)
         fz_drop_device(fz, &ad->super);
     fz_catch(fz)
         fz_rethrow(fz);
 }
+
+void mupdf_run_text_annots(fz_context *fz, fz_page *pg, fz_device *dev)
+{
+    if (!pdf_page_from_fz_page(fz, pg))
+        return; /* run whole by mupdf_run_text_contents */
+    /* annotations and widgets as they are (their text is what they show) */
+    fz_run_page_annots(fz, pg, dev, fz_identity, NULL);
+    fz_run_page_widgets(fz, pg, dev, fz_identity, NULL);
+}
+

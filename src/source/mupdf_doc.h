@@ -59,11 +59,14 @@ void mupdf_say_capped(vo_document *doc, int page, float capped_from, float dpi,
  * loaded (mupdf_fixup.c). No-op for other documents. Throws. */
 void mupdf_fixup_page(fz_context *fz, fz_page *page);
 
-/* Run the page's text into dev (a text device): its contents with the
- * /ActualText of marked content in place of the glyphs it covers, then its
- * annotations and widgets; skip_invisible: without invisible text (3 Tr).
- * A page of another kind than PDF is run as it is. Throws. */
-void mupdf_run_text(fz_context *fz, fz_page *page, fz_device *dev, int skip_invisible);
+/* Run the page's text into dev (a text device): mupdf_run_text_contents
+ * its contents with the /ActualText of marked content in place of the
+ * glyphs it covers (skip_invisible: without invisible text, 3 Tr), then
+ * mupdf_run_text_annots its annotations and widgets. A page of another
+ * kind than PDF is run whole by the first, and the second does nothing.
+ * Throw. */
+void mupdf_run_text_contents(fz_context *fz, fz_page *page, fz_device *dev, int skip_invisible);
+void mupdf_run_text_annots(fz_context *fz, fz_page *page, fz_device *dev);
 
 /* The vertical metrics a PDF page's fonts declare (mupdf_fonts.c), for
  * glyph boxes like poppler's: ascent and descent in em (descent < 0). */

@@ -243,8 +243,9 @@ text_judge(vo_text_quality *q)
 /* Walk the structured text: block → block + paragraph, line → line,
  * characters → words split on separators. */
 static vo_status
-text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, fz_matrix ctm,
-                fz_irect ibox, vo_page *page, vo_text_quality *q)
+text_build_page(fz_context *fz, fz_stext_block *const *blocks, int n_blocks,
+                const mupdf_fonts *fonts, fz_matrix ctm, fz_irect ibox, vo_page *page,
+                vo_text_quality *q)
 {
     text_word w = {VO_BUF_INIT, NULL, NULL, 0, 0};
     int lang_counts[3] = {0, 0, 0};
@@ -252,9 +253,8 @@ text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, 
     fz_quad *quads = NULL;
     size_t quads_cap = 0;
     vo_status st = VO_OK;
-    for (fz_stext_block *b = stext->first_block; b && st == VO_OK; b = b->next) {
-        if (b->type != FZ_STEXT_BLOCK_TEXT)
-            continue;
+    for (int bi = 0; bi < n_blocks && st == VO_OK; bi++) {
+        const fz_stext_block *b = blocks[bi];
         if ((st = vo_page_add_block(page)) != VO_OK || (st = vo_page_add_par(page)) != VO_OK)
             break;
         for (fz_stext_line *l = b->u.t.first_line; l && st == VO_OK; l = l->next) {
@@ -301,21 +301,105 @@ text_build_page(fz_context *fz, fz_stext_page *stext, const mupdf_fonts *fonts, 
     return st;
 }
 
+/* A block's extent in the frame of its text: along its lines (u) and in
+ * the direction the lines follow each other (v, "down"); its first line's
+ * direction says which way that is (a page shown upside down, vertical
+ * Japanese: lines run downwards and follow each other leftwards). */
+typedef struct text_frame_box {
+    fz_point dir;
+    float u0, u1, v0, v1;
+} text_frame_box;
+
+static text_frame_box
+text_frame(const fz_stext_block *b)
+{
+    const fz_stext_line *l = b->u.t.first_line;
+    fz_point d = l ? l->dir : fz_make_point(1, 0), down = {-d.y, d.x};
+    fz_point c[4] = {{b->bbox.x0, b->bbox.y0}, {b->bbox.x1, b->bbox.y0},
+                     {b->bbox.x0, b->bbox.y1}, {b->bbox.x1, b->bbox.y1}};
+    text_frame_box f = {d, INFINITY, -INFINITY, INFINITY, -INFINITY};
+    for (int i = 0; i < 4; i++) {
+        float u = c[i].x * d.x + c[i].y * d.y, v = c[i].x * down.x + c[i].y * down.y;
+        f.u0 = fminf(f.u0, u), f.u1 = fmaxf(f.u1, u);
+        f.v0 = fminf(f.v0, v), f.v1 = fmaxf(f.v1, v);
+    }
+    return f;
+}
+
+/* b comes wholly before a in their text's frame (a quarter of the smaller
+ * one's line of slack) and their lines run the same way */
+static int
+text_block_before(const text_frame_box *b, const text_frame_box *a)
+{
+    if (fabsf(b->dir.x - a->dir.x) > 0.1f || fabsf(b->dir.y - a->dir.y) > 0.1f)
+        return 0;
+    float slack = 0.25f * fminf(b->v1 - b->v0, a->v1 - a->v0);
+    return b->v1 <= a->v0 + slack;
+}
+
+/* ... and they share at least half of the narrower one's width: one
+ * column */
+static int
+text_block_over(const text_frame_box *b, const text_frame_box *a)
+{
+    float overlap = fminf(a->u1, b->u1) - fmaxf(a->u0, b->u0);
+    float narrow = fminf(a->u1 - a->u0, b->u1 - b->u0);
+    return text_block_before(b, a) && overlap >= 0.5f * narrow;
+}
+
+/* The contents' text blocks in reading order where the content stream drew
+ * a stack of them from the bottom up (footnotes 1, 2, 3 drawn from the
+ * last): each block goes before the blocks just ahead of it in the stream
+ * that lie below it in its column. It stays where it is when that would
+ * leave it after a block that also lies below it, in another column (a
+ * heading drawn last, stopped by the other column halfway down: neither
+ * place is right, and the stream's is kept). Blocks side by side (columns,
+ * table cells) keep the stream's order. */
+static void
+text_order_blocks(fz_stext_block **blocks, int n)
+{
+    for (int i = 1; i < n; i++) {
+        text_frame_box b = text_frame(blocks[i]);
+        int j = i;
+        while (j > 0) {
+            text_frame_box a = text_frame(blocks[j - 1]);
+            if (!text_block_over(&b, &a))
+                break;
+            j--;
+        }
+        if (j == i)
+            continue;
+        if (j > 0) {
+            text_frame_box a = text_frame(blocks[j - 1]);
+            if (text_block_before(&b, &a))
+                continue;
+        }
+        fz_stext_block *t = blocks[i];
+        memmove(blocks + j + 1, blocks + j, sizeof *blocks * (size_t)(i - j));
+        blocks[j] = t;
+    }
+}
+
 /* The page's structured text from everything it draws: its contents (with
  * their /ActualText), then its annotations and form widgets (as rendered:
  * a button's caption is text on the page). fz_new_stext_page_from_page
  * runs the contents only. skip_invisible: without the invisible text
- * (3 Tr). Throws. */
+ * (3 Tr). *from_annots: the first block that annotations or widgets began
+ * (NULL: none). Throws. */
 static fz_stext_page *
-text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts, int skip_invisible)
+text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts, int skip_invisible,
+             fz_stext_block **from_annots)
 {
     fz_stext_page *stext = fz_new_stext_page(fz, fz_bound_page(fz, pg));
     fz_device *dev = NULL;
     fz_var(dev);
     fz_try(fz) {
         dev = fz_new_stext_device(fz, stext, opts);
-        mupdf_run_text(fz, pg, dev, skip_invisible);
+        mupdf_run_text_contents(fz, pg, dev, skip_invisible);
+        fz_stext_block *last = stext->last_block;
+        mupdf_run_text_annots(fz, pg, dev);
         fz_close_device(fz, dev);
+        *from_annots = last ? last->next : stext->first_block;
     }
     fz_always(fz)
         fz_drop_device(fz, dev);
@@ -333,6 +417,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_context *fz = md->fz;
     fz_page *pg = NULL;
     fz_stext_page *stext = NULL;
+    fz_stext_block *from_annots = NULL;
     fz_matrix ctm = fz_identity;
     fz_irect box = fz_empty_irect;
     float capped_from = 0;
@@ -347,6 +432,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     *out = NULL;
     fz_var(pg);
     fz_var(stext);
+    fz_var(from_annots);
     fz_var(dpi);
     fz_var(ctm);
     fz_var(box);
@@ -358,7 +444,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box, &capped_from);
         /* first: holding the fonts keeps them the ones the run uses */
         mupdf_fonts_load(fz, pg, &fonts);
-        stext = text_extract(fz, pg, &opts, md->super.skip_invisible);
+        stext = text_extract(fz, pg, &opts, md->super.skip_invisible, &from_annots);
     }
     fz_always(fz)
         fz_drop_page(fz, pg);
@@ -368,14 +454,33 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         return mupdf_caught(md, page, "cannot extract the text layer");
     }
     mupdf_say_capped(doc, page, capped_from, dpi, &box);
-    p = vo_new_page(page, box.x1 - box.x0, box.y1 - box.y0, dpi, dpi, doc->path);
+    /* the text blocks: the contents' in reading order, then the annotations' */
+    int n_blocks = 0, n_content = 0;
+    for (fz_stext_block *b = stext->first_block; b; b = b->next)
+        n_blocks += b->type == FZ_STEXT_BLOCK_TEXT;
+    fz_stext_block **blocks = vo_malloc(sizeof *blocks * (size_t)(n_blocks ? n_blocks : 1));
+    p = blocks ? vo_new_page(page, box.x1 - box.x0, box.y1 - box.y0, dpi, dpi, doc->path) : NULL;
+    if (blocks) {
+        int in_content = 1;
+        n_blocks = 0;
+        for (fz_stext_block *b = stext->first_block; b; b = b->next) {
+            in_content &= b != from_annots;
+            if (b->type != FZ_STEXT_BLOCK_TEXT)
+                continue;
+            blocks[n_blocks++] = b;
+            n_content += in_content;
+        }
+        text_order_blocks(blocks, n_content);
+    }
     if (!p) {
+        vo_free(blocks);
         fz_drop_stext_page(fz, stext);
         mupdf_fonts_clear(fz, &fonts);
         return vo_fail(doc->ctx, VO_ERR_NOMEM, "%s: page %d: out of memory", doc->path, page);
     }
     p->origin = VO_PAGE_FROM_TEXT_LAYER;
-    st = text_build_page(fz, stext, &fonts, ctm, box, p, q);
+    st = text_build_page(fz, blocks, n_blocks, &fonts, ctm, box, p, q);
+    vo_free(blocks);
     text_judge(q);
     fz_drop_stext_page(fz, stext);
     mupdf_fonts_clear(fz, &fonts);

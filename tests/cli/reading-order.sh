@@ -1,0 +1,52 @@
+#!/bin/sh
+# reading-order.sh: a text layer whose content stream draws a stack of
+# blocks from the bottom up (footnotes 3, 2, 1) is read top to bottom, on a
+# page shown upside down (/Rotate 180) too, in the frame of its text; a
+# block that would stop halfway (a stamp at the top right, drawn last, held
+# by a short line of the other column) keeps the stream's place; the
+# corpus's Google Docs PDF, whose footnotes came out 3, 2, 1.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/cli/common.sh"
+
+# in_order FILE PAGE TEXT...: each TEXT is a line of page PAGE (pages split
+# at form feeds), after the one before it
+in_order() {
+    f=$1 page=$2
+    shift 2
+    "$PY" - "$f" "$page" "$@" <<'PY'
+import sys
+pages = open(sys.argv[1], encoding="utf-8").read().split("\f")
+lines = [l.strip() for l in pages[int(sys.argv[2]) - 1].splitlines()]
+try:
+    at = [lines.index(t) for t in sys.argv[3:]]
+except ValueError as e:
+    sys.exit("missing: %s" % e)
+sys.exit(0 if at == sorted(at) else "order: %s" % at)
+PY
+}
+
+"$PY" "$top_srcdir/tests/data/source/make-order-pdf.py" "$TMP/order.pdf"
+ok $? "reading-order 1.1: made a page that draws its footnotes from the last up, twice (/Rotate 0, 180)"
+run_vo --text-layer only -f txt -o "$TMP/order.txt" "$TMP/order.pdf"
+[ $rc -eq 0 ]
+ok $? "reading-order 1.2: read (rc=$rc)"
+for page in 1 2; do
+    in_order "$TMP/order.txt" $page "Reading order test" "Short" \
+        "A body line that runs across the whole width of the page, margin to margin." \
+        "Stamp 2025" "1 First note" "2 Second note" "3 Third note" 2>"$TMP/why"
+    ok $? "reading-order 1.$((page + 2)): page $page: the footnotes 1, 2, 3 from the top, the stamp where the stream put it $(cat "$TMP/why")"
+done
+# the check can fail: the stream's own order
+in_order "$TMP/order.txt" 1 "3 Third note" "2 Second note" "1 First note" 2>/dev/null
+[ $? -ne 0 ]
+ok $? "reading-order 1.5: the stream's order (3, 2, 1) is not what came out"
+
+if SH=$(shared_dir) && [ -f "$SH/corpus/pdf/pypdf__google-doc-document.pdf" ]; then
+    run_vo --text-layer only -f txt -o "$TMP/gd.txt" "$SH/corpus/pdf/pypdf__google-doc-document.pdf"
+    in_order "$TMP/gd.txt" 1 "Population" "1 2021 estimate" "2 2020 estimate" "3 2020 estimate" \
+        2>"$TMP/why"
+    ok $? "reading-order 2.1: the corpus Google Docs PDF: its footnotes 1, 2, 3 after the table $(cat "$TMP/why")"
+else
+    skip "reading-order 2.1: the corpus Google Docs PDF" "the shared corpus is not beside the clone (set VO_SHARED)"
+fi
+done_testing

@@ -97,11 +97,11 @@ typedef struct vo_engine_page {
 } vo_engine_page;
 
 /* OCR of n pages at once: each page is prepared as vo_engine_ocr does, then
- * one prefill runs over all prompts and every decode step advances all pages
- * still running (the weights are read once per step for all of them). Each
- * page's text equals what vo_engine_ocr gives for it alone. A failure of any
- * page fails the batch (the message names the page); texts already appended
- * stay. VO_ERR_ARGUMENT when n < 1. */
+ * one prefill runs over all prompts (in passes) and every decode step
+ * advances all pages still running (the weights are read once per step for
+ * all of them). Each page's text equals what vo_engine_ocr gives for it
+ * alone. A failure of any page fails the batch (the message names the
+ * page); texts already appended stay. VO_ERR_ARGUMENT when n < 1. */
 vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *eng, vo_engine_page *pages, int n);
 
 /* OCR of one page among the pages in flight: any number of threads may call

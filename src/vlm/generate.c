@@ -1,5 +1,6 @@
-/* generate.c: build the prompt embeddings, prefill every sequence in one
- * forward, then greedy decode steps over the running sequences (§10). */
+/* generate.c: build the prompt embeddings, prefill the sequences in passes
+ * of a bounded number of tokens, then greedy decode steps over the running
+ * sequences (§10). */
 #include "src/vlm/generate.h"
 #include "src/util/alloc.h"
 
@@ -150,6 +151,50 @@ static vo_status gen_pick(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n
     return st;
 }
 
+/* The T prompt rows of x through the layers in passes of equal size, at
+ * most m->prefill_rows each (QWEN3_PREFILL_ROWS if <= 0); the final-normed
+ * last row of each sequence into its row of hidden. A row's arithmetic
+ * does not depend on its pass (tests/vlm/stages.c 11.x). */
+static void gen_prefill(vo_backend *be, const qwen3_model *m, vo_gen_seq **seqs,
+                        qwen3_seq **kvs, int64_t *n_new, int n, int64_t T, vo_tensor *x,
+                        vo_tensor *hidden)
+{
+    int64_t most = m->prefill_rows > 0 ? m->prefill_rows : QWEN3_PREFILL_ROWS;
+    int64_t passes = (T + most - 1) / most, rows = (T + passes - 1) / passes;
+    vo_tensor *last = vo_tensor_new(be, VO_F32, m->dim, n, 1, 1, "prefill.last");
+    if (!last)
+        return vo_backend_error(be, VO_ERR_NOMEM, "out of memory for %d sequences", n);
+    /* s: the sequence the pass starts in, done: its rows already in */
+    int s = 0;
+    int64_t done = 0;
+    for (int64_t t0 = 0; t0 < T; t0 += rows) {
+        int64_t len = T - t0 < rows ? T - t0 : rows, left = len;
+        int first = s, k = 0;
+        while (left > 0) {
+            int64_t take = seqs[s]->req->n_ids - done;
+            take = take < left ? take : left;
+            n_new[k++] = take;
+            left -= take;
+            done += take;
+            if (done == seqs[s]->req->n_ids) {
+                s++;
+                done = 0;
+            }
+        }
+        vo_tensor xp = vo_view(x, m->dim, len, 1, 1, 0, 0, 0, (size_t)t0 * x->nb[1]);
+        vo_tensor lp = vo_view(last, m->dim, k, 1, 1, 0, 0, 0, 0);
+        qwen3_forward(be, m, kvs + first, n_new, k, &xp, &lp, NULL);
+        /* the sequences whose prompt ended in this pass */
+        for (int i = 0; i < k && first + i < s; i++) {
+            vo_tensor src = vo_view(last, m->dim, 1, 1, 1, 0, 0, 0, (size_t)i * last->nb[1]);
+            vo_tensor dst = vo_view(hidden, m->dim, 1, 1, 1, 0, 0, 0,
+                                    (size_t)(first + i) * hidden->nb[1]);
+            vo_copy(be, &dst, &src);
+        }
+    }
+    vo_tensor_free(be, last);
+}
+
 vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
 {
     vo_backend *be = g->be;
@@ -186,10 +231,10 @@ vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
             goto done;
         }
         kvs[s] = seqs[s]->kv;
-        n_new[s] = r->n_ids;
         T += r->n_ids;
     }
-    /* prefill: all prompts in one forward */
+    /* prefill: the prompts, one after the other, in passes of at most
+     * prefill_rows tokens (the activations of a pass, not of a page) */
     x = vo_tensor_new(be, VO_F32, m->dim, T, 1, 1, "prompt.embeds");
     hidden = vo_tensor_new(be, VO_F32, m->dim, n, 1, 1, "hidden");
     for (int s = 0, t0 = 0; s < n && x; t0 += (int)seqs[s]->req->n_ids, s++) {
@@ -197,9 +242,11 @@ vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
         vo_tensor xs = vo_view(x, m->dim, r->n_ids, 1, 1, 0, 0, 0, (size_t)t0 * x->nb[1]);
         vlm_embed_prompt(be, m, r->ids, r->n_ids, g->image_id, r->image_features, &xs);
     }
+    if (x && hidden)
+        gen_prefill(be, m, seqs, kvs, n_new, n, T, x, hidden);
     vo_tensor lv = vo_view(g->logits, m->vocab, n, 1, 1, 0, 0, 0, 0);
-    if (x)
-        qwen3_forward(be, m, kvs, n_new, n, x, hidden, &lv);
+    if (hidden)
+        vo_matmul(be, &lv, m->head, hidden, NULL);
     if ((st = vo_backend_sync(be, ctx)) != VO_OK)
         goto done;
     for (int s = 0; s < n; s++) {

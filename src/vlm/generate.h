@@ -29,10 +29,10 @@ typedef struct vo_gen_request {
     bool hit_stop;
 } vo_gen_request;
 
-/* Sampling-free generation for n requests at once: one prefill over all
- * prompts, then decode steps over the sequences still running, greedy
- * (argmax, lowest id on ties) until a stop id, max_new, or the callback
- * says stop. VO_ERR_ARGUMENT when image ids and feature rows disagree. */
+/* Sampling-free generation for n requests at once: a prefill over all
+ * prompts (in passes of QWEN3_PREFILL_ROWS tokens at most), then decode
+ * steps over the sequences still running, greedy (argmax, lowest id on
+ * ties) until a stop id, max_new, or the callback says stop. VO_ERR_ARGUMENT when image ids and feature rows disagree. */
 vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t image_id,
                       const int32_t *stop_ids, int n_stop, vo_gen_request *reqs, int n);
 

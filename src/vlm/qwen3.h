@@ -32,10 +32,16 @@ typedef struct qwen3_model {
      * growth step in tokens (<= 0: QWEN3_KV_STEP) */
     vo_type kv_type;
     int kv_step;
+    /* tokens a prefill pass carries at most (<= 0: QWEN3_PREFILL_ROWS) */
+    int prefill_rows;
 } qwen3_model;
 
 /* tokens a cache grows by at least (or by a quarter of its size if more) */
 #define QWEN3_KV_STEP 256
+/* a prompt longer than this is prefilled in passes: the activations of a
+ * 512-token pass are about 40 MB in the 1.7B shapes, a page's 5,000 are
+ * ten times that */
+#define QWEN3_PREFILL_ROWS 512
 
 /* One sequence's state: its KV cache and how much of it is filled. The
  * cache holds `cap` tokens now and grows in steps, up to `max`, as

@@ -266,6 +266,25 @@ static void run_fixture(const char *name, const char *weights_from, int part)
 }
 
 /* three prompts decoded together = each decoded alone */
+/* the three tiny-varco cases the batch tests run: their prompt ids and
+ * packed image features (NULL for text_only) */
+static const char *batch_cases[3] = {"text_only", "ocr_wide_150x90", "ocr_tall_72x180"};
+
+static void batch_inputs(const fx_model *fm, json_t *m, int32_t **ids, int64_t *n_ids,
+                         float **pk, vo_tensor **feat)
+{
+    int D = fm->cfg.hidden_size;
+    for (int i = 0; i < 3; i++) {
+        json_t *cas = json_object_get(json_object_get(m, "cases"), batch_cases[i]);
+        size_t ni = 0, np = 0;
+        ids[i] = fx_read_key(fm->dir, cas, batch_cases[i], "input_ids", &ni);
+        pk[i] = fx_read_key(fm->dir, cas, batch_cases[i], "packed_image_features", &np);
+        feat[i] = pk[i] ? tensor_from(pk[i], D, (int64_t)(np / (4 * (size_t)D)), 1, 1, "packed")
+                        : NULL;
+        n_ids[i] = (int64_t)(ni / 4);
+    }
+}
+
 static void batch_check(void)
 {
     fx_model fm;
@@ -274,23 +293,18 @@ static void batch_check(void)
         ok(0, "stages 9.0: tiny-varco loads for the batch test");
         return;
     }
-    static const char *cases[3] = {"text_only", "ocr_wide_150x90", "ocr_tall_72x180"};
     json_t *m = fx_manifest(fm.dir);
     vo_gen_request alone[3], batch[3];
-    vo_tensor *feat[3] = {0};
+    vo_tensor *feat[3];
     int32_t *ids[3];
     float *pk[3];
+    int64_t n_ids[3];
     memset(alone, 0, sizeof alone);
-    int D = fm.cfg.hidden_size, V = fm.lm.vocab;
+    int V = fm.lm.vocab;
+    batch_inputs(&fm, m, ids, n_ids, pk, feat);
     for (int i = 0; i < 3; i++) {
-        json_t *cas = json_object_get(json_object_get(m, "cases"), cases[i]);
-        size_t ni = 0, np = 0;
-        ids[i] = fx_read_key(fm.dir, cas, cases[i], "input_ids", &ni);
-        pk[i] = fx_read_key(fm.dir, cas, cases[i], "packed_image_features", &np);
-        if (pk[i])
-            feat[i] = tensor_from(pk[i], D, (int64_t)(np / (4 * (size_t)D)), 1, 1, "packed");
         alone[i].ids = ids[i];
-        alone[i].n_ids = (int64_t)(ni / 4);
+        alone[i].n_ids = n_ids[i];
         alone[i].image_features = feat[i];
         alone[i].max_new = 12 + 4 * i;     /* different lengths end at different steps */
         alone[i].prefill_logits = malloc(sizeof(float) * (size_t)V);
@@ -425,27 +439,21 @@ static void prefill_check(void)
         ok(0, "stages 11.0: tiny-varco loads for the prefill-pass test");
         return;
     }
-    static const char *cases[3] = {"text_only", "ocr_wide_150x90", "ocr_tall_72x180"};
     static const int rows[4] = {0, 1, 7, 40};
     json_t *m = fx_manifest(fm.dir);
     vo_gen_request r[4][3];
-    vo_tensor *feat[3] = {0};
+    vo_tensor *feat[3];
     int32_t *ids[3];
     float *pk[3];
+    int64_t n_ids[3], T = 0;
     memset(r, 0, sizeof r);
     int D = fm.cfg.hidden_size, V = fm.lm.vocab;
-    int64_t T = 0;
+    batch_inputs(&fm, m, ids, n_ids, pk, feat);
     for (int i = 0; i < 3; i++) {
-        json_t *cas = json_object_get(json_object_get(m, "cases"), cases[i]);
-        size_t ni = 0, np = 0;
-        ids[i] = fx_read_key(fm.dir, cas, cases[i], "input_ids", &ni);
-        pk[i] = fx_read_key(fm.dir, cas, cases[i], "packed_image_features", &np);
-        if (pk[i])
-            feat[i] = tensor_from(pk[i], D, (int64_t)(np / (4 * (size_t)D)), 1, 1, "packed");
-        T += (int64_t)(ni / 4);
+        T += n_ids[i];
         for (int k = 0; k < 4; k++) {
             r[k][i].ids = ids[i];
-            r[k][i].n_ids = (int64_t)(ni / 4);
+            r[k][i].n_ids = n_ids[i];
             r[k][i].image_features = feat[i];
             r[k][i].max_new = 10 + 3 * i;
             r[k][i].prefill_logits = malloc(sizeof(float) * (size_t)V);

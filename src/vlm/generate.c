@@ -153,17 +153,15 @@ static vo_status gen_pick(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n
 
 /* The T prompt rows of x through the layers in passes of equal size, at
  * most m->prefill_rows each (QWEN3_PREFILL_ROWS if <= 0); the final-normed
- * last row of each sequence into its row of hidden. A row's arithmetic
- * does not depend on its pass (tests/vlm/stages.c 11.x). */
+ * last row of each sequence into its row of hidden (a sequence that goes on
+ * into the next pass gets its row there again). A row's arithmetic does not
+ * depend on its pass (tests/vlm/stages.c 11.x). */
 static void gen_prefill(vo_backend *be, const qwen3_model *m, vo_gen_seq **seqs,
-                        qwen3_seq **kvs, int64_t *n_new, int n, int64_t T, vo_tensor *x,
+                        qwen3_seq **kvs, int64_t *n_new, int64_t T, vo_tensor *x,
                         vo_tensor *hidden)
 {
     int64_t most = m->prefill_rows > 0 ? m->prefill_rows : QWEN3_PREFILL_ROWS;
     int64_t passes = (T + most - 1) / most, rows = (T + passes - 1) / passes;
-    vo_tensor *last = vo_tensor_new(be, VO_F32, m->dim, n, 1, 1, "prefill.last");
-    if (!last)
-        return vo_backend_error(be, VO_ERR_NOMEM, "out of memory for %d sequences", n);
     /* s: the sequence the pass starts in, done: its rows already in */
     int s = 0;
     int64_t done = 0;
@@ -182,17 +180,9 @@ static void gen_prefill(vo_backend *be, const qwen3_model *m, vo_gen_seq **seqs,
             }
         }
         vo_tensor xp = vo_view(x, m->dim, len, 1, 1, 0, 0, 0, (size_t)t0 * x->nb[1]);
-        vo_tensor lp = vo_view(last, m->dim, k, 1, 1, 0, 0, 0, 0);
-        qwen3_forward(be, m, kvs + first, n_new, k, &xp, &lp, NULL);
-        /* the sequences whose prompt ended in this pass */
-        for (int i = 0; i < k && first + i < s; i++) {
-            vo_tensor src = vo_view(last, m->dim, 1, 1, 1, 0, 0, 0, (size_t)i * last->nb[1]);
-            vo_tensor dst = vo_view(hidden, m->dim, 1, 1, 1, 0, 0, 0,
-                                    (size_t)(first + i) * hidden->nb[1]);
-            vo_copy(be, &dst, &src);
-        }
+        vo_tensor hp = vo_view(hidden, m->dim, k, 1, 1, 0, 0, 0, (size_t)first * hidden->nb[1]);
+        qwen3_forward(be, m, kvs + first, n_new, k, &xp, &hp, NULL);
     }
-    vo_tensor_free(be, last);
 }
 
 vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
@@ -243,7 +233,7 @@ vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
         vlm_embed_prompt(be, m, r->ids, r->n_ids, g->image_id, r->image_features, &xs);
     }
     if (x && hidden)
-        gen_prefill(be, m, seqs, kvs, n_new, n, T, x, hidden);
+        gen_prefill(be, m, seqs, kvs, n_new, T, x, hidden);
     vo_tensor lv = vo_view(g->logits, m->vocab, n, 1, 1, 0, 0, 0, 0);
     if (hidden)
         vo_matmul(be, &lv, m->head, hidden, NULL);

@@ -1,7 +1,8 @@
 /* attention.cl: fused attention of one sequence (scores, online softmax,
  * weighted values) with GQA, causal or full (MODEL.md §4 and §8). k and v
  * are f32, f16 or bf16 (k_type, v_type: T_ codes; a KV cache), widened
- * exactly to f32 as they are read. */
+ * exactly to f32 as they are read; a paged cache's keys are found through
+ * its block table (kv_row). */
 
 #pragma OPENCL FP_CONTRACT ON
 
@@ -14,13 +15,23 @@
 /* head dimensions each item accumulates */
 #define DPT ((HD_MAX + WG_ATT - 1) / WG_ATT)
 
+/* a sequence's key j as a row of its K/V tensors: row j, or in a paged
+ * cache row j % br of block tab[j / br] (tab NULL: not paged) */
+ulong kv_row(global const int *tab, int br, int j)
+{
+    return tab ? (ulong)tab[j / br] * (ulong)br + (ulong)(j % br) : (ulong)j;
+}
+
+#define KV_TAB(blocks, off) ((global const int *)((blocks) ? (blocks) + (off) : 0))
+
 /* --- vo_attention: one work-group per (head, query row); items take keys
  * in blocks of WG_ATT, the running max/sum rescale the accumulators --- */
 kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar *k, ulong k_off,
                          global const uchar *v, ulong v_off, global uchar *out, ulong out_off,
                          int hd, int n_heads, int n_kv_heads, int q_start, int n_q, int n_kv,
                          ulong q_nb1, ulong q_nb2, ulong k_nb1, ulong k_nb2,
-                         ulong v_nb1, ulong v_nb2, ulong o_nb1, ulong o_nb2,
+                         ulong v_nb1, ulong v_nb2, global const uchar *blocks, ulong blocks_off,
+                         int block_rows, ulong o_nb1, ulong o_nb2,
                          float scale, int causal, int k_type, int v_type)
 {
     local float qs[HD_MAX];
@@ -37,6 +48,7 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
 
     global const uchar *kb = k + k_off + kh * k_nb1;
     global const uchar *vb = v + v_off + kh * v_nb1;
+    global const int *tab = KV_TAB(blocks, blocks_off);
     float m = -INFINITY, l = 0.0f, acc[DPT];
     for (int d = 0; d < DPT; d++)
         acc[d] = 0.0f;
@@ -47,12 +59,12 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
         if (j < n_see) {
             float dot = 0.0f;
             if (k_type == T_F32) {
-                global const float *kr = (global const float *)(kb + j * k_nb2);
+                global const float *kr = (global const float *)(kb + kv_row(tab, block_rows, j) * k_nb2);
                 for (int c = 0; c < hd; c++)
                     dot += qs[c] * kr[c];
             } else {
                 for (int c = 0; c < hd; c++)
-                    dot += qs[c] * load_f(kb + (ulong)j * k_nb2, c, k_type);
+                    dot += qs[c] * load_f(kb + kv_row(tab, block_rows, j) * k_nb2, c, k_type);
             }
             s = dot * scale;
         }
@@ -70,10 +82,10 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
                 float a = acc[d] * alpha;
                 if (v_type == T_F32)
                     for (int jj = 0; jj < nb; jj++)
-                        a += p[jj] * ((global const float *)(vb + (j0 + jj) * v_nb2))[c];
+                        a += p[jj] * ((global const float *)(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2))[c];
                 else
                     for (int jj = 0; jj < nb; jj++)
-                        a += p[jj] * load_f(vb + (ulong)(j0 + jj) * v_nb2, c, v_type);
+                        a += p[jj] * load_f(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2, c, v_type);
                 acc[d] = a;
             }
         }
@@ -141,7 +153,8 @@ kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uc
                              ulong k_off, global const uchar *v, ulong v_off, global uchar *out,
                              ulong out_off, int hd, int n_heads, int n_kv_heads, int q_start,
                              int n_q, int n_kv, ulong q_nb1, ulong q_nb2, ulong k_nb1,
-                             ulong k_nb2, ulong v_nb1, ulong v_nb2, ulong o_nb1, ulong o_nb2,
+                             ulong k_nb2, ulong v_nb1, ulong v_nb2, global const uchar *blocks,
+                             ulong blocks_off, int block_rows, ulong o_nb1, ulong o_nb2,
                              float scale, int causal, int k_type, int v_type)
 {
     int h = get_global_id(0), i = get_global_id(1);
@@ -157,12 +170,13 @@ kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uc
     }
     global const uchar *kb = k + k_off + kh * k_nb1;
     global const uchar *vb = v + v_off + kh * v_nb1;
+    global const int *tab = KV_TAB(blocks, blocks_off);
     float m = -INFINITY, l = 0.0f;
     for (int j0 = 0; j0 < n_see; j0 += ATT_KB) {
         int nb = min(ATT_KB, n_see - j0);
         float s[ATT_KB], bmax = -INFINITY;
         for (int jj = 0; jj < nb; jj++) {
-            s[jj] = dot_hd_kv(qs, kb + (ulong)(j0 + jj) * k_nb2, hd, k_type) * scale;
+            s[jj] = dot_hd_kv(qs, kb + kv_row(tab, block_rows, j0 + jj) * k_nb2, hd, k_type) * scale;
             bmax = fmax(bmax, s[jj]);
         }
         float m_new = fmax(m, bmax);
@@ -177,16 +191,16 @@ kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uc
             float8 a = vload8(0, acc + c) * alpha;
             if (v_type == T_F32)
                 for (int jj = 0; jj < nb; jj++)
-                    a += s[jj] * vload8(0, (global const float *)(vb + (ulong)(j0 + jj) * v_nb2) + c);
+                    a += s[jj] * vload8(0, (global const float *)(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2) + c);
             else
                 for (int jj = 0; jj < nb; jj++)
-                    a += s[jj] * load8_kv(vb + (ulong)(j0 + jj) * v_nb2, c, v_type);
+                    a += s[jj] * load8_kv(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2, c, v_type);
             vstore8(a, 0, acc + c);
         }
         for (; c < hd; c++) {
             float a = acc[c] * alpha;
             for (int jj = 0; jj < nb; jj++)
-                a += s[jj] * load_f(vb + (ulong)(j0 + jj) * v_nb2, c, v_type);
+                a += s[jj] * load_f(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2, c, v_type);
             acc[c] = a;
         }
         m = m_new;
@@ -215,8 +229,9 @@ kernel void vo_attention_split(global const uchar *q, ulong q_off, global const 
                                ulong k_off, global const uchar *v, ulong v_off,
                                global float *part, int hd, int n_heads, int n_kv_heads,
                                int q_start, int n_q, int n_kv, ulong q_nb1, ulong q_nb2,
-                               ulong k_nb1, ulong k_nb2, ulong v_nb1, ulong v_nb2, float scale,
-                               int causal, int k_type, int v_type, int chunk)
+                               ulong k_nb1, ulong k_nb2, ulong v_nb1, ulong v_nb2,
+                               global const uchar *blocks, ulong blocks_off, int block_rows,
+                               float scale, int causal, int k_type, int v_type, int chunk)
 {
     local float qs[HD_SPLIT];
     local float ks[ATT_KBS][HD_SPLIT + 1];     /* +1: item j reads row j, no bank clash */
@@ -243,6 +258,7 @@ kernel void vo_attention_split(global const uchar *q, ulong q_off, global const 
         qs[c] = qr[c];
     global const uchar *kb = k + k_off + kh * k_nb1;
     global const uchar *vb = v + v_off + kh * v_nb1;
+    global const int *tab = KV_TAB(blocks, blocks_off);
     float m = -INFINITY, l = 0.0f, acc[DPT_SPLIT];
     for (int d = 0; d < DPT_SPLIT; d++)
         acc[d] = 0.0f;
@@ -251,7 +267,7 @@ kernel void vo_attention_split(global const uchar *q, ulong q_off, global const 
         int nb = min(ATT_KBS, j_end - j0);
         for (int e = lid; e < nb * hd; e += ATT_KBS) {
             int r = e / hd, c = e - r * hd;
-            ks[r][c] = load_f(kb + (ulong)(j0 + r) * k_nb2, c, k_type);
+            ks[r][c] = load_f(kb + kv_row(tab, block_rows, j0 + r) * k_nb2, c, k_type);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         float s = -INFINITY;
@@ -274,10 +290,10 @@ kernel void vo_attention_split(global const uchar *q, ulong q_off, global const 
                 float a = acc[d] * alpha;
                 if (v_type == T_F32)
                     for (int jj = 0; jj < nb; jj++)
-                        a += p[jj] * ((global const float *)(vb + (ulong)(j0 + jj) * v_nb2))[c];
+                        a += p[jj] * ((global const float *)(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2))[c];
                 else
                     for (int jj = 0; jj < nb; jj++)
-                        a += p[jj] * load_f(vb + (ulong)(j0 + jj) * v_nb2, c, v_type);
+                        a += p[jj] * load_f(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2, c, v_type);
                 acc[d] = a;
             }
         }

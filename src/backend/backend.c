@@ -325,6 +325,15 @@ void vo_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_a
               S->n_kv >= 1 && S->n_kv <= S->k->ne[2] && (!causal || S->n_q <= S->n_kv),
               "attention %s: seq %d: rows [%lld,+%lld) / %lld keys out of range", out->name,
               s, (long long)S->q_start, (long long)S->n_q, (long long)S->n_kv);
+        int64_t br = S->block_rows;
+        CHECK(!S->blocks ||
+              (S->blocks->type == VO_I32 && vo_is_contiguous(S->blocks) &&
+               br >= VO_ATTN_BLOCK_ALIGN && br % VO_ATTN_BLOCK_ALIGN == 0 && !(br & (br - 1)) &&
+               S->k->ne[2] % br == 0 && vo_nelements(S->blocks) >= (S->n_kv + br - 1) / br),
+              "attention %s: seq %d: a block table must be i32 [>= %lld] of blocks of a power "
+              "of two rows, a multiple of %d, that divides the pool", out->name, s,
+              (long long)((S->n_kv + (br > 0 ? br : 1) - 1) / (br > 0 ? br : 1)),
+              VO_ATTN_BLOCK_ALIGN);
     }
     be->ops->attention(be, out, q, seqs, n_seqs, scale, causal);
 }

@@ -76,7 +76,17 @@ typedef struct vo_attn_seq {
                             * F32, F16 or BF16 (a KV cache; widened exactly to f32) */
     const vo_tensor *v;    /* [head_dim, n_kv_heads, n_kv] values, any float type */
     int64_t n_kv;          /* valid key rows (cache length including the new rows) */
+    /* A paged cache (NULL: the keys are rows 0..n_kv of k and v): k and v
+     * are a pool of blocks of block_rows rows, and the sequence's key j is
+     * row blocks[j / block_rows]·block_rows + j % block_rows of both.
+     * blocks: I32 [≥ ⌈n_kv / block_rows⌉], ids < k->ne[2] / block_rows (the
+     * caller's duty: devices cannot check them); block_rows a power of two
+     * and a multiple of VO_ATTN_BLOCK_ALIGN (kernels read keys in tiles
+     * that never cross a block). */
+    const vo_tensor *blocks;
+    int64_t block_rows;
 } vo_attn_seq;
+#define VO_ATTN_BLOCK_ALIGN 32
 
 typedef struct vo_backend vo_backend;
 

@@ -289,8 +289,9 @@ ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *po
 
 static bool ensure_buf(ocl_backend *b, cl_mem *m, size_t bytes, const char *op);
 
-/* a sequence's shape as both attention kernels take it: head_dim, heads,
- * KV heads, q_start, n_q, n_kv, then the strides of q, k and v */
+/* a sequence's shape as the attention kernels take it: head_dim, heads,
+ * KV heads, q_start, n_q, n_kv, the strides of q, k and v, then the block
+ * table of a paged cache ((NULL, 0) and 0 rows: not paged) */
 static void
 arg_attn_seq(ocl_args *a, const vo_tensor *q, const vo_attn_seq *S)
 {
@@ -303,6 +304,8 @@ arg_attn_seq(ocl_args *a, const vo_tensor *q, const vo_attn_seq *S)
     arg_nb(a, q, 1, 2);
     arg_nb(a, S->k, 1, 2);
     arg_nb(a, S->v, 1, 2);
+    arg_buf(a, S->blocks ? (cl_mem)S->blocks->buffer : NULL, S->blocks ? S->blocks->offset : 0);
+    arg_int(a, S->blocks ? S->block_rows : 0);
 }
 
 /* a few query rows against a long cache: chunks of keys in parallel, then

@@ -57,6 +57,7 @@ void vo_generator_init(vo_generator *g, vo_backend *be, const qwen3_model *m, in
     g->image_id = image_id;
     g->stop_ids = stop_ids;
     g->n_stop = n_stop;
+    qwen3_kv_pool_init(&g->pool, m);
 }
 
 void vo_generator_free(vo_generator *g)
@@ -65,6 +66,7 @@ void vo_generator_free(vo_generator *g)
     vo_tensor_free(g->be, g->tok);
     g->logits = g->tok = NULL;
     g->cap = 0;
+    qwen3_kv_pool_free(g->be, &g->pool);
 }
 
 /* room for n rows of logits and step ids (kept between steps) */
@@ -215,7 +217,7 @@ vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n)
             st = vo_fail(ctx, VO_ERR_ARGUMENT, "sequence %d has an empty prompt", seqs[s]->index);
             goto done;
         }
-        seqs[s]->kv = qwen3_seq_new(ctx, be, m, r->n_ids, r->n_ids + (r->max_new > 0 ? r->max_new : 0));
+        seqs[s]->kv = qwen3_seq_new(ctx, be, &g->pool, r->n_ids, r->n_ids + (r->max_new > 0 ? r->max_new : 0));
         if (!seqs[s]->kv) {
             st = vo_last_status(ctx);
             goto done;

@@ -57,6 +57,7 @@ typedef struct vo_generator {
     vo_tensor *logits;   /* [vocab, cap]: grows to the widest step, kept */
     vo_tensor *tok;      /* [cap] step ids */
     int cap;
+    qwen3_kv_pool pool;  /* the KV caches of its sequences (paged) */
 } vo_generator;
 
 /* Drafted decoding: guesses of the tokens that follow ids[0..n) (all the
@@ -82,8 +83,10 @@ typedef struct vo_gen_seq {
     int n_accepted;
 } vo_gen_seq;
 
+/* The KV pool takes m's kv_type, kv_step and kv_block as they are now. */
 void vo_generator_init(vo_generator *g, vo_backend *be, const qwen3_model *m, int32_t image_id,
                        const int32_t *stop_ids, int n_stop);
+/* After every sequence has ended (vo_gen_seq_end). */
 void vo_generator_free(vo_generator *g);
 /* Prefill n new sequences in one forward and take each one's first token;
  * seqs[i]->req and ->index are set by the caller. */
@@ -94,7 +97,8 @@ vo_status vo_gen_start(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n);
  * may advance several tokens. A sequence that ends is marked not running;
  * its KV cache stays until vo_gen_seq_end. */
 vo_status vo_gen_step(vo_ctx *ctx, vo_generator *g, vo_gen_seq **seqs, int n);
-/* Free the KV cache (the request's outputs stay with the request). */
+/* Give the KV cache's blocks back to the pool (the request's outputs stay
+ * with the request). */
 void vo_gen_seq_end(vo_generator *g, vo_gen_seq *s);
 
 /* E = embed(ids), rows of image ids replaced in order by features rows:

@@ -99,42 +99,105 @@ void qwen3_free(vo_backend *be, qwen3_model *m)
     memset(m, 0, sizeof *m);
 }
 
-/* a cache tensor of n tokens: [hd, KV, n] of the sequence's type */
-static vo_tensor *kv_new(vo_backend *be, const qwen3_seq *s, const vo_tensor *like, int64_t n,
-                         const char *name)
+void qwen3_kv_pool_init(qwen3_kv_pool *p, const qwen3_model *m)
 {
-    return vo_tensor_new(be, s->type, like->ne[0], like->ne[1], n, 1, name);
+    memset(p, 0, sizeof *p);
+    p->n_layers = m->n_layers;
+    p->head_dim = m->head_dim;
+    p->kv_heads = m->kv_heads;
+    p->type = m->kv_type;
+    p->block_rows = m->kv_block > 0 ? m->kv_block : QWEN3_KV_BLOCK;
+    int64_t step = m->kv_step > 0 ? m->kv_step : QWEN3_KV_STEP;
+    p->step = (step + p->block_rows - 1) / p->block_rows;
 }
 
-qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int64_t first,
+void qwen3_kv_pool_free(vo_backend *be, qwen3_kv_pool *p)
+{
+    for (int l = 0; l < p->n_layers && p->k && p->v; l++) {
+        vo_tensor_free(be, p->k[l]);
+        vo_tensor_free(be, p->v[l]);
+    }
+    vo_free(p->k);
+    vo_free(p->v);
+    vo_free(p->free_ids);
+    p->k = p->v = NULL;
+    p->free_ids = NULL;
+    p->n_blocks = p->n_free = 0;
+}
+
+void qwen3_kv_pool_reserve(vo_backend *be, qwen3_kv_pool *p, int64_t blocks)
+{
+    if (blocks <= p->n_free)
+        return;
+    int64_t br = p->block_rows;
+    if (br < VO_ATTN_BLOCK_ALIGN || br % VO_ATTN_BLOCK_ALIGN || (br & (br - 1)))
+        return vo_backend_error(be, VO_ERR_ARGUMENT, "qwen3: KV blocks of %lld tokens (a power "
+                                "of two, a multiple of %d)", (long long)br, VO_ATTN_BLOCK_ALIGN);
+    int64_t grow = blocks - p->n_free;
+    grow = grow > p->n_blocks / 4 ? grow : p->n_blocks / 4;
+    grow = grow > p->step ? grow : p->step;
+    int64_t n = p->n_blocks + grow;
+    if (n > INT32_MAX / br)
+        return vo_backend_error(be, VO_ERR_LIMIT, "qwen3: a KV pool of %lld blocks of %lld "
+                                "tokens", (long long)n, (long long)br);
+    int32_t *ids = vo_realloc(p->free_ids, sizeof *ids * (size_t)n);
+    if (ids)
+        p->free_ids = ids;
+    if (!p->k)
+        p->k = vo_calloc((size_t)p->n_layers, sizeof *p->k);
+    if (!p->v)
+        p->v = vo_calloc((size_t)p->n_layers, sizeof *p->v);
+    if (!ids || !p->k || !p->v)
+        return vo_backend_error(be, VO_ERR_NOMEM, "qwen3: out of memory for a KV pool of %lld "
+                                "blocks", (long long)n);
+    /* layer by layer: a new tensor, the blocks so far copied over on the
+     * device (never through the host), the old one freed; n_blocks changes
+     * only when every layer has grown */
+    for (int l = 0; l < p->n_layers; l++)
+        for (int kv = 0; kv < 2; kv++) {
+            vo_tensor **slot = kv ? &p->v[l] : &p->k[l];
+            vo_tensor *t = vo_tensor_new(be, p->type, p->head_dim, p->kv_heads, n * br, 1,
+                                         kv ? "kv_cache.v" : "kv_cache.k");
+            if (!t)
+                return;
+            if (*slot)
+                vo_tensor_copy_bytes(be, t, *slot, (size_t)(p->n_blocks * br) * t->nb[2]);
+            vo_tensor_free(be, *slot);
+            *slot = t;
+        }
+    for (int64_t b = n - 1; b >= p->n_blocks; b--)   /* the lowest id on top */
+        p->free_ids[p->n_free++] = (int32_t)b;
+    p->n_blocks = n;
+}
+
+qwen3_seq *qwen3_seq_new(vo_ctx *ctx, vo_backend *be, qwen3_kv_pool *p, int64_t first,
                          int64_t max)
 {
     qwen3_seq *s = vo_calloc(1, sizeof *s);
-    if (s) {
-        s->k = vo_calloc((size_t)m->n_layers, sizeof *s->k);
-        s->v = vo_calloc((size_t)m->n_layers, sizeof *s->v);
-    }
-    if (!s || !s->k || !s->v) {
-        qwen3_seq_free(be, s);
+    if (!s) {
         vo_fail(ctx, VO_ERR_NOMEM, "out of memory for a sequence");
         return NULL;
     }
-    s->step = m->kv_step > 0 ? m->kv_step : QWEN3_KV_STEP;
+    s->pool = p;
     s->max = max > 1 ? max : 1;
-    s->cap = first + s->step < s->max ? first + s->step : s->max;
-    s->n_layers = m->n_layers;
-    s->type = m->kv_type;
-    for (int l = 0; l < m->n_layers; l++) {
-        s->k[l] = vo_tensor_new(be, s->type, m->head_dim, m->kv_heads, s->cap, 1, "kv_cache.k");
-        s->v[l] = vo_tensor_new(be, s->type, m->head_dim, m->kv_heads, s->cap, 1, "kv_cache.v");
-        if (!s->k[l] || !s->v[l]) {
-            vo_backend_sync(be, ctx);
-            vo_backend_clear_error(be);
-            int64_t cap = s->cap;
-            qwen3_seq_free(be, s);
-            vo_fail_where(ctx, "KV cache of %lld tokens: ", (long long)cap);
-            return NULL;
-        }
+    int64_t most = (s->max + p->block_rows - 1) / p->block_rows;
+    if (most <= INT32_MAX / 4)
+        s->blocks = vo_malloc(sizeof *s->blocks * (size_t)most);
+    s->table = s->blocks ? vo_tensor_new(be, VO_I32, most, 1, 1, 1, "kv_cache.blocks") : NULL;
+    if (!s->table) {
+        qwen3_seq_free(be, s);
+        vo_fail(ctx, VO_ERR_NOMEM, "out of memory for the block table of %lld tokens",
+                (long long)max);
+        return NULL;
+    }
+    int64_t want = first < s->max ? first : s->max;
+    qwen3_seq_reserve(be, s, want);
+    if (s->cap < want) {
+        vo_backend_sync(be, ctx);
+        vo_backend_clear_error(be);
+        qwen3_seq_free(be, s);
+        vo_fail_where(ctx, "KV cache of %lld tokens: ", (long long)first);
+        return NULL;
     }
     return s;
 }
@@ -146,37 +209,28 @@ void qwen3_seq_reserve(vo_backend *be, qwen3_seq *s, int64_t need)
     if (need > s->max)
         return vo_backend_error(be, VO_ERR_LIMIT, "qwen3: a sequence needs %lld positions, its "
                                 "cache holds at most %lld", (long long)need, (long long)s->max);
-    int64_t grow = s->cap / 4 > s->step ? s->cap / 4 : s->step;
-    int64_t cap = s->cap + grow > need ? s->cap + grow : need;
-    if (cap > s->max)
-        cap = s->max;
-    /* layer by layer: a new tensor, the filled rows copied over on the
-     * device (never through the host), the old one freed; `cap` changes only
-     * when every layer has grown */
-    size_t bytes = (size_t)s->n_past * s->k[0]->nb[2];
-    for (int l = 0; l < s->n_layers; l++)
-        for (int kv = 0; kv < 2; kv++) {
-            vo_tensor **slot = kv ? &s->v[l] : &s->k[l];
-            vo_tensor *t = kv_new(be, s, *slot, cap, kv ? "kv_cache.v" : "kv_cache.k");
-            if (!t)
-                return;
-            vo_tensor_copy_bytes(be, t, *slot, bytes);
-            vo_tensor_free(be, *slot);
-            *slot = t;
-        }
-    s->cap = cap;
+    qwen3_kv_pool *p = s->pool;
+    int64_t more = (need - s->cap + p->block_rows - 1) / p->block_rows, b0 = s->n_blocks;
+    qwen3_kv_pool_reserve(be, p, more);
+    if (p->n_free < more)
+        return;
+    for (int64_t b = 0; b < more; b++)
+        s->blocks[s->n_blocks++] = p->free_ids[--p->n_free];
+    s->cap = s->n_blocks * p->block_rows;
+    /* the new entries to the backend's copy (a decode step writes one only
+     * when it crosses into a new block) */
+    vo_tensor tail = vo_view(s->table, more, 1, 1, 1, 0, 0, 0, sizeof(int32_t) * (size_t)b0);
+    vo_tensor_set(be, &tail, s->blocks + b0, sizeof(int32_t) * (size_t)more);
 }
 
 void qwen3_seq_free(vo_backend *be, qwen3_seq *s)
 {
     if (!s)
         return;
-    for (int l = 0; s->k && s->v && l < s->n_layers; l++) {
-        vo_tensor_free(be, s->k[l]);
-        vo_tensor_free(be, s->v[l]);
-    }
-    vo_free(s->k);
-    vo_free(s->v);
+    for (int64_t b = s->n_blocks - 1; b >= 0; b--)   /* its first block on top */
+        s->pool->free_ids[s->pool->n_free++] = s->blocks[b];
+    vo_tensor_free(be, s->table);
+    vo_free(s->blocks);
     vo_free(s);
 }
 
@@ -187,6 +241,8 @@ static void qwen3_layers(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
                          const int64_t *n_new, int n_seqs, vo_tensor *x)
 {
     int64_t T = 0, D = m->dim, hd = m->head_dim, H = m->heads, KV = m->kv_heads;
+    if (n_seqs < 1)
+        return;
     for (int s = 0; s < n_seqs; s++) {
         qwen3_seq_reserve(be, seqs[s], seqs[s]->n_past + n_new[s]);   /* §8.5 room */
         T += n_new[s];
@@ -201,10 +257,22 @@ static void qwen3_layers(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
     vo_tensor *pos = vo_tensor_new(be, VO_I32, T, 1, 1, 1, "qwen3.pos");
     int32_t *p = vo_malloc(sizeof(int32_t) * (size_t)T);
     vo_attn_seq *as = vo_calloc((size_t)n_seqs, sizeof *as);
-    vo_tensor *kv = vo_calloc((size_t)(2 * n_seqs), sizeof *kv);
-    if (!h || !q || !k || !v || !a || !g || !u || !pos || !p || !as || !kv) {
+    vo_tensor *tv = vo_calloc((size_t)n_seqs, sizeof *tv);
+    if (!h || !q || !k || !v || !a || !g || !u || !pos || !p || !as || !tv) {
         vo_backend_error(be, VO_ERR_NOMEM, "qwen3: out of memory for %lld tokens", (long long)T);
         goto done;
+    }
+    const qwen3_kv_pool *P = seqs[0]->pool;
+    int64_t br = P->block_rows;
+    for (int s = 0; s < n_seqs; s++) {
+        if (seqs[s]->cap < seqs[s]->n_past + n_new[s])
+            goto done;      /* no room: the error sticks (qwen3_seq_reserve) */
+        if (seqs[s]->pool != P) {
+            vo_backend_error(be, VO_ERR_ARGUMENT, "qwen3: the sequences of a forward must "
+                             "share one KV pool");
+            goto done;
+        }
+        tv[s] = vo_view(seqs[s]->table, seqs[s]->n_blocks, 1, 1, 1, 0, 0, 0, 0);
     }
     /* §7.3 positions continue each sequence: n_past … n_past + n_new − 1 */
     for (int s = 0, t = 0; s < n_seqs; s++)
@@ -227,18 +295,25 @@ static void qwen3_layers(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
         }
         vo_rope(be, q, q, pos, m->theta);                           /* §8.4 rotate-half */
         vo_rope(be, k, k, pos, m->theta);
+        const vo_tensor *Kl = P->k[l], *Vl = P->v[l];
         for (int s = 0, t0 = 0; s < n_seqs; t0 += (int)n_new[s], s++) {  /* §8.5 cache */
-            qwen3_seq *S = seqs[s];
-            size_t at = (size_t)S->n_past * S->k[l]->nb[2], from = (size_t)t0 * k->nb[2];
-            vo_tensor kd = vo_view(S->k[l], hd, KV, n_new[s], 1, 0, 0, 0, at);
-            vo_tensor vd = vo_view(S->v[l], hd, KV, n_new[s], 1, 0, 0, 0, at);
-            vo_tensor ks = vo_view(k, hd, KV, n_new[s], 1, 0, 0, 0, from);
-            vo_tensor vs = vo_view(v, hd, KV, n_new[s], 1, 0, 0, 0, from);
-            vo_copy(be, &kd, &ks);
-            vo_copy(be, &vd, &vs);
-            kv[2 * s] = vo_view(S->k[l], hd, KV, S->n_past + n_new[s], 1, 0, 0, 0, 0);
-            kv[2 * s + 1] = vo_view(S->v[l], hd, KV, S->n_past + n_new[s], 1, 0, 0, 0, 0);
-            as[s] = (vo_attn_seq){t0, n_new[s], &kv[2 * s], &kv[2 * s + 1], S->n_past + n_new[s]};
+            const qwen3_seq *S = seqs[s];
+            /* the new rows into the sequence's blocks, a run per block */
+            for (int64_t i = 0, run; i < n_new[s]; i += run) {
+                int64_t j = S->n_past + i, in = j % br;
+                run = br - in < n_new[s] - i ? br - in : n_new[s] - i;
+                size_t at = (size_t)(S->blocks[j / br] * br + in) * Kl->nb[2];
+                size_t from = (size_t)(t0 + i) * k->nb[2];
+                vo_tensor kd = vo_view(Kl, hd, KV, run, 1, 0, 0, 0, at);
+                vo_tensor vd = vo_view(Vl, hd, KV, run, 1, 0, 0, 0, at);
+                vo_tensor ks = vo_view(k, hd, KV, run, 1, 0, 0, 0, from);
+                vo_tensor vs = vo_view(v, hd, KV, run, 1, 0, 0, 0, from);
+                vo_copy(be, &kd, &ks);
+                vo_copy(be, &vd, &vs);
+            }
+            as[s] = (vo_attn_seq){.q_start = t0, .n_q = n_new[s], .k = Kl, .v = Vl,
+                                  .n_kv = S->n_past + n_new[s], .blocks = &tv[s],
+                                  .block_rows = br};
         }
         vo_attention(be, a, q, as, n_seqs, 1.0f / sqrtf((float)hd), true);  /* §8.6 GQA */
         vo_matmul(be, h, L->o_w, &a2, NULL);
@@ -255,7 +330,7 @@ static void qwen3_layers(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
 done:
     vo_free(p);
     vo_free(as);
-    vo_free(kv);
+    vo_free(tv);
     vo_tensor_free(be, h); vo_tensor_free(be, q); vo_tensor_free(be, k);
     vo_tensor_free(be, v); vo_tensor_free(be, a); vo_tensor_free(be, g);
     vo_tensor_free(be, u); vo_tensor_free(be, pos);

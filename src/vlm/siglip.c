@@ -100,7 +100,7 @@ static void siglip_run(vo_backend *be, const siglip_model *m, const vo_tensor *p
         size_t off = (size_t)(s * P) * k->nb[1];
         kv[2 * s] = vo_view(k, hd, m->heads, P, 1, 0, 0, 0, off);
         kv[2 * s + 1] = vo_view(v, hd, m->heads, P, 1, 0, 0, 0, off);
-        seqs[s] = (vo_attn_seq){s * P, P, &kv[2 * s], &kv[2 * s + 1], P};
+        seqs[s] = (vo_attn_seq){s * P, P, &kv[2 * s], &kv[2 * s + 1], P, NULL, 0};
     }
     vo_patch_embed(be, &xp, pixels, m->patch_w, m->patch_b, m->patch); /* §4.1 conv */
     vo_add(be, &xp, &xp, &pos);                                         /* §4.2 positions */

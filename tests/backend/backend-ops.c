@@ -108,7 +108,7 @@ static void run_attn(vo_backend *be, vo_tensor *out, vo_tensor *q, vo_tensor *k,
     for (int s = 0; s < n; s++) {
         kv[2 * s] = vo_view(k, k->ne[0], k->ne[1], nkv[s], 1, 0, 0, 0, (size_t)ks * k->nb[2]);
         kv[2 * s + 1] = vo_view(v, v->ne[0], v->ne[1], nkv[s], 1, 0, 0, 0, (size_t)ks * v->nb[2]);
-        seqs[s] = (vo_attn_seq){qs, nq[s], &kv[2 * s], &kv[2 * s + 1], nkv[s]};
+        seqs[s] = (vo_attn_seq){qs, nq[s], &kv[2 * s], &kv[2 * s + 1], nkv[s], NULL, 0};
         qs += nq[s];
         ks += nkv[s];
     }
@@ -135,7 +135,7 @@ static void test_attention(void)
     vo_tensor o32 = vo_view(o3, 10, 6, 17, 1, 0, 0, 0, 6 * o3->nb[2]);
     vo_tensor k2 = vo_view(k, 10, 2, 17, 1, 0, 0, 0, 13 * k->nb[2]);
     vo_tensor v2 = vo_view(v, 10, 2, 17, 1, 0, 0, 0, 13 * v->nb[2]);
-    vo_attn_seq one = {0, 17, &k2, &v2, 17};
+    vo_attn_seq one = {0, 17, &k2, &v2, 17, NULL, 0};
     vo_attention(fast, &o32, &q2, &one, 1, 1.0f / sqrtf(10.0f), true);
     double e = 0;
     for (int64_t i = 6 * 60; i < 23 * 60; i++)
@@ -144,7 +144,7 @@ static void test_attention(void)
        e);
     /* one key: the output is that value row */
     vo_tensor k1 = vo_view(k, 10, 2, 1, 1, 0, 0, 0, 0), v1 = vo_view(v, 10, 2, 1, 1, 0, 0, 0, 0);
-    vo_attn_seq s1 = {0, 1, &k1, &v1, 1};
+    vo_attn_seq s1 = {0, 1, &k1, &v1, 1, NULL, 0};
     vo_attention(ref, o2, q, &s1, 1, 0.3f, true);
     ok(fabsf(((float *)o2->data)[0] - ((float *)v->data)[0]) < 1e-6 &&
        fabsf(((float *)o2->data)[59] - ((float *)v->data)[19]) < 1e-6,
@@ -562,6 +562,88 @@ static void test_attention_long(void)
 }
 
 
+/* A paged cache (vo_attn_seq.blocks): two sequences whose keys lie in
+ * scattered 32-row blocks of a pool (the other rows garbage) give the bits
+ * of the same keys stored in order, decode and prefill rows, each cache
+ * type; block tables of a bad shape are refused */
+static void test_attention_paged(vo_ctx *ctx)
+{
+    static const vo_type types[] = {VO_F32, VO_BF16, VO_Q8ROW};
+    static const int64_t hds[] = {128, 40};
+    /* A: 150 keys in blocks 7 2 10 0 5; B: 100 keys in blocks 3 11 1 8 */
+    static const int32_t tab[9] = {7, 2, 10, 0, 5, 3, 11, 1, 8};
+    const int64_t br = 32, nq[2] = {1, 40}, nkv[2] = {150, 100}, first[2] = {0, 5};
+    int n = 0;
+    for (int ti = 0; ti < 3; ti++)
+        for (int hi = 0; hi < 2; hi++) {
+            vo_type type = types[ti];
+            int64_t hd = hds[hi];
+            vo_tensor *q = rnd(VO_F32, hd, 8, 41, "q");
+            vo_tensor *k32 = rnd(VO_F32, hd, 2, 250, "k32"), *v32 = rnd(VO_F32, hd, 2, 250, "v32");
+            vo_tensor *junk = rnd(VO_F32, hd, 2, 12 * br, "junk");
+            vo_tensor *k = vo_tensor_new(fast, type, hd, 2, 250, 1, "k");
+            vo_tensor *v = vo_tensor_new(fast, type, hd, 2, 250, 1, "v");
+            vo_tensor *pk = vo_tensor_new(fast, type, hd, 2, 12 * br, 1, "pool.k");
+            vo_tensor *pv = vo_tensor_new(fast, type, hd, 2, 12 * br, 1, "pool.v");
+            vo_tensor *bt = vo_tensor_new(fast, VO_I32, 9, 1, 1, 1, "blocks");
+            vo_copy(fast, k, k32);
+            vo_copy(fast, v, v32);
+            vo_copy(fast, pk, junk);
+            vo_copy(fast, pv, junk);
+            vo_tensor_set(fast, bt, tab, sizeof tab);
+            vo_tensor bv[2];
+            vo_attn_seq ps[2];
+            for (int s = 0, base = 0; s < 2; base += (int)nkv[s], s++) {
+                for (int64_t j = 0; j < nkv[s]; j += br) {
+                    int64_t run = nkv[s] - j < br ? nkv[s] - j : br;
+                    size_t to = (size_t)(tab[first[s] + j / br] * br) * pk->nb[2];
+                    size_t from = (size_t)(base + j) * k32->nb[2];
+                    vo_tensor d = vo_view(pk, hd, 2, run, 1, 0, 0, 0, to);
+                    vo_tensor x = vo_view(k32, hd, 2, run, 1, 0, 0, 0, from);
+                    vo_copy(fast, &d, &x);
+                    d = vo_view(pv, hd, 2, run, 1, 0, 0, 0, to);
+                    x = vo_view(v32, hd, 2, run, 1, 0, 0, 0, from);
+                    vo_copy(fast, &d, &x);
+                }
+                bv[s] = vo_view(bt, (nkv[s] + br - 1) / br, 1, 1, 1, 0, 0, 0,
+                                sizeof(int32_t) * (size_t)first[s]);
+                ps[s] = (vo_attn_seq){.q_start = s, .n_q = nq[s], .k = pk, .v = pv,
+                                      .n_kv = nkv[s], .blocks = &bv[s], .block_rows = br};
+            }
+            vo_tensor *o1 = zeros(hd, 8, 41, "o1"), *o2 = zeros(hd, 8, 41, "o2");
+            vo_tensor *o3 = zeros(hd, 8, 41, "o3");
+            run_attn(fast, o1, q, k, v, nq, nkv, 2, true);
+            vo_attention(fast, o2, q, ps, 2, 1.0f / sqrtf((float)hd), true);
+            vo_attention(ref, o3, q, ps, 2, 1.0f / sqrtf((float)hd), true);
+            bool good = vo_backend_sync(fast, ctx) == VO_OK && vo_backend_sync(ref, ctx) == VO_OK;
+            ok(good && maxrel(o2, o1) == 0 && maxrel(o3, o1) < 1e-5,
+               "backend 2.%d: %s attention on a paged %s cache (hd %lld, keys of a decode row "
+               "and a 40-row chunk in scattered 32-row blocks) = the keys in order, bit for "
+               "bit; _ref on it within %.2g", 51 + n++, isa, vo_type_name(type), (long long)hd,
+               maxrel(o3, o1));
+            /* refused: blocks of 48 rows (no power of two), of 16 (under the
+             * alignment), a table too short for the keys */
+            int refused = 0;
+            static const int64_t bad_rows[3] = {48, 16, 32};
+            for (int b = 0; b < 3 && good; b++) {
+                vo_attn_seq bad = ps[0];
+                vo_tensor shorter = vo_view(bt, 4, 1, 1, 1, 0, 0, 0, 0);
+                bad.block_rows = bad_rows[b];
+                if (b == 2)
+                    bad.blocks = &shorter;
+                vo_attention(fast, o2, q, &bad, 1, 1.0f, true);
+                refused += vo_backend_sync(fast, ctx) == VO_ERR_ARGUMENT;
+                vo_backend_clear_error(fast);
+            }
+            if (hi == 0 && ti == 0)
+                ok(refused == 3, "backend 2.%d: a block table of 48-row or 16-row blocks, or "
+                   "shorter than the keys, is VO_ERR_ARGUMENT (%d of 3)", 51 + n++, refused);
+            vo_tensor *ts[] = {q, k32, v32, junk, k, v, pk, pv, bt, o1, o2, o3};
+            for (size_t t = 0; t < sizeof ts / sizeof ts[0]; t++)
+                vo_tensor_free(fast, ts[t]);
+        }
+}
+
 /* q8 and q4 weights: each ISA's matvec and GEMM against the _ref on the
  * same blocks (matvec tiles at M 1-12, GEMM beyond, two tasks of 192 rows,
  * K over several blocks of 32) */
@@ -787,6 +869,7 @@ int main(void)
         test_attention();
         test_attention_kv();
         test_attention_long();
+        test_attention_paged(ctx);
         test_row_ops();
         test_patch_embed();
     }

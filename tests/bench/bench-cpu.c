@@ -343,7 +343,7 @@ static double attn_seconds(vo_backend *be, int64_t n_q, int64_t n_kv, int64_t nh
         for (int r = 0; r < reps; r++) {
             double t0 = now();
             for (int c = 0; c < n_caches; c++) {
-                vo_attn_seq s = {0, n_q, k[c], v[c], n_kv};
+                vo_attn_seq s = {0, n_q, k[c], v[c], n_kv, NULL, 0};
                 vo_attention(be, o, q, &s, 1, 1.0f / sqrtf((float)hd), causal);
             }
             if (vo_backend_sync(be, NULL) != VO_OK) {

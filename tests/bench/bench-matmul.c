@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     vo_tensor *q = vo_tensor_new(be, VO_F32, 72, 16, 576, 1, "q");
     vo_tensor *a = vo_tensor_new(be, VO_F32, 72, 16, 576, 1, "a");
     fill(q);
-    vo_attn_seq s = {0, 576, q, q, 576};
+    vo_attn_seq s = {0, 576, q, q, 576, NULL, 0};
     double t0 = now();
     vo_attention(be, a, q, &s, 1, 0.1178f, false);
     printf("%-40s %8.2f ms\n", "vision attention 576×576×16 heads", (now() - t0) * 1e3);

@@ -64,7 +64,7 @@ time_attention(vo_backend *be, int64_t n_kv, int64_t n_q, int iters)
 {
     vo_tensor *q = rnd(be, VO_F32, 128, 16, n_q), *o = vo_tensor_new(be, VO_F32, 128, 16, n_q, 1, "o");
     vo_tensor *k = rnd(be, VO_F32, 128, 8, n_kv), *v = rnd(be, VO_F32, 128, 8, n_kv);
-    vo_attn_seq s = {0, n_q, k, v, n_kv};
+    vo_attn_seq s = {0, n_q, k, v, n_kv, NULL, 0};
     vo_attention(be, o, q, &s, 1, 0.088f, true);
     vo_backend_sync(be, ctx);
     double t0 = now_s();

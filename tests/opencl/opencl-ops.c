@@ -302,8 +302,8 @@ test_attention(int path)
             for (int s = 0; s < 3; s++) {
                 kv[2 * s] = pair_new(VO_F32, hd, nkh, nkv[s] + 3, 1, "k", 1);
                 kv[2 * s + 1] = pair_new(VO_F32, hd, nkh, nkv[s] + 3, 1, "v", 1);
-                sc[s] = (vo_attn_seq){qs, nq[s], kv[2 * s].c, kv[2 * s + 1].c, nkv[s]};
-                sg[s] = (vo_attn_seq){qs, nq[s], kv[2 * s].g, kv[2 * s + 1].g, nkv[s]};
+                sc[s] = (vo_attn_seq){qs, nq[s], kv[2 * s].c, kv[2 * s + 1].c, nkv[s], NULL, 0};
+                sg[s] = (vo_attn_seq){qs, nq[s], kv[2 * s].g, kv[2 * s + 1].g, nkv[s], NULL, 0};
                 qs += nq[s];
             }
             float scale = 1.0f / sqrtf((float)hd);
@@ -330,8 +330,8 @@ test_attention(int path)
             for (int s = 0; s < 2; s++) {
                 kv[2 * s] = pair_new(kvt[t], hd, nkh, lkv[s] + 5, 1, "k", 1);
                 kv[2 * s + 1] = pair_new(kvt[t], hd, nkh, lkv[s] + 5, 1, "v", 1);
-                sc[s] = (vo_attn_seq){s, lq[s], kv[2 * s].c, kv[2 * s + 1].c, lkv[s]};
-                sg[s] = (vo_attn_seq){s, lq[s], kv[2 * s].g, kv[2 * s + 1].g, lkv[s]};
+                sc[s] = (vo_attn_seq){s, lq[s], kv[2 * s].c, kv[2 * s + 1].c, lkv[s], NULL, 0};
+                sg[s] = (vo_attn_seq){s, lq[s], kv[2 * s].g, kv[2 * s + 1].g, lkv[s], NULL, 0};
             }
             float scale = 1.0f / sqrtf((float)hd);
             vo_attention(cpu, o.c, q.c, sc, 2, scale, causal);
@@ -345,6 +345,39 @@ test_attention(int path)
                 pair_free(kv[i]);
             pair_free(q); pair_free(o);
         }
+    /* a paged cache: a decode row over 700 keys and a 40-row chunk over 300,
+     * their keys in scattered 64-row blocks of a 20-block pool whose other
+     * rows are random too; against the CPU on the same pool */
+    static const int32_t tab[16] = {13, 2, 19, 7, 0, 11, 5, 16, 9, 3, 18, 6, 14, 1, 10, 4};
+    for (int t = 0; t < 2; t++) {
+        int64_t hd = 128, nh = 16, nkh = 8, br = 64, lq[2] = {1, 40}, lkv[2] = {700, 300};
+        int64_t first[2] = {0, 11};
+        pair q = pair_new(VO_F32, hd, nh, 41, 1, "q", 1), o = pair_new(VO_F32, hd, nh, 41, 1, "o", 1);
+        pair pk = pair_new(kvt[t], hd, nkh, 20 * br, 1, "pool.k", 1);
+        pair pv = pair_new(kvt[t], hd, nkh, 20 * br, 1, "pool.v", 1);
+        pair bt = pair_from(VO_I32, tab, 16, 1, 1, 1, "blocks");
+        vo_tensor bc[2], bg[2];
+        vo_attn_seq sc[2], sg[2];
+        for (int s = 0; s < 2; s++) {
+            pair_view(bt, (lkv[s] + br - 1) / br, 1, 1, 1, 0, 0, 0,
+                      sizeof(int32_t) * (size_t)first[s], &bc[s], &bg[s]);
+            sc[s] = (vo_attn_seq){.q_start = s, .n_q = lq[s], .k = pk.c, .v = pv.c,
+                                  .n_kv = lkv[s], .blocks = &bc[s], .block_rows = br};
+            sg[s] = sc[s];
+            sg[s].k = pk.g;
+            sg[s].v = pv.g;
+            sg[s].blocks = &bg[s];
+        }
+        float scale = 1.0f / sqrtf((float)hd);
+        vo_attention(cpu, o.c, q.c, sc, 2, scale, true);
+        vo_attention(gpu, o.g, q.g, sg, 2, scale, true);
+        double e = pair_err(o);
+        ok(vo_backend_sync(gpu, ctx) == VO_OK && e < 1e-4,
+           "opencl 7.%d: attention (%s path) on a paged %s cache: a decode row at 700 keys and "
+           "40 rows at 300 in scattered 64-row blocks (err %.2g)", path * 20 + ++n,
+           path ? "cpu-driver" : "gpu", vo_type_name(kvt[t]), e);
+        pair_free(q); pair_free(o); pair_free(pk); pair_free(pv); pair_free(bt);
+    }
 }
 
 /* --- 8: gather, copy, patch embedding, resize, argmax --- */

@@ -338,9 +338,11 @@ static void batch_check(void)
     model_close(&fm);
 }
 
-/* KV cache growth keeps the filled rows; a cache grown token by token
- * decodes bit for bit as one reserved at once; a bf16 cache keeps the ids
- * (its logit bound: tests/vlm/probe.sh section 5) */
+/* The paged KV pool: sequences take blocks as they fill, a pool that grows
+ * keeps its blocks' rows, blocks given back are taken again (the last one
+ * first); a pool grown a block at a time decodes bit for bit as one grown
+ * in big steps; a bf16 cache keeps the ids (its logit bound:
+ * tests/vlm/probe.sh section 5) */
 static void kv_check(void)
 {
     fx_model fm;
@@ -349,35 +351,52 @@ static void kv_check(void)
         ok(0, "stages 10.0: tiny-varco loads for the KV cache test");
         return;
     }
-    /* 10.1 growth carries the rows over, up to max and no further */
+    /* 10.1 blocks of 32 tokens, a pool that grows by one block at least */
     fm.lm.kv_step = 4;
-    qwen3_seq *sq = qwen3_seq_new(ctx, be, &fm.lm, 10, 100);
+    fm.lm.kv_block = 32;
+    qwen3_kv_pool pool;
+    qwen3_kv_pool_init(&pool, &fm.lm);
+    qwen3_seq *sq = qwen3_seq_new(ctx, be, &pool, 10, 100);
+    qwen3_seq *s2 = qwen3_seq_new(ctx, be, &pool, 40, 100);
     int64_t row = fm.lm.head_dim * fm.lm.kv_heads;
-    float *a = malloc(sizeof(float) * (size_t)(row * 10)), *b = malloc(sizeof(float) * (size_t)(row * 10));
-    int good = sq && a && b && sq->cap == 14 && sq->max == 100;
+    size_t bytes = sizeof(float) * (size_t)(row * 10);
+    float *a = malloc(bytes), *b = malloc(bytes);
+    int good = sq && s2 && a && b && sq->cap == 32 && sq->n_blocks == 1 && sq->blocks[0] == 0 &&
+               s2->cap == 64 && s2->blocks[0] == 1 && s2->blocks[1] == 2 && pool.n_blocks == 3;
     for (int64_t i = 0; good && i < row * 10; i++)
         a[i] = (float)i * 0.5f - 3.0f;
     if (good) {
-        vo_tensor_set(be, sq->v[1], a, sizeof(float) * (size_t)(row * 10));
+        vo_tensor blk0 = vo_view(pool.v[1], fm.lm.head_dim, fm.lm.kv_heads, 10, 1, 0, 0, 0, 0);
+        vo_tensor_set(be, &blk0, a, bytes);
         sq->n_past = 10;
-        qwen3_seq_reserve(be, sq, 15);      /* by a step: 14 + 4 = 18 */
-        int64_t c1 = sq->cap;
-        qwen3_seq_reserve(be, sq, 60);      /* past a step: to the need */
-        int64_t c2 = sq->cap;
-        vo_tensor_get(be, sq->v[1], b, sizeof(float) * (size_t)(row * 10));
-        good = vo_backend_sync(be, ctx) == VO_OK && c1 == 18 && c2 == 60 &&
-               sq->v[1]->ne[2] == 60 && !memcmp(a, b, sizeof(float) * (size_t)(row * 10));
+        qwen3_seq_reserve(be, sq, 60);      /* a second block: the pool grows 3 -> 4 */
+        blk0 = vo_view(pool.v[1], fm.lm.head_dim, fm.lm.kv_heads, 10, 1, 0, 0, 0, 0);
+        vo_tensor_get(be, &blk0, b, bytes);
+        good = vo_backend_sync(be, ctx) == VO_OK && sq->cap == 64 && sq->n_blocks == 2 &&
+               sq->blocks[1] == 3 && pool.n_blocks == 4 && pool.n_free == 0 &&
+               pool.v[1]->ne[2] == 4 * 32 && !memcmp(a, b, bytes);
     }
-    ok(good, "stages 10.1: a KV cache grows 14 -> 18 -> 60 tokens keeping its rows (%s)",
+    ok(good, "stages 10.1: sequences of 10 and 40 tokens take blocks 0 and 1-2 of 32; "
+       "growing to 60 takes block 3 of a pool grown to 4, its rows kept (%s)",
        good ? "ok" : vo_last_error(ctx));
+    qwen3_seq_free(be, s2);
+    s2 = qwen3_seq_new(ctx, be, &pool, 33, 100);
+    ok(s2 && s2->n_blocks == 2 && s2->blocks[0] == 1 && s2->blocks[1] == 2 &&
+       pool.n_blocks == 4 && pool.n_free == 0,
+       "stages 10.2: the blocks a sequence gave back are taken again, the pool stays");
     if (sq) {
         qwen3_seq_reserve(be, sq, 101);
-        ok(vo_backend_sync(be, ctx) == VO_ERR_LIMIT && sq->cap == 60,
-           "stages 10.2: growing past max is VO_ERR_LIMIT and leaves the cache (%s)",
+        ok(vo_backend_sync(be, ctx) == VO_ERR_LIMIT && sq->cap == 64 && sq->n_blocks == 2,
+           "stages 10.2b: growing past max is VO_ERR_LIMIT and leaves the cache (%s)",
            vo_last_error(ctx));
         vo_backend_clear_error(be);
     }
     qwen3_seq_free(be, sq);
+    qwen3_seq_free(be, s2);
+    ok(pool.n_free == pool.n_blocks, "stages 10.2c: every block is free again (%lld of %lld)",
+       (long long)pool.n_free, (long long)pool.n_blocks);
+    qwen3_kv_pool_free(be, &pool);
+    fm.lm.kv_block = 0;
     free(a);
     free(b);
     /* 10.3-10.5 the same page decoded three ways */
@@ -390,7 +409,8 @@ static void kv_check(void)
     int32_t *gid = fx_read_key(fm.dir, cas, cname, "generated_ids", &ng);
     int D = fm.cfg.hidden_size;
     vo_tensor *feat = pk ? tensor_from(pk, D, (int64_t)(np / (4 * (size_t)D)), 1, 1, "packed") : NULL;
-    static const struct { vo_type type; int step; } runs[3] = {{VO_F32, 0}, {VO_F32, 1}, {VO_BF16, 1}};
+    static const struct { vo_type type; int step, block; } runs[3] = {
+        {VO_F32, 0, 0}, {VO_F32, 1, 32}, {VO_BF16, 1, 32}};
     vo_gen_request r[3];
     memset(r, 0, sizeof r);
     good = ids && feat && gid;
@@ -401,14 +421,15 @@ static void kv_check(void)
         r[i].max_new = 60;     /* past the prompt's first reservation with step 1 */
         fm.lm.kv_type = runs[i].type;
         fm.lm.kv_step = runs[i].step;
+        fm.lm.kv_block = runs[i].block;
         good &= vo_generate(ctx, be, &fm.lm, fm.cfg.image_token_index, NULL, 0, &r[i], 1) == VO_OK;
     }
-    ok(good, "stages 10.3: %s decoded with f32, f32 grown by 1-token steps, bf16 (%s)", cname,
+    ok(good, "stages 10.3: %s decoded with f32, f32 in a pool of 32-token blocks grown a block at a time, bf16 (%s)", cname,
        good ? "ok" : vo_last_error(ctx));
     ok(good && r[0].n_out == 60 && r[1].n_out == 60 &&
        !memcmp(r[0].out_ids, r[1].out_ids, sizeof(int32_t) * 60) &&
        !memcmp(r[0].out_logprobs, r[1].out_logprobs, sizeof(float) * 60),
-       "stages 10.4: a cache grown in steps gives the same 60 ids and log-probs, bit for bit");
+       "stages 10.4: a pool grown a block at a time gives the same 60 ids and log-probs, bit for bit");
     double e = 0;
     for (int i = 0; good && i < r[2].n_out && i < r[0].n_out; i++)
         e = fmax(e, fabs(r[2].out_logprobs[i] - r[0].out_logprobs[i]));
@@ -424,6 +445,105 @@ static void kv_check(void)
     free(ids);
     free(pk);
     free(gid);
+    json_decref(m);
+    model_close(&fm);
+}
+
+/* A pool whose free blocks lie scattered (taken in a shuffled order, so no
+ * sequence's blocks are neighbours) gives a batch of three sequences,
+ * prefill and decode steps with drafts, the bits of a fresh pool: every
+ * kernel finds its keys through the block table */
+static int draft_zeros(void *user, const int32_t *ids, int n, int32_t *draft, int max)
+{
+    (void)user; (void)ids; (void)n;
+    for (int i = 0; i < max && i < 3; i++)
+        draft[i] = 0;
+    return max < 3 ? max : 3;
+}
+
+static void paged_check(void)
+{
+    fx_model fm;
+    memset(&fm, 0, sizeof fm);
+    if (!model_open(&fm, "tiny-varco", "tiny-varco")) {
+        ok(0, "stages 12.0: tiny-varco loads for the paged KV test");
+        return;
+    }
+    json_t *m = fx_manifest(fm.dir);
+    vo_gen_request fresh[3], frag[3];
+    vo_tensor *feat[3];
+    int32_t *ids[3];
+    float *pk[3];
+    int64_t n_ids[3];
+    memset(fresh, 0, sizeof fresh);
+    batch_inputs(&fm, m, ids, n_ids, pk, feat);
+    for (int i = 0; i < 3; i++) {
+        fresh[i].ids = ids[i];
+        fresh[i].n_ids = n_ids[i];
+        fresh[i].image_features = feat[i];
+        fresh[i].max_new = 40 + 8 * i;   /* the caches cross blocks while decoding */
+    }
+    memcpy(frag, fresh, sizeof frag);
+    int good = vo_generate(ctx, be, &fm.lm, fm.cfg.image_token_index, NULL, 0, fresh, 3) == VO_OK;
+    /* the same batch through a generator whose pool of 32-token blocks was
+     * grown first, then its free list shuffled (a fixed permutation) */
+    fm.lm.kv_block = 32;
+    vo_generator g;
+    vo_generator_init(&g, be, &fm.lm, fm.cfg.image_token_index, NULL, 0);
+    qwen3_kv_pool_reserve(be, &g.pool, 64);
+    good &= g.pool.n_free >= 64;
+    for (int64_t i = g.pool.n_free - 1; good && i > 0; i--) {
+        int64_t j = (i * 7919 + 13) % (i + 1);
+        int32_t t = g.pool.free_ids[i];
+        g.pool.free_ids[i] = g.pool.free_ids[j];
+        g.pool.free_ids[j] = t;
+    }
+    vo_gen_seq seq[3], *run[3];
+    memset(seq, 0, sizeof seq);
+    for (int i = 0; i < 3; i++) {
+        seq[i].req = &frag[i];
+        seq[i].index = i;
+        seq[i].draft = i == 1 ? draft_zeros : NULL;   /* rows of drafts, mostly rejected */
+        run[i] = &seq[i];
+    }
+    vo_status st = good ? vo_gen_start(ctx, &g, run, 3) : VO_ERR_NOMEM;
+    int scattered = 1;
+    for (int i = 0; i < 3 && st == VO_OK; i++)
+        for (int64_t b = 1; b < seq[i].kv->n_blocks; b++)
+            scattered &= seq[i].kv->blocks[b] != seq[i].kv->blocks[b - 1] + 1;
+    for (;;) {
+        int n = 0;
+        for (int i = 0; i < 3; i++)
+            if (seq[i].running)
+                run[n++] = &seq[i];
+        if (st != VO_OK || n == 0)
+            break;
+        st = vo_gen_step(ctx, &g, run, n);
+    }
+    for (int i = 0; i < 3; i++)
+        vo_gen_seq_end(&g, &seq[i]);
+    int all_free = g.pool.n_free == g.pool.n_blocks;
+    vo_generator_free(&g);
+    fm.lm.kv_block = 0;
+    good &= st == VO_OK;
+    ok(good && scattered && all_free, "stages 12.1: a batch of 3 decoded with a fresh pool and "
+       "with a shuffled pool of 32-token blocks (no two blocks of a sequence neighbours: %s; "
+       "all given back: %s) (%s)", scattered ? "yes" : "no", all_free ? "yes" : "no",
+       good ? "ok" : vo_last_error(ctx));
+    int same = good;
+    for (int i = 0; i < 3 && good; i++)
+        same &= fresh[i].n_out == frag[i].n_out && fresh[i].n_out == fresh[i].max_new &&
+                !memcmp(fresh[i].out_ids, frag[i].out_ids, sizeof(int32_t) * (size_t)fresh[i].n_out) &&
+                !memcmp(fresh[i].out_logprobs, frag[i].out_logprobs,
+                        sizeof(float) * (size_t)fresh[i].n_out);
+    ok(same, "stages 12.2: the shuffled pool gives the same ids and log-probs, bit for bit "
+       "(%d, %d, %d tokens; %s path)", frag[0].n_out, frag[1].n_out, frag[2].n_out, vo_cpu_isa());
+    for (int i = 0; i < 3; i++) {
+        vo_free(fresh[i].out_ids); vo_free(fresh[i].out_logprobs);
+        vo_free(frag[i].out_ids); vo_free(frag[i].out_logprobs);
+        free(ids[i]); free(pk[i]);
+        vo_tensor_free(be, feat[i]);
+    }
     json_decref(m);
     model_close(&fm);
 }
@@ -526,6 +646,7 @@ int main(void)
     run_fixture("geom-varco", "geom-varco", 4);
     batch_check();
     kv_check();
+    paged_check();
     prefill_check();
     vo_backend_drop(be);
     vo_drop_ctx(ctx);

@@ -14,6 +14,24 @@ static inline char *cpu_row(const vo_tensor *t, int64_t r)
     int64_t i1 = r % t->ne[1], i2 = (r / t->ne[1]) % t->ne[2], i3 = r / (t->ne[1] * t->ne[2]);
     return cpu_base(t) + i1 * t->nb[1] + i2 * t->nb[2] + i3 * t->nb[3];
 }
+/* Byte offset, from a K or V tensor's element 0, of a sequence's key row j
+ * (paged or not: vo_attn_seq.blocks) */
+static inline size_t cpu_kv_row(const vo_attn_seq *S, const vo_tensor *t, int64_t j)
+{
+    if (!S->blocks)
+        return (size_t)j * t->nb[2];
+    const int32_t *tab = (const int32_t *)cpu_base(S->blocks);
+    return (size_t)(tab[j / S->block_rows] * S->block_rows + j % S->block_rows) * t->nb[2];
+}
+/* The keys j.. of a sequence's K or V tensor as a tensor whose row 0 is key
+ * j: its rows run to the end of j's block (paged) or of t. */
+static inline vo_tensor cpu_kv_from(const vo_attn_seq *S, const vo_tensor *t, int64_t j)
+{
+    vo_tensor v = *t;
+    v.offset += cpu_kv_row(S, t, j);
+    v.ne[2] = S->blocks ? S->block_rows - j % S->block_rows : t->ne[2] - j;
+    return v;
+}
 
 static inline float cpu_bf16_to_f32(uint16_t h)
 {

@@ -282,7 +282,7 @@ static void attn_task(void *arg, int64_t task, int worker)
         const float *qr = (const float *)(cpu_base(j->q) + h * j->q->nb[1] + t * j->q->nb[2]);
         float mx = -INFINITY;
         for (int64_t k = 0; k < n_see; k++) {
-            p[k] = kv_dot(qr, kb + k * S->k->nb[2], kt, hd, tmp) * j->scale;
+            p[k] = kv_dot(qr, kb + cpu_kv_row(S, S->k, k), kt, hd, tmp) * j->scale;
             mx = p[k] > mx ? p[k] : mx;
         }
         float sum = 0;
@@ -293,7 +293,7 @@ static void attn_task(void *arg, int64_t task, int worker)
         float *o = (float *)(cpu_base(j->out) + h * j->out->nb[1] + t * j->out->nb[2]);
         memset(o, 0, sizeof(float) * (size_t)hd);
         for (int64_t k = 0; k < n_see; k++)
-            kv_axpy(o, p[k], vb + k * S->v->nb[2], vt, hd, tmp);
+            kv_axpy(o, p[k], vb + cpu_kv_row(S, S->v, k), vt, hd, tmp);
         float inv = 1.0f / sum;
         for (int64_t c = 0; c < hd; c++)
             o[c] *= inv;

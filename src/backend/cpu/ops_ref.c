@@ -244,7 +244,7 @@ void cpu_attention_ref(vo_backend *be, vo_tensor *out, const vo_tensor *q,
                 int64_t kh = h / group;
                 double mx = -INFINITY, sum = 0;
                 for (int64_t j = 0; j < n_see; j++) {
-                    const char *kr = cpu_base(S->k) + kh * S->k->nb[1] + j * S->k->nb[2];
+                    const char *kr = cpu_base(S->k) + kh * S->k->nb[1] + cpu_kv_row(S, S->k, j);
                     double d = 0;
                     for (int64_t c = 0; c < hd; c++)
                         d += (double)qr[c] * cpu_get_f(kr, S->k->type, c);
@@ -260,7 +260,7 @@ void cpu_attention_ref(vo_backend *be, vo_tensor *out, const vo_tensor *q,
                     double acc = 0;
                     for (int64_t j = 0; j < n_see; j++)
                         acc += p[j] * cpu_get_f(cpu_base(S->v) + kh * S->v->nb[1] +
-                                                j * S->v->nb[2], S->v->type, c);
+                                                cpu_kv_row(S, S->v, j), S->v->type, c);
                     o[c] = (float)(acc / sum);
                 }
             }

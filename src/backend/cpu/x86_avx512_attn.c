@@ -368,14 +368,17 @@ AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_a
     bool direct = rows <= 2 && hd == 128;
     for (int64_t k0 = 0; k0 < kend; k0 += KB) {
         int64_t nk = kend - k0 < KB ? kend - k0 : KB, nk8 = (nk + 7) / 8 * 8;
+        /* the block's keys as rows 0..nk (a paged cache's tile lies in one
+         * of its blocks: VO_ATTN_BLOCK_ALIGN) */
+        vo_tensor kt = cpu_kv_from(S, S->k, k0), vt = cpu_kv_from(S, S->v, k0);
         for (int64_t a = 0; a < nh; a++) {
             head_state *h = &hs[a];
             int64_t kh = kh0 + a;
             if (direct)
-                scores_direct(h->qp, ld, S->k, kh, k0, nk, kw, h->p, scale);
+                scores_direct(h->qp, ld, &kt, kh, 0, nk, kw, h->p, scale);
             else {
-                widen_kv_rows(kw, ld, S->k, kh, k0, nk, nk8, hd);
-                widen_kv_rows(vw, ld, S->v, kh, k0, nk, nk, hd);
+                widen_kv_rows(kw, ld, &kt, kh, 0, nk, nk8, hd);
+                widen_kv_rows(vw, ld, &vt, kh, 0, nk, nk, hd);
                 for (int64_t r = 0; r < rows; r += 3)    /* rows are padded to 6 */
                     for (int64_t j = 0; j < nk8; j += 8) {
                         const float *q3[3] = {h->qp + r * ld, h->qp + (r + 1) * ld,
@@ -400,7 +403,7 @@ AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_a
                 h->alpha[r] = softmax_block(h->p + r * KB, vis, &h->m[r], &h->l[r]);
             }
             if (direct)
-                pv_direct(h->o, h->p, h->alpha, S->v, kh, k0, nk, ld, rows);
+                pv_direct(h->o, h->p, h->alpha, &vt, kh, 0, nk, ld, rows);
             else
                 pv_block(h->o, h->p, h->alpha, vw, ld, nk, nv, rows);
         }

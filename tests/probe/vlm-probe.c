@@ -126,7 +126,7 @@ typedef struct probe_opts {
     const char *images[PROBE_MAX_IMAGES];
     int n_images, generate, flat, ocr_upscale, threads;
     vo_type kv_type;     /* --kv-type: the LM's KV cache storage */
-    int kv_step;         /* --kv-step: cache growth step in tokens (0: the default) */
+    int kv_step;         /* --kv-step: KV pool growth step in tokens (0: the default) */
     vo_type weights;     /* --weights q8/q4: the LM's matrices and head quantized at load;
                             VO_F32: as stored */
 } probe_opts;

@@ -37,6 +37,7 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
     local float qs[HD_MAX];
     local float p[WG_ATT];
     local float red[WG_ATT];
+    local ulong vrow[WG_ATT];                   /* the block's value rows (paged: scattered) */
     int lid = get_local_id(0), h = get_group_id(1), i = get_group_id(2);
     int t = q_start + i, kh = h / (n_heads / n_kv_heads);
     int n_see = causal ? n_kv - n_q + i + 1 : n_kv;
@@ -57,16 +58,17 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
         int j = j0 + lid;
         float s = -INFINITY;
         if (j < n_see) {
+            ulong row = kv_row(tab, block_rows, j);
+            global const uchar *kr = kb + row * k_nb2;
             float dot = 0.0f;
-            if (k_type == T_F32) {
-                global const float *kr = (global const float *)(kb + kv_row(tab, block_rows, j) * k_nb2);
+            if (k_type == T_F32)
                 for (int c = 0; c < hd; c++)
-                    dot += qs[c] * kr[c];
-            } else {
+                    dot += qs[c] * ((global const float *)kr)[c];
+            else
                 for (int c = 0; c < hd; c++)
-                    dot += qs[c] * load_f(kb + kv_row(tab, block_rows, j) * k_nb2, c, k_type);
-            }
+                    dot += qs[c] * load_f(kr, c, k_type);
             s = dot * scale;
+            vrow[lid] = row * v_nb2;
         }
         float m_new = fmax(m, wg_max(red, s));
         float alpha = exp(m - m_new);            /* 0 on the first block */
@@ -82,10 +84,10 @@ kernel void vo_attention(global const uchar *q, ulong q_off, global const uchar 
                 float a = acc[d] * alpha;
                 if (v_type == T_F32)
                     for (int jj = 0; jj < nb; jj++)
-                        a += p[jj] * ((global const float *)(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2))[c];
+                        a += p[jj] * ((global const float *)(vb + vrow[jj]))[c];
                 else
                     for (int jj = 0; jj < nb; jj++)
-                        a += p[jj] * load_f(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2, c, v_type);
+                        a += p[jj] * load_f(vb + vrow[jj], c, v_type);
                 acc[d] = a;
             }
         }
@@ -175,8 +177,10 @@ kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uc
     for (int j0 = 0; j0 < n_see; j0 += ATT_KB) {
         int nb = min(ATT_KB, n_see - j0);
         float s[ATT_KB], bmax = -INFINITY;
+        ulong row[ATT_KB];                      /* the keys' rows (paged: scattered) */
         for (int jj = 0; jj < nb; jj++) {
-            s[jj] = dot_hd_kv(qs, kb + kv_row(tab, block_rows, j0 + jj) * k_nb2, hd, k_type) * scale;
+            row[jj] = kv_row(tab, block_rows, j0 + jj);
+            s[jj] = dot_hd_kv(qs, kb + row[jj] * k_nb2, hd, k_type) * scale;
             bmax = fmax(bmax, s[jj]);
         }
         float m_new = fmax(m, bmax);
@@ -191,16 +195,16 @@ kernel void vo_attention_row(global const uchar *q, ulong q_off, global const uc
             float8 a = vload8(0, acc + c) * alpha;
             if (v_type == T_F32)
                 for (int jj = 0; jj < nb; jj++)
-                    a += s[jj] * vload8(0, (global const float *)(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2) + c);
+                    a += s[jj] * vload8(0, (global const float *)(vb + row[jj] * v_nb2) + c);
             else
                 for (int jj = 0; jj < nb; jj++)
-                    a += s[jj] * load8_kv(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2, c, v_type);
+                    a += s[jj] * load8_kv(vb + row[jj] * v_nb2, c, v_type);
             vstore8(a, 0, acc + c);
         }
         for (; c < hd; c++) {
             float a = acc[c] * alpha;
             for (int jj = 0; jj < nb; jj++)
-                a += s[jj] * load_f(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2, c, v_type);
+                a += s[jj] * load_f(vb + row[jj] * v_nb2, c, v_type);
             acc[c] = a;
         }
         m = m_new;
@@ -237,6 +241,7 @@ kernel void vo_attention_split(global const uchar *q, ulong q_off, global const 
     local float ks[ATT_KBS][HD_SPLIT + 1];     /* +1: item j reads row j, no bank clash */
     local float p[ATT_KBS];
     local float red[ATT_KBS];
+    local ulong vrow[ATT_KBS];                  /* the block's value rows (paged: scattered) */
     int lid = get_local_id(0), c_idx = get_group_id(0), n_split = get_num_groups(0);
     int h = get_group_id(1), i = get_group_id(2);
     int t = q_start + i, kh = h / (n_heads / n_kv_heads);
@@ -269,6 +274,8 @@ kernel void vo_attention_split(global const uchar *q, ulong q_off, global const 
             int r = e / hd, c = e - r * hd;
             ks[r][c] = load_f(kb + kv_row(tab, block_rows, j0 + r) * k_nb2, c, k_type);
         }
+        if (lid < nb)
+            vrow[lid] = kv_row(tab, block_rows, j0 + lid) * v_nb2;
         barrier(CLK_LOCAL_MEM_FENCE);
         float s = -INFINITY;
         if (lid < nb) {
@@ -290,10 +297,10 @@ kernel void vo_attention_split(global const uchar *q, ulong q_off, global const 
                 float a = acc[d] * alpha;
                 if (v_type == T_F32)
                     for (int jj = 0; jj < nb; jj++)
-                        a += p[jj] * ((global const float *)(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2))[c];
+                        a += p[jj] * ((global const float *)(vb + vrow[jj]))[c];
                 else
                     for (int jj = 0; jj < nb; jj++)
-                        a += p[jj] * load_f(vb + kv_row(tab, block_rows, j0 + jj) * v_nb2, c, v_type);
+                        a += p[jj] * load_f(vb + vrow[jj], c, v_type);
                 acc[d] = a;
             }
         }

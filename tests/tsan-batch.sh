@@ -1,7 +1,8 @@
 #!/bin/sh
 # tsan-batch.sh: build varco-ocr with ThreadSanitizer in its own folder and
 # run mixed batches with -j 2 (PDFs and TIFFs to every format with
-# overlays; saved raw pages; the tiny model): any data race fails.
+# overlays; saved raw pages; the tiny model, with pages of one document in
+# flight): any data race fails.
 #   sh tests/tsan-batch.sh        (CI runs it after the sanitizer suite)
 set -eu
 cd "$(dirname "$0")/.."
@@ -38,4 +39,9 @@ done
 run raw --from-raw "$out/raw" -f txt,hocr,alto,json -O "$out/b"
 run ocr --model tests/data/fixtures/tiny-varco --max-tokens 16 -f txt,alto -O "$out/c" \
     --raw-out "$out/c/raw" samples/hello.png samples/korean-interview.pdf --text-layer ignore
+# several pages of one document in flight: page makers read the document in
+# turn and meet in the engine while the worker writes
+run pages --model tests/data/fixtures/tiny-varco --max-tokens 16 --batch 4 -f txt,alto,pdf \
+    -O "$out/d" --overlay "$out/d/ov" samples/four-pages.pdf samples/multicolumn.pdf \
+    --text-layer ignore
 exit $fail

@@ -127,8 +127,8 @@ static const opt_doc opt_table[] = {
      "made at load: decode about 1.8x faster on the CPU, logits within a few percent) "
      "or q4 (4-bit: about 3x faster, less exact); q8 and q4 on the CPU only"},
     {"batch", 1, OPT_BATCH, "N", NULL,
-     "recognise up to N pages at once, one decode step for all (default: --jobs, at "
-     "most 12)"},
+     "recognise up to N pages at once, one decode step for all, pages of one document "
+     "too (default: --jobs, at most 12)"},
     {"no-band", 0, OPT_NO_BAND, NULL, NULL,
      "keep a page cut at its token limit as it is, instead of recognising it again in "
      "bands"},

@@ -7,17 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Where a page stood when its --page-timeout was checked. */
-static const char *deadline_stage(page_source source)
-{
-    switch (source) {
-    case SOURCE_TEXT_LAYER: return "after reading its text layer";
-    case SOURCE_RAW: return "after reading its saved raw output";
-    case SOURCE_BLANK: return "after it was found blank";
-    default: return "when it was done";
-    }
-}
-
 void run_process_input(vo_ctx *ctx, run_job *job, int idx)
 {
     const vo_run_opts *opts = job->opts;
@@ -27,8 +16,10 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
     double t0 = run_now_seconds();
     provider pv;
     doc_state d;
+    page_makers mk;
     memset(&pv, 0, sizeof pv);
     memset(&d, 0, sizeof d);
+    memset(&mk, 0, sizeof mk);
     int *pages = NULL;
     char *raw_model = NULL, *raw_method = NULL, *raw_settings = NULL; /* --from-raw */
     vo_status st = VO_OK;
@@ -122,6 +113,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
 
     int n_ok = 0, n_failed = 0;
     vo_status first_fail = VO_OK;
+    run_makers_start(ctx, &mk, job, &pv, in, &d, cached, pages, n_sel);
     for (int k = 0; k < n_sel; k++) {
         int p = pages[k];
         if (vo_run_stop) {
@@ -129,22 +121,36 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             goto fail_quiet;
         }
         vo_flush_warnings(ctx); /* the last page's repeats are the last page's */
+        made_page *m = run_makers_take(&mk, k);
         page_rec *pr = run_add_page_rec(rec, p);
         if (!pr) {
             st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
             goto fail;
         }
         rec->current_page = rec->n_pages; /* its warnings go to its record */
-        double tp = run_now_seconds();
-        vo_page *page = NULL;
-        run_progress_page_start(job, input, p);
-        if (cached && opts->resume && (page = run_load_page_cache(ctx, &d, p))) {
+        made_page own;
+        if (m) { /* a maker's: what it heard is the page's */
+            pr->warnings = m->rec.warnings;
+            memset(&m->rec.warnings, 0, sizeof m->rec.warnings);
+            if (m->st)
+                vo_fail(ctx, m->st, "%s", m->error ? m->error : "out of memory");
+        } else {
+            m = &own;
+            memset(m, 0, sizeof *m);
+            m->page = p;
+            run_make_page(ctx, job, &pv, in, &d, cached, m);
+        }
+        double tp = m->t0;
+        vo_page *page = m->out;
+        m->out = NULL;
+        if (m->resumed) {
             /* done by an earlier run: its per-page files are written again
              * from the saved page (the same bytes; one deleted or damaged
              * since is made whole) */
             pr->status = PAGE_RESUMED;
             st = run_write_per_page_files(ctx, job, input, &d, &info, &wopts, page);
             vo_drop_page(page);
+            run_makers_release(&mk, k);
             if (st)
                 goto fail;
             if (opts->verbosity >= 2) {
@@ -158,21 +164,19 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             run_progress_page(job, input, pr);
             continue;
         }
-        vo_model_error model_error = VO_MODEL_ERROR_NONE;
-        double deadline = opts->page_timeout > 0 ? tp + opts->page_timeout : 0;
-        ocr_note note = {0, NULL, 0, 0, 0, 0, 0};
-        st = run_get_page(ctx, job, &pv, p, in, &deadline, &page, &pr->source, &note, &model_error);
-        pr->text_layer_problem = note.text_layer_problem;
-        pr->bands = note.bands;
-        pr->cut = note.cut;
-        pr->looped = note.looped;
-        pr->tokens = note.tokens;
-        pr->passes = note.passes;
-        if (!st)
-            st = run_check_deadline(ctx, job, deadline, input, p, deadline_stage(pr->source));
-        if (model_error && !rec->model_error)
-            rec->model_error = model_error;
-        if (!st && (st = run_check_unchanged(ctx, &pv, input))) {
+        st = m->st;
+        pr->source = m->rec.source;
+        pr->text_layer_problem = m->rec.text_layer_problem;
+        pr->bands = m->rec.bands;
+        pr->cut = m->rec.cut;
+        pr->looped = m->rec.looped;
+        pr->tokens = m->rec.tokens;
+        pr->passes = m->rec.passes;
+        if (m->model_error && !rec->model_error)
+            rec->model_error = m->model_error;
+        int changed = m->changed;
+        run_makers_release(&mk, k);
+        if (changed) {
             vo_drop_page(page); /* read from a file that was changing: not kept */
             run_forget_last_page_rec(rec);
             rec->input_error = 1;
@@ -243,6 +247,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             goto fail;
         }
     }
+    run_makers_stop(&mk);
     vo_flush_warnings(ctx);
     rec->current_page = 0;
     if (n_ok == 0) {
@@ -288,6 +293,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
 fail:
     run_report_error(ctx, job, input, &rec->error);
 fail_quiet:
+    run_makers_stop(&mk); /* the pages made past this one are not written */
     vo_flush_warnings(ctx);
     rec->current_page = 0;
     rec->status = st ? st : VO_ERR_ABORT;

@@ -30,7 +30,9 @@ vo_page *run_empty_page(vo_ctx *ctx, provider *pv, int page, float dpi, const ch
         return vo_new_page(page, 1, 1, 72, 72, source);
     vo_page_info info;
     memset(&info, 0, sizeof info);
+    pthread_mutex_lock(&pv->doc_lock);
     vo_document_page_info(ctx, pv->doc, page, &info);
+    pthread_mutex_unlock(&pv->doc_lock);
     float dx = dpi, dy = dpi;
     if (dpi <= 0) {
         dx = info.native_dpi_x > 0 ? info.native_dpi_x : 300;
@@ -55,7 +57,7 @@ static vo_status text_only_page(vo_ctx *ctx, run_job *job, provider *pv, int pag
     vo_source_limits limits = {opts->max_pixels};
     *kind = SOURCE_EMPTY;
     run_progress_stage(job, source, page, "render");
-    vo_status st = vo_render_page(ctx, pv->doc, page, 100, &limits, &r);
+    vo_status st = run_render_page(ctx, pv, page, 100, &limits, &r);
     if (st == VO_ERR_NOMEM || st == VO_ERR_ABORT)
         return st;
     if (st && vo_run_stop) /* the stop ended MuPDF's reads: not the page's fault */
@@ -119,12 +121,18 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     }
     if (opts->text_layer != VO_TEXT_IGNORE) {
         vo_page_info info;
-        if ((st = vo_document_page_info(ctx, pv->doc, page, &info)))
+        pthread_mutex_lock(&pv->doc_lock);
+        st = vo_document_page_info(ctx, pv->doc, page, &info);
+        pthread_mutex_unlock(&pv->doc_lock);
+        if (st)
             return st;
         if (info.has_text) {
             vo_text_quality q;
             run_progress_stage(job, in->path, page, "text-layer");
-            if ((st = vo_extract_text_layer_checked(ctx, pv->doc, page, opts->dpi, out, &q)))
+            pthread_mutex_lock(&pv->doc_lock);
+            st = vo_extract_text_layer_checked(ctx, pv->doc, page, opts->dpi, out, &q);
+            pthread_mutex_unlock(&pv->doc_lock);
+            if (st)
                 return st;
             if (*out && q.problem && opts->text_layer == VO_TEXT_AUTO) {
                 vo_warn(ctx, "%s: page %d: its text layer is unreliable (%s: %d of %d "
@@ -160,6 +168,9 @@ vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv)
 {
     const vo_input *in = &job->inputs.items[idx];
     memset(pv, 0, sizeof *pv);
+    pv->has_lock = pthread_mutex_init(&pv->doc_lock, NULL) == 0;
+    if (!pv->has_lock)
+        return vo_fail(ctx, VO_ERR_NOMEM, "%s: cannot make a lock: out of resources", in->path);
     if (job->groups) {
         pv->raw = &job->groups[idx];
         pv->n_pages = pv->raw->n ? pv->raw->refs[pv->raw->n - 1].page : 0;
@@ -229,9 +240,21 @@ vo_status run_check_unchanged(vo_ctx *ctx, const provider *pv, const char *input
                    input, what);
 }
 
+/* vo_render_page under the document's lock. */
+vo_status run_render_page(vo_ctx *ctx, provider *pv, int page, float dpi,
+                          const vo_source_limits *limits, vo_raster **out)
+{
+    pthread_mutex_lock(&pv->doc_lock);
+    vo_status st = vo_render_page(ctx, pv->doc, page, dpi, limits, out);
+    pthread_mutex_unlock(&pv->doc_lock);
+    return st;
+}
+
 void run_close_provider(provider *pv)
 {
     vo_drop_document(pv->doc);
     run_remove_spool(&pv->spool);
+    if (pv->has_lock)
+        pthread_mutex_destroy(&pv->doc_lock);
     memset(pv, 0, sizeof *pv);
 }

@@ -95,8 +95,7 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
         return vo_fail(ctx, job->engine_status, "%s", job->engine_error ? job->engine_error : "");
     }
     job->engine_tried = 1;
-    int batch = job->opts->batch > 0 ? job->opts->batch : job->opts->jobs;
-    batch = batch < VO_ENGINE_BATCH_MAX ? batch : VO_ENGINE_BATCH_MAX;
+    int batch = run_pages_in_flight(job->opts);
     vo_engine_opts eo = {job->opts->threads, job->opts->max_tokens, 0, job->opts->device,
                          job->opts->kv_type, batch, job->opts->no_draft, job->opts->weights};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
@@ -104,8 +103,8 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
     if (job->opts->signals_install) /* ours again: PoCL's LLVM installs its own */
         job->opts->signals_install();
     if (!st)
-        vo_info(ctx, "up to %d pages in flight (--batch; pages come from the %d --jobs workers)",
-                batch, job->opts->jobs);
+        vo_info(ctx, "up to %d pages in flight (--batch; several pages of each document the %d "
+                "--jobs workers have open)", batch, job->opts->jobs);
     if (st) {
         job->engine_status = st;
         vo_fail_where(ctx, "%s: cannot load the model: ", job->model_dir);
@@ -177,7 +176,7 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     vo_raster *r = NULL;
     vo_source_limits limits = {job->opts->max_pixels};
     run_progress_stage(job, in->path, page, "render");
-    vo_status st = vo_render_page(ctx, pv->doc, page, job->opts->dpi, &limits, &r);
+    vo_status st = run_render_page(ctx, pv, page, job->opts->dpi, &limits, &r);
     if (!st)
         st = run_check_deadline(ctx, job, *deadline, source, page, "after rendering");
     if (!st && !job->opts->no_blank_skip) { /* a blank page needs no model */

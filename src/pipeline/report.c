@@ -31,7 +31,12 @@ void run_forget_last_page_rec(input_rec *r)
 
 void run_keep_warning(input_rec *r, const char *msg)
 {
-    warn_list *l = r->current_page ? &r->pages[r->current_page - 1].warnings : &r->warnings;
+    run_add_warning(r->current_page ? &r->pages[r->current_page - 1].warnings : &r->warnings,
+                    msg);
+}
+
+void run_add_warning(warn_list *l, const char *msg)
+{
     char *copy = NULL;
     if (l->n < RUN_MAX_WARNINGS && (copy = vo_strdup(msg))) {
         char **items = vo_realloc(l->items, (size_t)(l->n + 1) * sizeof *items);
@@ -45,7 +50,7 @@ void run_keep_warning(input_rec *r, const char *msg)
     l->more++; /* past the limit, or no memory: counted */
 }
 
-static void free_warnings(warn_list *l)
+void run_free_warnings(warn_list *l)
 {
     for (int i = 0; i < l->n; i++)
         vo_free(l->items[i]);
@@ -57,11 +62,11 @@ void run_free_input_rec(input_rec *r)
 {
     for (int k = 0; k < r->n_pages; k++) {
         vo_free(r->pages[k].error);
-        free_warnings(&r->pages[k].warnings);
+        run_free_warnings(&r->pages[k].warnings);
     }
     vo_free(r->pages);
     vo_free(r->error);
-    free_warnings(&r->warnings);
+    run_free_warnings(&r->warnings);
 }
 
 /* "warnings": [...] and "warnings_more": N into o, when there are any */

@@ -9,6 +9,7 @@
 #include "src/source/document.h"
 #include "src/vlm/engine.h"
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 
@@ -124,6 +125,10 @@ typedef struct provider {
     int overlay_failed;     /* the source of raw pages could not be opened */
     int watched;            /* `opened` holds the input file as it was opened */
     struct stat opened;
+    /* doc is read by one thread at a time (MuPDF's and libtiff's handles
+     * are not shared): the page makers of the input and its worker */
+    pthread_mutex_t doc_lock;
+    int has_lock;
 } provider;
 
 /* What a page's recognition says besides its text (the report's "bands",
@@ -148,6 +153,45 @@ typedef struct doc_state {
     vo_output *side_out;              /* --sidecar: the text beside -o's output */
     vo_writer *side_w;
 } doc_state;
+
+/* One page as its input's worker takes it to write: made by the worker
+ * itself or ahead of its turn by a page maker (makers.c). */
+typedef struct made_page {
+    int page;
+    int done;            /* a maker finished it */
+    int resumed;         /* loaded from the page cache of an earlier run */
+    int changed;         /* the input file changed while it was read: st says how */
+    vo_status st;
+    char *error;         /* st's message, when a maker made it */
+    vo_page *out;
+    vo_model_error model_error;
+    double t0;           /* when its making began */
+    page_rec rec;        /* where it came from, the model's figures, and the
+                          * warnings a maker heard while making it */
+} made_page;
+
+/* The page makers of one input: while its worker writes page k, --batch
+ * threads make the pages after it (at most `window` pages ahead), so that
+ * several pages of one document are in the engine at once. No threads:
+ * the worker makes every page itself, in turn. */
+typedef struct page_makers {
+    run_job *job;
+    provider *pv;
+    const vo_input *in;
+    const doc_state *d;
+    int cached;
+    const int *pages;
+    int n;
+    made_page *slots;    /* page k in slots[k % window] */
+    int window;
+    int next;            /* the next page index to make */
+    int written;         /* pages the worker is through with */
+    int stop;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t *threads;
+    int n_threads;
+} page_makers;
 
 /* progress.c */
 double run_now_seconds(void);
@@ -191,6 +235,8 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
 vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv);
 void run_close_provider(provider *pv);
 vo_status run_check_unchanged(vo_ctx *ctx, const provider *pv, const char *input);
+vo_status run_render_page(vo_ctx *ctx, provider *pv, int page, float dpi,
+                          const vo_source_limits *limits, vo_raster **out);
 
 /* recognise.c */
 char *run_model_name(const char *model_dir);
@@ -229,6 +275,17 @@ vo_status run_assemble_outputs(vo_ctx *ctx, run_job *job, const char *input, doc
 vo_status run_write_overlay(vo_ctx *ctx, run_job *job, provider *pv, const vo_input *in,
                             const vo_page *page);
 
+/* makers.c */
+int run_pages_in_flight(const vo_run_opts *opts);
+void run_make_page(vo_ctx *ctx, run_job *job, provider *pv, const vo_input *in,
+                   const doc_state *d, int cached, made_page *m);
+void run_makers_start(vo_ctx *ctx, page_makers *mk, run_job *job, provider *pv,
+                      const vo_input *in, const doc_state *d, int cached, const int *pages,
+                      int n);
+made_page *run_makers_take(page_makers *mk, int k);
+void run_makers_release(page_makers *mk, int k);
+void run_makers_stop(page_makers *mk);
+
 /* process.c */
 void run_process_input(vo_ctx *ctx, run_job *job, int idx);
 
@@ -241,6 +298,8 @@ vo_status run_raw_method(vo_ctx *ctx, const raw_group *g, char **model, char **m
 page_rec *run_add_page_rec(input_rec *r, int page);
 void run_forget_last_page_rec(input_rec *r);
 void run_keep_warning(input_rec *r, const char *msg);
+void run_add_warning(warn_list *l, const char *msg);
+void run_free_warnings(warn_list *l);
 void run_free_input_rec(input_rec *r);
 const char *run_page_source_name(page_source s);
 const char *run_page_status_name(page_status s);

@@ -1,7 +1,8 @@
 /* bench-decode.c: decode speed of the language model on a model folder (the
  * random 1.7B one of make-random-model): tokens/s with 1, 4 and 8 sequences
- * sharing each step (pages in flight), and drafted against plain decoding of
- * one page. Random weights never write the OCR grammar, so the drafted run
+ * sharing each step (pages in flight), the same with 1 to 12 sequences at a
+ * page's context (16-bit and 8-bit KV caches), and drafted against plain
+ * decoding of one page. Random weights never write the OCR grammar, so the drafted run
  * forces the tokens taken to follow a real page's output (the first 20
  * Korean text lines of tests/data/ocr, as the model writes them, through
  * the model folder's tokenizer; vo_gen_seq.force): the passes and the time
@@ -69,6 +70,76 @@ static double batch_tok_s(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, in
     return tok_s;
 }
 
+/* n sequences at a page's context: each is prefilled with 64 random ids,
+ * then its cache is taken to ctx_tokens rows (zeros: what the keys hold
+ * does not change what a step reads) and `steps` forced steps run over all
+ * of them with the KV cache of type kv: decode tokens/s. The attention of
+ * each step reads all ctx_tokens rows of every sequence, as on a page. */
+static double ctx_tok_s(vo_ctx *ctx, vo_backend *be, qwen3_model *lm, vo_type kv, int n,
+                        int ctx_tokens, int steps)
+{
+    enum { PROMPT = 8, MAX_SEQS = VO_GEN_STEP_MAX };
+    vo_gen_request r[MAX_SEQS];
+    vo_gen_seq s[MAX_SEQS], *run[MAX_SEQS];
+    int32_t *ids = malloc(sizeof(int32_t) * (size_t)(PROMPT + steps + 1));
+    double tok_s = 0;
+    if (!ids || n > MAX_SEQS) {
+        free(ids);
+        return 0;
+    }
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < PROMPT + steps + 1; i++)
+        ids[i] = (int32_t)((i * 7919 + 13) % 150000);
+    for (int i = 0; i < n; i++) {
+        r[i].ids = ids;
+        r[i].n_ids = PROMPT;
+        r[i].max_new = ctx_tokens + steps + 1;
+        s[i] = (vo_gen_seq){.req = &r[i], .index = i, .force = ids + PROMPT,
+                            .n_force = steps + 1};
+        run[i] = &s[i];
+    }
+    vo_type was = lm->kv_type;
+    lm->kv_type = kv;
+    vo_generator g;
+    vo_generator_init(&g, be, lm, -1, NULL, 0);
+    vo_status st = vo_gen_start(ctx, &g, run, n);
+    int64_t per_seq = ((int64_t)ctx_tokens + steps + 1 + g.pool.block_rows - 1) /
+                      g.pool.block_rows;
+    if (st == VO_OK) /* the pool grown once, not by copies as each sequence fills */
+        qwen3_kv_pool_reserve(be, &g.pool, (int64_t)n * per_seq);
+    for (int i = 0; i < n && st == VO_OK; i++) {
+        qwen3_seq_reserve(be, s[i].kv, (int64_t)ctx_tokens + steps + 1);
+        s[i].kv->n_past = ctx_tokens;
+    }
+    if (st == VO_OK && (st = vo_backend_sync(be, ctx)) == VO_OK) {
+        qwen3_kv_pool *pool = &g.pool;
+        size_t most = 0;
+        for (int l = 0; l < pool->n_layers; l++)
+            most = vo_nbytes(pool->k[l]) > most ? vo_nbytes(pool->k[l]) : most;
+        void *zero = calloc(1, most);
+        for (int l = 0; zero && l < pool->n_layers; l++) {
+            vo_tensor_set(be, pool->k[l], zero, vo_nbytes(pool->k[l]));
+            vo_tensor_set(be, pool->v[l], zero, vo_nbytes(pool->v[l]));
+        }
+        st = zero ? vo_backend_sync(be, ctx) : VO_ERR_NOMEM;
+        free(zero);
+    }
+    double t0 = now();
+    for (int k = 0; k < steps && st == VO_OK; k++)
+        st = vo_gen_step(ctx, &g, run, n);
+    if (st == VO_OK)
+        tok_s = (double)n * steps / (now() - t0);
+    for (int i = 0; i < n; i++) {
+        vo_gen_seq_end(&g, &s[i]);
+        vo_free(r[i].out_ids);
+        vo_free(r[i].out_logprobs);
+    }
+    vo_generator_free(&g);
+    lm->kv_type = was;
+    free(ids);
+    return tok_s;
+}
+
 /* one page's output (force[0..n)) decoded after a short prompt, with the
  * grammar's drafter or without: seconds and passes */
 static int page_run(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, const vo_draft_ids *dids,
@@ -110,12 +181,13 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: bench-decode MODEL_DIR LINES.jsonl [threads] [page_tokens] "
-                "[steps]\n");
+                "[steps] [context_tokens]\n");
         return 2;
     }
     int threads = argc > 3 ? atoi(argv[3]) : 0;
     int n_page = argc > 4 ? atoi(argv[4]) : 200;
     int steps = argc > 5 ? atoi(argv[5]) : 16;
+    int ctx_tokens = argc > 6 ? atoi(argv[6]) : 6000; /* an A4 page's prompt: 5,761 image tokens */
     vo_ctx *ctx = vo_new_ctx();
     vo_config cfg;
     vo_weights *w = NULL;
@@ -146,7 +218,17 @@ int main(int argc, char **argv)
     int plain_p, draft_p;
     int ok1 = page_run(ctx, be, &lm, &dids, page, n_page, 0, &plain_s, &plain_p);
     int ok2 = page_run(ctx, be, &lm, &dids, page, n_page, 1, &draft_s, &draft_p);
-    if (b1 <= 0 || b4 <= 0 || b8 <= 0 || !ok1 || !ok2) {
+    /* at a page's context, 16-bit and 8-bit KV caches */
+    static const int batches[4] = {1, 4, 8, VO_GEN_STEP_MAX};
+    static const vo_type kvs[2] = {VO_BF16, VO_Q8ROW};
+    static const char *const kv_names[2] = {"kv_bf16", "kv_q8"};
+    double at_ctx[2][4];
+    int ctx_ok = 1;
+    for (int k = 0; k < 2; k++)
+        for (int b = 0; b < 4; b++)
+            ctx_ok &= (at_ctx[k][b] = ctx_tok_s(ctx, be, &lm, kvs[k], batches[b], ctx_tokens,
+                                                 steps / 2 > 4 ? steps / 2 : 4)) > 0;
+    if (b1 <= 0 || b4 <= 0 || b8 <= 0 || !ok1 || !ok2 || !ctx_ok) {
         fprintf(stderr, "bench-decode: a run failed: %s\n", vo_last_error(ctx));
         goto done;
     }
@@ -160,6 +242,13 @@ int main(int argc, char **argv)
     printf("%-44s %12.2f\n", "  drafted: tokens/s", n_page / draft_s);
     printf("%-44s %12.3f\n", "  drafted: passes per token", (double)(draft_p + 1) / n_page);
     printf("%-44s %12.2f\n", "  drafted / plain speed", plain_s / draft_s);
+    for (int k = 0; k < 2; k++) {
+        printf("decode tokens/s at a page's context (%d tokens), %s cache:\n", ctx_tokens,
+               k ? "8-bit" : "16-bit");
+        for (int b = 0; b < 4; b++)
+            printf("  %2d sequences a step%24s %12.2f\n", batches[b], "", at_ctx[k][b]);
+        printf("  8 sequences / 1 sequence%19s %12.2f\n", "", at_ctx[k][2] / at_ctx[k][0]);
+    }
     /* keys of the 1-thread run plain, of another thread count with its count */
     char t[32] = "";
     if (threads != 1)
@@ -170,6 +259,15 @@ int main(int argc, char **argv)
            "\"draft.page.passes_per_token%s\": %.4f, \"draft.page.speedup%s\": %.3f}\n",
            t, b1, t, b4, t, b8, t, b8 / b1, t, n_page / plain_s, t, n_page / draft_s, t,
            (double)(draft_p + 1) / n_page, t, plain_s / draft_s);
+    printf("{\"decode.page_ctx.tokens%s\": %d", t, ctx_tokens);
+    for (int k = 0; k < 2; k++) {
+        for (int b = 0; b < 4; b++)
+            printf(", \"decode.bf16.page_ctx.%s.b%d.tok_s%s\": %.3f", kv_names[k], batches[b], t,
+                   at_ctx[k][b]);
+        printf(", \"decode.bf16.page_ctx.%s.b8_over_b1%s\": %.3f", kv_names[k], t,
+               at_ctx[k][2] / at_ctx[k][0]);
+    }
+    printf("}\n");
     rc = 0;
 done:
     if (be) {

@@ -99,9 +99,9 @@ static vo_status recognise_rows(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
     if (o->on_stage)
         o->on_stage(o->user, "recognise");
     /* one of the pages in flight: the -j workers' pages share decode steps */
-    vo_engine_page pg = {r->rgb + (size_t)b->band.y0 * (size_t)r->stride, r->width,
-                         b->band.y1 - b->band.y0, r->stride, collect_piece, &col, &b->text,
-                         0, false, false, 0, 0, NULL, 0};
+    vo_engine_page pg = {.rgb = r->rgb + (size_t)b->band.y0 * (size_t)r->stride,
+                         .w = r->width, .h = b->band.y1 - b->band.y0, .stride = r->stride,
+                         .cb = collect_piece, .user = &col, .out_text = &b->text};
     st = vo_engine_ocr_page(ctx, eng, &pg);
     vo_drop_ground(col.items);
     if (!st)
@@ -114,6 +114,11 @@ static vo_status recognise_rows(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
     b->n_gen = pg.n_tokens;
     note->tokens += pg.n_tokens;
     note->passes += pg.n_passes;
+    note->wait_s += pg.wait_s;
+    note->preprocess_s += pg.preprocess_s;
+    note->vision_s += pg.vision_s;
+    note->prefill_s += pg.prefill_s;
+    note->decode_s += pg.decode_s;
     b->cut = pg.cut;
     b->looped = col.looped;
     b->timed_out = col.timed_out;
@@ -224,7 +229,7 @@ vo_status vo_recognize_raster(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
 {
     *tokens = NULL;
     *n_tokens = 0;
-    *note = (vo_recognize_note){1, 0, 0, 0, 0, 0};
+    *note = (vo_recognize_note){.bands = 1};
     vo_buf_reset(text);
     band_leaf whole = {{0, r->height}, VO_BUF_INIT, NULL, 0, 0, 0, 0, 0};
     vo_status st = recognise_rows(ctx, eng, r, o, &whole, note);

@@ -33,6 +33,8 @@ typedef struct vo_recognize_note {
     int tokens;     /* tokens the model generated, all bands */
     int passes;     /* passes over the model for them */
     int timed_out;  /* the deadline stopped it: the text is incomplete */
+    /* seconds in the engine's stages, all bands (vo_engine_page) */
+    double wait_s, preprocess_s, vision_s, prefill_s, decode_s;
 } vo_recognize_note;
 
 /* The model's text of raster r into *text (reset first), its tokens into

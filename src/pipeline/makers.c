@@ -44,7 +44,8 @@ void run_make_page(vo_ctx *ctx, run_job *job, provider *pv, const vo_input *in,
         return;
     }
     double deadline = opts->page_timeout > 0 ? m->t0 + opts->page_timeout : 0;
-    ocr_note note = {0, NULL, 0, 0, 0, 0, 0};
+    ocr_note note;
+    memset(&note, 0, sizeof note);
     vo_status st = run_get_page(ctx, job, pv, p, in, &deadline, &m->out, &m->rec.source, &note,
                                 &m->model_error);
     m->rec.text_layer_problem = note.text_layer_problem;
@@ -53,6 +54,7 @@ void run_make_page(vo_ctx *ctx, run_job *job, provider *pv, const vo_input *in,
     m->rec.looped = note.looped;
     m->rec.tokens = note.tokens;
     m->rec.passes = note.passes;
+    m->rec.stages = note.stages;
     if (!st)
         st = run_check_deadline(ctx, job, deadline, in->path, p, deadline_stage(m->rec.source));
     if (!st && (st = run_check_unchanged(ctx, pv, in->path)))

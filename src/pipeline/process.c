@@ -172,6 +172,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
         pr->looped = m->rec.looped;
         pr->tokens = m->rec.tokens;
         pr->passes = m->rec.passes;
+        pr->stages = m->rec.stages;
         if (m->model_error && !rec->model_error)
             rec->model_error = m->model_error;
         int changed = m->changed;
@@ -210,6 +211,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             n_ok++;
         }
         st = VO_OK;
+        double t_write = run_now_seconds();
         if (page) {
             if (!page->image_name)
                 page->image_name = vo_strdup(input);
@@ -230,6 +232,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
                 st = d.side_w->page(ctx, d.side_w, page);
             vo_drop_page(page);
         }
+        pr->stages.write = run_now_seconds() - t_write;
         pr->seconds = (float)(run_now_seconds() - tp);
         if (!st && pr->status == PAGE_DONE && opts->verbosity >= 2) {
             char line[PATH_MAX + 100];

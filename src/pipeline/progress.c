@@ -213,6 +213,17 @@ void run_progress_page(run_job *job, const char *input, const page_rec *pr)
             json_object_set_new(o, "status", json_string(run_page_status_name(pr->status)));
             json_object_set_new(o, "source", source ? json_string(source) : json_null());
             json_object_set_new(o, "seconds", json_real(pr->seconds));
+            const page_stages *g = &pr->stages;
+            json_t *stages = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "render", g->render,
+                                       "wait", g->wait, "preprocess", g->preprocess, "vision",
+                                       g->vision, "prefill", g->prefill, "decode", g->decode,
+                                       "layout", g->layout, "write", g->write);
+            if (stages)
+                json_object_set_new(o, "stages", stages);
+            if (pr->source == SOURCE_OCR) {
+                json_object_set_new(o, "tokens", json_integer(pr->tokens));
+                json_object_set_new(o, "passes", json_integer(pr->passes));
+            }
         }
         emit_json_locked(job, o);
     } else {

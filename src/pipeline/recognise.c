@@ -176,7 +176,9 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     vo_raster *r = NULL;
     vo_source_limits limits = {job->opts->max_pixels};
     run_progress_stage(job, in->path, page, "render");
+    double t_render = run_now_seconds();
     vo_status st = run_render_page(ctx, pv, page, job->opts->dpi, &limits, &r);
+    note->stages.render = run_now_seconds() - t_render;
     if (!st)
         st = run_check_deadline(ctx, job, *deadline, source, page, "after rendering");
     if (!st && !job->opts->no_blank_skip) { /* a blank page needs no model */
@@ -223,7 +225,8 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     vo_buf text = VO_BUF_INIT;
     vo_token_lp *tokens = NULL;
     size_t n_tokens = 0;
-    vo_recognize_note rn = {0, 0, 0, 0, 0, 0};
+    vo_recognize_note rn;
+    memset(&rn, 0, sizeof rn);
     ocr_progress prog = {job, source, page};
     vo_recognize_opts ro = {source, page, 0, job->opts->no_band,
                             job->opts->max_tokens > 0 ? "--max-tokens" : "the model's context",
@@ -245,6 +248,11 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
         note->looped = rn.looped;
         note->tokens += rn.tokens;
         note->passes += rn.passes;
+        note->stages.wait = rn.wait_s;
+        note->stages.preprocess = rn.preprocess_s;
+        note->stages.vision = rn.vision_s;
+        note->stages.prefill = rn.prefill_s;
+        note->stages.decode = rn.decode_s;
         if (st && !(st == VO_ERR_ABORT && vo_run_stop))
             *model_error = VO_MODEL_ERROR_ENGINE;
     }
@@ -269,8 +277,10 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
         vo_free(base);
         vo_free(path);
     }
+    double t_layout = run_now_seconds();
     if (!st)
         st = vo_raw_to_page(ctx, &raw, NULL, NULL, out);
+    note->stages.layout = run_now_seconds() - t_layout;
     vo_free(tokens);
     vo_buf_free(&text);
     vo_drop_raster(r);

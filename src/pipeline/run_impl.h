@@ -36,6 +36,12 @@ typedef struct warn_list {
     int n, more;
 } warn_list;
 
+/* Seconds a page spent in each stage (--progress=json's page-done): the
+ * engine's from vo_recognize_note, all bands; `write` is its outputs. */
+typedef struct page_stages {
+    double render, wait, preprocess, vision, prefill, decode, layout, write;
+} page_stages;
+
 typedef struct page_rec {
     int page;
     page_status status;
@@ -46,6 +52,7 @@ typedef struct page_rec {
     int cut, looped; /* OCR: some text reached the token limit / a loop, even so */
     const char *text_layer_problem; /* why its own text was not trusted (static text) */
     int tokens, passes; /* OCR: tokens the model generated, passes over it (all bands) */
+    page_stages stages;
     warn_list warnings;
 } page_rec;
 
@@ -141,6 +148,7 @@ typedef struct ocr_note {
     int looped;  /* some of it fell into a loop even so */
     int tokens;  /* tokens the model generated, all bands */
     int passes;  /* passes over the model for them */
+    page_stages stages;
 } ocr_note;
 
 typedef struct doc_state {

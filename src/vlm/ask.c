@@ -126,8 +126,7 @@ vo_status vo_engine_ask(vo_ctx *ctx, vo_engine *e, vo_engine_question *a)
     vo_gen_request req;
     memset(&pp, 0, sizeof pp);
     memset(&req, 0, sizeof req);
-    vo_engine_page pg = {NULL, 0, 0, 0, a->cb, a->user, a->out_text, 0, false, false, 0, 0,
-                         NULL, 0};
+    vo_engine_page pg = {.cb = a->cb, .user = a->user, .out_text = a->out_text};
     vo_status st = engine_check_cancel(ctx, e, "before the vision tower");
     if (!st)
         st = ask_prepare(ctx, e, a, &pp);

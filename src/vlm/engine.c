@@ -19,6 +19,7 @@
 #include "src/vlm/siglip.h"
 
 #include <string.h>
+#include <time.h>
 
 #define TILES_PER_PASS 8      /* vision tiles per forward: bounds activation memory */
 
@@ -249,10 +250,18 @@ vo_pixel_norm engine_pixel_norm(const vo_config *cfg, uint8_t fill[3])
     return norm;
 }
 
+double engine_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                               int stride, page_prep *pp)
 {
     vo_status st = VO_OK;
+    double t0 = engine_now();
     uint8_t *big = NULL;
     float *pixels = NULL;
     vo_buf prompt = VO_BUF_INIT;
@@ -289,6 +298,8 @@ vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
     if ((st = vo_preprocess_anyres(ctx, &g, S, rgb, stride, &norm, pixels, NULL, NULL)) != VO_OK)
         goto fail;
     /* §4-§6 features and packing */
+    double t1 = engine_now();
+    pp->preprocess_s = t1 - t0;
     feats = vo_tensor_new(e->be, VO_F32, e->lm.dim, e->cfg.patches_per_tile, g.n_tiles, 1, "features");
     pp->packed = vo_tensor_new(e->be, VO_F32, e->lm.dim, g.num_image_tokens, 1, 1, "packed");
     if (feats && pp->packed) {
@@ -297,6 +308,7 @@ vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
     }
     if ((st = vo_backend_sync(e->be, ctx)) != VO_OK)
         goto fail;
+    pp->vision_s = engine_now() - t1;
     /* §7 prompt with N image ids */
     size_t n_img = (size_t)g.num_image_tokens;
     if ((st = vo_prompt_render_ocr(ctx, e->tmpl, &prompt)) ||
@@ -412,7 +424,8 @@ fail:
 vo_status vo_engine_ocr(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                         int stride, vo_piece_fn *cb, void *user, vo_buf *out_text)
 {
-    vo_engine_page pg = {rgb, w, h, stride, cb, user, out_text, 0, false, false, 0, 0, NULL, 0};
+    vo_engine_page pg = {.rgb = rgb, .w = w, .h = h, .stride = stride, .cb = cb, .user = user,
+                         .out_text = out_text};
     vo_status st = vo_engine_ocr_batch(ctx, e, &pg, 1);
     vo_free(pg.pieces);
     return st;

@@ -94,6 +94,11 @@ typedef struct vo_engine_page {
                               * of the token that completed it; the caller vo_frees it,
                               * also after a failure */
     size_t n_pieces;
+    /* out (vo_engine_ocr_page): seconds in each stage. Waiting for room
+     * among the pages in flight; pre-upscale and preprocess; vision tower,
+     * projector and packing; prefill (alone); decode (wall time from its
+     * first step to its last, the steps shared with the pages in flight). */
+    double wait_s, preprocess_s, vision_s, prefill_s, decode_s;
 } vo_engine_page;
 
 /* OCR of n pages at once: each page is prepared as vo_engine_ocr does, then

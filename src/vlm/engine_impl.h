@@ -77,7 +77,10 @@ typedef struct page_prep {
     vo_tensor *packed;
     int max_new;
     piece_sink ps;
+    double preprocess_s, vision_s; /* seconds (engine_page_prepare) */
 } page_prep;
+
+double engine_now(void); /* monotonic seconds */
 
 /* §3 the pixel normalisation of the model's preprocessor config, and the
  * colour a padded square is filled with (its mean) */

@@ -21,6 +21,7 @@ struct flight_page {
     vo_status st;
     bool done;               /* under the lock */
     flight_page *next;       /* in the waiting queue */
+    double t_queued, t_decode; /* when it was queued, when its decode began */
 };
 
 vo_status engine_flight_init(vo_ctx *ctx, vo_engine *e)
@@ -63,6 +64,8 @@ static void flight_retire(vo_engine *e, flight_page *fp, vo_status st)
     if (st == VO_OK)
         st = engine_page_finish(fp->ctx, &fp->prep, &fp->req, fp->page);
     fp->page->n_passes = fp->seq.n_passes + 1;
+    if (fp->t_decode > 0)
+        fp->page->decode_s = engine_now() - fp->t_decode;
     vo_gen_seq_end(&e->flight.gen, &fp->seq);
     vo_drafter_free(fp->drafter);
     fp->drafter = NULL;
@@ -84,9 +87,12 @@ static void flight_admit(vo_engine *e, flight_page *fp)
 {
     engine_flight *f = &e->flight;
     vo_engine_page *pg = fp->page;
+    pg->wait_s = engine_now() - fp->t_queued;
     vo_status st = engine_check_cancel(fp->ctx, e, "before the vision tower");
     if (st == VO_OK)
         st = engine_page_prepare(fp->ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &fp->prep);
+    pg->preprocess_s = fp->prep.preprocess_s;
+    pg->vision_s = fp->prep.vision_s;
     if (st == VO_OK) {
         engine_page_request(fp->ctx, e, pg, &fp->prep, &fp->req);
         fp->seq = (vo_gen_seq){.req = &fp->req};
@@ -95,7 +101,10 @@ static void flight_admit(vo_engine *e, flight_page *fp)
             fp->seq.draft_user = fp->drafter;
         }
         vo_gen_seq *one = &fp->seq;
+        double t0 = engine_now();
         st = vo_gen_start(fp->ctx, &f->gen, &one, 1);
+        fp->t_decode = engine_now();
+        pg->prefill_s = fp->t_decode - t0;
     }
     vo_backend_clear_error(e->be);
     if (st == VO_OK && fp->seq.running)
@@ -173,6 +182,7 @@ vo_status vo_engine_ocr_page(vo_ctx *ctx, vo_engine *e, vo_engine_page *page)
     memset(&fp, 0, sizeof fp);
     fp.ctx = ctx;
     fp.page = page;
+    fp.t_queued = engine_now();
     page->pieces = NULL;
     page->n_pieces = 0;
     pthread_mutex_lock(&f->lock);

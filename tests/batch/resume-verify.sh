@@ -65,12 +65,13 @@ run_a
 ok $? "verify 2.1: a.pdf now of one page: the ALTO files of pages 2-4 are removed, and said (rc=$rc)"
 
 # 3. an input rewritten while its pages are read (the tiny model is slow
-# enough: about a second a page at 20 dpi)
+# enough: about a second a page at 20 dpi; one page at a time, so that the
+# pages after the first are read after the change)
 if [ -f "$MODEL/config.json" ]; then
     cp "$SAMPLES/four-pages.pdf" "$TMP/in/b.pdf"
     ocr_b() {
         rm -f "$TMP/err" # what the last run said must not be read as this one's
-        "$VO" --model "$MODEL" --text-layer ignore --dpi 20 --max-tokens 200 --no-band -v \
+        "$VO" --model "$MODEL" --text-layer ignore --dpi 20 --max-tokens 200 --no-band -v --batch 1 \
             --report "$TMP/r.json" "$@" "$TMP/in/b.pdf" >"$TMP/out" 2>"$TMP/err" &
         pid=$!
         watchdog $pid 600

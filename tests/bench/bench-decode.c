@@ -223,11 +223,17 @@ int main(int argc, char **argv)
     static const vo_type kvs[2] = {VO_BF16, VO_Q8ROW};
     static const char *const kv_names[2] = {"kv_bf16", "kv_q8"};
     double at_ctx[2][4];
-    int ctx_ok = 1;
+    int ctx_ok = 1, ctx_steps = steps / 2 > 4 ? steps / 2 : 4;
     for (int k = 0; k < 2; k++)
         for (int b = 0; b < 4; b++)
             ctx_ok &= (at_ctx[k][b] = ctx_tok_s(ctx, be, &lm, kvs[k], batches[b], ctx_tokens,
-                                                 steps / 2 > 4 ? steps / 2 : 4)) > 0;
+                                                 ctx_steps)) > 0;
+    /* what the paging costs: one sequence whose cache is one block (as it
+     * was before the pool) against the pool's 128-token blocks */
+    lm.kv_block = 8192;
+    double one_block = ctx_tok_s(ctx, be, &lm, VO_BF16, 1, ctx_tokens, ctx_steps);
+    lm.kv_block = 0;
+    ctx_ok &= one_block > 0;
     if (b1 <= 0 || b4 <= 0 || b8 <= 0 || !ok1 || !ok2 || !ctx_ok) {
         fprintf(stderr, "bench-decode: a run failed: %s\n", vo_last_error(ctx));
         goto done;
@@ -249,6 +255,8 @@ int main(int argc, char **argv)
             printf("  %2d sequences a step%24s %12.2f\n", batches[b], "", at_ctx[k][b]);
         printf("  8 sequences / 1 sequence%19s %12.2f\n", "", at_ctx[k][2] / at_ctx[k][0]);
     }
+    printf("%-44s %12.2f\n", "  1 sequence, its cache one block (no paging)", one_block);
+    printf("%-44s %12.3f\n", "  paged (128-token blocks) / one block", at_ctx[0][0] / one_block);
     /* keys of the 1-thread run plain, of another thread count with its count */
     char t[32] = "";
     if (threads != 1)
@@ -267,6 +275,9 @@ int main(int argc, char **argv)
         printf(", \"decode.bf16.page_ctx.%s.b8_over_b1%s\": %.3f", kv_names[k], t,
                at_ctx[k][2] / at_ctx[k][0]);
     }
+    printf(", \"decode.bf16.page_ctx.kv_bf16.b1.one_block.tok_s%s\": %.3f, "
+           "\"decode.bf16.page_ctx.kv_bf16.b1.paged_over_one_block%s\": %.3f",
+           t, one_block, t, at_ctx[0][0] / one_block);
     printf("}\n");
     rc = 0;
 done:

@@ -60,6 +60,20 @@ if [ -f "$MODEL/config.json" ]; then
         [ "$(ev "min(e['tokens'] for e in ev if e['event'] == 'tokens')")" = 1 ] &&
         [ "$(ev "[e['event'] for e in ev].index('tokens') < [e['event'] for e in ev].index('page-done')")" = True ]
     ok $? "progress 2.1: json: a recognised page has its stages and token progress from the first token (rc=$rc)"
+    # page-done's stage seconds: each there, none negative, the model's
+    # stages timed, all of them within the page's own seconds
+    "$PY" - "$TMP/err" <<'PYEOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8') if l.strip()]
+d = [e for e in ev if e['event'] == 'page-done'][0]
+g = d['stages']
+names = ['render', 'wait', 'preprocess', 'vision', 'prefill', 'decode', 'layout', 'write']
+sys.exit(0 if sorted(g) == sorted(names) and all(g[k] >= 0 for k in names)
+         and g['vision'] > 0 and g['prefill'] > 0 and g['decode'] > 0
+         and sum(g.values()) <= d['seconds'] + 1e-3
+         and d['tokens'] > 0 and d['passes'] > 0 else 1)
+PYEOF
+    ok $? "progress 2.2: json: page-done gives the seconds of each stage (render to write), tokens and passes"
 else
     diag "tiny fixture model missing: token progress is not checked"
     ok 1 "progress 2.0: tests/data/fixtures/tiny-varco present"

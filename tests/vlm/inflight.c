@@ -144,8 +144,8 @@ int main(void)
         for (int i = 0; i < N_PAGES; i++) {
             memset(&jobs[i], 0, sizeof jobs[i]);
             jobs[i].eng = eng;
-            jobs[i].page = (vo_engine_page){rgb[i], w[i], h[i], w[i] * 3, NULL, NULL, NULL, 0,
-                                            false, false, 0, 0, NULL, 0};
+            jobs[i].page = (vo_engine_page){.rgb = rgb[i], .w = w[i], .h = h[i],
+                                            .stride = w[i] * 3};
             jobs[i].rec = (record){VO_BUF_INIT, {0}, 0, limits[i], i == 0};
             started[i] = opened && pthread_create(&th[i], NULL, run_page, &jobs[i]) == 0;
         }
@@ -179,10 +179,9 @@ int main(void)
             memset(&bad, 0, sizeof bad);
             memset(&fine, 0, sizeof fine);
             bad.eng = fine.eng = eng;
-            bad.page = (vo_engine_page){rgb[0], 0, 0, 0, NULL, NULL, NULL, 0, false, false, 0, 0,
-                                        NULL, 0};
-            fine.page = (vo_engine_page){rgb[2], w[2], h[2], w[2] * 3, NULL, NULL, NULL, 0,
-                                         false, false, 0, 0, NULL, 0};
+            bad.page = (vo_engine_page){.rgb = rgb[0]};
+            fine.page = (vo_engine_page){.rgb = rgb[2], .w = w[2], .h = h[2],
+                                         .stride = w[2] * 3};
             fine.rec = (record){VO_BUF_INIT, {0}, 0, limits[2], 0};
             gate_called = 0;
             gate_want = 0;

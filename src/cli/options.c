@@ -128,7 +128,7 @@ static const opt_doc opt_table[] = {
      "or q4 (4-bit: about 3x faster, less exact); q8 and q4 on the CPU only"},
     {"batch", 1, OPT_BATCH, "N", NULL,
      "recognise up to N pages at once, one decode step for all, pages of one document "
-     "too (default: --jobs, at most 12)"},
+     "too (default: as many as the memory has room for, at most 12; -v says it)"},
     {"no-band", 0, OPT_NO_BAND, NULL, NULL,
      "keep a page cut at its token limit as it is, instead of recognising it again in "
      "bands"},

@@ -6,17 +6,44 @@
 
 #include "config.h"
 #include "src/pipeline/run_impl.h"
+#include "src/model/config.h"
 #include "src/util/alloc.h"
+#include "src/util/sysmem.h"
 #include <string.h>
 
 #define RUN_MAKE_AHEAD 64
 
-/* Pages that may be in the engine at once: --batch (default --jobs), at
+/* Pages that may be in the engine at once: --batch, by default as many as
+ * the memory has room for (run_default_batch; --jobs when unknown), at
  * most VO_ENGINE_BATCH_MAX. */
-int run_pages_in_flight(const vo_run_opts *opts)
+int run_pages_in_flight(const run_job *job)
 {
-    int batch = opts->batch > 0 ? opts->batch : opts->jobs;
+    const vo_run_opts *opts = job->opts;
+    int batch = opts->batch > 0           ? opts->batch
+                : job->batch_default > 0 ? job->batch_default
+                                         : opts->jobs;
     return batch < VO_ENGINE_BATCH_MAX ? batch : VO_ENGINE_BATCH_MAX;
+}
+
+/* --batch not given: the pages whose KV caches fit in half of the memory
+ * available, from the model folder's shapes (vo_engine_default_batch);
+ * left to --jobs when the folder's config cannot be read (the model's
+ * loading then says why) or the memory is unknown. */
+void run_default_batch(vo_ctx *ctx, run_job *job)
+{
+    vo_config cfg;
+    if (job->opts->batch > 0 || !job->model_dir || job->opts->text_layer == VO_TEXT_ONLY)
+        return;
+    if (vo_load_config(ctx, job->model_dir, &cfg) != VO_OK) {
+        vo_clear_error(ctx);
+        return;
+    }
+    uint64_t page_bytes = 0, mem = vo_mem_available();
+    job->batch_default = vo_engine_default_batch(cfg.num_hidden_layers, cfg.num_key_value_heads,
+                                                 cfg.head_dim, job->opts->kv_type, mem,
+                                                 &page_bytes);
+    job->batch_mem = mem;
+    job->batch_page_bytes = page_bytes;
 }
 
 /* Where a page stood when its --page-timeout was checked. */
@@ -72,10 +99,7 @@ typedef struct maker_state {
 static void maker_log(void *user, int level, const char *msg)
 {
     maker_state *s = user;
-    if (level == VO_LOG_WARN && s->slot)
-        run_add_warning(&s->slot->rec.warnings, msg);
-    if (level <= s->mk->job->opts->verbosity)
-        run_log(s->mk->job, level, msg);
+    run_say(s->mk->job, s->slot ? &s->slot->rec.warnings : NULL, level, msg);
 }
 
 static void *maker(void *arg)
@@ -126,7 +150,7 @@ void run_makers_start(vo_ctx *ctx, page_makers *mk, run_job *job, provider *pv,
                       int n)
 {
     memset(mk, 0, sizeof *mk);
-    int makers = run_pages_in_flight(job->opts);
+    int makers = run_pages_in_flight(job);
     if (makers > n)
         makers = n;
     if (makers < 2 || pv->raw || !job->model_dir || job->opts->text_layer == VO_TEXT_ONLY)

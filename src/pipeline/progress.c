@@ -279,6 +279,16 @@ void run_progress_end(run_job *job, const vo_run_summary *sum)
 
 /* Print the context's last error, prefixed by `where` unless the message
  * already starts with it; keep it for the report. */
+/* A worker's or page maker's message: a warning kept in `keep` for the
+ * report (even with -q), then said as the verbosity asks. */
+void run_say(run_job *job, warn_list *keep, int level, const char *msg)
+{
+    if (level == VO_LOG_WARN && keep)
+        run_add_warning(keep, msg);
+    if (level <= job->opts->verbosity)
+        run_log(job, level, msg);
+}
+
 void run_report_error(vo_ctx *ctx, run_job *job, const char *where, char **keep)
 {
     const char *msg = vo_last_error(ctx);

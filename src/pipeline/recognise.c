@@ -95,14 +95,19 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
         return vo_fail(ctx, job->engine_status, "%s", job->engine_error ? job->engine_error : "");
     }
     job->engine_tried = 1;
-    int batch = run_pages_in_flight(job->opts);
+    int batch = run_pages_in_flight(job);
     vo_engine_opts eo = {job->opts->threads, job->opts->max_tokens, 0, job->opts->device,
                          job->opts->kv_type, batch, job->opts->no_draft, job->opts->weights};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
     vo_engine_set_cancel(job->engine, &vo_run_stop); /* SIGINT/SIGTERM: the page is dropped */
     if (job->opts->signals_install) /* ours again: PoCL's LLVM installs its own */
         job->opts->signals_install();
-    if (!st)
+    if (!st && job->opts->batch <= 0 && job->batch_default > 0)
+        vo_info(ctx, "up to %d pages in flight (--batch's default: the KV caches of %d pages of "
+                "%d tokens, %.2f GiB each, fit in half of the %.1f GiB of memory available)",
+                batch, job->batch_default, VO_ENGINE_PAGE_TOKENS,
+                (double)job->batch_page_bytes / (1 << 30), (double)job->batch_mem / (1 << 30));
+    else if (!st)
         vo_info(ctx, "up to %d pages in flight (--batch; several pages of each document the %d "
                 "--jobs workers have open)", batch, job->opts->jobs);
     if (st) {

@@ -29,10 +29,10 @@ void run_forget_last_page_rec(input_rec *r)
         r->current_page = 0;
 }
 
-void run_keep_warning(input_rec *r, const char *msg)
+/* Where r's warnings go now: its current page's record, else its own. */
+warn_list *run_warnings_now(input_rec *r)
 {
-    run_add_warning(r->current_page ? &r->pages[r->current_page - 1].warnings : &r->warnings,
-                    msg);
+    return r->current_page ? &r->pages[r->current_page - 1].warnings : &r->warnings;
 }
 
 void run_add_warning(warn_list *l, const char *msg)

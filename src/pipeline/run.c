@@ -23,10 +23,7 @@ typedef struct worker_state {
 static void worker_log(void *user, int level, const char *msg)
 {
     worker_state *w = user;
-    if (level == VO_LOG_WARN && w->rec)
-        run_keep_warning(w->rec, msg);
-    if (level <= w->job->opts->verbosity)
-        run_log(w->job, level, msg);
+    run_say(w->job, w->rec ? run_warnings_now(w->rec) : NULL, level, msg);
 }
 
 static void *worker(void *arg)
@@ -125,6 +122,7 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
         run_remove_stale_temps(&job, opts->output_dir, strlen(opts->output_dir), 0);
     }
     job.model_dir = vo_find_model_dir(opts->model);
+    run_default_batch(ctx, &job);
     if ((st = run_describe_method(&job))) {
         vo_fail(ctx, st, "out of memory");
         run_log(&job, VO_LOG_ERROR, vo_last_error(ctx));

@@ -103,7 +103,11 @@ typedef struct run_job {
     double t0, last_draw;
     int drawn;
     int raw_errors;          /* --from-raw files that could not be read */
-    /* the model, opened at the first page that needs OCR; one page at a time */
+    /* --batch's default (0: --jobs), from the memory available and one
+     * page's KV cache (run_default_batch) */
+    int batch_default;
+    unsigned long long batch_mem, batch_page_bytes;
+    /* the model, opened at the first page that needs it */
     pthread_mutex_t engine_lock;
     vo_engine *engine;
     int engine_tried;
@@ -214,6 +218,7 @@ void run_progress_page(run_job *job, const char *input, const page_rec *pr);
 void run_progress_file(run_job *job, const char *input, const input_rec *rec);
 void run_progress_end(run_job *job, const vo_run_summary *sum);
 void run_report_error(vo_ctx *ctx, run_job *job, const char *where, char **keep);
+void run_say(run_job *job, warn_list *keep, int level, const char *msg);
 
 /* paths.c */
 char *run_path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -284,7 +289,8 @@ vo_status run_write_overlay(vo_ctx *ctx, run_job *job, provider *pv, const vo_in
                             const vo_page *page);
 
 /* makers.c */
-int run_pages_in_flight(const vo_run_opts *opts);
+int run_pages_in_flight(const run_job *job);
+void run_default_batch(vo_ctx *ctx, run_job *job);
 void run_make_page(vo_ctx *ctx, run_job *job, provider *pv, const vo_input *in,
                    const doc_state *d, int cached, made_page *m);
 void run_makers_start(vo_ctx *ctx, page_makers *mk, run_job *job, provider *pv,
@@ -305,7 +311,7 @@ vo_status run_raw_method(vo_ctx *ctx, const raw_group *g, char **model, char **m
 /* report.c */
 page_rec *run_add_page_rec(input_rec *r, int page);
 void run_forget_last_page_rec(input_rec *r);
-void run_keep_warning(input_rec *r, const char *msg);
+warn_list *run_warnings_now(input_rec *r);
 void run_add_warning(warn_list *l, const char *msg);
 void run_free_warnings(warn_list *l);
 void run_free_input_rec(input_rec *r);

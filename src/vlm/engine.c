@@ -250,6 +250,22 @@ vo_pixel_norm engine_pixel_norm(const vo_config *cfg, uint8_t fill[3])
     return norm;
 }
 
+int vo_engine_default_batch(int layers, int kv_heads, int head_dim, int kv_type,
+                            uint64_t mem_bytes, uint64_t *page_bytes)
+{
+    /* bytes of one head row of K or V: VO_Q8ROW keeps int8 and an f32 scale */
+    uint64_t row = kv_type == VO_KV_BF16 || kv_type == VO_KV_F16 ? 2 * (uint64_t)head_dim
+                   : kv_type == VO_KV_Q8                         ? (uint64_t)head_dim + 4
+                                                                 : 4 * (uint64_t)head_dim;
+    uint64_t per_token = 2 * row * (uint64_t)(layers > 0 ? layers : 1) *
+                         (uint64_t)(kv_heads > 0 ? kv_heads : 1);
+    *page_bytes = per_token * VO_ENGINE_PAGE_TOKENS;
+    if (mem_bytes == 0)
+        return 0;
+    uint64_t n = mem_bytes / 2 / *page_bytes;
+    return n < 1 ? 1 : n > VO_ENGINE_BATCH_MAX ? VO_ENGINE_BATCH_MAX : (int)n;
+}
+
 double engine_now(void)
 {
     struct timespec ts;

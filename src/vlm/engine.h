@@ -39,6 +39,17 @@ typedef struct vo_engine_opts {
 
 #define VO_ENGINE_BATCH_MAX 12
 
+/* --batch's default: as many pages as have room for their KV caches, each
+ * of VO_ENGINE_PAGE_TOKENS tokens (an A4 page's prompt, about 5,800, and
+ * the dense part of its text) of kv_type (VO_KV_*), in half of mem_bytes
+ * (the memory available; the rest is the weights' and the pages' images);
+ * 1 to VO_ENGINE_BATCH_MAX, or 0 when mem_bytes is 0 (unknown). The shapes
+ * are the language model's (layers, key-value heads, head size);
+ * *page_bytes is one page's cache. */
+#define VO_ENGINE_PAGE_TOKENS 10000
+int vo_engine_default_batch(int layers, int kv_heads, int head_dim, int kv_type,
+                            uint64_t mem_bytes, uint64_t *page_bytes);
+
 /* values of vo_engine_opts.kv_type and .weights: VO_KV_* and VO_WEIGHTS_*
  * (include/varco-ocr.h) */
 

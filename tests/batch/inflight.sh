@@ -26,6 +26,11 @@ run_vo -v --model "$MODEL" --max-tokens 30 -j 4 --batch 4 -f txt,hocr,alto,tsv,j
 ok $? "inflight 2.1: four scans with -j 1 --batch 1 and with -j 4 --batch 4 (rc=$rc1, $rc)"
 grep -q 'up to 4 pages in flight' "$TMP/err"
 ok $? "inflight 2.2: -v says how many pages may be in flight"
+# no --batch: as many as the memory has room for (the tiny model's caches
+# are small: the most, 12)
+run_vo -v --model "$MODEL" --max-tokens 4 -j 1 -f txt -O "$TMP/def" "$SAMPLES/hello.png"
+[ $rc -eq 0 ] && grep -q "up to 12 pages in flight (--batch's default: the KV caches of 12 pages of 10000 tokens, 0.00 GiB each, fit in half of the [0-9.]* GiB of memory available)" "$TMP/err"
+ok $? "inflight 2.4: without --batch, -v says the default comes from the memory available (rc=$rc)"
 n=$(ls "$TMP/one" | grep -c '\.\(txt\|hocr\|tsv\|json\|alto\.xml\)$')
 [ "$n" -eq 20 ] && diff -r -x .varco-ocr "$TMP/one" "$TMP/four" >"$TMP/diff" 2>&1
 ok $? "inflight 2.3: the $n outputs are byte-identical whether pages shared decode steps or not"

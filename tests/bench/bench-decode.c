@@ -30,6 +30,28 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* `steps` decode steps over the n started sequences s (unless st says the
+ * start failed): tokens/s, 0 on failure; then the sequences and g freed */
+static double timed_steps(vo_ctx *ctx, vo_generator *g, vo_status st, vo_gen_request *r,
+                          vo_gen_seq *s, int n, int steps)
+{
+    vo_gen_seq *run[VO_GEN_STEP_MAX];
+    for (int i = 0; i < n; i++)
+        run[i] = &s[i];
+    double t0 = now(), tok_s = 0;
+    for (int k = 0; k < steps && st == VO_OK; k++)
+        st = vo_gen_step(ctx, g, run, n);
+    if (st == VO_OK)
+        tok_s = (double)n * steps / (now() - t0);
+    for (int i = 0; i < n; i++) {
+        vo_gen_seq_end(g, &s[i]);
+        vo_free(r[i].out_ids);
+        vo_free(r[i].out_logprobs);
+    }
+    vo_generator_free(g);
+    return tok_s;
+}
+
 /* n sequences of `prompt` random ids, prefilled together, then `steps`
  * steps over all of them: decode tokens/s */
 static double batch_tok_s(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int n, int prompt,
@@ -55,17 +77,7 @@ static double batch_tok_s(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, in
     vo_generator g;
     vo_generator_init(&g, be, lm, -1, NULL, 0);
     vo_status st = vo_gen_start(ctx, &g, run, n);
-    double t0 = now();
-    for (int k = 0; k < steps && st == VO_OK; k++)
-        st = vo_gen_step(ctx, &g, run, n);
-    if (st == VO_OK)
-        tok_s = (double)n * steps / (now() - t0);
-    for (int i = 0; i < n; i++) {
-        vo_gen_seq_end(&g, &s[i]);
-        vo_free(r[i].out_ids);
-        vo_free(r[i].out_logprobs);
-    }
-    vo_generator_free(&g);
+    tok_s = timed_steps(ctx, &g, st, r, s, n, steps);
     free(ids);
     return tok_s;
 }
@@ -124,17 +136,7 @@ static double ctx_tok_s(vo_ctx *ctx, vo_backend *be, qwen3_model *lm, vo_type kv
         st = zero ? vo_backend_sync(be, ctx) : VO_ERR_NOMEM;
         free(zero);
     }
-    double t0 = now();
-    for (int k = 0; k < steps && st == VO_OK; k++)
-        st = vo_gen_step(ctx, &g, run, n);
-    if (st == VO_OK)
-        tok_s = (double)n * steps / (now() - t0);
-    for (int i = 0; i < n; i++) {
-        vo_gen_seq_end(&g, &s[i]);
-        vo_free(r[i].out_ids);
-        vo_free(r[i].out_logprobs);
-    }
-    vo_generator_free(&g);
+    tok_s = timed_steps(ctx, &g, st, r, s, n, steps);
     lm->kv_type = was;
     free(ids);
     return tok_s;

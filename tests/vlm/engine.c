@@ -77,6 +77,22 @@ int main(void)
        "engine 0.3: a model without a context size: 8192, or --max-tokens");
     ok(vo_engine_token_budget(0, 4096, 4096) == 0 && vo_engine_token_budget(10, 4096, 5000) == 0,
        "engine 0.4: a prompt that fills the context leaves no token");
+    /* --batch's default: pages of 10,000 tokens whose caches fit in half of
+     * the memory, 1.7B shapes (28 layers, 8 KV heads of 128) */
+    uint64_t pb = 0, gib = (uint64_t)1 << 30;
+    int f32 = vo_engine_default_batch(28, 8, 128, VO_KV_F32, 20 * gib, &pb);
+    ok(f32 == 4 && pb == 2293760000ull,
+       "engine 0.5: f32 cache: 2.14 GiB a page, 4 pages in 20 GiB (%d, %llu)", f32,
+       (unsigned long long)pb);
+    int bf16 = vo_engine_default_batch(28, 8, 128, VO_KV_BF16, 20 * gib, &pb);
+    ok(bf16 == 9 && pb == 1146880000ull, "engine 0.6: bf16 cache: 9 pages in 20 GiB (%d)", bf16);
+    int q8 = vo_engine_default_batch(28, 8, 128, VO_KV_Q8, 20 * gib, &pb);
+    ok(q8 == VO_ENGINE_BATCH_MAX && pb == 591360000ull,
+       "engine 0.7: 8-bit cache (int8 and a scale a row): 18 would fit, capped at %d (%d)",
+       VO_ENGINE_BATCH_MAX, q8);
+    ok(vo_engine_default_batch(28, 8, 128, VO_KV_F32, gib, &pb) == 1 &&
+       vo_engine_default_batch(28, 8, 128, VO_KV_F32, 0, &pb) == 0,
+       "engine 0.8: at least 1 page when little memory is free; 0 (use --jobs) when unknown");
     const char *d = fx_dir("tiny-varco");
     if (!d)
         skip_all("tests/data/fixtures/tiny-varco not found (set top_srcdir)");

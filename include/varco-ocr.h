@@ -151,6 +151,8 @@ typedef struct vo_model vo_model;
 enum { VO_WEIGHTS_AS_STORED = 0, VO_WEIGHTS_Q8 = 1, VO_WEIGHTS_Q4 = 2 };
 /* values of vo_model_opts.kv_type */
 enum { VO_KV_F32 = 0, VO_KV_BF16 = 1, VO_KV_F16 = 2, VO_KV_Q8 = 3 };
+/* values of vo_model_opts.matmul */
+enum { VO_MATMUL_EXACT = 0, VO_MATMUL_BF16 = 1 };
 
 /* Zero is the default of every field (what the command does without
  * options). */
@@ -163,6 +165,10 @@ typedef struct vo_model_opts {
     int kv_type;        /* VO_KV_*: the KV cache's storage */
     int no_band;        /* 1: a page whose output is cut or loops is not
                          * recognised again in bands */
+    int matmul;         /* VO_MATMUL_*: the image's and the prompt's products
+                         * exact (f32) or, on CPUs with AVX512_BF16, with the
+                         * activations rounded to bf16 (about 2x faster; a
+                         * warning and exact products where it cannot) */
 } vo_model_opts;
 
 /* Open the model folder `model_dir` (a Hugging Face folder of

@@ -51,6 +51,8 @@ static const char usage[] =
     "  --device DEV             auto, cpu, opencl or opencl:P.D\n"
     "  --threads N              CPU threads (default: all cores)\n"
     "  --weights TYPE           as-stored (default), q8 or q4\n"
+    "  --matmul MODE            exact (default) or bf16 (image and prompt up to 2x faster\n"
+    "                           on CPUs with AVX512_BF16, logits within about 1%)\n"
     "  -q, --quiet              no warnings; -v, --verbose: more\n"
     "Exit status: 0 answered; 1 bad arguments; 2 an image cannot be read; 3 no model;\n"
     "7 the model failed.\n";
@@ -60,7 +62,7 @@ typedef struct ask_args {
     int ground, has_region;
     double region[4];
     const char *inputs[VO_ASK_MAX_IMAGES];
-    int n_inputs, flat, json, max_tokens, threads, weights, verbosity;
+    int n_inputs, flat, json, max_tokens, threads, weights, matmul, verbosity;
     float dpi;
 } ask_args;
 
@@ -81,7 +83,7 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 static int parse_args(int argc, char **argv, ask_args *a)
 {
     enum { O_PAGES = 256, O_DPI, O_FLAT, O_JSON, O_MODEL, O_MAX, O_DEVICE, O_THREADS, O_WEIGHTS,
-           O_GROUND, O_REGION, O_ANSWER_FROM, O_OVERLAY };
+           O_MATMUL, O_GROUND, O_REGION, O_ANSWER_FROM, O_OVERLAY };
     static const struct option longs[] = {
         {"image", required_argument, NULL, 'i'}, {"pages", required_argument, NULL, O_PAGES},
         {"dpi", required_argument, NULL, O_DPI}, {"images-flat", no_argument, NULL, O_FLAT},
@@ -90,6 +92,7 @@ static int parse_args(int argc, char **argv, ask_args *a)
         {"device", required_argument, NULL, O_DEVICE},
         {"threads", required_argument, NULL, O_THREADS},
         {"weights", required_argument, NULL, O_WEIGHTS}, {"quiet", no_argument, NULL, 'q'},
+        {"matmul", required_argument, NULL, O_MATMUL},
         {"ground", no_argument, NULL, O_GROUND}, {"region", required_argument, NULL, O_REGION},
         {"answer-from", required_argument, NULL, O_ANSWER_FROM},
         {"overlay", required_argument, NULL, O_OVERLAY},
@@ -135,6 +138,14 @@ static int parse_args(int argc, char **argv, ask_args *a)
                 a->weights = VO_WEIGHTS_Q4;
             else {
                 fprintf(stderr, "varco-ocr ask: --weights %s: give as-stored, q8 or q4\n", optarg);
+                return -1;
+            }
+            break;
+        case O_MATMUL:
+            if (!strcmp(optarg, "exact") || !strcmp(optarg, "bf16"))
+                a->matmul = !strcmp(optarg, "bf16") ? VO_MATMUL_BF16 : VO_MATMUL_EXACT;
+            else {
+                fprintf(stderr, "varco-ocr ask: --matmul %s: give exact or bf16\n", optarg);
                 return -1;
             }
             break;
@@ -400,7 +411,8 @@ int vo_ask_main(int argc, char **argv)
                                "--local-dir ~/.local/share/varco-ocr/VARCO-VISION-2.0-1.7B-OCR' "
                                "or pass --model DIR");
     if (!st && !a.answer_from) {
-        vo_engine_opts eo = {a.threads, a.max_tokens, 0, a.device, VO_KV_F32, 1, 0, a.weights};
+        vo_engine_opts eo = {a.threads, a.max_tokens, 0, a.device, VO_KV_F32, 1, 0, a.weights,
+                             a.matmul};
         st = vo_engine_open(ctx, dir, &eo, &eng);
         if (st)
             vo_fail_where(ctx, "%s: cannot load the model: ", dir);

@@ -101,6 +101,16 @@ vo_status vo_backend_sync(vo_backend *be, vo_ctx *ctx)
 }
 
 void vo_backend_clear_error(vo_backend *be) { be->err = VO_OK; be->err_msg[0] = 0; }
+void vo_backend_set_cancel(vo_backend *be, const volatile sig_atomic_t *flag) { be->cancel = flag; }
+
+/* Whether an op must do nothing: an error sticks, or the run was cancelled
+ * (which then sticks as VO_ERR_ABORT). */
+static bool op_halted(vo_backend *be)
+{
+    if (be->err == VO_OK && be->cancel && *be->cancel)
+        vo_backend_error(be, VO_ERR_ABORT, "cancelled (the run is stopping)");
+    return be->err != VO_OK;
+}
 const char *vo_backend_name(const vo_backend *be) { return be->ops->name; }
 
 bool vo_backend_supports(const vo_backend *be, vo_op op, vo_type type)
@@ -227,7 +237,7 @@ static bool f32_rows(const vo_tensor *t) { return t->type == VO_F32 && row_packe
 void vo_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
                const vo_tensor *bias)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(is_weight(w->type) && row_packed(w) && w->ne[2] == 1 && w->ne[3] == 1 &&
           f32_rows(x) && f32_rows(out),
           "matmul %s: weight must be a 2-D float or q8 matrix, x and out f32", w->name);
@@ -252,7 +262,7 @@ static bool broadcastable(const vo_tensor *a, const vo_tensor *b)
 
 void vo_add(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(out) && f32_rows(a) && f32_rows(b) && same_shape(out, a) &&
           broadcastable(a, b), "add %s: a " SHAPE_FMT " b " SHAPE_FMT " do not broadcast",
           out->name, SHAPE(a), SHAPE(b));
@@ -261,7 +271,7 @@ void vo_add(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor 
 
 void vo_mul(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(out) && f32_rows(a) && f32_rows(b) && same_shape(out, a) &&
           broadcastable(a, b), "mul %s: a " SHAPE_FMT " b " SHAPE_FMT " do not broadcast",
           out->name, SHAPE(a), SHAPE(b));
@@ -271,7 +281,7 @@ void vo_mul(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor 
 void vo_rms_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
                  float eps)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(out) && f32_rows(x) && same_shape(out, x),
           "rms_norm %s: x and out must be f32 of one shape", out->name);
     CHECK(!w || (is_float(w->type) && vo_is_contiguous(w) && vo_nelements(w) == x->ne[0]),
@@ -283,7 +293,7 @@ void vo_rms_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_te
 void vo_layer_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
                    const vo_tensor *b, float eps)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(out) && f32_rows(x) && same_shape(out, x),
           "layer_norm %s: x and out must be f32 of one shape", out->name);
     CHECK(is_float(w->type) && vo_is_contiguous(w) && vo_nelements(w) == x->ne[0] &&
@@ -295,7 +305,7 @@ void vo_layer_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_
 void vo_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
              float theta)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(out) && f32_rows(x) && same_shape(out, x) && x->ne[0] % 2 == 0 &&
           x->ne[3] == 1, "rope %s: x must be f32 [even head_dim, heads, T]", out->name);
     CHECK(pos->type == VO_I32 && vo_is_contiguous(pos) && vo_nelements(pos) == x->ne[2],
@@ -306,7 +316,7 @@ void vo_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor
 void vo_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_seq *seqs,
                   int n_seqs, float scale, bool causal)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(out) && f32_rows(q) && same_shape(out, q) && q->ne[3] == 1,
           "attention %s: q/out must be f32 [head_dim, heads, T]", out->name);
     for (int s = 0; s < n_seqs; s++) {
@@ -341,7 +351,7 @@ void vo_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_a
 #define UNARY(fn, label) \
 void vo_##fn(vo_backend *be, vo_tensor *out, const vo_tensor *x) \
 { \
-    if (be->err) return; \
+    if (op_halted(be)) return; \
     CHECK(f32_rows(out) && f32_rows(x) && same_shape(out, x), \
           label " %s: x and out must be f32 of one shape", out->name); \
     be->ops->fn(be, out, x); \
@@ -352,7 +362,7 @@ UNARY(softmax, "softmax")
 
 void vo_silu_mul(vo_backend *be, vo_tensor *out, const vo_tensor *gate, const vo_tensor *up)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(out) && f32_rows(gate) && f32_rows(up) && same_shape(out, gate) &&
           same_shape(out, up), "silu_mul %s: gate, up and out must be f32 of one shape",
           out->name);
@@ -361,7 +371,7 @@ void vo_silu_mul(vo_backend *be, vo_tensor *out, const vo_tensor *gate, const vo
 
 void vo_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const vo_tensor *ids)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(is_float(table->type) && row_packed(table) && table->ne[2] == 1 &&
           f32_rows(out) && out->ne[0] == table->ne[0] && ids->type == VO_I32 &&
           vo_is_contiguous(ids) && vo_nelements(ids) == vo_nrows(out),
@@ -372,7 +382,7 @@ void vo_get_rows(vo_backend *be, vo_tensor *out, const vo_tensor *table, const v
 
 void vo_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK((is_float(out->type) || out->type == VO_Q8ROW) && row_packed(out) && f32_rows(x) &&
           x->ne[0] == out->ne[0] && broadcastable(out, x),
           "copy %s: x " SHAPE_FMT " (f32) into out " SHAPE_FMT " (float or q8row)", out->name,
@@ -385,7 +395,7 @@ void vo_copy(vo_backend *be, vo_tensor *out, const vo_tensor *x)
 void vo_patch_embed(vo_backend *be, vo_tensor *out, const vo_tensor *img, const vo_tensor *w,
                     const vo_tensor *bias, int patch)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(patch >= 1 && img->ne[0] == img->ne[1] && img->ne[0] >= patch && f32_rows(img) &&
           f32_rows(out), "patch_embed %s: img must be f32 [S, S, C, N] with S >= patch",
           out->name);
@@ -402,7 +412,7 @@ void vo_patch_embed(vo_backend *be, vo_tensor *out, const vo_tensor *img, const 
 
 void vo_resize_bilinear(vo_backend *be, vo_tensor *out, const vo_tensor *in)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(out) && f32_rows(in) && out->ne[0] == in->ne[0] && in->ne[3] == 1 &&
           out->ne[3] == 1, "resize_bilinear %s: in/out must be f32 [C, W, H]", out->name);
     be->ops->resize_bilinear(be, out, in);
@@ -410,7 +420,7 @@ void vo_resize_bilinear(vo_backend *be, vo_tensor *out, const vo_tensor *in)
 
 void vo_argmax_logprob(vo_backend *be, const vo_tensor *logits, int32_t *ids, float *logprob)
 {
-    if (be->err) return;
+    if (op_halted(be)) return;
     CHECK(f32_rows(logits) && logits->ne[0] >= 1, "argmax_logprob %s: logits must be f32",
           logits->name);
     be->ops->argmax_logprob(be, logits, ids, logprob);

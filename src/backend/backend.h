@@ -3,6 +3,7 @@
 #ifndef VO_BACKEND_H
 #define VO_BACKEND_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -189,6 +190,11 @@ bool vo_backend_supports(const vo_backend *be, vo_op op, vo_type type);
  * naming the op, into ctx) or VO_OK. The error stays until cleared. */
 vo_status vo_backend_sync(vo_backend *be, vo_ctx *ctx);
 void vo_backend_clear_error(vo_backend *be);
+/* A flag (such as the one a SIGTERM handler sets) that, once set, makes the
+ * next op fail with VO_ERR_ABORT and every later one do nothing, so a long
+ * vision tower or prefill ends within one op. NULL (the default): never.
+ * vo_backend_clear_error clears the error, not the flag. */
+void vo_backend_set_cancel(vo_backend *be, const volatile sig_atomic_t *flag);
 /* Record an error as if an op had failed (the first one sticks; later
  * ones are dropped): for network code that finds bad input between ops. */
 void vo_backend_error(vo_backend *be, vo_status st, const char *fmt, ...)

@@ -59,6 +59,7 @@ struct vo_backend {
     const struct vo_backend_ops *ops;
     vo_status err;          /* sticky first error */
     char err_msg[512];
+    const volatile sig_atomic_t *cancel; /* vo_backend_set_cancel */
 };
 
 

@@ -75,6 +75,8 @@ vo_status run_describe_method(run_job *job)
     if (!st && uses_model)
         st = vo_buf_printf(&s, "; weights=%s", opts->weights >= 0 && opts->weights < 3
                                                    ? weights[opts->weights] : "?");
+    if (!st && uses_model && opts->matmul == VO_MATMUL_BF16)
+        st = vo_buf_puts(&s, "; matmul=bf16");
     if (!st && uses_model && opts->max_tokens > 0)
         st = vo_buf_printf(&s, "; max-tokens=%d", opts->max_tokens);
     if (st) {
@@ -97,7 +99,8 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
     job->engine_tried = 1;
     int batch = run_pages_in_flight(job);
     vo_engine_opts eo = {job->opts->threads, job->opts->max_tokens, 0, job->opts->device,
-                         job->opts->kv_type, batch, job->opts->no_draft, job->opts->weights};
+                         job->opts->kv_type, batch, job->opts->no_draft, job->opts->weights,
+                         job->opts->matmul};
     vo_status st = vo_engine_open(ctx, job->model_dir, &eo, &job->engine);
     vo_engine_set_cancel(job->engine, &vo_run_stop); /* SIGINT/SIGTERM: the page is dropped */
     if (job->opts->signals_install) /* ours again: PoCL's LLVM installs its own */

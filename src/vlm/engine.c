@@ -25,8 +25,10 @@
 
 void vo_engine_set_cancel(vo_engine *e, const volatile sig_atomic_t *flag)
 {
-    if (e)
+    if (e) {
         e->cancel = flag;
+        vo_backend_set_cancel(e->be, flag); /* ends a running vision tower or prefill */
+    }
 }
 
 vo_status engine_check_cancel(vo_ctx *ctx, const vo_engine *e, const char *stage)
@@ -98,6 +100,32 @@ static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
     return qwen3_convert_weights(ctx, e->be, e->w, &e->lm, t, threads);
 }
 
+/* opts.matmul: the CPU's products of bf16 weights with bf16 activations */
+static vo_status set_matmul(vo_ctx *ctx, vo_engine *e)
+{
+    if (e->opts.matmul == VO_MATMUL_EXACT)
+        return VO_OK;
+    if (e->opts.matmul != VO_MATMUL_BF16)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "matmul mode %d is not 0 (exact) or 1 (bf16)",
+                       e->opts.matmul);
+    if (strcmp(vo_backend_name(e->be), "cpu") != 0) {
+        vo_warn(ctx, "bf16 activations (--matmul bf16) are a CPU setting: the %s backend "
+                "multiplies as it does", vo_backend_name(e->be));
+        return VO_OK;
+    }
+    vo_status st = vo_cpu_round_activations(ctx, e->be, true);
+    if (st == VO_ERR_UNSUPPORTED) {
+        vo_warn(ctx, "bf16 activations (--matmul bf16) are off: %s; the products stay exact",
+                vo_last_error(ctx));
+        vo_clear_error(ctx);
+        return VO_OK;
+    }
+    if (st == VO_OK)
+        vo_info(ctx, "the image tiles and the prompt are multiplied with bf16 activations "
+                "(vdpbf16ps)");
+    return st;
+}
+
 /* Drafted decoding where it is exact: the CPU backend computes each row of a
  * step alone, so a drafted pass gives the tokens of plain steps; and where
  * the tokenizer splits the OCR grammar into single tokens. */
@@ -153,6 +181,7 @@ vo_status vo_engine_open(vo_ctx *ctx, const char *model_dir, const vo_engine_opt
         (st = projector_load(ctx, e->be, &e->cfg, e->w, &e->proj)) ||
         (st = qwen3_load(ctx, e->be, &e->cfg, e->w, &e->lm)) ||
         (st = set_weights(ctx, e)) ||
+        (st = set_matmul(ctx, e)) ||
         (st = set_kv_type(ctx, e)) ||
         (st = set_draft(ctx, e))) {
         vo_engine_close(e);

@@ -35,6 +35,11 @@ typedef struct vo_engine_opts {
                         * blocks of 32 with a scale, made at load: 0.56x the bytes a
                         * decode step reads) or VO_WEIGHTS_Q4 (2: 4 bits, 0.31x); the
                         * CPU backend only */
+    int matmul;        /* VO_MATMUL_EXACT (0, the default) or VO_MATMUL_BF16 (1: the CPU
+                        * backend's products of bf16 weights and more than 12 rows, the
+                        * image tiles and the prompt, round the activations to bf16,
+                        * vo_cpu_round_activations; a warning and exact products where
+                        * the backend or the CPU cannot) */
 } vo_engine_opts;
 
 #define VO_ENGINE_BATCH_MAX 12

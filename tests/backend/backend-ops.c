@@ -8,6 +8,7 @@
 #include "tests/tap.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -410,6 +411,82 @@ static void test_sticky(vo_ctx *ctx)
     ok(vo_backend_supports(fast, VO_OP_MATMUL, VO_BF16) &&
        !vo_backend_supports(fast, VO_OP_SOFTMAX, VO_BF16), "backend 6.3: supports()");
     vo_tensor_free(fast, w); vo_tensor_free(fast, x); vo_tensor_free(fast, o);
+}
+
+/* vo_cpu_round_activations: with AVX512_BF16 and AVX-512 active, the GEMM
+ * of bf16 weights over more than 12 rows equals the exact product of the
+ * activations rounded to bf16; odd K, decode rows, other weight types and a
+ * lower ISA stay exact; without the instructions it is refused */
+static void test_matmul_bf16act(vo_ctx *ctx, int part)
+{
+    static const int64_t shapes[][4] = {/* K, N, M, 1: exact still */
+        {130, 200, 1100, 0}, {300, 13, 70, 0}, {96, 31, 20, 0}, {64, 100, 40, 0},
+        {520, 9, 17, 0}, {129, 67, 50, 1}, {256, 30, 9, 1}, {64, 12, 12, 1}};
+    enum { NS = sizeof shapes / sizeof shapes[0] };
+    bool can = cpu_have_avx512_bf16();
+    vo_status st = vo_cpu_round_activations(ctx, fast, true);
+    ok(can ? st == VO_OK : st == VO_ERR_UNSUPPORTED && strstr(vo_last_error(ctx), "AVX512_BF16"),
+       "backend 10.%d: %s: bf16 activations %s (%s)", part + 1, isa,
+       can ? "taken" : "refused", st ? vo_last_error(ctx) : "ok");
+    for (int s = 0; s < NS; s++) {
+        int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
+        bool exact = !can || shapes[s][3];
+        vo_tensor *w = rnd(VO_BF16, K, N, 1, "w"), *x = rnd(VO_F32, K, M, 1, "x");
+        vo_tensor *xr = zeros(K, M, 1, "x.bf16"), *b = rnd(VO_F32, N, 1, 1, "b");
+        for (int64_t i = 0; i < K * M; i++)
+            ((float *)xr->data)[i] = cpu_bf16_to_f32(cpu_f32_to_bf16(((float *)x->data)[i]));
+        vo_tensor *o = zeros(N, M, 1, "o"), *oe = zeros(N, M, 1, "o.exact");
+        vo_tensor *orr = zeros(N, M, 1, "o.rounded");
+        vo_matmul(fast, o, w, x, s & 1 ? b : NULL);
+        vo_matmul(ref, oe, w, x, s & 1 ? b : NULL);
+        vo_matmul(ref, orr, w, xr, s & 1 ? b : NULL);
+        double e_exact = maxrel(o, oe), e_round = maxrel(o, orr), tol = 1e-5 * sqrt((double)K);
+        ok(exact ? e_exact < tol : e_round < tol && e_exact > 1e-4,
+           "backend 10.%d: %s K%lld N%lld M%lld with bf16 activations on: %s (err %.2g to the "
+           "exact product, %.2g to the product of x rounded to bf16)", part + s + 2, isa,
+           (long long)K, (long long)N, (long long)M,
+           exact ? "exact" : "the product of x rounded to bf16", e_exact, e_round);
+        vo_tensor_free(fast, w); vo_tensor_free(fast, x); vo_tensor_free(fast, xr);
+        vo_tensor_free(fast, b); vo_tensor_free(fast, o); vo_tensor_free(fast, oe);
+        vo_tensor_free(fast, orr);
+    }
+    ok(vo_cpu_round_activations(ctx, fast, false) == VO_OK &&
+       vo_cpu_round_activations(ctx, ref, true) == VO_ERR_UNSUPPORTED &&
+       vo_cpu_round_activations(ctx, ref, false) == VO_OK,
+       "backend 10.%d: %s: turned off again; the reference backend refuses it", part + NS + 2, isa);
+    vo_clear_error(ctx);
+}
+
+/* a cancel flag: the next op fails with VO_ERR_ABORT, later ones do nothing,
+ * clearing the error while the flag stays set does not run ops again */
+static void test_cancel(vo_ctx *ctx)
+{
+    volatile sig_atomic_t stop = 0;
+    vo_tensor *a = rnd(VO_F32, 8, 2, 1, "a"), *o = zeros(8, 2, 1, "o");
+    vo_backend_set_cancel(fast, &stop);
+    vo_add(fast, o, a, a);
+    ok(vo_backend_sync(fast, ctx) == VO_OK && ((float *)o->data)[3] == 2 * ((float *)a->data)[3],
+       "backend 6.4: an unset cancel flag runs ops");
+    memset(o->data, 0, 64);
+    stop = 1;
+    vo_add(fast, o, a, a);
+    vo_gelu_erf(fast, o, a);
+    vo_status st = vo_backend_sync(fast, ctx);
+    ok(st == VO_ERR_ABORT && strstr(vo_last_error(ctx), "cancelled") &&
+       ((float *)o->data)[3] == 0 && ((float *)o->data)[12] == 0,
+       "backend 6.5: a set cancel flag: VO_ERR_ABORT, no op runs");
+    vo_backend_clear_error(fast);
+    vo_add(fast, o, a, a);
+    ok(vo_backend_sync(fast, ctx) == VO_ERR_ABORT && ((float *)o->data)[3] == 0,
+       "backend 6.6: still cancelled after clearing the error");
+    stop = 0;
+    vo_backend_clear_error(fast);
+    vo_add(fast, o, a, a);
+    ok(vo_backend_sync(fast, ctx) == VO_OK && ((float *)o->data)[3] == 2 * ((float *)a->data)[3],
+       "backend 6.7: ops run again once the flag is down");
+    vo_backend_set_cancel(fast, NULL);
+    vo_clear_error(ctx);
+    vo_tensor_free(fast, a); vo_tensor_free(fast, o);
 }
 
 /* the instruction set: parsed names, the CPU's limit, $VO_CPU_ISA */
@@ -866,6 +943,7 @@ int main(void)
             isa = isas[i];
             rng = rng0;
         }
+        test_matmul_bf16act(ctx, i * 20);
         test_attention();
         test_attention_kv();
         test_attention_long();
@@ -879,6 +957,7 @@ int main(void)
     ok(vo_backend_sync(fast, ctx) == VO_OK && vo_backend_sync(ref, ctx) == VO_OK,
        "backend 7.1: no error stuck after the op tests (%s)", vo_last_error(ctx));
     test_sticky(ctx);
+    test_cancel(ctx);
     test_isa(ctx);
     test_q8_format(ctx);
     vo_backend_drop(fast);

@@ -491,6 +491,36 @@ int main(int argc, char **argv)
         }
         wall_clock = false;
     }
+    /* bf16 activations (--matmul bf16) on the default path, where the CPU
+     * has AVX512_BF16: prefill again, and a prompt's logits against the
+     * exact ones */
+    vo_cpu_use_isa(ctx, NULL);
+    double act_pre = 0, act_l2 = -1, act_maxabs = 0;
+    float *lg_exact = malloc(sizeof(float) * (size_t)lm.vocab);
+    float *lg_act = malloc(sizeof(float) * (size_t)lm.vocab);
+    vo_ctx *quiet = vo_new_ctx();
+    if (lg_exact && lg_act && quiet && prefill_logits(ctx, be, &lm, 64, lg_exact) &&
+        vo_cpu_round_activations(quiet, be, true) == VO_OK) {
+        for (int r = 0; r < reps; r++) {
+            double p, d;
+            if (run(ctx, be, &lm, prompt, steps, &p, &d))
+                act_pre = prompt / p > act_pre ? prompt / p : act_pre;
+        }
+        if (prefill_logits(ctx, be, &lm, 64, lg_act)) {
+            double num = 0, den = 0;
+            for (int i = 0; i < lm.vocab; i++) {
+                double d = (double)lg_act[i] - lg_exact[i];
+                num += d * d;
+                den += (double)lg_exact[i] * lg_exact[i];
+                act_maxabs = fabs(d) > act_maxabs ? fabs(d) : act_maxabs;
+            }
+            act_l2 = den > 0 ? sqrt(num / den) : 0;
+        }
+        vo_cpu_round_activations(ctx, be, false);
+    }
+    vo_drop_ctx(quiet);
+    free(lg_exact);
+    free(lg_act);
     /* q8 and q4 weights (--weights) on the default path: the bf16 logits of
      * a prompt first, then the layers and head converted (from the bf16 of
      * a fresh load each), decode and prefill again, the same prompt's
@@ -608,6 +638,17 @@ int main(int argc, char **argv)
         printf("%-44s %12.2f (%.2fx)\n", "prefill, 2 threads, wall tok/s", w2_pre,
                w1_pre > 0 ? w2_pre / w1_pre : 0);
     }
+    if (act_pre > 0) {
+        printf("%-44s %12.2f (%.0f %% of the bf16 dot peak)\n",
+               "prefill, bf16 activations, tok/s", act_pre,
+               dot > 0 ? 100 * act_pre * flops_tok / (dot * 1e9) : 0);
+        double exact = dec[0] > 0 ? pre[0] : dec[1] > 0 ? pre[1] : pre[2];
+        printf("%-44s %12.2f\n", "  over the exact prefill (best path)",
+               exact > 0 ? act_pre / exact : 0);
+        printf("%-44s %12.4f (max abs %.3g)\n", "  logits vs exact, relative L2", act_l2,
+               act_maxabs);
+    } else
+        printf("%-44s %12s\n", "prefill, bf16 activations", "not run (no AVX512_BF16)");
     for (int qi = 0; qi < 2; qi++) {
         if (q_dec[qi] <= 0)
             continue;
@@ -671,6 +712,12 @@ int main(int argc, char **argv)
                    q_pre[qi], qn, peak > 0 ? q_pre[qi] * flops_tok / (peak * 1e9) : 0, qn,
                    q_l2[qi], qn, q_maxabs[qi], qn, q_conv_s[qi], qn, q_rss[qi]);
         }
+    if (act_pre > 0)
+        printf(", \"prefill.bf16act.tok_s\": %.2f, \"prefill.bf16act.frac_of_dot_peak\": %.3f, "
+               "\"prefill.bf16act.over_exact\": %.3f, \"accuracy.bf16act.logits_rel_l2\": %.5f, "
+               "\"accuracy.bf16act.logits_max_abs\": %.4f",
+               act_pre, dot > 0 ? act_pre * flops_tok / (dot * 1e9) : 0,
+               pre[best] > 0 ? act_pre / pre[best] : 0, act_l2, act_maxabs);
     printf(", \"attn.context\": %lld", (long long)context);
     for (int i = 0; i < 3; i++) {
         if (a_dec32[i] == 0)

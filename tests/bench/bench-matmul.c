@@ -1,6 +1,7 @@
 /* bench-matmul.c: speed of the CPU matmul and attention in the real 1.7B
  * shapes (bf16 weights): decode (1 row), prefill/vision (576 rows, and
- * the rows of a page: 8 tiles, a whole prompt). */
+ * the rows of a page: 8 tiles, a whole prompt).
+ * Usage: bench-matmul [threads] [bf16: the GEMMs round activations to bf16] */
 #include "src/backend/backend.h"
 #include "src/backend/cpu/cpu.h"
 
@@ -43,10 +44,15 @@ static void fill(vo_tensor *t)
 int main(int argc, char **argv)
 {
     int threads = argc > 1 ? atoi(argv[1]) : 0;
+    bool bf16 = argc > 2 && strcmp(argv[2], "bf16") == 0; /* activations rounded to bf16 */
     vo_ctx *ctx = vo_new_ctx();
     vo_backend *be;
     if (vo_new_cpu_backend(ctx, threads, &be) != VO_OK)
         return 1;
+    if (bf16 && vo_cpu_round_activations(ctx, be, true) != VO_OK) {
+        fprintf(stderr, "bench-matmul: %s\n", vo_last_error(ctx));
+        return 1;
+    }
     static const struct { const char *what; int K, N, M, reps; } cases[] = {
         {"decode  gate_proj 2048→6144, 1 row", 2048, 6144, 1, 20},
         {"decode  lm_head 2048→151936, 1 row", 2048, 151936, 1, 2},
@@ -56,7 +62,8 @@ int main(int argc, char **argv)
         {"vision  fc1 1152→4304, 5832 rows", 1152, 4304, 5832, 1},
         {"prefill down_proj 6144→2048, 5761 rows", 6144, 2048, 5761, 1},
     };
-    printf("threads %d\n", threads > 0 ? threads : vo_cpu_count());
+    printf("threads %d, activations %s\n", threads > 0 ? threads : vo_cpu_count(),
+           bf16 ? "rounded to bf16 (vdpbf16ps)" : "f32 (exact)");
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         vo_tensor *w = vo_tensor_new(be, VO_BF16, cases[c].K, cases[c].N, 1, 1, "w");
         vo_tensor *x = vo_tensor_new(be, VO_F32, cases[c].K, cases[c].M, 1, 1, "x");

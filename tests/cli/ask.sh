@@ -163,6 +163,12 @@ ok $? "ask 4.7: no model folder: exit 3, how to get it said"
 run_vo ask --model "$MODEL" --weights q9 "?"
 [ $rc -eq 1 ] && grep -q 'as-stored, q8 or q4' "$TMP/err"
 ok $? "ask 4.8: a bad --weights: exit 1"
+run_vo ask --model "$MODEL" --matmul fast "?"
+[ $rc -eq 1 ] && grep -q 'exact or bf16' "$TMP/err"
+ok $? "ask 4.11: a bad --matmul: exit 1, the modes named"
+run_vo ask --model "$MODEL" --matmul bf16 --max-tokens 8 -i "$SAMPLES/hello.png" "What is written?"
+[ $rc -eq 0 ] && [ -s "$TMP/out" ]
+ok $? "ask 4.12: --matmul bf16 answers (rc=$rc)"
 run_vo ask --model "$MODEL" --pages 3-x -i "$SAMPLES/hello.png" "?"
 [ $rc -eq 1 ]
 ok $? "ask 4.9: a bad --pages: exit 1"

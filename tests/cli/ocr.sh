@@ -109,6 +109,32 @@ run_vo --weights q4 --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O
     "$SAMPLES/hello.png"
 [ "$rc" -eq 0 ] && [ -e "$TMP/q4/hello.txt" ] && grep -q 'weights=q4' "$TMP/q4/hello.p0001.alto.xml"
 ok $? "ocr 5.7: --weights q4 runs and the ALTO's settings say so (rc=$rc)"
+# bf16 activations: where the CPU has AVX512_BF16, the same text as the
+# exact products on this page, no warning, the ALTO's settings say so;
+# forced to the AVX2 path (or on a CPU without it), a warning and the
+# exact products' text; unknown modes refused
+run_vo --matmul bf16 --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/act" \
+    -v "$SAMPLES/hello.png"
+if grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null; then
+    [ "$rc" -eq 0 ] && ! grep -q "are off" "$TMP/err" &&
+        grep -q "multiplied with bf16 activations (vdpbf16ps)" "$TMP/err"; warned=$?
+else
+    [ "$rc" -eq 0 ] && grep -q "bf16 activations (--matmul bf16) are off" "$TMP/err"; warned=$?
+fi
+[ "$warned" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/act/hello.txt" &&
+    grep -q 'matmul=bf16' "$TMP/act/hello.p0001.alto.xml" &&
+    ! grep -q 'matmul=' "$TMP/stored/hello.p0001.alto.xml"
+ok $? "ocr 5.10: --matmul bf16 recognises the same text as the exact products, the ALTO says so (rc=$rc)"
+export VO_CPU_ISA=avx2
+run_vo --matmul bf16 --device cpu --model "$MODEL" --max-tokens 24 -o "$TMP/act2.txt" \
+    "$SAMPLES/hello.png"
+unset VO_CPU_ISA
+[ "$rc" -eq 0 ] && grep -q "bf16 activations (--matmul bf16) are off: .*AVX512_BF16" "$TMP/err" &&
+    cmp -s "$TMP/stored.txt" "$TMP/act2.txt"
+ok $? "ocr 5.11: --matmul bf16 without the instructions: a warning, the exact text (rc=$rc)"
+run_vo --matmul fast "$SAMPLES/hello.png"
+[ "$rc" -eq 1 ] && grep -q 'exact or bf16' "$TMP/err"
+ok $? "ocr 5.12: an unknown --matmul is a usage error naming the modes"
 run_vo --device tpu "$SAMPLES/hello.png"
 [ "$rc" -eq 1 ]; ok $? "ocr 4.3: an unknown --device is a usage error"
 

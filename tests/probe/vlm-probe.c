@@ -32,7 +32,7 @@ static int usage(void)
             "                 [--generate N] [--backend cpu|cpu-ref|opencl|opencl-gpu-kernels]\n"
             "                 [--threads N] [--ocr-upscale] [--images-flat] [--stage-inputs CASE_DIR]\n"
             "                 [--kv-type f32|bf16|f16|q8] [--kv-step N] [--weights as-stored|q8|q4]\n"
-            "                 --dump DIR\n");
+            "                 [--matmul exact|bf16] --dump DIR\n");
     return 2;
 }
 
@@ -129,6 +129,7 @@ typedef struct probe_opts {
     int kv_step;         /* --kv-step: KV pool growth step in tokens (0: the default) */
     vo_type weights;     /* --weights q8/q4: the LM's matrices and head quantized at load;
                             VO_F32: as stored */
+    int matmul_bf16;     /* --matmul bf16: the CPU GEMMs round activations to bf16 */
 } probe_opts;
 
 typedef struct probe {
@@ -220,7 +221,8 @@ static int probe_open(probe *p)
     if (st || siglip_load(ctx, p->be, &p->cfg, p->w, &p->vis) ||
         projector_load(ctx, p->be, &p->cfg, p->w, &p->proj) ||
         qwen3_load(ctx, p->be, &p->cfg, p->w, &p->lm) ||
-        (o->weights != VO_F32 && qwen3_convert_weights(ctx, p->be, p->w, &p->lm, o->weights, 1)))
+        (o->weights != VO_F32 && qwen3_convert_weights(ctx, p->be, p->w, &p->lm, o->weights, 1)) ||
+        (o->matmul_bf16 && vo_cpu_round_activations(ctx, p->be, true)))
         return 0;
     p->lm.kv_type = o->kv_type;
     p->lm.kv_step = o->kv_step;
@@ -706,6 +708,12 @@ int main(int argc, char **argv)
             else if (!strcmp(v, "q4"))
                 o.weights = VO_Q4;
             else if (strcmp(v, "as-stored"))
+                return usage();
+        } else if (!strcmp(a, "--matmul") && v) {
+            i++;
+            if (!strcmp(v, "bf16"))
+                o.matmul_bf16 = 1;
+            else if (strcmp(v, "exact"))
                 return usage();
         } else if (!strcmp(a, "--kv-step") && v)
             o.kv_step = atoi(argv[++i]);

@@ -100,7 +100,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s", d);
     vo_ctx *ctx = vo_new_ctx();
     vo_engine *eng = NULL;
-    vo_engine_opts o = {2, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED};
+    vo_engine_opts o = {2, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED, VO_MATMUL_EXACT};
     ok(vo_engine_open(ctx, dir, &o, &eng) == VO_OK, "engine 1.1: tiny-varco opens (%s)",
        vo_last_error(ctx));
     json_t *m = fx_manifest(dir);
@@ -172,7 +172,7 @@ int main(void)
     vo_engine_close(eng);
     eng = NULL;
     /* opts.kv_type: a bf16 KV cache gives the golden text; an unknown type fails */
-    vo_engine_opts ob = {2, 20, 1, "cpu", VO_KV_BF16, 1, 0, VO_WEIGHTS_AS_STORED};
+    vo_engine_opts ob = {2, 20, 1, "cpu", VO_KV_BF16, 1, 0, VO_WEIGHTS_AS_STORED, VO_MATMUL_EXACT};
     int good = golden_text(ctx, dir, m, &ob);
     ok(good, "engine 6.1: kv_type VO_KV_BF16 gives the golden text of ocr_wide_150x90 (%s)",
        good ? "ok" : vo_last_error(ctx));
@@ -182,7 +182,7 @@ int main(void)
        "engine 6.2: kv_type 7 is an argument error (%s)", vo_last_error(ctx));
     /* opts.weights: q8 made at load gives the golden text (the tiny model's
      * steps are no close calls); an unknown type fails */
-    vo_engine_opts oq = {2, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_Q8};
+    vo_engine_opts oq = {2, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_Q8, VO_MATMUL_EXACT};
     good = golden_text(ctx, dir, m, &oq);
     ok(good, "engine 6.3: weights VO_WEIGHTS_Q8 gives the golden text of ocr_wide_150x90 (%s)",
        good ? "ok" : vo_last_error(ctx));

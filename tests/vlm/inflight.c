@@ -115,7 +115,7 @@ int main(void)
     /* each page alone, the reference */
     record alone[N_PAGES];
     vo_engine *eng = NULL;
-    vo_engine_opts o = {2, MAX_TOKENS, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED};
+    vo_engine_opts o = {2, MAX_TOKENS, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED, VO_MATMUL_EXACT};
     int good = vo_engine_open(ctx, dir, &o, &eng) == VO_OK;
     for (int i = 0; i < N_PAGES; i++) {
         alone[i] = (record){VO_BUF_INIT, {0}, 0, limits[i], 0};

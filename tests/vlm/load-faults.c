@@ -70,7 +70,7 @@ int main(void)
     vo_set_verbosity(ctx, 0);
     int fired;
     long stored = 0, q8 = 0;
-    vo_engine_opts o = {1, 6, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED};
+    vo_engine_opts o = {1, 6, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED, VO_MATMUL_EXACT};
     open_with_fault(ctx, dir, &o, 0, &fired, &stored);
     open_faults(ctx, dir, &o, 1, "open, stored weights", 1);
 
@@ -89,7 +89,7 @@ int main(void)
     int w, h;
     uint8_t *rgb = fx_case_image(dir, m, "ocr_wide_150x90", &w, &h);
     const char *gold = json_string_value(json_object_get(cas, "generated_text"));
-    o = (vo_engine_opts){1, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED};
+    o = (vo_engine_opts){1, 20, 1, "cpu", VO_KV_F32, 1, 0, VO_WEIGHTS_AS_STORED, VO_MATMUL_EXACT};
     vo_engine *eng = NULL;
     int bad = 0, runs = 0, whole = 0;
     if (rgb && gold && vo_engine_open(ctx, dir, &o, &eng) == VO_OK) {

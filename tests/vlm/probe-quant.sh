@@ -8,8 +8,9 @@
 # matmul alone is 9 % off on Gaussian weights; this random model amplifies
 # it to 30-56 %, so the first id may differ: printed, not checked). A q8
 # KV cache (--kv-type q8) with the stored weights: the golden's ids, the
-# last logits within 3 %. The figures are printed: they are what
-# quantization costs on this model.
+# last logits within 3 %. bf16 activations (--matmul bf16, AVX512_BF16):
+# the golden's ids, the last logits within 3 %; refused on other paths.
+# The figures are printed: they are what quantization costs on this model.
 . "$top_srcdir/tests/tap.sh"
 PROBE="$top_builddir/tests/vlm-probe"
 FX="$top_srcdir/tests/data/fixtures/tiny-varco"
@@ -48,6 +49,7 @@ PYEOF
 }
 cases=$("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$MAN")
 grep -q avx512f /proc/cpuinfo 2>/dev/null && has_avx512=1 || has_avx512=0
+grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && has_bf16=1 || has_bf16=0
 grep -q avx2 /proc/cpuinfo 2>/dev/null && grep -q ' fma' /proc/cpuinfo && has_avx2=1 || has_avx2=0
 for isa in scalar avx2 avx512; do
     case $isa in
@@ -115,6 +117,22 @@ PYEOF
         ok $? "probe-quant 3.1: $isa tiny-varco/$case with a q8 KV cache: ${kres#* }"
         [ $ok_q4 -eq 0 ]
         ok $? "probe-quant 2.1: $isa tiny-varco/$case with q4 weights: ${res#* }"
+
+        # bf16 activations (--matmul bf16): with AVX512_BF16 on the avx512
+        # path, the golden ids and the last logits within 3 %; elsewhere refused
+        mkdir -p "$out-act"
+        VO_CPU_ISA=$isa "$PROBE" --model "$FX" "$@" --prompt "${prompt%x}" --generate "$gen" \
+            --threads 2 --matmul bf16 --dump "$out-act" 2>"$out-act.err"
+        rc=$?
+        if [ $isa = avx512 ] && [ $has_bf16 = 1 ]; then
+            [ $rc -eq 0 ] || sed 's/^/# /' "$out-act.err"
+            ares=$(vs_golden "$gold" "$out-act" "$gen")
+            [ $rc -eq 0 ] && [ "${ares%% *}" = 0 ]
+            ok $? "probe-quant 4.1: $isa tiny-varco/$case with bf16 activations: ${ares#* }"
+        else
+            [ $rc -ne 0 ] && grep -q "AVX512_BF16" "$out-act.err"
+            ok $? "probe-quant 4.2: $isa tiny-varco/$case: bf16 activations refused ($(tail -1 "$out-act.err"))"
+        fi
     done
 done
 done_testing

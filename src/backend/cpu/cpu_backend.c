@@ -136,3 +136,17 @@ vo_status vo_new_cpu_ref_backend(vo_ctx *ctx, vo_backend **out)
 {
     return new_cpu(ctx, &cpu_ref_ops, 1, out);
 }
+
+vo_status vo_cpu_round_activations(vo_ctx *ctx, vo_backend *be, bool bf16)
+{
+    if (be->ops != &cpu_fast_ops && be->ops != &cpu_ref_ops)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "bf16 activations are a CPU backend setting, not "
+                       "the %s backend's", be->ops->name);
+    if (bf16 && (be->ops != &cpu_fast_ops || !cpu_have_avx512_bf16()))
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "%s", be->ops != &cpu_fast_ops
+                       ? "the reference CPU backend multiplies exactly only"
+                       : "this CPU has no AVX512_BF16 (or AVX-512 is not in use), which "
+                         "bf16 activations need");
+    ((cpu_backend *)be)->matmul_bf16 = bf16;
+    return VO_OK;
+}

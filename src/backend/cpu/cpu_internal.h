@@ -190,6 +190,7 @@ typedef struct cpu_backend {
     size_t xt_cap;         /* floats */
     char *xq;              /* shared: x rows quantized for q8/q4 weights */
     size_t xq_cap;         /* bytes */
+    bool matmul_bf16;      /* vo_cpu_round_activations: GEMMs of bf16 weights by vdpbf16ps */
 } cpu_backend;
 /* make sure each worker has n floats of scratch; false on failure (error stuck) */
 bool cpu_scratch(cpu_backend *cb, size_t n);
@@ -249,6 +250,26 @@ void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_
 size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M);
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch);
+/* a GEMM tile's weight rows (6) and the sums of token tiles g0 ≤ m < g1
+ * (per token tile, one TR × 64 block for each tile of the rows n0 ≤ n < n1)
+ * into the output rows, plus b[n - n0] */
+#define CPU_AVX512_GEMM_TR 6
+void cpu_avx512_gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g0,
+                           int64_t g1, int64_t M, const float *accs, const float *b);
+
+/* --- AVX512_BF16 GEMM, opt-in (x86_avx512_bf16.c) --- */
+/* the CPU has AVX512_BF16 (with BW, VL) and AVX-512 is active */
+bool cpu_have_avx512_bf16(void);
+/* x rows (M × K, K even) rounded to bf16 and transposed into tiles of 64
+ * tokens, [K/2][64] pairs each (k in the low half), zero-padded: tile t */
+void cpu_avx512bf_pack_xt(uint32_t *xt, const float *x, size_t ldx, int64_t M, int64_t K,
+                          int64_t t);
+/* cpu_avx512_gemm_rows for bf16 weights (K even) from those pairs, by
+ * vdpbf16ps; scratch: cpu_avx512bf_gemm_scratch(K, M) floats */
+size_t cpu_avx512bf_gemm_scratch(int64_t K, int64_t M);
+void cpu_avx512bf_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const uint32_t *xt,
+                            int64_t M, float *out, size_t ldo, const vo_tensor *bias,
+                            float *scratch);
 
 
 /* --- AVX-512 activations (x86_avx512_act.c): rows r0 ≤ r < r1 --- */

@@ -53,6 +53,23 @@ bool cpu_have_vnni(void)
 #endif
 }
 
+bool cpu_have_avx512_bf16(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    static atomic_int has = -1;
+    int h = atomic_load_explicit(&has, memory_order_relaxed);
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl");
+        atomic_store_explicit(&has, h, memory_order_relaxed);
+    }
+    return h && cpu_isa_active() >= CPU_ISA_AVX512;
+#else
+    return false;
+#endif
+}
+
 void cpu_allow_vnni(bool allow)
 {
     atomic_store(&vnni_allowed, allow);

@@ -51,6 +51,7 @@ typedef struct {
     vo_tensor *out;
     const vo_tensor *w, *x, *bias;
     int64_t K, N, M, n_nb;
+    bool bf16;             /* the GEMM rounds x to bf16 (cb->matmul_bf16 applies) */
 } mm_job;
 
 /* AVX-512, f32/bf16/q8/q4 weights: a task is a block of weight rows for all x rows */
@@ -67,8 +68,12 @@ static void mm_task_avx512(void *arg, int64_t task, int worker)
     }
     int64_t n0 = task * CPU_AVX512_GEMM_ROWS;
     int64_t n1 = n0 + CPU_AVX512_GEMM_ROWS < j->N ? n0 + CPU_AVX512_GEMM_ROWS : j->N;
-    cpu_avx512_gemm_rows(j->w, n0, n1, j->cb->xt, j->M, ob, ldo, j->bias,
-                         j->cb->scratch + (size_t)worker * j->cb->scratch_per);
+    float *scratch = j->cb->scratch + (size_t)worker * j->cb->scratch_per;
+    if (j->bf16)
+        cpu_avx512bf_gemm_rows(j->w, n0, n1, (const uint32_t *)j->cb->xt, j->M, ob, ldo,
+                               j->bias, scratch);
+    else
+        cpu_avx512_gemm_rows(j->w, n0, n1, j->cb->xt, j->M, ob, ldo, j->bias, scratch);
 }
 
 /* q4 weights, x rows quantized (cpu_internal.h): a task is a block of
@@ -117,8 +122,12 @@ static void pack_task(void *arg, int64_t task, int worker)
 {
     (void)worker;
     mm_job *j = arg;
-    cpu_avx512_pack_xt(j->cb->xt, (const float *)cpu_base(j->x), j->x->nb[1] / sizeof(float),
-                       j->M, j->K, task);
+    size_t ldx = j->x->nb[1] / sizeof(float);
+    if (j->bf16)
+        cpu_avx512bf_pack_xt((uint32_t *)j->cb->xt, (const float *)cpu_base(j->x), ldx, j->M,
+                             j->K, task);
+    else
+        cpu_avx512_pack_xt(j->cb->xt, (const float *)cpu_base(j->x), ldx, j->M, j->K, task);
 }
 
 static void matmul_avx512(cpu_backend *cb, mm_job *j)
@@ -137,7 +146,10 @@ static void matmul_avx512(cpu_backend *cb, mm_job *j)
         cb->xt = xt;
         cb->xt_cap = need;
     }
-    if (!cpu_scratch(cb, cpu_avx512_gemm_scratch(j->K, j->M)))
+    j->bf16 = cb->matmul_bf16 && j->w->type == VO_BF16 && j->K % 2 == 0 &&
+              cpu_have_avx512_bf16();
+    if (!cpu_scratch(cb, j->bf16 ? cpu_avx512bf_gemm_scratch(j->K, j->M)
+                                 : cpu_avx512_gemm_scratch(j->K, j->M)))
         return;
     cpu_pool_run(cb->pool, (j->M + CPU_AVX512_GEMM_TOKENS - 1) / CPU_AVX512_GEMM_TOKENS,
                  pack_task, j);
@@ -209,7 +221,7 @@ void cpu_matmul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *w, const v
     cpu_backend *cb = (cpu_backend *)be;
     if (!rows_uniform(x) || !rows_uniform(out) || (w->nb[1] % 4 && w->type == VO_F32))
         return cpu_matmul_ref(be, out, w, x, bias);
-    mm_job j = {cb, out, w, x, bias, w->ne[0], w->ne[1], vo_nrows(x), 0};
+    mm_job j = {cb, out, w, x, bias, w->ne[0], w->ne[1], vo_nrows(x), 0, false};
     if (cpu_qx_applies(w->type, j.M)) {
         if (quantize_x(cb, x, j.M, j.K))
             cpu_pool_run(cb->pool, (j.N + MV_NB - 1) / MV_NB, mm_task_qx, &j);

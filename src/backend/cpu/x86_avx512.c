@@ -183,7 +183,7 @@ void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_
 }
 
 /* the GEMM tile: TR weight rows × TT tokens (TV vectors of 16) */
-#define TR 6
+#define TR CPU_AVX512_GEMM_TR
 #define TT CPU_AVX512_GEMM_TOKENS
 #define TV (TT / 16)
 
@@ -288,6 +288,26 @@ size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M)
  * weights (3 KB per 6) stay in L1 while every tile of the task uses them */
 #define KC 128
 
+void cpu_avx512_gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g0,
+                           int64_t g1, int64_t M, const float *accs, const float *b)
+{
+    int nt = (int)(n1 - n0 + TR - 1) / TR;
+    /* token by token, the task's rows side by side in the output row (a
+     * row of weights at a time wrote a float into every token's line) */
+    for (int64_t m0 = g0; m0 < g1; m0 += TT) {
+        int64_t nm = M - m0 < TT ? M - m0 : TT;
+        for (int64_t m = 0; m < nm; m++) {
+            float *o = out + (m0 + m) * ldo + n0;
+            for (int t = 0; t < nt; t++) {
+                const float *acc = accs + ((m0 - g0) / TT * nt + t) * TR * TT + m;
+                int rows = n1 - n0 - t * TR < TR ? (int)(n1 - n0 - t * TR) : TR;
+                for (int i = 0; i < rows; i++)
+                    o[t * TR + i] = acc[i * TT] + b[t * TR + i];
+            }
+        }
+    }
+}
+
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch)
 {
@@ -315,20 +335,7 @@ void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const floa
                                  k0 == 0);
             }
         }
-        /* token by token, the task's rows side by side in the output row (a
-         * row of weights at a time wrote a float into every token's line) */
-        for (int64_t m0 = g0; m0 < g1; m0 += TT) {
-            int64_t nm = M - m0 < TT ? M - m0 : TT;
-            for (int64_t m = 0; m < nm; m++) {
-                float *o = out + (m0 + m) * ldo + n0;
-                for (int t = 0; t < nt; t++) {
-                    const float *acc = accs + ((m0 - g0) / TT * nt + t) * TR * TT + m;
-                    int rows = n1 - n0 - t * TR < TR ? (int)(n1 - n0 - t * TR) : TR;
-                    for (int i = 0; i < rows; i++)
-                        o[t * TR + i] = acc[i * TT] + b[t * TR + i];
-                }
-            }
-        }
+        cpu_avx512_gemm_store(out, ldo, n0, n1, g0, g1, M, accs, b);
     }
 #else
     (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;

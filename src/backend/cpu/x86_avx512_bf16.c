@@ -1,0 +1,160 @@
+/* x86_avx512_bf16.c: the prefill/vision GEMM of bf16 weights with the
+ * activations rounded to bf16 (round to nearest even) and multiplied by
+ * vdpbf16ps (AVX512_BF16): two products a lane per instruction, summed in
+ * f32, so twice the f32 FMA's rate. Opt-in (vo_cpu_set_matmul): the
+ * rounding moves the results by about 1e-3, more than the reference's
+ * tolerance. Tiles and blocking as x86_avx512.c's f32 GEMM: 6 weight rows
+ * × 64 tokens in registers, pairs of k in each 32-bit lane. */
+#include "src/backend/cpu/cpu_internal.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define VO_X86 1
+#define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+#endif
+
+#define TR CPU_AVX512_GEMM_TR
+#define TT CPU_AVX512_GEMM_TOKENS
+#define TV (TT / 16)
+/* copied weight rows lie K + 32 values apart (a power-of-two stride would
+ * put a tile's rows into one L1 set) */
+#define LDW(K) ((K) + 32)
+/* pairs of k per block: a block of the token tile (32 KB) and of the rows
+ * (3 KB per 6) stay in L1 while every tile of the task uses them */
+#define KCP 128
+#define MG 16 /* token tiles per group, as the f32 GEMM's */
+
+#ifdef VO_X86
+/* 16 values rounded to bf16 (to nearest even, as cpu_f32_to_bf16), in pairs */
+BF16 static void round16(uint32_t pairs[8], const float *x)
+{
+    __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(x));
+    memcpy(pairs, &h, 32);
+}
+#endif
+
+void cpu_avx512bf_pack_xt(uint32_t *xt, const float *x, size_t ldx, int64_t M, int64_t K,
+                          int64_t t)
+{
+#ifdef VO_X86
+    int64_t KP = K / 2, m0 = t * TT;
+    int64_t nm = M - m0 < TT ? M - m0 : TT;
+    uint32_t *d = xt + t * KP * TT;
+    for (int64_t m = 0; m < nm; m++) {
+        const float *xr = x + (m0 + m) * ldx;
+        int64_t k = 0;
+        for (; k + 16 <= K; k += 16) {
+            uint32_t pairs[8];
+            round16(pairs, xr + k);
+            for (int q = 0; q < 8; q++)
+                d[(k / 2 + q) * TT + m] = pairs[q];
+        }
+        for (; k < K; k += 2)
+            d[(k / 2) * TT + m] = (uint32_t)cpu_f32_to_bf16(xr[k]) |
+                                  (uint32_t)cpu_f32_to_bf16(xr[k + 1]) << 16;
+    }
+    for (int64_t p = 0; p < KP; p++)
+        for (int64_t m = nm; m < TT; m++)
+            d[p * TT + m] = 0;
+#else
+    (void)xt; (void)x; (void)ldx; (void)M; (void)K; (void)t;
+#endif
+}
+
+#ifdef VO_X86
+/* res[i·TT + 16v + l] (+)= Σ_p w_i(pair p) · xt(pair p, token 16v + l), p < np:
+ * TR rows × 16·nv tokens in TR·nv accumulators, each row's pair of bf16
+ * broadcast from memory */
+BF16 INLINE void gemm_tile(const uint16_t *w, int64_t ldw, int64_t np, const uint32_t *xt,
+                           int nv, float *res, bool first)
+{
+    __m512 acc[TR][TV];
+#pragma GCC unroll 8
+    for (int i = 0; i < TR; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(res + i * TT + v * 16);
+    for (int64_t p = 0; p < np; p++) {
+        __m512i xv[TV];
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            xv[v] = _mm512_loadu_si512(xt + p * TT + v * 16);
+#pragma GCC unroll 8
+        for (int i = 0; i < TR; i++) {
+            uint32_t pair;
+            memcpy(&pair, w + i * ldw + 2 * p, sizeof pair);
+            __m512i wv = _mm512_set1_epi32((int)pair);
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++)
+                acc[i][v] = _mm512_dpbf16_ps(acc[i][v], (__m512bh)xv[v], (__m512bh)wv);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < TR; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            _mm512_storeu_ps(res + i * TT + v * 16, acc[i][v]);
+}
+
+/* one instance per number of token vectors, so that nv is a constant */
+BF16 static void gemm_tile_nv(const uint16_t *w, int64_t ldw, int64_t np, const uint32_t *xt,
+                              int nv, float *res, bool first)
+{
+    switch (nv) {
+    case 1: gemm_tile(w, ldw, np, xt, 1, res, first); break;
+    case 2: gemm_tile(w, ldw, np, xt, 2, res, first); break;
+    case 3: gemm_tile(w, ldw, np, xt, 3, res, first); break;
+    default: gemm_tile(w, ldw, np, xt, 4, res, first); break;
+    }
+}
+#endif
+
+size_t cpu_avx512bf_gemm_scratch(int64_t K, int64_t M)
+{
+    int64_t tiles = (M + TT - 1) / TT, row_tiles = (CPU_AVX512_GEMM_ROWS + TR - 1) / TR;
+    tiles = tiles < MG ? tiles : MG;
+    return (size_t)(row_tiles * TR) * (size_t)LDW(K) / 2 + (size_t)(tiles * row_tiles * TR * TT);
+}
+
+void cpu_avx512bf_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const uint32_t *xt,
+                            int64_t M, float *out, size_t ldo, const vo_tensor *bias,
+                            float *scratch)
+{
+#ifdef VO_X86
+    int64_t K = w->ne[0], KP = K / 2, ldw = LDW(K);
+    int nt = (int)(n1 - n0 + TR - 1) / TR;
+    /* the task's rows copied ldw apart, zero rows past its end */
+    uint16_t *rows = (uint16_t *)scratch;
+    float *accs = scratch + (size_t)(nt * TR) * (size_t)ldw / 2;
+    for (int64_t i = 0; i < (int64_t)nt * TR; i++) {
+        if (n0 + i < n1)
+            memcpy(rows + i * ldw, cpu_base(w) + (n0 + i) * w->nb[1], sizeof(uint16_t) * (size_t)K);
+        else
+            memset(rows + i * ldw, 0, sizeof(uint16_t) * (size_t)K);
+    }
+    float b[CPU_AVX512_GEMM_ROWS];
+    for (int64_t n = n0; n < n1; n++)
+        b[n - n0] = bias ? cpu_get_f(cpu_base(bias), bias->type, n) : 0.0f;
+    for (int64_t g0 = 0; g0 < M; g0 += MG * TT) {
+        int64_t g1 = g0 + MG * TT < M ? g0 + MG * TT : M;
+        for (int64_t p0 = 0; p0 < KP; p0 += KCP) {
+            int64_t np = KP - p0 < KCP ? KP - p0 : KCP;
+            for (int64_t m0 = g0; m0 < g1; m0 += TT) {
+                const uint32_t *xtile = xt + (m0 / TT) * KP * TT + p0 * TT;
+                int64_t nm = M - m0 < TT ? M - m0 : TT;
+                for (int t = 0; t < nt; t++)
+                    gemm_tile_nv(rows + (size_t)t * TR * (size_t)ldw + 2 * p0, ldw, np, xtile,
+                                 (int)(nm + 15) / 16, accs + ((m0 - g0) / TT * nt + t) * TR * TT,
+                                 p0 == 0);
+            }
+        }
+        cpu_avx512_gemm_store(out, ldo, n0, n1, g0, g1, M, accs, b);
+    }
+#else
+    (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
+    (void)scratch;
+#endif
+}

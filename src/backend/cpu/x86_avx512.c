@@ -288,23 +288,73 @@ size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M)
  * weights (3 KB per 6) stay in L1 while every tile of the task uses them */
 #define KC 128
 
+#ifdef VO_X86
+/* dst[c·ldd + r] = src[r·ld + c] + bias[r] for a 16 × 16 block: rows
+ * transposed in registers (32-bit, then 64-bit interleaves, then 128-bit
+ * lanes), each output row one store */
+AVX512 static void store_t16(float *dst, size_t ldd, const float *src, size_t ld,
+                             const float *bias)
+{
+    __m512 r[16], a[16], c[16];
+    for (int i = 0; i < 16; i++)
+        r[i] = _mm512_loadu_ps(src + (size_t)i * ld);
+    for (int i = 0; i < 8; i++) {
+        a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#define PD(x) _mm512_castps_pd(x)
+#define PS(x) _mm512_castpd_ps(x)
+    /* c[4i + k], lane L: column 4L + k of rows 4i … 4i + 3 */
+    for (int i = 0; i < 4; i++) {
+        c[4 * i] = PS(_mm512_unpacklo_pd(PD(a[4 * i]), PD(a[4 * i + 2])));
+        c[4 * i + 1] = PS(_mm512_unpackhi_pd(PD(a[4 * i]), PD(a[4 * i + 2])));
+        c[4 * i + 2] = PS(_mm512_unpacklo_pd(PD(a[4 * i + 1]), PD(a[4 * i + 3])));
+        c[4 * i + 3] = PS(_mm512_unpackhi_pd(PD(a[4 * i + 1]), PD(a[4 * i + 3])));
+    }
+#undef PD
+#undef PS
+    __m512 bv = _mm512_loadu_ps(bias);
+    for (int k = 0; k < 4; k++) {
+        __m512 lo0 = _mm512_shuffle_f32x4(c[k], c[4 + k], 0x44);
+        __m512 lo1 = _mm512_shuffle_f32x4(c[8 + k], c[12 + k], 0x44);
+        __m512 hi0 = _mm512_shuffle_f32x4(c[k], c[4 + k], 0xee);
+        __m512 hi1 = _mm512_shuffle_f32x4(c[8 + k], c[12 + k], 0xee);
+        _mm512_storeu_ps(dst + (size_t)k * ldd,
+                         _mm512_add_ps(_mm512_shuffle_f32x4(lo0, lo1, 0x88), bv));
+        _mm512_storeu_ps(dst + (size_t)(4 + k) * ldd,
+                         _mm512_add_ps(_mm512_shuffle_f32x4(lo0, lo1, 0xdd), bv));
+        _mm512_storeu_ps(dst + (size_t)(8 + k) * ldd,
+                         _mm512_add_ps(_mm512_shuffle_f32x4(hi0, hi1, 0x88), bv));
+        _mm512_storeu_ps(dst + (size_t)(12 + k) * ldd,
+                         _mm512_add_ps(_mm512_shuffle_f32x4(hi0, hi1, 0xdd), bv));
+    }
+}
+#endif
+
 void cpu_avx512_gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g0,
                            int64_t g1, int64_t M, const float *accs, const float *b)
 {
+    /* a token tile's sums: row j = t·TR + i of the task's rows, TT floats
+     * each; the output wants them token by token, the rows side by side:
+     * a transpose, in 16 × 16 blocks where whole */
     int nt = (int)(n1 - n0 + TR - 1) / TR;
-    /* token by token, the task's rows side by side in the output row (a
-     * row of weights at a time wrote a float into every token's line) */
+    int64_t nj = n1 - n0;
     for (int64_t m0 = g0; m0 < g1; m0 += TT) {
         int64_t nm = M - m0 < TT ? M - m0 : TT;
-        for (int64_t m = 0; m < nm; m++) {
-            float *o = out + (m0 + m) * ldo + n0;
-            for (int t = 0; t < nt; t++) {
-                const float *acc = accs + ((m0 - g0) / TT * nt + t) * TR * TT + m;
-                int rows = n1 - n0 - t * TR < TR ? (int)(n1 - n0 - t * TR) : TR;
-                for (int i = 0; i < rows; i++)
-                    o[t * TR + i] = acc[i * TT] + b[t * TR + i];
+        const float *blk = accs + (m0 - g0) / TT * nt * TR * TT;
+        for (int64_t j0 = 0; j0 < nj; j0 += 16)
+            for (int64_t mm = 0; mm < nm; mm += 16) {
+                float *o = out + (m0 + mm) * ldo + n0 + j0;
+#ifdef VO_X86
+                if (j0 + 16 <= nj && mm + 16 <= nm) {
+                    store_t16(o, ldo, blk + j0 * TT + mm, TT, b + j0);
+                    continue;
+                }
+#endif
+                for (int64_t m = mm; m < nm && m < mm + 16; m++)
+                    for (int64_t j = j0; j < nj && j < j0 + 16; j++)
+                        o[(m - mm) * ldo + (j - j0)] = blk[j * TT + m] + b[j];
             }
-        }
     }
 }
 

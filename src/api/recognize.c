@@ -101,8 +101,14 @@ static vo_status recognise_rows(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
     /* one of the pages in flight: the -j workers' pages share decode steps */
     vo_engine_page pg = {.rgb = r->rgb + (size_t)b->band.y0 * (size_t)r->stride,
                          .w = r->width, .h = b->band.y1 - b->band.y0, .stride = r->stride,
-                         .cb = collect_piece, .user = &col, .out_text = &b->text};
+                         .cb = collect_piece, .user = &col, .out_text = &b->text,
+                         .deadline = o->deadline};
     st = vo_engine_ocr_page(ctx, eng, &pg);
+    if (st == VO_ERR_LIMIT && pg.timed_out) { /* abandoned as a late decode step is */
+        vo_clear_error(ctx);
+        st = VO_OK;
+        col.timed_out = 1;
+    }
     vo_drop_ground(col.items);
     if (!st)
         vo_info(ctx, "%s: page %d: rows %d-%d: %d tokens in %d passes over the model (%.2f a "

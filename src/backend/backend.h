@@ -195,6 +195,11 @@ void vo_backend_clear_error(vo_backend *be);
  * vision tower or prefill ends within one op. NULL (the default): never.
  * vo_backend_clear_error clears the error, not the flag. */
 void vo_backend_set_cancel(vo_backend *be, const volatile sig_atomic_t *flag);
+/* A time (CLOCK_MONOTONIC seconds) after which the next op fails with
+ * VO_ERR_LIMIT and every later one does nothing, as with the cancel flag:
+ * one caller's deadline over work that is its alone. 0: none (the
+ * default). vo_backend_clear_error does not clear it. */
+void vo_backend_set_deadline(vo_backend *be, double monotonic_s);
 /* Record an error as if an op had failed (the first one sticks; later
  * ones are dropped): for network code that finds bad input between ops. */
 void vo_backend_error(vo_backend *be, vo_status st, const char *fmt, ...)

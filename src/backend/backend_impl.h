@@ -60,6 +60,7 @@ struct vo_backend {
     vo_status err;          /* sticky first error */
     char err_msg[512];
     const volatile sig_atomic_t *cancel; /* vo_backend_set_cancel */
+    double deadline;                     /* vo_backend_set_deadline; 0: none */
 };
 
 

@@ -115,6 +115,12 @@ typedef struct vo_engine_page {
      * projector and packing; prefill (alone); decode (wall time from its
      * first step to its last, the steps shared with the pages in flight). */
     double wait_s, preprocess_s, vision_s, prefill_s, decode_s;
+    /* in (vo_engine_ocr_page): CLOCK_MONOTONIC seconds after which the
+     * page's vision and prefill stop within an op (vo_backend_set_deadline;
+     * its decode steps are the callback's to stop); 0: none. out: timed_out
+     * when they stopped so: the call fails with VO_ERR_LIMIT */
+    double deadline;
+    bool timed_out;
 } vo_engine_page;
 
 /* OCR of n pages at once: each page is prepared as vo_engine_ocr does, then

@@ -88,6 +88,8 @@ static void flight_admit(vo_engine *e, flight_page *fp)
     engine_flight *f = &e->flight;
     vo_engine_page *pg = fp->page;
     pg->wait_s = engine_now() - fp->t_queued;
+    /* the page's own deadline while the backend works for it alone */
+    vo_backend_set_deadline(e->be, pg->deadline);
     vo_status st = engine_check_cancel(fp->ctx, e, "before the vision tower");
     if (st == VO_OK)
         st = engine_page_prepare(fp->ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &fp->prep);
@@ -105,6 +107,11 @@ static void flight_admit(vo_engine *e, flight_page *fp)
         st = vo_gen_start(fp->ctx, &f->gen, &one, 1);
         fp->t_decode = engine_now();
         pg->prefill_s = fp->t_decode - t0;
+    }
+    vo_backend_set_deadline(e->be, 0);
+    if (st == VO_ERR_LIMIT && pg->deadline > 0 && engine_now() > pg->deadline) {
+        pg->timed_out = true;
+        vo_fail(fp->ctx, st, "the page's time ran out during its vision tower or prefill");
     }
     vo_backend_clear_error(e->be);
     if (st == VO_OK && fp->seq.running)

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 static vo_backend *fast, *ref;
 static const char *isa = "";    /* the kernel path under test, in the test names */
@@ -485,6 +486,21 @@ static void test_cancel(vo_ctx *ctx)
     ok(vo_backend_sync(fast, ctx) == VO_OK && ((float *)o->data)[3] == 2 * ((float *)a->data)[3],
        "backend 6.7: ops run again once the flag is down");
     vo_backend_set_cancel(fast, NULL);
+    /* a deadline: past, the next op fails with VO_ERR_LIMIT; none, ops run */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    vo_backend_set_deadline(fast, (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec - 1);
+    memset(o->data, 0, 64);
+    vo_add(fast, o, a, a);
+    st = vo_backend_sync(fast, ctx);
+    ok(st == VO_ERR_LIMIT && strstr(vo_last_error(ctx), "deadline") && ((float *)o->data)[3] == 0,
+       "backend 6.8: a deadline passed: VO_ERR_LIMIT, no op runs (%s)", vo_last_error(ctx));
+    vo_backend_set_deadline(fast, (double)ts.tv_sec + 3600);
+    vo_backend_clear_error(fast);
+    vo_add(fast, o, a, a);
+    ok(vo_backend_sync(fast, ctx) == VO_OK && ((float *)o->data)[3] == 2 * ((float *)a->data)[3],
+       "backend 6.9: a deadline ahead: ops run");
+    vo_backend_set_deadline(fast, 0);
     vo_clear_error(ctx);
     vo_tensor_free(fast, a); vo_tensor_free(fast, o);
 }

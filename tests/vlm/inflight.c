@@ -3,7 +3,9 @@
  * with fewer places in flight than pages (pages wait, are admitted when
  * another ends) and with room for all: each page's text, tokens and
  * log-probs equal, bit for bit, what vo_engine_ocr gives for it alone. A page
- * that fails alone fails alone; the engine stays usable. */
+ * that fails alone fails alone, and so does a page past its deadline; the
+ * engine stays usable. */
+#include "src/api/recognize.h"
 #include "src/util/alloc.h"
 #include "src/vlm/engine.h"
 #include "tests/tap.h"
@@ -198,6 +200,29 @@ int main(void)
                "right", bad.msg);
             vo_buf_free(&bad.rec.text);
             vo_buf_free(&fine.rec.text);
+
+            /* a page whose deadline passed before its vision tower: stopped
+             * with VO_ERR_LIMIT, timed_out said, no text; the next page
+             * (a deadline far ahead) gives its text as alone */
+            job late, next;
+            memset(&late, 0, sizeof late);
+            memset(&next, 0, sizeof next);
+            late.eng = next.eng = eng;
+            late.page = (vo_engine_page){.rgb = rgb[2], .w = w[2], .h = h[2], .stride = w[2] * 3,
+                                         .deadline = vo_monotonic_seconds() - 1};
+            late.rec = (record){VO_BUF_INIT, {0}, 0, limits[2], 0};
+            next.page = (vo_engine_page){.rgb = rgb[2], .w = w[2], .h = h[2], .stride = w[2] * 3,
+                                         .deadline = vo_monotonic_seconds() + 3600};
+            next.rec = (record){VO_BUF_INIT, {0}, 0, limits[2], 0};
+            run_page(&late);
+            run_page(&next);
+            ok(late.st == VO_ERR_LIMIT && late.page.timed_out && late.page.n_tokens == 0 &&
+               late.rec.text.len == 0 && next.st == VO_OK && !next.page.timed_out &&
+               same_record(&next.rec, &alone[2]),
+               "inflight 5.2: a page past its deadline stops before its vision tower is done "
+               "(%s, timed out: %d), the next page is right", late.msg, late.page.timed_out);
+            vo_buf_free(&late.rec.text);
+            vo_buf_free(&next.rec.text);
         }
         vo_engine_close(eng);
         eng = NULL;

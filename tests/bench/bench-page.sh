@@ -9,8 +9,9 @@
 # weights never write the OCR grammar, so drafts would be refused and the
 # run is --no-draft (bench-decode gives what drafts save on a real page's
 # output). The page is vo-synth's A4 page at VO_BENCH_PAGE_DPI (300), about
-# 5,800 prompt tokens; the KV cache VO_BENCH_PAGE_KV (bf16). Long: at the
-# defaults about 40 minutes on 2 cores.
+# 5,800 prompt tokens; the KV cache VO_BENCH_PAGE_KV (bf16); the products
+# VO_BENCH_PAGE_MATMUL (exact; bf16: --matmul bf16). Long: at the defaults
+# about 40 minutes on 2 cores.
 # VO_RANDOM_MODEL=DIR reuses (or keeps) the generated folder.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
@@ -19,6 +20,7 @@ TOKENS=${VO_BENCH_PAGE_TOKENS:-2000}
 DPI=${VO_BENCH_PAGE_DPI:-300}
 BATCH=${VO_BENCH_PAGE_BATCH:-8}
 KV=${VO_BENCH_PAGE_KV:-bf16}
+MATMUL=${VO_BENCH_PAGE_MATMUL:-exact}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-bench-page-XXXXXX")
 MODEL=${VO_RANDOM_MODEL:-$TMP/model}
 trap 'rm -rf "$TMP"' EXIT
@@ -39,7 +41,7 @@ mutool create -o "$TMP/one.pdf" "$TMP/page.txt" && mutool create -o "$TMP/many.p
     { echo "bench-page: mutool create failed"; exit 1; }
 
 ARGS="--model $MODEL --text-layer ignore --dpi $DPI --no-band --no-draft --max-tokens $TOKENS \
---kv-type $KV --progress=json -q -j 1 -f txt,hocr,alto,pdf"
+--kv-type $KV --matmul $MATMUL --progress=json -q -j 1 -f txt,hocr,alto,pdf"
 for run in "1 one" "$BATCH many"; do
     set -- $run
     t0=$(date +%s.%N)
@@ -53,9 +55,9 @@ for run in "1 one" "$BATCH many"; do
     fi
     echo "$t0 $t1" >"$TMP/wall-$1"
 done
-"$PY" - "$TMP" "$BATCH" "$TOKENS" "$KV" <<'PYEOF'
+"$PY" - "$TMP" "$BATCH" "$TOKENS" "$KV" "$MATMUL" <<'PYEOF'
 import json, sys
-tmp, batch, tokens, kv = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+tmp, batch, tokens, kv, matmul = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 stages = ["render", "wait", "preprocess", "vision", "prefill", "decode", "layout", "write"]
 fig, rows = {}, {}
 for b in (1, batch):
@@ -75,6 +77,7 @@ for b in (1, batch):
     fig["page.b%d.run_tok_s" % b] = round(n * tokens / (t1 - t0), 3)
 fig["page.tokens"] = tokens
 fig["page.kv_type"] = kv
+fig["page.matmul"] = matmul
 fig["page.b%d_over_b1.pages_per_s" % batch] = round(rows[1]["wall per page"] /
                                                      rows[batch]["wall per page"], 3)
 print("%-28s %14s %14s" % ("seconds a page, mean", "--batch 1", "--batch %d" % batch))

@@ -250,12 +250,21 @@ void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_
 size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M);
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch);
-/* a GEMM tile's weight rows (6) and the sums of token tiles g0 ≤ m < g1
- * (per token tile, one TR × 64 block for each tile of the rows n0 ≤ n < n1)
- * into the output rows, plus b[n - n0] */
+/* The blocking of both GEMMs (f32 and bf16 tiles): a unit is 4 bytes of a
+ * row and of a packed token (one f32, or one pair of bf16). Tokens in
+ * groups of 16 token tiles, units in blocks of 128 inside, every tile of
+ * the task's 6 rows over each token tile (`tile`: res (+)= the product of
+ * 6 rows ldw units apart and nv vectors of 16 packed tokens over `units`
+ * units, res zeroed first when `first`), then the group's sums into the
+ * output rows n0 ≤ n < n1 (16 × 16 register transposes), plus the bias.
+ * rows: the task's rows, zero past n1; xt: the packed tokens, `units` a
+ * token; accs: cpu_avx512_gemm_scratch's sums. */
 #define CPU_AVX512_GEMM_TR 6
-void cpu_avx512_gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g0,
-                           int64_t g1, int64_t M, const float *accs, const float *b);
+typedef void (*cpu_gemm_tile_fn)(const void *w, int64_t ldw, int64_t units, const void *xt,
+                                 int nv, float *res, bool first);
+void cpu_avx512_gemm_blocks(const void *rows, int64_t ldw, int64_t units, const void *xt,
+                            int64_t M, int64_t n0, int64_t n1, const vo_tensor *bias, float *out,
+                            size_t ldo, float *accs, cpu_gemm_tile_fn tile);
 
 /* --- AVX512_BF16 GEMM, opt-in (x86_avx512_bf16.c) --- */
 /* the CPU has AVX512_BF16 (with BW, VL) and AVX-512 is active */

@@ -35,39 +35,40 @@ cpu_isa cpu_isa_best(void)
 
 static atomic_bool vnni_allowed = true;
 
-bool cpu_have_vnni(void)
-{
 #if defined(__x86_64__) || defined(__i386__)
-    static atomic_int has = -1;
-    int h = atomic_load_explicit(&has, memory_order_relaxed);
+/* an AVX-512 extension that comes with BW and VL (cpuid once, atomic: the
+ * first kernels may ask from several pool threads at once) */
+enum { EXT_VNNI, EXT_BF16, EXT_COUNT };
+static bool cpu_has_ext(int ext)
+{
+    static atomic_int has[EXT_COUNT] = {-1, -1};
+    int h = atomic_load_explicit(&has[ext], memory_order_relaxed);
     if (h < 0) {
         __builtin_cpu_init();
-        h = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl");
-        atomic_store_explicit(&has, h, memory_order_relaxed);
+        h = (ext == EXT_VNNI ? __builtin_cpu_supports("avx512vnni")
+                             : __builtin_cpu_supports("avx512bf16")) &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+        atomic_store_explicit(&has[ext], h, memory_order_relaxed);
     }
-    return h && cpu_isa_active() >= CPU_ISA_AVX512 &&
-           atomic_load_explicit(&vnni_allowed, memory_order_relaxed);
+    return h && cpu_isa_active() >= CPU_ISA_AVX512;
+}
 #else
+static bool cpu_has_ext(int ext)
+{
+    (void)ext;
     return false;
+}
+enum { EXT_VNNI, EXT_BF16 };
 #endif
+
+bool cpu_have_vnni(void)
+{
+    return cpu_has_ext(EXT_VNNI) && atomic_load_explicit(&vnni_allowed, memory_order_relaxed);
 }
 
 bool cpu_have_avx512_bf16(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    static atomic_int has = -1;
-    int h = atomic_load_explicit(&has, memory_order_relaxed);
-    if (h < 0) {
-        __builtin_cpu_init();
-        h = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl");
-        atomic_store_explicit(&has, h, memory_order_relaxed);
-    }
-    return h && cpu_isa_active() >= CPU_ISA_AVX512;
-#else
-    return false;
-#endif
+    return cpu_has_ext(EXT_BF16);
 }
 
 void cpu_allow_vnni(bool allow)

@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include "src/backend/cpu/x86_avx512_load.h"
+#include "src/backend/cpu/x86_avx512_tile.h"
 #define VO_X86 1
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -196,11 +197,7 @@ AVX512 INLINE void gemm_tile(const float *w, int64_t ldw, int64_t kc, const floa
                              float *res, bool first)
 {
     __m512 acc[TR][TV];
-#pragma GCC unroll 8
-    for (int i = 0; i < TR; i++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(res + i * TT + v * 16);
+    cpu_tile_begin(acc, res, nv, first);
     for (int64_t k = 0; k < kc; k++) {
         __m512 xv[TV];
 #pragma GCC unroll 4
@@ -214,17 +211,15 @@ AVX512 INLINE void gemm_tile(const float *w, int64_t ldw, int64_t kc, const floa
                 acc[i][v] = _mm512_fmadd_ps(wv, xv[v], acc[i][v]);
         }
     }
-#pragma GCC unroll 8
-    for (int i = 0; i < TR; i++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            _mm512_storeu_ps(res + i * TT + v * 16, acc[i][v]);
+    cpu_tile_end(res, acc, nv);
 }
 
-/* one instance per number of token vectors, so that nv is a constant */
-AVX512 static void gemm_tile_nv(const float *w, int64_t ldw, int64_t kc, const float *xt, int nv,
+/* one instance per number of token vectors, so that nv is a constant
+ * (cpu_gemm_tile_fn: a unit is one f32) */
+AVX512 static void gemm_tile_nv(const void *wv, int64_t ldw, int64_t kc, const void *xv, int nv,
                                 float *res, bool first)
 {
+    const float *w = wv, *xt = xv;
     switch (nv) {
     case 1: gemm_tile(w, ldw, kc, xt, 1, res, first); break;
     case 2: gemm_tile(w, ldw, kc, xt, 2, res, first); break;
@@ -331,8 +326,10 @@ AVX512 static void store_t16(float *dst, size_t ldd, const float *src, size_t ld
 }
 #endif
 
-void cpu_avx512_gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g0,
-                           int64_t g1, int64_t M, const float *accs, const float *b)
+/* the sums of token tiles g0 ≤ m < g1 (per token tile, one TR × TT block
+ * for each tile of the rows n0 ≤ n < n1) into the output rows, plus b[n - n0] */
+static void gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g0, int64_t g1,
+                       int64_t M, const float *accs, const float *b)
 {
     /* a token tile's sums: row j = t·TR + i of the task's rows, TT floats
      * each; the output wants them token by token, the rows side by side:
@@ -358,6 +355,33 @@ void cpu_avx512_gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64
     }
 }
 
+void cpu_avx512_gemm_blocks(const void *rows, int64_t ldw, int64_t units, const void *xt,
+                            int64_t M, int64_t n0, int64_t n1, const vo_tensor *bias, float *out,
+                            size_t ldo, float *accs, cpu_gemm_tile_fn tile)
+{
+    int nt = (int)(n1 - n0 + TR - 1) / TR;
+    float b[CPU_AVX512_GEMM_ROWS];
+    for (int64_t n = n0; n < n1; n++)
+        b[n - n0] = bias ? cpu_get_f(cpu_base(bias), bias->type, n) : 0.0f;
+    /* tokens in groups of MG tiles, K blocks inside: a group's sums stay in
+     * L2 however long the prompt (a page's is 5,800 tokens) */
+    for (int64_t g0 = 0; g0 < M; g0 += MG * TT) {
+        int64_t g1 = g0 + MG * TT < M ? g0 + MG * TT : M;
+        for (int64_t k0 = 0; k0 < units; k0 += KC) {
+            int64_t kc = units - k0 < KC ? units - k0 : KC;
+            for (int64_t m0 = g0; m0 < g1; m0 += TT) {
+                const char *xtile = (const char *)xt + 4 * ((m0 / TT) * units * TT + k0 * TT);
+                int64_t nm = M - m0 < TT ? M - m0 : TT;
+                for (int t = 0; t < nt; t++)
+                    tile((const char *)rows + 4 * ((size_t)t * TR * (size_t)ldw + (size_t)k0),
+                         ldw, kc, xtile, (int)(nm + 15) / 16,
+                         accs + ((m0 - g0) / TT * nt + t) * TR * TT, k0 == 0);
+            }
+        }
+        gemm_store(out, ldo, n0, n1, g0, g1, M, accs, b);
+    }
+}
+
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch)
 {
@@ -367,26 +391,7 @@ void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const floa
     int64_t ldw = LDW(K);
     float *wbuf = scratch, *accs = scratch + (size_t)(nt * TR) * (size_t)ldw;
     widen_rows(wbuf, ldw, w, n0, nt * TR);
-    float b[CPU_AVX512_GEMM_ROWS];
-    for (int64_t n = n0; n < n1; n++)
-        b[n - n0] = bias ? cpu_get_f(cpu_base(bias), bias->type, n) : 0.0f;
-    /* tokens in groups of MG tiles, K blocks inside: a group's sums stay in
-     * L2 however long the prompt (a page's is 5,800 tokens) */
-    for (int64_t g0 = 0; g0 < M; g0 += MG * TT) {
-        int64_t g1 = g0 + MG * TT < M ? g0 + MG * TT : M;
-        for (int64_t k0 = 0; k0 < K; k0 += KC) {
-            int64_t kc = K - k0 < KC ? K - k0 : KC;
-            for (int64_t m0 = g0; m0 < g1; m0 += TT) {
-                const float *xtile = xt + (m0 / TT) * K * TT + k0 * TT;
-                int64_t nm = M - m0 < TT ? M - m0 : TT;
-                for (int t = 0; t < nt; t++)
-                    gemm_tile_nv(wbuf + (size_t)t * TR * (size_t)ldw + k0, ldw, kc, xtile,
-                                 (int)(nm + 15) / 16, accs + ((m0 - g0) / TT * nt + t) * TR * TT,
-                                 k0 == 0);
-            }
-        }
-        cpu_avx512_gemm_store(out, ldo, n0, n1, g0, g1, M, accs, b);
-    }
+    cpu_avx512_gemm_blocks(wbuf, ldw, K, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_nv);
 #else
     (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
     (void)scratch;

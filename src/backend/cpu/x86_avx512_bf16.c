@@ -1,16 +1,19 @@
 /* x86_avx512_bf16.c: the prefill/vision GEMM of bf16 weights with the
  * activations rounded to bf16 (round to nearest even) and multiplied by
  * vdpbf16ps (AVX512_BF16): two products a lane per instruction, summed in
- * f32, so twice the f32 FMA's rate. Opt-in (vo_cpu_set_matmul): the
+ * f32, so twice the f32 FMA's rate. Opt-in (vo_cpu_round_activations): the
  * rounding moves the results by about 1e-3, more than the reference's
- * tolerance. Tiles and blocking as x86_avx512.c's f32 GEMM: 6 weight rows
- * × 64 tokens in registers, pairs of k in each 32-bit lane. */
+ * tolerance. Tiles as the f32 GEMM's, 6 weight rows × 64 tokens in
+ * registers, with pairs of k in each 32-bit lane; its blocking is the f32
+ * GEMM's (cpu_avx512_gemm_blocks). */
 #include "src/backend/cpu/cpu_internal.h"
 
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "src/backend/cpu/x86_avx512_tile.h"
 #define VO_X86 1
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -22,9 +25,6 @@
 /* copied weight rows lie K + 32 values apart (a power-of-two stride would
  * put a tile's rows into one L1 set) */
 #define LDW(K) ((K) + 32)
-/* pairs of k per block: a block of the token tile (32 KB) and of the rows
- * (3 KB per 6) stay in L1 while every tile of the task uses them */
-#define KCP 128
 #define MG 16 /* token tiles per group, as the f32 GEMM's */
 
 #ifdef VO_X86
@@ -72,11 +72,7 @@ BF16 INLINE void gemm_tile(const uint16_t *w, int64_t ldw, int64_t np, const uin
                            int nv, float *res, bool first)
 {
     __m512 acc[TR][TV];
-#pragma GCC unroll 8
-    for (int i = 0; i < TR; i++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(res + i * TT + v * 16);
+    cpu_tile_begin(acc, res, nv, first);
     for (int64_t p = 0; p < np; p++) {
         __m512i xv[TV];
 #pragma GCC unroll 4
@@ -92,17 +88,17 @@ BF16 INLINE void gemm_tile(const uint16_t *w, int64_t ldw, int64_t np, const uin
                 acc[i][v] = _mm512_dpbf16_ps(acc[i][v], (__m512bh)xv[v], (__m512bh)wv);
         }
     }
-#pragma GCC unroll 8
-    for (int i = 0; i < TR; i++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            _mm512_storeu_ps(res + i * TT + v * 16, acc[i][v]);
+    cpu_tile_end(res, acc, nv);
 }
 
-/* one instance per number of token vectors, so that nv is a constant */
-BF16 static void gemm_tile_nv(const uint16_t *w, int64_t ldw, int64_t np, const uint32_t *xt,
+/* one instance per number of token vectors, so that nv is a constant
+ * (cpu_gemm_tile_fn: a unit is a pair of bf16, ldw in pairs) */
+BF16 static void gemm_tile_nv(const void *wv, int64_t ldw_pairs, int64_t np, const void *xv,
                               int nv, float *res, bool first)
 {
+    const uint16_t *w = wv;
+    const uint32_t *xt = xv;
+    int64_t ldw = 2 * ldw_pairs;
     switch (nv) {
     case 1: gemm_tile(w, ldw, np, xt, 1, res, first); break;
     case 2: gemm_tile(w, ldw, np, xt, 2, res, first); break;
@@ -135,24 +131,7 @@ void cpu_avx512bf_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const ui
         else
             memset(rows + i * ldw, 0, sizeof(uint16_t) * (size_t)K);
     }
-    float b[CPU_AVX512_GEMM_ROWS];
-    for (int64_t n = n0; n < n1; n++)
-        b[n - n0] = bias ? cpu_get_f(cpu_base(bias), bias->type, n) : 0.0f;
-    for (int64_t g0 = 0; g0 < M; g0 += MG * TT) {
-        int64_t g1 = g0 + MG * TT < M ? g0 + MG * TT : M;
-        for (int64_t p0 = 0; p0 < KP; p0 += KCP) {
-            int64_t np = KP - p0 < KCP ? KP - p0 : KCP;
-            for (int64_t m0 = g0; m0 < g1; m0 += TT) {
-                const uint32_t *xtile = xt + (m0 / TT) * KP * TT + p0 * TT;
-                int64_t nm = M - m0 < TT ? M - m0 : TT;
-                for (int t = 0; t < nt; t++)
-                    gemm_tile_nv(rows + (size_t)t * TR * (size_t)ldw + 2 * p0, ldw, np, xtile,
-                                 (int)(nm + 15) / 16, accs + ((m0 - g0) / TT * nt + t) * TR * TT,
-                                 p0 == 0);
-            }
-        }
-        cpu_avx512_gemm_store(out, ldo, n0, n1, g0, g1, M, accs, b);
-    }
+    cpu_avx512_gemm_blocks(rows, ldw / 2, KP, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_nv);
 #else
     (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
     (void)scratch;

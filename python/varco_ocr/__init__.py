@@ -23,6 +23,7 @@ __all__ = ["Error", "Model", "page_count", "recognize_file", "version"]
 _TEXT_LAYER = {"auto": 0, "never": 1, "only": 2}
 _WEIGHTS = {"as-stored": 0, "q8": 1, "q4": 2}
 _KV = {"f32": 0, "bf16": 1, "f16": 2, "q8": 3}
+_MATMUL = {"exact": 0, "bf16": 1}
 
 
 def _load():
@@ -56,7 +57,8 @@ _lib = _load()
 class _ModelOpts(ctypes.Structure):
     _fields_ = [("threads", ctypes.c_int), ("device", ctypes.c_char_p),
                 ("max_tokens", ctypes.c_int), ("weights", ctypes.c_int),
-                ("kv_type", ctypes.c_int), ("no_band", ctypes.c_int)]
+                ("kv_type", ctypes.c_int), ("no_band", ctypes.c_int),
+                ("matmul", ctypes.c_int)]
 
 
 _p = ctypes.c_void_p
@@ -160,9 +162,9 @@ class Model:
     """An opened model folder (None: where the command looks for it)."""
 
     def __init__(self, path=None, threads=0, device=None, max_tokens=0, weights="as-stored",
-                 kv_type="f32", bands=True, verbosity=1):
+                 kv_type="f32", bands=True, verbosity=1, matmul="exact"):
         opts = _ModelOpts(threads, device.encode() if device else None, max_tokens,
-                          _WEIGHTS[weights], _KV[kv_type], 0 if bands else 1)
+                          _WEIGHTS[weights], _KV[kv_type], 0 if bands else 1, _MATMUL[matmul])
         self._verbosity = verbosity
         self._ptr = _p()
         ctx = _Ctx(verbosity)

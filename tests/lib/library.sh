@@ -142,6 +142,11 @@ with varco_ocr.Model(model_dir, threads=1, max_tokens=8) as m:
         sys.exit("short image accepted")
     except ValueError:
         print("short image refused")
+# the whole options struct reaches the library: bf16 activations (exact
+# products with a warning on a CPU without them) give the same page here
+with varco_ocr.Model(model_dir, threads=1, max_tokens=8, matmul="bf16") as m:
+    assert m.recognize_image(bytes(rgb), 96, 64, dpi=200) == page, "matmul bf16"
+    print("matmul bf16: the same page")
 for bad in (lambda: varco_ocr.Model(tmp), lambda: varco_ocr.recognize_file(tmp + "/none.pdf"),
             lambda: varco_ocr.recognize_file(pdf, 5)):
     try:
@@ -159,8 +164,9 @@ EOF
     sed 's/^/# /' "$TMP/py.out"
     [ $rc -eq 0 ] && grep -q '^11 .*not a model folder' "$TMP/py.out" &&
         grep -q 'none.pdf' "$TMP/py.out" && grep -q '^4 .*no page 5' "$TMP/py.out" &&
-        grep -q '^ValueError' "$TMP/py.out" && grep -q '^short image refused' "$TMP/py.out"
-    ok $? "library 4.5: page_count, recognize_image; errors raise varco_ocr.Error with the status and message"
+        grep -q '^ValueError' "$TMP/py.out" && grep -q '^short image refused' "$TMP/py.out" &&
+        grep -q '^matmul bf16: the same page' "$TMP/py.out"
+    ok $? "library 4.5: page_count, recognize_image (also with matmul=\"bf16\"); errors raise varco_ocr.Error with the status and message"
 fi
 
 done_testing

@@ -6,15 +6,8 @@
 #include "src/api/recognize.h"
 #include "src/ocr/bands.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include <string.h>
-#include <time.h>
-
-double vo_monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 vo_raw_page vo_recognize_raw_page(const char *source, int page, const vo_raster *r,
                                   const vo_buf *text, vo_token_lp *tokens, size_t n_tokens)

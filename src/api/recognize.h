@@ -50,7 +50,4 @@ vo_status vo_recognize_raster(vo_ctx *ctx, vo_engine *eng, const vo_raster *r,
 vo_raw_page vo_recognize_raw_page(const char *source, int page, const vo_raster *r,
                                   const vo_buf *text, vo_token_lp *tokens, size_t n_tokens);
 
-/* CLOCK_MONOTONIC in seconds. */
-double vo_monotonic_seconds(void);
-
 #endif

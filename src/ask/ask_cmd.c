@@ -13,12 +13,12 @@
 #include "src/source/document.h"
 #include "src/util/alloc.h"
 #include "src/util/buf.h"
+#include "src/util/clock.h"
 #include "src/vlm/engine.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char usage[] =
     "usage: varco-ocr ask [OPTIONS] -i IMAGE[#PAGE] [-i ...] QUESTION\n"
@@ -256,13 +256,6 @@ static int print_piece(const char *piece, size_t len, float logprob, void *user)
     return 0;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* s as a JSON string */
 static void json_string_out(FILE *f, const char *s, size_t n)
 {
@@ -393,7 +386,7 @@ int vo_ask_main(int argc, char **argv)
     vo_engine *eng = NULL;
     vo_buf answer = VO_BUF_INIT;
     char *dir = NULL;
-    double t0 = now_seconds(), t_loaded = t0, t_done = t0;
+    double t0 = vo_monotonic_seconds(), t_loaded = t0, t_done = t0;
     int input_failed = 0;
     vo_status st = load_images(ctx, &a, r, &n, &input_failed);
     vo_buf text = VO_BUF_INIT;
@@ -416,7 +409,7 @@ int vo_ask_main(int argc, char **argv)
         st = vo_engine_open(ctx, dir, &eo, &eng);
         if (st)
             vo_fail_where(ctx, "%s: cannot load the model: ", dir);
-        t_loaded = now_seconds();
+        t_loaded = vo_monotonic_seconds();
     }
     vo_engine_image imgs[VO_ASK_MAX_IMAGES];
     for (int k = 0; k < n; k++)
@@ -434,7 +427,7 @@ int vo_ask_main(int argc, char **argv)
                             &answer, {0}, 0, 0, false, false};
     if (!st && !a.answer_from) {
         st = vo_engine_ask(ctx, eng, &q);
-        t_done = now_seconds();
+        t_done = vo_monotonic_seconds();
     }
     if (!st && a.answer_from && !as_json)
         fwrite(answer.data ? answer.data : "", 1, answer.len, stdout);

@@ -2,10 +2,10 @@
  * with the op's name, and dispatch into the backend's table. */
 #include "src/backend/backend_impl.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 size_t vo_type_size(vo_type t)
 {
@@ -105,20 +105,13 @@ void vo_backend_clear_error(vo_backend *be) { be->err = VO_OK; be->err_msg[0] = 
 void vo_backend_set_cancel(vo_backend *be, const volatile sig_atomic_t *flag) { be->cancel = flag; }
 void vo_backend_set_deadline(vo_backend *be, double monotonic_s) { be->deadline = monotonic_s; }
 
-static double monotonic_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Whether an op must do nothing: an error sticks, or the run was cancelled
  * (which then sticks as VO_ERR_ABORT), or the deadline passed (VO_ERR_LIMIT). */
 static bool op_halted(vo_backend *be)
 {
     if (be->err == VO_OK && be->cancel && *be->cancel)
         vo_backend_error(be, VO_ERR_ABORT, "cancelled (the run is stopping)");
-    if (be->err == VO_OK && be->deadline > 0 && monotonic_now() > be->deadline)
+    if (be->err == VO_OK && be->deadline > 0 && vo_monotonic_seconds() > be->deadline)
         vo_backend_error(be, VO_ERR_LIMIT, "stopped at the caller's deadline");
     return be->err != VO_OK;
 }

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 
 /* --- programs and kernels --- */
 
@@ -316,18 +316,10 @@ static const struct vo_backend_ops ocl_ops = {
 
 /* --- construction --- */
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 vo_status
 vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out)
 {
-    double t0 = now_s();
+    double t0 = vo_monotonic_seconds();
     *out = NULL;
     ocl_backend *b = vo_calloc(1, sizeof *b);
     if (!b)
@@ -368,7 +360,7 @@ vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out)
     }
     if ((st = build_programs(ctx, b, opts)) != VO_OK || (st = create_kernels(ctx, b)) != VO_OK)
         goto fail;
-    b->info.startup_s = now_s() - t0;
+    b->info.startup_s = vo_monotonic_seconds() - t0;
     *out = &b->base;
     return VO_OK;
 fail:
@@ -421,11 +413,11 @@ vo_opencl_copy_bandwidth(vo_ctx *ctx, vo_backend *be, size_t bytes, int reps, do
     if (err == CL_SUCCESS)
         err = clFinish(b->queue);
     for (int i = 0; i < reps && err == CL_SUCCESS; i++) {
-        double t0 = now_s();
+        double t0 = vo_monotonic_seconds();
         err = clEnqueueCopyBuffer(b->queue, src, dst, 0, 0, bytes, 0, NULL, NULL);
         if (err == CL_SUCCESS)
             err = clFinish(b->queue);
-        double gbs = 2.0 * (double)bytes / (now_s() - t0) / 1e9;
+        double gbs = 2.0 * (double)bytes / (vo_monotonic_seconds() - t0) / 1e9;
         if (err == CL_SUCCESS && gbs > *gb_s)
             *gb_s = gbs;
     }

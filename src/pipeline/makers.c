@@ -8,6 +8,7 @@
 #include "src/pipeline/run_impl.h"
 #include "src/model/config.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include "src/util/sysmem.h"
 #include <string.h>
 
@@ -64,7 +65,7 @@ void run_make_page(vo_ctx *ctx, run_job *job, provider *pv, const vo_input *in,
 {
     const vo_run_opts *opts = job->opts;
     int p = m->page;
-    m->t0 = run_now_seconds();
+    m->t0 = vo_monotonic_seconds();
     run_progress_page_start(job, in->path, p);
     if (cached && opts->resume && (m->out = run_load_page_cache(ctx, d, p))) {
         m->resumed = 1;

@@ -1,5 +1,6 @@
 /* outlock.c: the advisory lock of an output tree (see outlock.h). */
 #include "src/pipeline/outlock.h"
+#include "src/util/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,13 +51,6 @@ static int open_lock_file(vo_ctx *ctx, const char *path)
     return fd;
 }
 
-static double monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Lock `path` (LOCK_SH or LOCK_EX). The holder's pid is named when it is
  * known to hold it alone: when we only asked to share it, or for a part.
  * A lock that is taken is waited for as `wait` says, polled every 0.1 s so
@@ -68,7 +62,7 @@ static vo_status take(vo_ctx *ctx, const char *out_dir, const char *path, int ho
     int fd = open_lock_file(ctx, path);
     if (fd < 0)
         return vo_last_status(ctx);
-    double t0 = monotonic_seconds();
+    double t0 = vo_monotonic_seconds();
     int said = 0;
     while (flock(fd, how | LOCK_NB) != 0) {
         if (errno == EINTR)
@@ -77,7 +71,7 @@ static vo_status take(vo_ctx *ctx, const char *out_dir, const char *path, int ho
         char holder[48] = "it";
         if (name_holder)
             holder_of(fd, holder, sizeof holder);
-        double waited = monotonic_seconds() - t0;
+        double waited = vo_monotonic_seconds() - t0;
         if (e == EWOULDBLOCK && wait && wait->seconds != 0 &&
             (wait->seconds < 0 || waited < wait->seconds) && !(wait->stop && *wait->stop)) {
             if (!said) {

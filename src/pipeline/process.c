@@ -4,6 +4,7 @@
 #include "config.h"
 #include "src/pipeline/run_impl.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
     const vo_input *in = &job->inputs.items[idx];
     const char *input = in->path;
     input_rec *rec = &job->recs[idx];
-    double t0 = run_now_seconds();
+    double t0 = vo_monotonic_seconds();
     provider pv;
     doc_state d;
     page_makers mk;
@@ -160,7 +161,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
                 run_log(job, VO_LOG_INFO, line);
             }
             n_ok++;
-            pr->seconds = (float)(run_now_seconds() - tp);
+            pr->seconds = (float)(vo_monotonic_seconds() - tp);
             run_progress_page(job, input, pr);
             continue;
         }
@@ -211,7 +212,7 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
             n_ok++;
         }
         st = VO_OK;
-        double t_write = run_now_seconds();
+        double t_write = vo_monotonic_seconds();
         if (page) {
             if (!page->image_name)
                 page->image_name = vo_strdup(input);
@@ -232,8 +233,8 @@ void run_process_input(vo_ctx *ctx, run_job *job, int idx)
                 st = d.side_w->page(ctx, d.side_w, page);
             vo_drop_page(page);
         }
-        pr->stages.write = run_now_seconds() - t_write;
-        pr->seconds = (float)(run_now_seconds() - tp);
+        pr->stages.write = vo_monotonic_seconds() - t_write;
+        pr->seconds = (float)(vo_monotonic_seconds() - tp);
         if (!st && pr->status == PAGE_DONE && opts->verbosity >= 2) {
             char line[PATH_MAX + 100];
             snprintf(line, sizeof line, "%s: page %d done (%s, %.3f s)", input, p,
@@ -306,7 +307,7 @@ out:
     vo_free(raw_model);
     vo_free(raw_method);
     vo_free(raw_settings);
-    rec->seconds = run_now_seconds() - t0;
+    rec->seconds = vo_monotonic_seconds() - t0;
     run_progress_file(job, input, rec);
     vo_free(pages);
     run_drop_doc_state(&d);

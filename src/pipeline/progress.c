@@ -6,6 +6,7 @@
 #include "config.h"
 #include "src/pipeline/run_impl.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,13 +16,6 @@
 #define PLAIN_TOKENS_EVERY 10.0
 #define DRAW_EVERY 0.2         /* seconds between redraws of the line */
 #define JSON_TOKENS_EVERY 0.5
-
-double run_now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void run_clear_progress_locked(run_job *job)
 {
@@ -63,7 +57,7 @@ static void emit_json_locked(run_job *job, json_t *o)
 {
     if (!o)
         return;
-    double t = run_now_seconds() - job->t0;
+    double t = vo_monotonic_seconds() - job->t0;
     json_object_set_new(o, "t", json_real((double)(long long)(t * 1000.0 + 0.5) / 1000.0));
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     if (s) {
@@ -174,7 +168,7 @@ void run_progress_tokens(run_job *job, const char *input, int page, int tokens, 
 {
     if (!job->progress)
         return;
-    double t = run_now_seconds();
+    double t = vo_monotonic_seconds();
     double every = job->progress_mode == VO_PROGRESS_JSON ? JSON_TOKENS_EVERY
                    : job->progress_tty                   ? DRAW_EVERY
                                                          : PLAIN_TOKENS_EVERY;
@@ -205,7 +199,7 @@ void run_progress_page(run_job *job, const char *input, const page_rec *pr)
         return;
     pthread_mutex_lock(&job->lock);
     job->pages_seen++;
-    double t = run_now_seconds();
+    double t = vo_monotonic_seconds();
     if (job->progress_mode == VO_PROGRESS_JSON) {
         json_t *o = event("page-done", input, pr->page);
         const char *source = run_page_source_name(pr->source);

@@ -9,6 +9,7 @@
 #include "src/source/blank.h"
 #include "src/source/straighten.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +127,7 @@ static vo_status open_engine_locked(vo_ctx *ctx, run_job *job)
 vo_status run_check_deadline(vo_ctx *ctx, const run_job *job, double deadline,
                              const char *source, int page, const char *stage)
 {
-    if (deadline <= 0 || run_now_seconds() <= deadline)
+    if (deadline <= 0 || vo_monotonic_seconds() <= deadline)
         return VO_OK;
     return vo_fail(ctx, VO_ERR_LIMIT,
                    "%s: page %d: abandoned %s: it took longer than --page-timeout %g s; the "
@@ -184,9 +185,9 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     vo_raster *r = NULL;
     vo_source_limits limits = {job->opts->max_pixels};
     run_progress_stage(job, in->path, page, "render");
-    double t_render = run_now_seconds();
+    double t_render = vo_monotonic_seconds();
     vo_status st = run_render_page(ctx, pv, page, job->opts->dpi, &limits, &r);
-    note->stages.render = run_now_seconds() - t_render;
+    note->stages.render = vo_monotonic_seconds() - t_render;
     if (!st)
         st = run_check_deadline(ctx, job, *deadline, source, page, "after rendering");
     if (!st && !job->opts->no_blank_skip) { /* a blank page needs no model */
@@ -239,10 +240,10 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     vo_recognize_opts ro = {source, page, 0, job->opts->no_band,
                             job->opts->max_tokens > 0 ? "--max-tokens" : "the model's context",
                             ocr_on_stage, ocr_on_tokens, &prog};
-    double t0 = run_now_seconds();
+    double t0 = vo_monotonic_seconds();
     pthread_mutex_lock(&job->engine_lock);
     if (*deadline > 0) { /* waiting for the model to load does not count */
-        *deadline += run_now_seconds() - t0;
+        *deadline += vo_monotonic_seconds() - t0;
         ro.deadline = *deadline;
     }
     st = open_engine_locked(ctx, job);
@@ -272,7 +273,7 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     raw.model = job->model_dir;
     raw.method = job->method;
     raw.settings = job->settings;
-    raw.gen_seconds = run_now_seconds() - t0;
+    raw.gen_seconds = vo_monotonic_seconds() - t0;
     if (!st && job->opts->raw_out) {
         char *base = run_path_printf("%s/%s", job->opts->raw_out, in->rel);
         char *path = NULL;
@@ -285,10 +286,10 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
         vo_free(base);
         vo_free(path);
     }
-    double t_layout = run_now_seconds();
+    double t_layout = vo_monotonic_seconds();
     if (!st)
         st = vo_raw_to_page(ctx, &raw, NULL, NULL, out);
-    note->stages.layout = run_now_seconds() - t_layout;
+    note->stages.layout = vo_monotonic_seconds() - t_layout;
     vo_free(tokens);
     vo_buf_free(&text);
     vo_drop_raster(r);

@@ -6,6 +6,7 @@
 #include "src/pipeline/run_impl.h"
 #include "src/pipeline/outlock.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,7 @@ void vo_run(const vo_run_opts *opts, int out_fd, vo_run_summary *sum)
     job.opts = opts;
     job.out_fd = out_fd;
     job.progress_mode = opts->progress; /* messages are events in JSON mode */
-    job.t0 = run_now_seconds();
+    job.t0 = vo_monotonic_seconds();
     atomic_init(&job.next, 0);
     atomic_init(&job.model_advice, 0);
     pthread_mutex_init(&job.lock, NULL);

@@ -206,7 +206,6 @@ typedef struct page_makers {
 } page_makers;
 
 /* progress.c */
-double run_now_seconds(void);
 void run_clear_progress_locked(run_job *job);
 void run_log(void *user, int level, const char *msg);
 void run_progress_start(run_job *job);

@@ -10,6 +10,7 @@
 #include "src/model/safetensors.h"
 #include "src/model/tokenizer.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include "src/vlm/generate.h"
 #include "src/vlm/pack.h"
 #include "src/vlm/preprocess.h"
@@ -19,7 +20,6 @@
 #include "src/vlm/siglip.h"
 
 #include <string.h>
-#include <time.h>
 
 #define TILES_PER_PASS 8      /* vision tiles per forward: bounds activation memory */
 
@@ -295,18 +295,11 @@ int vo_engine_default_batch(int layers, int kv_heads, int head_dim, int kv_type,
     return n < 1 ? 1 : n > VO_ENGINE_BATCH_MAX ? VO_ENGINE_BATCH_MAX : (int)n;
 }
 
-double engine_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
                               int stride, page_prep *pp)
 {
     vo_status st = VO_OK;
-    double t0 = engine_now();
+    double t0 = vo_monotonic_seconds();
     uint8_t *big = NULL;
     float *pixels = NULL;
     vo_buf prompt = VO_BUF_INIT;
@@ -343,7 +336,7 @@ vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
     if ((st = vo_preprocess_anyres(ctx, &g, S, rgb, stride, &norm, pixels, NULL, NULL)) != VO_OK)
         goto fail;
     /* §4-§6 features and packing */
-    double t1 = engine_now();
+    double t1 = vo_monotonic_seconds();
     pp->preprocess_s = t1 - t0;
     feats = vo_tensor_new(e->be, VO_F32, e->lm.dim, e->cfg.patches_per_tile, g.n_tiles, 1, "features");
     pp->packed = vo_tensor_new(e->be, VO_F32, e->lm.dim, g.num_image_tokens, 1, 1, "packed");
@@ -353,7 +346,7 @@ vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
     }
     if ((st = vo_backend_sync(e->be, ctx)) != VO_OK)
         goto fail;
-    pp->vision_s = engine_now() - t1;
+    pp->vision_s = vo_monotonic_seconds() - t1;
     /* §7 prompt with N image ids */
     size_t n_img = (size_t)g.num_image_tokens;
     if ((st = vo_prompt_render_ocr(ctx, e->tmpl, &prompt)) ||

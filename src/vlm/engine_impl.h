@@ -80,8 +80,6 @@ typedef struct page_prep {
     double preprocess_s, vision_s; /* seconds (engine_page_prepare) */
 } page_prep;
 
-double engine_now(void); /* monotonic seconds */
-
 /* §3 the pixel normalisation of the model's preprocessor config, and the
  * colour a padded square is filled with (its mean) */
 vo_pixel_norm engine_pixel_norm(const vo_config *cfg, uint8_t fill[3]);

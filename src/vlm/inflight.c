@@ -7,6 +7,7 @@
  * over. Continuous batching, without a thread of its own. */
 #include "src/vlm/engine_impl.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,7 +66,7 @@ static void flight_retire(vo_engine *e, flight_page *fp, vo_status st)
         st = engine_page_finish(fp->ctx, &fp->prep, &fp->req, fp->page);
     fp->page->n_passes = fp->seq.n_passes + 1;
     if (fp->t_decode > 0)
-        fp->page->decode_s = engine_now() - fp->t_decode;
+        fp->page->decode_s = vo_monotonic_seconds() - fp->t_decode;
     vo_gen_seq_end(&e->flight.gen, &fp->seq);
     vo_drafter_free(fp->drafter);
     fp->drafter = NULL;
@@ -87,7 +88,7 @@ static void flight_admit(vo_engine *e, flight_page *fp)
 {
     engine_flight *f = &e->flight;
     vo_engine_page *pg = fp->page;
-    pg->wait_s = engine_now() - fp->t_queued;
+    pg->wait_s = vo_monotonic_seconds() - fp->t_queued;
     /* the page's own deadline while the backend works for it alone */
     vo_backend_set_deadline(e->be, pg->deadline);
     vo_status st = engine_check_cancel(fp->ctx, e, "before the vision tower");
@@ -103,13 +104,13 @@ static void flight_admit(vo_engine *e, flight_page *fp)
             fp->seq.draft_user = fp->drafter;
         }
         vo_gen_seq *one = &fp->seq;
-        double t0 = engine_now();
+        double t0 = vo_monotonic_seconds();
         st = vo_gen_start(fp->ctx, &f->gen, &one, 1);
-        fp->t_decode = engine_now();
+        fp->t_decode = vo_monotonic_seconds();
         pg->prefill_s = fp->t_decode - t0;
     }
     vo_backend_set_deadline(e->be, 0);
-    if (st == VO_ERR_LIMIT && pg->deadline > 0 && engine_now() > pg->deadline) {
+    if (st == VO_ERR_LIMIT && pg->deadline > 0 && vo_monotonic_seconds() > pg->deadline) {
         pg->timed_out = true;
         vo_fail(fp->ctx, st, "the page's time ran out during its vision tower or prefill");
     }
@@ -189,7 +190,7 @@ vo_status vo_engine_ocr_page(vo_ctx *ctx, vo_engine *e, vo_engine_page *page)
     memset(&fp, 0, sizeof fp);
     fp.ctx = ctx;
     fp.page = page;
-    fp.t_queued = engine_now();
+    fp.t_queued = vo_monotonic_seconds();
     page->pieces = NULL;
     page->n_pieces = 0;
     pthread_mutex_lock(&f->lock);

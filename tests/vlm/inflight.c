@@ -5,8 +5,8 @@
  * log-probs equal, bit for bit, what vo_engine_ocr gives for it alone. A page
  * that fails alone fails alone, and so does a page past its deadline; the
  * engine stays usable. */
-#include "src/api/recognize.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include "src/vlm/engine.h"
 #include "tests/tap.h"
 #include "tests/vlm/fixture.h"

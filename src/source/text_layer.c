@@ -347,36 +347,74 @@ text_block_over(const text_frame_box *b, const text_frame_box *a)
     return text_block_before(b, a) && overlap >= 0.5f * narrow;
 }
 
+/* a block with no character but spaces (a form's blank line): it has no
+ * place of its own in the reading order */
+static int
+text_block_blank(const fz_stext_block *b)
+{
+    for (const fz_stext_line *l = b->u.t.first_line; l; l = l->next)
+        for (const fz_stext_char *c = l->first_char; c; c = c->next)
+            if (c->c != ' ' && c->c != '\t' && c->c != 0xa0)
+                return 0;
+    return 1;
+}
+
 /* The contents' text blocks in reading order where the content stream drew
- * a stack of them from the bottom up (footnotes 1, 2, 3 drawn from the
- * last): each block goes before the blocks just ahead of it in the stream
- * that lie below it in its column. It stays where it is when that would
- * leave it after a block that also lies below it, in another column (a
- * heading drawn last, stopped by the other column halfway down: neither
- * place is right, and the stream's is kept). Blocks side by side (columns,
- * table cells) keep the stream's order. */
+ * a block after blocks that lie below it:
+ * - a stack drawn from the bottom up (footnotes 1, 2, 3 drawn from the
+ *   last): each block goes before the blocks just ahead of it in the stream
+ *   that lie below it in its column, unless that stops it halfway, under a
+ *   block of another column that also lies below it (neither place would be
+ *   right: the stream's is kept);
+ * - a block drawn after the body it heads (a form's field under the title,
+ *   drawn last): it goes before all the blocks just ahead of it that lie
+ *   below it, in any column, when that puts it right under a block that
+ *   lies wholly above it (or first) and more than half of those blocks lie
+ *   under it (the page's width, not the other column of two).
+ * Blocks side by side (columns, table cells) keep the stream's order;
+ * blank blocks neither stop a move nor anchor one. */
 static void
 text_order_blocks(fz_stext_block **blocks, int n)
 {
     for (int i = 1; i < n; i++) {
-        text_frame_box b = text_frame(blocks[i]);
-        int j = i;
-        while (j > 0) {
-            text_frame_box a = text_frame(blocks[j - 1]);
-            if (!text_block_over(&b, &a))
-                break;
-            j--;
-        }
-        if (j == i)
+        if (text_block_blank(blocks[i]))
             continue;
-        if (j > 0) {
-            text_frame_box a = text_frame(blocks[j - 1]);
-            if (text_block_before(&b, &a))
-                continue;
+        text_frame_box b = text_frame(blocks[i]);
+        /* j: the start of the run below it in its column; k: of the run
+         * below it in any column (passed blocks, `under` it) */
+        int j = i, k = i, column = 1, passed = 0, under = 0;
+        while (k > 0) {
+            if (!text_block_blank(blocks[k - 1])) {
+                text_frame_box a = text_frame(blocks[k - 1]);
+                if (!text_block_before(&b, &a))
+                    break;
+                column = column && text_block_over(&b, &a);
+                passed++;
+                under += fminf(a.u1, b.u1) > fmaxf(a.u0, b.u0);
+            }
+            k--;
+            if (column)
+                j = k;
         }
+        int to = i;
+        if (j < i) {
+            int m = j;
+            while (m > 0 && text_block_blank(blocks[m - 1]))
+                m--;
+            text_frame_box a;
+            if (m == 0 || (a = text_frame(blocks[m - 1]), !text_block_before(&b, &a)))
+                to = j;
+        }
+        if (to == i && 2 * under > passed) {
+            text_frame_box a;
+            if (k == 0 || (a = text_frame(blocks[k - 1]), text_block_before(&a, &b)))
+                to = k;
+        }
+        if (to == i)
+            continue;
         fz_stext_block *t = blocks[i];
-        memmove(blocks + j + 1, blocks + j, sizeof *blocks * (size_t)(i - j));
-        blocks[j] = t;
+        memmove(blocks + to + 1, blocks + to, sizeof *blocks * (size_t)(i - to));
+        blocks[to] = t;
     }
 }
 

@@ -3,8 +3,10 @@
 # blocks from the bottom up (footnotes 3, 2, 1) is read top to bottom, on a
 # page shown upside down (/Rotate 180) too, in the frame of its text; a
 # block that would stop halfway (a stamp at the top right, drawn last, held
-# by a short line of the other column) keeps the stream's place; the
-# corpus's Google Docs PDF, whose footnotes came out 3, 2, 1.
+# by a short line of the other column) keeps the stream's place; a form's
+# field drawn after the body goes under the title it lies under; two
+# columns keep their order; the corpus's Google Docs PDF, whose footnotes
+# came out 3, 2, 1, and a pdf.js form whose field came out last.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/cli/common.sh"
 
@@ -40,6 +42,17 @@ done
 in_order "$TMP/order.txt" 1 "3 Third note" "2 Second note" "1 First note" 2>/dev/null
 [ $? -ne 0 ]
 ok $? "reading-order 1.5: the stream's order (3, 2, 1) is not what came out"
+in_order "$TMP/order.txt" 3 "FORM TITLE" "Field number ______" \
+    "Body line one that runs across the whole width of the page, margin to margin." \
+    "Body line two that runs across the whole width of the page, margin to margin." \
+    "Short left" 2>"$TMP/why"
+ok $? "reading-order 1.6: page 3: the field drawn last comes under the title $(cat "$TMP/why")"
+in_order "$TMP/order.txt" 3 "Short left" "Field number ______" 2>/dev/null
+[ $? -ne 0 ]
+ok $? "reading-order 1.7: page 3: not in the stream's order (the field last)"
+in_order "$TMP/order.txt" 4 "Left column top" "Left column middle" "Left column bottom" \
+    "Right column top" "Right column middle" 2>"$TMP/why"
+ok $? "reading-order 1.8: page 4: the left column, then the right one $(cat "$TMP/why")"
 
 if SH=$(shared_dir) && [ -f "$SH/corpus/pdf/pypdf__google-doc-document.pdf" ]; then
     run_vo --text-layer only -f txt -o "$TMP/gd.txt" "$SH/corpus/pdf/pypdf__google-doc-document.pdf"
@@ -48,5 +61,13 @@ if SH=$(shared_dir) && [ -f "$SH/corpus/pdf/pypdf__google-doc-document.pdf" ]; t
     ok $? "reading-order 2.1: the corpus Google Docs PDF: its footnotes 1, 2, 3 after the table $(cat "$TMP/why")"
 else
     skip "reading-order 2.1: the corpus Google Docs PDF" "the shared corpus is not beside the clone (set VO_SHARED)"
+fi
+if SH=$(shared_dir) && [ -f "$SH/corpus/pdf/pdfjs__bug1815476.pdf" ]; then
+    run_vo --text-layer only -f txt -o "$TMP/form.txt" "$SH/corpus/pdf/pdfjs__bug1815476.pdf"
+    in_order "$TMP/form.txt" 1 "A N E X O" "Nº EXPEDIENTE: ___________" "E X P O N E:" \
+        "S O L I C I T A:" 2>"$TMP/why"
+    ok $? "reading-order 2.2: the corpus pdf.js form: its field under the title, as drawn on the page $(cat "$TMP/why")"
+else
+    skip "reading-order 2.2: the corpus pdf.js form" "the shared corpus is not beside the clone (set VO_SHARED)"
 fi
 done_testing

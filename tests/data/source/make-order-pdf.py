@@ -2,7 +2,10 @@
 # make-order-pdf.py: writes order.pdf (test data for tests/cli/reading-order.sh):
 # a page whose content stream draws its footnotes from the last up (3, 2, 1)
 # and, after a full-width line, a stamp at the top right that lies above a
-# short line in the other column; page 2 is the same page with /Rotate 180.
+# short line in the other column; page 2 is the same page with /Rotate 180;
+# page 3 draws a form's field under its title last, after the body; page 4
+# is two columns, the left drawn first, the right one's top beside the
+# left one's.
 import os
 import sys
 
@@ -18,18 +21,40 @@ LINES = [  # (x, y, text) in the order the stream draws them
     (72, 100, "2 Second note"),
     (72, 140, "1 First note"),
 ]
+FORM = [
+    (250, 740, "FORM TITLE"),
+    (72, 660, "Body line one that runs across the whole width of the page, margin to margin."),
+    (72, 620, "Body line two that runs across the whole width of the page, margin to margin."),
+    (72, 580, "Short left"),
+    (200, 700, "Field number ______"),
+]
+
+COLUMNS = [
+    (72, 740, "Left column top"),
+    (72, 700, "Left column middle"),
+    (72, 660, "Left column bottom"),
+    (320, 740, "Right column top"),
+    (320, 700, "Right column middle"),
+]
+
+
+def content(lines):
+    return b"".join(b"BT /F1 11 Tf %d %d Td (%s) Tj ET\n" % (x, y, t.encode())
+                    for x, y, t in lines)
+
+
+def page(rot, contents):
+    return (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Rotate %d "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (rot, contents))
 
 
 def main(out):
-    content = b"".join(b"BT /F1 11 Tf %d %d Td (%s) Tj ET\n" % (x, y, t.encode())
-                       for x, y, t in LINES)
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [5 0 R 6 0 R] /Count 2 >>",
+            b"<< /Type /Pages /Kids [7 0 R 8 0 R 9 0 R 10 0 R] /Count 4 >>",
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            stream(b"", content)]
-    for rot in (0, 180):
-        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Rotate %d "
-                    b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>" % rot)
+            stream(b"", content(LINES)), stream(b"", content(FORM)),
+            stream(b"", content(COLUMNS)),
+            page(0, 4), page(180, 4), page(0, 5), page(0, 6)]
     write(out, objs)
 
 

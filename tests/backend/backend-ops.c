@@ -10,8 +10,11 @@
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static vo_backend *fast, *ref;
 static const char *isa = "";    /* the kernel path under test, in the test names */
@@ -926,6 +929,46 @@ static void test_q8_format(vo_ctx *ctx)
     vo_tensor_free(fast, w);
 }
 
+/* the VmFlags line of the mapping of /proc/self/smaps that holds address a
+ * into flags; false where smaps cannot be read or no mapping holds it */
+static bool vm_flags_of(uintptr_t a, char *flags, size_t n)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    bool inside = false, found = false;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            inside = a >= lo && a < hi;
+        else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(flags, n, "%s", line + 8);
+            found = true;
+        }
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* Large CPU tensors (converted weights, KV caches) are advised to use
+ * transparent huge pages on their whole 2 MiB pages (VmFlags "hg") */
+static void test_huge_pages(void)
+{
+    if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0) {
+        skip("backend 11.1: this kernel has no transparent huge pages");
+        return;
+    }
+    vo_tensor *big = vo_tensor_new(fast, VO_F32, 1024, 2048, 1, 1, "big");   /* 8 MiB */
+    char flags[256] = "";
+    uintptr_t mid = big ? (uintptr_t)big->data + ((size_t)4 << 20) : 0;
+    bool got = big && vm_flags_of(mid, flags, sizeof flags);
+    ok(got && strstr(flags, " hg") != NULL,
+       "backend 11.1: an 8 MiB tensor's memory is advised huge pages (VmFlags:%s)",
+       got ? flags : " (not found in /proc/self/smaps)");
+    vo_tensor_free(fast, big);
+}
+
 int main(void)
 {
     vo_ctx *ctx = vo_new_ctx();
@@ -976,6 +1019,7 @@ int main(void)
     test_cancel(ctx);
     test_isa(ctx);
     test_q8_format(ctx);
+    test_huge_pages();
     vo_backend_drop(fast);
     vo_backend_drop(ref);
     vo_drop_ctx(ctx);

@@ -264,6 +264,21 @@ static double rss_mb(void)
     return kb / 1024;
 }
 
+/* this process's anonymous memory in transparent huge pages now, MB
+ * (AnonHugePages of smaps_rollup); -1 where unknown */
+static double anon_huge_mb(void)
+{
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    char line[256];
+    double kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "AnonHugePages: %lf kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb < 0 ? -1 : kb / 1024;
+}
+
 /* the logits after a prompt of `prompt` random ids (vocab floats into out) */
 static int prefill_logits(vo_ctx *ctx, vo_backend *be, const qwen3_model *lm, int prompt,
                           float *out)
@@ -528,7 +543,7 @@ int main(int argc, char **argv)
     vo_cpu_use_isa(ctx, NULL);
     static const vo_type qtypes[2] = {VO_Q8, VO_Q4};
     double q_dec[2] = {0}, q_pre[2] = {0}, q_bytes[2] = {0}, q_l2[2] = {-1, -1};
-    double q_maxabs[2] = {0}, q_conv_s[2] = {0}, q_rss[2] = {0}, rss_bf16 = rss_mb();
+    double q_maxabs[2] = {0}, q_conv_s[2] = {0}, q_rss[2] = {0}, q_huge[2] = {-1, -1}, rss_bf16 = rss_mb();
     float *lg16 = malloc(sizeof(float) * (size_t)lm.vocab), *lgq = malloc(sizeof(float) * (size_t)lm.vocab);
     if (lg16 && lgq && prefill_logits(ctx, be, &lm, 64, lg16))
         for (int qi = 0; qi < 2; qi++) {
@@ -544,6 +559,7 @@ int main(int argc, char **argv)
             }
             q_conv_s[qi] = now() - t0;
             q_rss[qi] = rss_mb();   /* the bf16 pages read for it went back to the kernel */
+            q_huge[qi] = anon_huge_mb();
             q_bytes[qi] = bytes_of(lm.head);
             for (int l = 0; l < lm.n_layers; l++) {
                 const qwen3_layer *L = &lm.layers[l];
@@ -660,6 +676,8 @@ int main(int argc, char **argv)
         printf("%-44s %12.1f\n", name, q_conv_s[qi]);
         snprintf(name, sizeof name, "RSS after the %s conversion, MB (bf16: %.0f)", qn, rss_bf16);
         printf("%-44s %12.0f\n", name, q_rss[qi]);
+        snprintf(name, sizeof name, "of it in huge pages (AnonHugePages), MB");
+        printf("%-44s %12.0f\n", name, q_huge[qi]);
         snprintf(name, sizeof name, "decode b1 %s, tok/s (of bound)", qn);
         printf("%-44s %12.2f (%.0f %%)\n", name, q_dec[qi], 100 * q_dec[qi] * q_bytes[qi] / (bw * 1e9));
         snprintf(name, sizeof name, "prefill %s, tok/s (of peak)", qn);
@@ -707,10 +725,11 @@ int main(int argc, char **argv)
                    "\"decode.%s.b1.frac_of_bound\": %.3f, \"prefill.%s.tok_s\": %.2f, "
                    "\"prefill.%s.frac_of_peak\": %.3f, \"accuracy.%s.logits_rel_l2\": %.5f, "
                    "\"accuracy.%s.logits_max_abs\": %.4f, \"load.%s.convert_s\": %.2f, "
-                   "\"memory.%s.rss_after_convert_mb\": %.0f",
+                   "\"memory.%s.rss_after_convert_mb\": %.0f, "
+                   "\"memory.%s.anon_huge_pages_mb\": %.0f",
                    qn, q_bytes[qi], qn, q_dec[qi], qn, q_dec[qi] * q_bytes[qi] / (bw * 1e9), qn,
                    q_pre[qi], qn, peak > 0 ? q_pre[qi] * flops_tok / (peak * 1e9) : 0, qn,
-                   q_l2[qi], qn, q_maxabs[qi], qn, q_conv_s[qi], qn, q_rss[qi]);
+                   q_l2[qi], qn, q_maxabs[qi], qn, q_conv_s[qi], qn, q_rss[qi], qn, q_huge[qi]);
         }
     if (act_pre > 0)
         printf(", \"prefill.bf16act.tok_s\": %.2f, \"prefill.bf16act.frac_of_dot_peak\": %.3f, "

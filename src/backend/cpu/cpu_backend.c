@@ -4,13 +4,34 @@
 #include "src/backend/cpu/cpu_internal.h"
 #include "src/util/alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int vo_cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (int)n;
+}
+
+enum { HUGE_PAGE = 2 << 20 };
+
+/* Ask for transparent huge pages on the whole 2 MiB pages inside [p, p + n):
+ * converted weights and KV caches are streamed at every decode step, and
+ * with 4 KiB pages that read stops at about 70 % of the bandwidth (TLB
+ * misses). The partial pages at the ends stay small, so no memory is added.
+ * A hint: where the kernel says no (THP "never"), nothing changes. */
+static void cpu_advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p; (void)n;
+#endif
 }
 
 static vo_status cpu_alloc(vo_backend *be, vo_tensor *t)
@@ -23,6 +44,8 @@ static vo_status cpu_alloc(vo_backend *be, vo_tensor *t)
                          bytes);
         return VO_ERR_NOMEM;
     }
+    if (bytes >= 2 * (size_t)HUGE_PAGE)
+        cpu_advise_huge(p, bytes);
     t->data = p;
     t->buffer = p;          /* marks memory we own */
     return VO_OK;

@@ -264,6 +264,20 @@ static double rss_mb(void)
     return kb / 1024;
 }
 
+/* ‖a − ref‖ / ‖ref‖ over n values; *maxabs: the largest |a − ref| */
+static double rel_l2(const float *a, const float *ref, int n, double *maxabs)
+{
+    double num = 0, den = 0;
+    *maxabs = 0;
+    for (int i = 0; i < n; i++) {
+        double d = (double)a[i] - ref[i];
+        num += d * d;
+        den += (double)ref[i] * ref[i];
+        *maxabs = fabs(d) > *maxabs ? fabs(d) : *maxabs;
+    }
+    return den > 0 ? sqrt(num / den) : 0;
+}
+
 /* this process's anonymous memory in transparent huge pages now, MB
  * (AnonHugePages of smaps_rollup); -1 where unknown */
 static double anon_huge_mb(void)
@@ -521,16 +535,8 @@ int main(int argc, char **argv)
             if (run(ctx, be, &lm, prompt, steps, &p, &d))
                 act_pre = prompt / p > act_pre ? prompt / p : act_pre;
         }
-        if (prefill_logits(ctx, be, &lm, 64, lg_act)) {
-            double num = 0, den = 0;
-            for (int i = 0; i < lm.vocab; i++) {
-                double d = (double)lg_act[i] - lg_exact[i];
-                num += d * d;
-                den += (double)lg_exact[i] * lg_exact[i];
-                act_maxabs = fabs(d) > act_maxabs ? fabs(d) : act_maxabs;
-            }
-            act_l2 = den > 0 ? sqrt(num / den) : 0;
-        }
+        if (prefill_logits(ctx, be, &lm, 64, lg_act))
+            act_l2 = rel_l2(lg_act, lg_exact, lm.vocab, &act_maxabs);
         vo_cpu_round_activations(ctx, be, false);
     }
     vo_drop_ctx(quiet);
@@ -574,16 +580,8 @@ int main(int argc, char **argv)
                     q_pre[qi] = prompt / p > q_pre[qi] ? prompt / p : q_pre[qi];
                 }
             }
-            if (prefill_logits(ctx, be, &lm, 64, lgq)) {
-                double num = 0, den = 0;
-                for (int i = 0; i < lm.vocab; i++) {
-                    double d = (double)lgq[i] - lg16[i];
-                    num += d * d;
-                    den += (double)lg16[i] * lg16[i];
-                    q_maxabs[qi] = fabs(d) > q_maxabs[qi] ? fabs(d) : q_maxabs[qi];
-                }
-                q_l2[qi] = den > 0 ? sqrt(num / den) : 0;
-            }
+            if (prefill_logits(ctx, be, &lm, 64, lgq))
+                q_l2[qi] = rel_l2(lgq, lg16, lm.vocab, &q_maxabs[qi]);
         }
     free(lg16);
     free(lgq);

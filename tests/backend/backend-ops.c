@@ -938,7 +938,7 @@ static bool vm_flags_of(uintptr_t a, char *flags, size_t n)
     bool inside = false, found = false;
     while (f && !found && fgets(line, sizeof line, f)) {
         unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)    /* a mapping's first line */
             inside = a >= lo && a < hi;
         else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
             line[strcspn(line, "\n")] = '\0';

@@ -21,7 +21,7 @@ import os
 __all__ = ["Error", "Model", "page_count", "recognize_file", "version"]
 
 _TEXT_LAYER = {"auto": 0, "never": 1, "only": 2}
-_WEIGHTS = {"as-stored": 0, "q8": 1, "q4": 2}
+_WEIGHTS = {"as-stored": 0, "q8": 1, "q4": 2, "bf16": 3}
 _KV = {"f32": 0, "bf16": 1, "f16": 2, "q8": 3}
 _MATMUL = {"exact": 0, "bf16": 1}
 

@@ -50,7 +50,7 @@ static const char usage[] =
     "  --max-tokens N           generate at most N tokens (default: what the context leaves)\n"
     "  --device DEV             auto, cpu, opencl or opencl:P.D\n"
     "  --threads N              CPU threads (default: all cores)\n"
-    "  --weights TYPE           as-stored (default), q8 or q4\n"
+    "  --weights TYPE           as-stored (default), bf16, q8 or q4\n"
     "  --matmul MODE            exact (default) or bf16 (image and prompt up to 2x faster\n"
     "                           on CPUs with AVX512_BF16, logits within about 1%)\n"
     "  -q, --quiet              no warnings; -v, --verbose: more\n"
@@ -136,8 +136,11 @@ static int parse_args(int argc, char **argv, ask_args *a)
                 a->weights = VO_WEIGHTS_Q8;
             else if (!strcmp(optarg, "q4"))
                 a->weights = VO_WEIGHTS_Q4;
+            else if (!strcmp(optarg, "bf16"))
+                a->weights = VO_WEIGHTS_BF16;
             else {
-                fprintf(stderr, "varco-ocr ask: --weights %s: give as-stored, q8 or q4\n", optarg);
+                fprintf(stderr, "varco-ocr ask: --weights %s: give as-stored, bf16, q8 or q4\n",
+                        optarg);
                 return -1;
             }
             break;

@@ -87,15 +87,22 @@ static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
 {
     if (e->opts.weights == VO_WEIGHTS_AS_STORED)
         return VO_OK;
-    if (e->opts.weights != VO_WEIGHTS_Q8 && e->opts.weights != VO_WEIGHTS_Q4)
-        return vo_fail(ctx, VO_ERR_ARGUMENT, "weight type %d is not 0 (as stored), 1 (q8) or "
-                       "2 (q4)", e->opts.weights);
-    vo_type t = e->opts.weights == VO_WEIGHTS_Q8 ? VO_Q8 : VO_Q4;
-    if (!vo_backend_supports(e->be, VO_OP_MATMUL, t))
+    if (e->opts.weights != VO_WEIGHTS_Q8 && e->opts.weights != VO_WEIGHTS_Q4 &&
+        e->opts.weights != VO_WEIGHTS_BF16)
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "weight type %d is not 0 (as stored), 1 (q8), "
+                       "2 (q4) or 3 (bf16)", e->opts.weights);
+    vo_type t = e->opts.weights == VO_WEIGHTS_Q8 ? VO_Q8
+                : e->opts.weights == VO_WEIGHTS_Q4 ? VO_Q4 : VO_BF16;
+    /* q8 and q4 products exist on the CPU only; bf16 copies into host
+     * memory, which only the CPU reads */
+    if (!vo_backend_supports(e->be, VO_OP_MATMUL, VO_Q8))
         return vo_fail(ctx, VO_ERR_UNSUPPORTED, "%s weights run on the CPU backend, not on %s: "
                        "use --device cpu, or --weights as-stored", vo_type_name(t),
                        vo_backend_name(e->be));
-    vo_info(ctx, "converting the language model's weights to %s", vo_type_name(t));
+    if (t == VO_BF16)
+        vo_info(ctx, "copying the language model's weights into memory");
+    else
+        vo_info(ctx, "converting the language model's weights to %s", vo_type_name(t));
     int threads = e->opts.threads > 0 ? e->opts.threads : vo_cpu_count();
     return qwen3_convert_weights(ctx, e->be, e->w, &e->lm, t, threads);
 }

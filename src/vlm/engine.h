@@ -33,8 +33,10 @@ typedef struct vo_engine_opts {
     int weights;       /* the language model's matrices and head: VO_WEIGHTS_AS_STORED (0,
                         * the default: the folder's bf16), VO_WEIGHTS_Q8 (1: int8 in
                         * blocks of 32 with a scale, made at load: 0.56x the bytes a
-                        * decode step reads) or VO_WEIGHTS_Q4 (2: 4 bits, 0.31x); the
-                        * CPU backend only */
+                        * decode step reads), VO_WEIGHTS_Q4 (2: 4 bits, 0.31x) or
+                        * VO_WEIGHTS_BF16 (3: the folder's bf16 copied out of the
+                        * mapped file into the process's memory: the same values,
+                        * read faster); the CPU backend only */
     int matmul;        /* VO_MATMUL_EXACT (0, the default) or VO_MATMUL_BF16 (1: the CPU
                         * backend's products of bf16 weights and more than 12 rows, the
                         * image tiles and the prompt, round the activations to bf16,

@@ -134,11 +134,14 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, v
                              vo_type type, int threads)
 {
     vo_tensor *src = *t;
-    if (!src || src->type == type)
+    /* bf16 to bf16: a copy out of the mapped file (a tensor that owns its
+     * memory already stays) */
+    bool copy = src && type == VO_BF16 && src->type == VO_BF16;
+    if (!src || (src->type == type && !copy) || (copy && src->buffer))
         return VO_OK;
-    if (type != VO_Q8 && type != VO_Q4)
-        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "weights convert to q8 or q4 only, not %s",
-                       vo_type_name(type));
+    if (type != VO_Q8 && type != VO_Q4 && !copy)
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "weights convert to q8 or q4, or bf16 from "
+                       "bf16, not %s to %s", vo_type_name(src->type), vo_type_name(type));
     if (!vo_backend_supports(be, VO_OP_MATMUL, type))
         return vo_fail(ctx, VO_ERR_UNSUPPORTED, "the %s backend takes no %s weights",
                        vo_backend_name(be), vo_type_name(type));
@@ -151,7 +154,8 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, v
     int nt = threads < 1 ? 1 : threads > CONVERT_THREADS ? CONVERT_THREADS : threads;
     int64_t slice = (int64_t)CONVERT_ROWS * nt;
     size_t in_row = vo_row_size(src->type, K), out_row = vo_row_size(type, K);
-    char *in = vo_malloc(in_row * (size_t)slice), *out = vo_malloc(out_row * (size_t)slice);
+    char *in = vo_malloc(in_row * (size_t)slice);
+    char *out = copy ? in : vo_malloc(out_row * (size_t)slice);
     vo_status st = VO_OK;
     if (!dst || !in || !out) {
         vo_backend_sync(be, ctx);
@@ -167,7 +171,8 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, v
         vo_tensor_get(be, &vs, in, in_row * (size_t)n);
         if (src->data)      /* host memory: the mapped file's, if it is */
             vo_weights_drop_pages(w, (const char *)src->data + vs.offset, in_row * (size_t)n);
-        convert_slice(in, out, in_row, out_row, n, K, src->type, type, nt);
+        if (!copy)
+            convert_slice(in, out, in_row, out_row, n, K, src->type, type, nt);
         vo_tensor_set(be, &vd, out, out_row * (size_t)n);
     }
     if ((st = vo_backend_sync(be, ctx)) != VO_OK)
@@ -176,8 +181,9 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, v
     *t = dst;
     dst = NULL;
 done:
+    if (out != in)
+        vo_free(out);
     vo_free(in);
-    vo_free(out);
     vo_tensor_free(be, dst);
     return st;
 }

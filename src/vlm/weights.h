@@ -22,7 +22,9 @@ vo_status vlm_bind_view(vo_ctx *ctx, vo_backend *be, const vo_tensor_view *v, in
                         const int64_t *dims, vo_tensor **out);
 
 /* Replace the 2-D float matrix *t by a copy in `type` (VO_Q8 or VO_Q4:
- * quantized in blocks of 32 along ne0), made on the backend in slices of rows through a
+ * quantized in blocks of 32 along ne0; VO_BF16 from bf16: the same values in
+ * memory the backend owns, where *t wraps the mapped file), made on the
+ * backend in slices of rows through a
  * small host buffer; *t is freed. Where *t wraps w's mapping (the CPU
  * backend), each slice's pages go back to the kernel once read, so the
  * bf16 and the converted copy are not both resident. Nothing happens when *t is NULL or already

@@ -542,17 +542,22 @@ int main(int argc, char **argv)
     vo_drop_ctx(quiet);
     free(lg_exact);
     free(lg_act);
-    /* q8 and q4 weights (--weights) on the default path: the bf16 logits of
+    /* q8, q4 and copied bf16 weights (--weights) on the default path: the bf16 logits of
      * a prompt first, then the layers and head converted (from the bf16 of
      * a fresh load each), decode and prefill again, the same prompt's
      * logits against bf16 */
     vo_cpu_use_isa(ctx, NULL);
-    static const vo_type qtypes[2] = {VO_Q8, VO_Q4};
-    double q_dec[2] = {0}, q_pre[2] = {0}, q_bytes[2] = {0}, q_l2[2] = {-1, -1};
-    double q_maxabs[2] = {0}, q_conv_s[2] = {0}, q_rss[2] = {0}, q_huge[2] = {-1, -1}, rss_bf16 = rss_mb();
+    /* and the stored bf16 copied into memory (--weights bf16): the same
+     * values (its logits must equal the stored ones'), read faster */
+    enum { NQ = 3 };
+    static const vo_type qtypes[NQ] = {VO_Q8, VO_Q4, VO_BF16};
+    static const char *const qnames[NQ] = {"q8", "q4", "bf16_copied"};
+    double q_dec[NQ] = {0}, q_pre[NQ] = {0}, q_bytes[NQ] = {0}, q_l2[NQ] = {-1, -1, -1};
+    double q_maxabs[NQ] = {0}, q_conv_s[NQ] = {0}, q_rss[NQ] = {0}, q_huge[NQ] = {-1, -1, -1};
+    double rss_bf16 = rss_mb();
     float *lg16 = malloc(sizeof(float) * (size_t)lm.vocab), *lgq = malloc(sizeof(float) * (size_t)lm.vocab);
     if (lg16 && lgq && prefill_logits(ctx, be, &lm, 64, lg16))
-        for (int qi = 0; qi < 2; qi++) {
+        for (int qi = 0; qi < NQ; qi++) {
             qwen3_free(be, &lm);
             if (qwen3_load(ctx, be, &cfg, w, &lm) != VO_OK) {
                 fprintf(stderr, "bench-cpu: %s\n", vo_last_error(ctx));
@@ -663,10 +668,10 @@ int main(int argc, char **argv)
                act_maxabs);
     } else
         printf("%-44s %12s\n", "prefill, bf16 activations", "not run (no AVX512_BF16)");
-    for (int qi = 0; qi < 2; qi++) {
+    for (int qi = 0; qi < NQ; qi++) {
         if (q_dec[qi] <= 0)
             continue;
-        const char *qn = vo_type_name(qtypes[qi]);
+        const char *qn = qnames[qi];
         char name[80];
         snprintf(name, sizeof name, "%s weights read per decode step, MB", qn);
         printf("%-44s %12.1f\n", name, q_bytes[qi] / 1e6);
@@ -716,9 +721,9 @@ int main(int argc, char **argv)
                "\"prefill.bf16.t2_over_t1\": %.3f",
                vo_cpu_isa(), w1_dec, w2_dec, w2_dec / w1_dec, w2s_dec, w2s_dec / w1_dec, w1_pre,
                w2_pre, w1_pre > 0 ? w2_pre / w1_pre : 0);
-    for (int qi = 0; qi < 2; qi++)
+    for (int qi = 0; qi < NQ; qi++)
         if (q_dec[qi] > 0) {
-            const char *qn = vo_type_name(qtypes[qi]);
+            const char *qn = qnames[qi];
             printf(", \"decode.%s.b1.bytes_per_token\": %.0f, \"decode.%s.b1.tok_s\": %.3f, "
                    "\"decode.%s.b1.frac_of_bound\": %.3f, \"prefill.%s.tok_s\": %.2f, "
                    "\"prefill.%s.frac_of_peak\": %.3f, \"accuracy.%s.logits_rel_l2\": %.5f, "

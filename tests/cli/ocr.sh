@@ -87,23 +87,28 @@ if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
 fi
 run_vo --kv-type int4 "$SAMPLES/hello.png"
 [ "$rc" -eq 1 ]; ok $? "ocr 5.3: an unknown --kv-type is a usage error"
-# q8 weights made at load: the same text as the stored weights on this page
-# (the tiny model's greedy steps are not close calls), the ALTO's processing
-# settings say so; refused on OpenCL with the way out; unknown types refused
-run_vo --weights q8 --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/q8" \
-    "$SAMPLES/hello.png"
-[ "$rc" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/q8/hello.txt" &&
-    grep -q 'weights=q8' "$TMP/q8/hello.p0001.alto.xml" &&
-    grep -q 'weights=as-stored' "$TMP/stored/hello.p0001.alto.xml"
-ok $? "ocr 5.4: --weights q8 recognises the same text as the stored weights, each ALTO names its weights (rc=$rc)"
-if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
-    run_vo --weights q8 --device opencl --model "$MODEL" --max-tokens 24 -o "$TMP/q8cl.txt" \
+# q8 weights made at load (the tiny model's greedy steps are not close
+# calls) and bf16 weights copied into memory (the same values): the same
+# text as the stored weights on this page, the ALTO's processing settings
+# say which; refused on OpenCL with the way out; unknown types refused
+for spec in q8:5.4:5.5 bf16:5.13:5.14; do
+    w=${spec%%:*} n=${spec#*:}
+    n_cpu=${n%:*} n_cl=${n#*:}
+    run_vo --weights $w --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/w$w" \
         "$SAMPLES/hello.png"
-    [ "$rc" -ne 0 ] && grep -q "q8 weights run on the CPU backend" "$TMP/err"
-    ok $? "ocr 5.5: --weights q8 on OpenCL is refused with a message (rc=$rc)"
-fi
+    [ "$rc" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/w$w/hello.txt" &&
+        grep -q "weights=$w" "$TMP/w$w/hello.p0001.alto.xml" &&
+        grep -q 'weights=as-stored' "$TMP/stored/hello.p0001.alto.xml"
+    ok $? "ocr $n_cpu: --weights $w recognises the same text as the stored weights, each ALTO names its weights (rc=$rc)"
+    if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
+        run_vo --weights $w --device opencl --model "$MODEL" --max-tokens 24 -o "$TMP/${w}cl.txt" \
+            "$SAMPLES/hello.png"
+        [ "$rc" -ne 0 ] && grep -q "$w weights run on the CPU backend" "$TMP/err"
+        ok $? "ocr $n_cl: --weights $w on OpenCL is refused with a message (rc=$rc)"
+    fi
+done
 run_vo --weights q3 "$SAMPLES/hello.png"
-[ "$rc" -eq 1 ] && grep -q 'as-stored, q8 or q4' "$TMP/err"
+[ "$rc" -eq 1 ] && grep -q 'as-stored, bf16, q8 or q4' "$TMP/err"
 ok $? "ocr 5.6: an unknown --weights is a usage error naming the types"
 run_vo --weights q4 --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/q4" \
     "$SAMPLES/hello.png"

@@ -147,6 +147,10 @@ with varco_ocr.Model(model_dir, threads=1, max_tokens=8) as m:
 with varco_ocr.Model(model_dir, threads=1, max_tokens=8, matmul="bf16") as m:
     assert m.recognize_image(bytes(rgb), 96, 64, dpi=200) == page, "matmul bf16"
     print("matmul bf16: the same page")
+# bf16 weights copied into memory: the same values, the same page
+with varco_ocr.Model(model_dir, threads=1, max_tokens=8, weights="bf16") as m:
+    assert m.recognize_image(bytes(rgb), 96, 64, dpi=200) == page, "weights bf16"
+    print("weights bf16: the same page")
 for bad in (lambda: varco_ocr.Model(tmp), lambda: varco_ocr.recognize_file(tmp + "/none.pdf"),
             lambda: varco_ocr.recognize_file(pdf, 5)):
     try:
@@ -165,8 +169,9 @@ EOF
     [ $rc -eq 0 ] && grep -q '^11 .*not a model folder' "$TMP/py.out" &&
         grep -q 'none.pdf' "$TMP/py.out" && grep -q '^4 .*no page 5' "$TMP/py.out" &&
         grep -q '^ValueError' "$TMP/py.out" && grep -q '^short image refused' "$TMP/py.out" &&
-        grep -q '^matmul bf16: the same page' "$TMP/py.out"
-    ok $? "library 4.5: page_count, recognize_image (also with matmul=\"bf16\"); errors raise varco_ocr.Error with the status and message"
+        grep -q '^matmul bf16: the same page' "$TMP/py.out" &&
+        grep -q '^weights bf16: the same page' "$TMP/py.out"
+    ok $? "library 4.5: page_count, recognize_image (also with matmul=\"bf16\" and weights=\"bf16\"); errors raise varco_ocr.Error with the status and message"
 fi
 
 done_testing

@@ -31,7 +31,7 @@ static int usage(void)
             "       vlm-probe --model DIR [--image FILE]... [--prompt TEXT | --ids FILE.bin]\n"
             "                 [--generate N] [--backend cpu|cpu-ref|opencl|opencl-gpu-kernels]\n"
             "                 [--threads N] [--ocr-upscale] [--images-flat] [--stage-inputs CASE_DIR]\n"
-            "                 [--kv-type f32|bf16|f16|q8] [--kv-step N] [--weights as-stored|q8|q4]\n"
+            "                 [--kv-type f32|bf16|f16|q8] [--kv-step N] [--weights as-stored|bf16|q8|q4]\n"
             "                 [--matmul exact|bf16] --dump DIR\n");
     return 2;
 }
@@ -127,8 +127,8 @@ typedef struct probe_opts {
     int n_images, generate, flat, ocr_upscale, threads;
     vo_type kv_type;     /* --kv-type: the LM's KV cache storage */
     int kv_step;         /* --kv-step: KV pool growth step in tokens (0: the default) */
-    vo_type weights;     /* --weights q8/q4: the LM's matrices and head quantized at load;
-                            VO_F32: as stored */
+    vo_type weights;     /* --weights bf16/q8/q4: the LM's matrices and head
+                            copied or quantized at load; VO_F32: as stored */
     int matmul_bf16;     /* --matmul bf16: the CPU GEMMs round activations to bf16 */
 } probe_opts;
 
@@ -707,6 +707,8 @@ int main(int argc, char **argv)
                 o.weights = VO_Q8;
             else if (!strcmp(v, "q4"))
                 o.weights = VO_Q4;
+            else if (!strcmp(v, "bf16"))
+                o.weights = VO_BF16;     /* copied out of the mapping: the same values */
             else if (strcmp(v, "as-stored"))
                 return usage();
         } else if (!strcmp(a, "--matmul") && v) {

@@ -1,11 +1,14 @@
 /* convert.c (test): the weights converted at load (q8, q4) are the same
  * bytes whatever the number of threads that quantize them, and equal
- * vo_quantize_q8/_q4 of the stored rows. */
+ * vo_quantize_q8/_q4 of the stored rows; bf16 weights copied at load are
+ * memory of their own (not the mapped file), holding the stored bytes; a
+ * conversion that has no meaning (f32 to bf16) is refused. */
 #include "src/backend/cpu/cpu.h"
 #include "src/model/config.h"
 #include "src/model/safetensors.h"
 #include "src/util/alloc.h"
 #include "src/vlm/qwen3.h"
+#include "src/vlm/weights.h"
 #include "tests/tap.h"
 #include "tests/vlm/fixture.h"
 
@@ -92,6 +95,46 @@ int main(void)
         qwen3_free(be, &s);
         vo_drop_weights(w1);
         vo_drop_weights(w3);
+        vo_drop_weights(ws);
+    }
+    /* bf16 copied out of the mapping */
+    {
+        vo_weights *wc = NULL, *ws = NULL;
+        qwen3_model c, s;
+        vo_config cfg;
+        memset(&s, 0, sizeof s);
+        int good = load_converted(ctx, be, dir, &wc, &c, VO_BF16, 2) &&
+                   !vo_load_config(ctx, dir, &cfg) && !vo_open_weights(ctx, dir, &ws) &&
+                   !qwen3_load(ctx, be, &cfg, ws, &s);
+        ok(good, "convert 3.1: tiny-varco loads and copies its bf16 weights (%s)",
+           good ? "ok" : vo_last_error(ctx));
+        vo_tensor *mc[1 + 7 * 64], *ms[1 + 7 * 64];
+        int n = good && c.n_layers <= 64 ? matrices(&c, mc) : 0, owned = n > 0, same = n > 0;
+        if (n)
+            matrices(&s, ms);
+        for (int i = 0; i < n; i++) {
+            /* the stored ones wrap the mapped file (no buffer of their own) */
+            owned &= mc[i]->buffer != NULL && ms[i]->buffer == NULL && mc[i]->type == VO_BF16;
+            same &= vo_nbytes(mc[i]) == vo_nbytes(ms[i]) &&
+                    !memcmp(mc[i]->data, (const char *)ms[i]->data + ms[i]->offset,
+                            vo_nbytes(ms[i]));
+        }
+        ok(owned, "convert 3.2: the %d bf16 matrices are memory of their own, the stored ones "
+           "the mapped file", n);
+        ok(same, "convert 3.3: each copy holds the stored bytes");
+        /* a second copy leaves a copy as it is */
+        vo_tensor *before = c.head;
+        ok(good && qwen3_convert_weights(ctx, be, wc, &c, VO_BF16, 1) == VO_OK && c.head == before,
+           "convert 3.4: copying copied weights again changes nothing");
+        /* f32 rounded to bf16 is no copy: refused */
+        vo_tensor *f = vo_tensor_new(be, VO_F32, 32, 2, 1, 1, "f32 matrix");
+        vo_status st = f ? vlm_convert_matrix(ctx, be, ws, &f, VO_BF16, 1) : VO_ERR_NOMEM;
+        ok(st == VO_ERR_UNSUPPORTED && strstr(vo_last_error(ctx), "f32 to bf16"),
+           "convert 3.5: f32 weights to bf16 is refused (%s)", vo_last_error(ctx));
+        vo_tensor_free(be, f);
+        qwen3_free(be, &c);
+        qwen3_free(be, &s);
+        vo_drop_weights(wc);
         vo_drop_weights(ws);
     }
     vo_backend_drop(be);

@@ -10,6 +10,8 @@
 # KV cache (--kv-type q8) with the stored weights: the golden's ids, the
 # last logits within 3 %. bf16 activations (--matmul bf16, AVX512_BF16):
 # the golden's ids, the last logits within 3 %; refused on other paths.
+# bf16 weights copied out of the mapped file (--weights bf16): every dump
+# byte for byte the stored weights'.
 # The figures are printed: they are what quantization costs on this model.
 . "$top_srcdir/tests/tap.sh"
 PROBE="$top_builddir/tests/vlm-probe"
@@ -76,7 +78,7 @@ for isa in scalar avx2 avx512; do
         ok $? "probe-quant 1.1: $isa tiny-varco/$case with q8 weights: ${res#* }"
 
         # q4: one step, against the stored weights' step
-        for w in as-stored q4; do
+        for w in as-stored q4 bf16; do
             mkdir -p "$out-$w"
             VO_CPU_ISA=$isa "$PROBE" --model "$FX" "$@" --prompt "${prompt%x}" --generate 1 \
                 --threads 2 --weights $w --dump "$out-$w" 2>"$out-$w.err" ||
@@ -105,6 +107,15 @@ PYEOF
 )
         [ "${res%% *}" = 0 ]
         ok_q4=$?
+        # bf16 copied out of the mapping: the same values, every dump the same
+        n_same=0 n_bins=0
+        for f in "$out-as-stored"/*.bin; do
+            [ -f "$f" ] || continue
+            n_bins=$((n_bins + 1))
+            cmp -s "$f" "$out-bf16/${f##*/}" && n_same=$((n_same + 1))
+        done
+        [ $n_bins -gt 0 ] && [ $n_same -eq $n_bins ]
+        ok $? "probe-quant 5.1: $isa tiny-varco/$case with bf16 weights copied: $n_same of $n_bins dumps identical to the stored weights'"
 
         # a q8 KV cache with the stored weights: the golden ids
         mkdir -p "$out-kv"

@@ -87,7 +87,8 @@ vo_status vlm_bind_f32(vo_ctx *ctx, vo_backend *be, const vo_weights *w, const c
     return VO_OK;
 }
 
-/* rows [r0, r1) of a slice quantized: one thread's share */
+/* rows [r0, r1) of a slice quantized (copied where from = to): one
+ * thread's share */
 typedef struct convert_share {
     const char *in;
     char *out;
@@ -100,8 +101,12 @@ static void *convert_rows(void *arg)
 {
     const convert_share *c = arg;
     for (int64_t r = c->r0; r < c->r1; r++)
-        (c->to == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)(c->out + r * c->out_row,
-                                                           c->in + r * c->in_row, c->from, c->K);
+        if (c->to == c->from)
+            memcpy(c->out + r * c->out_row, c->in + r * c->in_row, c->out_row);
+        else
+            (c->to == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)(c->out + r * c->out_row,
+                                                               c->in + r * c->in_row, c->from,
+                                                               c->K);
     return NULL;
 }
 
@@ -168,6 +173,14 @@ vo_status vlm_convert_matrix(vo_ctx *ctx, vo_backend *be, const vo_weights *w, v
         int64_t n = N - r0 < slice ? N - r0 : slice;
         vo_tensor vs = vo_view(src, K, n, 1, 1, 0, 0, 0, (size_t)r0 * src->nb[1]);
         vo_tensor vd = vo_view(dst, K, n, 1, 1, 0, 0, 0, (size_t)r0 * dst->nb[1]);
+        if (copy && src->data && dst->data) {
+            /* host to host (the CPU backend): straight, on the threads */
+            const char *from = (const char *)src->data + vs.offset;
+            convert_slice(from, (char *)dst->data + vd.offset, in_row, out_row, n, K,
+                          src->type, type, nt);
+            vo_weights_drop_pages(w, from, in_row * (size_t)n);
+            continue;
+        }
         vo_tensor_get(be, &vs, in, in_row * (size_t)n);
         if (src->data)      /* host memory: the mapped file's, if it is */
             vo_weights_drop_pages(w, (const char *)src->data + vs.offset, in_row * (size_t)n);

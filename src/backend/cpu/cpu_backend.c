@@ -18,10 +18,11 @@ int vo_cpu_count(void)
 enum { HUGE_PAGE = 2 << 20 };
 
 /* Ask for transparent huge pages on the whole 2 MiB pages inside [p, p + n):
- * converted weights and KV caches are streamed at every decode step, and
- * with 4 KiB pages that read stops at about 70 % of the bandwidth (TLB
- * misses). The partial pages at the ends stay small, so no memory is added.
- * A hint: where the kernel says no (THP "never"), nothing changes. */
+ * converted weights and KV caches are streamed at every decode step, and on
+ * some VMs a read over 4 KiB pages gets half the bandwidth (16 against
+ * 28-31 GB/s; on others the two are equal). The partial pages at the ends
+ * stay small, so no memory is added. A hint: where the kernel says no (THP
+ * "never"), nothing changes. */
 static void cpu_advise_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE

@@ -171,7 +171,7 @@ vo_status run_write_overlay(vo_ctx *ctx, run_job *job, provider *pv, const vo_in
     }
     vo_raster *r = NULL;
     vo_source_limits limits = {opts->max_pixels};
-    st = run_render_page(ctx, pv, page->number, page->dpi_x, &limits, &r);
+    st = run_render_page(ctx, pv, page->number, page->dpi_x, &limits, NULL, &r);
     char *path = st ? NULL : run_path_printf("%s/%s.p%04d.overlay.png", opts->overlay, in->rel,
                                              page->number);
     if (!st && !path)

@@ -57,7 +57,7 @@ static vo_status text_only_page(vo_ctx *ctx, run_job *job, provider *pv, int pag
     vo_source_limits limits = {opts->max_pixels};
     *kind = SOURCE_EMPTY;
     run_progress_stage(job, source, page, "render");
-    vo_status st = run_render_page(ctx, pv, page, 100, &limits, &r);
+    vo_status st = run_render_page(ctx, pv, page, 100, &limits, NULL, &r);
     if (st == VO_ERR_NOMEM || st == VO_ERR_ABORT)
         return st;
     if (st && vo_run_stop) /* the stop ended MuPDF's reads: not the page's fault */
@@ -121,7 +121,7 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     }
     if (opts->text_layer != VO_TEXT_IGNORE) {
         vo_page_info info;
-        pthread_mutex_lock(&pv->doc_lock);
+        run_lock_doc(pv, deadline);
         st = vo_document_page_info(ctx, pv->doc, page, &info);
         pthread_mutex_unlock(&pv->doc_lock);
         if (st)
@@ -129,7 +129,7 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
         if (info.has_text) {
             vo_text_quality q;
             run_progress_stage(job, in->path, page, "text-layer");
-            pthread_mutex_lock(&pv->doc_lock);
+            run_lock_doc(pv, deadline);
             st = vo_extract_text_layer_checked(ctx, pv->doc, page, opts->dpi, out, &q);
             pthread_mutex_unlock(&pv->doc_lock);
             if (st)
@@ -242,9 +242,9 @@ vo_status run_check_unchanged(vo_ctx *ctx, const provider *pv, const char *input
 
 /* vo_render_page under the document's lock. */
 vo_status run_render_page(vo_ctx *ctx, provider *pv, int page, float dpi,
-                          const vo_source_limits *limits, vo_raster **out)
+                          const vo_source_limits *limits, double *deadline, vo_raster **out)
 {
-    pthread_mutex_lock(&pv->doc_lock);
+    run_lock_doc(pv, deadline);
     vo_status st = vo_render_page(ctx, pv->doc, page, dpi, limits, out);
     pthread_mutex_unlock(&pv->doc_lock);
     return st;

@@ -186,7 +186,7 @@ vo_status run_ocr_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
     vo_source_limits limits = {job->opts->max_pixels};
     run_progress_stage(job, in->path, page, "render");
     double t_render = vo_monotonic_seconds();
-    vo_status st = run_render_page(ctx, pv, page, job->opts->dpi, &limits, &r);
+    vo_status st = run_render_page(ctx, pv, page, job->opts->dpi, &limits, deadline, &r);
     note->stages.render = vo_monotonic_seconds() - t_render;
     if (!st)
         st = run_check_deadline(ctx, job, *deadline, source, page, "after rendering");

@@ -247,8 +247,10 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
 vo_status run_open_provider(vo_ctx *ctx, run_job *job, int idx, provider *pv);
 void run_close_provider(provider *pv);
 vo_status run_check_unchanged(vo_ctx *ctx, const provider *pv, const char *input);
+/* doc_lock.c: the document's lock; the wait is added to *deadline (NULL: none) */
+void run_lock_doc(provider *pv, double *deadline);
 vo_status run_render_page(vo_ctx *ctx, provider *pv, int page, float dpi,
-                          const vo_source_limits *limits, vo_raster **out);
+                          const vo_source_limits *limits, double *deadline, vo_raster **out);
 
 /* recognise.c */
 char *run_model_name(const char *model_dir);

@@ -1,9 +1,68 @@
 /* matmul.cl: out[N, M] = x[K, M] · w[K, N]ᵀ (+ bias), every linear layer of
- * MODEL.md; built once per weight type (-DW_F32, -DW_F16 or -DW_BF16). */
+ * MODEL.md; built once per weight type (-DW_F32, -DW_F16, -DW_BF16, -DW_Q8
+ * or -DW_Q4). q8 and q4 rows are blocks of 32 values (src/backend/backend.h),
+ * dequantized as they are read; x stays f32. */
 
 #pragma OPENCL FP_CONTRACT ON
 
-#if defined(W_BF16)
+#if defined(W_Q8) || defined(W_Q4)
+#if defined(W_Q8)
+#define QB_BYTES 36     /* an f32 scale, 32 int8 */
+#else
+#define QB_BYTES 20     /* an f32 scale, 32 nibbles: values 0-15 low, 16-31 high, offset by 8 */
+#endif
+/* the block of value i of a row at p, and its scale */
+global const uchar *q_block(global const uchar *p, int i)
+{
+    return p + (i >> 5) * QB_BYTES;
+}
+
+float q_scale(global const uchar *b)
+{
+    return *(global const float *)b;
+}
+
+float wload_q(global const uchar *p, int i)
+{
+    global const uchar *b = q_block(p, i);
+    int j = i & 31;
+#if defined(W_Q8)
+    return q_scale(b) * (float)((global const char *)b)[4 + j];
+#else
+    uchar q = b[4 + (j & 15)];
+    return q_scale(b) * (float)((int)(j < 16 ? q & 15 : q >> 4) - 8);
+#endif
+}
+
+/* values k .. k+7 (k a multiple of 8: one block) */
+float8 wload8_q(global const uchar *p, int k)
+{
+    global const uchar *b = q_block(p, k);
+    int j = k & 31;
+#if defined(W_Q8)
+    return q_scale(b) * convert_float8(vload8(0, (global const char *)b + 4 + j));
+#else
+    uchar8 q = vload8(0, b + 4 + (j & 15));
+    q = j < 16 ? q & (uchar8)15 : q >> (uchar8)4;
+    return q_scale(b) * (convert_float8(q) - 8.0f);
+#endif
+}
+
+/* values k .. k+15 (k a multiple of 16: one block) */
+float16 wload16_q(global const uchar *p, int k)
+{
+    global const uchar *b = q_block(p, k);
+    int j = k & 31;
+#if defined(W_Q8)
+    return q_scale(b) * convert_float16(vload16(0, (global const char *)b + 4 + j));
+#else
+    uchar16 q = vload16(0, b + 4);
+    q = j < 16 ? q & (uchar16)15 : q >> (uchar16)4;
+    return q_scale(b) * (convert_float16(q) - 8.0f);
+#endif
+}
+#define WLOAD(p, i) wload_q((global const uchar *)(p), (i))
+#elif defined(W_BF16)
 #define WLOAD(p, i) bf16_to_f32(((global const ushort *)(p))[i])
 #elif defined(W_F16)
 #define WLOAD(p, i) vload_half((i), (global const half *)(p))
@@ -153,7 +212,9 @@ kernel void vo_matmul_vec(global const uchar *w, ulong w_off, global const uchar
 #define SK_MT 8
 #endif
 
-#if defined(W_BF16)
+#if defined(W_Q8) || defined(W_Q4)
+#define WLOAD8(p, k) wload8_q((global const uchar *)(p), (k))
+#elif defined(W_BF16)
 #define WLOAD8(p, k) as_float8(convert_uint8(vload8(0, (global const ushort *)(p) + (k))) << 16)
 #elif defined(W_F16)
 #define WLOAD8(p, k) vload_half8(0, (global const half *)(p) + (k))
@@ -246,7 +307,13 @@ kernel void vo_matmul_skinny(global const uchar *w, ulong w_off, global const uc
 #define HSUM(v) hsum8(v)
 #endif
 
-#if defined(W_BF16)
+#if defined(W_Q8) || defined(W_Q4)
+#if MM_VW == 16
+#define WLOADV(p, k) wload16_q((global const uchar *)(p), (k))
+#else
+#define WLOADV(p, k) wload8_q((global const uchar *)(p), (k))
+#endif
+#elif defined(W_BF16)
 #define WLOADV(p, k) as_floatV(convert_uintV(vloadV(0, (global const ushort *)(p) + (k))) << 16)
 #elif defined(W_F16)
 #define WLOADV(p, k) vload_halfV(0, (global const half *)(p) + (k))

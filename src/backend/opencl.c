@@ -17,6 +17,8 @@ static const struct { const char *file, *defs; } programs[OCL_P_COUNT] = {
     [OCL_P_MATMUL_F32] = {"matmul.cl", "-DW_F32"},
     [OCL_P_MATMUL_F16] = {"matmul.cl", "-DW_F16"},
     [OCL_P_MATMUL_BF16] = {"matmul.cl", "-DW_BF16"},
+    [OCL_P_MATMUL_Q8] = {"matmul.cl", "-DW_Q8"},
+    [OCL_P_MATMUL_Q4] = {"matmul.cl", "-DW_Q4"},
     [OCL_P_ATTENTION] = {"attention.cl", ""},
     [OCL_P_RMS_NORM] = {"rms_norm.cl", ""},
     [OCL_P_LAYER_NORM] = {"layer_norm.cl", ""},
@@ -33,14 +35,16 @@ static const struct { const char *file, *defs; } programs[OCL_P_COUNT] = {
 };
 
 static const struct { int prog; const char *name; } kernels[OCL_K_COUNT] = {
-#define MM_KERNELS(type, prog)                                                  \
-    [OCL_K_MATMUL + OCL_MM_KINDS * (type) + OCL_MM_TILED] = {prog, "vo_matmul"},   \
-    [OCL_K_MATMUL + OCL_MM_KINDS * (type) + OCL_MM_VEC] = {prog, "vo_matmul_vec"}, \
-    [OCL_K_MATMUL + OCL_MM_KINDS * (type) + OCL_MM_ROW] = {prog, "vo_matmul_row"}, \
-    [OCL_K_MATMUL + OCL_MM_KINDS * (type) + OCL_MM_SKINNY] = {prog, "vo_matmul_skinny"}
-    MM_KERNELS(VO_F32, OCL_P_MATMUL_F32),
-    MM_KERNELS(VO_F16, OCL_P_MATMUL_F16),
-    MM_KERNELS(VO_BF16, OCL_P_MATMUL_BF16),
+#define MM_KERNELS(mw, prog)                                                  \
+    [OCL_K_MATMUL + OCL_MM_KINDS * (mw) + OCL_MM_TILED] = {prog, "vo_matmul"},   \
+    [OCL_K_MATMUL + OCL_MM_KINDS * (mw) + OCL_MM_VEC] = {prog, "vo_matmul_vec"}, \
+    [OCL_K_MATMUL + OCL_MM_KINDS * (mw) + OCL_MM_ROW] = {prog, "vo_matmul_row"}, \
+    [OCL_K_MATMUL + OCL_MM_KINDS * (mw) + OCL_MM_SKINNY] = {prog, "vo_matmul_skinny"}
+    MM_KERNELS(OCL_MW_F32, OCL_P_MATMUL_F32),
+    MM_KERNELS(OCL_MW_F16, OCL_P_MATMUL_F16),
+    MM_KERNELS(OCL_MW_BF16, OCL_P_MATMUL_BF16),
+    MM_KERNELS(OCL_MW_Q8, OCL_P_MATMUL_Q8),
+    MM_KERNELS(OCL_MW_Q4, OCL_P_MATMUL_Q4),
     [OCL_K_ATTENTION] = {OCL_P_ATTENTION, "vo_attention"},
     [OCL_K_ATTENTION_ROW] = {OCL_P_ATTENTION, "vo_attention_row"},
     [OCL_K_ATTENTION_SPLIT] = {OCL_P_ATTENTION, "vo_attention_split"},
@@ -61,14 +65,29 @@ static const struct { int prog; const char *name; } kernels[OCL_K_COUNT] = {
     [OCL_K_ARGMAX] = {OCL_P_ARGMAX, "vo_argmax_logprob"},
 };
 
+int
+ocl_mm_weight_of(vo_type type)
+{
+    switch (type) {
+    case VO_F32: return OCL_MW_F32;
+    case VO_F16: return OCL_MW_F16;
+    case VO_BF16: return OCL_MW_BF16;
+    case VO_Q8: return OCL_MW_Q8;
+    case VO_Q4: return OCL_MW_Q4;
+    default: return -1;
+    }
+}
+
 const char *
 ocl_kernel_label(int kernel)
 {
-    static const char *const mm[3][OCL_MM_KINDS] = {
+    static const char *const mm[OCL_MW_COUNT][OCL_MM_KINDS] = {
         {"vo_matmul.f32", "vo_matmul_vec.f32", "vo_matmul_row.f32", "vo_matmul_skinny.f32"},
         {"vo_matmul.f16", "vo_matmul_vec.f16", "vo_matmul_row.f16", "vo_matmul_skinny.f16"},
-        {"vo_matmul.bf16", "vo_matmul_vec.bf16", "vo_matmul_row.bf16", "vo_matmul_skinny.bf16"}};
-    if (kernel >= OCL_K_MATMUL && kernel < OCL_K_MATMUL + 3 * OCL_MM_KINDS)
+        {"vo_matmul.bf16", "vo_matmul_vec.bf16", "vo_matmul_row.bf16", "vo_matmul_skinny.bf16"},
+        {"vo_matmul.q8", "vo_matmul_vec.q8", "vo_matmul_row.q8", "vo_matmul_skinny.q8"},
+        {"vo_matmul.q4", "vo_matmul_vec.q4", "vo_matmul_row.q4", "vo_matmul_skinny.q4"}};
+    if (kernel >= OCL_K_MATMUL && kernel < OCL_K_MATMUL + OCL_MW_COUNT * OCL_MM_KINDS)
         return mm[(kernel - OCL_K_MATMUL) / OCL_MM_KINDS][(kernel - OCL_K_MATMUL) % OCL_MM_KINDS];
     return kernel >= 0 && kernel < OCL_K_COUNT ? kernels[kernel].name : "?";
 }
@@ -269,7 +288,9 @@ ocl_supports(const vo_backend *be, vo_op op, vo_type type)
     (void)be;
     /* f16 weights use vload_half/vstore_half, core OpenCL 1.2: no cl_khr_fp16 */
     /* attention reads bf16/f16 KV caches, widened as it reads (attention.cl) */
-    if (op == VO_OP_MATMUL || op == VO_OP_GET_ROWS || op == VO_OP_COPY ||
+    if (op == VO_OP_MATMUL)     /* q8/q4 blocks dequantized as read (matmul.cl) */
+        return ocl_mm_weight_of(type) >= 0;
+    if (op == VO_OP_GET_ROWS || op == VO_OP_COPY ||
         op == VO_OP_PATCH_EMBED || op == VO_OP_ATTENTION)
         return type == VO_F32 || type == VO_F16 || type == VO_BF16;
     return type == VO_F32;

@@ -9,21 +9,28 @@
 
 /* kernel programs: one per kernel file (matmul once per weight type) */
 enum {
-    OCL_P_MATMUL_F32, OCL_P_MATMUL_F16, OCL_P_MATMUL_BF16, OCL_P_ATTENTION, OCL_P_RMS_NORM,
+    OCL_P_MATMUL_F32, OCL_P_MATMUL_F16, OCL_P_MATMUL_BF16, OCL_P_MATMUL_Q8, OCL_P_MATMUL_Q4,
+    OCL_P_ATTENTION, OCL_P_RMS_NORM,
     OCL_P_LAYER_NORM, OCL_P_ROPE, OCL_P_GELU, OCL_P_SILU_MUL, OCL_P_SOFTMAX, OCL_P_BINARY,
     OCL_P_GET_ROWS, OCL_P_COPY, OCL_P_PATCH_EMBED, OCL_P_RESIZE, OCL_P_ARGMAX, OCL_P_COUNT
 };
 
 /* kernels; matmul has four per weight type:
- * OCL_K_MATMUL + OCL_MM_KINDS·type + OCL_MM_TILED/_VEC/_ROW/_SKINNY */
+ * OCL_K_MATMUL + OCL_MM_KINDS·ocl_mm_weight(type) + OCL_MM_TILED/_VEC/_ROW/_SKINNY */
 enum { OCL_MM_TILED, OCL_MM_VEC, OCL_MM_ROW, OCL_MM_SKINNY, OCL_MM_KINDS };
+typedef enum ocl_mm_weight {
+    OCL_MW_F32, OCL_MW_F16, OCL_MW_BF16, OCL_MW_Q8, OCL_MW_Q4, OCL_MW_COUNT
+} ocl_mm_weight;
 enum {
-    OCL_K_MATMUL, OCL_K_ATTENTION = OCL_K_MATMUL + 3 * OCL_MM_KINDS, OCL_K_ATTENTION_ROW,
+    OCL_K_MATMUL, OCL_K_ATTENTION = OCL_K_MATMUL + OCL_MW_COUNT * OCL_MM_KINDS, OCL_K_ATTENTION_ROW,
     OCL_K_ATTENTION_SPLIT, OCL_K_ATTENTION_MERGE,
     OCL_K_RMS_NORM, OCL_K_LAYER_NORM, OCL_K_ROPE, OCL_K_GELU_TANH, OCL_K_GELU_ERF,
     OCL_K_SILU_MUL, OCL_K_SOFTMAX, OCL_K_ADD, OCL_K_MUL, OCL_K_GET_ROWS, OCL_K_COPY,
     OCL_K_IM2COL, OCL_K_RESIZE, OCL_K_ARGMAX, OCL_K_COUNT
 };
+
+/* the matmul kernels' weight slot of type, -1 when none */
+int ocl_mm_weight_of(vo_type type);
 
 /* a freed device buffer kept for reuse (opencl_pool.c) */
 typedef struct ocl_pooled {

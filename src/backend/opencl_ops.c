@@ -149,7 +149,8 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
     int kind = T->mm_row ? OCL_MM_ROW
                : M <= T->mv_max_m ? OCL_MM_VEC
                : M <= T->sk_max_m ? OCL_MM_SKINNY : OCL_MM_TILED;
-    ocl_args a = args_begin(b, OCL_K_MATMUL + OCL_MM_KINDS * (int)w->type + kind, "matmul");
+    ocl_args a = args_begin(b, OCL_K_MATMUL + OCL_MM_KINDS * ocl_mm_weight_of(w->type) + kind,
+                            "matmul");
     ARG_TENSORS(&a, w, x, bias, out);
     arg_int(&a, K);
     arg_int(&a, N);

@@ -127,7 +127,7 @@ static const opt_doc opt_table[] = {
      "the file), bf16 (the same values copied into memory: the same results, decode "
      "1.1-1.25x faster on the CPU, not shared between processes), q8 (8-bit, "
      "made at load: decode about 1.8x faster on the CPU, logits within a few percent) "
-     "or q4 (4-bit: about 3x faster, less exact); bf16, q8 and q4 on the CPU only"},
+     "or q4 (4-bit: about 3x faster, less exact); q8 and q4 on OpenCL too"},
     {"matmul", 1, OPT_MATMUL, "MODE", NULL,
      "how the CPU multiplies the image tiles and the prompt by bf16 weights: exact "
      "(default) or bf16 (activations rounded to bf16, on CPUs with AVX512_BF16: those "

@@ -93,12 +93,15 @@ static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
                        "2 (q4) or 3 (bf16)", e->opts.weights);
     vo_type t = e->opts.weights == VO_WEIGHTS_Q8 ? VO_Q8
                 : e->opts.weights == VO_WEIGHTS_Q4 ? VO_Q4 : VO_BF16;
-    /* q8 and q4 products exist on the CPU only; bf16 copies into host
-     * memory, which only the CPU reads */
-    if (!vo_backend_supports(e->be, VO_OP_MATMUL, VO_Q8))
-        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "%s weights run on the CPU backend, not on %s: "
-                       "use --device cpu, or --weights as-stored", vo_type_name(t),
-                       vo_backend_name(e->be));
+    /* q8 and q4 blocks are dequantized by the CPU's and OpenCL's matmuls;
+     * bf16 copies the mapped values into the backend's own memory, where
+     * OpenCL's weights are from the load already */
+    if (!vo_backend_supports(e->be, VO_OP_MATMUL, t))
+        return vo_fail(ctx, VO_ERR_UNSUPPORTED, "the %s backend multiplies no %s weights: "
+                       "use --device cpu, or --weights as-stored", vo_backend_name(e->be),
+                       vo_type_name(t));
+    if (t == VO_BF16 && strcmp(vo_backend_name(e->be), "cpu") != 0)
+        return VO_OK;
     if (t == VO_BF16)
         vo_info(ctx, "copying the language model's weights into memory");
     else

@@ -157,6 +157,82 @@ test_matmul(int path)
     }
 }
 
+/* --- 11: q8 and q4 weights (blocks of 32 dequantized as read) against the
+ * blocks' values multiplied in double --- */
+
+/* value j of a q8/q4 row of K values at row (src/backend/backend.h) */
+static double
+quant_value(vo_type t, const unsigned char *row, int64_t j)
+{
+    const unsigned char *b = row + (j / 32) * (t == VO_Q8 ? 36 : 20);
+    float d;
+    memcpy(&d, b, 4);
+    int k = (int)(j % 32);
+    if (t == VO_Q8)
+        return (double)d * (signed char)b[4 + k];
+    int q = k < 16 ? b[4 + k] & 15 : b[4 + k - 16] >> 4;
+    return (double)d * (q - 8);
+}
+
+static void
+test_matmul_quant(int path)
+{
+    static const vo_type types[] = {VO_Q8, VO_Q4};
+    /* K a multiple of 32; M as in test 2: the vec, skinny and tiled kernels */
+    static const int64_t shapes[][3] = {
+        {32, 13, 1}, {128, 67, 50}, {64, 4, 3}, {320, 257, 7}, {288, 45, 33}, {1024, 70, 9},
+        {160, 70, 65}, {2048, 37, 64},
+    };
+    int n = 0;
+    for (int t = 0; t < 2; t++)
+        for (int s = 0; s < 8; s++) {
+            int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
+            size_t row = vo_row_size(types[t], K);
+            float *wf = vo_malloc((size_t)(K * N) * 4), *xf = vo_malloc((size_t)(K * M) * 4);
+            float *bf = vo_malloc((size_t)N * 4), *of = vo_malloc((size_t)(N * M) * 4);
+            unsigned char *wq = vo_malloc(row * (size_t)N);
+            fill(wf, VO_F32, K * N, 1);
+            fill(xf, VO_F32, K * M, 1);
+            fill(bf, VO_F32, N, 1);
+            for (int64_t r = 0; r < N; r++)
+                (types[t] == VO_Q8 ? vo_quantize_q8 : vo_quantize_q4)(wq + (size_t)r * row,
+                                                                     wf + r * K, VO_F32, K);
+            vo_tensor *w = vo_tensor_new(gpu, types[t], K, N, 1, 1, "wq");
+            vo_tensor *x = vo_tensor_new(gpu, VO_F32, K, M, 1, 1, "x");
+            vo_tensor *b = vo_tensor_new(gpu, VO_F32, N, 1, 1, 1, "b");
+            vo_tensor *o = vo_tensor_new(gpu, VO_F32, N, M, 1, 1, "o");
+            vo_tensor_set(gpu, w, wq, row * (size_t)N);
+            vo_tensor_set(gpu, x, xf, (size_t)(K * M) * 4);
+            vo_tensor_set(gpu, b, bf, (size_t)N * 4);
+            vo_matmul(gpu, o, w, x, s % 3 ? b : NULL);
+            vo_tensor_get(gpu, o, of, (size_t)(N * M) * 4);
+            double e = INFINITY;
+            if (vo_backend_sync(gpu, ctx) == VO_OK) {
+                e = 0;
+                for (int64_t m = 0; m < M; m++)
+                    for (int64_t c = 0; c < N; c++) {
+                        double ref = s % 3 ? bf[c] : 0;
+                        for (int64_t k = 0; k < K; k++)
+                            ref += quant_value(types[t], wq + (size_t)c * row, k) * xf[m * K + k];
+                        double d = fabs(of[m * N + c] - ref) / (1.0 + fabs(ref));
+                        if (!(d <= e))
+                            e = isnan(d) ? INFINITY : d;
+                    }
+            } else {
+                diag("backend error: %s", vo_last_error(ctx));
+                vo_backend_clear_error(gpu);
+            }
+            ok(e < 2e-4, "opencl 11.%d: matmul (%s path) %s K%lld N%lld M%lld%s (err %.2g)",
+               path * 20 + ++n, path ? "cpu-driver" : "gpu", vo_type_name(types[t]),
+               (long long)K, (long long)N, (long long)M, s % 3 ? " + bias" : "", e);
+            vo_tensor_free(gpu, w);
+            vo_tensor_free(gpu, x);
+            vo_tensor_free(gpu, b);
+            vo_tensor_free(gpu, o);
+            vo_free(wf); vo_free(xf); vo_free(bf); vo_free(of); vo_free(wq);
+        }
+}
+
 /* --- 3: elementwise and row ops --- */
 
 static void
@@ -642,6 +718,7 @@ main(void)
             continue;
         }
         test_matmul(path);
+        test_matmul_quant(path);
         test_attention(path);
         vo_backend_drop(gpu);
     }

@@ -2,7 +2,11 @@
 # probe-opencl.sh: the network through the OpenCL kernels (PoCL in CI):
 # every fixture check of tests/vlm/probe.sh with --backend opencl, then the
 # OpenCL and CPU backends on the same inputs: same generated ids, logits
-# within 1e-3.
+# within 1e-3; then with q8 and q4 weights (--weights, converted at load) on
+# every tiny-varco case: q8 the same ids and logits within 1e-3 of the
+# CPU's; q4 the same ids and logits within 2 % (relative L2) of the CPU's,
+# whose decode multiplies q4 by activations rounded to q8 blocks where
+# OpenCL keeps them f32.
 . "$top_srcdir/tests/tap.sh"
 PROBE="$top_builddir/tests/vlm-probe"
 FX="$top_srcdir/tests/data/fixtures"
@@ -43,4 +47,50 @@ print("# ids equal: %s, %d logits, max |cpu - opencl| = %.3g" % (list(ids_c) == 
 sys.exit(0 if list(ids_c) == list(ids_o) and len(ids_c) > 0 and diff <= 1e-3 else 1)
 PYEOF
 ok $? "opencl-probe 2.2: same generated ids, logits within 1e-3 of the CPU backend"
+
+# 3. q8 and q4 weights, OpenCL against CPU, every case
+MAN="$FX/tiny-varco/golden/manifest.json"
+mf() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][sys.argv[2]]; sys.stdout.write(str($2))" "$MAN" "$1"; }
+cases=$("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$MAN")
+for w in q8 q4; do
+    for case in $cases; do
+        gold="$FX/tiny-varco/golden/$case"
+        set --
+        [ -f "$gold/image.png" ] && set -- --image "$gold/image.png"
+        [ "$(mf "$case" "c.get('facts', {}).get('card_pre_upscale', {}).get('applied', 0)")" = True ] &&
+            set -- "$@" --ocr-upscale
+        prompt=$(mf "$case" "c['prompt_text']"; printf x)
+        gen=$(mf "$case" "len(c['generated_ids'])")
+        rc=0
+        for be in cpu opencl; do
+            mkdir -p "$TMP/$w-$case-$be"
+            "$PROBE" --model "$FX/tiny-varco" "$@" --prompt "${prompt%x}" --generate "$gen" \
+                --backend $be --threads 2 --weights $w --dump "$TMP/$w-$case-$be" \
+                2>"$TMP/$w-$case-$be.err" || { rc=1; sed 's/^/# /' "$TMP/$w-$case-$be.err"; }
+        done
+        res=$("$PY" - "$TMP/$w-$case-cpu" "$TMP/$w-$case-opencl" $w <<'PYEOF'
+import array, math, sys
+def load(d, name, code):
+    a = array.array(code)
+    a.frombytes(open("%s/%s.bin" % (d, name), "rb").read())
+    return a
+try:
+    ids_c, ids_o = list(load(sys.argv[1], "generated_ids", "i")), list(load(sys.argv[2], "generated_ids", "i"))
+    lc, lo = load(sys.argv[1], "logits_last", "f"), load(sys.argv[2], "logits_last", "f")
+except OSError as e:
+    print("1 missing %s" % e.filename)
+    sys.exit()
+same = len(lc) == len(lo) and len(lc) > 0
+diff = max(abs(a - b) for a, b in zip(lc, lo)) if same else float("inf")
+den = sum(a * a for a in lc)
+rel = math.sqrt(sum((a - b) ** 2 for a, b in zip(lc, lo)) / den) if same and den > 0 else float("inf")
+good = ids_c == ids_o and len(ids_c) > 0 and (diff <= 1e-3 if sys.argv[3] == "q8" else rel <= 0.02)
+print("%d ids %s, max |cpu - opencl| %.3g, relative L2 %.4f" % (
+    0 if good else 1, "identical" if ids_c == ids_o else "DIFFER", diff, rel))
+PYEOF
+)
+        [ $rc -eq 0 ] && [ "${res%% *}" = 0 ]
+        ok $? "opencl-probe 3.1: tiny-varco/$case with $w weights, OpenCL against CPU: ${res#* }"
+    done
+done
 done_testing

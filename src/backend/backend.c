@@ -317,6 +317,25 @@ void vo_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor
     be->ops->rope(be, out, x, pos, theta);
 }
 
+void vo_rms_norm_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                      float eps, const vo_tensor *pos, float theta)
+{
+    if (op_halted(be)) return;
+    CHECK(f32_rows(out) && f32_rows(x) && same_shape(out, x) && x->ne[0] % 2 == 0 &&
+          x->ne[3] == 1, "rms_norm_rope %s: x must be f32 [even head_dim, heads, T]", out->name);
+    CHECK(!w || (is_float(w->type) && vo_is_contiguous(w) && vo_nelements(w) == x->ne[0]),
+          "rms_norm_rope %s: weight %s needs %lld values", out->name, w ? w->name : "",
+          (long long)x->ne[0]);
+    CHECK(pos->type == VO_I32 && vo_is_contiguous(pos) && vo_nelements(pos) == x->ne[2],
+          "rms_norm_rope %s: positions must be i32 [%lld]", out->name, (long long)x->ne[2]);
+    if (be->ops->rms_norm_rope) {
+        be->ops->rms_norm_rope(be, out, x, w, eps, pos, theta);
+        return;
+    }
+    be->ops->rms_norm(be, out, x, w, eps);
+    be->ops->rope(be, out, out, pos, theta);
+}
+
 void vo_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_seq *seqs,
                   int n_seqs, float scale, bool causal)
 {

@@ -119,6 +119,11 @@ void vo_layer_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_
  * pos: I32 [T]. head_dim must be even. out may alias x. */
 void vo_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
              float theta);
+/* vo_rms_norm over each head row of x [head_dim, n_heads, T], then vo_rope:
+ * the same values as the two ops (Qwen3's q_norm/k_norm before RoPE), in
+ * one pass where the backend has it (OpenCL: one launch instead of two). */
+void vo_rms_norm_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                      float eps, const vo_tensor *pos, float theta);
 /* Fused attention over several sequences. q, out: [head_dim, n_heads, T].
  * For each seq s, query rows [q_start, q_start+n_q) attend to its k/v rows
  * [0, n_kv); GQA: q-head h reads kv-head h / (n_heads / n_kv_heads).

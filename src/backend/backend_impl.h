@@ -37,6 +37,9 @@ struct vo_backend_ops {
                        const vo_tensor *b, float eps);
     void (*rope)(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
                  float theta);
+    /* optional: NULL runs rms_norm then rope */
+    void (*rms_norm_rope)(vo_backend *be, vo_tensor *out, const vo_tensor *x,
+                          const vo_tensor *w, float eps, const vo_tensor *pos, float theta);
     void (*attention)(vo_backend *be, vo_tensor *out, const vo_tensor *q,
                       const vo_attn_seq *seqs, int n_seqs, float scale, bool causal);
     void (*gelu_tanh)(vo_backend *be, vo_tensor *out, const vo_tensor *x);

@@ -24,7 +24,7 @@ typedef enum ocl_mm_weight {
 enum {
     OCL_K_MATMUL, OCL_K_ATTENTION = OCL_K_MATMUL + OCL_MW_COUNT * OCL_MM_KINDS, OCL_K_ATTENTION_ROW,
     OCL_K_ATTENTION_SPLIT, OCL_K_ATTENTION_MERGE,
-    OCL_K_RMS_NORM, OCL_K_LAYER_NORM, OCL_K_ROPE, OCL_K_GELU_TANH, OCL_K_GELU_ERF,
+    OCL_K_RMS_NORM, OCL_K_LAYER_NORM, OCL_K_ROPE, OCL_K_RMS_NORM_ROPE, OCL_K_GELU_TANH, OCL_K_GELU_ERF,
     OCL_K_SILU_MUL, OCL_K_SOFTMAX, OCL_K_ADD, OCL_K_MUL, OCL_K_GET_ROWS, OCL_K_COPY,
     OCL_K_IM2COL, OCL_K_RESIZE, OCL_K_ARGMAX, OCL_K_COUNT
 };
@@ -83,6 +83,8 @@ void ocl_rms_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_t
                   float eps);
 void ocl_layer_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
                     const vo_tensor *b, float eps);
+void ocl_rms_norm_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                       float eps, const vo_tensor *pos, float theta);
 void ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
               float theta);
 void ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_seq *seqs,

@@ -288,6 +288,28 @@ ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *po
     launch_3d(&a, hd / 2, x->ne[1], x->ne[2], b->tune.ew);
 }
 
+/* one work-group of tune.wg items per (head, token) row: the norm's sum as
+ * vo_rms_norm sums it, then each item rotates its pairs */
+void
+ocl_rms_norm_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                  float eps, const vo_tensor *pos, float theta)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    int hd = (int)x->ne[0];
+    if (!rope_freqs(b, theta, hd))
+        return;
+    ocl_args a = args_begin(b, OCL_K_RMS_NORM_ROPE, "rms_norm_rope");
+    ARG_TENSORS(&a, x, w, pos);
+    arg_buf(&a, b->rope_freq, 0);
+    ARG_TENSORS(&a, out);
+    arg_ne012(&a, x);
+    arg_nb(&a, x, 1, 2);
+    arg_nb(&a, out, 1, 2);
+    arg_float(&a, eps);
+    arg_int(&a, type_code(w));
+    launch_groups(&a, x->ne[1] * x->ne[2]);
+}
+
 static bool ensure_buf(ocl_backend *b, cl_mem *m, size_t bytes, const char *op);
 
 /* a sequence's shape as the attention kernels take it: head_dim, heads,

@@ -289,12 +289,13 @@ static void qwen3_layers(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
         vo_matmul(be, &q2, L->q_w, h, L->q_b);                      /* §8.2 */
         vo_matmul(be, &k2, L->k_w, h, L->k_b);
         vo_matmul(be, &v2, L->v_w, h, L->v_b);
-        if (L->q_norm) {
-            vo_rms_norm(be, q, q, L->q_norm, m->eps);               /* §8.3 per head */
-            vo_rms_norm(be, k, k, L->k_norm, m->eps);
+        if (L->q_norm) {    /* §8.3 per head, then §8.4 rotate-half: one op */
+            vo_rms_norm_rope(be, q, q, L->q_norm, m->eps, pos, m->theta);
+            vo_rms_norm_rope(be, k, k, L->k_norm, m->eps, pos, m->theta);
+        } else {
+            vo_rope(be, q, q, pos, m->theta);                       /* §8.4 rotate-half */
+            vo_rope(be, k, k, pos, m->theta);
         }
-        vo_rope(be, q, q, pos, m->theta);                           /* §8.4 rotate-half */
-        vo_rope(be, k, k, pos, m->theta);
         const vo_tensor *Kl = P->k[l], *Vl = P->v[l];
         for (int s = 0, t0 = 0; s < n_seqs; t0 += (int)n_new[s], s++) {  /* §8.5 cache */
             const qwen3_seq *S = seqs[s];

@@ -3,6 +3,9 @@
 # backend (PoCL in CI) in one run: prefill and decode tokens/s (1 and 4
 # sequences per step) of the whole network, a vision tile, and per-op
 # timings; both backends interleaved in one process, best of the runs.
+# Then the OpenCL decode step's design figures as the backend counts them
+# (kernels launched, bytes through the host, device copies per step; the
+# weight and KV bytes a step reads), and one JSON line of every figure.
 # Model: make-random-model's real 1.7B layer shapes with fewer layers
 # (VO_BACKENDS_LAYERS, default 4 text / 1 vision; the full 151680-token
 # LM head), written into $TMPDIR or kept in $VO_BACKENDS_MODEL.
@@ -66,3 +69,20 @@ END {
     if (missed) print "bench-backends: goal missed on " missed " phase(s)"
     else print "bench-backends: OpenCL within " goal "x of the CPU path on prefill and decode"
 }' "$TMP/engine.txt" "$TMP/ops.txt"
+echo "OpenCL decode step, one sequence (counted by the backend):"
+sed -n 's/^opencl_decode_\([a-z_]*\) \(.*\)$/  \1: \2/p' "$TMP/engine.txt"
+awk -v layers="$LAYERS" '
+$1 ~ /^(prefill|decode1|decode4)_tok_s$|^vision_tile_s$/ {
+    k = $1; sub(/_tok_s$/, "", k); sub(/_s$/, "", k)
+    unit = $1 ~ /tok_s$/ ? "tok_s" : "s"
+    f[n++] = sprintf("\"backends.cpu.%s.%s\": %s, \"backends.opencl.%s.%s\": %s", k, unit, $2, k, unit, $3)
+}
+$1 ~ /^opencl_decode_/ {
+    k = $1; sub(/^opencl_decode_/, "", k)
+    f[n++] = sprintf("\"backends.opencl.decode_step.%s\": %s", k, $2)
+}
+END {
+    line = "{\"backends.text_layers\": " layers
+    for (i = 0; i < n; i++) line = line ", " f[i]
+    print line "}"
+}' "$TMP/engine.txt"

@@ -8,7 +8,13 @@
  * --batch sequences, and the bounds of the same run: the device's copy
  * bandwidth (the driver's copy of 1 GiB), the weight bytes each decode step reads,
  * and the pages/s of a page of --page-tokens generated tokens at --batch
- * pages in flight, as "key value" lines and one JSON line. */
+ * pages in flight, as "key value" lines and one JSON line.
+ *
+ * Both modes also print the OpenCL decode step's design figures, counted by
+ * the backend over the decode of one sequence: kernels launched, bytes
+ * through the host each way and device-to-device copies per step, and the
+ * device bytes a step must read (the weights, and the KV cache per token of
+ * context); as "key value" lines and, in --gpu mode, JSON keys. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,17 +46,25 @@ typedef struct engine {
     projector_model proj;
     qwen3_model lm;
     double best[4];     /* tile s, prefill tok/s, decode tok/s with 1 and `batch` sequences */
+    /* OpenCL, per decode step of one sequence: launches, host bytes in and
+     * out, device copies (the last such decode measured) */
+    double launches, in_bytes, out_bytes, copies;
 } engine;
 
 static double t_first;  /* when the first token of any sequence came (end of prefill) */
 static int batch = 4;   /* sequences of the second decode figure */
+static vo_backend *counted;     /* the backend whose counters on_token snapshots */
+static vo_opencl_stats at_first;
 
 static int
 on_token(void *user, int seq, int32_t id, float logprob)
 {
     (void)user; (void)seq; (void)id; (void)logprob;
-    if (t_first == 0)
+    if (t_first == 0) {
         t_first = now();
+        if (counted)
+            vo_opencl_get_stats(counted, &at_first);
+    }
     return 0;
 }
 
@@ -80,11 +94,20 @@ generate(vo_ctx *ctx, engine *e, int n, int prompt, int steps, double *prefill_s
         r[s].cb = on_token;
     }
     t_first = 0;
+    vo_opencl_stats end;
+    counted = n == 1 && vo_opencl_get_stats(e->be, &end) ? e->be : NULL;
     double t0 = now();
     vo_status st = vo_generate(ctx, e->be, &e->lm, -1, NULL, 0, r, n);
     double t1 = now();
     *prefill_s = t_first - t0;
     *decode_s = t1 - t_first;
+    if (counted && st == VO_OK && vo_opencl_get_stats(e->be, &end)) {
+        e->launches = (double)(end.launches - at_first.launches) / steps;
+        e->in_bytes = (double)(end.write_bytes - at_first.write_bytes) / steps;
+        e->out_bytes = (double)(end.read_bytes - at_first.read_bytes) / steps;
+        e->copies = (double)(end.device_copies - at_first.device_copies) / steps;
+    }
+    counted = NULL;
     for (int s = 0; s < n; s++) {
         vo_free(r[s].out_ids);
         vo_free(r[s].out_logprobs);
@@ -162,6 +185,14 @@ decode_weight_bytes(const qwen3_model *lm)
             b += bytes_of(ts[i]);
     }
     return b;
+}
+
+/* KV cache bytes one decode step reads per token of context: K and V of
+ * every layer's KV heads */
+static double
+kv_bytes_per_token(const qwen3_model *lm)
+{
+    return 2.0 * lm->n_layers * lm->kv_heads * (double)vo_row_size(lm->kv_type, lm->head_dim);
 }
 
 static void
@@ -244,6 +275,13 @@ main(int argc, char **argv)
     vo_opencl_info info;
     if (vo_opencl_get_info(eng[1].be, &info))
         printf("device %s\n", info.device);
+    const engine *o = &eng[1];
+    double kv_tok = kv_bytes_per_token(&o->lm);
+    printf("opencl_decode_launches_per_step %.1f\nopencl_decode_host_in_bytes_per_step %.1f\n"
+           "opencl_decode_host_out_bytes_per_step %.1f\nopencl_decode_device_copies_per_step %.2f\n"
+           "opencl_decode_weight_mb_per_step %.1f\nopencl_decode_kv_bytes_per_context_token %.0f\n",
+           o->launches, o->in_bytes, o->out_bytes, o->copies, decode_weight_bytes(&o->lm) / 1e6,
+           kv_tok);
     if (gpu) {
         const double *b = eng[1].best;
         double bw = 0, wb = decode_weight_bytes(&eng[1].lm);
@@ -264,9 +302,12 @@ main(int argc, char **argv)
         printf("{\"gpu.device\": \"%s\", \"gpu.copy_gb_s\": %.1f, \"gpu.weight_mb_per_step\": %.1f, "
                "\"gpu.decode.b1.tok_s\": %.2f, \"gpu.decode.b1.of_bound\": %.3f, "
                "\"gpu.decode.b%d.tok_s\": %.1f, \"gpu.prefill%d.tok_s\": %.1f, "
-               "\"gpu.vision_tile_s\": %.4f, \"gpu.pages_s.b%d_%dtok\": %.3f}\n",
+               "\"gpu.vision_tile_s\": %.4f, \"gpu.pages_s.b%d_%dtok\": %.3f, "
+               "\"gpu.decode.launches_per_step\": %.1f, \"gpu.decode.host_bytes_per_step\": %.1f, "
+               "\"gpu.decode.kv_bytes_per_context_token\": %.0f}\n",
                info.device, bw, wb / 1e6, b[2], bound > 0 ? b[2] / bound : 0, batch, b[3],
-               prompt, b[1], b[0], batch, page_tokens, batch / page_s);
+               prompt, b[1], b[0], batch, page_tokens, batch / page_s, o->launches,
+               o->in_bytes + o->out_bytes, kv_tok);
     } else {
         printf("vision_tile_s %.4f %.4f\n", eng[0].best[0], eng[1].best[0]);
         printf("prefill_tok_s %.3f %.3f\n", eng[0].best[1], eng[1].best[1]);

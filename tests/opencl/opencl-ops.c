@@ -359,6 +359,64 @@ test_rope(void)
     }
 }
 
+/* --- 12: rms_norm then rope in one op: the OpenCL kernel gives the two
+ * OpenCL ops' values bit for bit, and the CPU's within rounding --- */
+
+static void
+test_rms_norm_rope(void)
+{
+    int n = 0;
+    static const int64_t shapes[][3] = {{10, 3, 7}, {128, 16, 5}, {72, 2, 3}, {128, 8, 1}};
+    for (int s = 0; s < 4; s++)
+        for (int wt = 0; wt < 3; wt++) {    /* bf16, f32 or no weight */
+            int64_t hd = shapes[s][0], nh = shapes[s][1], T = shapes[s][2];
+            int32_t pos[8];
+            for (int t = 0; t < T; t++)
+                pos[t] = (int32_t)(rng % 7000);
+            pair p = pair_from(VO_I32, pos, T, 1, 1, 1, "pos");
+            pair x = pair_new(VO_F32, hd, nh, T, 1, "x", 3);
+            pair w = pair_new(wt == 0 ? VO_BF16 : VO_F32, hd, 1, 1, 1, "w", 1);
+            pair o = pair_new(VO_F32, hd, nh, T, 1, "o", 1);
+            vo_tensor *two = vo_tensor_new(gpu, VO_F32, hd, nh, T, 1, "two");
+            const vo_tensor *wc = wt == 2 ? NULL : w.c, *wg = wt == 2 ? NULL : w.g;
+            float theta = s == 1 ? 1000000.0f : 10000.0f;
+            vo_rms_norm_rope(cpu, o.c, x.c, wc, 1e-6f, p.c, theta);
+            vo_rms_norm_rope(gpu, o.g, x.g, wg, 1e-6f, p.g, theta);
+            vo_rms_norm(gpu, two, x.g, wg, 1e-6f);
+            vo_rope(gpu, two, two, p.g, theta);
+            size_t bytes = (size_t)(hd * nh * T) * 4;
+            float *a = vo_malloc(bytes), *b = vo_malloc(bytes);
+            vo_tensor_get(gpu, o.g, a, bytes);
+            vo_tensor_get(gpu, two, b, bytes);
+            double e = pair_err(o);
+            bool same = vo_backend_sync(gpu, ctx) == VO_OK && memcmp(a, b, bytes) == 0;
+            ok(e < 1e-5 && same, "opencl 12.%d: rms_norm_rope hd%lld heads%lld T%lld, %s weight: "
+               "the two ops' bits, the CPU's within %.2g", ++n, (long long)hd, (long long)nh,
+               (long long)T, wt == 0 ? "bf16" : wt == 1 ? "f32" : "no", e);
+            /* in place, as qwen3_forward runs it */
+            vo_rms_norm_rope(cpu, x.c, x.c, wc, 1e-6f, p.c, theta);
+            vo_rms_norm_rope(gpu, x.g, x.g, wg, 1e-6f, p.g, theta);
+            vo_tensor_get(gpu, x.g, a, bytes);
+            e = pair_err(x);
+            same = vo_backend_sync(gpu, ctx) == VO_OK && memcmp(a, b, bytes) == 0;
+            ok(e < 1e-5 && same, "opencl 12.%d: rms_norm_rope in place (err %.2g)", ++n, e);
+            vo_free(a);
+            vo_free(b);
+            vo_tensor_free(gpu, two);
+            pair_free(p); pair_free(x); pair_free(w); pair_free(o);
+        }
+    /* positions that do not match T: refused, the backend's error says so */
+    pair p = pair_new(VO_I32, 2, 1, 1, 1, "pos", 1), x = pair_new(VO_F32, 8, 2, 3, 1, "x", 1);
+    vo_rms_norm_rope(gpu, x.g, x.g, NULL, 1e-6f, p.g, 10000.0f);
+    vo_status st = vo_backend_sync(gpu, ctx);
+    ok(st != VO_OK && strstr(vo_last_error(ctx), "positions must be i32"),
+       "opencl 12.%d: rms_norm_rope with 2 positions for 3 tokens refused (%s)", ++n,
+       vo_last_error(ctx));
+    vo_backend_clear_error(gpu);
+    vo_clear_error(ctx);
+    pair_free(p); pair_free(x);
+}
+
 /* --- 7: attention --- */
 
 static void
@@ -727,6 +785,7 @@ main(void)
     test_norms();
     test_unary();
     test_rope();
+    test_rms_norm_rope();
     test_get_rows_copy();
     test_patch_resize_argmax();
     test_errors();

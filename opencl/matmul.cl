@@ -70,6 +70,11 @@ float16 wload16_q(global const uchar *p, int k)
 #define WLOAD(p, i) (((global const float *)(p))[i])
 #endif
 
+/* an output value v: written, or added to what out holds (accumulate:
+ * vo_matmul_add, the residual; the sum of the same two f32 values that
+ * vo_matmul then vo_add make) */
+#define STORE(o, v) ((o) = accumulate ? (o) + (v) : (v))
+
 /* defaults when the host gives no tuning values */
 #ifndef TS_M
 #define TS_M 32
@@ -103,7 +108,8 @@ kernel void vo_matmul(global const uchar *w, ulong w_off, global const uchar *x,
                       int K, int N, int M, int x_ne1, int x_ne2, int o_ne1, int o_ne2,
                       ulong w_nb1,
                       ulong x_nb1, ulong x_nb2, ulong x_nb3,
-                      ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type)
+                      ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type,
+                      int accumulate)
 {
     local float Ws[TS_N][TS_K + 1];
     local float Xs[TS_M][TS_K + 1];
@@ -150,7 +156,8 @@ kernel void vo_matmul(global const uchar *w, ulong w_off, global const uchar *x,
         for (int j = 0; j < WPT_N; j++) {
             int n = n0 + tn + j * LN;
             if (n < N)
-                o[n] = acc[i][j] + (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f);
+                STORE(o[n], acc[i][j] +
+                                (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f));
         }
     }
 }
@@ -162,7 +169,8 @@ kernel void vo_matmul_vec(global const uchar *w, ulong w_off, global const uchar
                           ulong out_off, int K, int N, int M, int x_ne1, int x_ne2,
                           int o_ne1, int o_ne2, ulong w_nb1,
                           ulong x_nb1, ulong x_nb2, ulong x_nb3,
-                          ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type)
+                          ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type,
+                          int accumulate)
 {
     local float red[MV_ROWS][WG_MV];
     int n = get_group_id(0), lid = get_local_id(0), m0 = get_group_id(1) * MV_ROWS;
@@ -192,7 +200,8 @@ kernel void vo_matmul_vec(global const uchar *w, ulong w_off, global const uchar
         int m = m0 + lid;
         global float *o = (global float *)(out + out_off +
                                            row_off(m, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
-        o[n] = red[lid][0] + (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f);
+        STORE(o[n], red[lid][0] +
+                        (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f));
     }
 }
 
@@ -232,7 +241,8 @@ kernel void vo_matmul_skinny(global const uchar *w, ulong w_off, global const uc
                              global uchar *out, ulong out_off, int K, int N, int M, int x_ne1,
                              int x_ne2, int o_ne1, int o_ne2, ulong w_nb1,
                              ulong x_nb1, ulong x_nb2, ulong x_nb3,
-                             ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type)
+                             ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type,
+                             int accumulate)
 {
     local float red[SK_ROWS][SK_MT][SK_LANES + 1];
     int lid = get_local_id(0), r = lid / SK_LANES, lane = lid % SK_LANES;
@@ -268,7 +278,7 @@ kernel void vo_matmul_skinny(global const uchar *w, ulong w_off, global const uc
             int m = m0 + lane;
             global float *o = (global float *)(out + out_off +
                                                row_off(m, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
-            o[n] = s + (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f);
+            STORE(o[n], s + (bias_type >= 0 ? load_f(bias + bias_off, n, bias_type) : 0.0f));
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
@@ -364,7 +374,8 @@ kernel void vo_matmul_row(global const uchar *w, ulong w_off, global const uchar
                           ulong out_off, int K, int N, int M, int x_ne1, int x_ne2,
                           int o_ne1, int o_ne2, ulong w_nb1,
                           ulong x_nb1, ulong x_nb2, ulong x_nb3,
-                          ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type)
+                          ulong o_nb1, ulong o_nb2, ulong o_nb3, int bias_type,
+                          int accumulate)
 {
     int m0 = get_global_id(0) * MM_NR, n0 = get_global_id(1) * MM_NC;
     if (m0 >= M || n0 >= N)
@@ -387,7 +398,7 @@ kernel void vo_matmul_row(global const uchar *w, ulong w_off, global const uchar
             global float *o = (global float *)(out + out_off +
                                                row_off(m0 + r, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
             for (int c = 0; c < nc; c++)
-                o[n0 + c] = out_v[r][c] + b[c];
+                STORE(o[n0 + c], out_v[r][c] + b[c]);
         }
     } else {
         for (int m = m0; m < M; m++) {
@@ -399,7 +410,7 @@ kernel void vo_matmul_row(global const uchar *w, ulong w_off, global const uchar
             global float *o = (global float *)(out + out_off +
                                                row_off(m, o_ne1, o_ne2, o_nb1, o_nb2, o_nb3));
             for (int c = 0; c < nc; c++)
-                o[n0 + c] = out_v[0][c] + b[c];
+                STORE(o[n0 + c], out_v[0][c] + b[c]);
         }
     }
 }

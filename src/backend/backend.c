@@ -256,6 +256,30 @@ void vo_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tens
     be->ops->matmul(be, out, w, x, bias);
 }
 
+void vo_matmul_add(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+                   const vo_tensor *bias, vo_tensor *scratch)
+{
+    if (op_halted(be)) return;
+    CHECK(f32_rows(out) && f32_rows(scratch) && same_shape(out, scratch),
+          "matmul_add %s: out and scratch must be f32 of one shape", w->name);
+    if (!be->ops->matmul_add) {
+        vo_matmul(be, scratch, w, x, bias);
+        vo_add(be, out, out, scratch);
+        return;
+    }
+    CHECK(is_weight(w->type) && row_packed(w) && w->ne[2] == 1 && w->ne[3] == 1 && f32_rows(x),
+          "matmul_add %s: weight must be a 2-D float or q8 matrix, x and out f32", w->name);
+    CHECK(vo_backend_supports(be, VO_OP_MATMUL, w->type),
+          "matmul_add %s: the %s backend has no %s weights", w->name, be->ops->name,
+          vo_type_name(w->type));
+    CHECK(x->ne[0] == w->ne[0] && out->ne[0] == w->ne[1] && vo_nrows(out) == vo_nrows(x),
+          "matmul_add %s: w " SHAPE_FMT " x " SHAPE_FMT " out " SHAPE_FMT " do not fit",
+          w->name, SHAPE(w), SHAPE(x), SHAPE(out));
+    CHECK(!bias || (is_float(bias->type) && vo_nelements(bias) == w->ne[1]),
+          "matmul_add %s: bias needs %lld values", w->name, (long long)w->ne[1]);
+    be->ops->matmul_add(be, out, w, x, bias);
+}
+
 static bool broadcastable(const vo_tensor *a, const vo_tensor *b)
 {
     for (int i = 0; i < 4; i++)

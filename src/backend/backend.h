@@ -102,6 +102,12 @@ typedef struct vo_backend vo_backend;
  * w: F32/F16/BF16 (PyTorch Linear weight [N, K]); accumulation in f32. */
 void vo_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
                const vo_tensor *bias);
+/* out += x · wᵀ (+ bias): a linear layer added to the residual out, in one
+ * pass where the backend has it (OpenCL: the matmul adds as it stores, the
+ * bits of the two ops), else vo_matmul into scratch (f32 of out's shape,
+ * neither out nor x) then vo_add. */
+void vo_matmul_add(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+                   const vo_tensor *bias, vo_tensor *scratch);
 /* out = a + b, out = a ⊙ b. b has a's shape or 1 in any dim (broadcast).
  * out may alias a. */
 void vo_add(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_tensor *b);

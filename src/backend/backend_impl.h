@@ -37,6 +37,9 @@ struct vo_backend_ops {
                        const vo_tensor *b, float eps);
     void (*rope)(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
                  float theta);
+    /* optional: NULL runs matmul into the scratch, then add */
+    void (*matmul_add)(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+                       const vo_tensor *bias);
     /* optional: NULL runs rms_norm then rope */
     void (*rms_norm_rope)(vo_backend *be, vo_tensor *out, const vo_tensor *x,
                           const vo_tensor *w, float eps, const vo_tensor *pos, float theta);

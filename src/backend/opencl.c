@@ -117,23 +117,56 @@ program_source(vo_ctx *ctx, const char *dir, const char *file, vo_buf *src)
     return st;
 }
 
+/* the kernel folder of o ($VARCO_OCR_KERNEL_DIR; NULL: the embedded files) */
+static const char *
+kernel_dir(const vo_opencl_opts *o)
+{
+    return o && o->kernel_dir ? o->kernel_dir : getenv("VARCO_OCR_KERNEL_DIR");
+}
+
+/* the cache folder into cache; false when there is none (no_cache, or no
+ * home: run without one) */
+static bool
+cache_dir(vo_ctx *ctx, const vo_opencl_opts *o, vo_buf *cache)
+{
+    if (o && o->no_cache)
+        return false;
+    if (o && o->cache_dir)
+        return vo_buf_puts(cache, o->cache_dir) == VO_OK;
+    if (ocl_default_cache_dir(ctx, cache) != VO_OK) {
+        vo_clear_error(ctx);
+        return false;
+    }
+    return true;
+}
+
+/* the decode kernels' shapes: timed once per device and kept in the cache
+ * (opencl_tune.c), where there is a cache and they have GPU kernels */
+static vo_status
+tune_decode_kernels(vo_ctx *ctx, ocl_backend *b, const vo_opencl_opts *o)
+{
+    snprintf(b->info.tuning, sizeof b->info.tuning,
+             "wg_mv %d sk_rows %d sk_mt %d (from the device's properties)", b->tune.wg_mv,
+             b->tune.sk_rows, b->tune.sk_mt);
+    if (!ocl_autotune_wanted(b))
+        return VO_OK;
+    vo_buf cache = VO_BUF_INIT, src = VO_BUF_INIT;
+    vo_status st = VO_OK;
+    if (cache_dir(ctx, o, &cache) &&
+        (st = program_source(ctx, kernel_dir(o), "matmul.cl", &src)) == VO_OK)
+        st = ocl_autotune(ctx, b, src.data, cache.data);
+    vo_buf_free(&cache);
+    vo_buf_free(&src);
+    return st;
+}
+
 static vo_status
 build_programs(vo_ctx *ctx, ocl_backend *b, const vo_opencl_opts *o)
 {
-    const char *dir = o && o->kernel_dir ? o->kernel_dir : getenv("VARCO_OCR_KERNEL_DIR");
+    const char *dir = kernel_dir(o);
     vo_buf cache = VO_BUF_INIT, tune = VO_BUF_INIT, opts = VO_BUF_INIT, src = VO_BUF_INIT;
-    vo_status st = VO_OK;
-    bool use_cache = !(o && o->no_cache);
-    if (use_cache) {
-        if (o && o->cache_dir)
-            st = vo_buf_puts(&cache, o->cache_dir);
-        else if (ocl_default_cache_dir(ctx, &cache) != VO_OK) {
-            vo_clear_error(ctx);        /* no home: run without a cache */
-            use_cache = false;
-        }
-    }
-    if (st == VO_OK)
-        st = ocl_tuning_options(&b->tune, &tune);
+    bool use_cache = cache_dir(ctx, o, &cache);
+    vo_status st = ocl_tuning_options(&b->tune, &tune);
     if (st != VO_OK)
         st = vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
     for (int p = 0; p < OCL_P_COUNT && st == VO_OK; p++) {
@@ -330,7 +363,7 @@ static const struct vo_backend_ops ocl_ops = {
     .get = ocl_get, .copy_bytes = ocl_copy_bytes, .sync = ocl_sync, .supports = ocl_supports, .drop = ocl_drop,
     .matmul = ocl_matmul, .add = ocl_add, .mul = ocl_mul, .rms_norm = ocl_rms_norm,
     .layer_norm = ocl_layer_norm, .rope = ocl_rope,
-    .rms_norm_rope = ocl_rms_norm_rope, .attention = ocl_attention,
+    .rms_norm_rope = ocl_rms_norm_rope, .matmul_add = ocl_matmul_add, .attention = ocl_attention,
     .gelu_tanh = ocl_gelu_tanh, .gelu_erf = ocl_gelu_erf, .silu_mul = ocl_silu_mul,
     .softmax = ocl_softmax, .get_rows = ocl_get_rows, .copy = ocl_copy,
     .patch_embed = ocl_patch_embed, .resize_bilinear = ocl_resize_bilinear,
@@ -381,7 +414,8 @@ vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out)
                      b->dev.name, ocl_error_name(err), err);
         goto fail;
     }
-    if ((st = build_programs(ctx, b, opts)) != VO_OK || (st = create_kernels(ctx, b)) != VO_OK)
+    if ((st = tune_decode_kernels(ctx, b, opts)) != VO_OK ||
+        (st = build_programs(ctx, b, opts)) != VO_OK || (st = create_kernels(ctx, b)) != VO_OK)
         goto fail;
     b->info.startup_s = vo_monotonic_seconds() - t0;
     *out = &b->base;

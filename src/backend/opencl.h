@@ -40,6 +40,9 @@ typedef struct vo_opencl_info {
     int programs;           /* kernel programs built or loaded */
     int from_cache;         /* of them, loaded from the binary cache */
     double startup_s;       /* seconds spent in vo_opencl_backend_new */
+    char tuning[96];        /* the decode kernels' shapes and where they came
+                               from: "(measured)", "(from the cache)" or "(from
+                               the device's properties)" */
 } vo_opencl_info;
 
 /* What a backend moved and ran since it was made: kernel launches, host

@@ -83,6 +83,8 @@ void ocl_rms_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_t
                   float eps);
 void ocl_layer_norm(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
                     const vo_tensor *b, float eps);
+void ocl_matmul_add(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+                    const vo_tensor *bias);
 void ocl_rms_norm_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
                        float eps, const vo_tensor *pos, float theta);
 void ocl_rope(vo_backend *be, vo_tensor *out, const vo_tensor *x, const vo_tensor *pos,
@@ -108,6 +110,13 @@ const char *ocl_kernel_label(int kernel);
 cl_mem ocl_pool_take(ocl_backend *b, size_t bytes);
 void ocl_pool_give(ocl_backend *b, cl_mem m);
 void ocl_pool_free(ocl_backend *b);
+
+/* the decode kernels' shapes timed on the device (opencl_tune.c): wanted on
+ * GPUs (and anywhere with VO_OPENCL_AUTOTUNE=1, never with =0) unless the
+ * CPU-driver kernels run; source: matmul.cl as built (common.cl first);
+ * the result read from or stored in cache_dir; sets b->tune and info */
+bool ocl_autotune_wanted(const ocl_backend *b);
+vo_status ocl_autotune(vo_ctx *ctx, ocl_backend *b, const char *source, const char *cache_dir);
 
 /* profiling and counters (opencl_profile.c) */
 bool ocl_prof_wanted(void);

@@ -139,9 +139,10 @@ static int type_code(const vo_tensor *t) { return t ? (int)t->type : -1; }
 
 /* --- ops --- */
 
-void
-ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
-           const vo_tensor *bias)
+/* accumulate: out += (x·wᵀ + bias) */
+static void
+matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+       const vo_tensor *bias, bool accumulate)
 {
     ocl_backend *b = (ocl_backend *)be;
     const ocl_tuning *T = &b->tune;
@@ -163,6 +164,7 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
     arg_nb123(&a, x);
     arg_nb123(&a, out);
     arg_int(&a, type_code(bias));
+    arg_int(&a, accumulate);
     if (kind == OCL_MM_ROW) {
         /* dimension 0: blocks of mm_nr x rows; 1: blocks of mm_nc w rows */
         size_t mb = (size_t)((M + T->mm_nr - 1) / T->mm_nr), nb = (size_t)((N + T->mm_nc - 1) / T->mm_nc);
@@ -187,6 +189,20 @@ ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *
         size_t l[2] = {ln, lm};
         launch(&a, 2, g, l);
     }
+}
+
+void
+ocl_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+           const vo_tensor *bias)
+{
+    matmul(be, out, w, x, bias, false);
+}
+
+void
+ocl_matmul_add(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
+               const vo_tensor *bias)
+{
+    matmul(be, out, w, x, bias, true);
 }
 
 static void

@@ -68,9 +68,21 @@ build_log(const ocl_device *dev, cl_program prog)
     return log;
 }
 
-/* A cached binary, checked (magic, hash, length); NULL when none fits. */
-static unsigned char *
-cache_read(const char *path, uint64_t hash, size_t *len)
+uint64_t
+ocl_cache_key(const ocl_device *dev, const char *options, const char *source)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = hash_str(h, dev->name);
+    h = hash_str(h, dev->vendor);
+    h = hash_str(h, dev->version);
+    h = hash_str(h, dev->driver);
+    h = hash_str(h, dev->platform_name);
+    h = hash_str(h, options);
+    return hash_str(h, source);
+}
+
+unsigned char *
+ocl_cache_get(const char *path, uint64_t hash, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -91,24 +103,13 @@ cache_read(const char *path, uint64_t hash, size_t *len)
     return bin;
 }
 
-/* Store the program's binary: a temporary file renamed into place, so a
- * reader never sees half a file. Failures are not errors. */
-static void
-cache_write(vo_ctx *ctx, const ocl_device *dev, cl_program prog, const char *dir,
-            const char *path, uint64_t hash)
+void
+ocl_cache_put(vo_ctx *ctx, const char *dir, const char *path, uint64_t hash,
+              const unsigned char *bin, size_t n)
 {
-    size_t n = 0;
-    cl_device_id d = NULL;
-    if (clGetProgramInfo(prog, CL_PROGRAM_DEVICES, sizeof d, &d, NULL) != CL_SUCCESS ||
-        d != dev->id ||
-        clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof n, &n, NULL) != CL_SUCCESS ||
-        n == 0 || n > CACHE_MAX_BYTES)
-        return;
-    unsigned char *bin = vo_malloc(n);
     char *tmp = NULL, *dcopy = vo_strdup(dir);
     vo_buf tb = VO_BUF_INIT;
-    if (!bin || !dcopy || make_dirs(dcopy) != 0 ||
-        clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) != CL_SUCCESS ||
+    if (!dcopy || n == 0 || n > CACHE_MAX_BYTES || make_dirs(dcopy) != 0 ||
         vo_buf_printf(&tb, "%s.%ld.tmp", path, (long)getpid()) != VO_OK)
         goto done;
     tmp = tb.data;
@@ -127,6 +128,23 @@ cache_write(vo_ctx *ctx, const ocl_device *dev, cl_program prog, const char *dir
 done:
     vo_buf_free(&tb);
     vo_free(dcopy);
+}
+
+/* Store the program's binary (ocl_cache_put) */
+static void
+cache_write(vo_ctx *ctx, const ocl_device *dev, cl_program prog, const char *dir,
+            const char *path, uint64_t hash)
+{
+    size_t n = 0;
+    cl_device_id d = NULL;
+    if (clGetProgramInfo(prog, CL_PROGRAM_DEVICES, sizeof d, &d, NULL) != CL_SUCCESS ||
+        d != dev->id ||
+        clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof n, &n, NULL) != CL_SUCCESS ||
+        n == 0 || n > CACHE_MAX_BYTES)
+        return;
+    unsigned char *bin = vo_malloc(n);
+    if (bin && clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) == CL_SUCCESS)
+        ocl_cache_put(ctx, dir, path, hash, bin, n);
     vo_free(bin);
 }
 
@@ -156,21 +174,14 @@ ocl_build_program(vo_ctx *ctx, cl_context cctx, const ocl_device *dev, const cha
     *out = NULL;
     *from_cache = 0;
     vo_buf path = VO_BUF_INIT;
-    uint64_t h = 0xcbf29ce484222325ull;
-    h = hash_str(h, dev->name);
-    h = hash_str(h, dev->vendor);
-    h = hash_str(h, dev->version);
-    h = hash_str(h, dev->driver);
-    h = hash_str(h, dev->platform_name);
-    h = hash_str(h, options);
-    h = hash_str(h, source);
+    uint64_t h = ocl_cache_key(dev, options, source);
     if (cache_dir) {
         size_t stem = strcspn(file, ".");
         if (vo_buf_printf(&path, "%s/%.*s-%016llx.bin", cache_dir, (int)stem, file,
                           (unsigned long long)h) != VO_OK)
             return vo_fail(ctx, VO_ERR_NOMEM, "out of memory");
         size_t len = 0;
-        unsigned char *bin = cache_read(path.data, h, &len);
+        unsigned char *bin = ocl_cache_get(path.data, h, &len);
         if (bin) {
             cl_int err, bin_st;
             const unsigned char *b = bin;

@@ -317,14 +317,12 @@ static void qwen3_layers(vo_backend *be, const qwen3_model *m, qwen3_seq **seqs,
                                   .block_rows = br};
         }
         vo_attention(be, a, q, as, n_seqs, 1.0f / sqrtf((float)hd), true);  /* §8.6 GQA */
-        vo_matmul(be, h, L->o_w, &a2, NULL);
-        vo_add(be, x, x, h);                                        /* §8.7 */
+        vo_matmul_add(be, x, L->o_w, &a2, NULL, h);                 /* §8.7 */
         vo_rms_norm(be, h, x, L->post_norm, m->eps);                /* §8.8 SwiGLU */
         vo_matmul(be, g, L->gate_w, h, NULL);
         vo_matmul(be, u, L->up_w, h, NULL);
         vo_silu_mul(be, g, g, u);
-        vo_matmul(be, h, L->down_w, g, NULL);
-        vo_add(be, x, x, h);
+        vo_matmul_add(be, x, L->down_w, g, NULL, h);
     }
     for (int s = 0; s < n_seqs; s++)
         seqs[s]->n_past += n_new[s];

@@ -115,13 +115,11 @@ static void siglip_run(vo_backend *be, const siglip_model *m, const vo_tensor *p
         vo_matmul(be, k, L->k_w, h, L->k_b);
         vo_matmul(be, v, L->v_w, h, L->v_b);
         vo_attention(be, &a3, &q3, seqs, (int)N, 1.0f / sqrtf((float)hd), false);
-        vo_matmul(be, h, L->o_w, a, L->o_b);
-        vo_add(be, &x, &x, h);                                          /* residual */
+        vo_matmul_add(be, &x, L->o_w, a, L->o_b, h);                    /* residual */
         vo_layer_norm(be, h, &x, L->ln2_w, L->ln2_b, m->eps);
         vo_matmul(be, f, L->fc1_w, h, L->fc1_b);
         vo_gelu_tanh(be, f, f);                                         /* tanh GELU */
-        vo_matmul(be, h, L->fc2_w, f, L->fc2_b);
-        vo_add(be, &x, &x, h);
+        vo_matmul_add(be, &x, L->fc2_w, f, L->fc2_b, h);
         if (states) {
             vo_tensor sl = vo_view(states, D, T, 1, 1, 0, 0, 0, (size_t)(l + 1) * states->nb[2]);
             vo_copy(be, &sl, &x);

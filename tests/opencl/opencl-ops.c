@@ -51,7 +51,7 @@ pair_from(vo_type type, const void *data, int64_t a, int64_t b, int64_t c, int64
 {
     pair p = {vo_tensor_new(cpu, type, a, b, c, d, name), vo_tensor_new(gpu, type, a, b, c, d,
                                                                         name)};
-    size_t bytes = (size_t)(a * b * c * d) * vo_type_size(type);
+    size_t bytes = vo_row_size(type, a) * (size_t)(b * c * d);
     if (p.c)
         vo_tensor_set(cpu, p.c, data, bytes);
     if (p.g)
@@ -230,6 +230,53 @@ test_matmul_quant(int path)
             vo_tensor_free(gpu, b);
             vo_tensor_free(gpu, o);
             vo_free(wf); vo_free(xf); vo_free(bf); vo_free(of); vo_free(wq);
+        }
+}
+
+/* --- 13: matmul_add (out += x·wᵀ + bias, the residual): OpenCL's one
+ * pass gives the bits of its matmul then add, and the CPU's within rounding;
+ * every kernel kind (M) and weight type --- */
+
+static void
+test_matmul_add(int path)
+{
+    static const vo_type types[] = {VO_BF16, VO_F32, VO_Q8};
+    static const int64_t shapes[][3] = {{64, 13, 1}, {96, 67, 50}, {320, 45, 9}, {160, 70, 65}};
+    int n = 0;
+    for (int t = 0; t < 3; t++)
+        for (int s = 0; s < 4; s++) {
+            int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
+            size_t row = vo_row_size(types[t], K), obytes = (size_t)(N * M) * 4;
+            float *wf = vo_malloc((size_t)(K * N) * 4);
+            unsigned char *wb = vo_malloc(row * (size_t)N);
+            fill(wf, types[t] == VO_Q8 ? VO_F32 : types[t], K * N, 1);
+            if (types[t] == VO_Q8)
+                vo_quantize_q8(wb, wf, VO_F32, K * N);
+            else
+                memcpy(wb, wf, row * (size_t)N);
+            pair w = pair_from(types[t], wb, K, N, 1, 1, "w");
+            pair x = pair_new(VO_F32, K, M, 1, 1, "x", 1), o = pair_new(VO_F32, N, M, 1, 1, "o", 2);
+            pair b = pair_new(VO_F32, N, 1, 1, 1, "b", 1), h = pair_new(VO_F32, N, M, 1, 1, "h", 1);
+            vo_tensor *two = vo_tensor_new(gpu, VO_F32, N, M, 1, 1, "two");
+            float *a = vo_malloc(obytes), *c = vo_malloc(obytes);
+            vo_tensor_get(gpu, o.g, a, obytes);
+            vo_tensor_set(gpu, two, a, obytes);
+            const vo_tensor *bc = s & 1 ? b.c : NULL, *bg = s & 1 ? b.g : NULL;
+            vo_matmul_add(cpu, o.c, w.c, x.c, bc, h.c);
+            vo_matmul_add(gpu, o.g, w.g, x.g, bg, h.g);
+            vo_matmul(gpu, h.g, w.g, x.g, bg);
+            vo_add(gpu, two, two, h.g);
+            vo_tensor_get(gpu, o.g, a, obytes);
+            vo_tensor_get(gpu, two, c, obytes);
+            double e = pair_err(o);
+            bool same = vo_backend_sync(gpu, ctx) == VO_OK && memcmp(a, c, obytes) == 0;
+            ok(e < 2e-4 && same, "opencl 13.%d: matmul_add (%s path) %s K%lld N%lld M%lld%s: the "
+               "matmul and add's bits, the CPU's within %.2g", path * 20 + ++n,
+               path ? "cpu-driver" : "gpu", vo_type_name(types[t]), (long long)K, (long long)N,
+               (long long)M, s & 1 ? " + bias" : "", e);
+            vo_free(a); vo_free(c); vo_free(wf); vo_free(wb);
+            vo_tensor_free(gpu, two);
+            pair_free(w); pair_free(x); pair_free(o); pair_free(b); pair_free(h);
         }
 }
 
@@ -691,6 +738,110 @@ test_cache(const char *cache_dir)
     vo_backend_drop(b);
 }
 
+/* --- 14: the decode kernels' shapes timed at the first start (forced on
+ * this device with VO_OPENCL_AUTOTUNE=1 and the GPU kernels), read from the
+ * cache at the next, timed again when the entry is damaged; never with =0
+ * or the CPU-driver kernels; the tuned kernels' products right --- */
+
+/* the tune-*.txt entry of dir into path; false when there is none */
+static bool
+tune_entry(const char *dir, char *path, size_t cap)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool found = false;
+    while (d && (e = readdir(d)))
+        if (strncmp(e->d_name, "tune-", 5) == 0 && strstr(e->d_name, ".txt") && !found) {
+            snprintf(path, cap, "%s/%s", dir, e->d_name);
+            found = true;
+        }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static void
+test_autotune(void)
+{
+    int n = 0;
+    char cache[] = "/tmp/vo-opencl-tune-XXXXXX", entry[512];
+    if (!mkdtemp(cache)) {
+        ok(0, "opencl 14.1: cannot make a temporary folder");
+        return;
+    }
+    vo_opencl_opts o = {.cache_dir = cache, .device = getenv("VO_TEST_OPENCL_DEVICE"),
+                        .kernel_path = 1};
+    vo_opencl_info first = {0}, again = {0}, info = {0};
+    vo_backend *b = NULL;
+    setenv("VO_OPENCL_AUTOTUNE", "1", 1);
+    vo_status st = vo_opencl_backend_new(ctx, &o, &b);
+    bool got = st == VO_OK && vo_opencl_get_info(b, &first);
+    ok(got && strstr(first.tuning, "(measured)") && tune_entry(cache, entry, sizeof entry),
+       "opencl 14.%d: first start times the decode kernels and keeps the result: %s", ++n,
+       got ? first.tuning : vo_last_error(ctx));
+    if (got)
+        diag("start-up with the timing: %.3f s", first.startup_s);
+    /* the tuned vec and skinny kernels against the CPU */
+    if (got) {
+        static const int64_t shapes[][3] = {{300, 257, 1}, {2050, 37, 16}, {129, 67, 40}};
+        vo_backend *keep = gpu;
+        gpu = b;
+        for (int s = 0; s < 3; s++) {
+            int64_t K = shapes[s][0], N = shapes[s][1], M = shapes[s][2];
+            pair w = pair_new(VO_BF16, K, N, 1, 1, "w", 1), x = pair_new(VO_F32, K, M, 1, 1, "x", 1);
+            pair out = pair_new(VO_F32, N, M, 1, 1, "o", 1);
+            vo_matmul(cpu, out.c, w.c, x.c, NULL);
+            vo_matmul(gpu, out.g, w.g, x.g, NULL);
+            double e = pair_err(out);
+            ok(e < 2e-4, "opencl 14.%d: the tuned kernels' matmul K%lld N%lld M%lld (err %.2g)",
+               ++n, (long long)K, (long long)N, (long long)M, e);
+            pair_free(w); pair_free(x); pair_free(out);
+        }
+        gpu = keep;
+    }
+    vo_backend_drop(b);
+    b = NULL;
+    st = vo_opencl_backend_new(ctx, &o, &b);
+    got = st == VO_OK && vo_opencl_get_info(b, &again);
+    size_t cut = strcspn(first.tuning, "(");
+    ok(got && strstr(again.tuning, "(from the cache)") &&
+       strncmp(again.tuning, first.tuning, cut) == 0,
+       "opencl 14.%d: the next start reads it from the cache: %s", ++n,
+       got ? again.tuning : vo_last_error(ctx));
+    vo_backend_drop(b);
+    b = NULL;
+    /* a damaged entry: timed again, not trusted */
+    FILE *f = fopen(entry, "r+b");
+    if (f) {
+        fseek(f, -6, SEEK_END);
+        fputs("zz 9\n", f);
+        fclose(f);
+    }
+    st = vo_opencl_backend_new(ctx, &o, &b);
+    got = st == VO_OK && vo_opencl_get_info(b, &info);
+    ok(f && got && strstr(info.tuning, "(measured)"),
+       "opencl 14.%d: a damaged entry is timed again: %s", ++n, got ? info.tuning : "");
+    vo_backend_drop(b);
+    b = NULL;
+    /* off: with =0, and for the CPU-driver kernels */
+    setenv("VO_OPENCL_AUTOTUNE", "0", 1);
+    st = vo_opencl_backend_new(ctx, &o, &b);
+    got = st == VO_OK && vo_opencl_get_info(b, &info);
+    ok(got && strstr(info.tuning, "(from the device's properties)"),
+       "opencl 14.%d: VO_OPENCL_AUTOTUNE=0: %s", ++n, got ? info.tuning : "");
+    vo_backend_drop(b);
+    b = NULL;
+    setenv("VO_OPENCL_AUTOTUNE", "1", 1);
+    o.kernel_path = 2;
+    st = vo_opencl_backend_new(ctx, &o, &b);
+    got = st == VO_OK && vo_opencl_get_info(b, &info);
+    ok(got && strstr(info.tuning, "(from the device's properties)"),
+       "opencl 14.%d: the CPU-driver kernels are not timed: %s", ++n, got ? info.tuning : "");
+    vo_backend_drop(b);
+    unsetenv("VO_OPENCL_AUTOTUNE");
+    remove_dir(cache);
+}
+
 static void
 test_errors(void)
 {
@@ -777,6 +928,7 @@ main(void)
         }
         test_matmul(path);
         test_matmul_quant(path);
+        test_matmul_add(path);
         test_attention(path);
         vo_backend_drop(gpu);
     }
@@ -789,6 +941,7 @@ main(void)
     test_get_rows_copy();
     test_patch_resize_argmax();
     test_errors();
+    test_autotune();
     vo_backend_drop(gpu);
     vo_backend_drop(cpu);
     remove_dir(cache);

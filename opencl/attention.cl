@@ -1,5 +1,7 @@
 /* attention.cl: fused attention of one sequence (scores, online softmax,
- * weighted values) with GQA, causal or full (MODEL.md §4 and §8). k and v
+ * weighted values) with GQA, causal or full (MODEL.md §4 and §8): on GPUs
+ * the split kernels for decode and the tiled one for prefill and vision,
+ * on CPU drivers the _row kernel. k and v
  * are f32, f16 or bf16 (k_type, v_type: T_ codes; a KV cache), widened
  * exactly to f32 as they are read; a paged cache's keys are found through
  * its block table (kv_row). */
@@ -339,5 +341,120 @@ kernel void vo_attention_merge(global const float *part, global uchar *out, ulon
         for (int s = 0; s < n_split; s++)
             a += exp(base[(ulong)s * (hd + 2) + hd] - mx) * base[(ulong)s * (hd + 2) + c];
         o[c] = a / sum;
+    }
+}
+
+/* --- vo_attention_tile: prefill and the vision tower on GPUs (many query
+ * rows, "flash attention"): a work-group of ATT_TQ query rows × ATT_RL
+ * items per row; blocks of ATT_BK keys and their values are staged in local
+ * memory once for all ATT_TQ rows (read along the rows: coalesced), each
+ * item scores ATT_BK / ATT_RL keys of its row, the row's max and sum meet
+ * in local memory, and each item keeps HD_TILE / ATT_RL output dimensions
+ * of its row. Heads up to HD_TILE wide. --- */
+#ifndef ATT_TQ
+#define ATT_TQ 16
+#endif
+#ifndef ATT_RL
+#define ATT_RL 16
+#endif
+#ifndef ATT_BK
+#define ATT_BK 16
+#endif
+#define HD_TILE 128
+#define DPT_TILE (HD_TILE / ATT_RL)
+#define KPT_TILE (ATT_BK / ATT_RL)
+
+kernel void vo_attention_tile(global const uchar *q, ulong q_off, global const uchar *k,
+                              ulong k_off, global const uchar *v, ulong v_off, global uchar *out,
+                              ulong out_off, int hd, int n_heads, int n_kv_heads, int q_start,
+                              int n_q, int n_kv, ulong q_nb1, ulong q_nb2, ulong k_nb1,
+                              ulong k_nb2, ulong v_nb1, ulong v_nb2, global const uchar *blocks,
+                              ulong blocks_off, int block_rows, ulong o_nb1, ulong o_nb2,
+                              float scale, int causal, int k_type, int v_type)
+{
+    local float qs[ATT_TQ][HD_TILE];
+    local float ks[ATT_BK][HD_TILE + 1];        /* +1: items of a row read rows apart */
+    local float vs[ATT_BK][HD_TILE];
+    local float p[ATT_TQ][ATT_BK];
+    local float red[ATT_TQ][ATT_RL];
+    int lid = get_local_id(0), r = lid / ATT_RL, lane = lid % ATT_RL;
+    int h = get_group_id(1), i0 = get_group_id(0) * ATT_TQ, i = i0 + r;
+    int kh = h / (n_heads / n_kv_heads);
+    int rows = min(ATT_TQ, n_q - i0);
+    /* keys this row sees, and the tile's last row's (the most) */
+    int n_see = i < n_q ? (causal ? n_kv - n_q + i + 1 : n_kv) : 0;
+    int n_tile = causal ? n_kv - n_q + i0 + rows : n_kv;
+
+    for (int e = lid; e < ATT_TQ * hd; e += ATT_TQ * ATT_RL) {
+        int rr = e / hd, c = e - rr * hd;
+        qs[rr][c] = rr < rows ? ((global const float *)(q + q_off + h * q_nb1 +
+                                                         (q_start + i0 + rr) * q_nb2))[c]
+                              : 0.0f;
+    }
+    global const uchar *kb = k + k_off + kh * k_nb1;
+    global const uchar *vb = v + v_off + kh * v_nb1;
+    global const int *tab = KV_TAB(blocks, blocks_off);
+    float m = -INFINITY, l = 0.0f, acc[DPT_TILE];
+    for (int d = 0; d < DPT_TILE; d++)
+        acc[d] = 0.0f;
+
+    for (int j0 = 0; j0 < n_tile; j0 += ATT_BK) {
+        int nb = min(ATT_BK, n_tile - j0);
+        for (int e = lid; e < nb * hd; e += ATT_TQ * ATT_RL) {
+            int rr = e / hd, c = e - rr * hd;
+            ulong row = kv_row(tab, block_rows, j0 + rr);
+            ks[rr][c] = load_f(kb + row * k_nb2, c, k_type);
+            vs[rr][c] = load_f(vb + row * v_nb2, c, v_type);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        float s[KPT_TILE], bmax = -INFINITY;
+        for (int kk = 0; kk < KPT_TILE; kk++) {
+            int jj = lane + kk * ATT_RL;
+            s[kk] = -INFINITY;
+            if (j0 + jj < n_see && jj < nb) {
+                float dot = 0.0f;
+                for (int c = 0; c < hd; c++)
+                    dot += qs[r][c] * ks[jj][c];
+                s[kk] = dot * scale;
+            }
+            bmax = fmax(bmax, s[kk]);
+        }
+        /* the row's max over its ATT_RL items */
+        red[r][lane] = bmax;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int w = ATT_RL / 2; w > 0; w >>= 1) {
+            if (lane < w)
+                red[r][lane] = fmax(red[r][lane], red[r][lane + w]);
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        float m_new = fmax(m, red[r][0]);
+        /* a row that sees none of these keys keeps its state */
+        float alpha = m_new == -INFINITY ? 1.0f : exp(m - m_new);
+        for (int kk = 0; kk < KPT_TILE; kk++)
+            p[r][lane + kk * ATT_RL] = s[kk] == -INFINITY ? 0.0f : exp(s[kk] - m_new);
+        barrier(CLK_LOCAL_MEM_FENCE);
+        float bsum = 0.0f;
+        for (int jj = 0; jj < nb; jj++)
+            bsum += p[r][jj];
+        for (int d = 0; d < DPT_TILE; d++) {
+            int c = lane + d * ATT_RL;
+            if (c < hd) {
+                float a = acc[d] * alpha;
+                for (int jj = 0; jj < nb; jj++)
+                    a += p[r][jj] * vs[jj][c];
+                acc[d] = a;
+            }
+        }
+        l = l * alpha + bsum;
+        m = m_new;
+        barrier(CLK_LOCAL_MEM_FENCE);           /* ks, vs, p and red are refilled */
+    }
+    if (i < n_q) {
+        global float *o = (global float *)(out + out_off + h * o_nb1 + (q_start + i) * o_nb2);
+        for (int d = 0; d < DPT_TILE; d++) {
+            int c = lane + d * ATT_RL;
+            if (c < hd)
+                o[c] = acc[d] / l;
+        }
     }
 }

@@ -253,6 +253,11 @@ ocl_tuning_for(const ocl_device *d, ocl_tuning *t)
     /* the split kernels stage 32 keys × 129 floats in local memory */
     t->att_split_q = d->local_mem >= 20 * 1024 && wg >= 32 ? 4 : 0;
     t->att_chunk_min = 64;
+    /* the tiled kernel stages 16 query rows, 16 keys and 16 values of 128
+     * floats (26.3 KiB) for 256 items */
+    t->att_tq = 16;
+    t->att_rl = 16;
+    t->att_tile = d->local_mem >= 27 * 1024 && d->max_wg >= (size_t)(t->att_tq * t->att_rl);
     /* 64 items of 4×4 outputs; smaller where the device cannot hold them */
     t->ts_m = t->ts_n = 32;
     t->ts_k = 16;
@@ -271,8 +276,9 @@ ocl_tuning_options(const ocl_tuning *t, vo_buf *out)
 {
     return vo_buf_printf(out, "-DWG=%d -DTS_M=%d -DTS_N=%d -DTS_K=%d -DWPT_M=%d -DWPT_N=%d "
                          "-DWG_MV=%d -DMV_ROWS=%d -DWG_ATT=%d -DHD_MAX=%d -DMM_NC=%d -DMM_NR=%d "
-                         "-DMM_VW=%d -DSK_LANES=%d -DSK_ROWS=%d -DSK_MT=%d",
+                         "-DMM_VW=%d -DSK_LANES=%d -DSK_ROWS=%d -DSK_MT=%d -DATT_TQ=%d "
+                         "-DATT_RL=%d",
                          t->wg, t->ts_m, t->ts_n, t->ts_k, t->wpt_m, t->wpt_n, t->wg_mv,
                          t->mv_rows, t->wg_att, t->hd_max, t->mm_nc, t->mm_nr, t->mm_vw,
-                         t->sk_lanes, t->sk_rows, t->sk_mt);
+                         t->sk_lanes, t->sk_rows, t->sk_mt, t->att_tq, t->att_rl);
 }

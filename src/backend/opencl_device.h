@@ -44,6 +44,9 @@ typedef struct ocl_tuning {
     int att_split_q;        /* sequences of up to this many query rows take the split
                                (flash-decoding) kernels; 0: never */
     int att_chunk_min;      /* their smallest chunk of keys */
+    int att_tile;           /* 1: longer sequences take the tiled kernel (heads up to
+                               128 wide): att_tq query rows × att_rl items a group */
+    int att_tq, att_rl;
 } ocl_tuning;
 
 /* OpenCL error code as its name ("CL_OUT_OF_RESOURCES"). */

@@ -399,13 +399,15 @@ ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_
         return vo_backend_error(be, VO_ERR_UNSUPPORTED, "attention %s: head_dim %lld > %d",
                                 out->name, (long long)q->ne[0], b->tune.hd_max);
     /* each sequence has its own k/v buffers: one launch per sequence */
-    int kernel = b->tune.att_row ? OCL_K_ATTENTION_ROW : OCL_K_ATTENTION;
     for (int s = 0; s < n_seqs && be->err == VO_OK; s++) {
         const vo_attn_seq *S = &seqs[s];
         if (!b->tune.att_row && S->n_q <= b->tune.att_split_q && q->ne[0] <= 128) {
             attention_split(b, out, q, S, scale, causal);
             continue;
         }
+        int kernel = b->tune.att_row ? OCL_K_ATTENTION_ROW
+                     : b->tune.att_tile && q->ne[0] <= 128 ? OCL_K_ATTENTION_TILE
+                     : OCL_K_ATTENTION;
         ocl_args a = args_begin(b, kernel, "attention");
         ARG_TENSORS(&a, q, S->k, S->v, out);
         arg_attn_seq(&a, q, S);
@@ -416,7 +418,13 @@ ocl_attention(vo_backend *be, vo_tensor *out, const vo_tensor *q, const vo_attn_
         arg_int(&a, S->v->type);
         if (kernel == OCL_K_ATTENTION_ROW)     /* items (head, query row) */
             launch_3d(&a, q->ne[1], S->n_q, 1, b->tune.wg_att);
-        else {                                  /* groups (head, query row) */
+        else if (kernel == OCL_K_ATTENTION_TILE) {  /* groups (tile of rows, head) */
+            size_t wg = (size_t)(b->tune.att_tq * b->tune.att_rl);
+            size_t g[2] = {(size_t)((S->n_q + b->tune.att_tq - 1) / b->tune.att_tq) * wg,
+                           (size_t)q->ne[1]};
+            size_t l[2] = {wg, 1};
+            launch(&a, 2, g, l);
+        } else {                                /* groups (head, query row) */
             size_t g[3] = {(size_t)b->tune.wg_att, (size_t)q->ne[1], (size_t)S->n_q};
             size_t l[3] = {(size_t)b->tune.wg_att, 1, 1};
             launch(&a, 3, g, l);

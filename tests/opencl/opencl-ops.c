@@ -498,6 +498,27 @@ test_attention(int path)
                 pair_free(kv[i]);
             pair_free(q); pair_free(o);
         }
+    /* prefill and vision lengths: several tiles of query rows and blocks of
+     * keys on the GPU path (the tiled kernel up to head_dim 128, the
+     * work-group kernel past it), a sequence starting mid-tensor */
+    static const int64_t lcfg[][4] = {{72, 4, 4, 0}, {128, 16, 8, 1}, {160, 2, 1, 1}};
+    for (int c = 0; c < 3; c++) {
+        int64_t hd = lcfg[c][0], nh = lcfg[c][1], nkh = lcfg[c][2], T = 45, rows = 41;
+        bool causal = lcfg[c][3];
+        pair q = pair_new(VO_F32, hd, nh, T, 1, "q", 1), o = pair_new(VO_F32, hd, nh, T, 1, "o", 1);
+        pair k = pair_new(VO_F32, hd, nkh, 90, 1, "k", 1), v = pair_new(VO_F32, hd, nkh, 90, 1, "v", 1);
+        vo_attn_seq sc = {3, rows, k.c, v.c, causal ? 83 : rows, NULL, 0};
+        vo_attn_seq sg = {3, rows, k.g, v.g, causal ? 83 : rows, NULL, 0};
+        float scale = 1.0f / sqrtf((float)hd);
+        vo_attention(cpu, o.c, q.c, &sc, 1, scale, causal);
+        vo_attention(gpu, o.g, q.g, &sg, 1, scale, causal);
+        double e = pair_err(o);
+        ok(e < 1e-4, "opencl 7.%d: attention (%s path) hd%lld heads %lld:%lld, %lld rows at "
+           "%lld keys, %s (err %.2g)", path * 20 + ++n, path ? "cpu-driver" : "gpu",
+           (long long)hd, (long long)nh, (long long)nkh, (long long)rows,
+           (long long)sc.n_kv, causal ? "causal" : "full", e);
+        pair_free(q); pair_free(o); pair_free(k); pair_free(v);
+    }
     /* decode against long caches (the GPU path cuts the keys into chunks and
      * merges them): 1 row at 2,053 keys (33 chunks of 64) and 3 rows at 700,
      * Qwen3's 16:8 heads, f32, bf16 and f16 caches */

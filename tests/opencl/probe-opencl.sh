@@ -1,6 +1,7 @@
 #!/bin/sh
 # probe-opencl.sh: the network through the OpenCL kernels (PoCL in CI):
-# every fixture check of tests/vlm/probe.sh with --backend opencl, then the
+# every fixture check of tests/vlm/probe.sh with --backend opencl and with
+# --backend opencl-gpu-kernels (the GPU kernels on this device), then the
 # OpenCL and CPU backends on the same inputs: same generated ids, logits
 # within 1e-3; then with q8 and q4 weights (--weights, converted at load) on
 # every tiny-varco case: q8 the same ids and logits within 1e-3 of the
@@ -16,14 +17,18 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-probe-cl-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-# 1. the fixture checks, with the OpenCL backend
-VO_PROBE_BACKEND=opencl sh "$top_srcdir/tests/vlm/probe.sh" >"$TMP/probe.tap" 2>&1
-rc=$?
-n_ok=$(grep -c '^ok' "$TMP/probe.tap")
-n_bad=$(grep -c '^not ok' "$TMP/probe.tap")
-[ $rc -eq 0 ] && [ "$n_bad" -eq 0 ] && [ "$n_ok" -gt 10 ]
-ok $? "opencl-probe 1.1: every fixture check of probe.sh passes on OpenCL ($n_ok ok, $n_bad not ok)"
-grep '^not ok' "$TMP/probe.tap" | sed 's/^/# /'
+# 1. the fixture checks, with the OpenCL backend: the kernels this device
+# takes (PoCL: the CPU-driver ones), then the GPU kernels on it (tiled and
+# split attention, vec and skinny matmuls, as a GPU runs them)
+for be in opencl:1.1 opencl-gpu-kernels:1.2; do
+    VO_PROBE_BACKEND=${be%:*} sh "$top_srcdir/tests/vlm/probe.sh" >"$TMP/probe.tap" 2>&1
+    rc=$?
+    n_ok=$(grep -c '^ok' "$TMP/probe.tap")
+    n_bad=$(grep -c '^not ok' "$TMP/probe.tap")
+    [ $rc -eq 0 ] && [ "$n_bad" -eq 0 ] && [ "$n_ok" -gt 10 ]
+    ok $? "opencl-probe ${be#*:}: every fixture check of probe.sh passes with --backend ${be%:*} ($n_ok ok, $n_bad not ok)"
+    grep '^not ok' "$TMP/probe.tap" | sed 's/^/# /'
+done
 
 # 2. OpenCL against CPU on the same inputs
 man="$FX/tiny-varco/golden/manifest.json"

@@ -238,22 +238,31 @@ static bool f32_rows(const vo_tensor *t) { return t->type == VO_F32 && row_packe
 #define SHAPE(t) (long long)(t)->ne[0], (long long)(t)->ne[1], (long long)(t)->ne[2], \
     (long long)(t)->ne[3]
 
+/* the contract of vo_matmul (op names it in the message); be's error set
+ * when it does not hold */
+static void matmul_check(vo_backend *be, const char *op, const vo_tensor *out,
+                         const vo_tensor *w, const vo_tensor *x, const vo_tensor *bias)
+{
+    CHECK(is_weight(w->type) && row_packed(w) && w->ne[2] == 1 && w->ne[3] == 1 &&
+          f32_rows(x) && f32_rows(out),
+          "%s %s: weight must be a 2-D float or q8 matrix, x and out f32", op, w->name);
+    CHECK(vo_backend_supports(be, VO_OP_MATMUL, w->type),
+          "%s %s: the %s backend has no %s weights", op, w->name, be->ops->name,
+          vo_type_name(w->type));
+    CHECK(x->ne[0] == w->ne[0] && out->ne[0] == w->ne[1] && vo_nrows(out) == vo_nrows(x),
+          "%s %s: w " SHAPE_FMT " x " SHAPE_FMT " out " SHAPE_FMT " do not fit", op, w->name,
+          SHAPE(w), SHAPE(x), SHAPE(out));
+    CHECK(!bias || (is_float(bias->type) && vo_nelements(bias) == w->ne[1]),
+          "%s %s: bias needs %lld values", op, w->name, (long long)w->ne[1]);
+}
+
 void vo_matmul(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
                const vo_tensor *bias)
 {
     if (op_halted(be)) return;
-    CHECK(is_weight(w->type) && row_packed(w) && w->ne[2] == 1 && w->ne[3] == 1 &&
-          f32_rows(x) && f32_rows(out),
-          "matmul %s: weight must be a 2-D float or q8 matrix, x and out f32", w->name);
-    CHECK(vo_backend_supports(be, VO_OP_MATMUL, w->type),
-          "matmul %s: the %s backend has no %s weights", w->name, be->ops->name,
-          vo_type_name(w->type));
-    CHECK(x->ne[0] == w->ne[0] && out->ne[0] == w->ne[1] && vo_nrows(out) == vo_nrows(x),
-          "matmul %s: w " SHAPE_FMT " x " SHAPE_FMT " out " SHAPE_FMT " do not fit", w->name,
-          SHAPE(w), SHAPE(x), SHAPE(out));
-    CHECK(!bias || (is_float(bias->type) && vo_nelements(bias) == w->ne[1]),
-          "matmul %s: bias needs %lld values", w->name, (long long)w->ne[1]);
-    be->ops->matmul(be, out, w, x, bias);
+    matmul_check(be, "matmul", out, w, x, bias);
+    if (be->err == VO_OK)
+        be->ops->matmul(be, out, w, x, bias);
 }
 
 void vo_matmul_add(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,
@@ -267,17 +276,9 @@ void vo_matmul_add(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_
         vo_add(be, out, out, scratch);
         return;
     }
-    CHECK(is_weight(w->type) && row_packed(w) && w->ne[2] == 1 && w->ne[3] == 1 && f32_rows(x),
-          "matmul_add %s: weight must be a 2-D float or q8 matrix, x and out f32", w->name);
-    CHECK(vo_backend_supports(be, VO_OP_MATMUL, w->type),
-          "matmul_add %s: the %s backend has no %s weights", w->name, be->ops->name,
-          vo_type_name(w->type));
-    CHECK(x->ne[0] == w->ne[0] && out->ne[0] == w->ne[1] && vo_nrows(out) == vo_nrows(x),
-          "matmul_add %s: w " SHAPE_FMT " x " SHAPE_FMT " out " SHAPE_FMT " do not fit",
-          w->name, SHAPE(w), SHAPE(x), SHAPE(out));
-    CHECK(!bias || (is_float(bias->type) && vo_nelements(bias) == w->ne[1]),
-          "matmul_add %s: bias needs %lld values", w->name, (long long)w->ne[1]);
-    be->ops->matmul_add(be, out, w, x, bias);
+    matmul_check(be, "matmul_add", out, w, x, bias);
+    if (be->err == VO_OK)
+        be->ops->matmul_add(be, out, w, x, bias);
 }
 
 static bool broadcastable(const vo_tensor *a, const vo_tensor *b)

@@ -101,6 +101,24 @@ vo_status vo_backend_sync(vo_backend *be, vo_ctx *ctx)
     return VO_OK;
 }
 
+vo_status vo_backend_status(vo_backend *be, vo_ctx *ctx)
+{
+    if (be->err != VO_OK)
+        return vo_fail(ctx, be->err, "%s backend: %s", be->ops->name, be->err_msg);
+    return VO_OK;
+}
+
+void vo_backend_set_stream(vo_backend *be, vo_stream s)
+{
+    if (be->ops->set_stream && s >= VO_STREAM_MAIN && s < VO_STREAM_COUNT_)
+        be->ops->set_stream(be, s);
+}
+
+bool vo_backend_stream_done(vo_backend *be, vo_stream s)
+{
+    return !be->ops->stream_done || be->ops->stream_done(be, s);
+}
+
 void vo_backend_clear_error(vo_backend *be) { be->err = VO_OK; be->err_msg[0] = 0; }
 void vo_backend_set_cancel(vo_backend *be, const volatile sig_atomic_t *flag) { be->cancel = flag; }
 void vo_backend_set_deadline(vo_backend *be, double monotonic_s) { be->deadline = monotonic_s; }

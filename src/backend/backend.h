@@ -201,6 +201,24 @@ bool vo_backend_supports(const vo_backend *be, vo_op op, vo_type type);
  * naming the op, into ctx) or VO_OK. The error stays until cleared. */
 vo_status vo_backend_sync(vo_backend *be, vo_ctx *ctx);
 void vo_backend_clear_error(vo_backend *be);
+/* The sticky first error (its message into ctx) or VO_OK, without waiting
+ * for queued work: whether the ops enqueued so far were taken. */
+vo_status vo_backend_status(vo_backend *be, vo_ctx *ctx);
+
+/* Streams: two queues of ops on one device. Ops run in their order within
+ * a stream; ops of different streams may run at the same time, so a tensor
+ * written on one stream is read on the other only after a
+ * vo_backend_sync on the writing stream. Ops go to the stream last set
+ * (VO_STREAM_MAIN at first); vo_backend_sync waits for that stream. A
+ * backend that runs every op as it is called (the CPU ones) has one
+ * stream: setting another changes nothing. The pages-in-flight scheduler
+ * runs a new page's vision tower on the side stream while decode steps go
+ * on on the main one. */
+typedef enum vo_stream { VO_STREAM_MAIN, VO_STREAM_SIDE, VO_STREAM_COUNT_ } vo_stream;
+void vo_backend_set_stream(vo_backend *be, vo_stream s);
+/* Whether every op enqueued on stream s so far has run (never waits; a
+ * failure there counts as done: vo_backend_sync on s reports it). */
+bool vo_backend_stream_done(vo_backend *be, vo_stream s);
 /* A flag (such as the one a SIGTERM handler sets) that, once set, makes the
  * next op fail with VO_ERR_ABORT and every later one do nothing, so a long
  * vision tower or prefill ends within one op. NULL (the default): never.

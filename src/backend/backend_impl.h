@@ -24,6 +24,10 @@ struct vo_backend_ops {
     /* the first `bytes` bytes of src's data into dst's, on the device */
     void (*copy_bytes)(vo_backend *be, vo_tensor *dst, const vo_tensor *src, size_t bytes);
     void (*sync)(vo_backend *be);
+    /* optional (NULL: one stream, every op done when it returns): ops from
+     * now on go to stream s; whether stream s has run all it was given */
+    void (*set_stream)(vo_backend *be, vo_stream s);
+    bool (*stream_done)(vo_backend *be, vo_stream s);
     bool (*supports)(const vo_backend *be, vo_op op, vo_type type);
     void (*drop)(vo_backend *be);
     /* ops (contracts in backend.h) */

@@ -298,13 +298,15 @@ ocl_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src, size_t byte
                                      bytes, 0, NULL, NULL), dst->name, "clEnqueueCopyBuffer");
 }
 
-/* wait; a bad get_rows id seen by the device becomes the sticky error */
+/* wait for the current stream; a bad get_rows id seen by the device
+ * becomes the sticky error */
 static void
 ocl_sync(vo_backend *be)
 {
     ocl_backend *b = (ocl_backend *)be;
     if (!ocl_check(b, clFinish(b->queue), "sync", "clFinish"))
         return;
+    ocl_pool_stream_idle(b, b->stream);
     if (b->profile)
         ocl_prof_drain(b);
     if (!b->flag_armed)
@@ -320,6 +322,39 @@ ocl_sync(vo_backend *be)
         vo_backend_error(be, VO_ERR_ARGUMENT, "get_rows: id of row %d outside the table",
                          bad - 1);
     }
+}
+
+/* --- streams: one in-order queue each --- */
+
+static void
+ocl_set_stream(vo_backend *be, vo_stream s)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    if (b->one_stream || (int)s == b->stream)
+        return;
+    clFlush(b->queue);          /* what was queued on the old stream starts now */
+    b->stream = (int)s;
+    b->queue = b->queues[s];
+}
+
+static bool
+ocl_stream_done(vo_backend *be, vo_stream s)
+{
+    ocl_backend *b = (ocl_backend *)be;
+    if (b->one_stream)
+        return true;            /* the side is the main stream: in order anyway */
+    cl_event mark = NULL;
+    cl_int status = CL_COMPLETE;
+    cl_int err = clEnqueueMarkerWithWaitList(b->queues[s], 0, NULL, &mark);
+    if (err == CL_SUCCESS)
+        err = clFlush(b->queues[s]);
+    if (err == CL_SUCCESS)
+        err = clGetEventInfo(mark, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status,
+                             NULL);
+    if (mark)
+        clReleaseEvent(mark);
+    /* a failure counts as done: the stream's sync reports it */
+    return err != CL_SUCCESS || status == CL_COMPLETE || status < 0;
 }
 
 static bool
@@ -340,8 +375,10 @@ static void
 ocl_drop(vo_backend *be)
 {
     ocl_backend *b = (ocl_backend *)be;
-    if (b->queue) {
-        clFinish(b->queue);
+    if (b->queues[VO_STREAM_SIDE])
+        clFinish(b->queues[VO_STREAM_SIDE]);
+    if (b->queues[VO_STREAM_MAIN]) {
+        clFinish(b->queues[VO_STREAM_MAIN]);
         ocl_prof_report(b);
     }
     ocl_prof_free(b);
@@ -356,8 +393,9 @@ ocl_drop(vo_backend *be)
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (mems[i])
             clReleaseMemObject(mems[i]);
-    if (b->queue)
-        clReleaseCommandQueue(b->queue);
+    for (int q = 0; q < VO_STREAM_COUNT_; q++)
+        if (b->queues[q] && (q == VO_STREAM_MAIN || b->queues[q] != b->queues[VO_STREAM_MAIN]))
+            clReleaseCommandQueue(b->queues[q]);
     if (b->cctx)
         clReleaseContext(b->cctx);
     vo_free(b);
@@ -366,7 +404,9 @@ ocl_drop(vo_backend *be)
 static const struct vo_backend_ops ocl_ops = {
     .name = "opencl",
     .alloc = ocl_alloc, .from_host = ocl_from_host, .free = ocl_free, .set = ocl_set,
-    .get = ocl_get, .copy_bytes = ocl_copy_bytes, .sync = ocl_sync, .supports = ocl_supports, .drop = ocl_drop,
+    .get = ocl_get, .copy_bytes = ocl_copy_bytes, .sync = ocl_sync,
+    .set_stream = ocl_set_stream, .stream_done = ocl_stream_done,
+    .supports = ocl_supports, .drop = ocl_drop,
     .matmul = ocl_matmul, .add = ocl_add, .mul = ocl_mul, .rms_norm = ocl_rms_norm,
     .layer_norm = ocl_layer_norm, .rope = ocl_rope,
     .rms_norm_rope = ocl_rms_norm_rope, .matmul_add = ocl_matmul_add, .attention = ocl_attention,
@@ -408,6 +448,14 @@ vo_opencl_backend_new(vo_ctx *ctx, const vo_opencl_opts *opts, vo_backend **out)
     if (err == CL_SUCCESS)
         b->queue = clCreateCommandQueue(b->cctx, b->dev.id,
                                         b->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
+    b->queues[VO_STREAM_MAIN] = b->queues[VO_STREAM_SIDE] = b->queue;
+    /* a second queue for the side stream, unless profiling (whose per-kernel
+     * times would then overlap) or VO_OPENCL_SIDE_STREAM=0 asks for one */
+    const char *side = getenv("VO_OPENCL_SIDE_STREAM");
+    b->one_stream = b->profile || (side && strcmp(side, "0") == 0);
+    if (err == CL_SUCCESS && !b->one_stream)
+        b->queues[VO_STREAM_SIDE] = clCreateCommandQueue(b->cctx, b->dev.id, 0, &err);
+    b->info.side_stream = !b->one_stream;
     if (err == CL_SUCCESS)
         b->flag = clCreateBuffer(b->cctx, CL_MEM_READ_WRITE, sizeof(cl_int), NULL, &err);
     if (err == CL_SUCCESS) {

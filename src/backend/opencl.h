@@ -43,6 +43,8 @@ typedef struct vo_opencl_info {
     char tuning[96];        /* the decode kernels' shapes and where they came
                                from: "(measured)", "(from the cache)" or "(from
                                the device's properties)" */
+    bool side_stream;       /* a second queue for the side stream (not with
+                               VO_OPENCL_SIDE_STREAM=0 or VO_OPENCL_PROFILE=1) */
 } vo_opencl_info;
 
 /* What a backend moved and ran since it was made: kernel launches, host

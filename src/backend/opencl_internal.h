@@ -36,6 +36,7 @@ int ocl_mm_weight_of(vo_type type);
 typedef struct ocl_pooled {
     cl_mem mem;
     size_t size;
+    int stream;     /* the stream it was freed on; -1: every command on it has run */
 } ocl_pooled;
 #define OCL_POOL_MAX 64
 
@@ -50,7 +51,11 @@ typedef struct ocl_backend {
     ocl_device dev;
     ocl_tuning tune;
     cl_context cctx;
-    cl_command_queue queue;
+    cl_command_queue queue;     /* the current stream's: queues[stream] */
+    cl_command_queue queues[VO_STREAM_COUNT_];
+    int stream;                 /* vo_backend_set_stream */
+    bool one_stream;            /* VO_OPENCL_SIDE_STREAM=0 or profiling: the side is main */
+    cl_event side_mark;         /* after the side stream's last command; NULL: none */
     cl_program prog[OCL_P_COUNT];
     cl_kernel kern[OCL_K_COUNT];
     cl_mem flag;                /* int: get_rows sets it on a bad id */
@@ -110,6 +115,8 @@ const char *ocl_kernel_label(int kernel);
 cl_mem ocl_pool_take(ocl_backend *b, size_t bytes);
 void ocl_pool_give(ocl_backend *b, cl_mem m);
 void ocl_pool_free(ocl_backend *b);
+/* every command of `stream` has run: its buffers may go to either stream */
+void ocl_pool_stream_idle(ocl_backend *b, int stream);
 
 /* the decode kernels' shapes timed on the device (opencl_tune.c): wanted on
  * GPUs (and anywhere with VO_OPENCL_AUTOTUNE=1, never with =0) unless the

@@ -1,8 +1,10 @@
 /* opencl_pool.c: device buffers kept after their tensor is freed, for the
  * next tensor of about their size, so that a decode step (whose scratch
- * tensors come and go every step) makes no buffer. Reuse is safe because
- * the backend has one in-order queue: a command on the new tensor runs
- * after every command queued on the old one. */
+ * tensors come and go every step) makes no buffer. Each stream is an
+ * in-order queue, so a buffer freed on a stream is reused on the same
+ * stream at once (a command on the new tensor runs after every command on
+ * the old one); on the other stream only after its own stream was waited
+ * for (ocl_pool_stream_idle). */
 #include "src/backend/opencl_internal.h"
 
 /* the most bytes kept: an eighth of the device's memory, at most 512 MiB */
@@ -19,6 +21,7 @@ ocl_pool_take(ocl_backend *b, size_t bytes)
     int best = -1;
     for (int i = 0; i < b->pool_n; i++)     /* the smallest that fits, wasting under half */
         if (b->pool[i].size >= bytes && b->pool[i].size / 2 <= bytes &&
+            (b->pool[i].stream < 0 || b->pool[i].stream == b->stream) &&
             (best < 0 || b->pool[i].size < b->pool[best].size))
             best = i;
     if (best < 0)
@@ -47,8 +50,16 @@ ocl_pool_give(ocl_backend *b, cl_mem m)
             b->pool[i - 1] = b->pool[i];
         b->pool_n--;
     }
-    b->pool[b->pool_n++] = (ocl_pooled){m, size};
+    b->pool[b->pool_n++] = (ocl_pooled){m, size, b->stream};
     b->pool_bytes += size;
+}
+
+void
+ocl_pool_stream_idle(ocl_backend *b, int stream)
+{
+    for (int i = 0; i < b->pool_n; i++)
+        if (b->pool[i].stream == stream)
+            b->pool[i].stream = -1;
 }
 
 void

@@ -49,7 +49,9 @@ static vo_status open_opencl(vo_ctx *ctx, const char *pd, vo_backend **out, vo_b
     if (!st && what) {
         vo_opencl_info info;
         if (vo_opencl_get_info(*out, &info))
-            vo_buf_printf(what, "opencl %s; decode kernels %s", info.device, info.tuning);
+            vo_buf_printf(what, "opencl %s; decode kernels %s; %s", info.device, info.tuning,
+                          info.side_stream ? "vision towers on a second queue"
+                                           : "one queue");
     }
     return st;
 }

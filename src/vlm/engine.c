@@ -224,21 +224,25 @@ void vo_engine_close(vo_engine *e)
 }
 
 /* vision tower + projector over all tiles, TILES_PER_PASS at a time:
- * pixels [n_tiles, C, S, S] (host) → feats [Dt, P, n_tiles] */
+ * pixels [n_tiles, C, S, S] (host) → feats [Dt, P, n_tiles]. The pixels go
+ * up in one write first: on a queue, a write waits for the ops before it,
+ * so writing each pass's tiles would hold the caller until the previous
+ * pass had run (a side stream's work would not overlap anything). */
 void engine_image_features(vo_engine *e, const float *pixels, int n_tiles, vo_tensor *feats)
 {
     vo_backend *be = e->be;
     int S = e->cfg.vision_image_size, C = e->cfg.vision_num_channels;
     int64_t P = e->cfg.patches_per_tile, Dv = e->cfg.vision_hidden_size;
     int chunk = n_tiles < TILES_PER_PASS ? n_tiles : TILES_PER_PASS;
-    vo_tensor *px = vo_tensor_new(be, VO_F32, S, S, C, chunk, "pixels");
+    vo_tensor *px = vo_tensor_new(be, VO_F32, S, S, C, n_tiles, "pixels");
     vo_tensor *vs = vo_tensor_new(be, VO_F32, Dv, P, chunk, 1, "vision.out");
+    if (px)
+        vo_tensor_set(be, px, pixels, sizeof(float) * (size_t)C * S * S * n_tiles);
     for (int t0 = 0; px && vs && t0 < n_tiles; t0 += chunk) {
         int n = n_tiles - t0 < chunk ? n_tiles - t0 : chunk;
-        vo_tensor pv = vo_view(px, S, S, C, n, 0, 0, 0, 0);
+        vo_tensor pv = vo_view(px, S, S, C, n, 0, 0, 0, (size_t)t0 * px->nb[3]);
         vo_tensor ov = vo_view(vs, Dv, P, n, 1, 0, 0, 0, 0);
         vo_tensor fv = vo_view(feats, feats->ne[0], P, n, 1, 0, 0, 0, (size_t)t0 * feats->nb[2]);
-        vo_tensor_set(be, &pv, pixels + (size_t)t0 * C * S * S, sizeof(float) * (size_t)C * S * S * n);
         siglip_forward(be, &e->vis, &pv, &ov);       /* §4 */
         projector_forward(be, &e->proj, &ov, &fv);    /* §5 */
     }
@@ -306,7 +310,7 @@ int vo_engine_default_batch(int layers, int kv_heads, int head_dim, int kv_type,
 }
 
 vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
-                              int stride, page_prep *pp)
+                              int stride, bool wait, page_prep *pp)
 {
     vo_status st = VO_OK;
     double t0 = vo_monotonic_seconds();
@@ -354,9 +358,9 @@ vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int
         engine_image_features(e, pixels, g.n_tiles, feats);
         pack_anyres(e->be, &g, e->cfg.patches_per_side, feats, e->proj.newline, pp->packed);
     }
-    if ((st = vo_backend_sync(e->be, ctx)) != VO_OK)
+    if ((st = wait ? vo_backend_sync(e->be, ctx) : vo_backend_status(e->be, ctx)) != VO_OK)
         goto fail;
-    pp->vision_s = vo_monotonic_seconds() - t1;
+    pp->vision_s = wait ? vo_monotonic_seconds() - t1 : 0;
     /* §7 prompt with N image ids */
     size_t n_img = (size_t)g.num_image_tokens;
     if ((st = vo_prompt_render_ocr(ctx, e->tmpl, &prompt)) ||
@@ -443,7 +447,7 @@ vo_status vo_engine_ocr_batch(vo_ctx *ctx, vo_engine *e, vo_engine_page *pages, 
         vo_engine_page *pg = &pages[i];
         if ((st = engine_check_cancel(ctx, e, "before the vision tower")) != VO_OK)
             goto fail;
-        if ((st = engine_page_prepare(ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &pp[i])) != VO_OK) {
+        if ((st = engine_page_prepare(ctx, e, pg->rgb, pg->w, pg->h, pg->stride, true, &pp[i])) != VO_OK) {
             if (n > 1)
                 vo_fail_where(ctx, "page %d of the batch: ", i + 1);
             goto fail;

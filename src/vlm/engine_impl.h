@@ -33,6 +33,7 @@ typedef struct engine_flight {
     flight_page *waiting, **waiting_tail;
     flight_page *running[VO_GEN_STEP_MAX];
     int n_running;
+    flight_page *side;           /* its vision tower queued on the side stream */
     vo_generator gen;
     bool gen_ready;
 } engine_flight;
@@ -84,9 +85,11 @@ typedef struct page_prep {
  * colour a padded square is filled with (its mean) */
 vo_pixel_norm engine_pixel_norm(const vo_config *cfg, uint8_t fill[3]);
 /* §3-§7 for one page: pre-upscale, preprocess, vision, projector, packing,
- * OCR prompt ids; and the token stream of its text */
+ * OCR prompt ids; and the token stream of its text. wait: return once the
+ * backend has run it (vision_s set); else once it is queued (vision_s 0:
+ * the caller waits for the stream it went to and counts the time) */
 vo_status engine_page_prepare(vo_ctx *ctx, vo_engine *e, const uint8_t *rgb, int w, int h,
-                              int stride, page_prep *pp);
+                              int stride, bool wait, page_prep *pp);
 /* vision tower + projector over all tiles: pixels [n_tiles, C, S, S]
  * (host) → feats [Dt, P, n_tiles] */
 void engine_image_features(vo_engine *e, const float *pixels, int n_tiles, vo_tensor *feats);

@@ -1,10 +1,13 @@
 /* inflight.c: pages in flight through one engine. Callers of
  * vo_engine_ocr_page queue their page and wait; whoever finds nobody driving
- * drives: admits waiting pages while there is room (vision, prompt and
- * prefill of each alone), then runs decode steps over every running page
- * (one read of the weights a step serves all of them), retiring pages as
- * they end, until its own page is done; then another waiting caller takes
- * over. Continuous batching, without a thread of its own. */
+ * drives: admits waiting pages while there is room, then runs decode steps
+ * over every running page (one read of the weights a step serves all of
+ * them), retiring pages as they end, until its own page is done; then
+ * another waiting caller takes over. Continuous batching, without a thread
+ * of its own. A page is admitted in two halves: its vision tower goes to the
+ * backend's side stream, and the decode steps go on while it runs (on a GPU
+ * with a second queue; a CPU backend has run it on return); its prompt and
+ * prefill follow on the main stream once it is done. */
 #include "src/vlm/engine_impl.h"
 #include "src/util/alloc.h"
 #include "src/util/clock.h"
@@ -22,7 +25,8 @@ struct flight_page {
     vo_status st;
     bool done;               /* under the lock */
     flight_page *next;       /* in the waiting queue */
-    double t_queued, t_decode; /* when it was queued, when its decode began */
+    double t_queued, t_vision, t_decode; /* when it was queued, its vision tower
+                                          * began, its decode began */
 };
 
 vo_status engine_flight_init(vo_ctx *ctx, vo_engine *e)
@@ -82,20 +86,57 @@ static void flight_retire(vo_engine *e, flight_page *fp, vo_status st)
     pthread_mutex_unlock(&e->flight.lock);
 }
 
-/* Vision, prompt and prefill of a waiting page, alone: it runs on, or is
- * done already (an end token first, or a failure of its own). */
-static void flight_admit(vo_engine *e, flight_page *fp)
+/* A page failed in its vision tower or prefill: a deadline that passed
+ * says so; the backend's error is the page's alone and is cleared. */
+static void flight_page_failed(vo_engine *e, flight_page *fp, vo_status st)
 {
-    engine_flight *f = &e->flight;
     vo_engine_page *pg = fp->page;
-    pg->wait_s = vo_monotonic_seconds() - fp->t_queued;
+    if (st == VO_ERR_LIMIT && pg->deadline > 0 && vo_monotonic_seconds() > pg->deadline) {
+        pg->timed_out = true;
+        vo_fail(fp->ctx, st, "the page's time ran out during its vision tower or prefill");
+    }
+    vo_backend_clear_error(e->be);
+    flight_retire(e, fp, st);
+}
+
+/* A page's vision tower and projector, queued on the side stream (a backend
+ * with one stream has run them when this returns): false when the page
+ * failed there (it is retired), true when it waits for flight_prefill. */
+static bool flight_vision(vo_engine *e, flight_page *fp)
+{
+    vo_engine_page *pg = fp->page;
+    fp->t_vision = vo_monotonic_seconds();
+    pg->wait_s = fp->t_vision - fp->t_queued;
     /* the page's own deadline while the backend works for it alone */
     vo_backend_set_deadline(e->be, pg->deadline);
     vo_status st = engine_check_cancel(fp->ctx, e, "before the vision tower");
-    if (st == VO_OK)
-        st = engine_page_prepare(fp->ctx, e, pg->rgb, pg->w, pg->h, pg->stride, &fp->prep);
+    if (st == VO_OK) {
+        vo_backend_set_stream(e->be, VO_STREAM_SIDE);
+        st = engine_page_prepare(fp->ctx, e, pg->rgb, pg->w, pg->h, pg->stride, false,
+                                 &fp->prep);
+        vo_backend_set_stream(e->be, VO_STREAM_MAIN);
+    }
+    vo_backend_set_deadline(e->be, 0);
     pg->preprocess_s = fp->prep.preprocess_s;
-    pg->vision_s = fp->prep.vision_s;
+    if (st == VO_OK)
+        return true;
+    flight_page_failed(e, fp, st);
+    return false;
+}
+
+/* The rest of a page's admission once its vision tower has run (or, with
+ * nothing running, waiting for it): prompt and prefill on the main stream.
+ * It runs on, or is done already (an end token first, or a failure). */
+static void flight_prefill(vo_engine *e, flight_page *fp)
+{
+    engine_flight *f = &e->flight;
+    vo_engine_page *pg = fp->page;
+    vo_backend_set_deadline(e->be, pg->deadline);
+    vo_backend_set_stream(e->be, VO_STREAM_SIDE);
+    vo_status st = vo_backend_sync(e->be, fp->ctx);
+    vo_backend_set_stream(e->be, VO_STREAM_MAIN);
+    /* with a side stream: until the driver saw it done, between decode steps */
+    pg->vision_s = vo_monotonic_seconds() - fp->t_vision - pg->preprocess_s;
     if (st == VO_OK) {
         engine_page_request(fp->ctx, e, pg, &fp->prep, &fp->req);
         fp->seq = (vo_gen_seq){.req = &fp->req};
@@ -110,15 +151,12 @@ static void flight_admit(vo_engine *e, flight_page *fp)
         pg->prefill_s = fp->t_decode - t0;
     }
     vo_backend_set_deadline(e->be, 0);
-    if (st == VO_ERR_LIMIT && pg->deadline > 0 && vo_monotonic_seconds() > pg->deadline) {
-        pg->timed_out = true;
-        vo_fail(fp->ctx, st, "the page's time ran out during its vision tower or prefill");
-    }
-    vo_backend_clear_error(e->be);
     if (st == VO_OK && fp->seq.running)
         f->running[f->n_running++] = fp;
-    else
+    else if (st == VO_OK)
         flight_retire(e, fp, st);
+    else
+        flight_page_failed(e, fp, st);
 }
 
 /* A decode step failed: every page in flight fails with its message. */
@@ -142,23 +180,34 @@ static void flight_drive(vo_engine *e, flight_page *mine)
     engine_flight *f = &e->flight;
     vo_gen_seq *seqs[VO_GEN_STEP_MAX];
     for (;;) {
-        /* room for waiting pages: take them in their order */
-        flight_page *admit[VO_GEN_STEP_MAX];
-        int n_admit = 0, room = flight_batch(e) - f->n_running;
-        pthread_mutex_lock(&f->lock);
-        while (n_admit < room && f->waiting) {
-            admit[n_admit++] = f->waiting;
-            f->waiting = f->waiting->next;
-            if (!f->waiting)
-                f->waiting_tail = &f->waiting;
+        /* the page on the side stream goes on to its prefill once its vision
+         * tower has run; with no page running, it is waited for */
+        if (f->side && (f->n_running == 0 || vo_backend_stream_done(e->be, VO_STREAM_SIDE))) {
+            flight_page *fp = f->side;
+            f->side = NULL;
+            flight_prefill(e, fp);
         }
-        pthread_mutex_unlock(&f->lock);
-        for (int i = 0; i < n_admit; i++)
-            flight_admit(e, admit[i]);
+        /* room: waiting pages in their order, one at a time on the side
+         * stream (a backend with one stream has run it on return) */
+        while (!f->side && f->n_running < flight_batch(e)) {
+            pthread_mutex_lock(&f->lock);
+            flight_page *fp = f->waiting;
+            if (fp && !(f->waiting = fp->next))
+                f->waiting_tail = &f->waiting;
+            pthread_mutex_unlock(&f->lock);
+            if (!fp)
+                break;
+            if (!flight_vision(e, fp))
+                continue;
+            if (vo_backend_stream_done(e->be, VO_STREAM_SIDE))
+                flight_prefill(e, fp);
+            else
+                f->side = fp;
+        }
         if (mine->done) /* read by its own thread: set under the lock by this thread */
             return;
         if (f->n_running == 0)
-            continue; /* mine was admitted, so it runs or is done: not reached */
+            continue; /* mine is on the side stream: waited for above */
         for (int i = 0; i < f->n_running; i++)
             seqs[i] = &f->running[i]->seq;
         vo_status st = vo_gen_step(mine->ctx, &f->gen, seqs, f->n_running);

@@ -62,6 +62,32 @@ if grep -q '^[0-9]*\.[0-9]' "$TMP/out"; then
     rc2=$?
     [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] && cmp -s "$TMP/cpu.txt" "$TMP/cl.txt"
     ok $? "ocr 4.2: --device opencl recognises the same text as --device cpu"
+    # pages in flight on OpenCL: each page's vision tower on the second
+    # queue while the pages admitted before it decode; the model's text of
+    # each page (the raw output: 24 tokens of the tiny model's words) the
+    # same as with one queue (VO_OPENCL_SIDE_STREAM=0) and as on the CPU
+    mkdir -p "$TMP/fl"
+    cp "$SAMPLES/hello.png" "$SAMPLES/ko-en-2col.png" "$SAMPLES/ko-poem-skew.png" "$TMP/fl/"
+    FL="--batch 3 --no-band --model $MODEL --max-tokens 24"
+    run_vo -v --device opencl $FL --raw-out "$TMP/fl-two" -O "$TMP/fl-two-out" "$TMP/fl"
+    rc_two=$rc
+    grep -q "vision towers on a second queue" "$TMP/err"; said_two=$?
+    export VO_OPENCL_SIDE_STREAM=0
+    run_vo -v --device opencl $FL --raw-out "$TMP/fl-one" -O "$TMP/fl-one-out" "$TMP/fl"
+    unset VO_OPENCL_SIDE_STREAM
+    rc_one=$rc
+    grep -q "; one queue" "$TMP/err"; said_one=$?
+    run_vo --device cpu $FL --raw-out "$TMP/fl-cpu" -O "$TMP/fl-cpu-out" "$TMP/fl"
+    raw_text() { sed -n 's/.*"text": \(".*"\), "logprobs".*/\1/p' "$1"; }
+    same=0
+    for f in hello ko-en-2col ko-poem-skew; do
+        two=$(raw_text "$TMP/fl-two/$f.p0001.raw.json")
+        [ ${#two} -gt 20 ] && [ "$two" = "$(raw_text "$TMP/fl-one/$f.p0001.raw.json")" ] &&
+            [ "$two" = "$(raw_text "$TMP/fl-cpu/$f.p0001.raw.json")" ] || same=1
+    done
+    [ "$rc_two" -eq 0 ] && [ "$rc_one" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$said_two" -eq 0 ] &&
+        [ "$said_one" -eq 0 ] && [ "$same" -eq 0 ]
+    ok $? "ocr 4.4: 3 pages in flight on OpenCL, vision towers on a second queue: the model's text of each page as with one queue and on the CPU (rc $rc_two/$rc_one/$rc)"
 else
     diag "no OpenCL device listed (pocl-opencl-icd from tests/deps.sh --test provides one)"
     ok 1 "ocr 4.2: an OpenCL device is available"

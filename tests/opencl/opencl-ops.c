@@ -5,6 +5,7 @@
 #include "src/backend/opencl.h"
 #include "src/backend/opencl_kernels.h"
 #include "src/util/alloc.h"
+#include "src/util/clock.h"
 #include "tests/tap.h"
 
 #include <dirent.h>
@@ -913,6 +914,172 @@ test_errors(void)
     vo_buf_free(&list);
 }
 
+/* --- 15: two streams: a chain of products queued on the side stream while
+ * the main stream runs its own; each right, bit for bit what one stream
+ * gives; the side stream seen done without waiting; a buffer freed on one
+ * stream not handed to the other before that stream was waited for; with
+ * VO_OPENCL_SIDE_STREAM=0 and on the CPU, one stream --- */
+
+/* out = w·(w·(…(w·x))) `reps` times on the current stream of be */
+static void
+chain(vo_backend *be, vo_tensor *out, vo_tensor *tmp, const vo_tensor *w, const vo_tensor *x,
+      int reps)
+{
+    vo_matmul(be, out, w, x, NULL);
+    for (int r = 1; r < reps; r++) {
+        vo_copy(be, tmp, out);
+        vo_matmul(be, out, w, tmp, NULL);
+    }
+}
+
+/* the f32 values of t on be (after waiting for the current stream) */
+static float *
+values(vo_backend *be, const vo_tensor *t)
+{
+    size_t n = (size_t)vo_nelements(t);
+    float *v = vo_malloc(n * 4);
+    if (v && vo_backend_sync(be, ctx) == VO_OK)
+        vo_tensor_get(be, t, v, n * 4);
+    if (v && vo_backend_sync(be, ctx) != VO_OK) {
+        vo_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static void
+test_streams(const vo_opencl_opts *opts)
+{
+    int n = 0;
+    vo_opencl_info info = {0};
+    const char *prof = getenv("VO_OPENCL_PROFILE");
+    bool want_two = !(prof && *prof && *prof != '0');
+    bool have_info = vo_opencl_get_info(gpu, &info);
+    ok(have_info && info.side_stream == want_two,
+       "opencl 15.%d: a second queue for the side stream%s (%d)", ++n,
+       want_two ? "" : " is off while profiling", info.side_stream);
+    /* 256 x 256, 64 rows, 12 products on the side; 3 on main */
+    int64_t K = 256, M = 64;
+    pair w = pair_new(VO_F32, K, K, 1, 1, "w", 0.06f), x = pair_new(VO_F32, K, M, 1, 1, "x", 1);
+    pair ws = pair_new(VO_BF16, K, K, 1, 1, "ws", 0.06f), xs = pair_new(VO_F32, K, M, 1, 1, "xs", 1);
+    pair o = pair_new(VO_F32, K, M, 1, 1, "o", 1), t = pair_new(VO_F32, K, M, 1, 1, "t", 1);
+    pair os = pair_new(VO_F32, K, M, 1, 1, "os", 1), ts = pair_new(VO_F32, K, M, 1, 1, "ts", 1);
+    /* what one stream gives */
+    chain(gpu, os.g, ts.g, ws.g, xs.g, 12);
+    chain(gpu, o.g, t.g, w.g, x.g, 3);
+    float *one_side = values(gpu, os.g), *one_main = values(gpu, o.g);
+    /* the same on two streams */
+    vo_backend_set_stream(gpu, VO_STREAM_SIDE);
+    chain(gpu, os.g, ts.g, ws.g, xs.g, 12);
+    vo_backend_set_stream(gpu, VO_STREAM_MAIN);
+    chain(gpu, o.g, t.g, w.g, x.g, 3);
+    float *two_main = values(gpu, o.g);
+    double t0 = vo_monotonic_seconds();
+    bool done = false;
+    while (!(done = vo_backend_stream_done(gpu, VO_STREAM_SIDE)) &&
+           vo_monotonic_seconds() - t0 < 120)
+        ;
+    ok(done, "opencl 15.%d: the side stream is seen done without waiting on it (%.3f s)", ++n,
+       vo_monotonic_seconds() - t0);
+    vo_backend_set_stream(gpu, VO_STREAM_SIDE);
+    float *two_side = values(gpu, os.g);
+    vo_backend_set_stream(gpu, VO_STREAM_MAIN);
+    ok(vo_backend_stream_done(gpu, VO_STREAM_SIDE) && vo_backend_stream_done(gpu, VO_STREAM_MAIN),
+       "opencl 15.%d: both streams done after their syncs", ++n);
+    size_t bytes = (size_t)(K * M) * 4;
+    ok(one_side && one_main && two_side && two_main && !memcmp(one_side, two_side, bytes) &&
+           !memcmp(one_main, two_main, bytes),
+       "opencl 15.%d: each stream's products bit for bit those of one stream", ++n);
+    chain(cpu, os.c, ts.c, ws.c, xs.c, 12);
+    chain(cpu, o.c, t.c, w.c, x.c, 3);
+    double e1 = pair_err(os), e2 = pair_err(o);
+    ok(e1 < 1e-3 && e2 < 1e-3, "opencl 15.%d: and right against the CPU (err %.2g, %.2g)", ++n,
+       e1, e2);
+    vo_free(one_side); vo_free(one_main); vo_free(two_side); vo_free(two_main);
+    pair_free(w); pair_free(x); pair_free(ws); pair_free(xs);
+    pair_free(o); pair_free(t); pair_free(os); pair_free(ts);
+
+    /* the pool (of a new backend: empty): a buffer freed on the side is the
+     * side's until it was waited for */
+    vo_opencl_stats a, b, c, d;
+    vo_backend *main_gpu = gpu;
+    char *saved = prof ? strdup(prof) : NULL;
+    unsetenv("VO_OPENCL_PROFILE");      /* a profiling backend has one queue */
+    vo_status made = vo_opencl_backend_new(ctx, opts, &gpu);
+    if (saved)
+        setenv("VO_OPENCL_PROFILE", saved, 1);
+    free(saved);
+    if (made != VO_OK) {
+        ok(0, "opencl 15.%d: a second backend: %s", ++n, vo_last_error(ctx));
+        gpu = main_gpu;
+        return;
+    }
+    vo_backend_set_stream(gpu, VO_STREAM_SIDE);
+    vo_tensor *s1 = vo_tensor_new(gpu, VO_F32, 4099, 7, 1, 1, "side");
+    vo_tensor *z = vo_tensor_new(gpu, VO_F32, 4099, 7, 1, 1, "z");
+    vo_copy(gpu, z, s1);
+    vo_tensor_free(gpu, s1);
+    vo_backend_set_stream(gpu, VO_STREAM_MAIN);
+    vo_opencl_get_stats(gpu, &a);
+    vo_tensor *m1 = vo_tensor_new(gpu, VO_F32, 4099, 7, 1, 1, "main");
+    vo_opencl_get_stats(gpu, &b);
+    ok(b.buffers_reused == a.buffers_reused && b.buffers == a.buffers + 1,
+       "opencl 15.%d: a buffer freed on the side stream is not reused on the main one before "
+       "the side was waited for", ++n);
+    vo_backend_set_stream(gpu, VO_STREAM_SIDE);
+    vo_tensor *s2 = vo_tensor_new(gpu, VO_F32, 4099, 7, 1, 1, "side2");
+    vo_opencl_get_stats(gpu, &c);
+    ok(c.buffers_reused == b.buffers_reused + 1, "opencl 15.%d: the side stream reuses it at once",
+       ++n);
+    vo_tensor_free(gpu, s2);
+    vo_tensor_free(gpu, z);
+    vo_backend_sync(gpu, ctx);
+    vo_backend_set_stream(gpu, VO_STREAM_MAIN);
+    vo_tensor *m2 = vo_tensor_new(gpu, VO_F32, 4099, 7, 1, 1, "main2");
+    vo_opencl_get_stats(gpu, &d);
+    ok(d.buffers_reused == c.buffers_reused + 1 && d.buffers == c.buffers,
+       "opencl 15.%d: the main stream reuses it once the side stream was waited for", ++n);
+    vo_tensor_free(gpu, m1);
+    vo_tensor_free(gpu, m2);
+    ok(vo_backend_sync(gpu, ctx) == VO_OK, "opencl 15.%d: no error after", ++n);
+    vo_backend_drop(gpu);
+    gpu = main_gpu;
+
+    /* one stream: VO_OPENCL_SIDE_STREAM=0, and the CPU */
+    setenv("VO_OPENCL_SIDE_STREAM", "0", 1);
+    vo_backend *one = NULL;
+    vo_status st = vo_opencl_backend_new(ctx, opts, &one);
+    unsetenv("VO_OPENCL_SIDE_STREAM");
+    info.side_stream = true;
+    bool said = st == VO_OK && vo_opencl_get_info(one, &info) && !info.side_stream;
+    if (st == VO_OK) {
+        vo_tensor *q = vo_tensor_new(one, VO_F32, 300, 5, 1, 1, "q");
+        vo_tensor *r = vo_tensor_new(one, VO_F32, 300, 5, 1, 1, "r");
+        vo_backend_set_stream(one, VO_STREAM_SIDE);
+        vo_copy(one, r, q);
+        vo_backend_set_stream(one, VO_STREAM_MAIN);
+        said = said && vo_backend_stream_done(one, VO_STREAM_SIDE) &&
+               vo_backend_sync(one, ctx) == VO_OK;
+        vo_tensor_free(one, q);
+        vo_tensor_free(one, r);
+        vo_backend_drop(one);
+    }
+    ok(said, "opencl 15.%d: VO_OPENCL_SIDE_STREAM=0: one queue, the side stream always done", ++n);
+    vo_tensor *cq = vo_tensor_new(cpu, VO_F32, 3, 1, 1, 1, "cq");
+    vo_tensor *cr = vo_tensor_new(cpu, VO_F32, 3, 1, 1, 1, "cr");
+    float in[3] = {1, 2, 3}, got[3] = {0, 0, 0};
+    vo_tensor_set(cpu, cq, in, sizeof in);
+    vo_backend_set_stream(cpu, VO_STREAM_SIDE);
+    vo_copy(cpu, cr, cq);
+    bool cpu_done = vo_backend_stream_done(cpu, VO_STREAM_SIDE);
+    vo_backend_set_stream(cpu, VO_STREAM_MAIN);
+    vo_tensor_get(cpu, cr, got, sizeof got);
+    ok(cpu_done && vo_backend_sync(cpu, ctx) == VO_OK && !memcmp(in, got, sizeof in),
+       "opencl 15.%d: the CPU backend runs a side-stream op at once", ++n);
+    vo_tensor_free(cpu, cq);
+    vo_tensor_free(cpu, cr);
+}
+
 int
 main(void)
 {
@@ -963,6 +1130,7 @@ main(void)
     test_patch_resize_argmax();
     test_errors();
     test_autotune();
+    test_streams(&o);
     vo_backend_drop(gpu);
     vo_backend_drop(cpu);
     remove_dir(cache);

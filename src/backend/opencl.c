@@ -298,6 +298,25 @@ ocl_copy_bytes(vo_backend *be, vo_tensor *dst, const vo_tensor *src, size_t byte
                                      bytes, 0, NULL, NULL), dst->name, "clEnqueueCopyBuffer");
 }
 
+/* --- streams: one in-order queue each --- */
+
+/* commands enqueued so far, on either stream (launches, transfers, copies) */
+static unsigned long long
+ocl_work_count(const ocl_backend *b)
+{
+    return b->stats.launches + b->stats.writes + b->stats.reads + b->stats.device_copies;
+}
+
+/* stream s has run all it was given (its clFinish returned) */
+static void
+ocl_stream_ran(ocl_backend *b, int s)
+{
+    if (b->mark[s])
+        clReleaseEvent(b->mark[s]);
+    b->mark[s] = NULL;
+    b->synced_at[s] = ocl_work_count(b);
+}
+
 /* wait for the current stream; a bad get_rows id seen by the device
  * becomes the sticky error */
 static void
@@ -307,6 +326,7 @@ ocl_sync(vo_backend *be)
     if (!ocl_check(b, clFinish(b->queue), "sync", "clFinish"))
         return;
     ocl_pool_stream_idle(b, b->stream);
+    ocl_stream_ran(b, b->stream);
     if (b->profile)
         ocl_prof_drain(b);
     if (!b->flag_armed)
@@ -322,9 +342,22 @@ ocl_sync(vo_backend *be)
         vo_backend_error(be, VO_ERR_ARGUMENT, "get_rows: id of row %d outside the table",
                          bad - 1);
     }
+    b->synced_at[b->stream] = ocl_work_count(b);    /* the flag's blocking transfers */
 }
 
-/* --- streams: one in-order queue each --- */
+/* a marker after the last command of stream s (none when nothing was
+ * enqueued since its sync), and the queue flushed so that it all starts */
+static void
+ocl_stream_mark(ocl_backend *b, int s)
+{
+    if (b->mark[s])
+        clReleaseEvent(b->mark[s]);
+    b->mark[s] = NULL;
+    if (ocl_work_count(b) != b->synced_at[s] &&
+        clEnqueueMarkerWithWaitList(b->queues[s], 0, NULL, &b->mark[s]) != CL_SUCCESS)
+        b->mark[s] = NULL;
+    clFlush(b->queues[s]);
+}
 
 static void
 ocl_set_stream(vo_backend *be, vo_stream s)
@@ -332,29 +365,34 @@ ocl_set_stream(vo_backend *be, vo_stream s)
     ocl_backend *b = (ocl_backend *)be;
     if (b->one_stream || (int)s == b->stream)
         return;
-    clFlush(b->queue);          /* what was queued on the old stream starts now */
+    ocl_stream_mark(b, b->stream);  /* polled by ocl_stream_done while away */
     b->stream = (int)s;
     b->queue = b->queues[s];
 }
 
+/* A stream left is polled through the marker queued as it was left (the
+ * same event each time, so it is seen done once it has run); the current
+ * stream gets a new marker. */
 static bool
 ocl_stream_done(vo_backend *be, vo_stream s)
 {
     ocl_backend *b = (ocl_backend *)be;
     if (b->one_stream)
         return true;            /* the side is the main stream: in order anyway */
-    cl_event mark = NULL;
+    if ((int)s == b->stream)
+        ocl_stream_mark(b, (int)s);
+    if (!b->mark[s])
+        return true;
     cl_int status = CL_COMPLETE;
-    cl_int err = clEnqueueMarkerWithWaitList(b->queues[s], 0, NULL, &mark);
-    if (err == CL_SUCCESS)
-        err = clFlush(b->queues[s]);
-    if (err == CL_SUCCESS)
-        err = clGetEventInfo(mark, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status,
-                             NULL);
-    if (mark)
-        clReleaseEvent(mark);
+    cl_int err = clGetEventInfo(b->mark[s], CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status,
+                                &status, NULL);
     /* a failure counts as done: the stream's sync reports it */
-    return err != CL_SUCCESS || status == CL_COMPLETE || status < 0;
+    if (err != CL_SUCCESS || status == CL_COMPLETE || status < 0) {
+        clReleaseEvent(b->mark[s]);
+        b->mark[s] = NULL;
+        return true;
+    }
+    return false;
 }
 
 static bool
@@ -383,6 +421,9 @@ ocl_drop(vo_backend *be)
     }
     ocl_prof_free(b);
     ocl_pool_free(b);
+    for (int q = 0; q < VO_STREAM_COUNT_; q++)
+        if (b->mark[q])
+            clReleaseEvent(b->mark[q]);
     for (int k = 0; k < OCL_K_COUNT; k++)
         if (b->kern[k])
             clReleaseKernel(b->kern[k]);

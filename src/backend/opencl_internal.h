@@ -55,7 +55,9 @@ typedef struct ocl_backend {
     cl_command_queue queues[VO_STREAM_COUNT_];
     int stream;                 /* vo_backend_set_stream */
     bool one_stream;            /* VO_OPENCL_SIDE_STREAM=0 or profiling: the side is main */
-    cl_event side_mark;         /* after the side stream's last command; NULL: none */
+    cl_event mark[VO_STREAM_COUNT_]; /* after a stream's last command, queued when it was
+                                      * left; NULL: it has run all it was given */
+    unsigned long long synced_at[VO_STREAM_COUNT_]; /* ocl_work_count at its last sync */
     cl_program prog[OCL_P_COUNT];
     cl_kernel kern[OCL_K_COUNT];
     cl_mem flag;                /* int: get_rows sets it on a bad id */

@@ -984,8 +984,11 @@ test_streams(const vo_opencl_opts *opts)
     vo_backend_set_stream(gpu, VO_STREAM_SIDE);
     float *two_side = values(gpu, os.g);
     vo_backend_set_stream(gpu, VO_STREAM_MAIN);
-    ok(vo_backend_stream_done(gpu, VO_STREAM_SIDE) && vo_backend_stream_done(gpu, VO_STREAM_MAIN),
-       "opencl 15.%d: both streams done after their syncs", ++n);
+    bool side_done = vo_backend_stream_done(gpu, VO_STREAM_SIDE);
+    bool main_done = vo_backend_sync(gpu, ctx) == VO_OK &&
+                     vo_backend_stream_done(gpu, VO_STREAM_MAIN);
+    ok(side_done && main_done, "opencl 15.%d: both streams done after their syncs (%d %d)", ++n,
+       side_done, main_done);
     size_t bytes = (size_t)(K * M) * 4;
     ok(one_side && one_main && two_side && two_main && !memcmp(one_side, two_side, bytes) &&
            !memcmp(one_main, two_main, bytes),

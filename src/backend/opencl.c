@@ -342,7 +342,6 @@ ocl_sync(vo_backend *be)
         vo_backend_error(be, VO_ERR_ARGUMENT, "get_rows: id of row %d outside the table",
                          bad - 1);
     }
-    b->synced_at[b->stream] = ocl_work_count(b);    /* the flag's blocking transfers */
 }
 
 /* a marker after the last command of stream s (none when nothing was

@@ -148,7 +148,13 @@ void vo_drop_page(vo_page *page);
 typedef struct vo_model vo_model;
 
 /* values of vo_model_opts.weights */
-enum { VO_WEIGHTS_AS_STORED = 0, VO_WEIGHTS_Q8 = 1, VO_WEIGHTS_Q4 = 2, VO_WEIGHTS_BF16 = 3 };
+enum {
+    VO_WEIGHTS_AUTO = 0,      /* bf16 copied into memory on the CPU where it fits, else as stored */
+    VO_WEIGHTS_Q8 = 1,
+    VO_WEIGHTS_Q4 = 2,
+    VO_WEIGHTS_BF16 = 3,
+    VO_WEIGHTS_AS_STORED = 4
+};
 /* values of vo_model_opts.kv_type */
 enum { VO_KV_F32 = 0, VO_KV_BF16 = 1, VO_KV_F16 = 2, VO_KV_Q8 = 3 };
 /* values of vo_model_opts.matmul */
@@ -161,10 +167,13 @@ typedef struct vo_model_opts {
     const char *device; /* "auto", "cpu", "opencl", "opencl:P.D"; NULL: auto */
     int max_tokens;     /* tokens a page (or band) may generate; <= 0: what the
                          * model's context leaves */
-    int weights;        /* VO_WEIGHTS_*: as stored (bf16, exact, mapped from the
-                         * file), q8, q4 or bf16 (the same values copied into
-                         * this process's memory: the same results, faster
-                         * generation steps on the CPU, not shared) */
+    int weights;        /* VO_WEIGHTS_*: auto (on the CPU a model stored in bf16
+                         * is copied into this process's memory where the
+                         * memory available leaves room, else as stored; the
+                         * same results either way), as stored (bf16, exact,
+                         * mapped from the file: shared between processes),
+                         * bf16 (copied always), q8 or q4 (faster, the text
+                         * may differ) */
     int kv_type;        /* VO_KV_*: the KV cache's storage */
     int no_band;        /* 1: a page whose output is cut or loops is not
                          * recognised again in bands */

@@ -21,7 +21,7 @@ import os
 __all__ = ["Error", "Model", "page_count", "recognize_file", "version"]
 
 _TEXT_LAYER = {"auto": 0, "never": 1, "only": 2}
-_WEIGHTS = {"as-stored": 0, "q8": 1, "q4": 2, "bf16": 3}
+_WEIGHTS = {"auto": 0, "q8": 1, "q4": 2, "bf16": 3, "as-stored": 4}
 _KV = {"f32": 0, "bf16": 1, "f16": 2, "q8": 3}
 _MATMUL = {"exact": 0, "bf16": 1}
 
@@ -161,7 +161,7 @@ def recognize_file(path, page=1, model=None, dpi=0, text_layer="auto", password=
 class Model:
     """An opened model folder (None: where the command looks for it)."""
 
-    def __init__(self, path=None, threads=0, device=None, max_tokens=0, weights="as-stored",
+    def __init__(self, path=None, threads=0, device=None, max_tokens=0, weights="auto",
                  kv_type="f32", bands=True, verbosity=1, matmul="exact"):
         opts = _ModelOpts(threads, device.encode() if device else None, max_tokens,
                           _WEIGHTS[weights], _KV[kv_type], 0 if bands else 1, _MATMUL[matmul])

@@ -50,7 +50,7 @@ vo_status vo_model_open(vo_ctx *ctx, const char *model_dir, const vo_model_opts 
     }
     vo_engine_opts eo = {opts ? opts->threads : 0, opts ? opts->max_tokens : 0, 0,
                          opts ? opts->device : NULL, opts ? opts->kv_type : VO_KV_F32, 1, 0,
-                         opts ? opts->weights : VO_WEIGHTS_AS_STORED,
+                         opts ? opts->weights : VO_WEIGHTS_AUTO,
                          opts ? opts->matmul : VO_MATMUL_EXACT};
     vo_status st = vo_engine_open(ctx, m->dir, &eo, &m->engine);
     if (st) {

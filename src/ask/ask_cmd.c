@@ -50,7 +50,7 @@ static const char usage[] =
     "  --max-tokens N           generate at most N tokens (default: what the context leaves)\n"
     "  --device DEV             auto, cpu, opencl or opencl:P.D\n"
     "  --threads N              CPU threads (default: all cores)\n"
-    "  --weights TYPE           as-stored (default), bf16, q8 or q4\n"
+    "  --weights TYPE           auto (default), as-stored, bf16, q8 or q4\n"
     "  --matmul MODE            exact (default) or bf16 (image and prompt up to 2x faster\n"
     "                           on CPUs with AVX512_BF16, logits within about 1%)\n"
     "  -q, --quiet              no warnings; -v, --verbose: more\n"
@@ -130,7 +130,9 @@ static int parse_args(int argc, char **argv, ask_args *a)
                 return -1;
             break;
         case O_WEIGHTS:
-            if (!strcmp(optarg, "as-stored"))
+            if (!strcmp(optarg, "auto"))
+                a->weights = VO_WEIGHTS_AUTO;
+            else if (!strcmp(optarg, "as-stored"))
                 a->weights = VO_WEIGHTS_AS_STORED;
             else if (!strcmp(optarg, "q8"))
                 a->weights = VO_WEIGHTS_Q8;
@@ -139,7 +141,7 @@ static int parse_args(int argc, char **argv, ask_args *a)
             else if (!strcmp(optarg, "bf16"))
                 a->weights = VO_WEIGHTS_BF16;
             else {
-                fprintf(stderr, "varco-ocr ask: --weights %s: give as-stored, bf16, q8 or q4\n",
+                fprintf(stderr, "varco-ocr ask: --weights %s: give auto, as-stored, bf16, q8 or q4\n",
                         optarg);
                 return -1;
             }

@@ -375,13 +375,13 @@ static void ocrd_log(void *user, int level, const char *msg)
 
 static vo_model *open_model(vo_ctx *ctx, const ocrd_args *a, vo_status *st)
 {
-    static const char *const weights[] = {"as-stored", "q8", "q4", "bf16"};   /* VO_WEIGHTS_* */
+    static const char *const weights[] = {"auto", "q8", "q4", "bf16", "as-stored"}; /* VO_WEIGHTS_* */
     vo_model_opts mo = {0};
     vo_model *model = NULL;
     mo.threads = (int)param_num(a, "threads");
     mo.max_tokens = (int)param_num(a, "max_tokens");
     mo.device = param_str(a, "device");
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (strcmp(param_str(a, "weights"), weights[i]) == 0)
             mo.weights = i;
     const char *dir = param_str(a, "model");

@@ -72,9 +72,9 @@ vo_status run_describe_method(run_job *job)
                            opts->device ? opts->device : "auto",
                            opts->kv_type >= 0 && opts->kv_type < 4 ? kv[opts->kv_type] : "?",
                            opts->no_band ? "off" : "on", opts->no_blank_skip ? "off" : "on");
-    static const char *const weights[] = {"as-stored", "q8", "q4", "bf16"};
+    static const char *const weights[] = {"auto", "q8", "q4", "bf16", "as-stored"};
     if (!st && uses_model)
-        st = vo_buf_printf(&s, "; weights=%s", opts->weights >= 0 && opts->weights < 4
+        st = vo_buf_printf(&s, "; weights=%s", opts->weights >= 0 && opts->weights < 5
                                                    ? weights[opts->weights] : "?");
     if (!st && uses_model && opts->matmul == VO_MATMUL_BF16)
         st = vo_buf_puts(&s, "; matmul=bf16");

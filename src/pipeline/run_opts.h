@@ -74,7 +74,7 @@ typedef struct vo_run_opts {
     unsigned long long max_input_size; /* --max-input-size: bytes of standard input */
     void (*signals_install)(void); /* called again after the engine opens (NULL: none) */
     int kv_type;                /* --kv-type: VO_KV_F32 ... VO_KV_Q8 (vo_engine_opts.kv_type) */
-    int weights;                /* --weights: VO_WEIGHTS_AS_STORED, _Q8, _Q4 (vo_engine_opts.weights) */
+    int weights;                /* --weights: VO_WEIGHTS_* (vo_engine_opts.weights) */
     int matmul;                 /* --matmul: VO_MATMUL_EXACT, _BF16 (vo_engine_opts.matmul) */
 } vo_run_opts;
 

@@ -11,6 +11,7 @@
 #include "src/model/tokenizer.h"
 #include "src/util/alloc.h"
 #include "src/util/clock.h"
+#include "src/util/sysmem.h"
 #include "src/vlm/generate.h"
 #include "src/vlm/pack.h"
 #include "src/vlm/preprocess.h"
@@ -82,15 +83,43 @@ static vo_status set_kv_type(vo_ctx *ctx, vo_engine *e)
     return VO_OK;
 }
 
+bool vo_engine_copy_weights(uint64_t copy_bytes, uint64_t mem_bytes)
+{
+    return mem_bytes > 0 && copy_bytes <= mem_bytes && mem_bytes - copy_bytes >= VO_ENGINE_COPY_SPARE;
+}
+
+/* opts.weights auto: bf16 on the CPU where the folder's matrices are bf16
+ * (the same values, and the mapped file's pages read 1.2 to 6 times slower
+ * by a decode step on the VMs measured) and the copy fits; else as stored */
+static int auto_weights(vo_ctx *ctx, const vo_engine *e)
+{
+    if (strcmp(vo_backend_name(e->be), "cpu") != 0)
+        return VO_WEIGHTS_AS_STORED;  /* a device's weights are in its memory already */
+    bool all;
+    uint64_t bytes = qwen3_matrix_bytes(&e->lm, VO_BF16, &all), mem = vo_mem_available();
+    if (!all || bytes == 0)
+        return VO_WEIGHTS_AS_STORED;  /* f32 or mixed: no copy gives the same values */
+    if (!vo_engine_copy_weights(bytes, mem)) {
+        vo_info(ctx, "the language model's weights stay mapped from the file: a copy of %.1f "
+                "GiB would leave less than %.0f GiB of the %.1f GiB of memory available "
+                "(--weights bf16 copies them anyway)", (double)bytes / (1 << 30),
+                (double)VO_ENGINE_COPY_SPARE / (1 << 30), (double)mem / (1 << 30));
+        return VO_WEIGHTS_AS_STORED;
+    }
+    return VO_WEIGHTS_BF16;
+}
+
 /* opts.weights: the LM's matrices and head converted once, here */
 static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
 {
+    if (e->opts.weights == VO_WEIGHTS_AUTO)
+        e->opts.weights = auto_weights(ctx, e);
     if (e->opts.weights == VO_WEIGHTS_AS_STORED)
         return VO_OK;
     if (e->opts.weights != VO_WEIGHTS_Q8 && e->opts.weights != VO_WEIGHTS_Q4 &&
         e->opts.weights != VO_WEIGHTS_BF16)
-        return vo_fail(ctx, VO_ERR_ARGUMENT, "weight type %d is not 0 (as stored), 1 (q8), "
-                       "2 (q4) or 3 (bf16)", e->opts.weights);
+        return vo_fail(ctx, VO_ERR_ARGUMENT, "weight type %d is not 0 (auto), 1 (q8), "
+                       "2 (q4), 3 (bf16) or 4 (as stored)", e->opts.weights);
     vo_type t = e->opts.weights == VO_WEIGHTS_Q8 ? VO_Q8
                 : e->opts.weights == VO_WEIGHTS_Q4 ? VO_Q4 : VO_BF16;
     /* q8 and q4 blocks are dequantized by the CPU's and OpenCL's matmuls;
@@ -102,9 +131,12 @@ static vo_status set_weights(vo_ctx *ctx, vo_engine *e)
                        vo_type_name(t));
     if (t == VO_BF16 && strcmp(vo_backend_name(e->be), "cpu") != 0)
         return VO_OK;
-    if (t == VO_BF16)
-        vo_info(ctx, "copying the language model's weights into memory");
-    else
+    if (t == VO_BF16) {
+        bool all;
+        vo_info(ctx, "copying the language model's weights (%.2f GiB of bf16) into memory "
+                "(--weights as-stored uses them from the mapped file)",
+                (double)qwen3_matrix_bytes(&e->lm, VO_BF16, &all) / (1 << 30));
+    } else
         vo_info(ctx, "converting the language model's weights to %s", vo_type_name(t));
     int threads = e->opts.threads > 0 ? e->opts.threads : vo_cpu_count();
     return qwen3_convert_weights(ctx, e->be, e->w, &e->lm, t, threads);

@@ -30,13 +30,17 @@ typedef struct vo_engine_opts {
                         * VO_ENGINE_BATCH_MAX); <= 0: 1 */
     int no_draft;      /* 1: no drafted decoding in vo_engine_ocr_page (one token a
                         * step); 0: drafted where exact (the CPU backend) */
-    int weights;       /* the language model's matrices and head: VO_WEIGHTS_AS_STORED (0,
-                        * the default: the folder's bf16), VO_WEIGHTS_Q8 (1: int8 in
-                        * blocks of 32 with a scale, made at load: 0.56x the bytes a
-                        * decode step reads), VO_WEIGHTS_Q4 (2: 4 bits, 0.31x) or
+    int weights;       /* the language model's matrices and head: VO_WEIGHTS_AUTO (0,
+                        * the default: BF16 on the CPU backend where the folder's
+                        * matrices are bf16 and vo_engine_copy_weights says they
+                        * fit, else AS_STORED), VO_WEIGHTS_Q8 (1: int8 in blocks of
+                        * 32 with a scale, made at load: 0.56x the bytes a decode
+                        * step reads), VO_WEIGHTS_Q4 (2: 4 bits, 0.31x),
                         * VO_WEIGHTS_BF16 (3: the folder's bf16 copied out of the
-                        * mapped file into the process's memory: the same values,
-                        * read faster); the CPU backend only */
+                        * mapped file into the process's huge-page memory: the same
+                        * values, read 1.2 to 6 times faster by a decode step on
+                        * the CPU) or VO_WEIGHTS_AS_STORED (4: used from the mapped
+                        * file, shared with other processes) */
     int matmul;        /* VO_MATMUL_EXACT (0, the default) or VO_MATMUL_BF16 (1: the CPU
                         * backend's products of bf16 weights and more than 12 rows, the
                         * image tiles and the prompt, round the activations to bf16,
@@ -56,6 +60,14 @@ typedef struct vo_engine_opts {
 #define VO_ENGINE_PAGE_TOKENS 10000
 int vo_engine_default_batch(int layers, int kv_heads, int head_dim, int kv_type,
                             uint64_t mem_bytes, uint64_t *page_bytes);
+
+/* --weights auto on the CPU: whether copy_bytes of weights are copied out of
+ * the mapped file, given mem_bytes of memory available (0: unknown, then
+ * not): when the copy leaves VO_ENGINE_COPY_SPARE for the pages' KV caches
+ * and images. A mapped file's pages can be dropped and read again under
+ * memory pressure, a copy's cannot. */
+#define VO_ENGINE_COPY_SPARE ((uint64_t)2 << 30)
+bool vo_engine_copy_weights(uint64_t copy_bytes, uint64_t mem_bytes);
 
 /* values of vo_engine_opts.kv_type and .weights: VO_KV_* and VO_WEIGHTS_*
  * (include/varco-ocr.h) */

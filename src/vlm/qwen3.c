@@ -85,6 +85,29 @@ vo_status qwen3_convert_weights(vo_ctx *ctx, vo_backend *be, const vo_weights *w
     return st;
 }
 
+static void count_matrix(const vo_tensor *t, vo_type type, uint64_t *bytes, bool *all)
+{
+    if (t && t->type == type)
+        *bytes += vo_nbytes(t);
+    else if (t)
+        *all = false;
+}
+
+uint64_t qwen3_matrix_bytes(const qwen3_model *m, vo_type type, bool *all)
+{
+    uint64_t bytes = 0;
+    *all = true;
+    count_matrix(m->head, type, &bytes, all);
+    for (int l = 0; l < m->n_layers; l++) {
+        const qwen3_layer *L = &m->layers[l];
+        const vo_tensor *mats[] = {L->q_w, L->k_w, L->v_w, L->o_w, L->gate_w, L->up_w,
+                                   L->down_w};
+        for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
+            count_matrix(mats[i], type, &bytes, all);
+    }
+    return bytes;
+}
+
 void qwen3_free(vo_backend *be, qwen3_model *m)
 {
     vo_tensor_free(be, m->embed);

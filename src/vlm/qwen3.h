@@ -90,6 +90,10 @@ void qwen3_free(vo_backend *be, qwen3_model *m);
 vo_status qwen3_convert_weights(vo_ctx *ctx, vo_backend *be, const vo_weights *w,
                                 qwen3_model *m, vo_type type, int threads);
 
+/* Bytes of the layers' matrices and the LM head (what qwen3_convert_weights
+ * converts) that are of `type`; *all: whether every one of them is. */
+uint64_t qwen3_matrix_bytes(const qwen3_model *m, vo_type type, bool *all);
+
 /* An empty pool for the model's caches (kv_type, kv_step, kv_block as
  * now); it allocates nothing until a sequence needs room. */
 void qwen3_kv_pool_init(qwen3_kv_pool *p, const qwen3_model *m);

@@ -48,7 +48,7 @@ if [ -n "$SH" ] && [ -d "$SH/fixtures/tiny-varco-multi" ]; then
     run_vo ask --model "$MODEL" --max-tokens 20 --threads 1 --weights bf16 -v --json \
         -i "$G/image0.png" -i "$G/image1.png" "${q%x}"
     [ $rc -eq 0 ] && [ "$(aj answer)" = "$(mf "$MAN" multi_2img_nested "c['generated_text']")" ] &&
-        grep -q "copying the language model's weights into memory" "$TMP/err"
+        grep -q "copying the language model's weights (0.0[0-9] GiB of bf16) into memory" "$TMP/err"
     ok $? "ask 1.5: --weights bf16 (copied, said with -v) gives the reference's answer"
 else
     skip "ask 1: tiny-varco-multi" "not in \$VO_SHARED/fixtures"
@@ -167,7 +167,7 @@ run_vo ask -i "$SAMPLES/hello.png" "?"
 [ $rc -eq 3 ] && grep -q 'no model folder' "$TMP/err"
 ok $? "ask 4.7: no model folder: exit 3, how to get it said"
 run_vo ask --model "$MODEL" --weights q9 "?"
-[ $rc -eq 1 ] && grep -q 'as-stored, bf16, q8 or q4' "$TMP/err"
+[ $rc -eq 1 ] && grep -q 'auto, as-stored, bf16, q8 or q4' "$TMP/err"
 ok $? "ask 4.8: a bad --weights: exit 1"
 run_vo ask --model "$MODEL" --matmul fast "?"
 [ $rc -eq 1 ] && grep -q 'exact or bf16' "$TMP/err"

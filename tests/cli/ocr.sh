@@ -100,8 +100,26 @@ if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
     [ "$rc" -eq 0 ]; ok $? "ocr 5.2: --kv-type f16 on OpenCL runs (rc=$rc)"
 fi
 # the stored weights and an f32 cache on the CPU: what 5.4 and 5.8 compare with
-run_vo --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/stored" "$SAMPLES/hello.png"
+run_vo --weights as-stored --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -v \
+    -O "$TMP/stored" "$SAMPLES/hello.png"
 cp "$TMP/stored/hello.txt" "$TMP/stored.txt"
+[ "$rc" -eq 0 ] && ! grep -q "copying the language model's weights" "$TMP/err"
+ok $? "ocr 5.16: --weights as-stored on the CPU copies nothing (rc=$rc)"
+# the default (auto) on the CPU: the tiny model's bf16 matrices copied into
+# memory (a few MB, far under what is free), the same text, the ALTO says auto
+run_vo --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -v -O "$TMP/auto" \
+    "$SAMPLES/hello.png"
+[ "$rc" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/auto/hello.txt" &&
+    grep -q "copying the language model's weights (0.0[0-9] GiB of bf16) into memory" "$TMP/err" &&
+    grep -q 'weights=auto' "$TMP/auto/hello.p0001.alto.xml"
+ok $? "ocr 5.17: the default weights on the CPU are the bf16 copy: the same text, -v says so, the ALTO says auto (rc=$rc)"
+if grep -q '^[0-9]*\.[0-9]' "$TMP/devices" 2>/dev/null; then
+    run_vo --device opencl --model "$MODEL" --max-tokens 24 -v -o "$TMP/autocl.txt" \
+        "$SAMPLES/hello.png"
+    [ "$rc" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/autocl.txt" &&
+        ! grep -q "copying the language model's weights" "$TMP/err"
+    ok $? "ocr 5.18: the default weights on OpenCL stay as loaded into the device: no copy, the same text (rc=$rc)"
+fi
 run_vo --kv-type q8 --device cpu --model "$MODEL" --max-tokens 24 -o "$TMP/kvq8.txt" "$SAMPLES/hello.png"
 [ "$rc" -eq 0 ] && cmp -s "$TMP/stored.txt" "$TMP/kvq8.txt"
 ok $? "ocr 5.8: --kv-type q8 recognises the same text as the f32 cache (rc=$rc)"
@@ -135,7 +153,7 @@ for spec in q8:5.4:5.5 bf16:5.13:5.14; do
     fi
 done
 run_vo --weights q3 "$SAMPLES/hello.png"
-[ "$rc" -eq 1 ] && grep -q 'as-stored, bf16, q8 or q4' "$TMP/err"
+[ "$rc" -eq 1 ] && grep -q 'auto, as-stored, bf16, q8 or q4' "$TMP/err"
 ok $? "ocr 5.6: an unknown --weights is a usage error naming the types"
 run_vo --weights q4 --device cpu --model "$MODEL" --max-tokens 24 -f txt,alto -O "$TMP/q4" \
     "$SAMPLES/hello.png"

@@ -93,6 +93,14 @@ int main(void)
     ok(vo_engine_default_batch(28, 8, 128, VO_KV_F32, gib, &pb) == 1 &&
        vo_engine_default_batch(28, 8, 128, VO_KV_F32, 0, &pb) == 0,
        "engine 0.8: at least 1 page when little memory is free; 0 (use --jobs) when unknown");
+    /* --weights auto: the 1.7B model's 3.4 GB of bf16 matrices are copied
+     * where the copy leaves 2 GiB, else they stay mapped */
+    uint64_t w17 = 3441942528ull;
+    ok(vo_engine_copy_weights(w17, 20 * gib) && vo_engine_copy_weights(w17, w17 + 2 * gib) &&
+       !vo_engine_copy_weights(w17, w17 + 2 * gib - 1) && !vo_engine_copy_weights(w17, 4 * gib) &&
+       !vo_engine_copy_weights(w17, w17 / 2) && !vo_engine_copy_weights(w17, 0),
+       "engine 0.9: weights copied when 2 GiB are left after the copy; mapped when less or "
+       "the memory is unknown");
     const char *d = fx_dir("tiny-varco");
     if (!d)
         skip_all("tests/data/fixtures/tiny-varco not found (set top_srcdir)");

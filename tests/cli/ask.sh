@@ -8,10 +8,9 @@
 . "$top_srcdir/tests/cli/common.sh"
 
 MODEL="$top_srcdir/tests/data/fixtures/tiny-varco"
-# mf MANIFEST CASE EXPR: a value of the case (python expression over c)
-mf() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][sys.argv[2]]; sys.stdout.write(str($3))" "$1" "$2"; }
+. "$top_srcdir/tests/vlm/fixture-case.sh"
 # the user's text of a golden prompt (between 'user\n' and the end of the turn, images left out)
-question() { mf "$1" "$2" "c['prompt_text'].split('<|im_start|>user\\n')[1].split('<|im_end|>')[0].replace('<image>\\n', '')"; }
+question() { fx_value "$1" "$2" "c['prompt_text'].split('<|im_start|>user\\n')[1].split('<|im_end|>')[0].replace('<image>\\n', '')"; }
 
 # answer.json KEY: a value of the --json answer
 aj() { "$PY" -c "import json,sys; sys.stdout.write(str(json.load(open(sys.argv[1]))[sys.argv[2]]))" "$TMP/out" "$1"; }
@@ -29,10 +28,10 @@ if [ -n "$SH" ] && [ -d "$SH/fixtures/tiny-varco-multi" ]; then
             -i "$G/image0.png" -i "$G/image1.png" "${q%x}"
         ok $rc "ask 1.1: two images ($rule rule) answered"
         [ $rc -ne 0 ] && sed 's/^/# /' "$TMP/err"
-        [ "$(aj answer)" = "$(mf "$MAN" $case "c['generated_text']")" ]
+        [ "$(aj answer)" = "$(fx_value "$MAN" $case "c['generated_text']")" ]
         ok $? "ask 1.2: the answer ($rule) is the reference's generated text"
-        [ "$(aj image_tokens)" = "$(mf "$MAN" $case "c['facts']['tokens_per_image']")" ] &&
-            [ "$(aj prompt_tokens)" = "$(mf "$MAN" $case "len(c['input_ids'])")" ]
+        [ "$(aj image_tokens)" = "$(fx_value "$MAN" $case "c['facts']['tokens_per_image']")" ] &&
+            [ "$(aj prompt_tokens)" = "$(fx_value "$MAN" $case "len(c['input_ids'])")" ]
         ok $? "ask 1.3: image tokens $(aj image_tokens) and $(aj prompt_tokens) prompt tokens ($rule) are the reference's"
     done
     # streamed: the same text on standard output, then a newline
@@ -41,13 +40,13 @@ if [ -n "$SH" ] && [ -d "$SH/fixtures/tiny-varco-multi" ]; then
     "$VO" ask --model "$MODEL" --max-tokens 20 -i "$G/image0.png" -i "$G/image1.png" "${q%x}" \
         >"$TMP/stream" 2>"$TMP/err"
     rc=$?
-    mf "$MAN" multi_2img_nested "c['generated_text'] + chr(10)" >"$TMP/want"
+    fx_value "$MAN" multi_2img_nested "c['generated_text'] + chr(10)" >"$TMP/want"
     [ $rc -eq 0 ] && cmp -s "$TMP/stream" "$TMP/want" && grep -q 'limit of 20 tokens' "$TMP/err"
     ok $? "ask 1.4: streamed, the answer is the same; the cut at --max-tokens is said"
     # the weights copied into memory: the same values, the reference's answer
     run_vo ask --model "$MODEL" --max-tokens 20 --threads 1 --weights bf16 -v --json \
         -i "$G/image0.png" -i "$G/image1.png" "${q%x}"
-    [ $rc -eq 0 ] && [ "$(aj answer)" = "$(mf "$MAN" multi_2img_nested "c['generated_text']")" ] &&
+    [ $rc -eq 0 ] && [ "$(aj answer)" = "$(fx_value "$MAN" multi_2img_nested "c['generated_text']")" ] &&
         grep -q "copying the language model's weights (0.0[0-9] GiB of bf16) into memory" "$TMP/err"
     ok $? "ask 1.5: --weights bf16 (copied, said with -v) gives the reference's answer"
 else
@@ -60,8 +59,8 @@ for fx in "$top_srcdir/tests/data/fixtures/tiny-varco" "${SH:+$SH/fixtures/tiny-
     MAN="$fx/golden/manifest.json"
     q=$(question "$MAN" text_only; printf x)
     run_vo ask --model "$fx" --max-tokens 20 --json "${q%x}"
-    [ $rc -eq 0 ] && [ "$(aj answer)" = "$(mf "$MAN" text_only "c['generated_text']")" ] &&
-        [ "$(aj prompt_tokens)" = "$(mf "$MAN" text_only "len(c['input_ids'])")" ] &&
+    [ $rc -eq 0 ] && [ "$(aj answer)" = "$(fx_value "$MAN" text_only "c['generated_text']")" ] &&
+        [ "$(aj prompt_tokens)" = "$(fx_value "$MAN" text_only "len(c['input_ids'])")" ] &&
         [ "$(aj image_tokens)" = "[]" ]
     ok $? "ask 2.1: $(basename "$fx"): a question without images gets the reference's answer"
 done

@@ -16,6 +16,7 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
     skip_all "no OpenCL device (install pocl-opencl-icd: tests/deps.sh --test does)"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-probe-cl-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+. "$top_srcdir/tests/vlm/fixture-case.sh"
 
 # 1. the fixture checks, with the OpenCL backend: the kernels this device
 # takes (PoCL: the CPU-driver ones), then the GPU kernels on it (tiled and
@@ -31,12 +32,11 @@ for be in opencl:1.1 opencl-gpu-kernels:1.2; do
 done
 
 # 2. OpenCL against CPU on the same inputs
-man="$FX/tiny-varco/golden/manifest.json"
-prompt=$("$PY" -c "import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))['cases']['ocr_wide_150x90']['prompt_text'])" "$man"; printf x)
+MAN="$FX/tiny-varco/golden/manifest.json"
 for be in cpu opencl; do
     mkdir -p "$TMP/$be"
-    "$PROBE" --model "$FX/tiny-varco" --image "$FX/tiny-varco/golden/ocr_wide_150x90/image.png" \
-        --prompt "${prompt%x}" --generate 20 --backend $be --threads 2 --dump "$TMP/$be" 2>"$TMP/$be.err"
+    fx_probe "$MAN" ocr_wide_150x90 "$FX/tiny-varco" 20 --backend $be --threads 2 \
+        --dump "$TMP/$be" 2>"$TMP/$be.err"
     ok $? "opencl-probe 2.1: tiny-varco ocr_wide_150x90 on $be"
 done
 "$PY" - "$TMP/cpu" "$TMP/opencl" <<'PYEOF'
@@ -54,22 +54,13 @@ PYEOF
 ok $? "opencl-probe 2.2: same generated ids, logits within 1e-3 of the CPU backend"
 
 # 3. q8 and q4 weights, OpenCL against CPU, every case
-MAN="$FX/tiny-varco/golden/manifest.json"
-mf() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][sys.argv[2]]; sys.stdout.write(str($2))" "$MAN" "$1"; }
-cases=$("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$MAN")
 for w in q8 q4; do
-    for case in $cases; do
-        gold="$FX/tiny-varco/golden/$case"
-        set --
-        [ -f "$gold/image.png" ] && set -- --image "$gold/image.png"
-        [ "$(mf "$case" "c.get('facts', {}).get('card_pre_upscale', {}).get('applied', 0)")" = True ] &&
-            set -- "$@" --ocr-upscale
-        prompt=$(mf "$case" "c['prompt_text']"; printf x)
-        gen=$(mf "$case" "len(c['generated_ids'])")
+    for case in $(fx_cases "$MAN"); do
+        gen=$(fx_generated "$MAN" "$case")
         rc=0
         for be in cpu opencl; do
             mkdir -p "$TMP/$w-$case-$be"
-            "$PROBE" --model "$FX/tiny-varco" "$@" --prompt "${prompt%x}" --generate "$gen" \
+            fx_probe "$MAN" "$case" "$FX/tiny-varco" "$gen" \
                 --backend $be --threads 2 --weights $w --dump "$TMP/$w-$case-$be" \
                 2>"$TMP/$w-$case-$be.err" || { rc=1; sed 's/^/# /' "$TMP/$w-$case-$be.err"; }
         done

@@ -22,7 +22,7 @@ command -v "$PY" >/dev/null 2>&1 || skip_all "python3 not found (needed to read 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-probe-quant-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 MAN="$FX/golden/manifest.json"
-mf() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][sys.argv[2]]; sys.stdout.write(str($2))" "$MAN" "$1"; }
+. "$top_srcdir/tests/vlm/fixture-case.sh"
 # vs_golden GOLD OUT N: "0 ..." when OUT's first N generated ids are the
 # golden's and its last logits within 3 % (relative L2), else "1 ..."; then
 # what was seen
@@ -49,7 +49,7 @@ print("%d ids %s, %d logits, relative L2 %.4f, max abs %.3g" % (
     max(abs(a - b) for a, b in zip(lg, lo)) if len(lg) == len(lo) else float("inf")))
 PYEOF
 }
-cases=$("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$MAN")
+cases=$(fx_cases "$MAN")
 grep -q avx512f /proc/cpuinfo 2>/dev/null && has_avx512=1 || has_avx512=0
 grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && has_bf16=1 || has_bf16=0
 grep -q avx2 /proc/cpuinfo 2>/dev/null && grep -q ' fma' /proc/cpuinfo && has_avx2=1 || has_avx2=0
@@ -58,18 +58,14 @@ for isa in scalar avx2 avx512; do
     avx512) [ $has_avx512 = 1 ] || { echo "ok $((tap_n += 1)) # SKIP CPU has no AVX-512"; continue; } ;;
     avx2) [ $has_avx2 = 1 ] || { echo "ok $((tap_n += 1)) # SKIP CPU has no AVX2 with FMA"; continue; } ;;
     esac
+    export VO_CPU_ISA=$isa
     for case in $cases; do
         gold="$FX/golden/$case" out="$TMP/$isa-$case"
         mkdir -p "$out"
-        set --
-        [ -f "$gold/image.png" ] && set -- --image "$gold/image.png"
-        [ "$(mf "$case" "c.get('facts', {}).get('card_pre_upscale', {}).get('applied', 0)")" = True ] &&
-            set -- "$@" --ocr-upscale
-        prompt=$(mf "$case" "c['prompt_text']"; printf x)
-        gen=$(mf "$case" "len(c['generated_ids'])")
+        gen=$(fx_generated "$MAN" "$case")
         # the scalar path is slow: its first ids only
         [ $isa = scalar ] && [ "$gen" -gt 4 ] && gen=4
-        VO_CPU_ISA=$isa "$PROBE" --model "$FX" "$@" --prompt "${prompt%x}" --generate "$gen" \
+        fx_probe "$MAN" "$case" "$FX" "$gen" \
             --threads 2 --weights q8 --dump "$out" 2>"$out.err"
         rc=$?
         [ $rc -eq 0 ] || sed 's/^/# /' "$out.err"
@@ -80,7 +76,7 @@ for isa in scalar avx2 avx512; do
         # q4: one step, against the stored weights' step
         for w in as-stored q4 bf16; do
             mkdir -p "$out-$w"
-            VO_CPU_ISA=$isa "$PROBE" --model "$FX" "$@" --prompt "${prompt%x}" --generate 1 \
+            fx_probe "$MAN" "$case" "$FX" 1 \
                 --threads 2 --weights $w --dump "$out-$w" 2>"$out-$w.err" ||
                 sed 's/^/# /' "$out-$w.err"
         done
@@ -119,7 +115,7 @@ PYEOF
 
         # a q8 KV cache with the stored weights: the golden ids
         mkdir -p "$out-kv"
-        VO_CPU_ISA=$isa "$PROBE" --model "$FX" "$@" --prompt "${prompt%x}" --generate "$gen" \
+        fx_probe "$MAN" "$case" "$FX" "$gen" \
             --threads 2 --kv-type q8 --dump "$out-kv" 2>"$out-kv.err"
         rc=$?
         [ $rc -eq 0 ] || sed 's/^/# /' "$out-kv.err"
@@ -132,7 +128,7 @@ PYEOF
         # bf16 activations (--matmul bf16): with AVX512_BF16 on the avx512
         # path, the golden ids and the last logits within 3 %; elsewhere refused
         mkdir -p "$out-act"
-        VO_CPU_ISA=$isa "$PROBE" --model "$FX" "$@" --prompt "${prompt%x}" --generate "$gen" \
+        fx_probe "$MAN" "$case" "$FX" "$gen" \
             --threads 2 --matmul bf16 --dump "$out-act" 2>"$out-act.err"
         rc=$?
         if [ $isa = avx512 ] && [ $has_bf16 = 1 ]; then
@@ -146,4 +142,5 @@ PYEOF
         fi
     done
 done
+unset VO_CPU_ISA
 done_testing

@@ -13,8 +13,7 @@ command -v "$PY" >/dev/null 2>&1 || skip_all "python3 not found (needed to read 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vo-probe-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-# mf MANIFEST CASE EXPR: a value of the case (python expression over c)
-mf() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1]))['cases'][sys.argv[2]]; sys.stdout.write(str($3))" "$1" "$2"; }
+. "$top_srcdir/tests/vlm/fixture-case.sh"
 
 # run_case FIXTURE_DIR MODEL_DIR CASE [KV_TYPE]: with KV_TYPE (bf16, f16),
 # the stage run only, its logits/hidden against the KV bounds of section 5
@@ -26,36 +25,23 @@ run_case() {
         hows=stage kvopt="--kv-type $kv" label=" $kv KV"
         eval "bound=\"--bound logits_last=\$KV_LOGITS_$kv,final_hidden_last=\$KV_HIDDEN_$kv\""
     fi
-    set --
-    for img in image.png image0.png image1.png; do
-        [ -f "$gold/$img" ] && set -- "$@" --image "$gold/$img"
-    done
-    [ "$(mf "$man" "$case" "c.get('facts', {}).get('mode', '')")" = flat ] && set -- "$@" --images-flat
-    [ "$(mf "$man" "$case" "c.get('facts', {}).get('card_pre_upscale', {}).get('applied', 0)")" = True ] &&
-        set -- "$@" --ocr-upscale
     req=input_ids,logits_last,final_hidden_last,generated_ids
-    [ -n "$(mf "$man" "$case" "c['files'].get('inputs_embeds', '')")" ] && req=$req,inputs_embeds
-    [ -n "$(mf "$man" "$case" "c['files'].get('vision_hidden_states_tile0', '')")" ] &&
+    [ -n "$(fx_value "$man" "$case" "c['files'].get('inputs_embeds', '')")" ] && req=$req,inputs_embeds
+    [ -n "$(fx_value "$man" "$case" "c['files'].get('vision_hidden_states_tile0', '')")" ] &&
         req=$req,vision_hidden_states_tile0
-    if [ -n "$(mf "$man" "$case" "c['files'].get('pixel_values', '')")" ]; then
+    if [ -n "$(fx_value "$man" "$case" "c['files'].get('pixel_values', '')")" ]; then
         req=$req,pixel_values,vision_selected_all,projector_out,packed_image_features
-    elif [ $# -gt 0 ]; then
+    elif [ -f "$gold/image.png" ] || [ -f "$gold/image0.png" ]; then
         req=$req,pixel_values,pixel_values_tile0,vision_selected_tile_last,projector_out_tile0,packed_image_features
     fi
-    gen=$(mf "$man" "$case" "len(c['generated_ids'])")
+    gen=$(fx_generated "$man" "$case")
     for how in $hows; do
         out="$TMP/$case-$how${kv:+-$kv}"
         mkdir -p "$out"
         extra=""
         [ $how = stage ] && extra="--stage-inputs $gold"
-        if [ -f "$model/tokenizer.json" ]; then
-            prompt=$(mf "$man" "$case" "c['prompt_text']"; printf x)
-            "$PROBE" --model "$model" "$@" --prompt "${prompt%x}" --generate "$gen" \
-                --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 $extra $kvopt --dump "$out" 2>"$out.err"
-        else
-            "$PROBE" --model "$model" "$@" --ids "$gold/input_ids.bin" --generate "$gen" \
-                --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 $extra $kvopt --dump "$out" 2>"$out.err"
-        fi
+        fx_probe "$man" "$case" "$model" "$gen" --backend "${VO_PROBE_BACKEND:-cpu}" --threads 2 \
+            $extra $kvopt --dump "$out" 2>"$out.err"
         rc=$?
         ok $rc "probe ${kv:+5.}1: $(basename "$fx")/$case ($how$label) runs"
         [ $rc -eq 0 ] || sed 's/^/# /' "$out.err"
@@ -74,7 +60,7 @@ run_case() {
 
 # run_fixture FIXTURE_DIR MODEL_DIR: every case of the fixture's manifest
 run_fixture() {
-    for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$1/golden/manifest.json"); do
+    for c in $(fx_cases "$1/golden/manifest.json"); do
         run_case "$1" "$2" "$c"
     done
 }
@@ -105,7 +91,7 @@ KV_LOGITS_bf16=0.03 KV_HIDDEN_bf16=0.03
 KV_LOGITS_f16=0.004 KV_HIDDEN_f16=0.004
 for kv in bf16 f16; do
     for name in tiny-varco tiny-varco-alt; do
-        for c in $("$PY" -c "import json,sys; print(' '.join(json.load(open(sys.argv[1]))['cases']))" "$FX/$name/golden/manifest.json"); do
+        for c in $(fx_cases "$FX/$name/golden/manifest.json"); do
             run_case "$FX/$name" "$FX/$name" "$c" $kv
         done
     done

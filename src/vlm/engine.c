@@ -89,8 +89,9 @@ bool vo_engine_copy_weights(uint64_t copy_bytes, uint64_t mem_bytes)
 }
 
 /* opts.weights auto: bf16 on the CPU where the folder's matrices are bf16
- * (the same values, and the mapped file's pages read 1.2 to 6 times slower
- * by a decode step on the VMs measured) and the copy fits; else as stored */
+ * (the same values; a decode step read them up to 6 times slower from the
+ * mapped file on VMs whose host drops cached file pages) and the copy fits;
+ * else as stored */
 static int auto_weights(vo_ctx *ctx, const vo_engine *e)
 {
     if (strcmp(vo_backend_name(e->be), "cpu") != 0)

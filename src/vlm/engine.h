@@ -38,9 +38,9 @@ typedef struct vo_engine_opts {
                         * step reads), VO_WEIGHTS_Q4 (2: 4 bits, 0.31x),
                         * VO_WEIGHTS_BF16 (3: the folder's bf16 copied out of the
                         * mapped file into the process's huge-page memory: the same
-                        * values, read 1.2 to 6 times faster by a decode step on
-                        * the CPU) or VO_WEIGHTS_AS_STORED (4: used from the mapped
-                        * file, shared with other processes) */
+                        * values, read as fast or up to 6 times faster by a decode
+                        * step on the CPU) or VO_WEIGHTS_AS_STORED (4: used from the
+                        * mapped file, shared with other processes) */
     int matmul;        /* VO_MATMUL_EXACT (0, the default) or VO_MATMUL_BF16 (1: the CPU
                         * backend's products of bf16 weights and more than 12 rows, the
                         * image tiles and the prompt, round the activations to bf16,

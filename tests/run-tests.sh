@@ -33,7 +33,9 @@ if [ "${1:-}" = "--sanitizers" ]; then
     # deallocate 0x134c0 (79040) bytes ... unable to unmap", exit 1, when the
     # workers of -j 4 --batch 4 ended (inflight.sh 2.1, on an AMD EPYC with
     # AVX-512; the same with the thread pool of before 245605a)
+    # suppressions: PoCL's leaks when it compiles a kernel (tests/lsan-pocl.supp)
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:use_sigaltstack=0 \
+    LSAN_OPTIONS=suppressions="$top/tests/lsan-pocl.supp":print_suppressions=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         make -j"$jobs" check || { cat test-suite.log 2>/dev/null | tail -200; exit 1; }
     exit 0

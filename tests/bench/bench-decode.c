@@ -215,7 +215,8 @@ int main(int argc, char **argv)
     bool all_bf16;
     uint64_t copy = qwen3_matrix_bytes(&lm, VO_BF16, &all_bf16);
     bool copied = all_bf16 && vo_engine_copy_weights(copy, vo_mem_available());
-    if (copied && qwen3_convert_weights(ctx, be, w, &lm, VO_BF16, threads > 0 ? threads : vo_cpu_count()) != VO_OK) {
+    int convert_threads = threads > 0 ? threads : vo_cpu_count();
+    if (copied && qwen3_convert_weights(ctx, be, w, &lm, VO_BF16, convert_threads) != VO_OK) {
         fprintf(stderr, "bench-decode: %s\n", vo_last_error(ctx));
         goto done;
     }

@@ -11,6 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* VO_ENGINE_BATCH_MAX as the usage error says it */
+#define TEXT_OF(n) #n
+#define BATCH_MAX_TEXT_OF(n) TEXT_OF(n)
+#define BATCH_MAX_TEXT BATCH_MAX_TEXT_OF(VO_ENGINE_BATCH_MAX)
+
 #define PROG "varco-ocr"
 
 enum {
@@ -135,7 +140,7 @@ static const opt_doc opt_table[] = {
      "stages up to 2x faster, logits within about 1%)"},
     {"batch", 1, OPT_BATCH, "N", NULL,
      "recognise up to N pages at once, one decode step for all, pages of one document "
-     "too (default: as many as the memory has room for, at most 12; -v says it)"},
+     "too (default: as many as the memory has room for, at most 16; -v says it)"},
     {"no-band", 0, OPT_NO_BAND, NULL, NULL,
      "keep a page cut at its token limit as it is, instead of recognising it again in "
      "bands"},
@@ -469,8 +474,9 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
         case OPT_NO_BAND: cli->no_band = 1; break;
         case OPT_NO_BLANK_SKIP: cli->no_blank_skip = 1; break;
         case OPT_BATCH:
-            if (!parse_int(optarg, 1, 12, &v))
-                return usage_error("--batch takes a number from 1 to 12, not '%s'", optarg);
+            if (!parse_int(optarg, 1, VO_ENGINE_BATCH_MAX, &v))
+                return usage_error("--batch takes a number from 1 to " BATCH_MAX_TEXT
+                                   ", not '%s'", optarg);
             cli->batch = (int)v;
             break;
         case OPT_KV_TYPE:

@@ -58,7 +58,7 @@ typedef struct vo_run_opts {
     /* the engine */
     int threads;                /* --threads (0: all cores) */
     int max_tokens;             /* --max-tokens (0: the engine's default) */
-    int batch;                  /* --batch: pages in flight (0: --jobs, at most 12) */
+    int batch;                  /* --batch: pages in flight (0: --jobs, at most 16) */
     int no_draft;               /* --no-draft: no drafted decoding */
     int no_band;                /* --no-band: a cut page is not recognised again in bands */
     int no_blank_skip;          /* --no-blank-skip: blank pages go to the model too */

@@ -42,13 +42,13 @@ typedef struct vo_engine_opts {
                         * step on the CPU) or VO_WEIGHTS_AS_STORED (4: used from the
                         * mapped file, shared with other processes) */
     int matmul;        /* VO_MATMUL_EXACT (0, the default) or VO_MATMUL_BF16 (1: the CPU
-                        * backend's products of bf16 weights and more than 12 rows, the
+                        * backend's products of bf16 weights and more than 16 rows, the
                         * image tiles and the prompt, round the activations to bf16,
                         * vo_cpu_round_activations; a warning and exact products where
                         * the backend or the CPU cannot) */
 } vo_engine_opts;
 
-#define VO_ENGINE_BATCH_MAX 12
+#define VO_ENGINE_BATCH_MAX 16
 
 /* --batch's default: as many pages as have room for their KV caches, each
  * of VO_ENGINE_PAGE_TOKENS tokens (an A4 page's prompt, about 5,800, and

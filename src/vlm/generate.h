@@ -43,7 +43,7 @@ vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t
  * sequence's tokens do not depend on which others share its steps while a
  * step carries at most VO_GEN_STEP_MAX sequences (each output of the
  * decode matmul is computed alone there). */
-#define VO_GEN_STEP_MAX 12
+#define VO_GEN_STEP_MAX 16
 /* draft tokens a sequence feeds a step at most: replayed on real pages, 6
  * keep 0.23 passes a token (11: 0.21, 3: 0.35), and each row costs compute */
 #define VO_GEN_DRAFT_MAX 6

@@ -5,6 +5,7 @@
 #include "src/backend/backend.h"
 #include "src/backend/cpu/cpu.h"
 #include "src/backend/cpu/cpu_internal.h"
+#include "src/vlm/generate.h"
 #include "tests/tap.h"
 
 #include <math.h>
@@ -100,6 +101,25 @@ static void test_matmul(void)
     vo_matmul(fast, o1, w, &xv, NULL);
     vo_matmul(ref, o2, w, &xv, NULL);
     ok(maxrel(o1, o2) < 1e-5, "backend 1.40: %s matmul on a strided view", isa);
+    vo_tensor_free(fast, w); vo_tensor_free(fast, x);
+    vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
+    /* a decode step of VO_GEN_STEP_MAX pages: each x row's outputs are the
+     * bits it gets alone (K 300: SIMD tails; N 37: the one-row tiles) */
+    w = rnd(VO_BF16, 300, 37, 1, "w");
+    x = rnd(VO_F32, 300, VO_GEN_STEP_MAX, 1, "x");
+    o1 = zeros(37, VO_GEN_STEP_MAX, 1, "o1");
+    o2 = zeros(37, 1, 1, "o2");
+    vo_matmul(fast, o1, w, x, NULL);
+    bool alone = vo_backend_sync(fast, NULL) == VO_OK;
+    for (int m = 0; m < VO_GEN_STEP_MAX; m++) {
+        vo_tensor xm = vo_view(x, 300, 1, 1, 1, x->nb[1], x->nb[2], x->nb[3],
+                               (size_t)m * x->nb[1]);
+        vo_matmul(fast, o2, w, &xm, NULL);
+        alone = alone && vo_backend_sync(fast, NULL) == VO_OK &&
+                !memcmp(o2->data, (char *)o1->data + m * o1->nb[1], sizeof(float) * 37);
+    }
+    ok(alone, "backend 1.41: %s: a bf16 matmul of %d x rows (a full decode step) gives each "
+       "row the bits it gets alone", isa, VO_GEN_STEP_MAX);
     vo_tensor_free(fast, w); vo_tensor_free(fast, x);
     vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
 }
@@ -418,14 +438,14 @@ static void test_sticky(vo_ctx *ctx)
 }
 
 /* vo_cpu_round_activations: with AVX512_BF16 and AVX-512 active, the GEMM
- * of bf16 weights over more than 12 rows equals the exact product of the
+ * of bf16 weights over more than 16 rows equals the exact product of the
  * activations rounded to bf16; odd K, decode rows, other weight types and a
  * lower ISA stay exact; without the instructions it is refused */
 static void test_matmul_bf16act(vo_ctx *ctx, int part)
 {
     static const int64_t shapes[][4] = {/* K, N, M, 1: exact still */
         {130, 200, 1100, 0}, {300, 13, 70, 0}, {96, 31, 20, 0}, {64, 100, 40, 0},
-        {520, 9, 17, 0}, {129, 67, 50, 1}, {256, 30, 9, 1}, {64, 12, 12, 1}};
+        {520, 9, 17, 0}, {129, 67, 50, 1}, {256, 30, 9, 1}, {64, 12, 16, 1}};
     enum { NS = sizeof shapes / sizeof shapes[0] };
     bool can = cpu_have_avx512_bf16();
     vo_status st = vo_cpu_round_activations(ctx, fast, true);
@@ -741,12 +761,12 @@ static void test_attention_paged(vo_ctx *ctx)
 }
 
 /* q8 and q4 weights: each ISA's matvec and GEMM against the _ref on the
- * same blocks (matvec tiles at M 1-12, GEMM beyond, two tasks of 192 rows,
+ * same blocks (matvec tiles at M 1-16, GEMM beyond, two tasks of 192 rows,
  * K over several blocks of 32) */
 static void test_matmul_quant(vo_type qt, int part)
 {
     static const int64_t shapes[][3] = {{32, 13, 1}, {128, 67, 50}, {64, 9, 3}, {320, 257, 7},
-                                        {96, 31, 12}, {256, 30, 13}, {2048, 9, 2},
+                                        {96, 31, 16}, {256, 30, 17}, {2048, 9, 2},
                                         {64, 400, 70}};
     enum { NS = sizeof shapes / sizeof shapes[0] };
     for (int s = 0; s < NS; s++) {
@@ -769,9 +789,9 @@ static void test_matmul_quant(vo_type qt, int part)
     }
 }
 
-/* q4 weights with at most 12 x rows: x quantized to q8 blocks, integer
+/* q4 weights with at most 16 x rows: x quantized to q8 blocks, integer
  * block dots (cpu_internal.h); q8 weights, which keep f32 x, the same
- * shapes against the _ref too. Each matvec tile shape (M 1, 2, 3, 4, 12;
+ * shapes against the _ref too. Each matvec tile shape (M 1, 2, 3, 4, 16;
  * N 37: the one-row tiles at the end; K 320: an odd count of blocks) with
  * a zero weight block (block 0), a zero x block (block 1), weights at the
  * extremes (block 2: q8 ±127 and one -128, q4 nibbles 0 and 15) and an x
@@ -781,7 +801,7 @@ static void test_matmul_quant(vo_type qt, int part)
  * in flight with it). */
 static void test_matmul_qx(vo_type qt, int part)
 {
-    static const int64_t ms[] = {1, 2, 3, 4, 12};
+    static const int64_t ms[] = {1, 2, 3, 4, 16};
     const int64_t K = 320, N = 37;
     uint32_t rng0 = rng;    /* the later tests' random values as before */
     size_t bb = qt == VO_Q8 ? 4 + VO_Q8_BLOCK : 4 + VO_Q8_BLOCK / 2;

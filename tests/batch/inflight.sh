@@ -8,9 +8,9 @@
 MODEL="$top_srcdir/tests/data/fixtures/tiny-varco"
 [ -f "$MODEL/config.json" ] || skip_all "$MODEL/config.json absent"
 
-for bad in 0 13 -1 x; do
+for bad in 0 17 -1 x; do
     run_vo --batch "$bad" "$SAMPLES/hello.png"
-    [ $rc -eq 1 ] && grep -q -- '--batch takes a number from 1 to 12' "$TMP/err"
+    [ $rc -eq 1 ] && grep -q -- '--batch takes a number from 1 to 16' "$TMP/err"
     ok $? "inflight 1.1: --batch $bad is a usage error (rc=$rc)"
 done
 
@@ -27,9 +27,9 @@ ok $? "inflight 2.1: four scans with -j 1 --batch 1 and with -j 4 --batch 4 (rc=
 grep -q 'up to 4 pages in flight' "$TMP/err"
 ok $? "inflight 2.2: -v says how many pages may be in flight"
 # no --batch: as many as the memory has room for (the tiny model's caches
-# are small: the most, 12)
+# are small: the most, 16)
 run_vo -v --model "$MODEL" --max-tokens 4 -j 1 -f txt -O "$TMP/def" "$SAMPLES/hello.png"
-[ $rc -eq 0 ] && grep -q "up to 12 pages in flight (--batch's default: the KV caches of 12 pages of 10000 tokens, 0.00 GiB each, fit in half of the [0-9.]* GiB of memory available)" "$TMP/err"
+[ $rc -eq 0 ] && grep -q "up to 16 pages in flight (--batch's default: the KV caches of 16 pages of 10000 tokens, 0.00 GiB each, fit in half of the [0-9.]* GiB of memory available)" "$TMP/err"
 ok $? "inflight 2.4: without --batch, -v says the default comes from the memory available (rc=$rc)"
 n=$(ls "$TMP/one" | grep -c '\.\(txt\|hocr\|tsv\|json\|alto\.xml\)$')
 [ "$n" -eq 20 ] && diff -r -x .varco-ocr "$TMP/one" "$TMP/four" >"$TMP/diff" 2>&1

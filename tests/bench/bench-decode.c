@@ -1,6 +1,6 @@
 /* bench-decode.c: decode speed of the language model on a model folder (the
  * random 1.7B one of make-random-model): tokens/s with 1, 4 and 8 sequences
- * sharing each step (pages in flight), the same with 1 to 12 sequences at a
+ * sharing each step (pages in flight), the same with 1 to 16 sequences at a
  * page's context (16-bit and 8-bit KV caches), and drafted against plain
  * decoding of one page. Random weights never write the OCR grammar, so the drafted run
  * forces the tokens taken to follow a real page's output (the first 20

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench-decode.sh (make bench): decode tokens/s of the random 1.7B-shaped
 # model with 1, 4 and 8 sequences a step (pages in flight), one page's real
-# output decoded plain and drafted, and 1, 4, 8 and 12 sequences a step at
+# output decoded plain and drafted, and 1, 4, 8 and 16 sequences a step at
 # an A4 page's context (6,000 tokens each) with 16-bit and 8-bit KV caches
 # (tests/bench/bench-decode.c), at 1 thread (the stable figure on shared
 # machines) and at all threads. Needs about 12 GB of memory.

@@ -12,7 +12,7 @@ vo_status vo_new_cpu_backend(vo_ctx *ctx, int threads, vo_backend **out);
 /* The same backend running only the scalar _ref ops, single-threaded: the
  * readable truth the fast ops (and other backends) are tested against. */
 vo_status vo_new_cpu_ref_backend(vo_ctx *ctx, vo_backend **out);
-/* How the fast ops multiply bf16 weights by more than 12 rows of
+/* How the fast ops multiply bf16 weights by more than 16 rows of
  * activations (prefill, the image encoder): exactly, in f32 (bf16 false,
  * the default), or with the activations rounded to bf16 and the products
  * summed by vdpbf16ps (bf16 true: about twice as fast; results move by

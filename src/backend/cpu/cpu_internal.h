@@ -85,7 +85,7 @@ void cpu_row_to_f32(float *dst, const void *row, vo_type type, int64_t n);
  * bound by memory already, and quantized x moved the greedy ids of 2 of the
  * 4 tiny-varco cases (probe-quant 1.1). Every path and the _ref follow that
  * rule, so that their outputs agree. */
-#define CPU_QX_ROWS 12
+#define CPU_QX_ROWS 16
 static inline bool cpu_qx_applies(vo_type w, int64_t rows)
 {
     return w == VO_Q4 && rows <= CPU_QX_ROWS;

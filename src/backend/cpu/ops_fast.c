@@ -9,12 +9,12 @@
 #define MB 48     /* x rows per block (multiple of the 3-row tile) */
 #define NB 64     /* weight rows per task (multiple of the 4-row tile) */
 #define QC 16     /* query rows per attention task */
-#define DECODE_ROWS 12  /* up to this many x rows: the bf16-in-register path */
+#define DECODE_ROWS 16  /* up to this many x rows: the bf16-in-register path */
 /* AVX-512: up to this many x rows, the matvec, whose every output is
  * computed as for one row alone: a decode step of pages in flight and drafts
  * (VO_GEN_STEP_MAX rows, src/vlm/generate.h) gives each page the tokens it
  * gets alone */
-#define MV_ROWS 12
+#define MV_ROWS 16
 #define MV_NB 64        /* AVX-512 matvec: weight rows per task */
 
 /* rows r of t lie at base + r·nb1 for every r (no gaps between ne1 blocks) */

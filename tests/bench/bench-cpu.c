@@ -35,6 +35,7 @@
 #include "src/util/alloc.h"
 #include "src/vlm/generate.h"
 #include "src/vlm/qwen3.h"
+#include "tests/bench/peaks.h"
 
 /* the process's CPU time: with one thread, the time it ran; time taken
  * off the CPU by other jobs on a shared host does not count */
@@ -146,68 +147,6 @@ static double read_bandwidth(bool huge)
     (void)sink;
     free(p);
     return (double)bytes / best / 1e9;
-}
-
-#ifdef VO_X86
-/* GFLOP/s of 12 independent 16-wide FMA chains, registers only (the
- * unrolling keeps them there at -O2) */
-__attribute__((target("avx512f"))) static double peak_fma512(void)
-{
-    __m512 a[12], b = _mm512_set1_ps(0.999f), c = _mm512_set1_ps(1e-3f);
-    for (int i = 0; i < 12; i++)
-        a[i] = _mm512_set1_ps((float)i);
-    long iters = 20000000;
-    double t0 = now();
-    for (long n = 0; n < iters; n++)
-#pragma GCC unroll 12
-        for (int i = 0; i < 12; i++)
-            a[i] = _mm512_fmadd_ps(a[i], b, c);
-    double t = now() - t0;
-    for (int i = 1; i < 12; i++)
-        a[0] = _mm512_add_ps(a[0], a[i]);     /* every chain is used */
-    volatile float sink = _mm512_reduce_add_ps(a[0]);
-    (void)sink;
-    return 2.0 * 16 * 12 * (double)iters / t / 1e9;
-}
-
-/* vdpbf16ps: 32 bf16 products per lane group, 64 FLOP per instruction */
-__attribute__((target("avx512f,avx512bf16"))) static double peak_dpbf16(void)
-{
-    __m512 a[12];
-    __m512bh b = (__m512bh)_mm512_set1_epi16(0x3f80), c = (__m512bh)_mm512_set1_epi16(0x3a83);
-    for (int i = 0; i < 12; i++)
-        a[i] = _mm512_set1_ps((float)i);
-    long iters = 20000000;
-    double t0 = now();
-    for (long n = 0; n < iters; n++)
-#pragma GCC unroll 12
-        for (int i = 0; i < 12; i++)
-            a[i] = _mm512_dpbf16_ps(a[i], b, c);
-    double t = now() - t0;
-    for (int i = 1; i < 12; i++)
-        a[0] = _mm512_add_ps(a[0], a[i]);     /* every chain is used */
-    volatile float sink = _mm512_reduce_add_ps(a[0]);
-    (void)sink;
-    return 2.0 * 32 * 12 * (double)iters / t / 1e9;
-}
-#endif
-
-/* best of 3 f32 FMA peak, and of the bf16 dot (0 where the CPU has none) */
-static void peaks(double *fma, double *dot)
-{
-    *fma = *dot = 0;
-#ifdef VO_X86
-    for (int r = 0; r < 3; r++) {
-        if (__builtin_cpu_supports("avx512f")) {
-            double f = peak_fma512();
-            *fma = f > *fma ? f : *fma;
-        }
-        if (__builtin_cpu_supports("avx512bf16")) {
-            double d = peak_dpbf16();
-            *dot = d > *dot ? d : *dot;
-        }
-    }
-#endif
 }
 
 /* --- the model --- */
@@ -446,7 +385,7 @@ int main(int argc, char **argv)
     double bw4k = 0, bwhuge = 0, fma = 0, dot = 0;
     for (int r = 0; r < reps; r++) {
         double b4 = read_bandwidth(false), bh = read_bandwidth(true), f, d;
-        peaks(&f, &d);
+        bench_peaks(&f, &d);
         bw4k = b4 > bw4k ? b4 : bw4k;
         bwhuge = bh > bwhuge ? bh : bwhuge;
         fma = f > fma ? f : fma;

@@ -141,6 +141,14 @@ void cpu_resize_bilinear_ref(vo_backend *be, vo_tensor *out, const vo_tensor *in
 void cpu_argmax_logprob_ref(vo_backend *be, const vo_tensor *logits, int32_t *ids,
                             float *logprob);
 
+/* The sums of the norms over a row in double, in the order every path
+ * follows: Σ (x_i − mean) (squares false) or Σ (x_i − mean)² (true) in
+ * CPU_NORM_LANES partial sums, lane l over x_{8g+l} of the whole groups in
+ * order, then ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), then the
+ * last n % 8 values in order; products and sums rounded apart (no FMA). */
+#define CPU_NORM_LANES 8
+double cpu_norm_sum(const float *x, int64_t n, double mean, bool squares);
+
 /* the same ops on rows r0 ≤ r < r1 (the _ref ops run all rows; the fast
  * ones hand chunks of rows to the threads) */
 void cpu_rms_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w, float eps,
@@ -285,6 +293,13 @@ void cpu_avx512bf_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const ui
 void cpu_avx512_silu_mul_rows(vo_tensor *out, const vo_tensor *gate, const vo_tensor *up,
                               int64_t r0, int64_t r1);
 void cpu_avx512_gelu_tanh_rows(vo_tensor *out, const vo_tensor *x, int64_t r0, int64_t r1);
+
+/* --- AVX-512 norms (x86_avx512_norm.c): rows r0 ≤ r < r1, the bits of
+ * cpu_rms_norm_rows / cpu_layer_norm_rows (their sums: cpu_norm_sum) --- */
+void cpu_avx512_rms_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w, float eps,
+                              int64_t r0, int64_t r1);
+void cpu_avx512_layer_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
+                                const vo_tensor *b, float eps, int64_t r0, int64_t r1);
 
 /* --- AVX-512 attention (x86_avx512_attn.c) --- */
 /* one task: query rows i0 ≤ i < i1 of sequence S for the G query heads that

@@ -153,6 +153,23 @@ void cpu_mul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *a, const vo_te
     binary_ref(out, a, b, 1);
 }
 
+double cpu_norm_sum(const float *x, int64_t n, double mean, bool squares)
+{
+    double s[CPU_NORM_LANES] = {0};
+    int64_t whole = n / CPU_NORM_LANES * CPU_NORM_LANES;
+    for (int64_t i = 0; i < whole; i += CPU_NORM_LANES)
+        for (int l = 0; l < CPU_NORM_LANES; l++) {
+            double d = (double)x[i + l] - mean;
+            s[l] += squares ? d * d : d;
+        }
+    double t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (int64_t i = whole; i < n; i++) {
+        double d = (double)x[i] - mean;
+        t += squares ? d * d : d;
+    }
+    return t;
+}
+
 void cpu_rms_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w, float eps,
                        int64_t r0, int64_t r1)
 {
@@ -160,9 +177,7 @@ void cpu_rms_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w, f
     for (int64_t r = r0; r < r1; r++) {
         const float *xr = (const float *)cpu_row(x, r);
         float *o = (float *)cpu_row(out, r);
-        double ss = 0;
-        for (int64_t i = 0; i < n; i++)
-            ss += (double)xr[i] * xr[i];
+        double ss = cpu_norm_sum(xr, n, 0.0, true);
         float inv = (float)(1.0 / sqrt(ss / (double)n + eps));
         for (int64_t i = 0; i < n; i++)
             o[i] = xr[i] * inv * (w ? cpu_get_f(cpu_base(w), w->type, i) : 1.0f);
@@ -183,13 +198,8 @@ void cpu_layer_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
     for (int64_t r = r0; r < r1; r++) {
         const float *xr = (const float *)cpu_row(x, r);
         float *o = (float *)cpu_row(out, r);
-        double mean = 0, var = 0;
-        for (int64_t i = 0; i < n; i++)
-            mean += xr[i];
-        mean /= (double)n;
-        for (int64_t i = 0; i < n; i++)
-            var += (xr[i] - mean) * (xr[i] - mean);
-        var /= (double)n;
+        double mean = cpu_norm_sum(xr, n, 0.0, false) / (double)n;
+        double var = cpu_norm_sum(xr, n, mean, true) / (double)n;
         double inv = 1.0 / sqrt(var + eps);
         for (int64_t i = 0; i < n; i++)
             o[i] = (float)((xr[i] - mean) * inv) * cpu_get_f(cpu_base(w), w->type, i) +

@@ -1,7 +1,8 @@
 /* ops_rows.c: the row-wise ops of the fast CPU backend (RMSNorm,
  * LayerNorm, RoPE, SiLU·up, GELU) split over the pool's threads in chunks
- * of rows. The norms and GELU-erf run the _ref rows as they are; SiLU·up and
- * GELU-tanh use the AVX-512 lanes where that path is active; RoPE works out
+ * of rows. GELU-erf runs the _ref rows as they are; the norms (the same
+ * bits), SiLU·up and GELU-tanh use the AVX-512 lanes where that path is
+ * active; RoPE works out
  * each position's angles once for all its heads (the _ref formula, so the
  * same bits). A row's arithmetic never depends on the rows beside it. */
 #include "src/backend/cpu/cpu_internal.h"
@@ -64,8 +65,18 @@ static void row_task(void *arg, int64_t task, int worker)
     int64_t r1 = r0 + j->per_task < j->units ? r0 + j->per_task : j->units;
     bool avx512 = cpu_have_avx512();
     switch (j->op) {
-    case ROW_RMS_NORM: cpu_rms_norm_rows(j->out, j->x, j->w, j->f, r0, r1); break;
-    case ROW_LAYER_NORM: cpu_layer_norm_rows(j->out, j->x, j->w, j->b, j->f, r0, r1); break;
+    case ROW_RMS_NORM:
+        if (avx512)
+            cpu_avx512_rms_norm_rows(j->out, j->x, j->w, j->f, r0, r1);
+        else
+            cpu_rms_norm_rows(j->out, j->x, j->w, j->f, r0, r1);
+        break;
+    case ROW_LAYER_NORM:
+        if (avx512)
+            cpu_avx512_layer_norm_rows(j->out, j->x, j->w, j->b, j->f, r0, r1);
+        else
+            cpu_layer_norm_rows(j->out, j->x, j->w, j->b, j->f, r0, r1);
+        break;
     case ROW_ROPE:
         rope_positions(j, r0, r1, j->cb->scratch + (size_t)worker * j->cb->scratch_per);
         break;

@@ -264,14 +264,14 @@ done:
     return st;
 }
 
-/* Drafts of the sequences for this step: at most VO_GEN_STEP_MAX rows in
+/* Drafts of the sequences for this step: at most VO_GEN_DRAFT_ROWS rows in
  * all, never past a sequence's token budget. Returns the rows. */
 static int gen_drafts(vo_gen_seq **seqs, int n, int64_t vocab, int32_t *draft, int *n_draft)
 {
     int with = 0;
     for (int i = 0; i < n; i++)
         with += seqs[i]->draft != NULL;
-    int each = with ? (VO_GEN_STEP_MAX - n) / with : 0, rows = 0;
+    int each = with && n < VO_GEN_DRAFT_ROWS ? (VO_GEN_DRAFT_ROWS - n) / with : 0, rows = 0;
     each = each < VO_GEN_DRAFT_MAX ? each : VO_GEN_DRAFT_MAX;
     for (int i = 0; i < n; i++) {
         vo_gen_seq *s = seqs[i];

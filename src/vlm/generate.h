@@ -47,6 +47,10 @@ vo_status vo_generate(vo_ctx *ctx, vo_backend *be, const qwen3_model *m, int32_t
 /* draft tokens a sequence feeds a step at most: replayed on real pages, 6
  * keep 0.23 passes a token (11: 0.21, 3: 0.35), and each row costs compute */
 #define VO_GEN_DRAFT_MAX 6
+/* rows a step fills with drafts at most (the sequences' own included): 8
+ * pages in flight get none; drafts pay where a step's rows cost little
+ * beside the weights' read, and more pages already fill it */
+#define VO_GEN_DRAFT_ROWS 12
 
 typedef struct vo_generator {
     vo_backend *be;

@@ -536,7 +536,7 @@ int main(int argc, char **argv)
     printf("%-44s %12s\n", "measure (1 thread, CPU time, best of rounds)", "value");
     printf("%-44s %12.1f\n", "read bandwidth, 4 KiB pages, GB/s", bw4k);
     printf("%-44s %12.1f\n", "read bandwidth, MADV_HUGEPAGE, GB/s", bwhuge);
-    printf("%-44s %12.1f\n", "f32 FMA peak (AVX-512), GFLOP/s", fma);
+    printf("%-44s %12.1f\n", "f32 FMA peak (AVX-512, else AVX2), GFLOP/s", fma);
     printf("%-44s %12.1f\n", "bf16 dot peak (vdpbf16ps), GFLOP/s", dot);
     printf("%-44s %12.1f\n", "weights read per decode step, MB", wbytes / 1e6);
     printf("%-44s %12.2f\n", "decode bound (bandwidth / bytes), tok/s", bw * 1e9 / wbytes);

@@ -194,7 +194,7 @@ typedef struct cpu_backend {
     int n_threads;
     float *scratch;        /* per worker scratch, scratch_per floats each */
     size_t scratch_per;
-    float *xt;             /* shared: activations packed for the AVX-512 GEMM */
+    float *xt;             /* shared: activations packed for the GEMM (gemm.c) */
     size_t xt_cap;         /* floats */
     char *xq;              /* shared: x rows quantized for q8/q4 weights */
     size_t xq_cap;         /* bytes */
@@ -245,34 +245,48 @@ bool cpu_avx512_qx_row(char *dst, const float *x, int64_t K);
  * where the CPU has it) (x86_avx512_vnni.c) */
 void cpu_avx512_matvec_qx(const vo_tensor *w, int64_t n0, int64_t n1, const char *xq,
                           int64_t M, float *out, size_t ldo, const vo_tensor *bias);
-/* prefill: x rows (M × K) transposed into tiles of 64 tokens, [K][64] each,
- * zero-padded (xt holds ceil(M/64)·64·K floats): tile t of them */
-#define CPU_AVX512_GEMM_TOKENS 64
-void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K, int64_t t);
-/* the same product from packed xt for weight rows n0 ≤ n < n1 (≤ 192:
- * the packed tokens, 141 MB for a page's prompt into down_proj, stream
- * once per 192 rows); scratch: cpu_avx512_gemm_scratch(K, M) floats of the
- * caller's (the widened rows, the sums of a group of token tiles between
- * blocks of K) */
-#define CPU_AVX512_GEMM_ROWS 192
-size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M);
+/* cpu_avx512_store_t16: dst[c·ldd + r] = src[r·ld + c] + bias[r] for a
+ * 16 × 16 block (a register transpose; gemm.c's store where AVX-512 is
+ * active) */
+void cpu_avx512_store_t16(float *dst, size_t ldd, const float *src, size_t ld, const float *bias);
+/* the same product from packed xt (gemm.c) for weight rows n0 ≤ n < n1
+ * (≤ CPU_GEMM_ROWS), the rows widened to f32 in scratch
+ * (cpu_gemm_scratch(K, M) floats of the caller's) */
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
                           float *out, size_t ldo, const vo_tensor *bias, float *scratch);
-/* The blocking of both GEMMs (f32 and bf16 tiles): a unit is 4 bytes of a
+
+/* --- the prefill/vision GEMM's blocking (gemm.c), for every ISA's tile --- */
+/* x rows (M × K) transposed into tiles of 64 tokens, [K][64] each,
+ * zero-padded (xt holds ceil(M/64)·64·K floats): tile t of them */
+#define CPU_GEMM_TOKENS 64
+void cpu_gemm_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K, int64_t t);
+/* A task is weight rows n0 ≤ n < n1 (≤ 192: the packed tokens, 141 MB for
+ * a page's prompt into down_proj, stream once per 192 rows). Its scratch:
+ * cpu_gemm_scratch(K, M) floats (the rows widened to f32, CPU_GEMM_LDW(K)
+ * apart, then the sums of a group of token tiles between blocks of K). */
+#define CPU_GEMM_ROWS 192
+/* a power-of-two K would put the rows a tile reads at each step into one L1 set */
+#define CPU_GEMM_LDW(K) ((K) + 16)
+size_t cpu_gemm_scratch(int64_t K, int64_t M);
+/* The blocking of all GEMM tiles (f32 and bf16): a unit is 4 bytes of a
  * row and of a packed token (one f32, or one pair of bf16). Tokens in
  * groups of 16 token tiles, units in blocks of 128 inside, every tile of
  * the task's 6 rows over each token tile (`tile`: res (+)= the product of
  * 6 rows ldw units apart and nv vectors of 16 packed tokens over `units`
  * units, res zeroed first when `first`), then the group's sums into the
- * output rows n0 ≤ n < n1 (16 × 16 register transposes), plus the bias.
- * rows: the task's rows, zero past n1; xt: the packed tokens, `units` a
- * token; accs: cpu_avx512_gemm_scratch's sums. */
-#define CPU_AVX512_GEMM_TR 6
+ * output rows n0 ≤ n < n1 (16 × 16 register transposes with AVX-512),
+ * plus the bias. rows: the task's rows, zero past n1; xt: the packed
+ * tokens, `units` a token; accs: cpu_gemm_scratch's sums. */
+#define CPU_GEMM_TR 6
 typedef void (*cpu_gemm_tile_fn)(const void *w, int64_t ldw, int64_t units, const void *xt,
                                  int nv, float *res, bool first);
-void cpu_avx512_gemm_blocks(const void *rows, int64_t ldw, int64_t units, const void *xt,
-                            int64_t M, int64_t n0, int64_t n1, const vo_tensor *bias, float *out,
-                            size_t ldo, float *accs, cpu_gemm_tile_fn tile);
+void cpu_gemm_blocks(const void *rows, int64_t ldw, int64_t units, const void *xt, int64_t M,
+                     int64_t n0, int64_t n1, const vo_tensor *bias, float *out, size_t ldo,
+                     float *accs, cpu_gemm_tile_fn tile);
+/* AVX2 (x86_avx2_gemm.c): cpu_avx512_gemm_rows's product, the same bits,
+ * by 6 × 16 register tiles */
+void cpu_avx2_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
+                        float *out, size_t ldo, const vo_tensor *bias, float *scratch);
 
 /* --- AVX512_BF16 GEMM, opt-in (x86_avx512_bf16.c) --- */
 /* the CPU has AVX512_BF16 (with BW, VL) and AVX-512 is active */

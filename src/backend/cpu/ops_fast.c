@@ -54,26 +54,29 @@ typedef struct {
     bool bf16;             /* the GEMM rounds x to bf16 (cb->matmul_bf16 applies) */
 } mm_job;
 
-/* AVX-512, f32/bf16/q8/q4 weights: a task is a block of weight rows for all x rows */
-static void mm_task_avx512(void *arg, int64_t task, int worker)
+/* the GEMM (gemm.c), f32/bf16/q8/q4 weights: a task is a block of weight
+ * rows for all x rows, the AVX-512 matvec's too */
+static void mm_task_gemm(void *arg, int64_t task, int worker)
 {
     mm_job *j = arg;
     size_t ldx = j->x->nb[1] / sizeof(float), ldo = j->out->nb[1] / sizeof(float);
     float *ob = (float *)cpu_base(j->out);
-    if (j->M <= MV_ROWS) {
+    if (j->M <= MV_ROWS && cpu_have_avx512()) {
         int64_t n0 = task * MV_NB, n1 = n0 + MV_NB < j->N ? n0 + MV_NB : j->N;
         cpu_avx512_matvec(j->w, n0, n1, (const float *)cpu_base(j->x), ldx, j->M, ob, ldo,
                           j->bias);
         return;
     }
-    int64_t n0 = task * CPU_AVX512_GEMM_ROWS;
-    int64_t n1 = n0 + CPU_AVX512_GEMM_ROWS < j->N ? n0 + CPU_AVX512_GEMM_ROWS : j->N;
+    int64_t n0 = task * CPU_GEMM_ROWS;
+    int64_t n1 = n0 + CPU_GEMM_ROWS < j->N ? n0 + CPU_GEMM_ROWS : j->N;
     float *scratch = j->cb->scratch + (size_t)worker * j->cb->scratch_per;
     if (j->bf16)
         cpu_avx512bf_gemm_rows(j->w, n0, n1, (const uint32_t *)j->cb->xt, j->M, ob, ldo,
                                j->bias, scratch);
-    else
+    else if (cpu_have_avx512())
         cpu_avx512_gemm_rows(j->w, n0, n1, j->cb->xt, j->M, ob, ldo, j->bias, scratch);
+    else
+        cpu_avx2_gemm_rows(j->w, n0, n1, j->cb->xt, j->M, ob, ldo, j->bias, scratch);
 }
 
 /* q4 weights, x rows quantized (cpu_internal.h): a task is a block of
@@ -127,17 +130,19 @@ static void pack_task(void *arg, int64_t task, int worker)
         cpu_avx512bf_pack_xt((uint32_t *)j->cb->xt, (const float *)cpu_base(j->x), ldx, j->M,
                              j->K, task);
     else
-        cpu_avx512_pack_xt(j->cb->xt, (const float *)cpu_base(j->x), ldx, j->M, j->K, task);
+        cpu_gemm_pack_xt(j->cb->xt, (const float *)cpu_base(j->x), ldx, j->M, j->K, task);
 }
 
-static void matmul_avx512(cpu_backend *cb, mm_job *j)
+/* AVX-512 (the matvec up to MV_ROWS x rows, else the GEMM) or AVX2 (the
+ * GEMM, above DECODE_ROWS x rows) */
+static void matmul_gemm(cpu_backend *cb, mm_job *j)
 {
-    if (j->M <= MV_ROWS) {
-        cpu_pool_run(cb->pool, (j->N + MV_NB - 1) / MV_NB, mm_task_avx512, j);
+    if (j->M <= MV_ROWS && cpu_have_avx512()) {
+        cpu_pool_run(cb->pool, (j->N + MV_NB - 1) / MV_NB, mm_task_gemm, j);
         return;
     }
-    size_t need = (size_t)((j->M + CPU_AVX512_GEMM_TOKENS - 1) / CPU_AVX512_GEMM_TOKENS *
-                           CPU_AVX512_GEMM_TOKENS) * (size_t)j->K;
+    size_t need = (size_t)((j->M + CPU_GEMM_TOKENS - 1) / CPU_GEMM_TOKENS *
+                           CPU_GEMM_TOKENS) * (size_t)j->K;
     if (need > cb->xt_cap) {
         float *xt = vo_realloc(cb->xt, need * sizeof(float));
         if (!xt)
@@ -149,12 +154,12 @@ static void matmul_avx512(cpu_backend *cb, mm_job *j)
     j->bf16 = cb->matmul_bf16 && j->w->type == VO_BF16 && j->K % 2 == 0 &&
               cpu_have_avx512_bf16();
     if (!cpu_scratch(cb, j->bf16 ? cpu_avx512bf_gemm_scratch(j->K, j->M)
-                                 : cpu_avx512_gemm_scratch(j->K, j->M)))
+                                 : cpu_gemm_scratch(j->K, j->M)))
         return;
-    cpu_pool_run(cb->pool, (j->M + CPU_AVX512_GEMM_TOKENS - 1) / CPU_AVX512_GEMM_TOKENS,
+    cpu_pool_run(cb->pool, (j->M + CPU_GEMM_TOKENS - 1) / CPU_GEMM_TOKENS,
                  pack_task, j);
-    cpu_pool_run(cb->pool, (j->N + CPU_AVX512_GEMM_ROWS - 1) / CPU_AVX512_GEMM_ROWS,
-                 mm_task_avx512, j);
+    cpu_pool_run(cb->pool, (j->N + CPU_GEMM_ROWS - 1) / CPU_GEMM_ROWS,
+                 mm_task_gemm, j);
 }
 
 static void mm_task(void *arg, int64_t task, int worker)
@@ -227,10 +232,10 @@ void cpu_matmul_fast(vo_backend *be, vo_tensor *out, const vo_tensor *w, const v
             cpu_pool_run(cb->pool, (j.N + MV_NB - 1) / MV_NB, mm_task_qx, &j);
         return;
     }
-    if (cpu_have_avx512() &&
-        (w->type == VO_BF16 || w->type == VO_F32 || w->type == VO_Q8 || w->type == VO_Q4) &&
-        w->nb[1] % vo_type_size(w->type) == 0)
-        return matmul_avx512(cb, &j);
+    bool packs = (w->type == VO_BF16 || w->type == VO_F32 || w->type == VO_Q8 ||
+                  w->type == VO_Q4) && w->nb[1] % vo_type_size(w->type) == 0;
+    if (packs && (cpu_have_avx512() || (cpu_have_avx2() && j.M > DECODE_ROWS)))
+        return matmul_gemm(cb, &j);
     j.n_nb = (j.N + NB - 1) / NB;
     if (!cpu_scratch(cb, (size_t)(4 * j.K)))
         return;

@@ -170,22 +170,9 @@ void cpu_avx512_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *
 #endif
 }
 
-void cpu_avx512_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t K, int64_t t)
-{
-    float *d = xt + t * K * CPU_AVX512_GEMM_TOKENS;
-    int64_t m0 = t * CPU_AVX512_GEMM_TOKENS;
-    int64_t nm = M - m0 < CPU_AVX512_GEMM_TOKENS ? M - m0 : CPU_AVX512_GEMM_TOKENS;
-    for (int64_t k = 0; k < K; k++) {
-        for (int64_t m = 0; m < nm; m++)
-            d[k * CPU_AVX512_GEMM_TOKENS + m] = x[(m0 + m) * ldx + k];
-        for (int64_t m = nm; m < CPU_AVX512_GEMM_TOKENS; m++)
-            d[k * CPU_AVX512_GEMM_TOKENS + m] = 0.0f;
-    }
-}
-
 /* the GEMM tile: TR weight rows × TT tokens (TV vectors of 16) */
-#define TR CPU_AVX512_GEMM_TR
-#define TT CPU_AVX512_GEMM_TOKENS
+#define TR CPU_GEMM_TR
+#define TT CPU_GEMM_TOKENS
 #define TV (TT / 16)
 
 #ifdef VO_X86
@@ -265,24 +252,6 @@ AVX512 static void widen_rows(float *dst, int64_t ldw, const vo_tensor *w, int64
 }
 #endif
 
-/* widened weight rows lie K + 16 floats apart: a power-of-two K would put
- * the rows a tile reads at each step into one L1 set */
-#define LDW(K) ((K) + 16)
-
-/* token tiles per group (the sums of a group: 16·16·6·64 floats, 393 KB) */
-#define MG 16
-
-size_t cpu_avx512_gemm_scratch(int64_t K, int64_t M)
-{
-    int64_t tiles = (M + TT - 1) / TT, row_tiles = (CPU_AVX512_GEMM_ROWS + TR - 1) / TR;
-    tiles = tiles < MG ? tiles : MG;
-    return (size_t)(row_tiles * TR) * (size_t)LDW(K) + (size_t)(tiles * row_tiles * TR * TT);
-}
-
-/* K in blocks of KC: a block of the token tile (32 KB) and of the rows'
- * weights (3 KB per 6) stay in L1 while every tile of the task uses them */
-#define KC 128
-
 #ifdef VO_X86
 /* dst[c·ldd + r] = src[r·ld + c] + bias[r] for a 16 × 16 block: rows
  * transposed in registers (32-bit, then 64-bit interleaves, then 128-bit
@@ -326,60 +295,13 @@ AVX512 static void store_t16(float *dst, size_t ldd, const float *src, size_t ld
 }
 #endif
 
-/* the sums of token tiles g0 ≤ m < g1 (per token tile, one TR × TT block
- * for each tile of the rows n0 ≤ n < n1) into the output rows, plus b[n - n0] */
-static void gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g0, int64_t g1,
-                       int64_t M, const float *accs, const float *b)
+void cpu_avx512_store_t16(float *dst, size_t ldd, const float *src, size_t ld, const float *bias)
 {
-    /* a token tile's sums: row j = t·TR + i of the task's rows, TT floats
-     * each; the output wants them token by token, the rows side by side:
-     * a transpose, in 16 × 16 blocks where whole */
-    int nt = (int)(n1 - n0 + TR - 1) / TR;
-    int64_t nj = n1 - n0;
-    for (int64_t m0 = g0; m0 < g1; m0 += TT) {
-        int64_t nm = M - m0 < TT ? M - m0 : TT;
-        const float *blk = accs + (m0 - g0) / TT * nt * TR * TT;
-        for (int64_t j0 = 0; j0 < nj; j0 += 16)
-            for (int64_t mm = 0; mm < nm; mm += 16) {
-                float *o = out + (m0 + mm) * ldo + n0 + j0;
 #ifdef VO_X86
-                if (j0 + 16 <= nj && mm + 16 <= nm) {
-                    store_t16(o, ldo, blk + j0 * TT + mm, TT, b + j0);
-                    continue;
-                }
+    store_t16(dst, ldd, src, ld, bias);
+#else
+    (void)dst; (void)ldd; (void)src; (void)ld; (void)bias;
 #endif
-                for (int64_t m = mm; m < nm && m < mm + 16; m++)
-                    for (int64_t j = j0; j < nj && j < j0 + 16; j++)
-                        o[(m - mm) * ldo + (j - j0)] = blk[j * TT + m] + b[j];
-            }
-    }
-}
-
-void cpu_avx512_gemm_blocks(const void *rows, int64_t ldw, int64_t units, const void *xt,
-                            int64_t M, int64_t n0, int64_t n1, const vo_tensor *bias, float *out,
-                            size_t ldo, float *accs, cpu_gemm_tile_fn tile)
-{
-    int nt = (int)(n1 - n0 + TR - 1) / TR;
-    float b[CPU_AVX512_GEMM_ROWS];
-    for (int64_t n = n0; n < n1; n++)
-        b[n - n0] = bias ? cpu_get_f(cpu_base(bias), bias->type, n) : 0.0f;
-    /* tokens in groups of MG tiles, K blocks inside: a group's sums stay in
-     * L2 however long the prompt (a page's is 5,800 tokens) */
-    for (int64_t g0 = 0; g0 < M; g0 += MG * TT) {
-        int64_t g1 = g0 + MG * TT < M ? g0 + MG * TT : M;
-        for (int64_t k0 = 0; k0 < units; k0 += KC) {
-            int64_t kc = units - k0 < KC ? units - k0 : KC;
-            for (int64_t m0 = g0; m0 < g1; m0 += TT) {
-                const char *xtile = (const char *)xt + 4 * ((m0 / TT) * units * TT + k0 * TT);
-                int64_t nm = M - m0 < TT ? M - m0 : TT;
-                for (int t = 0; t < nt; t++)
-                    tile((const char *)rows + 4 * ((size_t)t * TR * (size_t)ldw + (size_t)k0),
-                         ldw, kc, xtile, (int)(nm + 15) / 16,
-                         accs + ((m0 - g0) / TT * nt + t) * TR * TT, k0 == 0);
-            }
-        }
-        gemm_store(out, ldo, n0, n1, g0, g1, M, accs, b);
-    }
 }
 
 void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,
@@ -388,10 +310,10 @@ void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const floa
 #ifdef VO_X86
     int64_t K = w->ne[0];
     int nt = (int)(n1 - n0 + TR - 1) / TR;
-    int64_t ldw = LDW(K);
+    int64_t ldw = CPU_GEMM_LDW(K);
     float *wbuf = scratch, *accs = scratch + (size_t)(nt * TR) * (size_t)ldw;
     widen_rows(wbuf, ldw, w, n0, nt * TR);
-    cpu_avx512_gemm_blocks(wbuf, ldw, K, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_nv);
+    cpu_gemm_blocks(wbuf, ldw, K, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_nv);
 #else
     (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
     (void)scratch;

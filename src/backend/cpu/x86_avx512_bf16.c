@@ -5,7 +5,7 @@
  * rounding moves the results by about 1e-3, more than the reference's
  * tolerance. Tiles as the f32 GEMM's, 6 weight rows × 64 tokens in
  * registers, with pairs of k in each 32-bit lane; its blocking is the f32
- * GEMM's (cpu_avx512_gemm_blocks). */
+ * GEMM's (cpu_gemm_blocks). */
 #include "src/backend/cpu/cpu_internal.h"
 
 #include <string.h>
@@ -19,8 +19,8 @@
 #define INLINE static inline __attribute__((always_inline))
 #endif
 
-#define TR CPU_AVX512_GEMM_TR
-#define TT CPU_AVX512_GEMM_TOKENS
+#define TR CPU_GEMM_TR
+#define TT CPU_GEMM_TOKENS
 #define TV (TT / 16)
 /* copied weight rows lie K + 32 values apart (a power-of-two stride would
  * put a tile's rows into one L1 set) */
@@ -110,7 +110,7 @@ BF16 static void gemm_tile_nv(const void *wv, int64_t ldw_pairs, int64_t np, con
 
 size_t cpu_avx512bf_gemm_scratch(int64_t K, int64_t M)
 {
-    int64_t tiles = (M + TT - 1) / TT, row_tiles = (CPU_AVX512_GEMM_ROWS + TR - 1) / TR;
+    int64_t tiles = (M + TT - 1) / TT, row_tiles = (CPU_GEMM_ROWS + TR - 1) / TR;
     tiles = tiles < MG ? tiles : MG;
     return (size_t)(row_tiles * TR) * (size_t)LDW(K) / 2 + (size_t)(tiles * row_tiles * TR * TT);
 }
@@ -131,7 +131,7 @@ void cpu_avx512bf_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const ui
         else
             memset(rows + i * ldw, 0, sizeof(uint16_t) * (size_t)K);
     }
-    cpu_avx512_gemm_blocks(rows, ldw / 2, KP, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_nv);
+    cpu_gemm_blocks(rows, ldw / 2, KP, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_nv);
 #else
     (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
     (void)scratch;

@@ -216,7 +216,8 @@ bool cpu_isa_parse(const char *name, cpu_isa best, cpu_isa *out, char *msg, size
 
 /* --- SIMD kernels (x86_avx2.c), chosen at run time --- */
 bool cpu_have_avx2(void);          /* the active ISA is AVX2 or above */
-/* out[i*ldo + j] = Σ_k w[i*ldw + k] · x[j*ldx + k], i < nw ≤ 4, j < nx ≤ 3 */
+/* out[i*ldo + j] = Σ_k w[i*ldw + k] · x[j*ldx + k], i < nw ≤ 4, j < nx ≤ 3,
+ * each output alike (one 8-lane sum with AVX2) whatever nw and nx */
 void cpu_avx2_gemm_tile(const float *w, size_t ldw, int nw, const float *x, size_t ldx, int nx,
                         int64_t K, float *out, size_t ldo);
 float cpu_avx2_dot(const float *a, const float *b, int64_t n);
@@ -225,11 +226,13 @@ void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n);
 /* dot(a, bf16 b) and y += a·(bf16 x): KV cache rows widened in registers */
 float cpu_avx2_dot_bf16(const float *a, const uint16_t *b, int64_t n);
 void cpu_avx2_axpy_bf16(float *y, float a, const uint16_t *x, int64_t n);
-/* out[i·3 + j] = dot(bf16 row i of w, x row j), nw ≤ 4, nx ≤ 3: the
- * weights are widened in registers and read once for all nx rows (decode
- * steps); ldw counts bf16 elements. */
-void cpu_avx2_gemm_bf16_tile(const uint16_t *w, size_t ldw, int nw, const float *x, size_t ldx,
-                             int nx, int64_t K, float *out);
+/* decode (x86_avx2_matvec.c): out[m·ldo + n] = w row n · x row m
+ * (+ bias[n]) for n0 ≤ n < n1, m < M (≤ 16: each weight row streams from
+ * memory once), f32, bf16 or q8 weights (cpu_avx2_matvec_fits); every
+ * output computed alike, whatever M */
+bool cpu_avx2_matvec_fits(vo_type w);
+void cpu_avx2_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *x, size_t ldx,
+                     int64_t M, float *out, size_t ldo, const vo_tensor *bias);
 
 /* --- AVX-512 kernels (x86_avx512.c) for f32 and bf16 weights --- */
 bool cpu_have_avx512(void);        /* the active ISA is AVX-512 */
@@ -314,6 +317,18 @@ void cpu_avx512_rms_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tenso
                               int64_t r0, int64_t r1);
 void cpu_avx512_layer_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w,
                                 const vo_tensor *b, float eps, int64_t r0, int64_t r1);
+
+/* --- AVX2 attention (x86_avx2_attn.c) --- */
+/* one task: query rows i0 ≤ i < i1 of sequence S for the G query heads that
+ * share each KV head kh0 ≤ kh < kh1 (row r of a head = (i − i0)·G + g), keys
+ * in blocks of 8 with an online softmax, the heads of a block one after the
+ * other; each row's arithmetic does not depend on the other rows or heads.
+ * scratch: cpu_avx2_attn_scratch(head_dim, rows per head, heads) floats. */
+#define CPU_AVX2_ATTN_ROWS 32   /* rows per task and head: queries × the heads of a group */
+size_t cpu_avx2_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads);
+void cpu_avx2_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S, int64_t kh0,
+                        int64_t kh1, int64_t G, int64_t i0, int64_t i1, float scale, bool causal,
+                        float *scratch);
 
 /* --- AVX-512 attention (x86_avx512_attn.c) --- */
 /* one task: query rows i0 ≤ i < i1 of sequence S for the G query heads that

@@ -9,7 +9,7 @@
 #define MB 48     /* x rows per block (multiple of the 3-row tile) */
 #define NB 64     /* weight rows per task (multiple of the 4-row tile) */
 #define QC 16     /* query rows per attention task */
-#define DECODE_ROWS 16  /* up to this many x rows: the bf16-in-register path */
+#define DECODE_ROWS 16  /* AVX2: up to this many x rows, the matvec (x86_avx2_matvec.c) */
 /* AVX-512: up to this many x rows, the matvec, whose every output is
  * computed as for one row alone: a decode step of pages in flight and drafts
  * (VO_GEN_STEP_MAX rows, src/vlm/generate.h) gives each page the tokens it
@@ -172,23 +172,9 @@ static void mm_task(void *arg, int64_t task, int worker)
     size_t ldx = j->x->nb[1] / sizeof(float), ldo = j->out->nb[1] / sizeof(float);
     const float *xb = (const float *)cpu_base(j->x);
     float *ob = (float *)cpu_base(j->out);
-    if (j->w->type == VO_BF16 && m1 - m0 <= DECODE_ROWS && j->w->nb[1] % 2 == 0) {
-        /* decode: bf16 weights widened in registers; the 4 rows of a tile
-         * come from memory once and from L1 for the next 3 sequences */
-        for (int64_t n = n0; n < n1; n += 4) {
-            int nw = n1 - n < 4 ? (int)(n1 - n) : 4;
-            for (int64_t m = m0; m < m1; m += 3) {
-                int nx = m1 - m < 3 ? (int)(m1 - m) : 3;
-                float tile[4 * 3];
-                cpu_avx2_gemm_bf16_tile((const uint16_t *)(cpu_base(j->w) + n * j->w->nb[1]),
-                                        j->w->nb[1] / 2, nw, xb + m * ldx, ldx, nx, K, tile);
-                for (int i = 0; i < nw; i++) {
-                    float b = j->bias ? cpu_get_f(cpu_base(j->bias), j->bias->type, n + i) : 0.0f;
-                    for (int jj = 0; jj < nx; jj++)
-                        ob[(m + jj) * ldo + n + i] = tile[i * 3 + jj] + b;
-                }
-            }
-        }
+    if (m1 - m0 <= DECODE_ROWS && cpu_have_avx2() && cpu_avx2_matvec_fits(j->w->type)) {
+        /* decode: the weights widened in registers, streamed once */
+        cpu_avx2_matvec(j->w, n0, n1, xb + m0 * ldx, ldx, m1 - m0, ob + m0 * ldo, ldo, j->bias);
         return;
     }
     for (int64_t n = n0; n < n1; n += 4) {
@@ -317,19 +303,19 @@ static void attn_task(void *arg, int64_t task, int worker)
     }
 }
 
-/* AVX-512: a task is a tile of queries of one sequence for all the query
- * heads of hpt KV heads (each K/V row read once per step for the group);
- * decode steps take several KV heads a task, whose cache rows lie side by
- * side */
+/* the tasks of the SIMD attentions: a tile of queries of one sequence for
+ * all the query heads of hpt KV heads (each K/V row read once per step for
+ * the group); decode steps take several KV heads a task, whose cache rows
+ * lie side by side */
 typedef struct {
     attn_job *j;
     int64_t G, qt, hpt, groups;  /* query heads per KV head, queries per tile,
                                   * KV heads per task, head groups */
-} attn_avx512_job;
+} attn_simd_job;
 
-static void attn_task_avx512(void *arg, int64_t task, int worker)
+static void attn_task_simd(void *arg, int64_t task, int worker)
 {
-    attn_avx512_job *a = arg;
+    attn_simd_job *a = arg;
     attn_job *j = a->j;
     int s = 0;
     while (task >= j->first_task[s + 1])
@@ -339,15 +325,23 @@ static void attn_task_avx512(void *arg, int64_t task, int worker)
     int64_t kh0 = (local % a->groups) * a->hpt, i0 = (local / a->groups) * a->qt;
     int64_t kh1 = kh0 + a->hpt < nkvh ? kh0 + a->hpt : nkvh;
     int64_t i1 = i0 + a->qt < S->n_q ? i0 + a->qt : S->n_q;
-    cpu_avx512_attention(j->q, j->out, S, kh0, kh1, a->G, i0, i1, j->scale, j->causal,
-                         j->cb->scratch + (size_t)worker * j->cb->scratch_per);
+    float *scratch = j->cb->scratch + (size_t)worker * j->cb->scratch_per;
+    if (cpu_have_avx512())
+        cpu_avx512_attention(j->q, j->out, S, kh0, kh1, a->G, i0, i1, j->scale, j->causal,
+                             scratch);
+    else
+        cpu_avx2_attention(j->q, j->out, S, kh0, kh1, a->G, i0, i1, j->scale, j->causal,
+                           scratch);
 }
 
-static void attention_avx512(cpu_backend *cb, vo_tensor *out, const vo_tensor *q,
-                             const vo_attn_seq *seqs, int n_seqs, float scale, bool causal)
+/* AVX-512 (rows a task: CPU_ATTN_ROWS) or AVX2 (CPU_AVX2_ATTN_ROWS) */
+static void attention_simd(cpu_backend *cb, vo_tensor *out, const vo_tensor *q,
+                           const vo_attn_seq *seqs, int n_seqs, float scale, bool causal)
 {
+    bool avx512 = cpu_have_avx512();
     int64_t nkvh = seqs[0].k->ne[1], G = q->ne[1] / nkvh;
-    int64_t qt = G < CPU_ATTN_ROWS ? CPU_ATTN_ROWS / G : 1;
+    int64_t tile_rows = avx512 ? CPU_ATTN_ROWS : CPU_AVX2_ATTN_ROWS;
+    int64_t qt = G < tile_rows ? tile_rows / G : 1;
     /* a decode step (one query a sequence): KV heads in groups, about two
      * tasks a thread (all of them on one thread) */
     bool decode = true;
@@ -365,9 +359,11 @@ static void attention_avx512(cpu_backend *cb, vo_tensor *out, const vo_tensor *q
     for (int s = 0; s < n_seqs; s++)
         first[s + 1] = first[s] + (seqs[s].n_q + qt - 1) / qt * groups;
     attn_job j = {cb, out, q, seqs, n_seqs, scale, causal, first, 0};
-    attn_avx512_job a = {&j, G, qt, hpt, groups};
-    if (cpu_scratch(cb, cpu_avx512_attn_scratch(q->ne[0], qt * G, hpt)))
-        cpu_pool_run(cb->pool, first[n_seqs], attn_task_avx512, &a);
+    attn_simd_job a = {&j, G, qt, hpt, groups};
+    size_t need = avx512 ? cpu_avx512_attn_scratch(q->ne[0], qt * G, hpt)
+                         : cpu_avx2_attn_scratch(q->ne[0], qt * G, hpt);
+    if (cpu_scratch(cb, need))
+        cpu_pool_run(cb->pool, first[n_seqs], attn_task_simd, &a);
     vo_free(first);
 }
 
@@ -384,8 +380,9 @@ void cpu_attention_fast(vo_backend *be, vo_tensor *out, const vo_tensor *q,
     bool same_groups = n_seqs > 0;    /* every sequence with the same KV heads */
     for (int s = 1; s < n_seqs; s++)
         same_groups = same_groups && seqs[s].k->ne[1] == seqs[0].k->ne[1];
-    if (cpu_have_avx512() && cpu_avx512_attn_fits(q->ne[0]) && same_groups)
-        return attention_avx512(cb, out, q, seqs, n_seqs, scale, causal);
+    if (same_groups && ((cpu_have_avx512() && cpu_avx512_attn_fits(q->ne[0])) ||
+                        (cpu_have_avx2() && !cpu_have_avx512())))
+        return attention_simd(cb, out, q, seqs, n_seqs, scale, causal);
     int64_t *first = vo_malloc(sizeof *first * (size_t)(n_seqs + 1));
     if (!first)
         return vo_backend_error(be, VO_ERR_NOMEM, "attention: out of memory");

@@ -50,20 +50,42 @@ AVX2 static void gemm_4x3(const float *w, size_t ldw, const float *x, size_t ldx
 }
 #endif
 
-float cpu_avx2_dot(const float *a, const float *b, int64_t n);
+#ifdef VO_X86
+/* one output as gemm_4x3 computes each of its 12 */
+AVX2 static float dot1_avx2(const float *w, const float *x, int64_t K)
+{
+    __m256 acc = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8)
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(w + k), _mm256_loadu_ps(x + k), acc);
+    float s = hsum8(acc);
+    for (; k < K; k++)
+        s += w[k] * x[k];
+    return s;
+}
+#endif
 
 void cpu_avx2_gemm_tile(const float *w, size_t ldw, int nw, const float *x, size_t ldx, int nx,
                         int64_t K, float *out, size_t ldo)
 {
 #ifdef VO_X86
-    if (nw == 4 && nx == 3 && cpu_have_avx2()) {
-        gemm_4x3(w, ldw, x, ldx, K, out, ldo);
+    if (cpu_have_avx2()) {
+        if (nw == 4 && nx == 3)
+            gemm_4x3(w, ldw, x, ldx, K, out, ldo);
+        else
+            for (int i = 0; i < nw; i++)
+                for (int j = 0; j < nx; j++)
+                    out[i * ldo + j] = dot1_avx2(w + i * ldw, x + j * ldx, K);
         return;
     }
 #endif
     for (int i = 0; i < nw; i++)
-        for (int j = 0; j < nx; j++)
-            out[i * ldo + j] = cpu_avx2_dot(w + i * ldw, x + j * ldx, K);
+        for (int j = 0; j < nx; j++) {
+            float s = 0;
+            for (int64_t k = 0; k < K; k++)
+                s += w[i * ldw + k] * x[j * ldx + k];
+            out[i * ldo + j] = s;
+        }
 }
 
 #ifdef VO_X86
@@ -106,55 +128,6 @@ AVX2 static void bf16_avx2(float *dst, const uint16_t *src, int64_t n)
         dst[i] = cpu_bf16_to_f32(src[i]);
 }
 #endif
-
-#ifdef VO_X86
-/* 4 bf16 weight rows × nx (≤ 3) x rows: 4·nx independent FMA chains */
-AVX2 static void gemm_bf16_4xn(const uint16_t *w, size_t ldw, const float *x, size_t ldx,
-                               int nx, int64_t K, float *out)
-{
-    __m256 acc[4][3];
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 3; j++)
-            acc[i][j] = _mm256_setzero_ps();
-    int64_t k = 0;
-    for (; k + 8 <= K; k += 8) {
-        __m256 xv[3];
-        for (int j = 0; j < nx; j++)
-            xv[j] = _mm256_loadu_ps(x + j * ldx + k);
-        for (int i = 0; i < 4; i++) {
-            __m128i h = _mm_loadu_si128((const __m128i *)(w + i * ldw + k));
-            __m256 wv = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-            for (int j = 0; j < nx; j++)
-                acc[i][j] = _mm256_fmadd_ps(wv, xv[j], acc[i][j]);
-        }
-    }
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < nx; j++) {
-            float s = hsum8(acc[i][j]);
-            for (int64_t kk = k; kk < K; kk++)
-                s += cpu_bf16_to_f32(w[i * ldw + kk]) * x[j * ldx + kk];
-            out[i * 3 + j] = s;
-        }
-}
-#endif
-
-void cpu_avx2_gemm_bf16_tile(const uint16_t *w, size_t ldw, int nw, const float *x, size_t ldx,
-                             int nx, int64_t K, float *out)
-{
-#ifdef VO_X86
-    if (nw == 4 && nx <= 3 && cpu_have_avx2()) {
-        gemm_bf16_4xn(w, ldw, x, ldx, nx, K, out);
-        return;
-    }
-#endif
-    for (int i = 0; i < nw; i++)
-        for (int j = 0; j < nx; j++) {
-            float s = 0;
-            for (int64_t k = 0; k < K; k++)
-                s += cpu_bf16_to_f32(w[i * ldw + k]) * x[j * ldx + k];
-            out[i * 3 + j] = s;
-        }
-}
 
 float cpu_avx2_dot(const float *a, const float *b, int64_t n)
 {

@@ -1,0 +1,259 @@
+/* x86_avx2_attn.c: the AVX2 attention, in the flash form: a task is a
+ * tile of queries of one sequence for all the query heads of one
+ * grouped-query KV head, so each key and value row of the cache is read
+ * and widened once for all of them; keys in blocks of 8 with an online
+ * softmax (no score row as long as the context).
+ *
+ * Each query row's arithmetic is the same whatever else its task holds:
+ * the blocks start at key 0 and every 8 keys, and the other rows only
+ * share the widened rows. So a query gets the same output in a decode
+ * step, a draft and a prefill chunk, bit for bit. */
+#include "src/backend/cpu/cpu_internal.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define VO_X86 1
+#define AVX2 __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+#endif
+
+enum { KB = 8 };    /* keys a block: one vector of scores */
+
+/* floats a row of the widened keys, values, queries and outputs */
+static size_t row_floats(int64_t head_dim)
+{
+    return (size_t)(head_dim + 7) / 8 * 8;
+}
+
+size_t cpu_avx2_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads)
+{
+    size_t ld = row_floats(head_dim);
+    /* a block's keys and values, then each row's query, output, max, sum */
+    return 2 * KB * ld + (size_t)(rows * heads) * (2 * ld + 2);
+}
+
+#ifdef VO_X86
+/* How many keys ahead a widening prefetches: one KV head's rows lie
+ * n_kv_heads rows apart, too far for the hardware prefetchers */
+enum { AHEAD = 32 };
+
+/* rows k0 ≤ k < k0 + n of KV head kh widened to f32 into dst (ld floats
+ * apart, zero past head_dim), rows n ≤ k < KB zero; type a constant at
+ * each call (f16 one value at a time: F16C is not part of the AVX2 path) */
+AVX2 INLINE void widen_block_t(float *dst, size_t ld, const vo_attn_seq *S, const vo_tensor *t,
+                               vo_type type, int64_t kh, int64_t k0, int64_t n, int64_t kend,
+                               int64_t hd)
+{
+    const char *base = cpu_base(t) + kh * t->nb[1];
+    size_t bytes = type == VO_F32 ? (size_t)hd * 4 : type == VO_Q8ROW ? 4 + (size_t)hd
+                                                                       : (size_t)hd * 2;
+    for (int64_t k = 0; k < n; k++) {
+        const char *row = base + cpu_kv_row(S, t, k0 + k);
+        float *d = dst + (size_t)k * ld;
+        if (k0 + k + AHEAD < kend) {
+            const char *ahead = base + cpu_kv_row(S, t, k0 + k + AHEAD);
+            for (size_t b = 0; b < bytes; b += 64)
+                _mm_prefetch(ahead + b, _MM_HINT_T0);
+        }
+        int64_t c = 0;
+        if (type == VO_F32)
+            for (; c + 8 <= hd; c += 8)
+                _mm256_storeu_ps(d + c, _mm256_loadu_ps((const float *)row + c));
+        else if (type == VO_BF16)
+            for (; c + 8 <= hd; c += 8) {
+                __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)row + c));
+                _mm256_storeu_ps(d + c, _mm256_castsi256_ps(
+                                            _mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)));
+            }
+        else if (type == VO_Q8ROW) {
+            float sc;
+            memcpy(&sc, row, sizeof sc);
+            __m256 dv = _mm256_set1_ps(sc);
+            for (; c + 8 <= hd; c += 8) {
+                __m128i q = _mm_loadl_epi64((const __m128i *)(row + 4 + c));
+                _mm256_storeu_ps(d + c, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)),
+                                                      dv));
+            }
+        }
+        for (; c < hd; c++)
+            d[c] = cpu_get_f(row, type, c);
+        for (; c < (int64_t)ld; c++)
+            d[c] = 0.0f;
+    }
+    for (int64_t k = n; k < KB; k++)
+        memset(dst + (size_t)k * ld, 0, sizeof(float) * ld);
+}
+
+AVX2 static void widen_block(float *dst, size_t ld, const vo_attn_seq *S, const vo_tensor *t,
+                             int64_t kh, int64_t k0, int64_t n, int64_t kend, int64_t hd)
+{
+    switch (t->type) {
+    case VO_F32: widen_block_t(dst, ld, S, t, VO_F32, kh, k0, n, kend, hd); break;
+    case VO_BF16: widen_block_t(dst, ld, S, t, VO_BF16, kh, k0, n, kend, hd); break;
+    case VO_F16: widen_block_t(dst, ld, S, t, VO_F16, kh, k0, n, kend, hd); break;
+    default: widen_block_t(dst, ld, S, t, VO_Q8ROW, kh, k0, n, kend, hd); break;
+    }
+}
+
+/* e^x on 8 lanes for x ≤ 0 (Cephes' polynomial on x − n·ln 2, then ·2^n);
+ * lanes below −87.3 give 0, e^0 is 1 exactly */
+AVX2 INLINE __m256 exp_le0(__m256 x)
+{
+    __m256 live = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_GE_OQ);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    /* 2^n for n ≥ −126 (live lanes): the exponent field */
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)),
+                                  23);
+    return _mm256_and_ps(live, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
+}
+
+/* lane j = Σ a[j]: a fixed tree, the same for every row */
+AVX2 INLINE __m256 reduce8(const __m256 a[8])
+{
+    __m256 t01 = _mm256_hadd_ps(a[0], a[1]), t23 = _mm256_hadd_ps(a[2], a[3]);
+    __m256 t45 = _mm256_hadd_ps(a[4], a[5]), t67 = _mm256_hadd_ps(a[6], a[7]);
+    __m256 u0 = _mm256_hadd_ps(t01, t23), u1 = _mm256_hadd_ps(t45, t67);
+    /* u0: a0..a3 of the low 128 bits, then of the high; u1 the same for a4..a7 */
+    return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20),
+                         _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+
+AVX2 INLINE float hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* the 8 scores q·k_j of one query row against the block's widened keys */
+AVX2 INLINE __m256 scores8(const float *q, const float *kw, size_t ld)
+{
+    __m256 a[8];
+    for (int j = 0; j < 8; j++)
+        a[j] = _mm256_setzero_ps();
+    for (size_t c = 0; c < ld; c += 8) {
+        __m256 x = _mm256_loadu_ps(q + c);
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++)
+            a[j] = _mm256_fmadd_ps(x, _mm256_loadu_ps(kw + (size_t)j * ld + c), a[j]);
+    }
+    return reduce8(a);
+}
+
+/* o = o·alpha + Σ_{j < nk} p_j·v_j, j in order, 32 floats of o at a time */
+AVX2 INLINE void pv_row(float *o, const float *p, float alpha, const float *vw, size_t ld,
+                        int64_t nk)
+{
+    __m256 a = _mm256_set1_ps(alpha);
+    size_t c = 0;
+    for (; c + 32 <= ld; c += 32) {
+        __m256 acc[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; v++)
+            acc[v] = _mm256_mul_ps(_mm256_loadu_ps(o + c + 8 * v), a);
+        for (int64_t j = 0; j < nk; j++) {
+            __m256 pj = _mm256_set1_ps(p[j]);
+#pragma GCC unroll 4
+            for (int v = 0; v < 4; v++)
+                acc[v] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vw + (size_t)j * ld + c + 8 * v),
+                                         acc[v]);
+        }
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; v++)
+            _mm256_storeu_ps(o + c + 8 * v, acc[v]);
+    }
+    for (; c < ld; c += 8) {
+        __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(o + c), a);
+        for (int64_t j = 0; j < nk; j++)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), _mm256_loadu_ps(vw + (size_t)j * ld + c),
+                                  acc);
+        _mm256_storeu_ps(o + c, acc);
+    }
+}
+
+AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S,
+                                int64_t kh0, int64_t kh1, int64_t G, int64_t i0, int64_t i1,
+                                float scale, bool causal, float *scratch)
+{
+    int64_t hd = q->ne[0], rows = (i1 - i0) * G, nr = rows * (kh1 - kh0);
+    size_t ld = row_floats(hd);
+    float *kw = scratch, *vw = kw + KB * ld, *qs = vw + KB * ld, *os = qs + (size_t)nr * ld;
+    float *m = os + (size_t)nr * ld, *l = m + nr;
+    /* row a·rows + r: query i0 + r / G of query head (kh0 + a)·G + r % G */
+    for (int64_t x = 0; x < nr; x++) {
+        int64_t r = x % rows, qh = (kh0 + x / rows) * G + r % G, t = S->q_start + i0 + r / G;
+        memcpy(qs + x * ld, cpu_base(q) + qh * q->nb[1] + t * q->nb[2], sizeof(float) * (size_t)hd);
+        memset(qs + x * ld + hd, 0, sizeof(float) * (ld - (size_t)hd));
+        memset(os + x * ld, 0, sizeof(float) * ld);
+        m[x] = -INFINITY;
+        l[x] = 0.0f;
+    }
+    /* query i sees keys 0..pos0 + i (causal) or all */
+    int64_t pos0 = causal ? S->n_kv - S->n_q : S->n_kv - 1;
+    int64_t kend = (causal ? pos0 + i1 - 1 : pos0) + 1;
+    __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), sv = _mm256_set1_ps(scale);
+    for (int64_t k0 = 0; k0 < kend; k0 += KB) {
+        int64_t nk = kend - k0 < KB ? kend - k0 : KB;
+        /* the heads of a block one after the other: a decode task over
+         * several heads reads their cache rows, which lie side by side */
+        for (int64_t kh = kh0; kh < kh1; kh++) {
+            widen_block(kw, ld, S, S->k, kh, k0, nk, kend, hd);
+            widen_block(vw, ld, S, S->v, kh, k0, nk, kend, hd);
+            for (int64_t r = 0; r < rows; r++) {
+                int64_t x = (kh - kh0) * rows + r, pos = causal ? pos0 + i0 + r / G : pos0;
+                int64_t vis = pos - k0 + 1 < nk ? pos - k0 + 1 : nk;
+                if (vis <= 0)
+                    continue;   /* nothing of this block for this row */
+                __m256 s = _mm256_mul_ps(scores8(qs + x * ld, kw, ld), sv);
+                __m256 seen = _mm256_cmp_ps(lane, _mm256_set1_ps((float)vis), _CMP_LT_OQ);
+                s = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s, seen);
+                /* the block's max: a fixed tree of maxima */
+                __m128 h = _mm_max_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+                h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+                h = _mm_max_ss(h, _mm_movehdup_ps(h));
+                float mb = _mm_cvtss_f32(h), mn = m[x] > mb ? m[x] : mb;
+                float alpha = _mm_cvtss_f32(_mm256_castps256_ps128(
+                    exp_le0(_mm256_set1_ps(m[x] - mn))));
+                __m256 e = _mm256_and_ps(seen, exp_le0(_mm256_sub_ps(s, _mm256_set1_ps(mn))));
+                float p[KB];
+                _mm256_storeu_ps(p, e);
+                l[x] = l[x] * alpha + hsum8(e);
+                m[x] = mn;
+                pv_row(os + x * ld, p, alpha, vw, ld, vis);
+            }
+        }
+    }
+    for (int64_t x = 0; x < nr; x++) {
+        int64_t r = x % rows, qh = (kh0 + x / rows) * G + r % G, t = S->q_start + i0 + r / G;
+        float *d = (float *)(cpu_base(out) + qh * out->nb[1] + t * out->nb[2]);
+        float inv = 1.0f / l[x];
+        for (int64_t c = 0; c < hd; c++)
+            d[c] = os[x * ld + c] * inv;
+    }
+}
+#endif
+
+void cpu_avx2_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S, int64_t kh0,
+                        int64_t kh1, int64_t G, int64_t i0, int64_t i1, float scale, bool causal,
+                        float *scratch)
+{
+#ifdef VO_X86
+    attention_task(q, out, S, kh0, kh1, G, i0, i1, scale, causal, scratch);
+#else
+    (void)q; (void)out; (void)S; (void)kh0; (void)kh1; (void)G; (void)i0; (void)i1; (void)scale;
+    (void)causal; (void)scratch;
+#endif
+}

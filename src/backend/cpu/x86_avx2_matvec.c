@@ -1,0 +1,174 @@
+/* x86_avx2_matvec.c: the AVX2 decode product of f32, bf16 and q8 weights
+ * with a few x rows (a decode step of pages in flight, drafts): each weight
+ * row streamed from memory once for all of them, several output rows in
+ * registers, the weights widened (exactly) in registers.
+ *
+ * Every output is computed alike whatever tile holds it: one 8-lane FMA
+ * sum over k in steps of 8 from 0, then its lanes summed (a fixed tree),
+ * then the last K % 8 products in order. So each x row gets the bits it
+ * gets alone. */
+#include "src/backend/cpu/cpu_internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define VO_X86 1
+#define AVX2 __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+#endif
+
+bool cpu_avx2_matvec_fits(vo_type w)
+{
+    return w == VO_F32 || w == VO_BF16 || w == VO_Q8;
+}
+
+#ifdef VO_X86
+/* bytes from a row's start to value k (to its block's start for q8) */
+INLINE size_t byte_at(int64_t k, vo_type t)
+{
+    return t == VO_F32 ? (size_t)k * 4 : t == VO_BF16 ? (size_t)k * 2
+                                                      : (size_t)(k / VO_Q8_BLOCK) * (4 + VO_Q8_BLOCK);
+}
+
+/* values c..c+7 of a row of type t (a constant at every call), widened */
+AVX2 INLINE __m256 load8(const char *row, int64_t c, vo_type t)
+{
+    if (t == VO_F32)
+        return _mm256_loadu_ps((const float *)row + c);
+    if (t == VO_BF16) {
+        __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)row + c));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    }
+    const char *b = row + byte_at(c, VO_Q8);     /* an f32 scale, then 32 int8 */
+    float d;
+    memcpy(&d, b, sizeof d);
+    __m128i q = _mm_loadl_epi64((const __m128i *)(b + 4 + c % VO_Q8_BLOCK));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), _mm256_set1_ps(d));
+}
+
+AVX2 INLINE float hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* res[i·nx + j] = dot(weight row i, x row j), i < nr, j < nx: nr·nx
+ * accumulators, each weight vector widened once for the nx rows. nr, nx
+ * and wt are constants at every call, so the loops unroll fully and the
+ * accumulators stay in registers. */
+AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const float *x,
+                         size_t ldx, int nx, int64_t K, float *res)
+{
+    __m256 acc[8][3];
+#pragma GCC unroll 8
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 3
+        for (int j = 0; j < nx; j++)
+            acc[i][j] = _mm256_setzero_ps();
+    int64_t k = 0;
+    /* 32 values a step: one 64-byte line of a bf16 row a prefetch, this
+     * row 512 bytes ahead (a 4 KiB row is a page of its own, where the
+     * hardware prefetchers start over) */
+    for (; k + 32 <= K; k += 32) {
+#pragma GCC unroll 8
+        for (int i = 0; i < nr; i++)
+            _mm_prefetch(w + i * ldw + byte_at(k, wt) + 512, _MM_HINT_T0);
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; s++) {
+            __m256 xv[3];
+#pragma GCC unroll 3
+            for (int j = 0; j < nx; j++)
+                xv[j] = _mm256_loadu_ps(x + j * ldx + k + 8 * s);
+#pragma GCC unroll 8
+            for (int i = 0; i < nr; i++) {
+                __m256 wv = load8(w + i * ldw, k + 8 * s, wt);
+#pragma GCC unroll 3
+                for (int j = 0; j < nx; j++)
+                    acc[i][j] = _mm256_fmadd_ps(wv, xv[j], acc[i][j]);
+            }
+        }
+    }
+    for (; k + 8 <= K; k += 8) {
+#pragma GCC unroll 8
+        for (int i = 0; i < nr; i++) {
+            __m256 wv = load8(w + i * ldw, k, wt);
+#pragma GCC unroll 3
+            for (int j = 0; j < nx; j++)
+                acc[i][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * ldx + k), acc[i][j]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < nr; i++)
+#pragma GCC unroll 3
+        for (int j = 0; j < nx; j++) {
+            float s = hsum8(acc[i][j]);
+            for (int64_t kk = k; kk < K; kk++)
+                s += cpu_get_f(w + i * ldw, wt, kk) * x[j * ldx + kk];
+            res[i * nx + j] = s;
+        }
+}
+
+/* the (rows, x rows) tiles: 8×1, 6×2 and 4×3 (up to 15 of the 16
+ * registers), 1×nx for the last rows */
+#define MV_CASES(T) \
+    switch (nr * 4 + nx) { \
+    case 8 * 4 + 1: mv_tile(w, ldw, T, 8, x, ldx, 1, K, res); break; \
+    case 6 * 4 + 2: mv_tile(w, ldw, T, 6, x, ldx, 2, K, res); break; \
+    case 4 * 4 + 3: mv_tile(w, ldw, T, 4, x, ldx, 3, K, res); break; \
+    case 1 * 4 + 1: mv_tile(w, ldw, T, 1, x, ldx, 1, K, res); break; \
+    case 1 * 4 + 2: mv_tile(w, ldw, T, 1, x, ldx, 2, K, res); break; \
+    default: mv_tile(w, ldw, T, 1, x, ldx, 3, K, res); break; \
+    }
+
+AVX2 static void mv_tile_bf16(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
+                              int nx, int64_t K, float *res)
+{
+    MV_CASES(VO_BF16)
+}
+
+AVX2 static void mv_tile_f32(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
+                             int nx, int64_t K, float *res)
+{
+    MV_CASES(VO_F32)
+}
+
+AVX2 static void mv_tile_q8(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
+                            int nx, int64_t K, float *res)
+{
+    MV_CASES(VO_Q8)
+}
+#undef MV_CASES
+#endif
+
+void cpu_avx2_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *x, size_t ldx,
+                     int64_t M, float *out, size_t ldo, const vo_tensor *bias)
+{
+#ifdef VO_X86
+    vo_type wt = w->type;
+    size_t ldw = w->nb[1];
+    int64_t K = w->ne[0];
+    for (int64_t m = 0; m < M; m += 3) {
+        int nx = M - m < 3 ? (int)(M - m) : 3, tile_rows = nx == 1 ? 8 : nx == 2 ? 6 : 4;
+        for (int64_t n = n0; n < n1;) {
+            int nr = n1 - n >= tile_rows ? tile_rows : 1;
+            const char *wr = cpu_base(w) + n * ldw;
+            float res[8 * 3];
+            if (wt == VO_BF16)
+                mv_tile_bf16(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
+            else if (wt == VO_Q8)
+                mv_tile_q8(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
+            else
+                mv_tile_f32(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
+            for (int i = 0; i < nr; i++) {
+                float b = bias ? cpu_get_f(cpu_base(bias), bias->type, n + i) : 0.0f;
+                for (int j = 0; j < nx; j++)
+                    out[(m + j) * ldo + n + i] = res[i * nx + j] + b;
+            }
+            n += nr;
+        }
+    }
+#else
+    (void)w; (void)n0; (void)n1; (void)x; (void)ldx; (void)M; (void)out; (void)ldo; (void)bias;
+#endif
+}

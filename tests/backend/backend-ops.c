@@ -104,24 +104,27 @@ static void test_matmul(void)
     vo_tensor_free(fast, w); vo_tensor_free(fast, x);
     vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
     /* a decode step of VO_GEN_STEP_MAX pages: each x row's outputs are the
-     * bits it gets alone (K 300: SIMD tails; N 37: the one-row tiles) */
-    w = rnd(VO_BF16, 300, 37, 1, "w");
-    x = rnd(VO_F32, 300, VO_GEN_STEP_MAX, 1, "x");
-    o1 = zeros(37, VO_GEN_STEP_MAX, 1, "o1");
-    o2 = zeros(37, 1, 1, "o2");
-    vo_matmul(fast, o1, w, x, NULL);
-    bool alone = vo_backend_sync(fast, NULL) == VO_OK;
-    for (int m = 0; m < VO_GEN_STEP_MAX; m++) {
-        vo_tensor xm = vo_view(x, 300, 1, 1, 1, x->nb[1], x->nb[2], x->nb[3],
-                               (size_t)m * x->nb[1]);
-        vo_matmul(fast, o2, w, &xm, NULL);
-        alone = alone && vo_backend_sync(fast, NULL) == VO_OK &&
-                !memcmp(o2->data, (char *)o1->data + m * o1->nb[1], sizeof(float) * 37);
+     * bits it gets alone (K 300: SIMD tails; N 37: the one-row tiles), bf16
+     * and f32 weights */
+    for (int t = 0; t < 2; t++) {
+        w = rnd(t ? VO_F32 : VO_BF16, 300, 37, 1, "w");
+        x = rnd(VO_F32, 300, VO_GEN_STEP_MAX, 1, "x");
+        o1 = zeros(37, VO_GEN_STEP_MAX, 1, "o1");
+        o2 = zeros(37, 1, 1, "o2");
+        vo_matmul(fast, o1, w, x, NULL);
+        bool alone = vo_backend_sync(fast, NULL) == VO_OK;
+        for (int m = 0; m < VO_GEN_STEP_MAX; m++) {
+            vo_tensor xm = vo_view(x, 300, 1, 1, 1, x->nb[1], x->nb[2], x->nb[3],
+                                   (size_t)m * x->nb[1]);
+            vo_matmul(fast, o2, w, &xm, NULL);
+            alone = alone && vo_backend_sync(fast, NULL) == VO_OK &&
+                    !memcmp(o2->data, (char *)o1->data + m * o1->nb[1], sizeof(float) * 37);
+        }
+        ok(alone, "backend 1.%d: %s: a %s matmul of %d x rows (a full decode step) gives each "
+           "row the bits it gets alone", t ? 44 : 41, isa, t ? "f32" : "bf16", VO_GEN_STEP_MAX);
+        vo_tensor_free(fast, w); vo_tensor_free(fast, x);
+        vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
     }
-    ok(alone, "backend 1.41: %s: a bf16 matmul of %d x rows (a full decode step) gives each "
-       "row the bits it gets alone", isa, VO_GEN_STEP_MAX);
-    vo_tensor_free(fast, w); vo_tensor_free(fast, x);
-    vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
     /* the GEMM (more x rows than a decode step) of the SIMD paths: every
      * output the product summed over k in order, one fmaf after the other
      * from 0, then the bias: AVX-512 and AVX2 give the same bits (K 300:

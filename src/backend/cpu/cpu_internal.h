@@ -273,7 +273,11 @@ void cpu_gemm_pack_xt(float *xt, const float *x, size_t ldx, int64_t M, int64_t 
 size_t cpu_gemm_scratch(int64_t K, int64_t M);
 /* The blocking of all GEMM tiles (f32 and bf16): a unit is 4 bytes of a
  * row and of a packed token (one f32, or one pair of bf16). Tokens in
- * groups of 16 token tiles, units in blocks of 128 inside, every tile of
+ * groups of 16 token tiles, units in blocks of kc_units inside (a block
+ * of a token tile, kc_units · 256 bytes, and of the 6 rows' weights are
+ * read from L1 by every tile of the task: 128, the AVX-512 tiles' tuning;
+ * 64 for AVX2's, whose 512-token prefill ran 1.25× faster on a Zen 3 core
+ * than with 128, a whole 32 KB L1), every tile of
  * the task's 6 rows over each token tile (`tile`: res (+)= the product of
  * 6 rows ldw units apart and nv vectors of 16 packed tokens over `units`
  * units, res zeroed first when `first`), then the group's sums into the
@@ -283,9 +287,11 @@ size_t cpu_gemm_scratch(int64_t K, int64_t M);
 #define CPU_GEMM_TR 6
 typedef void (*cpu_gemm_tile_fn)(const void *w, int64_t ldw, int64_t units, const void *xt,
                                  int nv, float *res, bool first);
+#define CPU_GEMM_KC_AVX512 128
+#define CPU_GEMM_KC_AVX2 64
 void cpu_gemm_blocks(const void *rows, int64_t ldw, int64_t units, const void *xt, int64_t M,
                      int64_t n0, int64_t n1, const vo_tensor *bias, float *out, size_t ldo,
-                     float *accs, cpu_gemm_tile_fn tile);
+                     float *accs, int64_t kc_units, cpu_gemm_tile_fn tile);
 /* AVX2 (x86_avx2_gemm.c): cpu_avx512_gemm_rows's product, the same bits,
  * by 6 × 16 register tiles */
 void cpu_avx2_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float *xt, int64_t M,

@@ -33,10 +33,6 @@ size_t cpu_gemm_scratch(int64_t K, int64_t M)
            (size_t)(tiles * row_tiles * TR * TT);
 }
 
-/* K in blocks of KC: a block of the token tile (32 KB) and of the rows'
- * weights (3 KB per 6) stay in L1 while every tile of the task uses them */
-#define KC 128
-
 /* the sums of token tiles g0 ≤ m < g1 (per token tile, one TR × TT block
  * for each tile of the rows n0 ≤ n < n1) into the output rows, plus b[n - n0] */
 static void gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g0, int64_t g1,
@@ -67,7 +63,7 @@ static void gemm_store(float *out, size_t ldo, int64_t n0, int64_t n1, int64_t g
 
 void cpu_gemm_blocks(const void *rows, int64_t ldw, int64_t units, const void *xt, int64_t M,
                      int64_t n0, int64_t n1, const vo_tensor *bias, float *out, size_t ldo,
-                     float *accs, cpu_gemm_tile_fn tile)
+                     float *accs, int64_t kc_units, cpu_gemm_tile_fn tile)
 {
     int nt = (int)(n1 - n0 + TR - 1) / TR;
     float b[CPU_GEMM_ROWS];
@@ -77,8 +73,8 @@ void cpu_gemm_blocks(const void *rows, int64_t ldw, int64_t units, const void *x
      * L2 however long the prompt (a page's is 5,800 tokens) */
     for (int64_t g0 = 0; g0 < M; g0 += MG * TT) {
         int64_t g1 = g0 + MG * TT < M ? g0 + MG * TT : M;
-        for (int64_t k0 = 0; k0 < units; k0 += KC) {
-            int64_t kc = units - k0 < KC ? units - k0 : KC;
+        for (int64_t k0 = 0; k0 < units; k0 += kc_units) {
+            int64_t kc = units - k0 < kc_units ? units - k0 : kc_units;
             for (int64_t m0 = g0; m0 < g1; m0 += TT) {
                 const char *xtile = (const char *)xt + 4 * ((m0 / TT) * units * TT + k0 * TT);
                 int64_t nm = M - m0 < TT ? M - m0 : TT;

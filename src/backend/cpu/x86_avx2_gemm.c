@@ -64,7 +64,8 @@ void cpu_avx2_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const float 
         else
             memset(rows + i * ldw, 0, sizeof(float) * (size_t)K);
     }
-    cpu_gemm_blocks(rows, ldw, K, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_avx2);
+    cpu_gemm_blocks(rows, ldw, K, xt, M, n0, n1, bias, out, ldo, accs, CPU_GEMM_KC_AVX2,
+                    gemm_tile_avx2);
 #else
     (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
     (void)scratch;

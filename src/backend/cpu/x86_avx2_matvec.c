@@ -25,8 +25,9 @@ bool cpu_avx2_matvec_fits(vo_type w)
 /* bytes from a row's start to value k (to its block's start for q8) */
 INLINE size_t byte_at(int64_t k, vo_type t)
 {
-    return t == VO_F32 ? (size_t)k * 4 : t == VO_BF16 ? (size_t)k * 2
-                                                      : (size_t)(k / VO_Q8_BLOCK) * (4 + VO_Q8_BLOCK);
+    if (t == VO_F32 || t == VO_BF16)
+        return (size_t)k * (t == VO_F32 ? 4 : 2);
+    return (size_t)(k / VO_Q8_BLOCK) * (4 + VO_Q8_BLOCK);
 }
 
 /* values c..c+7 of a row of type t (a constant at every call), widened */

@@ -313,7 +313,8 @@ void cpu_avx512_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const floa
     int64_t ldw = CPU_GEMM_LDW(K);
     float *wbuf = scratch, *accs = scratch + (size_t)(nt * TR) * (size_t)ldw;
     widen_rows(wbuf, ldw, w, n0, nt * TR);
-    cpu_gemm_blocks(wbuf, ldw, K, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_nv);
+    cpu_gemm_blocks(wbuf, ldw, K, xt, M, n0, n1, bias, out, ldo, accs, CPU_GEMM_KC_AVX512,
+                    gemm_tile_nv);
 #else
     (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
     (void)scratch;

@@ -131,7 +131,8 @@ void cpu_avx512bf_gemm_rows(const vo_tensor *w, int64_t n0, int64_t n1, const ui
         else
             memset(rows + i * ldw, 0, sizeof(uint16_t) * (size_t)K);
     }
-    cpu_gemm_blocks(rows, ldw / 2, KP, xt, M, n0, n1, bias, out, ldo, accs, gemm_tile_nv);
+    cpu_gemm_blocks(rows, ldw / 2, KP, xt, M, n0, n1, bias, out, ldo, accs,
+                    CPU_GEMM_KC_AVX512, gemm_tile_nv);
 #else
     (void)w; (void)n0; (void)n1; (void)xt; (void)M; (void)out; (void)ldo; (void)bias;
     (void)scratch;

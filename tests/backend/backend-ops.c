@@ -1025,6 +1025,42 @@ static void test_huge_pages(void)
     vo_tensor_free(fast, big);
 }
 
+/* The AVX2 and AVX-512 paths give the same bits where they claim to: the
+ * GEMM (every output one FMA chain over k), GELU-tanh and SiLU·up (the
+ * same steps and the same exp), on values that reach the exp's cut-off */
+static void test_isa_agree(vo_ctx *ctx)
+{
+    if (!vo_cpu_has_isa("avx512")) {
+        skip("backend 12.1: AVX2 against AVX-512: this CPU has no AVX-512 F");
+        skip("backend 12.2: AVX2 against AVX-512: this CPU has no AVX-512 F");
+        return;
+    }
+    vo_tensor *x = rnd(VO_F32, 1155, 21, 1, "x"), *u = rnd(VO_F32, 1155, 21, 1, "u");
+    vo_tensor *w = rnd(VO_BF16, 1155, 50, 1, "w"), *b = rnd(VO_F32, 50, 1, 1, "b");
+    for (int64_t i = 0; i < 1155 * 21; i++)
+        ((float *)x->data)[i] *= i % 89 == 0 ? 120.0f : 6.0f;
+    vo_tensor *o[2][3];
+    for (int p = 0; p < 2; p++) {
+        vo_cpu_use_isa(ctx, p ? "avx2" : "avx512");
+        o[p][0] = zeros(50, 21, 1, "mm");
+        o[p][1] = zeros(1155, 21, 1, "gelu");
+        o[p][2] = zeros(1155, 21, 1, "silu");
+        vo_matmul(fast, o[p][0], w, x, b);
+        vo_gelu_tanh(fast, o[p][1], x);
+        vo_silu_mul(fast, o[p][2], x, u);
+    }
+    vo_cpu_use_isa(ctx, NULL);
+    bool sync = vo_backend_sync(fast, NULL) == VO_OK;
+    ok(sync && !memcmp(o[0][0]->data, o[1][0]->data, vo_nbytes(o[0][0])),
+       "backend 12.1: a bf16 GEMM (K1155 N50 M21, bias) on AVX2 = on AVX-512, bit for bit");
+    ok(sync && !memcmp(o[0][1]->data, o[1][1]->data, vo_nbytes(o[0][1])) &&
+       !memcmp(o[0][2]->data, o[1][2]->data, vo_nbytes(o[0][2])),
+       "backend 12.2: gelu_tanh and silu_mul of 21 rows of 1155 on AVX2 = on AVX-512, bit for bit");
+    vo_tensor *ts[] = {x, u, w, b, o[0][0], o[0][1], o[0][2], o[1][0], o[1][1], o[1][2]};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        vo_tensor_free(fast, ts[i]);
+}
+
 int main(void)
 {
     vo_ctx *ctx = vo_new_ctx();
@@ -1067,6 +1103,7 @@ int main(void)
         test_patch_embed();
     }
     vo_cpu_use_isa(ctx, NULL);
+    test_isa_agree(ctx);
     test_small_ops();
     test_resize();
     ok(vo_backend_sync(fast, ctx) == VO_OK && vo_backend_sync(ref, ctx) == VO_OK,

@@ -317,6 +317,11 @@ void cpu_avx512_silu_mul_rows(vo_tensor *out, const vo_tensor *gate, const vo_te
                               int64_t r0, int64_t r1);
 void cpu_avx512_gelu_tanh_rows(vo_tensor *out, const vo_tensor *x, int64_t r0, int64_t r1);
 
+/* --- AVX2 activations (x86_avx2_act.c): the same rows, the same bits --- */
+void cpu_avx2_silu_mul_rows(vo_tensor *out, const vo_tensor *gate, const vo_tensor *up,
+                            int64_t r0, int64_t r1);
+void cpu_avx2_gelu_tanh_rows(vo_tensor *out, const vo_tensor *x, int64_t r0, int64_t r1);
+
 /* --- AVX-512 norms (x86_avx512_norm.c): rows r0 ≤ r < r1, the bits of
  * cpu_rms_norm_rows / cpu_layer_norm_rows (their sums: cpu_norm_sum) --- */
 void cpu_avx512_rms_norm_rows(vo_tensor *out, const vo_tensor *x, const vo_tensor *w, float eps,

@@ -63,7 +63,7 @@ static void row_task(void *arg, int64_t task, int worker)
     row_job *j = arg;
     int64_t r0 = task * j->per_task;
     int64_t r1 = r0 + j->per_task < j->units ? r0 + j->per_task : j->units;
-    bool avx512 = cpu_have_avx512();
+    bool avx512 = cpu_have_avx512(), avx2 = cpu_have_avx2();
     switch (j->op) {
     case ROW_RMS_NORM:
         if (avx512)
@@ -83,12 +83,16 @@ static void row_task(void *arg, int64_t task, int worker)
     case ROW_SILU_MUL:
         if (avx512)
             cpu_avx512_silu_mul_rows(j->out, j->x, j->y, r0, r1);
+        else if (avx2)
+            cpu_avx2_silu_mul_rows(j->out, j->x, j->y, r0, r1);
         else
             cpu_silu_mul_rows(j->out, j->x, j->y, r0, r1);
         break;
     case ROW_GELU_TANH:
         if (avx512)
             cpu_avx512_gelu_tanh_rows(j->out, j->x, r0, r1);
+        else if (avx2)
+            cpu_avx2_gelu_tanh_rows(j->out, j->x, r0, r1);
         else
             cpu_gelu_tanh_rows(j->out, j->x, r0, r1);
         break;

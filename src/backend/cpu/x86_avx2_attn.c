@@ -14,6 +14,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "src/backend/cpu/x86_avx2_exp.h"
 #define VO_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -95,28 +97,6 @@ AVX2 static void widen_block(float *dst, size_t ld, const vo_attn_seq *S, const 
     case VO_F16: widen_block_t(dst, ld, S, t, VO_F16, kh, k0, n, kend, hd); break;
     default: widen_block_t(dst, ld, S, t, VO_Q8ROW, kh, k0, n, kend, hd); break;
     }
-}
-
-/* e^x on 8 lanes for x ≤ 0 (Cephes' polynomial on x − n·ln 2, then ·2^n);
- * lanes below −87.3 give 0, e^0 is 1 exactly */
-AVX2 INLINE __m256 exp_le0(__m256 x)
-{
-    __m256 live = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_GE_OQ);
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
-    /* 2^n for n ≥ −126 (live lanes): the exponent field */
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)),
-                                  23);
-    return _mm256_and_ps(live, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
 }
 
 /* lane j = Σ a[j]: a fixed tree, the same for every row */
@@ -226,8 +206,8 @@ AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_att
                 h = _mm_max_ss(h, _mm_movehdup_ps(h));
                 float mb = _mm_cvtss_f32(h), mn = m[x] > mb ? m[x] : mb;
                 float alpha = _mm_cvtss_f32(_mm256_castps256_ps128(
-                    exp_le0(_mm256_set1_ps(m[x] - mn))));
-                __m256 e = _mm256_and_ps(seen, exp_le0(_mm256_sub_ps(s, _mm256_set1_ps(mn))));
+                    cpu_avx2_exp_le0(_mm256_set1_ps(m[x] - mn))));
+                __m256 e = _mm256_and_ps(seen, cpu_avx2_exp_le0(_mm256_sub_ps(s, _mm256_set1_ps(mn))));
                 float p[KB];
                 _mm256_storeu_ps(p, e);
                 l[x] = l[x] * alpha + hsum8(e);

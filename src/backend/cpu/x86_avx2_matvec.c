@@ -54,24 +54,28 @@ AVX2 INLINE float hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* res[i·nx + j] = dot(weight row i, x row j), i < nr, j < nx: nr·nx
- * accumulators, each weight vector widened once for the nx rows. nr, nx
- * and wt are constants at every call, so the loops unroll fully and the
+/* The part k0 ≤ k < k1 of res[i·nx + j] = dot(weight row i, x row j),
+ * i < nr, j < nx, in nr·nx accumulators, each weight vector widened once
+ * for the nx rows: they start at zero (first) or from sums (vectors [i][j]
+ * as left there); the last part ends at K rounded down to 8 and finishes
+ * each sum into res, the others leave the vectors in sums. nr, nx and wt
+ * are constants at every call, so the loops unroll fully and the
  * accumulators stay in registers. */
 AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const float *x,
-                         size_t ldx, int nx, int64_t K, float *res)
+                         size_t ldx, int nx, int64_t K, int64_t k0, int64_t k1, __m256 *sums,
+                         bool first, float *res)
 {
     __m256 acc[8][3];
 #pragma GCC unroll 8
     for (int i = 0; i < nr; i++)
 #pragma GCC unroll 3
         for (int j = 0; j < nx; j++)
-            acc[i][j] = _mm256_setzero_ps();
-    int64_t k = 0;
+            acc[i][j] = first ? _mm256_setzero_ps() : sums[i * 3 + j];
+    int64_t k = k0;
     /* 32 values a step: one 64-byte line of a bf16 row a prefetch, this
      * row 512 bytes ahead (a 4 KiB row is a page of its own, where the
      * hardware prefetchers start over) */
-    for (; k + 32 <= K; k += 32) {
+    for (; k + 32 <= k1; k += 32) {
 #pragma GCC unroll 8
         for (int i = 0; i < nr; i++)
             _mm_prefetch(w + i * ldw + byte_at(k, wt) + 512, _MM_HINT_T0);
@@ -90,7 +94,7 @@ AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const fl
             }
         }
     }
-    for (; k + 8 <= K; k += 8) {
+    for (; k + 8 <= k1; k += 8) {
 #pragma GCC unroll 8
         for (int i = 0; i < nr; i++) {
             __m256 wv = load8(w + i * ldw, k, wt);
@@ -98,6 +102,14 @@ AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const fl
             for (int j = 0; j < nx; j++)
                 acc[i][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * ldx + k), acc[i][j]);
         }
+    }
+    if (k1 < K / 8 * 8) {
+#pragma GCC unroll 8
+        for (int i = 0; i < nr; i++)
+#pragma GCC unroll 3
+            for (int j = 0; j < nx; j++)
+                sums[i * 3 + j] = acc[i][j];
+        return;
     }
 #pragma GCC unroll 8
     for (int i = 0; i < nr; i++)
@@ -111,63 +123,105 @@ AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const fl
 }
 
 /* the (rows, x rows) tiles: 8×1, 6×2 and 4×3 (up to 15 of the 16
- * registers), 1×nx for the last rows */
+ * registers), 4×1 and 4×2 beside 4×3 tiles, 1×nx for the last rows */
 #define MV_CASES(T) \
     switch (nr * 4 + nx) { \
-    case 8 * 4 + 1: mv_tile(w, ldw, T, 8, x, ldx, 1, K, res); break; \
-    case 6 * 4 + 2: mv_tile(w, ldw, T, 6, x, ldx, 2, K, res); break; \
-    case 4 * 4 + 3: mv_tile(w, ldw, T, 4, x, ldx, 3, K, res); break; \
-    case 1 * 4 + 1: mv_tile(w, ldw, T, 1, x, ldx, 1, K, res); break; \
-    case 1 * 4 + 2: mv_tile(w, ldw, T, 1, x, ldx, 2, K, res); break; \
-    default: mv_tile(w, ldw, T, 1, x, ldx, 3, K, res); break; \
+    case 8 * 4 + 1: mv_tile(w, ldw, T, 8, x, ldx, 1, K, k0, k1, sums, first, res); break; \
+    case 6 * 4 + 2: mv_tile(w, ldw, T, 6, x, ldx, 2, K, k0, k1, sums, first, res); break; \
+    case 4 * 4 + 1: mv_tile(w, ldw, T, 4, x, ldx, 1, K, k0, k1, sums, first, res); break; \
+    case 4 * 4 + 2: mv_tile(w, ldw, T, 4, x, ldx, 2, K, k0, k1, sums, first, res); break; \
+    case 4 * 4 + 3: mv_tile(w, ldw, T, 4, x, ldx, 3, K, k0, k1, sums, first, res); break; \
+    case 1 * 4 + 1: mv_tile(w, ldw, T, 1, x, ldx, 1, K, k0, k1, sums, first, res); break; \
+    case 1 * 4 + 2: mv_tile(w, ldw, T, 1, x, ldx, 2, K, k0, k1, sums, first, res); break; \
+    default: mv_tile(w, ldw, T, 1, x, ldx, 3, K, k0, k1, sums, first, res); break; \
     }
 
+typedef void mv_tile_fn(const char *w, size_t ldw, int nr, const float *x, size_t ldx, int nx,
+                        int64_t K, int64_t k0, int64_t k1, __m256 *sums, bool first, float *res);
+
 AVX2 static void mv_tile_bf16(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
-                              int nx, int64_t K, float *res)
+                              int nx, int64_t K, int64_t k0, int64_t k1, __m256 *sums,
+                              bool first, float *res)
 {
     MV_CASES(VO_BF16)
 }
 
 AVX2 static void mv_tile_f32(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
-                             int nx, int64_t K, float *res)
+                             int nx, int64_t K, int64_t k0, int64_t k1, __m256 *sums,
+                             bool first, float *res)
 {
     MV_CASES(VO_F32)
 }
 
 AVX2 static void mv_tile_q8(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
-                            int nx, int64_t K, float *res)
+                            int nx, int64_t K, int64_t k0, int64_t k1, __m256 *sums,
+                            bool first, float *res)
 {
     MV_CASES(VO_Q8)
 }
 #undef MV_CASES
+
+/* the outputs of tile rows n ≤ r < n + nr and x rows m ≤ j < m + nx */
+static void mv_store(float *out, size_t ldo, const vo_tensor *bias, int64_t n, int nr, int64_t m,
+                     int nx, const float *res)
+{
+    for (int i = 0; i < nr; i++) {
+        float b = bias ? cpu_get_f(cpu_base(bias), bias->type, n + i) : 0.0f;
+        for (int j = 0; j < nx; j++)
+            out[(m + j) * ldo + n + i] = res[i * nx + j] + b;
+    }
+}
+
+/* More than 3 x rows: tiles of 4 weight rows over blocks of MV_BLOCK
+ * values, every group of 3 x rows in turn over a block while it is in L1
+ * (a block of 4 bf16 rows is 4 KB, of 16 x rows 32 KB), the sums kept
+ * between blocks (the same additions as in one pass: a vector's lanes go
+ * on where they were). Rows past the last whole tile one at a time. */
+#define MV_BLOCK 512
+
+AVX2 static void matvec_blocked(mv_tile_fn *tile, const vo_tensor *w, int64_t n0, int64_t n1,
+                                const float *x, size_t ldx, int64_t M, float *out, size_t ldo,
+                                const vo_tensor *bias)
+{
+    size_t ldw = w->nb[1];
+    int64_t K = w->ne[0], K8 = K / 8 * 8;
+    __m256 sums[(16 + 2) / 3][4 * 3];
+    float res[4 * 3];
+    for (int64_t n = n0; n < n1;) {
+        int nr = n1 - n >= 4 ? 4 : 1;
+        const char *wr = cpu_base(w) + n * ldw;
+        for (int64_t k0 = 0; k0 < K8 || k0 == 0; k0 += MV_BLOCK) {
+            int64_t k1 = K8 - k0 > MV_BLOCK ? k0 + MV_BLOCK : K8;
+            for (int64_t m = 0; m < M; m += 3) {
+                int nx = M - m < 3 ? (int)(M - m) : 3;
+                tile(wr, ldw, nr, x + m * ldx, ldx, nx, K, k0, k1, sums[m / 3], k0 == 0, res);
+                if (k1 == K8)
+                    mv_store(out, ldo, bias, n, nr, m, nx, res);
+            }
+        }
+        n += nr;
+    }
+}
 #endif
 
 void cpu_avx2_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *x, size_t ldx,
                      int64_t M, float *out, size_t ldo, const vo_tensor *bias)
 {
 #ifdef VO_X86
-    vo_type wt = w->type;
+    mv_tile_fn *tile = w->type == VO_BF16 ? mv_tile_bf16 : w->type == VO_Q8 ? mv_tile_q8
+                                                                          : mv_tile_f32;
+    if (M > 3)
+        return matvec_blocked(tile, w, n0, n1, x, ldx, M, out, ldo, bias);
     size_t ldw = w->nb[1];
     int64_t K = w->ne[0];
-    for (int64_t m = 0; m < M; m += 3) {
-        int nx = M - m < 3 ? (int)(M - m) : 3, tile_rows = nx == 1 ? 8 : nx == 2 ? 6 : 4;
-        for (int64_t n = n0; n < n1;) {
-            int nr = n1 - n >= tile_rows ? tile_rows : 1;
-            const char *wr = cpu_base(w) + n * ldw;
-            float res[8 * 3];
-            if (wt == VO_BF16)
-                mv_tile_bf16(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
-            else if (wt == VO_Q8)
-                mv_tile_q8(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
-            else
-                mv_tile_f32(wr, ldw, nr, x + m * ldx, ldx, nx, K, res);
-            for (int i = 0; i < nr; i++) {
-                float b = bias ? cpu_get_f(cpu_base(bias), bias->type, n + i) : 0.0f;
-                for (int j = 0; j < nx; j++)
-                    out[(m + j) * ldo + n + i] = res[i * nx + j] + b;
-            }
-            n += nr;
-        }
+    int nx = (int)M, tile_rows = nx == 1 ? 8 : nx == 2 ? 6 : 4;
+    __m256 sums[8 * 3];
+    for (int64_t n = n0; n < n1;) {
+        int nr = n1 - n >= tile_rows ? tile_rows : 1;
+        float res[8 * 3];
+        tile(cpu_base(w) + n * ldw, ldw, nr, x, ldx, nx, K, 0, K / 8 * 8, sums, true, res);
+        mv_store(out, ldo, bias, n, nr, 0, nx, res);
+        n += nr;
     }
 #else
     (void)w; (void)n0; (void)n1; (void)x; (void)ldx; (void)M; (void)out; (void)ldo; (void)bias;

@@ -40,6 +40,7 @@ size_t cpu_avx2_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads)
 /* How many keys ahead a widening prefetches: one KV head's rows lie
  * n_kv_heads rows apart, too far for the hardware prefetchers */
 enum { AHEAD = 32 };
+_Static_assert(VO_ATTN_BLOCK_ALIGN % KB == 0 && AHEAD % KB == 0, "a block of keys in one page");
 
 /* rows k0 ≤ k < k0 + n of KV head kh widened to f32 into dst (ld floats
  * apart, zero past head_dim), rows n ≤ k < KB zero; type a constant at
@@ -48,17 +49,20 @@ AVX2 INLINE void widen_block_t(float *dst, size_t ld, const vo_attn_seq *S, cons
                                vo_type type, int64_t kh, int64_t k0, int64_t n, int64_t kend,
                                int64_t hd)
 {
-    const char *base = cpu_base(t) + kh * t->nb[1];
+    /* the block's rows, and those AHEAD on, each lie in one block of a
+     * paged cache (k0 and AHEAD are multiples of 8, VO_ATTN_BLOCK_ALIGN
+     * of 8): one look-up a block */
+    const char *base = cpu_base(t) + kh * t->nb[1], *rows = base + cpu_kv_row(S, t, k0);
+    const char *ahead = k0 + AHEAD < kend ? base + cpu_kv_row(S, t, k0 + AHEAD) : NULL;
+    size_t stride = t->nb[2];
     size_t bytes = type == VO_F32 ? (size_t)hd * 4 : type == VO_Q8ROW ? 4 + (size_t)hd
                                                                        : (size_t)hd * 2;
     for (int64_t k = 0; k < n; k++) {
-        const char *row = base + cpu_kv_row(S, t, k0 + k);
+        const char *row = rows + (size_t)k * stride;
         float *d = dst + (size_t)k * ld;
-        if (k0 + k + AHEAD < kend) {
-            const char *ahead = base + cpu_kv_row(S, t, k0 + k + AHEAD);
+        if (ahead && k0 + k + AHEAD < kend)
             for (size_t b = 0; b < bytes; b += 64)
-                _mm_prefetch(ahead + b, _MM_HINT_T0);
-        }
+                _mm_prefetch(ahead + (size_t)k * stride + b, _MM_HINT_T0);
         int64_t c = 0;
         if (type == VO_F32)
             for (; c + 8 <= hd; c += 8)

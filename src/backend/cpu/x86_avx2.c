@@ -4,6 +4,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "src/backend/cpu/x86_avx2_hsum.h"
 #define VO_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
 #endif
@@ -14,14 +16,6 @@ bool cpu_have_avx2(void)
 }
 
 #ifdef VO_X86
-AVX2 static inline float hsum8(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 AVX2 static void gemm_4x3(const float *w, size_t ldw, const float *x, size_t ldx, int64_t K,
                           float *out, size_t ldo)
 {
@@ -42,7 +36,7 @@ AVX2 static void gemm_4x3(const float *w, size_t ldw, const float *x, size_t ldx
     }
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 3; j++) {
-            float s = hsum8(acc[i][j]);
+            float s = cpu_avx2_hsum8(acc[i][j]);
             for (int64_t kk = k; kk < K; kk++)
                 s += w[i * ldw + kk] * x[j * ldx + kk];
             out[i * ldo + j] = s;
@@ -58,7 +52,7 @@ AVX2 static float dot1_avx2(const float *w, const float *x, int64_t K)
     int64_t k = 0;
     for (; k + 8 <= K; k += 8)
         acc = _mm256_fmadd_ps(_mm256_loadu_ps(w + k), _mm256_loadu_ps(x + k), acc);
-    float s = hsum8(acc);
+    float s = cpu_avx2_hsum8(acc);
     for (; k < K; k++)
         s += w[k] * x[k];
     return s;
@@ -99,7 +93,7 @@ AVX2 static float dot_avx2(const float *a, const float *b, int64_t n)
     }
     for (; i + 8 <= n; i += 8)
         s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    float s = hsum8(_mm256_add_ps(s0, s1));
+    float s = cpu_avx2_hsum8(_mm256_add_ps(s0, s1));
     for (; i < n; i++)
         s += a[i] * b[i];
     return s;
@@ -183,7 +177,7 @@ AVX2 static float dot_bf16_avx2(const float *a, const uint16_t *b, int64_t n)
     }
     for (; i + 8 <= n; i += 8)
         s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), bf16x8(b + i), s0);
-    float s = hsum8(_mm256_add_ps(s0, s1));
+    float s = cpu_avx2_hsum8(_mm256_add_ps(s0, s1));
     for (; i < n; i++)
         s += a[i] * cpu_bf16_to_f32(b[i]);
     return s;

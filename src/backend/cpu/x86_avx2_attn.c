@@ -16,6 +16,7 @@
 #include <immintrin.h>
 
 #include "src/backend/cpu/x86_avx2_exp.h"
+#include "src/backend/cpu/x86_avx2_hsum.h"
 #define VO_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -114,14 +115,6 @@ AVX2 INLINE __m256 reduce8(const __m256 a[8])
                          _mm256_permute2f128_ps(u0, u1, 0x31));
 }
 
-AVX2 INLINE float hsum8(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /* the 8 scores q·k_j of one query row against the block's widened keys */
 AVX2 INLINE __m256 scores8(const float *q, const float *kw, size_t ld)
 {
@@ -214,7 +207,7 @@ AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_att
                 __m256 e = _mm256_and_ps(seen, cpu_avx2_exp_le0(_mm256_sub_ps(s, _mm256_set1_ps(mn))));
                 float p[KB];
                 _mm256_storeu_ps(p, e);
-                l[x] = l[x] * alpha + hsum8(e);
+                l[x] = l[x] * alpha + cpu_avx2_hsum8(e);
                 m[x] = mn;
                 pv_row(os + x * ld, p, alpha, vw, ld, vis);
             }

@@ -11,6 +11,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "src/backend/cpu/x86_avx2_hsum.h"
 #define VO_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -44,14 +46,6 @@ AVX2 INLINE __m256 load8(const char *row, int64_t c, vo_type t)
     memcpy(&d, b, sizeof d);
     __m128i q = _mm_loadl_epi64((const __m128i *)(b + 4 + c % VO_Q8_BLOCK));
     return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), _mm256_set1_ps(d));
-}
-
-AVX2 INLINE float hsum8(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 /* The part k0 ≤ k < k1 of res[i·nx + j] = dot(weight row i, x row j),
@@ -115,7 +109,7 @@ AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const fl
     for (int i = 0; i < nr; i++)
 #pragma GCC unroll 3
         for (int j = 0; j < nx; j++) {
-            float s = hsum8(acc[i][j]);
+            float s = cpu_avx2_hsum8(acc[i][j]);
             for (int64_t kk = k; kk < K; kk++)
                 s += cpu_get_f(w + i * ldw, wt, kk) * x[j * ldx + kk];
             res[i * nx + j] = s;

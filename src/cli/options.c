@@ -25,6 +25,7 @@ enum {
     OPT_MAX_TOKENS, OPT_MAX_PIXELS, OPT_OVERLAY, OPT_FONT, OPT_DEVICE, OPT_LIST_DEVICES, OPT_MAX_PAGES, OPT_KV_TYPE, OPT_WEIGHTS, OPT_MATMUL, OPT_PAGE_TIMEOUT,
     OPT_BATCH, OPT_NO_DRAFT, OPT_PDFA, OPT_NO_PDFA, OPT_MAX_INPUT_SIZE, OPT_NO_BAND, OPT_NO_BLANK_SKIP,
     OPT_SIDECAR, OPT_WAIT_LOCK, OPT_IMAGE_DPI, OPT_REDO_OCR, OPT_DESKEW,
+    OPT_ROTATE_PAGES,
 };
 
 typedef struct opt_doc {
@@ -91,6 +92,9 @@ static const opt_doc opt_table[] = {
     {"deskew", 0, OPT_DESKEW, NULL, NULL,
      "straighten a skewed page (up to 12 degrees) before OCR; the boxes are given on "
      "the page as it is"},
+    {"rotate-pages", 0, OPT_ROTATE_PAGES, NULL, NULL,
+     "turn a page lying on its side or upside down upright before OCR (Korean and "
+     "English; OCRmyPDF's name); the boxes are given on the page as it is"},
     {"model", 1, OPT_MODEL, "DIR", NULL,
      "VARCO-VISION-2.0 model folder (default: $VARCO_OCR_MODEL, then "
      "$XDG_DATA_HOME/varco-ocr/VARCO-VISION-2.0-1.7B-OCR)"},
@@ -395,6 +399,7 @@ int vo_cli_parse(int argc, char **argv, vo_cli *cli)
             break;
         case OPT_REDO_OCR: cli->redo_ocr = 1; break;
         case OPT_DESKEW: cli->deskew = 1; break;
+        case OPT_ROTATE_PAGES: cli->rotate_pages = 1; break;
         case OPT_PDFA: cli->no_pdfa = 0; break;
         case OPT_NO_PDFA: cli->no_pdfa = 1; break;
         case OPT_ALTO_UNIT:

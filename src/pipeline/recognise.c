@@ -67,6 +67,8 @@ vo_status run_describe_method(run_job *job)
         st = vo_buf_puts(&s, "; redo-ocr");
     if (!st && uses_model && opts->deskew)
         st = vo_buf_puts(&s, "; deskew");
+    if (!st && uses_model && opts->rotate_pages)
+        st = vo_buf_puts(&s, "; rotate-pages");
     if (!st && uses_model)
         st = vo_buf_printf(&s, "; device=%s; kv-type=%s; bands=%s; blank-skip=%s",
                            opts->device ? opts->device : "auto",
@@ -135,23 +137,39 @@ vo_status run_check_deadline(vo_ctx *ctx, const run_job *job, double deadline,
                    source, page, stage, job->opts->page_timeout);
 }
 
-/* --deskew: *r replaced by the raster straightened, *turn saying how (the
- * identity when not asked or not skewed). */
+/* --deskew, --rotate-pages: *r replaced by the raster straightened and
+ * turned upright, *turn saying how (the identity when not asked, or when
+ * straight and upright already). */
 static vo_status straighten_page(vo_ctx *ctx, run_job *job, const char *source, int page,
                                  vo_raster **r, vo_page_turn *turn)
 {
+    const vo_run_opts *opts = job->opts;
     vo_raster *turned = NULL;
     vo_straighten_note sn;
-    vo_status st = vo_straighten_raster(ctx, source, *r, 0, job->opts->deskew, turn, &turned,
-                                        &sn);
-    if (st || !job->opts->deskew)
+    vo_status st = vo_straighten_raster(ctx, source, *r, opts->rotate_pages, opts->deskew, turn,
+                                        &turned, &sn);
+    if (st)
         return st;
-    if (turn->skew_deg != 0)
-        vo_info(ctx, "%s: page %d: deskewed by %.2f degrees clockwise (confidence %.1f)", source,
-                page, (double)turn->skew_deg, (double)sn.skew_conf);
-    else
-        vo_info(ctx, "%s: page %d: not deskewed (%s)", source, page,
-                sn.skew_found ? "straight already" : "no skew found with confidence");
+    if (opts->rotate_pages) {
+        static const char *const by[] = {"unclear lines", "Leptonica, Latin lines",
+                                         "the strokes of Hangul lines"};
+        if (!sn.orientation_known)
+            vo_info(ctx, "%s: page %d: orientation not decided (%s): left as it is", source,
+                    page, by[sn.script]);
+        else if (turn->quarter_turns)
+            vo_info(ctx, "%s: page %d: turned %d degrees clockwise to stand upright (%s)",
+                    source, page, 90 * turn->quarter_turns, by[sn.script]);
+        else
+            vo_info(ctx, "%s: page %d: upright already (%s)", source, page, by[sn.script]);
+    }
+    if (opts->deskew) {
+        if (turn->skew_deg != 0)
+            vo_info(ctx, "%s: page %d: deskewed by %.2f degrees clockwise (confidence %.1f)",
+                    source, page, (double)turn->skew_deg, (double)sn.skew_conf);
+        else
+            vo_info(ctx, "%s: page %d: not deskewed (%s)", source, page,
+                    sn.skew_found ? "straight already" : "no skew found with confidence");
+    }
     if (turned) {
         vo_drop_raster(*r);
         *r = turned;

@@ -23,10 +23,11 @@ char *run_make_stamp(const run_job *job, const vo_input *in, int with_formats)
         mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
     }
     vo_buf b = VO_BUF_INIT;
-    vo_status st = vo_buf_printf(&b, "varco-ocr %s|%s|%lld|%lld|dpi %g|text %d%s%s|model %s",
+    vo_status st = vo_buf_printf(&b, "varco-ocr %s|%s|%lld|%lld|dpi %g|text %d%s%s%s|model %s",
                                  PACKAGE_VERSION, in->rel, size, mtime, (double)opts->dpi,
                                  opts->text_layer, opts->redo_ocr ? " redo" : "",
                                  opts->deskew ? " deskew" : "",
+                                 opts->rotate_pages ? " rotate" : "",
                                  job->model_dir ? job->model_dir : "-");
     if (with_formats) {
         for (int i = 0; !st && i < opts->n_formats; i++)

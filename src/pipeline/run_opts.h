@@ -34,6 +34,7 @@ typedef struct vo_run_opts {
     int redo_ocr;               /* --redo-ocr: invisible text is not a page's text, and
                                  * goes from the searchable PDF */
     int deskew;                 /* --deskew: OCR pages straightened first */
+    int rotate_pages;           /* --rotate-pages: OCR pages turned upright first */
     int jobs;
     int verbosity;              /* 0 quiet, 1 default, 2 -v, 3 -vv */
     const char *password;

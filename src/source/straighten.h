@@ -1,19 +1,23 @@
-/* straighten.h: a page raster's skew (and orientation: 0/90/180/270) found
- * with Leptonica, and the raster turned straight for recognition
- * (--deskew). The page's boxes are mapped back with src/page/page_turn.h.
- * Leptonica's orientation test is made for Latin script and reads Hangul
- * upside down (tests/source/straighten.sh measures it), so the command
- * does not use it yet. */
+/* straighten.h: a page raster's skew and orientation (0/90/180/270) found,
+ * and the raster turned straight for recognition (--deskew,
+ * --rotate-pages). The page's boxes are mapped back with
+ * src/page/page_turn.h. The skew is Leptonica's; the orientation is
+ * Leptonica's for Latin script and src/source/orient_lines.h's for Hangul,
+ * which Leptonica reads upside down (tests/source/straighten.sh measures
+ * both). */
 #ifndef VO_STRAIGHTEN_H
 #define VO_STRAIGHTEN_H
 
 #include "src/page/page_turn.h"
+#include "src/source/orient_lines.h"
 #include "src/source/document.h"
 
 /* What was found, whether or not it was used. */
 typedef struct vo_straighten_note {
-    int orientation_known; /* Leptonica's decision was confident */
-    float up_conf, left_conf; /* its up/down and left/right confidences */
+    int orientation_known; /* the decision was confident */
+    vo_line_script script; /* what the lines looked like: whose test decided */
+    float line_t;          /* the Hangul test's statistic (> 0: upright) */
+    float up_conf, left_conf; /* Leptonica's up/down and left/right confidences */
     int skew_found;        /* a skew angle was measured with confidence */
     float skew_deg, skew_conf;
 } vo_straighten_note;
@@ -24,8 +28,9 @@ typedef struct vo_straighten_note {
 /* Find r's orientation (rotate) and its skew (deskew) and fill *turn with
  * what makes it upright and straight: quarter turns clockwise, then the
  * skew, from r's size. *out is a new raster turned so (NULL when the turn
- * is the identity: use r). Orientation is only turned when Leptonica's
- * decision is confident (its up/down test is made for Latin script); a
+ * is the identity: use r). Orientation is only turned when the decision
+ * is confident: lines of Hangul by their strokes, others by Leptonica's
+ * test (made for Latin script); a
  * skew only when its confidence is high enough and it is at least
  * VO_MIN_SKEW_DEG, up to 12 degrees either way. path and page name the
  * page in messages. Errors: VO_ERR_NOMEM, VO_ERR_LIMIT. */

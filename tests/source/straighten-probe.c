@@ -1,9 +1,12 @@
 /* straighten-probe.c (test helper, driven by tests/source/straighten.sh):
  *   straighten-probe detect FILE...      for each image and each clockwise
- *       quarter turn q of it (0-3): "FILE q TURNS KNOWN SKEW FOUND CONF UP LEFT",
- *       what vo_straighten_raster finds (TURNS: quarter turns that make
- *       it upright; KNOWN: the orientation decision was confident; SKEW:
- *       degrees it would rotate by, FOUND: a skew was measured)
+ *       quarter turn q of it (0-3): "FILE q TURNS KNOWN SKEW FOUND CONF UP
+ *       LEFT SCRIPT T", what vo_straighten_raster finds (TURNS: quarter
+ *       turns that make it upright; KNOWN: the orientation decision was
+ *       confident; SKEW: degrees it would rotate by, FOUND: a skew was
+ *       measured; UP, LEFT: Leptonica's confidences; SCRIPT: latin, hangul
+ *       or unknown, what the lines looked like; T: the Hangul test's
+ *       statistic)
  *   straighten-probe turn Q IN OUT.ppm   IN turned Q quarter turns
  *       clockwise, written as a binary PPM with IN's resolution lost. */
 #include "src/source/document.h"
@@ -41,9 +44,11 @@ static int detect(vo_ctx *ctx, int n, char **paths)
                 fprintf(stderr, "straighten-probe: %s\n", vo_last_error(ctx));
                 return 1;
             }
-            printf("%s %d %d %d %.3f %d %.2f %.2f %.2f\n", paths[i], q, found.quarter_turns,
-                   note.orientation_known, (double)found.skew_deg, note.skew_found,
-                   (double)note.skew_conf, (double)note.up_conf, (double)note.left_conf);
+            static const char *const scripts[] = {"unknown", "latin", "hangul"};
+            printf("%s %d %d %d %.3f %d %.2f %.2f %.2f %s %.2f\n", paths[i], q,
+                   found.quarter_turns, note.orientation_known, (double)found.skew_deg,
+                   note.skew_found, (double)note.skew_conf, (double)note.up_conf,
+                   (double)note.left_conf, scripts[note.script], (double)note.line_t);
             vo_drop_raster(out);
             vo_drop_raster(turned);
         }

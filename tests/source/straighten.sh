@@ -3,9 +3,13 @@
 # pages skewed from -10 to 10 degrees at 150 and 300 dpi: the skew found
 # (Leptonica) is the page's within 0.3 degrees, Korean and English apart,
 # also on pages lying on their side; a photograph is not deskewed.
-# Leptonica's orientation test is right on the English pages turned by
-# 0/90/180/270 degrees (its figures on Korean pages are printed: it reads
-# Hangul upside down, so the command does not use it). Boxes of a turned
+# The orientation (--rotate-pages) is right on the English pages turned by
+# 0/90/180/270 degrees (Leptonica's test) and on the Korean ones (the
+# strokes of Hangul lines: src/source/orient_lines.c), among them pages set
+# in Nanum Myeongjo and Nanum Gothic and a page of 30 lines of Tesseract's
+# Korean test data (tesseract-ocr/test, kor.Arial_Unicode_MS.exp0.lstmf
+# entries 0-29, Apache-2.0; tests/data/source/tesseract__kor-lines.png). The
+# command turns a page on its side or upside down upright. Boxes of a turned
 # raster come back onto the page as it is: the model output of the straight
 # page, replayed (--from-raw) with "skew" or "rotation" onto the skewed or
 # turned page, lands on that page's ground-truth glyphs (IoU >= 0.8).
@@ -29,8 +33,16 @@ for dpi in 150 300; do
                 "$SAMPLES/ko-en-2col.txt" || break
     done >/dev/null 2>&1
 done
-[ "$(ls "$TMP"/*.png | wc -l)" -eq 27 ]
-ok $? "straighten 1.1: vo-synth made 27 skewed pages (9 English, 18 Korean)"
+# two more fonts (fonts-nanum: tests/deps.sh), and Tesseract's Korean lines
+for f in NanumMyeongjo:nm NanumGothic:ng; do
+    "$SYNTH" --dpi 150 --font "/usr/share/fonts/truetype/nanum/${f%:*}.ttf" --seed 7 \
+        "$TMP/ko_0_${f#*:}150" "$SAMPLES/ko-poem-skew.txt" >/dev/null 2>&1
+done
+"$SYNTH" --dpi 150 --mixed --columns 2 --font /usr/share/fonts/truetype/nanum/NanumGothic.ttf \
+    --seed 8 "$TMP/ko_0_ngm150" "$SAMPLES/ko-en-2col.txt" >/dev/null 2>&1
+cp "$top_srcdir/tests/data/source/tesseract__kor-lines.png" "$TMP/ko_0_tess.png"
+[ "$(ls "$TMP"/*.png | wc -l)" -eq 31 ]
+ok $? "straighten 1.1: vo-synth made 30 pages (9 English, 21 Korean; 27 skewed), with the Korean lines of Tesseract's test data 31"
 "$PROBE" detect "$TMP"/*.png >"$TMP/probe.txt"
 ok $? "straighten 1.2: the probe ran on each page turned 4 ways"
 "$PY" "$CHECK" detect "$TMP/probe.txt" >"$TMP/checks"
@@ -41,8 +53,8 @@ while read -r verdict rest; do
     *) diag "$verdict $rest" ;;
     esac
 done <"$TMP/checks"
-[ "$(grep -c '^ok\|^not ok' "$TMP/checks")" -eq 3 ]
-ok $? "straighten 1.4: three checks came out (skew en, skew ko, orientation en)"
+[ "$(grep -c '^ok\|^not ok' "$TMP/checks")" -eq 4 ]
+ok $? "straighten 1.4: four checks came out (skew and orientation, en and ko)"
 
 # 2. a photograph is not deskewed, nor turned
 # (corpus pillow__hopper_jpg.tif, Pillow's test image, MIT-CMU licence)
@@ -106,4 +118,34 @@ ok $? "straighten 5.3: its replay gives the run's JSON and hOCR byte for byte (r
 run_vo --model "$MODEL" --max-tokens 24 --no-band -v -f json -o "$TMP/plain.json" "$pg"
 [ $rc -eq 0 ] && ! grep -q deskewed "$TMP/err"
 ok $? "straighten 5.4: without --deskew nothing is straightened (rc=$rc)"
+
+# 6. the command: --rotate-pages turns a Korean page lying on its side and
+# an English page upside down upright for the model, records the turn in
+# the raw page, gives the boxes on the page as it is; a photograph is left
+"$PROBE" turn 2 "$TMP/en_0_150.png" "$TMP/en_down.ppm"
+for pg in side en_down; do
+    run_vo --rotate-pages -v --model "$MODEL" --max-tokens 24 --no-band --raw-out "$TMP/raw6" \
+        -f json -O "$TMP/rot" "$TMP/$pg.ppm"
+    cp "$TMP/err" "$TMP/$pg.err"
+    eval "rc_$pg=$rc"
+done
+grep -q 'side.ppm: page 1: turned 270 degrees clockwise to stand upright (the strokes of Hangul lines)' \
+    "$TMP/side.err" && [ "$rc_side" -eq 0 ]
+ok $? "straighten 6.1: the Korean page on its side is turned 270 degrees (rc=$rc_side): $(grep 'page 1: turned\|orientation' "$TMP/side.err" | head -1)"
+grep -q 'en_down.ppm: page 1: turned 180 degrees clockwise to stand upright (Leptonica, Latin lines)' \
+    "$TMP/en_down.err" && [ "$rc_en_down" -eq 0 ]
+ok $? "straighten 6.2: the English page upside down is turned 180 degrees (rc=$rc_en_down): $(grep 'page 1: turned\|orientation' "$TMP/en_down.err" | head -1)"
+"$PY" -c "
+import json, sys
+for name, rot, src in (('side', 270, '$TMP/side.ppm'), ('en_down', 180, '$TMP/en_down.ppm')):
+    r = json.load(open('$TMP/raw6/%s.p0001.raw.json' % name))
+    p = json.load(open('$TMP/rot/%s.json' % name))['pages'][0]
+    w, h = (int(x) for x in open(src, 'rb').read(64).split()[1:3])
+    if r.get('rotation') != rot or r['version'] != 2 or (p['width'], p['height']) != (w, h):
+        sys.exit('%s: rotation %s, page %sx%s, file %dx%d' % (name, r.get('rotation'), p['width'], p['height'], w, h))"
+ok $? "straighten 6.3: the raw pages record rotation 270 and 180; the outputs' pages are the files' own size"
+run_vo --rotate-pages -v --model "$MODEL" --max-tokens 24 --no-band -f json -O "$TMP/photo" \
+    "$top_srcdir/tests/data/source/pillow__hopper_jpg.tif"
+[ $rc -eq 0 ] && grep -q 'page 1: orientation not decided (.*): left as it is' "$TMP/err"
+ok $? "straighten 6.4: a photograph is left as it is (rc=$rc): $(grep 'orientation' "$TMP/err" | head -1)"
 done_testing

@@ -19,12 +19,14 @@ import sys
 def detect(path):
     rows = [l.split() for l in open(path) if l.strip()]
     by_lang = {}
-    for name, q, turns, known, skew, found, conf, up, left in rows:
+    for name, q, turns, known, skew, found, conf, up, left, script, t in rows:
         base = name.rsplit("/", 1)[-1][:-4]
         lang, s, _ = base.split("_")
         s = float(s.replace("m", "-"))
         q, turns, known, skew, found = int(q), int(turns), int(known), float(skew), int(found)
-        d = by_lang.setdefault(lang, {"right": 0, "unknown": 0, "wrong": 0, "skews": []})
+        d = by_lang.setdefault(lang, {"right": 0, "unknown": 0, "wrong": 0, "skews": [],
+                                      "scripts": {}})
+        d["scripts"][script] = d["scripts"].get(script, 0) + 1
         if not known:
             d["unknown"] += 1
         elif turns == (4 - q) % 4:
@@ -39,13 +41,11 @@ def detect(path):
         worst = max(errs)
         print("%s skew %s: %d pages skewed -10..10 degrees, the largest error %.2f degrees"
               % ("ok" if worst <= 0.3 else "not ok", lang, len(errs), worst))
-        figures = "%d pages turned 0/90/180/270: %d right, %d not decided, %d wrong" % (
-            n, d["right"], d["unknown"], d["wrong"])
-        if lang == "en":
-            print("%s orientation en (right on at least 98 %%): %s"
-                  % ("ok" if d["right"] >= 0.98 * n else "not ok", figures))
-        else:  # Leptonica's test is for Latin script: a figure, not a check
-            print("diag orientation %s (Leptonica, not used for it): %s" % (lang, figures))
+        figures = "%d pages turned 0/90/180/270: %d right, %d not decided, %d wrong (lines: %s)" % (
+            n, d["right"], d["unknown"], d["wrong"],
+            ", ".join("%s %d" % kv for kv in sorted(d["scripts"].items())))
+        print("%s orientation %s (right on at least 98 %%, none wrong): %s"
+              % ("ok" if d["right"] >= 0.98 * n and not d["wrong"] else "not ok", lang, figures))
 
 
 def make_raw(raw, source, skew, rot, out):

@@ -134,10 +134,13 @@ static PIX *straight_bin(PIX *gray, float deg)
 
 /* makeOrientDecision's rule (a confidence above 8 and 2.5 times the other
  * axis's), without its refusal when the other axis's is exactly 0, which
- * an English page with no sideways evidence gives. */
+ * an English page with no sideways evidence gives, and at 5: Tesseract's
+ * eurotext scan gives 6.5-6.8 and a Fraktur page of the corpus 5.8-8.6,
+ * and of 144 Latin page-turns decided at 5 (test pages and corpus scans)
+ * none was wrong. */
 static l_int32 orient_decision(float up, float left)
 {
-    const float min_conf = 8.0f, min_ratio = 2.5f;
+    const float min_conf = 5.0f, min_ratio = 2.5f;
     float au = fabsf(up), al = fabsf(left);
     if (au > min_conf && au > min_ratio * al)
         return up > 0 ? L_TEXT_ORIENT_UP : L_TEXT_ORIENT_DOWN;

@@ -8,7 +8,10 @@
 # strokes of Hangul lines: src/source/orient_lines.c), among them pages set
 # in Nanum Myeongjo and Nanum Gothic and a page of 30 lines of Tesseract's
 # Korean test data (tesseract-ocr/test, kor.Arial_Unicode_MS.exp0.lstmf
-# entries 0-29, Apache-2.0; tests/data/source/tesseract__kor-lines.png). The
+# entries 0-29, Apache-2.0; tests/data/source/tesseract__kor-lines.png), and
+# on two English scans of Tesseract's test data (phototest.tif and
+# eurotext.tif, Apache-2.0, in tests/data/source; their skew is not known,
+# so only their orientation is checked). The
 # command turns a page on its side or upside down upright. Boxes of a turned
 # raster come back onto the page as it is: the model output of the straight
 # page, replayed (--from-raw) with "skew" or "rotation" onto the skewed or
@@ -41,9 +44,12 @@ done
 "$SYNTH" --dpi 150 --mixed --columns 2 --font /usr/share/fonts/truetype/nanum/NanumGothic.ttf \
     --seed 8 "$TMP/ko_0_ngm150" "$SAMPLES/ko-en-2col.txt" >/dev/null 2>&1
 cp "$top_srcdir/tests/data/source/tesseract__kor-lines.png" "$TMP/ko_0_tess.png"
+for f in phototest eurotext; do
+    cp "$top_srcdir/tests/data/source/tess__$f.tif" "$TMP/scan_0_$f.tif"
+done
 [ "$(ls "$TMP"/*.png | wc -l)" -eq 31 ]
 ok $? "straighten 1.1: vo-synth made 30 pages (9 English, 21 Korean; 27 skewed), with the Korean lines of Tesseract's test data 31"
-"$PROBE" detect "$TMP"/*.png >"$TMP/probe.txt"
+"$PROBE" detect "$TMP"/*.png "$TMP"/*.tif >"$TMP/probe.txt"
 ok $? "straighten 1.2: the probe ran on each page turned 4 ways"
 "$PY" "$CHECK" detect "$TMP/probe.txt" >"$TMP/checks"
 while read -r verdict rest; do
@@ -53,8 +59,8 @@ while read -r verdict rest; do
     *) diag "$verdict $rest" ;;
     esac
 done <"$TMP/checks"
-[ "$(grep -c '^ok\|^not ok' "$TMP/checks")" -eq 4 ]
-ok $? "straighten 1.4: four checks came out (skew and orientation, en and ko)"
+[ "$(grep -c '^ok\|^not ok' "$TMP/checks")" -eq 5 ]
+ok $? "straighten 1.4: five checks came out (skew and orientation, en and ko; orientation of the scans)"
 
 # 2. a photograph is not deskewed, nor turned
 # (corpus pillow__hopper_jpg.tif, Pillow's test image, MIT-CMU licence)

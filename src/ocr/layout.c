@@ -213,6 +213,32 @@ layout_pick_line(const layout *L, const layout_unit *u, int near)
     return best;
 }
 
+/* A unit twice the usual height (a large initial): the line within reach
+ * that it spans whose top is nearest its own (the first line it stands
+ * beside). Chosen after every other unit has its line, so that lines
+ * below it never join through it. -1: none. */
+static long
+layout_pick_initial(const layout *L, const layout_unit *u)
+{
+    long best = -1;
+    float best_d = 0, uh = box_h(u->box);
+    for (size_t i = 0; i < L->n_lines; i++) {
+        vo_box b = L->lines[i].box;
+        float lh = box_h(b);
+        float gap = fmaxf(u->box.x0 - b.x1, b.x0 - u->box.x1);
+        if (!L->lines[i].real || gap > L->o.col_gap * lh)
+            continue;
+        if (b.y0 < u->box.y0 - 0.5f * lh || b.y1 > u->box.y1 + 0.5f * lh || lh >= 0.5f * uh)
+            continue;
+        float d = fabsf(b.y0 - u->box.y0);
+        if (best < 0 || d < best_d) {
+            best = (long)i;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
 static vo_status
 layout_join_line(layout *L, size_t k, long li)
 {
@@ -234,6 +260,51 @@ layout_join_line(layout *L, size_t k, long li)
     return VO_OK;
 }
 
+/* A line of one or two units that partly overlaps a wider line within
+ * reach by a fifth of its height (a superscript, a raised bullet, which
+ * overlap their line by less than half): their units go into that line,
+ * and the short line is removed. */
+static vo_status
+layout_fold_raised(layout *L)
+{
+    long *into = vo_malloc((L->n_lines ? L->n_lines : 1) * sizeof *into);
+    if (!into)
+        return VO_ERR_NOMEM;
+    for (size_t i = 0; i < L->n_lines; i++) {
+        const layout_line *ln = &L->lines[i];
+        float best_ov = 0, h = box_h(ln->box);
+        into[i] = -1;
+        for (size_t j = 0; j < L->n_lines && ln->n <= 2; j++) {
+            const layout_line *o = &L->lines[j];
+            if (j == i || box_w(o->box) <= box_w(ln->box))
+                continue;
+            float gap = fmaxf(ln->box.x0 - o->box.x1, o->box.x0 - ln->box.x1);
+            float ov = fminf(ln->box.y1, o->box.y1) - fmaxf(ln->box.y0, o->box.y0);
+            if (gap <= L->o.col_gap * fmaxf(h, box_h(o->box)) && ov >= 0.2f * h && ov > best_ov) {
+                into[i] = (long)j;
+                best_ov = ov;
+            }
+        }
+    }
+    vo_status st = VO_OK;
+    for (size_t i = 0; i < L->n_lines && !st; i++) {
+        long t = into[i];
+        while (t >= 0 && into[t] >= 0) /* a chain ends: each step is wider */
+            t = into[t];
+        for (size_t u = 0; t >= 0 && u < L->lines[i].n && !st; u++)
+            st = layout_join_line(L, L->lines[i].units[u], t);
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < L->n_lines; i++)
+        if (into[i] < 0)
+            L->lines[kept++] = L->lines[i];
+        else
+            vo_free(L->lines[i].units);
+    L->n_lines = st ? L->n_lines : kept;
+    vo_free(into);
+    return st;
+}
+
 static int
 layout_cmp_index(const void *a, const void *b)
 {
@@ -243,7 +314,10 @@ layout_cmp_index(const void *a, const void *b)
 
 /* Lines grow left to right; a small unit (dot, dash, underscore) that fits
  * no line yet, and every word break, joins afterwards, so that a line never
- * starts from a comma. */
+ * starts from a comma. A short line that partly overlaps a longer one (a
+ * superscript, a raised bullet) is folded into it first; a large initial
+ * joins last, beside its first line: it would otherwise join the lines it
+ * spans into one. */
 static vo_status
 layout_make_lines(layout *L)
 {
@@ -256,23 +330,33 @@ layout_make_lines(layout *L)
         if (!L->units[k].is_break)
             h[nh++] = box_h(L->units[k].box);
     layout_sort(h, nh, sizeof *h, layout_cmp_float);
-    float small = nh ? 0.5f * h[nh / 2] : 0;
+    float small = nh ? 0.5f * h[nh / 2] : 0, big = nh ? 2.0f * h[nh / 2] : 0;
     vo_free(h);
     vo_status st = VO_OK;
+    enum { NOW, LATER_SMALL, LATER_INITIAL };
     char *later = vo_calloc(L->n_units ? L->n_units : 1, 1);
     if (!later)
         return VO_ERR_NOMEM;
     for (size_t k = 0; k < L->n_units && !st; k++) {
         const layout_unit *u = &L->units[k];
-        long li = u->is_break ? -1 : layout_pick_line(L, u, 0);
-        if (li < 0 && (u->is_break || box_h(u->box) < small))
-            later[k] = 1;
-        else
+        long li = -1;
+        if (!u->is_break && nh >= 3 && box_h(u->box) > big)
+            later[k] = LATER_INITIAL;
+        else if (!u->is_break && (li = layout_pick_line(L, u, 0)) >= 0)
             st = layout_join_line(L, k, li);
+        else if (u->is_break || box_h(u->box) < small)
+            later[k] = LATER_SMALL;
+        else
+            st = layout_join_line(L, k, -1);
     }
+    if (!st)
+        st = layout_fold_raised(L);
     for (size_t k = 0; k < L->n_units && !st; k++)
-        if (later[k])
+        if (later[k] == LATER_SMALL)
             st = layout_join_line(L, k, layout_pick_line(L, &L->units[k], 1));
+    for (size_t k = 0; k < L->n_units && !st; k++)
+        if (later[k] == LATER_INITIAL)
+            st = layout_join_line(L, k, layout_pick_initial(L, &L->units[k]));
     vo_free(later);
     /* units are sorted by x, so index order is left to right */
     for (size_t i = 0; i < L->n_lines; i++)

@@ -101,6 +101,16 @@ static const layout_case cases[] = {
     {"2.5: a footer across the page after two columns",
      {SP("L1", .05, .10, .40, .12), SP("R1", .55, .10, .90, .12), SP("L2", .05, .13, .40, .15),
       SP("R2", .55, .13, .90, .15), SP("Footer", .05, .90, .90, .92)}, 5, "L1 / L2 || R1 / R2 || Footer"},
+    /* 2.6-2.8: a raised or oversized character keeps its line one line */
+    {"2.6: a superscript overlapping its line by a third stays in it",
+     {SP("Text", .10, .10, .14, .12), SP("1", .141, .092, .146, .104), SP("here", .156, .10, .19, .12),
+      SP("Next", .10, .13, .14, .15)}, 4, "Text 1 here / Next"},
+    {"2.7: a raised bullet before each line stays on its line",
+     {SP(">", .08, .091, .09, .105), SP("Hello", .10, .10, .15, .12), SP(">", .08, .121, .09, .135),
+      SP("World", .10, .13, .15, .15)}, 4, "> Hello / > World"},
+    {"2.8: a large initial beside two lines joins the first, and they stay two lines",
+     {SP("T", .06, .10, .09, .15), SP("his", .10, .10, .13, .12), SP("is", .14, .10, .16, .12),
+      SP("second", .10, .13, .16, .15), SP("third", .06, .16, .16, .18)}, 5, "T his is / second / third"},
 };
 
 static void

@@ -260,10 +260,11 @@ layout_join_line(layout *L, size_t k, long li)
     return VO_OK;
 }
 
-/* A line of one or two units that partly overlaps a wider line within
- * reach by a fifth of its height (a superscript, a raised bullet, which
- * overlap their line by less than half): their units go into that line,
- * and the short line is removed. */
+/* A line of one or two units, lower than a wider line within reach that
+ * it partly overlaps by 0.3 of its height (a superscript, a raised bullet,
+ * which overlap their line by less than half): their units go into that
+ * line, and the short line is removed. A paragraph's last word set close
+ * under its line is as high as that line: it stays a line. */
 static vo_status
 layout_fold_raised(layout *L)
 {
@@ -280,7 +281,8 @@ layout_fold_raised(layout *L)
                 continue;
             float gap = fmaxf(ln->box.x0 - o->box.x1, o->box.x0 - ln->box.x1);
             float ov = fminf(ln->box.y1, o->box.y1) - fmaxf(ln->box.y0, o->box.y0);
-            if (gap <= L->o.col_gap * fmaxf(h, box_h(o->box)) && ov >= 0.2f * h && ov > best_ov) {
+            if (gap <= L->o.col_gap * fmaxf(h, box_h(o->box)) && ov >= 0.3f * h &&
+                h <= 0.85f * box_h(o->box) && ov > best_ov) {
                 into[i] = (long)j;
                 best_ov = ov;
             }

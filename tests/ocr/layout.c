@@ -111,6 +111,9 @@ static const layout_case cases[] = {
     {"2.8: a large initial beside two lines joins the first, and they stay two lines",
      {SP("T", .06, .10, .09, .15), SP("his", .10, .10, .13, .12), SP("is", .14, .10, .16, .12),
       SP("second", .10, .13, .16, .15), SP("third", .06, .16, .16, .18)}, 5, "T his is / second / third"},
+    {"2.9: a paragraph's last word close under its line (overlapping it by 0.45) stays a line",
+     {SP("Words", .10, .100, .15, .122), SP("more", .16, .100, .20, .122), SP("end.", .10, .112, .14, .134)},
+     3, "Words more / end."},
 };
 
 static void

@@ -240,6 +240,28 @@ text_judge(vo_text_quality *q)
     }
 }
 
+/* b, one horizontal line of one or two characters at least twice as high
+ * as the first line of next, stands at that line's left and spans it: a
+ * large initial, which MuPDF gives as a block of its own. Its characters
+ * begin that line (and its first word, unless the line starts with a
+ * space). */
+static int
+text_is_initial(const fz_stext_block *b, const fz_stext_block *next)
+{
+    const fz_stext_line *l = b->u.t.first_line, *nl = next->u.t.first_line;
+    if (!l || l->next || !nl || fabsf(l->dir.y) > 0.01f || l->dir.x <= 0 ||
+        fabsf(nl->dir.y) > 0.01f || nl->dir.x <= 0)
+        return 0;
+    int n = 0;
+    for (const fz_stext_char *ch = l->first_char; ch; ch = ch->next)
+        n += !text_is_space(ch->c);
+    float h = l->bbox.y1 - l->bbox.y0, nh = nl->bbox.y1 - nl->bbox.y0;
+    float gap = nl->bbox.x0 - l->bbox.x1;
+    return n >= 1 && n <= 2 && nh > 0 && h >= 2 * nh && gap >= -0.25f * nh &&
+           gap <= 1.5f * nh && nl->bbox.y0 >= l->bbox.y0 - 0.5f * nh &&
+           nl->bbox.y1 <= l->bbox.y1 + 0.5f * nh;
+}
+
 /* Walk the structured text: block → block + paragraph, line → line,
  * characters → words split on separators. */
 static vo_status
@@ -255,10 +277,13 @@ text_build_page(fz_context *fz, fz_stext_block *const *blocks, int n_blocks,
     vo_status st = VO_OK;
     for (int bi = 0; bi < n_blocks && st == VO_OK; bi++) {
         const fz_stext_block *b = blocks[bi];
-        if ((st = vo_page_add_block(page)) != VO_OK || (st = vo_page_add_par(page)) != VO_OK)
+        /* a large initial's characters wait in w for the line beside it */
+        int initial = bi + 1 < n_blocks && text_is_initial(b, blocks[bi + 1]);
+        if (!initial &&
+            ((st = vo_page_add_block(page)) != VO_OK || (st = vo_page_add_par(page)) != VO_OK))
             break;
         for (fz_stext_line *l = b->u.t.first_line; l && st == VO_OK; l = l->next) {
-            if ((st = vo_page_add_line(page)) != VO_OK)
+            if (!initial && (st = vo_page_add_line(page)) != VO_OK)
                 break;
             int n = 0;
             for (fz_stext_char *ch = l->first_char; ch; ch = ch->next)
@@ -272,7 +297,8 @@ text_build_page(fz_context *fz, fz_stext_block *const *blocks, int n_blocks,
                 int32_t c = ch->c;
                 text_count_char(q, c);
                 if (!utf8proc_codepoint_valid(c) || text_is_space(c)) {
-                    st = text_flush_word(page, &w, lang_counts);
+                    if (!initial) /* an initial has no line of its own yet */
+                        st = text_flush_word(page, &w, lang_counts);
                     continue;
                 }
                 fz_rect r = fz_transform_rect(fz_rect_from_quad(quads[i]), ctm);
@@ -287,7 +313,7 @@ text_build_page(fz_context *fz, fz_stext_block *const *blocks, int n_blocks,
                 }
                 st = text_add_char(&w, c, box);
             }
-            if (st == VO_OK)
+            if (st == VO_OK && !initial)
                 st = text_flush_word(page, &w, lang_counts);
         }
     }

@@ -5,7 +5,9 @@
 # block that would stop halfway (a stamp at the top right, drawn last, held
 # by a short line of the other column) keeps the stream's place; a form's
 # field drawn after the body goes under the title it lies under; two
-# columns keep their order; the corpus's Google Docs PDF, whose footnotes
+# columns keep their order; a superscript, raised bullets and a large
+# initial (its own block in MuPDF's text) stay in their lines, the initial
+# beginning its first line's first word; the corpus's Google Docs PDF, whose footnotes
 # came out 3, 2, 1, and a pdf.js form whose field came out last.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/cli/common.sh"
@@ -53,6 +55,16 @@ ok $? "reading-order 1.7: page 3: not in the stream's order (the field last)"
 in_order "$TMP/order.txt" 4 "Left column top" "Left column middle" "Left column bottom" \
     "Right column top" "Right column middle" 2>"$TMP/why"
 ok $? "reading-order 1.8: page 4: the left column, then the right one $(cat "$TMP/why")"
+in_order "$TMP/order.txt" 5 "Text with a note1 and more words here." "The next line of the paragraph." \
+    "> A bullet item with a raised marker" "> Another bullet item" 2>"$TMP/why"
+ok $? "reading-order 1.9: page 5: a superscript and raised bullets stay in their lines $(cat "$TMP/why")"
+in_order "$TMP/order.txt" 5 "This paragraph starts with a large initial" \
+    "that spans two lines beside it." "The third line runs under it." 2>"$TMP/why"
+ok $? "reading-order 1.10: page 5: a large initial begins the first line beside it $(cat "$TMP/why")"
+# the check can fail: the initial alone on a line
+in_order "$TMP/order.txt" 5 "T" 2>/dev/null
+[ $? -ne 0 ]
+ok $? "reading-order 1.11: page 5: the initial is not a line of its own"
 
 if SH=$(shared_dir) && [ -f "$SH/corpus/pdf/pypdf__google-doc-document.pdf" ]; then
     run_vo --text-layer only -f txt -o "$TMP/gd.txt" "$SH/corpus/pdf/pypdf__google-doc-document.pdf"

@@ -5,7 +5,8 @@
 # short line in the other column; page 2 is the same page with /Rotate 180;
 # page 3 draws a form's field under its title last, after the body; page 4
 # is two columns, the left drawn first, the right one's top beside the
-# left one's.
+# left one's; page 5 has a superscript, raised bullets and a large initial
+# beside two lines.
 import os
 import sys
 
@@ -38,6 +39,19 @@ COLUMNS = [
 ]
 
 
+RAISED = (b"BT /F1 11 Tf 72 700 Td (Text with a note) Tj /F1 7 Tf 5 Ts (1) Tj 0 Ts /F1 11 Tf "
+          b"( and more words here.) Tj ET\n"
+          b"BT /F1 11 Tf 72 684 Td (The next line of the paragraph.) Tj ET\n"
+          b"BT /F1 9 Tf 60 652 Td (>) Tj ET\n"
+          b"BT /F1 11 Tf 72 648 Td (A bullet item with a raised marker) Tj ET\n"
+          b"BT /F1 9 Tf 60 636 Td (>) Tj ET\n"
+          b"BT /F1 11 Tf 72 632 Td (Another bullet item) Tj ET\n"
+          b"BT /F1 30 Tf 72 580 Td (T) Tj ET\n"
+          b"BT /F1 11 Tf 94 600 Td (his paragraph starts with a large initial) Tj ET\n"
+          b"BT /F1 11 Tf 94 586 Td (that spans two lines beside it.) Tj ET\n"
+          b"BT /F1 11 Tf 72 572 Td (The third line runs under it.) Tj ET\n")
+
+
 def content(lines):
     return b"".join(b"BT /F1 11 Tf %d %d Td (%s) Tj ET\n" % (x, y, t.encode())
                     for x, y, t in lines)
@@ -50,11 +64,12 @@ def page(rot, contents):
 
 def main(out):
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [7 0 R 8 0 R 9 0 R 10 0 R] /Count 4 >>",
+            b"<< /Type /Pages /Kids [7 0 R 8 0 R 9 0 R 10 0 R 12 0 R] /Count 5 >>",
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
             stream(b"", content(LINES)), stream(b"", content(FORM)),
             stream(b"", content(COLUMNS)),
-            page(0, 4), page(180, 4), page(0, 5), page(0, 6)]
+            page(0, 4), page(180, 4), page(0, 5), page(0, 6),
+            stream(b"", RAISED), page(0, 11)]
     write(out, objs)
 
 

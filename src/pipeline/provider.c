@@ -137,8 +137,7 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
             if (*out && q.problem && opts->text_layer == VO_TEXT_AUTO) {
                 vo_warn(ctx, "%s: page %d: its text layer is unreliable (%s: %d of %d "
                         "characters); the page is recognised by the model instead", source,
-                        page, q.problem, q.replacement + q.private_use + q.control + q.invalid,
-                        q.chars);
+                        page, q.problem, q.problem_n, q.problem_of);
                 note->text_layer_problem = q.problem;
                 vo_drop_page(*out);
                 *out = NULL;
@@ -146,8 +145,7 @@ vo_status run_get_page(vo_ctx *ctx, run_job *job, provider *pv, int page, const 
                 if (q.problem) {
                     vo_warn(ctx, "%s: page %d: its text layer is unreliable (%s: %d of %d "
                             "characters); kept as it is (--text-layer only)", source, page,
-                            q.problem, q.replacement + q.private_use + q.control + q.invalid,
-                            q.chars);
+                            q.problem, q.problem_n, q.problem_of);
                     note->text_layer_problem = q.problem;
                 }
                 *kind = SOURCE_TEXT_LAYER;

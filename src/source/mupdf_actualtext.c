@@ -32,6 +32,7 @@ typedef struct at_device {
     fz_device super;
     fz_device *target;
     int skip_invisible;
+    mupdf_glyph_boxes *invisible; /* NULL: not asked */
     at_state *st;
 } at_device;
 
@@ -189,9 +190,34 @@ static void at_clip_stroke_text(fz_context *fz, fz_device *dev, const fz_text *t
         AT_FORWARD(tg->clip_stroke_text(fz, tg, t, ss, ctm, scissor));
 }
 
+/* The boxes of text's glyphs (not white space) into b. Throws. */
+static void at_glyph_boxes(fz_context *fz, const fz_text *text, fz_matrix ctm,
+                           mupdf_glyph_boxes *b)
+{
+    for (const fz_text_span *span = text->head; span; span = span->next)
+        for (int i = 0; i < span->len; i++) {
+            const fz_text_item *it = &span->items[i];
+            if (it->gid < 0 || it->ucs <= 32 || it->ucs == 0xa0 || it->ucs == 0x3000)
+                continue;
+            fz_matrix trm = span->trm;
+            trm.e = it->x, trm.f = it->y;
+            fz_rect r = fz_bound_glyph(fz, span->font, it->gid, fz_concat(trm, ctm));
+            if (fz_is_empty_rect(r) || fz_is_infinite_rect(r))
+                continue;
+            if (b->n == b->cap) {
+                int cap = b->cap ? 2 * b->cap : 256;
+                b->r = fz_realloc_array(fz, b->r, cap, fz_rect);
+                b->cap = cap;
+            }
+            b->r[b->n++] = r;
+        }
+}
+
 static void at_ignore_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix ctm)
 {
     fz_device *tg = ((at_device *)dev)->target;
+    if (((at_device *)dev)->invisible)
+        at_glyph_boxes(fz, text, ctm, ((at_device *)dev)->invisible);
     if (tg->ignore_text && !((at_device *)dev)->skip_invisible)
         AT_FORWARD(tg->ignore_text(fz, tg, t, ctm));
 }
@@ -229,7 +255,8 @@ static void at_run_contents(fz_context *fz, pdf_page *page, fz_device *dev, at_s
         fz_rethrow(fz);
 }
 
-void mupdf_run_text_contents(fz_context *fz, fz_page *pg, fz_device *dev, int skip_invisible)
+void mupdf_run_text_contents(fz_context *fz, fz_page *pg, fz_device *dev, int skip_invisible,
+                             mupdf_glyph_boxes *invisible)
 {
     pdf_page *page = pdf_page_from_fz_page(fz, pg);
     if (!page) { /* not a PDF: no marked content */
@@ -241,6 +268,7 @@ void mupdf_run_text_contents(fz_context *fz, fz_page *pg, fz_device *dev, int sk
     at_device *ad = (at_device *)fz_new_device_of_size(fz, sizeof(at_device));
     ad->target = dev;
     ad->skip_invisible = skip_invisible;
+    ad->invisible = invisible;
     ad->st = &st;
     ad->super.fill_text = at_fill_text;
     ad->super.stroke_text = at_stroke_text;

@@ -64,9 +64,21 @@ void mupdf_fixup_page(fz_context *fz, fz_page *page);
  * glyphs it covers (skip_invisible: without invisible text, 3 Tr), then
  * mupdf_run_text_annots its annotations and widgets. A page of another
  * kind than PDF is run whole by the first, and the second does nothing.
- * Throw. */
-void mupdf_run_text_contents(fz_context *fz, fz_page *page, fz_device *dev, int skip_invisible);
+ * invisible (may be NULL) gets the boxes of the invisible glyphs, kept or
+ * skipped (fz_free its r). Throw. */
+typedef struct mupdf_glyph_boxes {
+    fz_rect *r; /* in the page's structured-text space */
+    int n, cap;
+} mupdf_glyph_boxes;
+void mupdf_run_text_contents(fz_context *fz, fz_page *page, fz_device *dev, int skip_invisible,
+                             mupdf_glyph_boxes *invisible);
 void mupdf_run_text_annots(fz_context *fz, fz_page *page, fz_device *dev);
+
+/* How many of b's boxes have nothing drawn under them: the page's contents
+ * rendered at 50 dpi in grey (invisible text draws nothing), a box whose
+ * darkest pixel is not 48 levels under the page's median (its paper).
+ * mupdf_invisible.c. Throws. */
+int mupdf_count_blank_boxes(fz_context *fz, fz_page *page, const mupdf_glyph_boxes *b);
 
 /* The vertical metrics a PDF page's fonts declare (mupdf_fonts.c), for
  * glyph boxes like poppler's: ascent and descent in em (descent < 0). */

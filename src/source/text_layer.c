@@ -229,6 +229,7 @@ static void
 text_judge(vo_text_quality *q)
 {
     int bad = q->replacement + q->private_use + q->control + q->invalid;
+    q->problem_n = bad, q->problem_of = q->chars;
     if (bad >= 3 && bad * 50 > q->chars) {
         q->problem = q->replacement >= q->private_use && q->replacement >= q->control + q->invalid
                          ? "characters whose font gives no Unicode (U+FFFD)"
@@ -237,6 +238,11 @@ text_judge(vo_text_quality *q)
                          : "control or invalid characters";
     } else if (q->no_box >= 3 && q->no_box * 5 > q->chars) {
         q->problem = "glyphs with no area on the page";
+        q->problem_n = q->no_box;
+    } else if (q->invisible_blank >= 10 && q->invisible_blank * 2 > q->invisible) {
+        q->problem = "invisible text with nothing drawn under it (a layer that does not match "
+                     "the page)";
+        q->problem_n = q->invisible_blank, q->problem_of = q->invisible;
     }
 }
 
@@ -449,17 +455,17 @@ text_order_blocks(fz_stext_block **blocks, int n)
  * a button's caption is text on the page). fz_new_stext_page_from_page
  * runs the contents only. skip_invisible: without the invisible text
  * (3 Tr). *from_annots: the first block that annotations or widgets began
- * (NULL: none). Throws. */
+ * (NULL: none). invisible: as mupdf_run_text_contents's. Throws. */
 static fz_stext_page *
 text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts, int skip_invisible,
-             fz_stext_block **from_annots)
+             fz_stext_block **from_annots, mupdf_glyph_boxes *invisible)
 {
     fz_stext_page *stext = fz_new_stext_page(fz, fz_bound_page(fz, pg));
     fz_device *dev = NULL;
     fz_var(dev);
     fz_try(fz) {
         dev = fz_new_stext_device(fz, stext, opts);
-        mupdf_run_text_contents(fz, pg, dev, skip_invisible);
+        mupdf_run_text_contents(fz, pg, dev, skip_invisible, invisible);
         fz_stext_block *last = stext->last_block;
         mupdf_run_text_annots(fz, pg, dev);
         fz_close_device(fz, dev);
@@ -486,6 +492,8 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_irect box = fz_empty_irect;
     float capped_from = 0;
     mupdf_fonts fonts = {NULL, 0, 0};
+    mupdf_glyph_boxes invisible = {NULL, 0, 0};
+    int invisible_blank = 0;
     /* ligatures split into letters; whitespace folded to spaces; spaces
      * added at gaps; characters outside the page dropped */
     fz_stext_options opts;
@@ -502,16 +510,23 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_var(box);
     fz_var(capped_from);
     fz_var(fonts);
+    fz_var(invisible);
+    fz_var(invisible_blank);
     fz_try(fz) {
         pg = fz_load_page(fz, md->doc, page - 1);
         mupdf_fixup_page(fz, pg);
         mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box, &capped_from);
         /* first: holding the fonts keeps them the ones the run uses */
         mupdf_fonts_load(fz, pg, &fonts);
-        stext = text_extract(fz, pg, &opts, md->super.skip_invisible, &from_annots);
+        stext = text_extract(fz, pg, &opts, md->super.skip_invisible, &from_annots,
+                             md->super.skip_invisible ? NULL : &invisible);
+        if (invisible.n >= 10) /* an earlier OCR's layer: does it lie on the scan? */
+            invisible_blank = mupdf_count_blank_boxes(fz, pg, &invisible);
     }
-    fz_always(fz)
+    fz_always(fz) {
         fz_drop_page(fz, pg);
+        fz_free(fz, invisible.r);
+    }
     fz_catch(fz) {
         fz_drop_stext_page(fz, stext);
         mupdf_fonts_clear(fz, &fonts);
@@ -543,6 +558,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         return vo_fail(doc->ctx, VO_ERR_NOMEM, "%s: page %d: out of memory", doc->path, page);
     }
     p->origin = VO_PAGE_FROM_TEXT_LAYER;
+    q->invisible = invisible.n, q->invisible_blank = invisible_blank;
     st = text_build_page(fz, blocks, n_blocks, &fonts, ctm, box, p, q);
     vo_free(blocks);
     text_judge(q);

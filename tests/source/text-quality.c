@@ -1,8 +1,9 @@
-/* text-quality.c (test): the text layer's quality check. The four pages of
- * tests/data/source/text-quality.pdf (make-text-quality-pdf.py) draw the
- * same text; the layer is right on page 1, and U+FFFD, private-use or
- * control characters on pages 2-4: each of those is judged unreliable with
- * the matching reason. Every page of the samples and of the corpus's PDFs
+/* text-quality.c (test): the text layer's quality check. The first four
+ * pages of tests/data/source/text-quality.pdf (make-text-quality-pdf.py)
+ * draw the same text; the layer is right on page 1, and U+FFFD,
+ * private-use or control characters on pages 2-4: each of those is judged
+ * unreliable with the matching reason. Pages 5-6 have it invisible over
+ * black bars: on them (reliable), and off them on blank paper (not). Every page of the samples and of the corpus's PDFs
  * (born-digital, right layers) is judged reliable. */
 #include "src/page/page.h"
 #include "tests/source/source-test.h"
@@ -11,19 +12,25 @@
 
 static void quality_pages(vo_ctx *ctx)
 {
-    static const char *const want[] = {NULL, "U+FFFD", "private-use", "control"};
+    static const char *const want[] = {NULL, "U+FFFD", "private-use", "control", NULL,
+                                       "invisible text with nothing drawn under it"};
     vo_document *doc = NULL;
     vo_status st = vo_open_document(ctx, test_data("text-quality.pdf"), NULL, &doc);
-    ok(st == VO_OK && vo_document_page_count(doc) == 4, "quality 1.0: text-quality.pdf opens, 4 pages");
-    for (int p = 1; p <= 4 && doc; p++) {
+    ok(st == VO_OK && vo_document_page_count(doc) == 6, "quality 1.0: text-quality.pdf opens, 6 pages");
+    for (int p = 1; p <= 6 && doc; p++) {
         vo_page *page = NULL;
         vo_text_quality q;
         st = vo_extract_text_layer_checked(ctx, doc, p, 150, &page, &q);
         int right = st == VO_OK && q.chars >= 300 &&
                     (want[p - 1] ? q.problem && strstr(q.problem, want[p - 1])
                                  : q.problem == NULL && q.replacement + q.private_use + q.control == 0);
-        ok(right, "quality 1.%d: page %d: %d characters, %d U+FFFD, %d private-use, %d control: %s",
-           p, p, q.chars, q.replacement, q.private_use, q.control,
+        /* pages 5-6: every glyph invisible, on the bars or all off them */
+        if (p >= 5)
+            right = right && q.invisible == q.chars && q.invisible_blank == (p == 6 ? q.chars : 0);
+        ok(right,
+           "quality 1.%d: page %d: %d characters, %d U+FFFD, %d private-use, %d control, "
+           "%d invisible (%d on blank paper): %s",
+           p, p, q.chars, q.replacement, q.private_use, q.control, q.invisible, q.invisible_blank,
            q.problem ? q.problem : "reliable");
         vo_drop_page(page);
     }

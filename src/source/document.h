@@ -146,6 +146,7 @@ typedef struct vo_text_quality {
     int control;      /* control characters other than white space */
     int invalid;      /* no Unicode code point at all */
     int no_box;       /* glyphs with no area on the page (dropped) */
+    int fallback;     /* set in MuPDF's stand-in for a font it could not load */
     int invisible;    /* invisible glyphs (3 Tr) in the layer */
     int invisible_blank; /* of them, those with nothing drawn under them */
     const char *problem; /* NULL: the layer can be trusted; else why not */
@@ -156,7 +157,8 @@ typedef struct vo_text_quality {
  * is NULL: q->chars is 0 then). A layer is judged unreliable when more
  * than 2 % of its characters (and at least 3) are replacement,
  * private-use, control or invalid code points, when more than a fifth of
- * its glyphs have no area on the page, or when more than half of its
+ * its glyphs have no area on the page, when more than 2 % (3 at least) are
+ * set in a font that could not be loaded, or when more than half of its
  * invisible glyphs (and at least 10) lie on blank paper: a layer that does
  * not match what the page draws. */
 vo_status vo_extract_text_layer_checked(vo_ctx *ctx, vo_document *doc, int page, float dpi,

@@ -75,7 +75,8 @@ void mupdf_run_text_contents(fz_context *fz, fz_page *page, fz_device *dev, int 
 void mupdf_run_text_annots(fz_context *fz, fz_page *page, fz_device *dev);
 
 /* How many of b's boxes have nothing drawn under them: the page's contents
- * rendered at 50 dpi in grey (invisible text draws nothing), a box whose
+ * rendered at 50 dpi (2,000 pixels a side at most) in grey (invisible text
+ * draws nothing; a box under a pixel is not judged), a box whose
  * darkest pixel is not 48 levels under the page's median (its paper).
  * mupdf_invisible.c. Throws. */
 int mupdf_count_blank_boxes(fz_context *fz, fz_page *page, const mupdf_glyph_boxes *b);

@@ -239,6 +239,9 @@ text_judge(vo_text_quality *q)
     } else if (q->no_box >= 3 && q->no_box * 5 > q->chars) {
         q->problem = "glyphs with no area on the page";
         q->problem_n = q->no_box;
+    } else if (q->fallback >= 3 && q->fallback * 50 > q->chars) {
+        q->problem = "text in a font that could not be loaded (its letters guessed)";
+        q->problem_n = q->fallback;
     } else if (q->invisible_blank >= 10 && q->invisible_blank * 2 > q->invisible) {
         q->problem = "invisible text with nothing drawn under it (a layer that does not match "
                      "the page)";
@@ -269,11 +272,12 @@ text_is_initial(const fz_stext_block *b, const fz_stext_block *next)
 }
 
 /* Walk the structured text: block → block + paragraph, line → line,
- * characters → words split on separators. */
+ * characters → words split on separators. Characters set in fallback
+ * (MuPDF's stand-in for a font it could not load) are counted in q. */
 static vo_status
 text_build_page(fz_context *fz, fz_stext_block *const *blocks, int n_blocks,
-                const mupdf_fonts *fonts, fz_matrix ctm, fz_irect ibox, vo_page *page,
-                vo_text_quality *q)
+                const mupdf_fonts *fonts, const fz_font *fallback, fz_matrix ctm, fz_irect ibox,
+                vo_page *page, vo_text_quality *q)
 {
     text_word w = {VO_BUF_INIT, NULL, NULL, 0, 0};
     int lang_counts[3] = {0, 0, 0};
@@ -302,6 +306,7 @@ text_build_page(fz_context *fz, fz_stext_block *const *blocks, int n_blocks,
             for (fz_stext_char *ch = l->first_char; ch && st == VO_OK; ch = ch->next, i++) {
                 int32_t c = ch->c;
                 text_count_char(q, c);
+                q->fallback += fallback && ch->font == fallback && !text_is_space(c);
                 if (!utf8proc_codepoint_valid(c) || text_is_space(c)) {
                     if (!initial) /* an initial has no line of its own yet */
                         st = text_flush_word(page, &w, lang_counts);
@@ -494,6 +499,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     mupdf_fonts fonts = {NULL, 0, 0};
     mupdf_glyph_boxes invisible = {NULL, 0, 0};
     int invisible_blank = 0;
+    pdf_font_desc *fallback = NULL;
     /* ligatures split into letters; whitespace folded to spaces; spaces
      * added at gaps; characters outside the page dropped */
     fz_stext_options opts;
@@ -512,7 +518,13 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_var(fonts);
     fz_var(invisible);
     fz_var(invisible_blank);
+    fz_var(fallback);
     fz_try(fz) {
+        /* the font MuPDF sets text in when its own fails to load: held, so
+         * that the run below gets this one from the store */
+        pdf_document *pdoc = pdf_specifics(fz, md->doc);
+        if (pdoc)
+            fallback = pdf_load_hail_mary_font(fz, pdoc);
         pg = fz_load_page(fz, md->doc, page - 1);
         mupdf_fixup_page(fz, pg);
         mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box, &capped_from);
@@ -530,6 +542,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_catch(fz) {
         fz_drop_stext_page(fz, stext);
         mupdf_fonts_clear(fz, &fonts);
+        pdf_drop_font(fz, fallback);
         return mupdf_caught(md, page, "cannot extract the text layer");
     }
     mupdf_say_capped(doc, page, capped_from, dpi, &box);
@@ -555,11 +568,14 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         vo_free(blocks);
         fz_drop_stext_page(fz, stext);
         mupdf_fonts_clear(fz, &fonts);
+        pdf_drop_font(fz, fallback);
         return vo_fail(doc->ctx, VO_ERR_NOMEM, "%s: page %d: out of memory", doc->path, page);
     }
     p->origin = VO_PAGE_FROM_TEXT_LAYER;
     q->invisible = invisible.n, q->invisible_blank = invisible_blank;
-    st = text_build_page(fz, blocks, n_blocks, &fonts, ctm, box, p, q);
+    st = text_build_page(fz, blocks, n_blocks, &fonts, fallback ? fallback->font : NULL, ctm, box,
+                         p, q);
+    pdf_drop_font(fz, fallback);
     vo_free(blocks);
     text_judge(q);
     fz_drop_stext_page(fz, stext);

@@ -3,7 +3,8 @@
  * draw the same text; the layer is right on page 1, and U+FFFD,
  * private-use or control characters on pages 2-4: each of those is judged
  * unreliable with the matching reason. Pages 5-6 have it invisible over
- * black bars: on them (reliable), and off them on blank paper (not). Every page of the samples and of the corpus's PDFs
+ * black bars: on them (reliable), and off them on blank paper (not); page
+ * 7 in a font MuPDF cannot load (not). Every page of the samples and of the corpus's PDFs
  * (born-digital, right layers) is judged reliable. */
 #include "src/page/page.h"
 #include "tests/source/source-test.h"
@@ -13,11 +14,12 @@
 static void quality_pages(vo_ctx *ctx)
 {
     static const char *const want[] = {NULL, "U+FFFD", "private-use", "control", NULL,
-                                       "invisible text with nothing drawn under it"};
+                                       "invisible text with nothing drawn under it",
+                                       "a font that could not be loaded"};
     vo_document *doc = NULL;
     vo_status st = vo_open_document(ctx, test_data("text-quality.pdf"), NULL, &doc);
-    ok(st == VO_OK && vo_document_page_count(doc) == 6, "quality 1.0: text-quality.pdf opens, 6 pages");
-    for (int p = 1; p <= 6 && doc; p++) {
+    ok(st == VO_OK && vo_document_page_count(doc) == 7, "quality 1.0: text-quality.pdf opens, 7 pages");
+    for (int p = 1; p <= 7 && doc; p++) {
         vo_page *page = NULL;
         vo_text_quality q;
         st = vo_extract_text_layer_checked(ctx, doc, p, 150, &page, &q);
@@ -25,12 +27,14 @@ static void quality_pages(vo_ctx *ctx)
                     (want[p - 1] ? q.problem && strstr(q.problem, want[p - 1])
                                  : q.problem == NULL && q.replacement + q.private_use + q.control == 0);
         /* pages 5-6: every glyph invisible, on the bars or all off them */
-        if (p >= 5)
+        if (p == 5 || p == 6)
             right = right && q.invisible == q.chars && q.invisible_blank == (p == 6 ? q.chars : 0);
+        right = right && q.fallback == (p == 7 ? q.chars : 0);
         ok(right,
            "quality 1.%d: page %d: %d characters, %d U+FFFD, %d private-use, %d control, "
-           "%d invisible (%d on blank paper): %s",
+           "%d invisible (%d on blank paper), %d in a font not loaded: %s",
            p, p, q.chars, q.replacement, q.private_use, q.control, q.invisible, q.invisible_blank,
+           q.fallback,
            q.problem ? q.problem : "reliable");
         vo_drop_page(page);
     }

@@ -6,7 +6,8 @@ points (a ToUnicode CMap into U+E000..), (4) control characters (a
 ToUnicode CMap into U+0001..); then two pages of the same text invisible
 (3 Tr, as an earlier OCR leaves it) over black bars, as over a scan's
 lines: (5) on the bars, (6) in the upper half while the bars are in the
-lower half, a layer that does not match the page.
+lower half, a layer that does not match the page; (7) the text in a
+Type0 font without its /DescendantFonts, which MuPDF cannot load.
 Usage: make-text-quality-pdf.py OUT.pdf"""
 import os
 import sys
@@ -40,7 +41,8 @@ def main(out):
         s = add(b"<< /Length %d >>\nstream\n" % len(cm) + cm + b"\nendstream")
         fonts.append(add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding "
                          b"/ToUnicode %d 0 R >>" % s))
-    pages_id = len(objs) + 2 * (len(fonts) + 2) + 1  # two objects a page
+    broken = add(b"<< /Type /Font /Subtype /Type0 /BaseFont /Lost /Encoding /Identity-H >>")
+    pages_id = len(objs) + 2 * (len(fonts) + 3) + 1  # two objects a page
     kids = []
     for f in fonts:
         ops = b"BT /F1 14 Tf 72 720 Td " + b" ".join(b"(%s) Tj 0 -20 Td" % TEXT for _ in range(8)) + b" ET"
@@ -54,6 +56,10 @@ def main(out):
         c = add(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream")
         kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
                         b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id, c, fonts[0])))
+    ops = b"BT /F1 14 Tf 72 720 Td " + b" ".join(b"(%s) Tj 0 -20 Td" % TEXT for _ in range(8)) + b" ET"
+    c = add(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream")
+    kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                    b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id, c, broken)))
     assert add(b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) +
                b"] /Count %d >>" % len(kids)) == pages_id
     root = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)

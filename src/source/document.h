@@ -147,6 +147,8 @@ typedef struct vo_text_quality {
     int invalid;      /* no Unicode code point at all */
     int no_box;       /* glyphs with no area on the page (dropped) */
     int fallback;     /* set in MuPDF's stand-in for a font it could not load */
+    int glyphs;       /* glyphs the contents draw (white space left out) */
+    int outside;      /* of them, wholly off the page (not in the layer) */
     int invisible;    /* invisible glyphs (3 Tr) in the layer */
     int invisible_blank; /* of them, those with nothing drawn under them */
     const char *problem; /* NULL: the layer can be trusted; else why not */
@@ -157,7 +159,9 @@ typedef struct vo_text_quality {
  * is NULL: q->chars is 0 then). A layer is judged unreliable when more
  * than 2 % of its characters (and at least 3) are replacement,
  * private-use, control or invalid code points, when more than a fifth of
- * its glyphs have no area on the page, when more than 2 % (3 at least) are
+ * its glyphs have no area on the page, when more than a fifth of the
+ * contents' glyphs (10 at least) lie wholly off the page, when more than
+ * 2 % (3 at least) are
  * set in a font that could not be loaded, or when more than half of its
  * invisible glyphs (and at least 10) lie on blank paper: a layer that does
  * not match what the page draws. */

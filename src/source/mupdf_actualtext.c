@@ -32,7 +32,7 @@ typedef struct at_device {
     fz_device super;
     fz_device *target;
     int skip_invisible;
-    mupdf_glyph_boxes *invisible; /* NULL: not asked */
+    mupdf_text_census *census; /* NULL: not asked */
     at_state *st;
 } at_device;
 
@@ -157,42 +157,10 @@ static fz_text *at_text(fz_context *fz, at_state *s, const fz_text *text)
         fz_catch(fz) fz_rethrow(fz);                                            \
     } while (0)
 
-static void at_fill_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix ctm,
-                         fz_colorspace *cs, const float *color, float alpha, fz_color_params cp)
-{
-    fz_device *tg = ((at_device *)dev)->target;
-    if (tg->fill_text)
-        AT_FORWARD(tg->fill_text(fz, tg, t, ctm, cs, color, alpha, cp));
-}
-
-static void at_stroke_text(fz_context *fz, fz_device *dev, const fz_text *text,
-                           const fz_stroke_state *ss, fz_matrix ctm, fz_colorspace *cs,
-                           const float *color, float alpha, fz_color_params cp)
-{
-    fz_device *tg = ((at_device *)dev)->target;
-    if (tg->stroke_text)
-        AT_FORWARD(tg->stroke_text(fz, tg, t, ss, ctm, cs, color, alpha, cp));
-}
-
-static void at_clip_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix ctm,
-                         fz_rect scissor)
-{
-    fz_device *tg = ((at_device *)dev)->target;
-    if (tg->clip_text)
-        AT_FORWARD(tg->clip_text(fz, tg, t, ctm, scissor));
-}
-
-static void at_clip_stroke_text(fz_context *fz, fz_device *dev, const fz_text *text,
-                                const fz_stroke_state *ss, fz_matrix ctm, fz_rect scissor)
-{
-    fz_device *tg = ((at_device *)dev)->target;
-    if (tg->clip_stroke_text)
-        AT_FORWARD(tg->clip_stroke_text(fz, tg, t, ss, ctm, scissor));
-}
-
-/* The boxes of text's glyphs (not white space) into b. Throws. */
-static void at_glyph_boxes(fz_context *fz, const fz_text *text, fz_matrix ctm,
-                           mupdf_glyph_boxes *b)
+/* text's glyphs (not white space) counted into c, those wholly off the
+ * page too, and the boxes of invisible ones kept. Throws. */
+static void at_census(fz_context *fz, const fz_text *text, fz_matrix ctm, int invisible,
+                      mupdf_text_census *c)
 {
     for (const fz_text_span *span = text->head; span; span = span->next)
         for (int i = 0; i < span->len; i++) {
@@ -202,8 +170,13 @@ static void at_glyph_boxes(fz_context *fz, const fz_text *text, fz_matrix ctm,
             fz_matrix trm = span->trm;
             trm.e = it->x, trm.f = it->y;
             fz_rect r = fz_bound_glyph(fz, span->font, it->gid, fz_concat(trm, ctm));
+            c->glyphs++;
             if (fz_is_empty_rect(r) || fz_is_infinite_rect(r))
                 continue;
+            c->outside += fz_is_empty_rect(fz_intersect_rect(r, c->page));
+            if (!invisible)
+                continue;
+            mupdf_glyph_boxes *b = &c->invisible;
             if (b->n == b->cap) {
                 int cap = b->cap ? 2 * b->cap : 256;
                 b->r = fz_realloc_array(fz, b->r, cap, fz_rect);
@@ -213,11 +186,52 @@ static void at_glyph_boxes(fz_context *fz, const fz_text *text, fz_matrix ctm,
         }
 }
 
+static void at_fill_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix ctm,
+                         fz_colorspace *cs, const float *color, float alpha, fz_color_params cp)
+{
+    fz_device *tg = ((at_device *)dev)->target;
+    if (((at_device *)dev)->census)
+        at_census(fz, text, ctm, 0, ((at_device *)dev)->census);
+    if (tg->fill_text)
+        AT_FORWARD(tg->fill_text(fz, tg, t, ctm, cs, color, alpha, cp));
+}
+
+static void at_stroke_text(fz_context *fz, fz_device *dev, const fz_text *text,
+                           const fz_stroke_state *ss, fz_matrix ctm, fz_colorspace *cs,
+                           const float *color, float alpha, fz_color_params cp)
+{
+    fz_device *tg = ((at_device *)dev)->target;
+    if (((at_device *)dev)->census)
+        at_census(fz, text, ctm, 0, ((at_device *)dev)->census);
+    if (tg->stroke_text)
+        AT_FORWARD(tg->stroke_text(fz, tg, t, ss, ctm, cs, color, alpha, cp));
+}
+
+static void at_clip_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix ctm,
+                         fz_rect scissor)
+{
+    fz_device *tg = ((at_device *)dev)->target;
+    if (((at_device *)dev)->census)
+        at_census(fz, text, ctm, 0, ((at_device *)dev)->census);
+    if (tg->clip_text)
+        AT_FORWARD(tg->clip_text(fz, tg, t, ctm, scissor));
+}
+
+static void at_clip_stroke_text(fz_context *fz, fz_device *dev, const fz_text *text,
+                                const fz_stroke_state *ss, fz_matrix ctm, fz_rect scissor)
+{
+    fz_device *tg = ((at_device *)dev)->target;
+    if (((at_device *)dev)->census)
+        at_census(fz, text, ctm, 0, ((at_device *)dev)->census);
+    if (tg->clip_stroke_text)
+        AT_FORWARD(tg->clip_stroke_text(fz, tg, t, ss, ctm, scissor));
+}
+
 static void at_ignore_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix ctm)
 {
     fz_device *tg = ((at_device *)dev)->target;
-    if (((at_device *)dev)->invisible)
-        at_glyph_boxes(fz, text, ctm, ((at_device *)dev)->invisible);
+    if (((at_device *)dev)->census)
+        at_census(fz, text, ctm, 1, ((at_device *)dev)->census);
     if (tg->ignore_text && !((at_device *)dev)->skip_invisible)
         AT_FORWARD(tg->ignore_text(fz, tg, t, ctm));
 }
@@ -256,7 +270,7 @@ static void at_run_contents(fz_context *fz, pdf_page *page, fz_device *dev, at_s
 }
 
 void mupdf_run_text_contents(fz_context *fz, fz_page *pg, fz_device *dev, int skip_invisible,
-                             mupdf_glyph_boxes *invisible)
+                             mupdf_text_census *census)
 {
     pdf_page *page = pdf_page_from_fz_page(fz, pg);
     if (!page) { /* not a PDF: no marked content */
@@ -268,7 +282,7 @@ void mupdf_run_text_contents(fz_context *fz, fz_page *pg, fz_device *dev, int sk
     at_device *ad = (at_device *)fz_new_device_of_size(fz, sizeof(at_device));
     ad->target = dev;
     ad->skip_invisible = skip_invisible;
-    ad->invisible = invisible;
+    ad->census = census;
     ad->st = &st;
     ad->super.fill_text = at_fill_text;
     ad->super.stroke_text = at_stroke_text;

@@ -64,14 +64,20 @@ void mupdf_fixup_page(fz_context *fz, fz_page *page);
  * glyphs it covers (skip_invisible: without invisible text, 3 Tr), then
  * mupdf_run_text_annots its annotations and widgets. A page of another
  * kind than PDF is run whole by the first, and the second does nothing.
- * invisible (may be NULL) gets the boxes of the invisible glyphs, kept or
- * skipped (fz_free its r). Throw. */
+ * census (may be NULL) counts the contents' glyphs and those wholly off
+ * the page, and keeps the boxes of the invisible ones, kept or skipped
+ * (fz_free its invisible.r). Throw. */
 typedef struct mupdf_glyph_boxes {
     fz_rect *r; /* in the page's structured-text space */
     int n, cap;
 } mupdf_glyph_boxes;
+typedef struct mupdf_text_census {
+    fz_rect page;                /* the page's bounds: set by the caller */
+    int glyphs, outside;         /* glyphs (not white space); of them wholly off the page */
+    mupdf_glyph_boxes invisible; /* boxes of the invisible ones (3 Tr) */
+} mupdf_text_census;
 void mupdf_run_text_contents(fz_context *fz, fz_page *page, fz_device *dev, int skip_invisible,
-                             mupdf_glyph_boxes *invisible);
+                             mupdf_text_census *census);
 void mupdf_run_text_annots(fz_context *fz, fz_page *page, fz_device *dev);
 
 /* How many of b's boxes have nothing drawn under them: the page's contents

@@ -239,6 +239,9 @@ text_judge(vo_text_quality *q)
     } else if (q->no_box >= 3 && q->no_box * 5 > q->chars) {
         q->problem = "glyphs with no area on the page";
         q->problem_n = q->no_box;
+    } else if (q->outside >= 10 && q->outside * 5 > q->glyphs) {
+        q->problem = "text outside the page";
+        q->problem_n = q->outside, q->problem_of = q->glyphs;
     } else if (q->fallback >= 3 && q->fallback * 50 > q->chars) {
         q->problem = "text in a font that could not be loaded (its letters guessed)";
         q->problem_n = q->fallback;
@@ -460,17 +463,17 @@ text_order_blocks(fz_stext_block **blocks, int n)
  * a button's caption is text on the page). fz_new_stext_page_from_page
  * runs the contents only. skip_invisible: without the invisible text
  * (3 Tr). *from_annots: the first block that annotations or widgets began
- * (NULL: none). invisible: as mupdf_run_text_contents's. Throws. */
+ * (NULL: none). census: as mupdf_run_text_contents's. Throws. */
 static fz_stext_page *
 text_extract(fz_context *fz, fz_page *pg, const fz_stext_options *opts, int skip_invisible,
-             fz_stext_block **from_annots, mupdf_glyph_boxes *invisible)
+             fz_stext_block **from_annots, mupdf_text_census *census)
 {
     fz_stext_page *stext = fz_new_stext_page(fz, fz_bound_page(fz, pg));
     fz_device *dev = NULL;
     fz_var(dev);
     fz_try(fz) {
         dev = fz_new_stext_device(fz, stext, opts);
-        mupdf_run_text_contents(fz, pg, dev, skip_invisible, invisible);
+        mupdf_run_text_contents(fz, pg, dev, skip_invisible, census);
         fz_stext_block *last = stext->last_block;
         mupdf_run_text_annots(fz, pg, dev);
         fz_close_device(fz, dev);
@@ -497,7 +500,8 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_irect box = fz_empty_irect;
     float capped_from = 0;
     mupdf_fonts fonts = {NULL, 0, 0};
-    mupdf_glyph_boxes invisible = {NULL, 0, 0};
+    mupdf_text_census census;
+    memset(&census, 0, sizeof census);
     int invisible_blank = 0;
     pdf_font_desc *fallback = NULL;
     /* ligatures split into letters; whitespace folded to spaces; spaces
@@ -516,7 +520,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
     fz_var(box);
     fz_var(capped_from);
     fz_var(fonts);
-    fz_var(invisible);
+    fz_var(census);
     fz_var(invisible_blank);
     fz_var(fallback);
     fz_try(fz) {
@@ -530,14 +534,15 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         mupdf_page_geometry(fz, pg, dpi, &dpi, &ctm, &box, &capped_from);
         /* first: holding the fonts keeps them the ones the run uses */
         mupdf_fonts_load(fz, pg, &fonts);
-        stext = text_extract(fz, pg, &opts, md->super.skip_invisible, &from_annots,
-                             md->super.skip_invisible ? NULL : &invisible);
-        if (invisible.n >= 10) /* an earlier OCR's layer: does it lie on the scan? */
-            invisible_blank = mupdf_count_blank_boxes(fz, pg, &invisible);
+        census.page = fz_bound_page(fz, pg);
+        stext = text_extract(fz, pg, &opts, md->super.skip_invisible, &from_annots, &census);
+        /* an earlier OCR's layer, kept: does it lie on the scan? */
+        if (!md->super.skip_invisible && census.invisible.n >= 10)
+            invisible_blank = mupdf_count_blank_boxes(fz, pg, &census.invisible);
     }
     fz_always(fz) {
         fz_drop_page(fz, pg);
-        fz_free(fz, invisible.r);
+        fz_free(fz, census.invisible.r);
     }
     fz_catch(fz) {
         fz_drop_stext_page(fz, stext);
@@ -572,7 +577,9 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         return vo_fail(doc->ctx, VO_ERR_NOMEM, "%s: page %d: out of memory", doc->path, page);
     }
     p->origin = VO_PAGE_FROM_TEXT_LAYER;
-    q->invisible = invisible.n, q->invisible_blank = invisible_blank;
+    q->invisible = md->super.skip_invisible ? 0 : census.invisible.n;
+    q->invisible_blank = invisible_blank;
+    q->glyphs = census.glyphs, q->outside = census.outside;
     st = text_build_page(fz, blocks, n_blocks, &fonts, fallback ? fallback->font : NULL, ctm, box,
                          p, q);
     pdf_drop_font(fz, fallback);

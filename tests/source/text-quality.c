@@ -4,7 +4,7 @@
  * private-use or control characters on pages 2-4: each of those is judged
  * unreliable with the matching reason. Pages 5-6 have it invisible over
  * black bars: on them (reliable), and off them on blank paper (not); page
- * 7 in a font MuPDF cannot load (not). Every page of the samples and of the corpus's PDFs
+ * 7 in a font MuPDF cannot load (not); page 8 mostly off the page (not). Every page of the samples and of the corpus's PDFs
  * (born-digital, right layers) is judged reliable. */
 #include "src/page/page.h"
 #include "tests/source/source-test.h"
@@ -15,26 +15,30 @@ static void quality_pages(vo_ctx *ctx)
 {
     static const char *const want[] = {NULL, "U+FFFD", "private-use", "control", NULL,
                                        "invisible text with nothing drawn under it",
-                                       "a font that could not be loaded"};
+                                       "a font that could not be loaded", "text outside the page"};
     vo_document *doc = NULL;
     vo_status st = vo_open_document(ctx, test_data("text-quality.pdf"), NULL, &doc);
-    ok(st == VO_OK && vo_document_page_count(doc) == 7, "quality 1.0: text-quality.pdf opens, 7 pages");
-    for (int p = 1; p <= 7 && doc; p++) {
+    ok(st == VO_OK && vo_document_page_count(doc) == 8, "quality 1.0: text-quality.pdf opens, 8 pages");
+    for (int p = 1; p <= 8 && doc; p++) {
         vo_page *page = NULL;
         vo_text_quality q;
         st = vo_extract_text_layer_checked(ctx, doc, p, 150, &page, &q);
-        int right = st == VO_OK && q.chars >= 300 &&
+        int right = st == VO_OK && q.chars >= (p == 8 ? 90 : 300) &&
                     (want[p - 1] ? q.problem && strstr(q.problem, want[p - 1])
                                  : q.problem == NULL && q.replacement + q.private_use + q.control == 0);
         /* pages 5-6: every glyph invisible, on the bars or all off them */
         if (p == 5 || p == 6)
             right = right && q.invisible == q.chars && q.invisible_blank == (p == 6 ? q.chars : 0);
         right = right && q.fallback == (p == 7 ? q.chars : 0);
+        /* page 8: 6 of its 8 lines off the page */
+        right = right && q.outside == (p == 8 ? 3 * q.chars : 0) &&
+                (p != 8 || q.glyphs == 4 * q.chars);
         ok(right,
            "quality 1.%d: page %d: %d characters, %d U+FFFD, %d private-use, %d control, "
-           "%d invisible (%d on blank paper), %d in a font not loaded: %s",
+           "%d invisible (%d on blank paper), %d in a font not loaded, %d of %d glyphs off the "
+           "page: %s",
            p, p, q.chars, q.replacement, q.private_use, q.control, q.invisible, q.invisible_blank,
-           q.fallback,
+           q.fallback, q.outside, q.glyphs,
            q.problem ? q.problem : "reliable");
         vo_drop_page(page);
     }

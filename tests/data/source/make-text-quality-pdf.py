@@ -7,7 +7,8 @@ ToUnicode CMap into U+0001..); then two pages of the same text invisible
 (3 Tr, as an earlier OCR leaves it) over black bars, as over a scan's
 lines: (5) on the bars, (6) in the upper half while the bars are in the
 lower half, a layer that does not match the page; (7) the text in a
-Type0 font without its /DescendantFonts, which MuPDF cannot load.
+Type0 font without its /DescendantFonts, which MuPDF cannot load; (8)
+two lines of it on the page and six right of it, off the page.
 Usage: make-text-quality-pdf.py OUT.pdf"""
 import os
 import sys
@@ -42,7 +43,7 @@ def main(out):
         fonts.append(add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding "
                          b"/ToUnicode %d 0 R >>" % s))
     broken = add(b"<< /Type /Font /Subtype /Type0 /BaseFont /Lost /Encoding /Identity-H >>")
-    pages_id = len(objs) + 2 * (len(fonts) + 3) + 1  # two objects a page
+    pages_id = len(objs) + 2 * (len(fonts) + 4) + 1  # two objects a page
     kids = []
     for f in fonts:
         ops = b"BT /F1 14 Tf 72 720 Td " + b" ".join(b"(%s) Tj 0 -20 Td" % TEXT for _ in range(8)) + b" ET"
@@ -60,6 +61,11 @@ def main(out):
     c = add(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream")
     kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
                     b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id, c, broken)))
+    ops = b"BT /F1 14 Tf " + b" ".join(b"1 0 0 1 %d %d Tm (%s) Tj" % (72 if i < 2 else 700, 720 - 20 * i, TEXT)
+                                      for i in range(8)) + b" ET"
+    c = add(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream")
+    kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                    b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id, c, fonts[0])))
     assert add(b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) +
                b"] /Count %d >>" % len(kids)) == pages_id
     root = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)

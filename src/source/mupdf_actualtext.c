@@ -230,7 +230,7 @@ static void at_clip_stroke_text(fz_context *fz, fz_device *dev, const fz_text *t
 static void at_ignore_text(fz_context *fz, fz_device *dev, const fz_text *text, fz_matrix ctm)
 {
     fz_device *tg = ((at_device *)dev)->target;
-    if (((at_device *)dev)->census)
+    if (((at_device *)dev)->census && !((at_device *)dev)->skip_invisible)
         at_census(fz, text, ctm, 1, ((at_device *)dev)->census);
     if (tg->ignore_text && !((at_device *)dev)->skip_invisible)
         AT_FORWARD(tg->ignore_text(fz, tg, t, ctm));

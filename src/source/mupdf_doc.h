@@ -64,9 +64,9 @@ void mupdf_fixup_page(fz_context *fz, fz_page *page);
  * glyphs it covers (skip_invisible: without invisible text, 3 Tr), then
  * mupdf_run_text_annots its annotations and widgets. A page of another
  * kind than PDF is run whole by the first, and the second does nothing.
- * census (may be NULL) counts the contents' glyphs and those wholly off
- * the page, and keeps the boxes of the invisible ones, kept or skipped
- * (fz_free its invisible.r). Throw. */
+ * census (may be NULL) counts the glyphs of the contents' text that dev
+ * gets and those wholly off the page, and keeps the boxes of the invisible
+ * ones (fz_free its invisible.r). Throw. */
 typedef struct mupdf_glyph_boxes {
     fz_rect *r; /* in the page's structured-text space */
     int n, cap;

@@ -537,7 +537,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         census.page = fz_bound_page(fz, pg);
         stext = text_extract(fz, pg, &opts, md->super.skip_invisible, &from_annots, &census);
         /* an earlier OCR's layer, kept: does it lie on the scan? */
-        if (!md->super.skip_invisible && census.invisible.n >= 10)
+        if (census.invisible.n >= 10)
             invisible_blank = mupdf_count_blank_boxes(fz, pg, &census.invisible);
     }
     fz_always(fz) {
@@ -577,7 +577,7 @@ mupdf_text_layer(vo_document *doc, int page, float dpi, vo_page **out, vo_text_q
         return vo_fail(doc->ctx, VO_ERR_NOMEM, "%s: page %d: out of memory", doc->path, page);
     }
     p->origin = VO_PAGE_FROM_TEXT_LAYER;
-    q->invisible = md->super.skip_invisible ? 0 : census.invisible.n;
+    q->invisible = census.invisible.n;
     q->invisible_blank = invisible_blank;
     q->glyphs = census.glyphs, q->outside = census.outside;
     st = text_build_page(fz, blocks, n_blocks, &fonts, fallback ? fallback->font : NULL, ctm, box,

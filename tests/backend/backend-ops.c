@@ -714,6 +714,75 @@ static void test_attention_long(void)
 }
 
 
+/* a cache of type t holding rnd values (q8 and bf16 by copy) */
+static vo_tensor *rnd_cache(vo_type t, int64_t hd, int64_t nkvh, int64_t n, const char *name)
+{
+    vo_tensor *f = rnd(VO_F32, hd, nkvh, n, name);
+    if (t == VO_F32 || !f)
+        return f;
+    vo_tensor *c = vo_tensor_new(fast, t, hd, nkvh, n, 1, name);
+    if (c)
+        vo_copy(fast, c, f);
+    vo_tensor_free(fast, f);
+    return c;
+}
+
+/* Decode steps (one query a sequence: the AVX2 decode path where a query
+ * has G ≤ 2 heads a KV head and the cache is f32, bf16 or q8): each
+ * sequence's query gives the bits it gets as the last row of a 3-query
+ * chunk (the path that widens blocks first), and _ref's values; keys of a
+ * block and less, a block and one, and past the prefetch distance; KV
+ * heads split over tasks as the thread count has it (1 thread: all 8 in
+ * one task; 3 threads: 4 or 1 a task) */
+static void test_attention_decode(vo_ctx *ctx)
+{
+    static const vo_type types[] = {VO_F32, VO_BF16, VO_Q8ROW};
+    static const int64_t hds[] = {128, 64}, Gs[] = {2, 1};
+    vo_backend *one = NULL;
+    if (vo_new_cpu_backend(ctx, 1, &one) != VO_OK)
+        return;
+    int n = 0;
+    for (int ti = 0; ti < 3; ti++)
+        for (int hi = 0; hi < 2; hi++)
+            for (int gi = 0; gi < 2; gi++) {
+                int64_t hd = hds[hi], G = Gs[gi], nkvh = 8, nh = nkvh * G;
+                int64_t nkv[3] = {300, 9, 8}, dq[3] = {1, 1, 1}, cq[3] = {3, 3, 3};
+                vo_tensor *k = rnd_cache(types[ti], hd, nkvh, 317, "k");
+                vo_tensor *v = rnd_cache(types[ti], hd, nkvh, 317, "v");
+                vo_tensor *qc = rnd(VO_F32, hd, nh, 9, "q.chunk");
+                vo_tensor *qd = zeros(hd, nh, 3, "q.decode");
+                for (int s = 0; s < 3; s++)  /* each decode query: its chunk's last row */
+                    memcpy((char *)qd->data + (size_t)s * qd->nb[2],
+                           (char *)qc->data + (size_t)(3 * s + 2) * qc->nb[2], qd->nb[2]);
+                vo_tensor *oc = zeros(hd, nh, 9, "o.chunk"), *od = zeros(hd, nh, 3, "o.decode");
+                vo_tensor *o1 = zeros(hd, nh, 3, "o.one"), *or = zeros(hd, nh, 3, "o.ref");
+                vo_tensor *os = zeros(hd, nh, 3, "o.single");
+                run_attn(fast, oc, qc, k, v, cq, nkv, 3, true);
+                run_attn(fast, od, qd, k, v, dq, nkv, 3, true);
+                run_attn(one, o1, qd, k, v, dq, nkv, 3, true);
+                run_attn(ref, or, qd, k, v, dq, nkv, 3, true);
+                run_attn(fast, os, qd, k, v, dq, nkv, 1, true);
+                bool same = vo_backend_sync(fast, ctx) == VO_OK &&
+                            vo_backend_sync(one, ctx) == VO_OK &&
+                            vo_backend_sync(ref, ctx) == VO_OK;
+                for (int s = 0; s < 3; s++)
+                    same = same && !memcmp((char *)od->data + (size_t)s * od->nb[2],
+                                           (char *)oc->data + (size_t)(3 * s + 2) * oc->nb[2],
+                                           od->nb[2]);
+                same = same && !memcmp(od->data, o1->data, vo_nbytes(od)) &&
+                       !memcmp(od->data, os->data, os->nb[2]);
+                ok(same && maxrel(od, or) < 1e-5,
+                   "backend 2.%d: %s: decode steps on a %s cache (hd %lld, G %lld query heads a "
+                   "KV head, 300, 9 and 8 keys; 1 and 3 threads, one sequence alone) = the last "
+                   "rows of 3-query chunks bit for bit; _ref within %.2g", 70 + n++, isa,
+                   vo_type_name(types[ti]), (long long)hd, (long long)G, maxrel(od, or));
+                vo_tensor *ts[] = {k, v, qc, qd, oc, od, o1, or, os};
+                for (size_t t = 0; t < sizeof ts / sizeof ts[0]; t++)
+                    vo_tensor_free(fast, ts[t]);
+            }
+    vo_backend_drop(one);
+}
+
 /* A paged cache (vo_attn_seq.blocks): two sequences whose keys lie in
  * scattered 32-row blocks of a pool (the other rows garbage) give the bits
  * of the same keys stored in order, decode and prefill rows, each cache
@@ -728,71 +797,76 @@ static void test_attention_paged(vo_ctx *ctx)
     int n = 0;
     for (int ti = 0; ti < 3; ti++)
         for (int hi = 0; hi < 2; hi++) {
-            vo_type type = types[ti];
-            int64_t hd = hds[hi];
-            vo_tensor *q = rnd(VO_F32, hd, 8, 41, "q");
-            vo_tensor *k32 = rnd(VO_F32, hd, 2, 250, "k32"), *v32 = rnd(VO_F32, hd, 2, 250, "v32");
-            vo_tensor *junk = rnd(VO_F32, hd, 2, 12 * br, "junk");
-            vo_tensor *k = vo_tensor_new(fast, type, hd, 2, 250, 1, "k");
-            vo_tensor *v = vo_tensor_new(fast, type, hd, 2, 250, 1, "v");
-            vo_tensor *pk = vo_tensor_new(fast, type, hd, 2, 12 * br, 1, "pool.k");
-            vo_tensor *pv = vo_tensor_new(fast, type, hd, 2, 12 * br, 1, "pool.v");
-            vo_tensor *bt = vo_tensor_new(fast, VO_I32, 9, 1, 1, 1, "blocks");
-            vo_copy(fast, k, k32);
-            vo_copy(fast, v, v32);
-            vo_copy(fast, pk, junk);
-            vo_copy(fast, pv, junk);
-            vo_tensor_set(fast, bt, tab, sizeof tab);
-            vo_tensor bv[2];
-            vo_attn_seq ps[2];
-            for (int s = 0, base = 0; s < 2; base += (int)nkv[s], s++) {
-                for (int64_t j = 0; j < nkv[s]; j += br) {
-                    int64_t run = nkv[s] - j < br ? nkv[s] - j : br;
-                    size_t to = (size_t)(tab[first[s] + j / br] * br) * pk->nb[2];
-                    size_t from = (size_t)(base + j) * k32->nb[2];
-                    vo_tensor d = vo_view(pk, hd, 2, run, 1, 0, 0, 0, to);
-                    vo_tensor x = vo_view(k32, hd, 2, run, 1, 0, 0, 0, from);
-                    vo_copy(fast, &d, &x);
-                    d = vo_view(pv, hd, 2, run, 1, 0, 0, 0, to);
-                    x = vo_view(v32, hd, 2, run, 1, 0, 0, 0, from);
-                    vo_copy(fast, &d, &x);
+            for (int64_t nqh = 8; nqh >= 4; nqh -= 4) {
+                vo_type type = types[ti];
+                int64_t hd = hds[hi];
+                vo_tensor *q = rnd(VO_F32, hd, nqh, 41, "q");
+                vo_tensor *k32 = rnd(VO_F32, hd, 2, 250, "k32");
+                vo_tensor *v32 = rnd(VO_F32, hd, 2, 250, "v32");
+                vo_tensor *junk = rnd(VO_F32, hd, 2, 12 * br, "junk");
+                vo_tensor *k = vo_tensor_new(fast, type, hd, 2, 250, 1, "k");
+                vo_tensor *v = vo_tensor_new(fast, type, hd, 2, 250, 1, "v");
+                vo_tensor *pk = vo_tensor_new(fast, type, hd, 2, 12 * br, 1, "pool.k");
+                vo_tensor *pv = vo_tensor_new(fast, type, hd, 2, 12 * br, 1, "pool.v");
+                vo_tensor *bt = vo_tensor_new(fast, VO_I32, 9, 1, 1, 1, "blocks");
+                vo_copy(fast, k, k32);
+                vo_copy(fast, v, v32);
+                vo_copy(fast, pk, junk);
+                vo_copy(fast, pv, junk);
+                vo_tensor_set(fast, bt, tab, sizeof tab);
+                vo_tensor bv[2];
+                vo_attn_seq ps[2];
+                for (int s = 0, base = 0; s < 2; base += (int)nkv[s], s++) {
+                    for (int64_t j = 0; j < nkv[s]; j += br) {
+                        int64_t run = nkv[s] - j < br ? nkv[s] - j : br;
+                        size_t to = (size_t)(tab[first[s] + j / br] * br) * pk->nb[2];
+                        size_t from = (size_t)(base + j) * k32->nb[2];
+                        vo_tensor d = vo_view(pk, hd, 2, run, 1, 0, 0, 0, to);
+                        vo_tensor x = vo_view(k32, hd, 2, run, 1, 0, 0, 0, from);
+                        vo_copy(fast, &d, &x);
+                        d = vo_view(pv, hd, 2, run, 1, 0, 0, 0, to);
+                        x = vo_view(v32, hd, 2, run, 1, 0, 0, 0, from);
+                        vo_copy(fast, &d, &x);
+                    }
+                    bv[s] = vo_view(bt, (nkv[s] + br - 1) / br, 1, 1, 1, 0, 0, 0,
+                                    sizeof(int32_t) * (size_t)first[s]);
+                    ps[s] = (vo_attn_seq){.q_start = s, .n_q = nq[s], .k = pk, .v = pv,
+                                          .n_kv = nkv[s], .blocks = &bv[s], .block_rows = br};
                 }
-                bv[s] = vo_view(bt, (nkv[s] + br - 1) / br, 1, 1, 1, 0, 0, 0,
-                                sizeof(int32_t) * (size_t)first[s]);
-                ps[s] = (vo_attn_seq){.q_start = s, .n_q = nq[s], .k = pk, .v = pv,
-                                      .n_kv = nkv[s], .blocks = &bv[s], .block_rows = br};
+                vo_tensor *o1 = zeros(hd, nqh, 41, "o1"), *o2 = zeros(hd, nqh, 41, "o2");
+                vo_tensor *o3 = zeros(hd, nqh, 41, "o3");
+                run_attn(fast, o1, q, k, v, nq, nkv, 2, true);
+                vo_attention(fast, o2, q, ps, 2, 1.0f / sqrtf((float)hd), true);
+                vo_attention(ref, o3, q, ps, 2, 1.0f / sqrtf((float)hd), true);
+                bool good = vo_backend_sync(fast, ctx) == VO_OK &&
+                            vo_backend_sync(ref, ctx) == VO_OK;
+                ok(good && maxrel(o2, o1) == 0 && maxrel(o3, o1) < 1e-5,
+                   "backend 2.%d: %s attention on a paged %s cache (hd %lld, %lld query heads a "
+                   "KV head, keys of a decode row and a 40-row chunk in scattered 32-row "
+                   "blocks) = the keys in order, bit for bit; _ref on it within %.2g", 51 + n++,
+                   isa, vo_type_name(type), (long long)hd, (long long)nqh / 2, maxrel(o3, o1));
+                /* refused: blocks of 48 rows (no power of two), of 16 (under the
+                 * alignment), a table too short for the keys */
+                int refused = 0;
+                static const int64_t bad_rows[3] = {48, 16, 32};
+                for (int b = 0; b < 3 && good; b++) {
+                    vo_attn_seq bad = ps[0];
+                    vo_tensor shorter = vo_view(bt, 4, 1, 1, 1, 0, 0, 0, 0);
+                    bad.block_rows = bad_rows[b];
+                    if (b == 2)
+                        bad.blocks = &shorter;
+                    vo_attention(fast, o2, q, &bad, 1, 1.0f, true);
+                    refused += vo_backend_sync(fast, ctx) == VO_ERR_ARGUMENT;
+                    vo_backend_clear_error(fast);
+                }
+                if (hi == 0 && ti == 0 && nqh == 8)
+                    ok(refused == 3, "backend 2.%d: a block table of 48-row or 16-row blocks, "
+                       "or shorter than the keys, is VO_ERR_ARGUMENT (%d of 3)", 51 + n++,
+                       refused);
+                vo_tensor *ts[] = {q, k32, v32, junk, k, v, pk, pv, bt, o1, o2, o3};
+                for (size_t t = 0; t < sizeof ts / sizeof ts[0]; t++)
+                    vo_tensor_free(fast, ts[t]);
             }
-            vo_tensor *o1 = zeros(hd, 8, 41, "o1"), *o2 = zeros(hd, 8, 41, "o2");
-            vo_tensor *o3 = zeros(hd, 8, 41, "o3");
-            run_attn(fast, o1, q, k, v, nq, nkv, 2, true);
-            vo_attention(fast, o2, q, ps, 2, 1.0f / sqrtf((float)hd), true);
-            vo_attention(ref, o3, q, ps, 2, 1.0f / sqrtf((float)hd), true);
-            bool good = vo_backend_sync(fast, ctx) == VO_OK && vo_backend_sync(ref, ctx) == VO_OK;
-            ok(good && maxrel(o2, o1) == 0 && maxrel(o3, o1) < 1e-5,
-               "backend 2.%d: %s attention on a paged %s cache (hd %lld, keys of a decode row "
-               "and a 40-row chunk in scattered 32-row blocks) = the keys in order, bit for "
-               "bit; _ref on it within %.2g", 51 + n++, isa, vo_type_name(type), (long long)hd,
-               maxrel(o3, o1));
-            /* refused: blocks of 48 rows (no power of two), of 16 (under the
-             * alignment), a table too short for the keys */
-            int refused = 0;
-            static const int64_t bad_rows[3] = {48, 16, 32};
-            for (int b = 0; b < 3 && good; b++) {
-                vo_attn_seq bad = ps[0];
-                vo_tensor shorter = vo_view(bt, 4, 1, 1, 1, 0, 0, 0, 0);
-                bad.block_rows = bad_rows[b];
-                if (b == 2)
-                    bad.blocks = &shorter;
-                vo_attention(fast, o2, q, &bad, 1, 1.0f, true);
-                refused += vo_backend_sync(fast, ctx) == VO_ERR_ARGUMENT;
-                vo_backend_clear_error(fast);
-            }
-            if (hi == 0 && ti == 0)
-                ok(refused == 3, "backend 2.%d: a block table of 48-row or 16-row blocks, or "
-                   "shorter than the keys, is VO_ERR_ARGUMENT (%d of 3)", 51 + n++, refused);
-            vo_tensor *ts[] = {q, k32, v32, junk, k, v, pk, pv, bt, o1, o2, o3};
-            for (size_t t = 0; t < sizeof ts / sizeof ts[0]; t++)
-                vo_tensor_free(fast, ts[t]);
         }
 }
 
@@ -1099,6 +1173,7 @@ int main(void)
         test_attention_kv();
         test_attention_long();
         test_attention_paged(ctx);
+        test_attention_decode(ctx);
         test_row_ops();
         test_patch_embed();
     }

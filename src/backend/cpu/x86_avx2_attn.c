@@ -4,10 +4,16 @@
  * and widened once for all of them; keys in blocks of 8 with an online
  * softmax (no score row as long as the context).
  *
- * Each query row's arithmetic is the same whatever else its task holds:
- * the blocks start at key 0 and every 8 keys, and the other rows only
- * share the widened rows. So a query gets the same output in a decode
- * step, a draft and a prefill chunk, bit for bit. */
+ * A decode step (one query: its G ≤ 2 heads a KV head) takes the decode
+ * path: all the task's heads a block, the cache read key by key in its own
+ * order, scores and p·v straight from the cache rows. Other tiles widen a
+ * block of a head into f32 rows first and share them.
+ *
+ * Each query row's arithmetic is the same whatever else its task holds and
+ * on both paths: the blocks start at key 0 and every 8 keys, each sum runs
+ * in one order, and the other rows only share the widened rows. So a query
+ * gets the same output in a decode step, a draft and a prefill chunk, bit
+ * for bit. */
 #include "src/backend/cpu/cpu_internal.h"
 
 #include <math.h>
@@ -33,14 +39,15 @@ static size_t row_floats(int64_t head_dim)
 size_t cpu_avx2_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads)
 {
     size_t ld = row_floats(head_dim);
-    /* a block's keys and values, then each row's query, output, max, sum */
-    return 2 * KB * ld + (size_t)(rows * heads) * (2 * ld + 2);
+    /* a block's keys and values, then each row's query, output, max, sum,
+     * partial scores and weights (the decode path) */
+    return 2 * KB * ld + (size_t)(rows * heads) * (2 * ld + 2 + KB * 8 + KB);
 }
 
 #ifdef VO_X86
 /* How many keys ahead a widening prefetches: one KV head's rows lie
  * n_kv_heads rows apart, too far for the hardware prefetchers */
-enum { AHEAD = 32 };
+enum { AHEAD = 16 };
 _Static_assert(VO_ATTN_BLOCK_ALIGN % KB == 0 && AHEAD % KB == 0, "a block of keys in one page");
 
 /* rows k0 ≤ k < k0 + n of KV head kh widened to f32 into dst (ld floats
@@ -161,6 +168,211 @@ AVX2 INLINE void pv_row(float *o, const float *p, float alpha, const float *vw, 
     }
 }
 
+/* one row's online-softmax step over a block: s its scaled scores, the
+ * first vis keys seen; p gets the block's weights (0 past vis), m and l the
+ * running max and sum; returns the factor of the row's earlier output */
+AVX2 INLINE float softmax_step(__m256 s, int64_t vis, float *m, float *l, float p[KB])
+{
+    __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 seen = _mm256_cmp_ps(lane, _mm256_set1_ps((float)vis), _CMP_LT_OQ);
+    s = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s, seen);
+    /* the block's max: a fixed tree of maxima */
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    float mb = _mm_cvtss_f32(h), mn = *m > mb ? *m : mb;
+    float alpha = _mm_cvtss_f32(_mm256_castps256_ps128(cpu_avx2_exp_le0(_mm256_set1_ps(*m - mn))));
+    __m256 e = _mm256_and_ps(seen, cpu_avx2_exp_le0(_mm256_sub_ps(s, _mm256_set1_ps(mn))));
+    _mm256_storeu_ps(p, e);
+    *l = *l * alpha + cpu_avx2_hsum8(e);
+    *m = mn;
+    return alpha;
+}
+
+/* 8 values of a cache row from c on, widened to f32 as widen_block_t does */
+AVX2 INLINE __m256 widen8(const char *row, vo_type type, int64_t c)
+{
+    if (type == VO_F32)
+        return _mm256_loadu_ps((const float *)row + c);
+    if (type == VO_BF16) {
+        __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)row + c));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    }
+    float sc;
+    memcpy(&sc, row, sizeof sc);
+    __m128i q = _mm_loadl_epi64((const __m128i *)(row + 4 + c));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), _mm256_set1_ps(sc));
+}
+
+/* The decode path's block: R ≤ 2 query rows a KV head that share one
+ * query position (a decode step's G heads), for all the task's heads, the
+ * cache read in its own order: key by key, the heads of a key side by side
+ * (head by head, 8-16 strided streams read at about 2/3 of the bandwidth).
+ * Scores and p·v straight from the cache rows, no widened copy; each row
+ * gets scores8's and pv_row's sums in their order (the outputs accumulate
+ * in os across keys instead of in registers), so the same bits as the
+ * copying path. av: nh·R·KB vectors of partial scores, pw: nh·R·KB weights;
+ * type and R constants at each call. */
+AVX2 INLINE void decode_block_t(vo_type type, int R, int64_t nh, const char *kr, const char *vr,
+                                const char *ka, const char *va, int64_t na, size_t bytes,
+                                size_t kstep, size_t vstep, size_t khead, size_t vhead, int64_t nk,
+                                int64_t vis, const float *qs, float *os, float *m, float *l,
+                                size_t ld, __m256 sv, float *av, float *pw)
+{
+    /* scores: key j of head h, row r in av[((h·R + r)·KB + j)·8]; the
+     * (key, head) pairs in the cache's order, 8 / R of them a pass (8
+     * accumulators: a sum's FMAs wait on each other) */
+    enum { P_MAX = 8 };
+    const int64_t P = 8 / R, n = nk * nh;
+    for (int64_t t0 = 0; t0 < n; t0 += P) {
+        int64_t np = n - t0 < P ? n - t0 : P;
+        /* the same pairs of the block AHEAD keys on, K and V, in the
+         * cache's order */
+        for (int64_t t = t0; t < t0 + np && t < na * nh; t++) {
+            size_t ok = (size_t)(t / nh) * kstep + (size_t)(t % nh) * khead;
+            size_t ov = (size_t)(t / nh) * vstep + (size_t)(t % nh) * vhead;
+            for (size_t b = 0; b < bytes; b += 64) {
+                _mm_prefetch(ka + ok + b, _MM_HINT_T0);
+                _mm_prefetch(va + ov + b, _MM_HINT_T0);
+            }
+        }
+        const char *krow[P_MAX];
+        const float *qh[P_MAX];
+        float *dst[P_MAX];
+        for (int64_t i = 0; i < P; i++) {
+            int64_t t = t0 + (i < np ? i : 0), j = t / nh, h = t % nh;
+            krow[i] = kr + (size_t)j * kstep + (size_t)h * khead;
+            qh[i] = qs + (size_t)h * R * ld;
+            dst[i] = av + ((size_t)h * R * KB + (size_t)j) * 8;
+        }
+        __m256 acc[P_MAX][2];
+#pragma GCC unroll 8
+        for (int64_t i = 0; i < P; i++)
+#pragma GCC unroll 2
+            for (int r = 0; r < R; r++)
+                acc[i][r] = _mm256_setzero_ps();
+        for (size_t c = 0; c < ld; c += 8) {
+#pragma GCC unroll 8
+            for (int64_t i = 0; i < P; i++) {
+                __m256 w = widen8(krow[i], type, (int64_t)c);
+#pragma GCC unroll 2
+                for (int r = 0; r < R; r++)
+                    acc[i][r] = _mm256_fmadd_ps(_mm256_loadu_ps(qh[i] + r * ld + c), w, acc[i][r]);
+            }
+        }
+        /* a short last pass repeats its first pair: the same sum again */
+#pragma GCC unroll 8
+        for (int64_t i = 0; i < P; i++)
+#pragma GCC unroll 2
+            for (int r = 0; r < R; r++)
+                _mm256_storeu_ps(dst[i] + (size_t)r * KB * 8, acc[i][r]);
+    }
+    /* the softmax step of each row; its output scaled by alpha (pv_row's
+     * first step) */
+    for (int64_t x = 0; x < nh * R; x++) {
+        __m256 a[KB];
+        for (int64_t j = 0; j < KB; j++)
+            a[j] = j < nk ? _mm256_loadu_ps(av + ((size_t)x * KB + (size_t)j) * 8)
+                          : _mm256_setzero_ps();
+        float alpha = softmax_step(_mm256_mul_ps(reduce8(a), sv), vis, &m[x], &l[x],
+                                   pw + (size_t)x * KB);
+        if (alpha == 1.0f)
+            continue;   /* o·1 is o */
+        __m256 al = _mm256_set1_ps(alpha);
+        float *o = os + (size_t)x * ld;
+        for (size_t c = 0; c < ld; c += 8)
+            _mm256_storeu_ps(o + c, _mm256_mul_ps(_mm256_loadu_ps(o + c), al));
+    }
+    /* o += Σ_j p_j·v_j, keys in order, 32 floats of R rows at a time in
+     * registers, head by head: the block's values are in cache already,
+     * prefetched AHEAD keys earlier in the cache's order */
+    for (int64_t h = 0; h < nh; h++) {
+        const char *vh0 = vr + (size_t)h * vhead;
+        const float *p = pw + (size_t)h * R * KB;
+        float *o = os + (size_t)h * R * ld;
+        for (size_t c = 0; c < ld; c += 32) {
+            __m256 acc[2][4];
+#pragma GCC unroll 2
+            for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+                for (int v = 0; v < 4; v++)
+                    acc[r][v] = _mm256_loadu_ps(o + r * ld + c + 8 * v);
+            for (int64_t j = 0; j < vis; j++) {
+                const char *vrow = vh0 + (size_t)j * vstep;
+                __m256 pj[2];
+#pragma GCC unroll 2
+                for (int r = 0; r < R; r++)
+                    pj[r] = _mm256_set1_ps(p[r * KB + j]);
+#pragma GCC unroll 4
+                for (int v = 0; v < 4; v++) {
+                    __m256 w = widen8(vrow, type, (int64_t)(c + 8 * (size_t)v));
+#pragma GCC unroll 2
+                    for (int r = 0; r < R; r++)
+                        acc[r][v] = _mm256_fmadd_ps(pj[r], w, acc[r][v]);
+                }
+            }
+#pragma GCC unroll 2
+            for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+                for (int v = 0; v < 4; v++)
+                    _mm256_storeu_ps(o + r * ld + c + 8 * v, acc[r][v]);
+        }
+    }
+}
+
+/* the decode path's block over the task's heads kh0 ≤ kh < kh1, by type */
+AVX2 static void decode_block(const vo_attn_seq *S, int R, int64_t kh0, int64_t kh1, int64_t k0,
+                              int64_t nk, int64_t vis, int64_t kend, const float *qs, float *os,
+                              float *m, float *l, size_t ld, __m256 sv, float *av, float *pw)
+{
+    const vo_tensor *kt = S->k, *vt = S->v;
+    const char *kr = cpu_base(kt) + kh0 * kt->nb[1] + cpu_kv_row(S, kt, k0);
+    const char *vr = cpu_base(vt) + kh0 * vt->nb[1] + cpu_kv_row(S, vt, k0);
+    size_t ks = kt->nb[2], vs = vt->nb[2], kh = kt->nb[1], vh = vt->nb[1];
+    int64_t nh = kh1 - kh0;
+    if (vis <= 0)
+        return;
+    /* the block AHEAD keys on (none past the keys seen) */
+    int64_t na = kend - k0 - AHEAD < KB ? kend - k0 - AHEAD : KB;
+    const char *ka = na > 0 ? cpu_base(kt) + kh0 * kt->nb[1] + cpu_kv_row(S, kt, k0 + AHEAD) : kr;
+    const char *va = na > 0 ? cpu_base(vt) + kh0 * vt->nb[1] + cpu_kv_row(S, vt, k0 + AHEAD) : vr;
+    size_t bytes = kt->type == VO_F32 ? ld * 4 : kt->type == VO_Q8ROW ? 4 + ld : ld * 2;
+#define DECODE_BLOCK(T, RR)                                                                  \
+    decode_block_t(T, RR, nh, kr, vr, ka, va, na, bytes, ks, vs, kh, vh, nk, vis, qs, os, m, l, \
+                   ld, sv, av, pw)
+    switch (kt->type) {
+    case VO_F32:
+        if (R == 1)
+            DECODE_BLOCK(VO_F32, 1);
+        else
+            DECODE_BLOCK(VO_F32, 2);
+        break;
+    case VO_BF16:
+        if (R == 1)
+            DECODE_BLOCK(VO_BF16, 1);
+        else
+            DECODE_BLOCK(VO_BF16, 2);
+        break;
+    default:
+        if (R == 1)
+            DECODE_BLOCK(VO_Q8ROW, 1);
+        else
+            DECODE_BLOCK(VO_Q8ROW, 2);
+        break;
+    }
+#undef DECODE_BLOCK
+}
+
+/* the decode path takes R ≤ 2 rows that share one query position (G of
+ * them: a query's heads) and a cache of a type it widens in registers,
+ * rows of whole 32-float groups */
+static bool decode_fits(const vo_attn_seq *S, int64_t rows, int64_t G, int64_t hd)
+{
+    vo_type t = S->k->type;
+    return rows <= 2 && rows == G && hd % 32 == 0 && S->v->type == t &&
+           (t == VO_F32 || t == VO_BF16 || t == VO_Q8ROW);
+}
+
 AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S,
                                 int64_t kh0, int64_t kh1, int64_t G, int64_t i0, int64_t i1,
                                 float scale, bool causal, float *scratch)
@@ -168,7 +380,7 @@ AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_att
     int64_t hd = q->ne[0], rows = (i1 - i0) * G, nr = rows * (kh1 - kh0);
     size_t ld = row_floats(hd);
     float *kw = scratch, *vw = kw + KB * ld, *qs = vw + KB * ld, *os = qs + (size_t)nr * ld;
-    float *m = os + (size_t)nr * ld, *l = m + nr;
+    float *m = os + (size_t)nr * ld, *l = m + nr, *av = l + nr, *pw = av + (size_t)nr * KB * 8;
     /* row a·rows + r: query i0 + r / G of query head (kh0 + a)·G + r % G */
     for (int64_t x = 0; x < nr; x++) {
         int64_t r = x % rows, qh = (kh0 + x / rows) * G + r % G, t = S->q_start + i0 + r / G;
@@ -181,9 +393,16 @@ AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_att
     /* query i sees keys 0..pos0 + i (causal) or all */
     int64_t pos0 = causal ? S->n_kv - S->n_q : S->n_kv - 1;
     int64_t kend = (causal ? pos0 + i1 - 1 : pos0) + 1;
-    __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), sv = _mm256_set1_ps(scale);
+    __m256 sv = _mm256_set1_ps(scale);
+    bool decode = decode_fits(S, rows, G, hd);
     for (int64_t k0 = 0; k0 < kend; k0 += KB) {
         int64_t nk = kend - k0 < KB ? kend - k0 : KB;
+        if (decode) {
+            int64_t pos = causal ? pos0 + i0 : pos0;
+            decode_block(S, (int)rows, kh0, kh1, k0, nk, pos - k0 + 1 < nk ? pos - k0 + 1 : nk,
+                         kend, qs, os, m, l, ld, sv, av, pw);
+            continue;
+        }
         /* the heads of a block one after the other: a decode task over
          * several heads reads their cache rows, which lie side by side */
         for (int64_t kh = kh0; kh < kh1; kh++) {
@@ -194,21 +413,9 @@ AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_att
                 int64_t vis = pos - k0 + 1 < nk ? pos - k0 + 1 : nk;
                 if (vis <= 0)
                     continue;   /* nothing of this block for this row */
-                __m256 s = _mm256_mul_ps(scores8(qs + x * ld, kw, ld), sv);
-                __m256 seen = _mm256_cmp_ps(lane, _mm256_set1_ps((float)vis), _CMP_LT_OQ);
-                s = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s, seen);
-                /* the block's max: a fixed tree of maxima */
-                __m128 h = _mm_max_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-                h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-                h = _mm_max_ss(h, _mm_movehdup_ps(h));
-                float mb = _mm_cvtss_f32(h), mn = m[x] > mb ? m[x] : mb;
-                float alpha = _mm_cvtss_f32(_mm256_castps256_ps128(
-                    cpu_avx2_exp_le0(_mm256_set1_ps(m[x] - mn))));
-                __m256 e = _mm256_and_ps(seen, cpu_avx2_exp_le0(_mm256_sub_ps(s, _mm256_set1_ps(mn))));
                 float p[KB];
-                _mm256_storeu_ps(p, e);
-                l[x] = l[x] * alpha + cpu_avx2_hsum8(e);
-                m[x] = mn;
+                float alpha = softmax_step(_mm256_mul_ps(scores8(qs + x * ld, kw, ld), sv), vis,
+                                           &m[x], &l[x], p);
                 pv_row(os + x * ld, p, alpha, vw, ld, vis);
             }
         }

@@ -104,25 +104,41 @@ static void test_matmul(void)
     vo_tensor_free(fast, w); vo_tensor_free(fast, x);
     vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
     /* a decode step of VO_GEN_STEP_MAX pages: each x row's outputs are the
-     * bits it gets alone (K 300: SIMD tails; N 37: the one-row tiles), bf16
-     * and f32 weights */
-    for (int t = 0; t < 2; t++) {
-        w = rnd(t ? VO_F32 : VO_BF16, 300, 37, 1, "w");
-        x = rnd(VO_F32, 300, VO_GEN_STEP_MAX, 1, "x");
+     * bits it gets alone (K 300 and 1100: SIMD tails, the AVX2 path's
+     * blocks of 512 values with the sums carried over; N 37: the one-row
+     * tiles), bf16, f32 and q8 weights (bf16 and q8 widened apart a block at
+     * a time by AVX2) */
+    static const struct {
+        vo_type t;
+        int64_t K;
+        int n;
+    } dec[] = {{VO_BF16, 300, 41}, {VO_F32, 300, 44}, {VO_BF16, 1100, 45}, {VO_Q8, 1088, 46}};
+    for (int t = 0; t < 4; t++) {
+        int64_t K = dec[t].K;
+        w = vo_tensor_new(fast, dec[t].t, K, 37, 1, 1, "w");
+        vo_tensor *wf = rnd(dec[t].t == VO_F32 ? VO_F32 : VO_BF16, K, 37, 1, "wf");
+        if (dec[t].t == VO_Q8)
+            for (int64_t n = 0; n < 37; n++)
+                vo_quantize_q8((char *)w->data + n * w->nb[1], (char *)wf->data + n * wf->nb[1],
+                               VO_BF16, K);
+        else
+            memcpy(w->data, wf->data, vo_nbytes(w));
+        x = rnd(VO_F32, K, VO_GEN_STEP_MAX, 1, "x");
         o1 = zeros(37, VO_GEN_STEP_MAX, 1, "o1");
         o2 = zeros(37, 1, 1, "o2");
         vo_matmul(fast, o1, w, x, NULL);
         bool alone = vo_backend_sync(fast, NULL) == VO_OK;
         for (int m = 0; m < VO_GEN_STEP_MAX; m++) {
-            vo_tensor xm = vo_view(x, 300, 1, 1, 1, x->nb[1], x->nb[2], x->nb[3],
+            vo_tensor xm = vo_view(x, K, 1, 1, 1, x->nb[1], x->nb[2], x->nb[3],
                                    (size_t)m * x->nb[1]);
             vo_matmul(fast, o2, w, &xm, NULL);
             alone = alone && vo_backend_sync(fast, NULL) == VO_OK &&
                     !memcmp(o2->data, (char *)o1->data + m * o1->nb[1], sizeof(float) * 37);
         }
-        ok(alone, "backend 1.%d: %s: a %s matmul of %d x rows (a full decode step) gives each "
-           "row the bits it gets alone", t ? 44 : 41, isa, t ? "f32" : "bf16", VO_GEN_STEP_MAX);
-        vo_tensor_free(fast, w); vo_tensor_free(fast, x);
+        ok(alone, "backend 1.%d: %s: a %s matmul (K %lld) of %d x rows (a full decode step) "
+           "gives each row the bits it gets alone", dec[t].n, isa, vo_type_name(dec[t].t),
+           (long long)K, VO_GEN_STEP_MAX);
+        vo_tensor_free(fast, w); vo_tensor_free(fast, wf); vo_tensor_free(fast, x);
         vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
     }
     /* the GEMM (more x rows than a decode step) of the SIMD paths: every

@@ -214,8 +214,7 @@ AVX2 INLINE __m256 widen8(const char *row, vo_type type, int64_t c)
  * cache read in its own order: key by key, the heads of a key side by side
  * (head by head, 8-16 strided streams read at about 2/3 of the bandwidth).
  * Scores and p·v straight from the cache rows, no widened copy; each row
- * gets scores8's and pv_row's sums in their order (the outputs accumulate
- * in os across keys instead of in registers), so the same bits as the
+ * gets scores8's and pv_row's sums in their order, so the same bits as the
  * copying path. av: nh·R·KB vectors of partial scores, pw: nh·R·KB weights;
  * type and R constants at each call. */
 AVX2 INLINE void decode_block_t(vo_type type, int R, int64_t nh, const char *kr, const char *vr,

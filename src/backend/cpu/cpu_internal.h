@@ -113,6 +113,9 @@ static inline float cpu_qx_wscale(const char *w, int64_t b)
 }
 /* dot(q4 weight row w, quantized x row xq) in f32 (AVX2 where active) */
 float cpu_qx_dot(const char *w, const char *xq, int64_t K);
+/* out[m] = cpu_qx_dot(w, xq + m·ldx, K) for m < M, bit for bit; AVX2
+ * unpacks each weight block once for 8 x rows */
+void cpu_qx_dot_x(const char *w, const char *xq, size_t ldx, int64_t M, int64_t K, float *out);
 
 /* --- scalar reference ops (the readable truth) --- */
 void cpu_matmul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,

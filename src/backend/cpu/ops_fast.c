@@ -93,8 +93,10 @@ static void mm_task_qx(void *arg, int64_t task, int worker)
     for (int64_t n = n0; n < n1; n++) {
         const char *wr = cpu_base(j->w) + n * j->w->nb[1];
         float b = j->bias ? cpu_get_f(cpu_base(j->bias), j->bias->type, n) : 0.0f;
+        float d[CPU_QX_ROWS];
+        cpu_qx_dot_x(wr, j->cb->xq, ldx, j->M, j->K, d);
         for (int64_t m = 0; m < j->M; m++)
-            ob[m * ldo + n] = cpu_qx_dot(wr, j->cb->xq + m * ldx, j->K) + b;
+            ob[m * ldo + n] = d[m] + b;
     }
 }
 

@@ -1,6 +1,7 @@
 /* quant_x.c: x rows quantized to q8 blocks for q4 weights (the decode
  * matvec's activations, cpu_internal.h) and their integer block dot
- * products: the portable one, which the _ref states, and AVX2's. */
+ * products: the portable one, which the _ref states, and AVX2's (a weight
+ * row against up to 8 x rows at a time, each with its own bits). */
 #include "src/backend/cpu/cpu_internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -34,26 +35,66 @@ int32_t cpu_qx_block(const char *w, int64_t b, const signed char *q)
 }
 
 #ifdef VO_X86
-/* 32 products a block: nibbles × x minus 8·x; pairs of them in int16 (at
- * most 2·15·128, no saturation), then int32 */
-AVX2 static float qx_dot_avx2(const char *w, const char *xq, int64_t K)
+/* out[m] = dot(q4 row w, x row m of nx ≤ 8, ldx bytes apart): 32 products
+ * a block, nibbles × x minus 8·x; pairs of them in int16 (at most
+ * 2·15·128, no saturation), then int32, then one FMA a block into the x
+ * row's own sum. The weight block is unpacked once for the nx rows; each
+ * sum's steps are the same whatever nx is (a constant at each call), so
+ * an x row gets the same bits in any group. */
+AVX2 static inline __attribute__((always_inline)) void
+qx_dot_xrows_avx2(const char *w, const char *xq, size_t ldx, int nx, int64_t K, float *out)
 {
-    const float *dx = cpu_qx_d(xq, K);
-    __m256 acc = _mm256_setzero_ps();
+    const float *dx[8];
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int m = 0; m < nx; m++) {
+        dx[m] = cpu_qx_d(xq + (size_t)m * ldx, K);
+        acc[m] = _mm256_setzero_ps();
+    }
     const __m256i ones = _mm256_set1_epi16(1), low = _mm256_set1_epi8(15);
     for (int64_t b = 0; b < K / VO_Q8_BLOCK; b++) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(xq + b * VO_Q8_BLOCK));
         __m128i v = _mm_loadu_si128((const __m128i *)(w + b * (4 + VO_Q8_BLOCK / 2) + 4));
         __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), low);
-        __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, x),
-                                     _mm256_maddubs_epi16(_mm256_set1_epi8(8), x));
-        __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
-        acc = _mm256_fmadd_ps(s, _mm256_set1_ps(cpu_qx_wscale(w, b) * dx[b]), acc);
+        float wd = cpu_qx_wscale(w, b);
+#pragma GCC unroll 8
+        for (int m = 0; m < nx; m++) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(xq + (size_t)m * ldx +
+                                                             b * VO_Q8_BLOCK));
+            __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, x),
+                                         _mm256_maddubs_epi16(_mm256_set1_epi8(8), x));
+            __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+            acc[m] = _mm256_fmadd_ps(s, _mm256_set1_ps(wd * dx[m][b]), acc[m]);
+        }
     }
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
+#pragma GCC unroll 8
+    for (int m = 0; m < nx; m++) {
+        __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc[m]), _mm256_extractf128_ps(acc[m], 1));
+        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        s = _mm_add_ss(s, _mm_movehdup_ps(s));
+        out[m] = _mm_cvtss_f32(s);
+    }
+}
+
+AVX2 static float qx_dot_avx2(const char *w, const char *xq, int64_t K)
+{
+    float r;
+    qx_dot_xrows_avx2(w, xq, 0, 1, K, &r);
+    return r;
+}
+
+AVX2 static void qx_dot_xrows(const char *w, const char *xq, size_t ldx, int nx, int64_t K,
+                              float *out)
+{
+    switch (nx) {
+    case 1: qx_dot_xrows_avx2(w, xq, ldx, 1, K, out); break;
+    case 2: qx_dot_xrows_avx2(w, xq, ldx, 2, K, out); break;
+    case 3: qx_dot_xrows_avx2(w, xq, ldx, 3, K, out); break;
+    case 4: qx_dot_xrows_avx2(w, xq, ldx, 4, K, out); break;
+    case 5: qx_dot_xrows_avx2(w, xq, ldx, 5, K, out); break;
+    case 6: qx_dot_xrows_avx2(w, xq, ldx, 6, K, out); break;
+    case 7: qx_dot_xrows_avx2(w, xq, ldx, 7, K, out); break;
+    default: qx_dot_xrows_avx2(w, xq, ldx, 8, K, out); break;
+    }
 }
 #endif
 
@@ -69,4 +110,19 @@ float cpu_qx_dot(const char *w, const char *xq, int64_t K)
         s += cpu_qx_wscale(w, b) * dx[b] *
              (float)cpu_qx_block(w, b, (const signed char *)xq + b * VO_Q8_BLOCK);
     return s;
+}
+
+void cpu_qx_dot_x(const char *w, const char *xq, size_t ldx, int64_t M, int64_t K, float *out)
+{
+    for (int64_t m = 0; m < M; m += 8) {
+        int nx = M - m < 8 ? (int)(M - m) : 8;
+#ifdef VO_X86
+        if (cpu_have_avx2()) {
+            qx_dot_xrows(w, xq + (size_t)m * ldx, ldx, nx, K, out + m);
+            continue;
+        }
+#endif
+        for (int i = 0; i < nx; i++)
+            out[m + i] = cpu_qx_dot(w, xq + (size_t)(m + i) * ldx, K);
+    }
 }

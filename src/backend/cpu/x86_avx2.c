@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "src/backend/cpu/x86_avx2_hsum.h"
+#include "src/backend/cpu/x86_avx2_load.h"
 #define VO_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
 #endif
@@ -113,11 +114,8 @@ AVX2 static void axpy_avx2(float *y, float a, const float *x, int64_t n)
 AVX2 static void bf16_avx2(float *dst, const uint16_t *src, int64_t n)
 {
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m128i h = _mm_loadu_si128((const __m128i *)(src + i));
-        __m256i u = _mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16);
-        _mm256_storeu_ps(dst + i, _mm256_castsi256_ps(u));
-    }
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dst + i, cpu_avx2_bf16x8(src + i));
     for (; i < n; i++)
         dst[i] = cpu_bf16_to_f32(src[i]);
 }
@@ -161,22 +159,16 @@ void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n)
 
 /* --- bf16 KV cache rows: widened in registers (exact), f32 FMA --- */
 #ifdef VO_X86
-AVX2 static inline __m256 bf16x8(const uint16_t *p)
-{
-    __m128i h = _mm_loadu_si128((const __m128i *)p);
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-}
-
 AVX2 static float dot_bf16_avx2(const float *a, const uint16_t *b, int64_t n)
 {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), bf16x8(b + i), s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), bf16x8(b + i + 8), s1);
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), cpu_avx2_bf16x8(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), cpu_avx2_bf16x8(b + i + 8), s1);
     }
     for (; i + 8 <= n; i += 8)
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), bf16x8(b + i), s0);
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), cpu_avx2_bf16x8(b + i), s0);
     float s = cpu_avx2_hsum8(_mm256_add_ps(s0, s1));
     for (; i < n; i++)
         s += a[i] * cpu_bf16_to_f32(b[i]);
@@ -188,7 +180,8 @@ AVX2 static void axpy_bf16_avx2(float *y, float a, const uint16_t *x, int64_t n)
     __m256 av = _mm256_set1_ps(a);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, bf16x8(x + i), _mm256_loadu_ps(y + i)));
+        _mm256_storeu_ps(y + i,
+                         _mm256_fmadd_ps(av, cpu_avx2_bf16x8(x + i), _mm256_loadu_ps(y + i)));
     for (; i < n; i++)
         y[i] += a * cpu_bf16_to_f32(x[i]);
 }

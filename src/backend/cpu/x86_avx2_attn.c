@@ -23,6 +23,7 @@
 
 #include "src/backend/cpu/x86_avx2_exp.h"
 #include "src/backend/cpu/x86_avx2_hsum.h"
+#include "src/backend/cpu/x86_avx2_load.h"
 #define VO_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -81,11 +82,8 @@ AVX2 INLINE void widen_block_t(float *dst, size_t ld, const vo_attn_seq *S, cons
             for (; c + 8 <= hd; c += 8)
                 _mm256_storeu_ps(d + c, _mm256_loadu_ps((const float *)row + c));
         else if (type == VO_BF16)
-            for (; c + 8 <= hd; c += 8) {
-                __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)row + c));
-                _mm256_storeu_ps(d + c, _mm256_castsi256_ps(
-                                            _mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)));
-            }
+            for (; c + 8 <= hd; c += 8)
+                _mm256_storeu_ps(d + c, cpu_avx2_bf16x8((const uint16_t *)row + c));
         else if (type == VO_Q8ROW) {
             float sc;
             memcpy(&sc, row, sizeof sc);
@@ -199,10 +197,8 @@ AVX2 INLINE __m256 widen8(const char *row, vo_type type, int64_t c)
 {
     if (type == VO_F32)
         return _mm256_loadu_ps((const float *)row + c);
-    if (type == VO_BF16) {
-        __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)row + c));
-        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-    }
+    if (type == VO_BF16)
+        return cpu_avx2_bf16x8((const uint16_t *)row + c);
     float sc;
     memcpy(&sc, row, sizeof sc);
     __m128i q = _mm_loadl_epi64((const __m128i *)(row + 4 + c));

@@ -13,6 +13,7 @@
 #include <immintrin.h>
 
 #include "src/backend/cpu/x86_avx2_hsum.h"
+#include "src/backend/cpu/x86_avx2_load.h"
 #define VO_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
@@ -37,10 +38,8 @@ AVX2 INLINE __m256 load8(const char *row, int64_t c, vo_type t)
 {
     if (t == VO_F32)
         return _mm256_loadu_ps((const float *)row + c);
-    if (t == VO_BF16) {
-        __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)row + c));
-        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-    }
+    if (t == VO_BF16)
+        return cpu_avx2_bf16x8((const uint16_t *)row + c);
     const char *b = row + byte_at(c, VO_Q8);     /* an f32 scale, then 32 int8 */
     float d;
     memcpy(&d, b, sizeof d);

@@ -189,31 +189,19 @@ static void mv_store(float *out, size_t ldo, const vo_tensor *bias, int64_t n, i
  * past the last whole tile one at a time. */
 #define MV_BLOCK 512
 
-/* rows i < nr (ldw bytes apart, type wt) at values k0..k1 (multiples of 8)
+/* q8 rows i < nr (ldw bytes apart) at values k0..k1 (multiples of 8)
  * widened into buf, rows MV_BLOCK floats apart; first the block widened
- * next (next: its rows, at values nk0..nk1) prefetched, so that it comes
- * in while the tiles work on this one */
-AVX2 INLINE void mv_widen(float *buf, const char *w, size_t ldw, vo_type wt, int nr, int64_t k0,
-                          int64_t k1, const char *next, int nnr, int64_t nk0, int64_t nk1)
-{
-    for (int i = 0; next && i < nnr; i++)
-        for (size_t b = byte_at(nk0, wt); b < byte_at(nk1, wt); b += 64)
-            _mm_prefetch(next + i * ldw + b, _MM_HINT_T0);
-    for (int i = 0; i < nr; i++)
-        for (int64_t c = k0; c < k1; c += 8)
-            _mm256_storeu_ps(buf + i * MV_BLOCK + (c - k0), load8(w + i * ldw, c, wt));
-}
-
-AVX2 static void mv_widen_bf16(float *buf, const char *w, size_t ldw, int nr, int64_t k0,
-                               int64_t k1, const char *next, int nnr, int64_t nk0, int64_t nk1)
-{
-    mv_widen(buf, w, ldw, VO_BF16, nr, k0, k1, next, nnr, nk0, nk1);
-}
-
+ * next (next: its nnr rows, at values nk0..nk1) prefetched, so that it
+ * comes in while the tiles work on this one */
 AVX2 static void mv_widen_q8(float *buf, const char *w, size_t ldw, int nr, int64_t k0, int64_t k1,
                              const char *next, int nnr, int64_t nk0, int64_t nk1)
 {
-    mv_widen(buf, w, ldw, VO_Q8, nr, k0, k1, next, nnr, nk0, nk1);
+    for (int i = 0; next && i < nnr; i++)
+        for (size_t b = byte_at(nk0, VO_Q8); b < byte_at(nk1, VO_Q8); b += 64)
+            _mm_prefetch(next + i * ldw + b, _MM_HINT_T0);
+    for (int i = 0; i < nr; i++)
+        for (int64_t c = k0; c < k1; c += 8)
+            _mm256_storeu_ps(buf + i * MV_BLOCK + (c - k0), load8(w + i * ldw, c, VO_Q8));
 }
 
 AVX2 static void matvec_blocked(mv_tile_fn *tile, const vo_tensor *w, int64_t n0, int64_t n1,
@@ -231,20 +219,19 @@ AVX2 static void matvec_blocked(mv_tile_fn *tile, const vo_tensor *w, int64_t n0
         const char *wr = cpu_base(w) + n * ldw;
         for (int64_t k0 = 0; k0 < K8 || k0 == 0; k0 += MV_BLOCK) {
             int64_t k1 = K8 - k0 > MV_BLOCK ? k0 + MV_BLOCK : K8;
-            /* the next block: these rows' next values, or the next rows' first */
-            const char *next = wr;
-            int nnr = nr;
-            int64_t nk0 = k1, nk1 = K8 - k1 > MV_BLOCK ? k1 + MV_BLOCK : K8;
-            if (k1 == K8) {
-                next = n + nr < n1 ? wr + nr * ldw : NULL;
-                nnr = n1 - n - nr >= 4 ? 4 : 1;
-                nk0 = 0;
-                nk1 = K8 > MV_BLOCK ? MV_BLOCK : K8;
-            }
-            if (widen && w->type == VO_BF16)
-                mv_widen_bf16(buf, wr, ldw, nr, k0, k1, next, nnr, nk0, nk1);
-            else if (widen)
+            if (widen) {
+                /* the next block: these rows' next values, or the next rows' first */
+                const char *next = wr;
+                int nnr = nr;
+                int64_t nk0 = k1, nk1 = K8 - k1 > MV_BLOCK ? k1 + MV_BLOCK : K8;
+                if (k1 == K8) {
+                    next = n + nr < n1 ? wr + nr * ldw : NULL;
+                    nnr = n1 - n - nr >= 4 ? 4 : 1;
+                    nk0 = 0;
+                    nk1 = K8 > MV_BLOCK ? MV_BLOCK : K8;
+                }
                 mv_widen_q8(buf, wr, ldw, nr, k0, k1, next, nnr, nk0, nk1);
+            }
             for (int64_t m = 0; m < M; m += 3) {
                 int nx = M - m < 3 ? (int)(M - m) : 3;
                 if (!widen)

@@ -116,6 +116,9 @@ float cpu_qx_dot(const char *w, const char *xq, int64_t K);
 /* out[m] = cpu_qx_dot(w, xq + m·ldx, K) for m < M, bit for bit; AVX2
  * unpacks each weight block once for 8 x rows */
 void cpu_qx_dot_x(const char *w, const char *xq, size_t ldx, int64_t M, int64_t K, float *out);
+/* out[n] = cpu_qx_dot(w + n·ldw, xq, K) for n < N, bit for bit; AVX2 takes
+ * 4 weight rows at a time (one x row: a decode step alone) */
+void cpu_qx_dot_w(const char *w, size_t ldw, int64_t N, const char *xq, int64_t K, float *out);
 
 /* --- scalar reference ops (the readable truth) --- */
 void cpu_matmul_ref(vo_backend *be, vo_tensor *out, const vo_tensor *w, const vo_tensor *x,

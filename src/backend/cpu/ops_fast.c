@@ -90,6 +90,14 @@ static void mm_task_qx(void *arg, int64_t task, int worker)
     int64_t n0 = task * MV_NB, n1 = n0 + MV_NB < j->N ? n0 + MV_NB : j->N;
     if (cpu_have_avx512())
         return cpu_avx512_matvec_qx(j->w, n0, n1, j->cb->xq, j->M, ob, ldo, j->bias);
+    if (j->M == 1) {
+        float d[MV_NB];
+        cpu_qx_dot_w(cpu_base(j->w) + n0 * j->w->nb[1], j->w->nb[1], n1 - n0, j->cb->xq,
+                     j->K, d);
+        for (int64_t n = n0; n < n1; n++)
+            ob[n] = d[n - n0] + (j->bias ? cpu_get_f(cpu_base(j->bias), j->bias->type, n) : 0.0f);
+        return;
+    }
     for (int64_t n = n0; n < n1; n++) {
         const char *wr = cpu_base(j->w) + n * j->w->nb[1];
         float b = j->bias ? cpu_get_f(cpu_base(j->bias), j->bias->type, n) : 0.0f;

@@ -75,6 +75,62 @@ qx_dot_xrows_avx2(const char *w, const char *xq, size_t ldx, int nx, int64_t K, 
     }
 }
 
+/* out[i] = dot(q4 row i of nr ≤ 4, ldw bytes apart, x row xq): each row's
+ * sum takes qx_dot_xrows_avx2's steps for one x row (the same bits), the
+ * rows side by side, so that their FMA chains overlap and the x block and
+ * its 8·x pairs are loaded and formed once for the nr rows. The group after
+ * this one (rows n + nr.., next in memory) is prefetched in memory order
+ * as this one is read: read as nr streams a row apart, the rows came in at
+ * half the speed of one row at a time (K 2048 N 6144, 1 thread: 1.8 ms
+ * unprefetched, 1.2-1.3 one row at a time, 0.7-0.85 prefetched). */
+AVX2 static inline __attribute__((always_inline)) void
+qx_dot_wrows_avx2(const char *w, size_t ldw, int nr, const char *xq, int64_t K, float *out)
+{
+    const float *dx = cpu_qx_d(xq, K);
+    __m256 acc[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++)
+        acc[i] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1), low = _mm256_set1_epi8(15);
+    const size_t bs = 4 + VO_Q8_BLOCK / 2;
+    for (int64_t b = 0; b < K / VO_Q8_BLOCK; b++) {
+        size_t at = (size_t)b * bs;
+        /* nr·bs ≤ 80 bytes of the next group a block: two lines */
+        const char *ahead = w + (size_t)nr * ldw + at * (size_t)nr;
+        _mm_prefetch(ahead, _MM_HINT_T0);
+        _mm_prefetch(ahead + 64, _MM_HINT_T0);
+        __m256i x = _mm256_loadu_si256((const __m256i *)(xq + b * VO_Q8_BLOCK));
+        __m256i x8 = _mm256_maddubs_epi16(_mm256_set1_epi8(8), x);
+#pragma GCC unroll 4
+        for (int i = 0; i < nr; i++) {
+            const char *wb = w + i * ldw + at;
+            __m128i v = _mm_loadu_si128((const __m128i *)(wb + 4));
+            __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), low);
+            float wd;
+            memcpy(&wd, wb, sizeof wd);
+            __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, x), x8);
+            __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+            acc[i] = _mm256_fmadd_ps(s, _mm256_set1_ps(wd * dx[b]), acc[i]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nr; i++) {
+        __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc[i]), _mm256_extractf128_ps(acc[i], 1));
+        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        s = _mm_add_ss(s, _mm_movehdup_ps(s));
+        out[i] = _mm_cvtss_f32(s);
+    }
+}
+
+AVX2 static void qx_dot_wrows(const char *w, size_t ldw, int nr, const char *xq, int64_t K,
+                              float *out)
+{
+    if (nr == 4)
+        qx_dot_wrows_avx2(w, ldw, 4, xq, K, out);
+    else
+        qx_dot_wrows_avx2(w, ldw, 1, xq, K, out);
+}
+
 AVX2 static float qx_dot_avx2(const char *w, const char *xq, int64_t K)
 {
     float r;
@@ -110,6 +166,20 @@ float cpu_qx_dot(const char *w, const char *xq, int64_t K)
         s += cpu_qx_wscale(w, b) * dx[b] *
              (float)cpu_qx_block(w, b, (const signed char *)xq + b * VO_Q8_BLOCK);
     return s;
+}
+
+void cpu_qx_dot_w(const char *w, size_t ldw, int64_t N, const char *xq, int64_t K, float *out)
+{
+    int64_t n = 0;
+#ifdef VO_X86
+    if (cpu_have_avx2()) {
+        for (; n < N; n += N - n >= 4 ? 4 : 1)
+            qx_dot_wrows(w + (size_t)n * ldw, ldw, N - n >= 4 ? 4 : 1, xq, K, out + n);
+        return;
+    }
+#endif
+    for (; n < N; n++)
+        out[n] = cpu_qx_dot(w + (size_t)n * ldw, xq, K);
 }
 
 void cpu_qx_dot_x(const char *w, const char *xq, size_t ldx, int64_t M, int64_t K, float *out)

@@ -230,19 +230,33 @@ static void mv_store(float *out, size_t ldo, const vo_tensor *bias, int64_t n, i
  * past the last whole tile one at a time. */
 #define MV_BLOCK 512
 
-/* q8 rows i < nr (ldw bytes apart) at values k0..k1 (multiples of 8)
- * widened into buf, rows MV_BLOCK floats apart; first the block widened
- * next (next: its nnr rows, at values nk0..nk1) prefetched, so that it
- * comes in while the tiles work on this one */
-AVX2 static void mv_widen_q8(float *buf, const char *w, size_t ldw, int nr, int64_t k0, int64_t k1,
-                             const char *next, int nnr, int64_t nk0, int64_t nk1)
+/* q8 rows i < nr (ldw bytes apart) at values k0..k1 (k0 a multiple of 32,
+ * k1 of 8) widened into buf, rows MV_BLOCK floats apart, as load8 widens
+ * them; each block's scale and address found once, and the row prefetched
+ * MV_PF_Q8 bytes ahead (past its end, the same row of the next tile) */
+AVX2 static void mv_widen_q8(float *buf, const char *w, size_t ldw, int nr, int64_t k0,
+                             int64_t k1)
 {
-    for (int i = 0; next && i < nnr; i++)
-        for (size_t b = byte_at(nk0, VO_Q8); b < byte_at(nk1, VO_Q8); b += 64)
-            _mm_prefetch(next + i * ldw + b, _MM_HINT_T0);
-    for (int i = 0; i < nr; i++)
-        for (int64_t c = k0; c < k1; c += 8)
-            _mm256_storeu_ps(buf + i * MV_BLOCK + (c - k0), load8(w + i * ldw, c, VO_Q8));
+    for (int i = 0; i < nr; i++) {
+        const char *row = w + i * ldw;
+        float *dst = buf + i * MV_BLOCK - k0;
+        int64_t c = k0;
+        for (; c + VO_Q8_BLOCK <= k1; c += VO_Q8_BLOCK) {
+            size_t at = byte_at(c, VO_Q8), ahead = at + MV_PF_Q8;
+            _mm_prefetch(row + (ahead >= ldw ? ahead + (size_t)(nr - 1) * ldw : ahead),
+                         _MM_HINT_T0);
+            float d;
+            memcpy(&d, row + at, sizeof d);
+            __m256 dv = _mm256_set1_ps(d);
+            for (int s = 0; s < 4; s++) {
+                __m128i q = _mm_loadl_epi64((const __m128i *)(row + at + 4 + 8 * s));
+                _mm256_storeu_ps(dst + c + 8 * s,
+                                 _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), dv));
+            }
+        }
+        for (; c < k1; c += 8)
+            _mm256_storeu_ps(dst + c, load8(row, c, VO_Q8));
+    }
 }
 
 AVX2 static void matvec_blocked(mv_tile_fn *tile, const vo_tensor *w, int64_t n0, int64_t n1,
@@ -260,19 +274,8 @@ AVX2 static void matvec_blocked(mv_tile_fn *tile, const vo_tensor *w, int64_t n0
         const char *wr = cpu_base(w) + n * ldw;
         for (int64_t k0 = 0; k0 < K8 || k0 == 0; k0 += MV_BLOCK) {
             int64_t k1 = K8 - k0 > MV_BLOCK ? k0 + MV_BLOCK : K8;
-            if (widen) {
-                /* the next block: these rows' next values, or the next rows' first */
-                const char *next = wr;
-                int nnr = nr;
-                int64_t nk0 = k1, nk1 = K8 - k1 > MV_BLOCK ? k1 + MV_BLOCK : K8;
-                if (k1 == K8) {
-                    next = n + nr < n1 ? wr + nr * ldw : NULL;
-                    nnr = n1 - n - nr >= 4 ? 4 : 1;
-                    nk0 = 0;
-                    nk1 = K8 > MV_BLOCK ? MV_BLOCK : K8;
-                }
-                mv_widen_q8(buf, wr, ldw, nr, k0, k1, next, nnr, nk0, nk1);
-            }
+            if (widen)
+                mv_widen_q8(buf, wr, ldw, nr, k0, k1);
             for (int64_t m = 0; m < M; m += 3) {
                 int nx = M - m < 3 ? (int)(M - m) : 3;
                 if (!widen)

@@ -1072,6 +1072,29 @@ static void test_q8_format(vo_ctx *ctx)
     ok(w && w->nb[0] == 20 && w->nb[1] == 40 && vo_nbytes(w) == 120 && vo_is_contiguous(w),
        "backend 9.24: a q4 [64, 3] tensor: 20-byte blocks, 40-byte rows, 120 bytes, packed");
     vo_tensor_free(fast, w);
+    /* the GEMM's widened rows (cpu_row_to_f32: AVX2 where the CPU has it)
+     * are cpu_get_f's values bit for bit: every int8 and every nibble, and
+     * scales of both signs */
+    char r8[3 * (4 + VO_Q8_BLOCK)], r4[3 * (4 + VO_Q8_BLOCK / 2)];
+    for (int b = 0; b < 3; b++) {
+        float d = b == 1 ? -0.37f : 0.0123f * (float)(b + 1);
+        memcpy(r8 + b * 36, &d, 4);
+        memcpy(r4 + b * 20, &d, 4);
+        for (int i = 0; i < 32; i++)
+            r8[b * 36 + 4 + i] = (char)(b * 96 + i * 8 - 128);   /* -128 .. 127 across blocks */
+        for (int i = 0; i < 16; i++)
+            r4[b * 20 + 4 + i] = (char)((i + b) % 16 | (15 - i) << 4);
+    }
+    float f8[96], f4[96];
+    cpu_row_to_f32(f8, r8, VO_Q8, 96);
+    cpu_row_to_f32(f4, r4, VO_Q4, 96);
+    bool wide = true;
+    for (int i = 0; i < 96; i++) {
+        float a = cpu_get_f(r8, VO_Q8, i), b = cpu_get_f(r4, VO_Q4, i);
+        wide = wide && !memcmp(&a, &f8[i], 4) && !memcmp(&b, &f4[i], 4);
+    }
+    ok(wide, "backend 9.25: q8 and q4 rows widened for the GEMM (%s) are cpu_get_f's values bit "
+       "for bit", cpu_have_avx2() ? "avx2" : "portable");
 }
 
 /* the VmFlags line of the mapping of /proc/self/smaps that holds address a

@@ -229,6 +229,9 @@ void cpu_avx2_gemm_tile(const float *w, size_t ldw, int nw, const float *x, size
 float cpu_avx2_dot(const float *a, const float *b, int64_t n);
 void cpu_avx2_axpy(float *y, float a, const float *x, int64_t n);   /* y += a·x */
 void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n);
+/* a q8 or q4 row of n values (a multiple of 32) widened, cpu_get_f's
+ * bits; false (nothing written) for other types, or without AVX2 */
+bool cpu_avx2_quant_to_f32(float *dst, const void *row, vo_type type, int64_t n);
 /* dot(a, bf16 b) and y += a·(bf16 x): KV cache rows widened in registers */
 float cpu_avx2_dot_bf16(const float *a, const uint16_t *b, int64_t n);
 void cpu_avx2_axpy_bf16(float *y, float a, const uint16_t *x, int64_t n);

@@ -63,7 +63,7 @@ void cpu_row_to_f32(float *dst, const void *row, vo_type type, int64_t n)
         memcpy(dst, row, (size_t)n * 4);
     else if (type == VO_BF16 && cpu_have_avx2())
         cpu_avx2_bf16_to_f32(dst, row, n);
-    else
+    else if (!cpu_avx2_quant_to_f32(dst, row, type, n))
         for (int64_t i = 0; i < n; i++)
             dst[i] = cpu_get_f(row, type, i);
 }

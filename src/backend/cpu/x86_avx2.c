@@ -157,6 +157,56 @@ void cpu_avx2_bf16_to_f32(float *dst, const uint16_t *src, int64_t n)
         dst[i] = cpu_bf16_to_f32(src[i]);
 }
 
+/* q8 and q4 rows of n values (n a multiple of 32) widened as cpu_get_f
+ * widens each value (d·q, d·(nibble − 8): one product, the same bits) */
+#ifdef VO_X86
+AVX2 static void q8_avx2(float *dst, const char *row, int64_t n)
+{
+    for (int64_t b = 0; b < n / VO_Q8_BLOCK; b++) {
+        const char *blk = row + b * (4 + VO_Q8_BLOCK);
+        float d;
+        memcpy(&d, blk, sizeof d);
+        __m256 dv = _mm256_set1_ps(d);
+        for (int s = 0; s < 4; s++) {
+            __m128i q = _mm_loadl_epi64((const __m128i *)(blk + 4 + 8 * s));
+            _mm256_storeu_ps(dst + b * VO_Q8_BLOCK + 8 * s,
+                             _mm256_mul_ps(dv, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
+        }
+    }
+}
+
+AVX2 static void q4_avx2(float *dst, const char *row, int64_t n)
+{
+    const __m128i low = _mm_set1_epi8(15), eight = _mm_set1_epi8(8);
+    for (int64_t b = 0; b < n / VO_Q8_BLOCK; b++) {
+        const char *blk = row + b * (4 + VO_Q8_BLOCK / 2);
+        float d;
+        memcpy(&d, blk, sizeof d);
+        __m256 dv = _mm256_set1_ps(d);
+        __m128i v = _mm_loadu_si128((const __m128i *)(blk + 4));
+        /* values 0-15 in the low nibbles, 16-31 in the high ones, less 8 */
+        __m128i lo = _mm_sub_epi8(_mm_and_si128(v, low), eight);
+        __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(v, 4), low), eight);
+        __m128i q[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+        for (int s = 0; s < 4; s++)
+            _mm256_storeu_ps(dst + b * VO_Q8_BLOCK + 8 * s,
+                             _mm256_mul_ps(dv, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q[s]))));
+    }
+}
+#endif
+
+bool cpu_avx2_quant_to_f32(float *dst, const void *row, vo_type type, int64_t n)
+{
+#ifdef VO_X86
+    if (cpu_have_avx2() && n % VO_Q8_BLOCK == 0 && (type == VO_Q8 || type == VO_Q4)) {
+        (type == VO_Q8 ? q8_avx2 : q4_avx2)(dst, row, n);
+        return true;
+    }
+#endif
+    (void)dst; (void)row; (void)type; (void)n;
+    return false;
+}
+
 /* --- bf16 KV cache rows: widened in registers (exact), f32 FMA --- */
 #ifdef VO_X86
 AVX2 static float dot_bf16_avx2(const float *a, const uint16_t *b, int64_t n)

@@ -6,6 +6,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "src/backend/cpu/x86_avx2_hsum.h"
 #define VO_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
 #endif
@@ -35,10 +37,26 @@ int32_t cpu_qx_block(const char *w, int64_t b, const signed char *q)
 }
 
 #ifdef VO_X86
-/* out[m] = dot(q4 row w, x row m of nx ≤ 8, ldx bytes apart): 32 products
- * a block, nibbles × x minus 8·x; pairs of them in int16 (at most
- * 2·15·128, no saturation), then int32, then one FMA a block into the x
- * row's own sum. The weight block is unpacked once for the nx rows; each
+/* the 32 nibbles of the q4 block at blk (its scale first), values 0-15 in
+ * bytes 0-15, 16-31 in bytes 16-31 */
+AVX2 static inline __attribute__((always_inline)) __m256i qx_nibbles(const char *blk)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(blk + 4));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(15));
+}
+
+/* Σ (nibble − 8)·x of a block in 8 lanes of 4 products (as floats, exact):
+ * nibbles × x less 8·x (x8: maddubs(8, x)), pairs in int16 (at most
+ * 2·15·128, no saturation), then int32 */
+AVX2 static inline __attribute__((always_inline)) __m256 qx_sums(__m256i q, __m256i x, __m256i x8)
+{
+    __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, x), x8);
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+}
+
+/* out[m] = dot(q4 row w, x row m of nx ≤ 8, ldx bytes apart): each
+ * block's qx_sums, then one FMA a block (by d_w·d_x) into the x row's own
+ * sum. The weight block is unpacked once for the nx rows; each
  * sum's steps are the same whatever nx is (a constant at each call), so
  * an x row gets the same bits in any group. */
 AVX2 static inline __attribute__((always_inline)) void
@@ -51,28 +69,20 @@ qx_dot_xrows_avx2(const char *w, const char *xq, size_t ldx, int nx, int64_t K, 
         dx[m] = cpu_qx_d(xq + (size_t)m * ldx, K);
         acc[m] = _mm256_setzero_ps();
     }
-    const __m256i ones = _mm256_set1_epi16(1), low = _mm256_set1_epi8(15);
     for (int64_t b = 0; b < K / VO_Q8_BLOCK; b++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(w + b * (4 + VO_Q8_BLOCK / 2) + 4));
-        __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), low);
+        __m256i q = qx_nibbles(w + b * (4 + VO_Q8_BLOCK / 2));
         float wd = cpu_qx_wscale(w, b);
 #pragma GCC unroll 8
         for (int m = 0; m < nx; m++) {
             __m256i x = _mm256_loadu_si256((const __m256i *)(xq + (size_t)m * ldx +
                                                              b * VO_Q8_BLOCK));
-            __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, x),
-                                         _mm256_maddubs_epi16(_mm256_set1_epi8(8), x));
-            __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+            __m256 s = qx_sums(q, x, _mm256_maddubs_epi16(_mm256_set1_epi8(8), x));
             acc[m] = _mm256_fmadd_ps(s, _mm256_set1_ps(wd * dx[m][b]), acc[m]);
         }
     }
 #pragma GCC unroll 8
-    for (int m = 0; m < nx; m++) {
-        __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc[m]), _mm256_extractf128_ps(acc[m], 1));
-        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        s = _mm_add_ss(s, _mm_movehdup_ps(s));
-        out[m] = _mm_cvtss_f32(s);
-    }
+    for (int m = 0; m < nx; m++)
+        out[m] = cpu_avx2_hsum8(acc[m]);
 }
 
 /* out[i] = dot(q4 row i of nr ≤ 4, ldw bytes apart, x row xq): each row's
@@ -91,7 +101,6 @@ qx_dot_wrows_avx2(const char *w, size_t ldw, int nr, const char *xq, int64_t K, 
 #pragma GCC unroll 4
     for (int i = 0; i < nr; i++)
         acc[i] = _mm256_setzero_ps();
-    const __m256i ones = _mm256_set1_epi16(1), low = _mm256_set1_epi8(15);
     const size_t bs = 4 + VO_Q8_BLOCK / 2;
     for (int64_t b = 0; b < K / VO_Q8_BLOCK; b++) {
         size_t at = (size_t)b * bs;
@@ -104,22 +113,15 @@ qx_dot_wrows_avx2(const char *w, size_t ldw, int nr, const char *xq, int64_t K, 
 #pragma GCC unroll 4
         for (int i = 0; i < nr; i++) {
             const char *wb = w + i * ldw + at;
-            __m128i v = _mm_loadu_si128((const __m128i *)(wb + 4));
-            __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), low);
             float wd;
             memcpy(&wd, wb, sizeof wd);
-            __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, x), x8);
-            __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+            __m256 s = qx_sums(qx_nibbles(wb), x, x8);
             acc[i] = _mm256_fmadd_ps(s, _mm256_set1_ps(wd * dx[b]), acc[i]);
         }
     }
 #pragma GCC unroll 4
-    for (int i = 0; i < nr; i++) {
-        __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc[i]), _mm256_extractf128_ps(acc[i], 1));
-        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        s = _mm_add_ss(s, _mm_movehdup_ps(s));
-        out[i] = _mm_cvtss_f32(s);
-    }
+    for (int i = 0; i < nr; i++)
+        out[i] = cpu_avx2_hsum8(acc[i]);
 }
 
 AVX2 static void qx_dot_wrows(const char *w, size_t ldw, int nr, const char *xq, int64_t K,

@@ -167,11 +167,8 @@ AVX2 static void q8_avx2(float *dst, const char *row, int64_t n)
         float d;
         memcpy(&d, blk, sizeof d);
         __m256 dv = _mm256_set1_ps(d);
-        for (int s = 0; s < 4; s++) {
-            __m128i q = _mm_loadl_epi64((const __m128i *)(blk + 4 + 8 * s));
-            _mm256_storeu_ps(dst + b * VO_Q8_BLOCK + 8 * s,
-                             _mm256_mul_ps(dv, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
-        }
+        for (int s = 0; s < 4; s++)
+            _mm256_storeu_ps(dst + b * VO_Q8_BLOCK + 8 * s, cpu_avx2_q8x8(blk + 4 + 8 * s, dv));
     }
 }
 

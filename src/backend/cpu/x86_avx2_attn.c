@@ -88,11 +88,8 @@ AVX2 INLINE void widen_block_t(float *dst, size_t ld, const vo_attn_seq *S, cons
             float sc;
             memcpy(&sc, row, sizeof sc);
             __m256 dv = _mm256_set1_ps(sc);
-            for (; c + 8 <= hd; c += 8) {
-                __m128i q = _mm_loadl_epi64((const __m128i *)(row + 4 + c));
-                _mm256_storeu_ps(d + c, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)),
-                                                      dv));
-            }
+            for (; c + 8 <= hd; c += 8)
+                _mm256_storeu_ps(d + c, cpu_avx2_q8x8(row + 4 + c, dv));
         }
         for (; c < hd; c++)
             d[c] = cpu_get_f(row, type, c);
@@ -201,8 +198,7 @@ AVX2 INLINE __m256 widen8(const char *row, vo_type type, int64_t c)
         return cpu_avx2_bf16x8((const uint16_t *)row + c);
     float sc;
     memcpy(&sc, row, sizeof sc);
-    __m128i q = _mm_loadl_epi64((const __m128i *)(row + 4 + c));
-    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), _mm256_set1_ps(sc));
+    return cpu_avx2_q8x8(row + 4 + c, _mm256_set1_ps(sc));
 }
 
 /* The decode path's block: R ≤ 2 query rows a KV head that share one

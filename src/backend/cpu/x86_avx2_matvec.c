@@ -48,8 +48,7 @@ AVX2 INLINE __m256 load8(const char *row, int64_t c, vo_type t)
     const char *b = row + byte_at(c, VO_Q8);     /* an f32 scale, then 32 int8 */
     float d;
     memcpy(&d, b, sizeof d);
-    __m128i q = _mm_loadl_epi64((const __m128i *)(b + 4 + (size_t)c % VO_Q8_BLOCK));
-    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), _mm256_set1_ps(d));
+    return cpu_avx2_q8x8(b + 4 + (size_t)c % VO_Q8_BLOCK, _mm256_set1_ps(d));
 }
 
 /* One q8 block of each of the rows (value k is a block's first) into the
@@ -68,8 +67,7 @@ AVX2 INLINE void mv_block_q8(const char *w, size_t ldw, int nr, const float *x, 
         __m256 dv = _mm256_set1_ps(d);
 #pragma GCC unroll 4
         for (int s = 0; s < 4; s++) {
-            __m128i q = _mm_loadl_epi64((const __m128i *)(b + 4 + 8 * s));
-            __m256 wv = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), dv);
+            __m256 wv = cpu_avx2_q8x8(b + 4 + 8 * s, dv);
 #pragma GCC unroll 3
             for (int j = 0; j < nx; j++)
                 acc[i][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * ldx + k + 8 * s),
@@ -248,11 +246,8 @@ AVX2 static void mv_widen_q8(float *buf, const char *w, size_t ldw, int nr, int6
             float d;
             memcpy(&d, row + at, sizeof d);
             __m256 dv = _mm256_set1_ps(d);
-            for (int s = 0; s < 4; s++) {
-                __m128i q = _mm_loadl_epi64((const __m128i *)(row + at + 4 + 8 * s));
-                _mm256_storeu_ps(dst + c + 8 * s,
-                                 _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), dv));
-            }
+            for (int s = 0; s < 4; s++)
+                _mm256_storeu_ps(dst + c + 8 * s, cpu_avx2_q8x8(row + at + 4 + 8 * s, dv));
         }
         for (; c < k1; c += 8)
             _mm256_storeu_ps(dst + c, load8(row, c, VO_Q8));

@@ -136,7 +136,7 @@ static const opt_doc opt_table[] = {
      "allows, else as-stored), as-stored (the model's bf16 mapped from the file, "
      "shared between processes), bf16 (the same values copied into memory: the same "
      "results, decode as fast or up to 6x faster on the CPU, not shared), q8 (8-bit, "
-     "made at load: decode about 1.8x faster on the CPU, logits within a few percent) "
+     "made at load: decode 1.4-1.8x as fast on the CPU, logits within a few percent) "
      "or q4 (4-bit: about 3x faster, less exact); q8 and q4 on OpenCL too"},
     {"matmul", 1, OPT_MATMUL, "MODE", NULL,
      "how the CPU multiplies the image tiles and the prompt by bf16 weights: exact "

@@ -274,7 +274,7 @@ AVX2 static void matvec_blocked(mv_tile_fn *tile, const vo_tensor *w, int64_t n0
             for (int64_t m = 0; m < M; m += 3) {
                 int nx = M - m < 3 ? (int)(M - m) : 3;
                 if (!widen)
-                    tile(wr, ldw, nr, x + m * ldx, ldx, nx, K, k0, k1, 0, 512, sums[m / 3],
+                    tile(wr, ldw, nr, x + m * ldx, ldx, nx, K, k0, k1, 0, MV_PF, sums[m / 3],
                          k0 == 0, res);
                 else {
                     mv_tile_f32((const char *)buf, MV_BLOCK * sizeof(float), nr, x + m * ldx,

@@ -6,12 +6,14 @@
  *
  * A decode step (one query: its G ≤ 2 heads a KV head) takes the decode
  * path: all the task's heads a block, the cache read key by key in its own
- * order, scores and p·v straight from the cache rows. Other tiles widen a
- * block of a head into f32 rows first and share them.
+ * order, scores and p·v straight from the cache rows. Other tiles (the
+ * tile path) widen a block of a head into f32 rows first, and take the
+ * rows three at a time against them, so each widened row is loaded once
+ * for three rows' FMAs.
  *
  * Each query row's arithmetic is the same whatever else its task holds and
  * on both paths: the blocks start at key 0 and every 8 keys, each sum runs
- * in one order, and the other rows only share the widened rows. So a query
+ * in one order, and the other rows only share the loads. So a query
  * gets the same output in a decode step, a draft and a prefill chunk, bit
  * for bit. */
 #include "src/backend/cpu/cpu_internal.h"
@@ -122,50 +124,105 @@ AVX2 INLINE __m256 reduce8(const __m256 a[8])
                          _mm256_permute2f128_ps(u0, u1, 0x31));
 }
 
-/* the 8 scores q·k_j of one query row against the block's widened keys */
-AVX2 INLINE __m256 scores8(const float *q, const float *kw, size_t ld)
+/* The tile path's sums. Score j of a row: lane c mod 8 sums q[c]·k_j[c] in
+ * the order of c (one FMA chain), then reduce8's tree. Output c of a row:
+ * o[c]·alpha, then + p_j·v_j[c] for the keys j it sees, in order. The decode
+ * path keeps the same sums, so a query gets the same bits on both paths. */
+enum { TR = 3, TJ = 4 };   /* tile rows side by side; keys a pass of scores */
+_Static_assert(KB % TJ == 0, "the keys of a block in whole passes");
+
+/* R ≤ TR rows' 8 scores each against the block's widened keys kw: TJ keys a
+ * pass, R·TJ accumulators (12 chains hide the FMA latency); a8 gets row r's
+ * key j accumulator at a8[r·KB + j] */
+AVX2 INLINE void tile_scores(int R, const float *q, size_t ld, const float *kw, __m256 *a8)
 {
-    __m256 a[8];
-    for (int j = 0; j < 8; j++)
-        a[j] = _mm256_setzero_ps();
-    for (size_t c = 0; c < ld; c += 8) {
-        __m256 x = _mm256_loadu_ps(q + c);
-#pragma GCC unroll 8
-        for (int j = 0; j < 8; j++)
-            a[j] = _mm256_fmadd_ps(x, _mm256_loadu_ps(kw + (size_t)j * ld + c), a[j]);
+    for (int h = 0; h < KB / TJ; h++) {
+        __m256 a[TR][TJ];
+#pragma GCC unroll 3
+        for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+            for (int j = 0; j < TJ; j++)
+                a[r][j] = _mm256_setzero_ps();
+        const float *k = kw + (size_t)h * TJ * ld;
+        for (size_t c = 0; c < ld; c += 8) {
+            __m256 x[TR];
+#pragma GCC unroll 3
+            for (int r = 0; r < R; r++)
+                x[r] = _mm256_loadu_ps(q + r * ld + c);
+#pragma GCC unroll 4
+            for (int j = 0; j < TJ; j++) {
+                __m256 kv = _mm256_loadu_ps(k + (size_t)j * ld + c);
+                /* in a register: gcc would load it again for each row's FMA,
+                 * and the loads, not the FMAs, would bound the loop */
+                __asm__("" : "+x"(kv));
+#pragma GCC unroll 3
+                for (int r = 0; r < R; r++)
+                    a[r][j] = _mm256_fmadd_ps(x[r], kv, a[r][j]);
+            }
+        }
+#pragma GCC unroll 3
+        for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+            for (int j = 0; j < TJ; j++)
+                a8[r * KB + h * TJ + j] = a[r][j];
     }
-    return reduce8(a);
 }
 
-/* o = o·alpha + Σ_{j < nk} p_j·v_j, j in order, 32 floats of o at a time */
-AVX2 INLINE void pv_row(float *o, const float *p, float alpha, const float *vw, size_t ld,
-                        int64_t nk)
+/* o_r = o_r·alpha_r + Σ_{j < vis_r} p_rj·v_j for R ≤ TR rows (p_r: p + r·KB),
+ * j in order; 32 floats of the R rows in registers, each value row loaded
+ * once for the keys all of them see, then each row's own last keys */
+AVX2 INLINE void tile_pv(int R, float *o, size_t ld, const float *p, const float *alpha,
+                         const float *vw, const int64_t *vis)
 {
-    __m256 a = _mm256_set1_ps(alpha);
+    int64_t nmin = vis[0];
+    for (int r = 1; r < R; r++)
+        nmin = vis[r] < nmin ? vis[r] : nmin;
     size_t c = 0;
     for (; c + 32 <= ld; c += 32) {
-        __m256 acc[4];
-#pragma GCC unroll 4
-        for (int v = 0; v < 4; v++)
-            acc[v] = _mm256_mul_ps(_mm256_loadu_ps(o + c + 8 * v), a);
-        for (int64_t j = 0; j < nk; j++) {
-            __m256 pj = _mm256_set1_ps(p[j]);
+        __m256 acc[TR][4];
+#pragma GCC unroll 3
+        for (int r = 0; r < R; r++) {
+            __m256 al = _mm256_set1_ps(alpha[r]);
 #pragma GCC unroll 4
             for (int v = 0; v < 4; v++)
-                acc[v] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vw + (size_t)j * ld + c + 8 * v),
-                                         acc[v]);
+                acc[r][v] = _mm256_mul_ps(_mm256_loadu_ps(o + r * ld + c + 8 * v), al);
         }
+        for (int64_t j = 0; j < nmin; j++) {
+            __m256 pj[TR];
+#pragma GCC unroll 3
+            for (int r = 0; r < R; r++)
+                pj[r] = _mm256_set1_ps(p[r * KB + j]);
 #pragma GCC unroll 4
-        for (int v = 0; v < 4; v++)
-            _mm256_storeu_ps(o + c + 8 * v, acc[v]);
+            for (int v = 0; v < 4; v++) {
+                __m256 w = _mm256_loadu_ps(vw + (size_t)j * ld + c + 8 * v);
+                __asm__("" : "+x"(w));  /* one load for the R rows, as above */
+#pragma GCC unroll 3
+                for (int r = 0; r < R; r++)
+                    acc[r][v] = _mm256_fmadd_ps(pj[r], w, acc[r][v]);
+            }
+        }
+#pragma GCC unroll 3
+        for (int r = 0; r < R; r++) {
+            for (int64_t j = nmin; j < vis[r]; j++) {
+                __m256 pj = _mm256_set1_ps(p[r * KB + j]);
+#pragma GCC unroll 4
+                for (int v = 0; v < 4; v++)
+                    acc[r][v] = _mm256_fmadd_ps(
+                        pj, _mm256_loadu_ps(vw + (size_t)j * ld + c + 8 * v), acc[r][v]);
+            }
+#pragma GCC unroll 4
+            for (int v = 0; v < 4; v++)
+                _mm256_storeu_ps(o + r * ld + c + 8 * v, acc[r][v]);
+        }
     }
-    for (; c < ld; c += 8) {
-        __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(o + c), a);
-        for (int64_t j = 0; j < nk; j++)
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), _mm256_loadu_ps(vw + (size_t)j * ld + c),
-                                  acc);
-        _mm256_storeu_ps(o + c, acc);
-    }
+    for (int r = 0; r < R; r++)     /* the last floats of a row, 8 at a time */
+        for (size_t cc = c; cc < ld; cc += 8) {
+            __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(o + r * ld + cc), _mm256_set1_ps(alpha[r]));
+            for (int64_t j = 0; j < vis[r]; j++)
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(p[r * KB + j]),
+                                      _mm256_loadu_ps(vw + (size_t)j * ld + cc), acc);
+            _mm256_storeu_ps(o + r * ld + cc, acc);
+        }
 }
 
 /* one row's online-softmax step over a block: s its scaled scores, the
@@ -189,6 +246,54 @@ AVX2 INLINE float softmax_step(__m256 s, int64_t vis, float *m, float *l, float 
     return alpha;
 }
 
+/* the row counts a tile path call is built for: R a constant in each */
+AVX2 static void tile_scores_n(int64_t R, const float *q, size_t ld, const float *kw, __m256 *a8)
+{
+    switch (R) {
+    case 3: tile_scores(3, q, ld, kw, a8); break;
+    case 2: tile_scores(2, q, ld, kw, a8); break;
+    default: tile_scores(1, q, ld, kw, a8); break;
+    }
+}
+
+AVX2 static void tile_pv_n(int64_t R, float *o, size_t ld, const float *p, const float *alpha,
+                           const float *vw, const int64_t *vis)
+{
+    switch (R) {
+    case 3: tile_pv(3, o, ld, p, alpha, vw, vis); break;
+    case 2: tile_pv(2, o, ld, p, alpha, vw, vis); break;
+    default: tile_pv(1, o, ld, p, alpha, vw, vis); break;
+    }
+}
+
+/* The tile path's block for rows first ≤ r < first + n of one KV head, all
+ * of which see some of it (row r at query position pos + r / G; all nk keys
+ * when not causal); q, o, m and l point at row first. TR
+ * rows at a time: their scores, softmax steps and p·v. The next rows' scores
+ * are issued between a group's softmax steps and its p·v, so that their FMAs
+ * fill the softmax's latency. */
+AVX2 static void tile_rows(int64_t n, const float *q, float *o, float *m, float *l, size_t ld,
+                           const float *kw, const float *vw, bool causal, int64_t pos, int64_t G,
+                           int64_t first, int64_t k0, int64_t nk, __m256 sv)
+{
+    __m256 a8[2][TR * KB];
+    tile_scores_n(n < TR ? n : TR, q, ld, kw, a8[0]);
+    for (int64_t r = 0, g = 0; r < n; r += TR, g ^= 1) {
+        int64_t R = n - r < TR ? n - r : TR, vis[TR];
+        float p[TR * KB], alpha[TR];
+        for (int64_t i = 0; i < R; i++) {
+            int64_t v = causal ? pos + (first + r + i) / G - k0 + 1 : nk;
+            vis[i] = v < nk ? v : nk;
+            alpha[i] = softmax_step(_mm256_mul_ps(reduce8(a8[g] + i * KB), sv), vis[i], &m[r + i],
+                                    &l[r + i], p + i * KB);
+        }
+        if (r + TR < n)
+            tile_scores_n(n - r - TR < TR ? n - r - TR : TR, q + (r + TR) * ld, ld, kw,
+                          a8[g ^ 1]);
+        tile_pv_n(R, o + r * ld, ld, p, alpha, vw, vis);
+    }
+}
+
 /* 8 values of a cache row from c on, widened to f32 as widen_block_t does */
 AVX2 INLINE __m256 widen8(const char *row, vo_type type, int64_t c)
 {
@@ -206,7 +311,7 @@ AVX2 INLINE __m256 widen8(const char *row, vo_type type, int64_t c)
  * cache read in its own order: key by key, the heads of a key side by side
  * (head by head, 8-16 strided streams read at about 2/3 of the bandwidth).
  * Scores and p·v straight from the cache rows, no widened copy; each row
- * gets scores8's and pv_row's sums in their order, so the same bits as the
+ * gets the tile path's sums in their order, so the same bits as the
  * copying path. av: nh·R·KB vectors of partial scores, pw: nh·R·KB weights;
  * type and R constants at each call. */
 AVX2 INLINE void decode_block_t(vo_type type, int R, int64_t nh, const char *kr, const char *vr,
@@ -263,7 +368,7 @@ AVX2 INLINE void decode_block_t(vo_type type, int R, int64_t nh, const char *kr,
             for (int r = 0; r < R; r++)
                 _mm256_storeu_ps(dst[i] + (size_t)r * KB * 8, acc[i][r]);
     }
-    /* the softmax step of each row; its output scaled by alpha (pv_row's
+    /* the softmax step of each row; its output scaled by alpha (tile_pv's
      * first step) */
     for (int64_t x = 0; x < nh * R; x++) {
         __m256 a[KB];
@@ -404,16 +509,14 @@ AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_att
         for (int64_t kh = kh0; kh < kh1; kh++) {
             widen_block(kw, ld, S, S->k, kh, k0, nk, kend, hd);
             widen_block(vw, ld, S, S->v, kh, k0, nk, kend, hd);
-            for (int64_t r = 0; r < rows; r++) {
-                int64_t x = (kh - kh0) * rows + r, pos = causal ? pos0 + i0 + r / G : pos0;
-                int64_t vis = pos - k0 + 1 < nk ? pos - k0 + 1 : nk;
-                if (vis <= 0)
-                    continue;   /* nothing of this block for this row */
-                float p[KB];
-                float alpha = softmax_step(_mm256_mul_ps(scores8(qs + x * ld, kw, ld), sv), vis,
-                                           &m[x], &l[x], p);
-                pv_row(os + x * ld, p, alpha, vw, ld, vis);
-            }
+            /* rows go by query position: those that see nothing of this
+             * block (causal) come first */
+            int64_t r0 = 0;
+            while (causal && r0 < rows && pos0 + i0 + r0 / G < k0)
+                r0++;
+            int64_t x = (kh - kh0) * rows + r0;
+            tile_rows(rows - r0, qs + x * ld, os + x * ld, m + x, l + x, ld, kw, vw, causal,
+                      pos0 + i0, G, r0, k0, nk, sv);
         }
     }
     for (int64_t x = 0; x < nr; x++) {

@@ -30,6 +30,7 @@ bool cpu_avx2_matvec_fits(vo_type w)
  * K 2048 N 6144: q8 1.1-1.2 ms at 2048 and 3072, 1.3-1.5 at 1024; bf16
  * best at 384-512) */
 enum { MV_PF = 512, MV_PF_Q8 = 2048 };
+#define MV_BLOCK 512    /* values of a block of the path for more than 3 x rows */
 /* bytes from a row's start to value k (to its block's start for q8) */
 INLINE size_t byte_at(int64_t k, vo_type t)
 {
@@ -54,9 +55,10 @@ AVX2 INLINE __m256 load8(const char *row, int64_t c, vo_type t)
 /* One q8 block of each of the rows (value k is a block's first) into the
  * sums acc[i][j]: its scale broadcast and its address found once for the
  * block's 4 vectors (load8 finds both for each), each vector widened as
- * load8 widens it and the FMAs in the same order, so the same bits. */
+ * load8 widens it and the FMAs in the same order, so the same bits; given
+ * keep, row i's 32 widened values stored at keep + i·MV_BLOCK too. */
 AVX2 INLINE void mv_block_q8(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
-                             int nx, int64_t k, int64_t wk, __m256 acc[8][3])
+                             int nx, int64_t k, int64_t wk, __m256 acc[8][3], float *keep)
 {
     size_t at = byte_at(k - wk, VO_Q8);
 #pragma GCC unroll 8
@@ -68,6 +70,8 @@ AVX2 INLINE void mv_block_q8(const char *w, size_t ldw, int nr, const float *x, 
 #pragma GCC unroll 4
         for (int s = 0; s < 4; s++) {
             __m256 wv = cpu_avx2_q8x8(b + 4 + 8 * s, dv);
+            if (keep)
+                _mm256_storeu_ps(keep + i * MV_BLOCK + 8 * s, wv);
 #pragma GCC unroll 3
             for (int j = 0; j < nx; j++)
                 acc[i][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * ldx + k + 8 * s),
@@ -99,11 +103,13 @@ AVX2 INLINE void mv_finish(const __m256 *acc, const char *w, size_t ldw, vo_type
  * as left there); the last part ends at K rounded down to 8 and finishes
  * each sum into res (given res), the others leave the vectors in sums.
  * Value k of a row is at k − wk (a block widened apart starts at its
- * k0). nr, nx and wt are constants at every call, so the loops unroll
+ * k0). Given keep (q8 weights, k0 a multiple of 32), row i's widened value
+ * k is also stored at keep[i·MV_BLOCK + k − k0], for other tiles to read.
+ * nr, nx and wt are constants at every call, so the loops unroll
  * fully and the accumulators stay in registers. */
 AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const float *x,
                          size_t ldx, int nx, int64_t K, int64_t k0, int64_t k1, int64_t wk,
-                         size_t pf, __m256 *sums, bool first, float *res)
+                         size_t pf, __m256 *sums, bool first, float *res, float *keep)
 {
     __m256 acc[8][3];
 #pragma GCC unroll 8
@@ -127,7 +133,7 @@ AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const fl
                 _mm_prefetch(w + i * ldw + at, _MM_HINT_T0);
         }
         if (wt == VO_Q8 && (k - wk) % VO_Q8_BLOCK == 0) {
-            mv_block_q8(w, ldw, nr, x, ldx, nx, k, wk, acc);
+            mv_block_q8(w, ldw, nr, x, ldx, nx, k, wk, acc, keep ? keep + (k - k0) : NULL);
             continue;
         }
 #pragma GCC unroll 4
@@ -149,6 +155,8 @@ AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const fl
 #pragma GCC unroll 8
         for (int i = 0; i < nr; i++) {
             __m256 wv = load8(w + i * ldw, k - wk, wt);
+            if (keep)
+                _mm256_storeu_ps(keep + i * MV_BLOCK + (k - k0), wv);
 #pragma GCC unroll 3
             for (int j = 0; j < nx; j++)
                 acc[i][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * ldx + k), acc[i][j]);
@@ -167,43 +175,46 @@ AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const fl
 
 /* the (rows, x rows) tiles: 8×1, 6×2 and 4×3 (up to 15 of the 16
  * registers), 4×1 and 4×2 beside 4×3 tiles, 1×nx for the last rows */
+#define MV_TILE(T, NR, NX) \
+    mv_tile(w, ldw, T, NR, x, ldx, NX, K, k0, k1, wk, pf, sums, first, res, keep)
 #define MV_CASES(T) \
     switch (nr * 4 + nx) { \
-    case 8 * 4 + 1: mv_tile(w, ldw, T, 8, x, ldx, 1, K, k0, k1, wk, pf, sums, first, res); break; \
-    case 6 * 4 + 2: mv_tile(w, ldw, T, 6, x, ldx, 2, K, k0, k1, wk, pf, sums, first, res); break; \
-    case 4 * 4 + 1: mv_tile(w, ldw, T, 4, x, ldx, 1, K, k0, k1, wk, pf, sums, first, res); break; \
-    case 4 * 4 + 2: mv_tile(w, ldw, T, 4, x, ldx, 2, K, k0, k1, wk, pf, sums, first, res); break; \
-    case 4 * 4 + 3: mv_tile(w, ldw, T, 4, x, ldx, 3, K, k0, k1, wk, pf, sums, first, res); break; \
-    case 1 * 4 + 1: mv_tile(w, ldw, T, 1, x, ldx, 1, K, k0, k1, wk, pf, sums, first, res); break; \
-    case 1 * 4 + 2: mv_tile(w, ldw, T, 1, x, ldx, 2, K, k0, k1, wk, pf, sums, first, res); break; \
-    default: mv_tile(w, ldw, T, 1, x, ldx, 3, K, k0, k1, wk, pf, sums, first, res); break; \
+    case 8 * 4 + 1: MV_TILE(T, 8, 1); break; \
+    case 6 * 4 + 2: MV_TILE(T, 6, 2); break; \
+    case 4 * 4 + 1: MV_TILE(T, 4, 1); break; \
+    case 4 * 4 + 2: MV_TILE(T, 4, 2); break; \
+    case 4 * 4 + 3: MV_TILE(T, 4, 3); break; \
+    case 1 * 4 + 1: MV_TILE(T, 1, 1); break; \
+    case 1 * 4 + 2: MV_TILE(T, 1, 2); break; \
+    default: MV_TILE(T, 1, 3); break; \
     }
 
 typedef void mv_tile_fn(const char *w, size_t ldw, int nr, const float *x, size_t ldx, int nx,
                         int64_t K, int64_t k0, int64_t k1, int64_t wk, size_t pf, __m256 *sums,
-                        bool first, float *res);
+                        bool first, float *res, float *keep);
 
 AVX2 static void mv_tile_bf16(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
                               int nx, int64_t K, int64_t k0, int64_t k1, int64_t wk,
-                              size_t pf, __m256 *sums, bool first, float *res)
+                              size_t pf, __m256 *sums, bool first, float *res, float *keep)
 {
     MV_CASES(VO_BF16)
 }
 
 AVX2 static void mv_tile_f32(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
                              int nx, int64_t K, int64_t k0, int64_t k1, int64_t wk,
-                             size_t pf, __m256 *sums, bool first, float *res)
+                             size_t pf, __m256 *sums, bool first, float *res, float *keep)
 {
     MV_CASES(VO_F32)
 }
 
 AVX2 static void mv_tile_q8(const char *w, size_t ldw, int nr, const float *x, size_t ldx,
                             int nx, int64_t K, int64_t k0, int64_t k1, int64_t wk,
-                            size_t pf, __m256 *sums, bool first, float *res)
+                            size_t pf, __m256 *sums, bool first, float *res, float *keep)
 {
     MV_CASES(VO_Q8)
 }
 #undef MV_CASES
+#undef MV_TILE
 
 /* the outputs of tile rows n ≤ r < n + nr and x rows m ≤ j < m + nx */
 static void mv_store(float *out, size_t ldo, const vo_tensor *bias, int64_t n, int nr, int64_t m,
@@ -220,39 +231,15 @@ static void mv_store(float *out, size_t ldo, const vo_tensor *bias, int64_t n, i
  * values, every group of 3 x rows in turn over a block while it is in L1
  * (a block of 4 bf16 rows is 4 KB, of 16 x rows 32 KB), the sums kept
  * between blocks (the same additions as in one pass: a vector's lanes go
- * on where they were). q8 blocks are widened to f32 once, for all the
- * groups (exactly: the values the tiles widen in registers), so that the
- * tiles do FMAs and loads only: 1.3x at 8 x rows, 1.7-2x at 16. bf16
+ * on where they were). A q8 block is widened to f32 once: the first group
+ * widens it in registers and keeps the values in a buffer (keep), the
+ * other groups read them from there, so their tiles do FMAs and loads only
+ * (1.3x at 8 x rows, 1.7-2x at 16, against widening in every group; the
+ * first group's widening kept, not a pass of its own before it, 1.2x
+ * more at 4 and 8 x rows). bf16
  * blocks are not: their widening is two instructions, and widened apart
  * they ran up to 1.6x slower (measured, 1 thread, K 2048 N 6144). Rows
  * past the last whole tile one at a time. */
-#define MV_BLOCK 512
-
-/* q8 rows i < nr (ldw bytes apart) at values k0..k1 (k0 a multiple of 32,
- * k1 of 8) widened into buf, rows MV_BLOCK floats apart, as load8 widens
- * them; each block's scale and address found once, and the row prefetched
- * MV_PF_Q8 bytes ahead (past its end, the same row of the next tile) */
-AVX2 static void mv_widen_q8(float *buf, const char *w, size_t ldw, int nr, int64_t k0,
-                             int64_t k1)
-{
-    for (int i = 0; i < nr; i++) {
-        const char *row = w + i * ldw;
-        float *dst = buf + i * MV_BLOCK - k0;
-        int64_t c = k0;
-        for (; c + VO_Q8_BLOCK <= k1; c += VO_Q8_BLOCK) {
-            size_t at = byte_at(c, VO_Q8), ahead = at + MV_PF_Q8;
-            _mm_prefetch(row + (ahead >= ldw ? ahead + (size_t)(nr - 1) * ldw : ahead),
-                         _MM_HINT_T0);
-            float d;
-            memcpy(&d, row + at, sizeof d);
-            __m256 dv = _mm256_set1_ps(d);
-            for (int s = 0; s < 4; s++)
-                _mm256_storeu_ps(dst + c + 8 * s, cpu_avx2_q8x8(row + at + 4 + 8 * s, dv));
-        }
-        for (; c < k1; c += 8)
-            _mm256_storeu_ps(dst + c, load8(row, c, VO_Q8));
-    }
-}
 
 AVX2 static void matvec_blocked(mv_tile_fn *tile, const vo_tensor *w, int64_t n0, int64_t n1,
                                 const float *x, size_t ldx, int64_t M, float *out, size_t ldo,
@@ -269,16 +256,15 @@ AVX2 static void matvec_blocked(mv_tile_fn *tile, const vo_tensor *w, int64_t n0
         const char *wr = cpu_base(w) + n * ldw;
         for (int64_t k0 = 0; k0 < K8 || k0 == 0; k0 += MV_BLOCK) {
             int64_t k1 = K8 - k0 > MV_BLOCK ? k0 + MV_BLOCK : K8;
-            if (widen)
-                mv_widen_q8(buf, wr, ldw, nr, k0, k1);
             for (int64_t m = 0; m < M; m += 3) {
                 int nx = M - m < 3 ? (int)(M - m) : 3;
-                if (!widen)
-                    tile(wr, ldw, nr, x + m * ldx, ldx, nx, K, k0, k1, 0, MV_PF, sums[m / 3],
-                         k0 == 0, res);
+                if (!widen || m == 0)
+                    /* q8: the first group widens in registers, and keeps the rows in buf */
+                    tile(wr, ldw, nr, x + m * ldx, ldx, nx, K, k0, k1, 0,
+                         widen ? MV_PF_Q8 : MV_PF, sums[m / 3], k0 == 0, res, widen ? buf : NULL);
                 else {
                     mv_tile_f32((const char *)buf, MV_BLOCK * sizeof(float), nr, x + m * ldx,
-                                ldx, nx, K, k0, k1, k0, 0, sums[m / 3], k0 == 0, NULL);
+                                ldx, nx, K, k0, k1, k0, 0, sums[m / 3], k0 == 0, NULL, NULL);
                     if (k1 == K8)   /* the tail past K8 from the rows themselves */
                         mv_finish(sums[m / 3], wr, ldw, w->type, nr, x + m * ldx, ldx, nx, K,
                                   res);
@@ -308,7 +294,8 @@ void cpu_avx2_matvec(const vo_tensor *w, int64_t n0, int64_t n1, const float *x,
     for (int64_t n = n0; n < n1;) {
         int nr = n1 - n >= tile_rows ? tile_rows : 1;
         float res[8 * 3];
-        tile(cpu_base(w) + n * ldw, ldw, nr, x, ldx, nx, K, 0, K / 8 * 8, 0, pf, sums, true, res);
+        tile(cpu_base(w) + n * ldw, ldw, nr, x, ldx, nx, K, 0, K / 8 * 8, 0, pf, sums, true, res,
+             NULL);
         mv_store(out, ldo, bias, n, nr, 0, nx, res);
         n += nr;
     }

@@ -102,6 +102,21 @@ AVX2 INLINE void widen_block_t(float *dst, size_t ld, const vo_attn_seq *S, cons
         memset(dst + (size_t)k * ld, 0, sizeof(float) * ld);
 }
 
+/* rows k0 ≤ k < k0 + KB of KV head kh of an f32 tensor, in place (their
+ * first), the rows AHEAD keys on prefetched as widen_block_t does */
+AVX2 static const float *f32_block(const vo_attn_seq *S, const vo_tensor *t, int64_t kh,
+                                   int64_t k0, int64_t kend, int64_t hd)
+{
+    const char *base = cpu_base(t) + kh * t->nb[1], *rows = base + cpu_kv_row(S, t, k0);
+    if (k0 + AHEAD < kend) {
+        const char *ahead = base + cpu_kv_row(S, t, k0 + AHEAD);
+        for (int64_t k = 0; k < KB && k0 + k + AHEAD < kend; k++)
+            for (size_t b = 0; b < (size_t)hd * sizeof(float); b += 64)
+                _mm_prefetch(ahead + (size_t)k * t->nb[2] + b, _MM_HINT_T0);
+    }
+    return (const float *)rows;
+}
+
 AVX2 static void widen_block(float *dst, size_t ld, const vo_attn_seq *S, const vo_tensor *t,
                              int64_t kh, int64_t k0, int64_t n, int64_t kend, int64_t hd)
 {
@@ -131,10 +146,11 @@ AVX2 INLINE __m256 reduce8(const __m256 a[8])
 enum { TR = 3, TJ = 4 };   /* tile rows side by side; keys a pass of scores */
 _Static_assert(KB % TJ == 0, "the keys of a block in whole passes");
 
-/* R ≤ TR rows' 8 scores each against the block's widened keys kw: TJ keys a
- * pass, R·TJ accumulators (12 chains hide the FMA latency); a8 gets row r's
- * key j accumulator at a8[r·KB + j] */
-AVX2 INLINE void tile_scores(int R, const float *q, size_t ld, const float *kw, __m256 *a8)
+/* R ≤ TR rows' 8 scores each against the block's keys kw (f32 rows kvld
+ * floats apart): TJ keys a pass, R·TJ accumulators (12 chains hide the FMA
+ * latency); a8 gets row r's key j accumulator at a8[r·KB + j] */
+AVX2 INLINE void tile_scores(int R, const float *q, size_t ld, const float *kw, size_t kvld,
+                             __m256 *a8)
 {
     for (int h = 0; h < KB / TJ; h++) {
         __m256 a[TR][TJ];
@@ -143,7 +159,7 @@ AVX2 INLINE void tile_scores(int R, const float *q, size_t ld, const float *kw, 
 #pragma GCC unroll 4
             for (int j = 0; j < TJ; j++)
                 a[r][j] = _mm256_setzero_ps();
-        const float *k = kw + (size_t)h * TJ * ld;
+        const float *k = kw + (size_t)h * TJ * kvld;
         for (size_t c = 0; c < ld; c += 8) {
             __m256 x[TR];
 #pragma GCC unroll 3
@@ -151,7 +167,7 @@ AVX2 INLINE void tile_scores(int R, const float *q, size_t ld, const float *kw, 
                 x[r] = _mm256_loadu_ps(q + r * ld + c);
 #pragma GCC unroll 4
             for (int j = 0; j < TJ; j++) {
-                __m256 kv = _mm256_loadu_ps(k + (size_t)j * ld + c);
+                __m256 kv = _mm256_loadu_ps(k + (size_t)j * kvld + c);
                 /* in a register: gcc would load it again for each row's FMA,
                  * and the loads, not the FMAs, would bound the loop */
                 __asm__("" : "+x"(kv));
@@ -168,11 +184,12 @@ AVX2 INLINE void tile_scores(int R, const float *q, size_t ld, const float *kw, 
     }
 }
 
-/* o_r = o_r·alpha_r + Σ_{j < vis_r} p_rj·v_j for R ≤ TR rows (p_r: p + r·KB),
- * j in order; 32 floats of the R rows in registers, each value row loaded
- * once for the keys all of them see, then each row's own last keys */
+/* o_r = o_r·alpha_r + Σ_{j < vis_r} p_rj·v_j for R ≤ TR rows (p_r: p + r·KB;
+ * v_j: vw + j·kvld), j in order; 32 floats of the R rows in registers,
+ * each value row loaded once for the keys all of them see, then each row's
+ * own last keys */
 AVX2 INLINE void tile_pv(int R, float *o, size_t ld, const float *p, const float *alpha,
-                         const float *vw, const int64_t *vis)
+                         const float *vw, size_t kvld, const int64_t *vis)
 {
     int64_t nmin = vis[0];
     for (int r = 1; r < R; r++)
@@ -194,7 +211,7 @@ AVX2 INLINE void tile_pv(int R, float *o, size_t ld, const float *p, const float
                 pj[r] = _mm256_set1_ps(p[r * KB + j]);
 #pragma GCC unroll 4
             for (int v = 0; v < 4; v++) {
-                __m256 w = _mm256_loadu_ps(vw + (size_t)j * ld + c + 8 * v);
+                __m256 w = _mm256_loadu_ps(vw + (size_t)j * kvld + c + 8 * v);
                 __asm__("" : "+x"(w));  /* one load for the R rows, as above */
 #pragma GCC unroll 3
                 for (int r = 0; r < R; r++)
@@ -208,7 +225,7 @@ AVX2 INLINE void tile_pv(int R, float *o, size_t ld, const float *p, const float
 #pragma GCC unroll 4
                 for (int v = 0; v < 4; v++)
                     acc[r][v] = _mm256_fmadd_ps(
-                        pj, _mm256_loadu_ps(vw + (size_t)j * ld + c + 8 * v), acc[r][v]);
+                        pj, _mm256_loadu_ps(vw + (size_t)j * kvld + c + 8 * v), acc[r][v]);
             }
 #pragma GCC unroll 4
             for (int v = 0; v < 4; v++)
@@ -220,7 +237,7 @@ AVX2 INLINE void tile_pv(int R, float *o, size_t ld, const float *p, const float
             __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(o + r * ld + cc), _mm256_set1_ps(alpha[r]));
             for (int64_t j = 0; j < vis[r]; j++)
                 acc = _mm256_fmadd_ps(_mm256_set1_ps(p[r * KB + j]),
-                                      _mm256_loadu_ps(vw + (size_t)j * ld + cc), acc);
+                                      _mm256_loadu_ps(vw + (size_t)j * kvld + cc), acc);
             _mm256_storeu_ps(o + r * ld + cc, acc);
         }
 }
@@ -247,22 +264,23 @@ AVX2 INLINE float softmax_step(__m256 s, int64_t vis, float *m, float *l, float 
 }
 
 /* the row counts a tile path call is built for: R a constant in each */
-AVX2 static void tile_scores_n(int64_t R, const float *q, size_t ld, const float *kw, __m256 *a8)
+AVX2 static void tile_scores_n(int64_t R, const float *q, size_t ld, const float *kw,
+                               size_t kvld, __m256 *a8)
 {
     switch (R) {
-    case 3: tile_scores(3, q, ld, kw, a8); break;
-    case 2: tile_scores(2, q, ld, kw, a8); break;
-    default: tile_scores(1, q, ld, kw, a8); break;
+    case 3: tile_scores(3, q, ld, kw, kvld, a8); break;
+    case 2: tile_scores(2, q, ld, kw, kvld, a8); break;
+    default: tile_scores(1, q, ld, kw, kvld, a8); break;
     }
 }
 
 AVX2 static void tile_pv_n(int64_t R, float *o, size_t ld, const float *p, const float *alpha,
-                           const float *vw, const int64_t *vis)
+                           const float *vw, size_t kvld, const int64_t *vis)
 {
     switch (R) {
-    case 3: tile_pv(3, o, ld, p, alpha, vw, vis); break;
-    case 2: tile_pv(2, o, ld, p, alpha, vw, vis); break;
-    default: tile_pv(1, o, ld, p, alpha, vw, vis); break;
+    case 3: tile_pv(3, o, ld, p, alpha, vw, kvld, vis); break;
+    case 2: tile_pv(2, o, ld, p, alpha, vw, kvld, vis); break;
+    default: tile_pv(1, o, ld, p, alpha, vw, kvld, vis); break;
     }
 }
 
@@ -273,11 +291,12 @@ AVX2 static void tile_pv_n(int64_t R, float *o, size_t ld, const float *p, const
  * are issued between a group's softmax steps and its p·v, so that their FMAs
  * fill the softmax's latency. */
 AVX2 static void tile_rows(int64_t n, const float *q, float *o, float *m, float *l, size_t ld,
-                           const float *kw, const float *vw, bool causal, int64_t pos, int64_t G,
-                           int64_t first, int64_t k0, int64_t nk, __m256 sv)
+                           const float *kw, const float *vw, size_t kvld, bool causal,
+                           int64_t pos, int64_t G, int64_t first, int64_t k0, int64_t nk,
+                           __m256 sv)
 {
     __m256 a8[2][TR * KB];
-    tile_scores_n(n < TR ? n : TR, q, ld, kw, a8[0]);
+    tile_scores_n(n < TR ? n : TR, q, ld, kw, kvld, a8[0]);
     for (int64_t r = 0, g = 0; r < n; r += TR, g ^= 1) {
         int64_t R = n - r < TR ? n - r : TR, vis[TR];
         float p[TR * KB], alpha[TR];
@@ -288,9 +307,9 @@ AVX2 static void tile_rows(int64_t n, const float *q, float *o, float *m, float 
                                     &l[r + i], p + i * KB);
         }
         if (r + TR < n)
-            tile_scores_n(n - r - TR < TR ? n - r - TR : TR, q + (r + TR) * ld, ld, kw,
+            tile_scores_n(n - r - TR < TR ? n - r - TR : TR, q + (r + TR) * ld, ld, kw, kvld,
                           a8[g ^ 1]);
-        tile_pv_n(R, o + r * ld, ld, p, alpha, vw, vis);
+        tile_pv_n(R, o + r * ld, ld, p, alpha, vw, kvld, vis);
     }
 }
 
@@ -496,6 +515,10 @@ AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_att
     int64_t kend = (causal ? pos0 + i1 - 1 : pos0) + 1;
     __m256 sv = _mm256_set1_ps(scale);
     bool decode = decode_fits(S, rows, G, hd);
+    /* f32 keys and values (the vision tower's) of whole 8-float groups,
+     * rows as far apart in both: the tile path reads them in place */
+    bool direct = S->k->type == VO_F32 && S->v->type == VO_F32 && (size_t)hd == ld &&
+                  S->k->nb[2] == S->v->nb[2] && S->k->nb[2] % sizeof(float) == 0;
     for (int64_t k0 = 0; k0 < kend; k0 += KB) {
         int64_t nk = kend - k0 < KB ? kend - k0 : KB;
         if (decode) {
@@ -507,16 +530,25 @@ AVX2 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_att
         /* the heads of a block one after the other: a decode task over
          * several heads reads their cache rows, which lie side by side */
         for (int64_t kh = kh0; kh < kh1; kh++) {
-            widen_block(kw, ld, S, S->k, kh, k0, nk, kend, hd);
-            widen_block(vw, ld, S, S->v, kh, k0, nk, kend, hd);
+            const float *kb = kw, *vb = vw;
+            size_t kvld = ld;
+            if (direct && nk == KB) {
+                /* f32 rows a whole block: read where they are */
+                kb = f32_block(S, S->k, kh, k0, kend, hd);
+                vb = f32_block(S, S->v, kh, k0, kend, hd);
+                kvld = S->k->nb[2] / sizeof(float);
+            } else {
+                widen_block(kw, ld, S, S->k, kh, k0, nk, kend, hd);
+                widen_block(vw, ld, S, S->v, kh, k0, nk, kend, hd);
+            }
             /* rows go by query position: those that see nothing of this
              * block (causal) come first */
             int64_t r0 = 0;
             while (causal && r0 < rows && pos0 + i0 + r0 / G < k0)
                 r0++;
             int64_t x = (kh - kh0) * rows + r0;
-            tile_rows(rows - r0, qs + x * ld, os + x * ld, m + x, l + x, ld, kw, vw, causal,
-                      pos0 + i0, G, r0, k0, nk, sv);
+            tile_rows(rows - r0, qs + x * ld, os + x * ld, m + x, l + x, ld, kb, vb, kvld,
+                      causal, pos0 + i0, G, r0, k0, nk, sv);
         }
     }
     for (int64_t x = 0; x < nr; x++) {

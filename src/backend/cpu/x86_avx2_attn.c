@@ -7,9 +7,9 @@
  * A decode step (one query: its G ≤ 2 heads a KV head) takes the decode
  * path: all the task's heads a block, the cache read key by key in its own
  * order, scores and p·v straight from the cache rows. Other tiles (the
- * tile path) widen a block of a head into f32 rows first, and take the
- * rows three at a time against them, so each widened row is loaded once
- * for three rows' FMAs.
+ * tile path) widen a block of a head into f32 rows first (f32 rows are
+ * read in place), and take the rows three at a time against them, so each
+ * key and value vector is loaded once for three rows' FMAs.
  *
  * Each query row's arithmetic is the same whatever else its task holds and
  * on both paths: the blocks start at key 0 and every 8 keys, each sum runs

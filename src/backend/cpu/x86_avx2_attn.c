@@ -296,6 +296,8 @@ AVX2 static void tile_rows(int64_t n, const float *q, float *o, float *m, float 
                            __m256 sv)
 {
     __m256 a8[2][TR * KB];
+    if (n <= 0)
+        return;
     tile_scores_n(n < TR ? n : TR, q, ld, kw, kvld, a8[0]);
     for (int64_t r = 0, g = 0; r < n; r += TR, g ^= 1) {
         int64_t R = n - r < TR ? n - r : TR, vis[TR];

@@ -242,25 +242,36 @@ AVX2 INLINE void tile_pv(int R, float *o, size_t ld, const float *p, const float
         }
 }
 
-/* one row's online-softmax step over a block: s its scaled scores, the
- * first vis keys seen; p gets the block's weights (0 past vis), m and l the
- * running max and sum; returns the factor of the row's earlier output */
-AVX2 INLINE float softmax_step(__m256 s, int64_t vis, float *m, float *l, float p[KB])
+/* R ≤ TR rows' online-softmax steps over a block: s[r] row r's scaled
+ * scores, the first vis[r] keys seen; p + r·KB gets its weights (0 past
+ * vis), m[r] and l[r] its running max and sum, alpha[r] the factor of its
+ * earlier output. The R factors come from one exp (lane r: row r's; each
+ * lane's steps are its own, so a row gets the same bits alone) */
+AVX2 INLINE void softmax_rows(int R, const __m256 *s, const int64_t *vis, float *m, float *l,
+                              float *p, float *alpha)
 {
-    __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
-    __m256 seen = _mm256_cmp_ps(lane, _mm256_set1_ps((float)vis), _CMP_LT_OQ);
-    s = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s, seen);
-    /* the block's max: a fixed tree of maxima */
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ss(h, _mm_movehdup_ps(h));
-    float mb = _mm_cvtss_f32(h), mn = *m > mb ? *m : mb;
-    float alpha = _mm_cvtss_f32(_mm256_castps256_ps128(cpu_avx2_exp_le0(_mm256_set1_ps(*m - mn))));
-    __m256 e = _mm256_and_ps(seen, cpu_avx2_exp_le0(_mm256_sub_ps(s, _mm256_set1_ps(mn))));
-    _mm256_storeu_ps(p, e);
-    *l = *l * alpha + cpu_avx2_hsum8(e);
-    *m = mn;
-    return alpha;
+    __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), sb[TR], seen[TR];
+    float mn[TR], d[8] = {0};
+    for (int r = 0; r < R; r++) {
+        seen[r] = _mm256_cmp_ps(lane, _mm256_set1_ps((float)vis[r]), _CMP_LT_OQ);
+        sb[r] = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s[r], seen[r]);
+        /* the block's max: a fixed tree of maxima */
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(sb[r]), _mm256_extractf128_ps(sb[r], 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        float mb = _mm_cvtss_f32(h);
+        mn[r] = m[r] > mb ? m[r] : mb;
+        d[r] = m[r] - mn[r];
+    }
+    _mm256_storeu_ps(d, cpu_avx2_exp_le0(_mm256_loadu_ps(d)));
+    for (int r = 0; r < R; r++) {
+        __m256 e = _mm256_and_ps(seen[r],
+                                 cpu_avx2_exp_le0(_mm256_sub_ps(sb[r], _mm256_set1_ps(mn[r]))));
+        _mm256_storeu_ps(p + r * KB, e);
+        l[r] = l[r] * d[r] + cpu_avx2_hsum8(e);
+        m[r] = mn[r];
+        alpha[r] = d[r];
+    }
 }
 
 /* the row counts a tile path call is built for: R a constant in each */
@@ -302,11 +313,16 @@ AVX2 static void tile_rows(int64_t n, const float *q, float *o, float *m, float 
     for (int64_t r = 0, g = 0; r < n; r += TR, g ^= 1) {
         int64_t R = n - r < TR ? n - r : TR, vis[TR];
         float p[TR * KB], alpha[TR];
+        __m256 s[TR];
         for (int64_t i = 0; i < R; i++) {
             int64_t v = causal ? pos + (first + r + i) / G - k0 + 1 : nk;
             vis[i] = v < nk ? v : nk;
-            alpha[i] = softmax_step(_mm256_mul_ps(reduce8(a8[g] + i * KB), sv), vis[i], &m[r + i],
-                                    &l[r + i], p + i * KB);
+            s[i] = _mm256_mul_ps(reduce8(a8[g] + i * KB), sv);
+        }
+        switch (R) {
+        case 3: softmax_rows(3, s, vis, m + r, l + r, p, alpha); break;
+        case 2: softmax_rows(2, s, vis, m + r, l + r, p, alpha); break;
+        default: softmax_rows(1, s, vis, m + r, l + r, p, alpha); break;
         }
         if (r + TR < n)
             tile_scores_n(n - r - TR < TR ? n - r - TR : TR, q + (r + TR) * ld, ld, kw, kvld,
@@ -389,21 +405,36 @@ AVX2 INLINE void decode_block_t(vo_type type, int R, int64_t nh, const char *kr,
             for (int r = 0; r < R; r++)
                 _mm256_storeu_ps(dst[i] + (size_t)r * KB * 8, acc[i][r]);
     }
-    /* the softmax step of each row; its output scaled by alpha (tile_pv's
-     * first step) */
-    for (int64_t x = 0; x < nh * R; x++) {
-        __m256 a[KB];
-        for (int64_t j = 0; j < KB; j++)
-            a[j] = j < nk ? _mm256_loadu_ps(av + ((size_t)x * KB + (size_t)j) * 8)
-                          : _mm256_setzero_ps();
-        float alpha = softmax_step(_mm256_mul_ps(reduce8(a), sv), vis, &m[x], &l[x],
-                                   pw + (size_t)x * KB);
-        if (alpha == 1.0f)
-            continue;   /* o·1 is o */
-        __m256 al = _mm256_set1_ps(alpha);
-        float *o = os + (size_t)x * ld;
-        for (size_t c = 0; c < ld; c += 8)
-            _mm256_storeu_ps(o + c, _mm256_mul_ps(_mm256_loadu_ps(o + c), al));
+    /* the softmax steps of the rows, TR at a time; each output scaled by its
+     * alpha (tile_pv's first step) */
+    int64_t rv[TR];     /* every row sees the same keys */
+    for (int i = 0; i < TR; i++)
+        rv[i] = vis;
+    for (int64_t x0 = 0; x0 < nh * R; x0 += TR) {
+        int64_t nx = nh * R - x0 < TR ? nh * R - x0 : TR;
+        __m256 s[TR];
+        float alpha[TR];
+        for (int64_t i = 0; i < nx; i++) {
+            __m256 a[KB];
+            for (int64_t j = 0; j < KB; j++)
+                a[j] = j < nk ? _mm256_loadu_ps(av + ((size_t)(x0 + i) * KB + (size_t)j) * 8)
+                              : _mm256_setzero_ps();
+            s[i] = _mm256_mul_ps(reduce8(a), sv);
+        }
+        float *px = pw + (size_t)x0 * KB;
+        switch (nx) {
+        case 3: softmax_rows(3, s, rv, m + x0, l + x0, px, alpha); break;
+        case 2: softmax_rows(2, s, rv, m + x0, l + x0, px, alpha); break;
+        default: softmax_rows(1, s, rv, m + x0, l + x0, px, alpha); break;
+        }
+        for (int64_t i = 0; i < nx; i++) {
+            if (alpha[i] == 1.0f)
+                continue;   /* o·1 is o */
+            __m256 al = _mm256_set1_ps(alpha[i]);
+            float *o = os + (size_t)(x0 + i) * ld;
+            for (size_t c = 0; c < ld; c += 8)
+                _mm256_storeu_ps(o + c, _mm256_mul_ps(_mm256_loadu_ps(o + c), al));
+        }
     }
     /* o += Σ_j p_j·v_j, keys in order, 32 floats of R rows at a time in
      * registers, head by head: the block's values are in cache already,

@@ -285,6 +285,16 @@ AVX2 static void tile_scores_n(int64_t R, const float *q, size_t ld, const float
     }
 }
 
+AVX2 static void softmax_rows_n(int64_t R, const __m256 *s, const int64_t *vis, float *m,
+                                float *l, float *p, float *alpha)
+{
+    switch (R) {
+    case 3: softmax_rows(3, s, vis, m, l, p, alpha); break;
+    case 2: softmax_rows(2, s, vis, m, l, p, alpha); break;
+    default: softmax_rows(1, s, vis, m, l, p, alpha); break;
+    }
+}
+
 AVX2 static void tile_pv_n(int64_t R, float *o, size_t ld, const float *p, const float *alpha,
                            const float *vw, size_t kvld, const int64_t *vis)
 {
@@ -319,11 +329,7 @@ AVX2 static void tile_rows(int64_t n, const float *q, float *o, float *m, float 
             vis[i] = v < nk ? v : nk;
             s[i] = _mm256_mul_ps(reduce8(a8[g] + i * KB), sv);
         }
-        switch (R) {
-        case 3: softmax_rows(3, s, vis, m + r, l + r, p, alpha); break;
-        case 2: softmax_rows(2, s, vis, m + r, l + r, p, alpha); break;
-        default: softmax_rows(1, s, vis, m + r, l + r, p, alpha); break;
-        }
+        softmax_rows_n(R, s, vis, m + r, l + r, p, alpha);
         if (r + TR < n)
             tile_scores_n(n - r - TR < TR ? n - r - TR : TR, q + (r + TR) * ld, ld, kw, kvld,
                           a8[g ^ 1]);
@@ -421,12 +427,7 @@ AVX2 INLINE void decode_block_t(vo_type type, int R, int64_t nh, const char *kr,
                               : _mm256_setzero_ps();
             s[i] = _mm256_mul_ps(reduce8(a), sv);
         }
-        float *px = pw + (size_t)x0 * KB;
-        switch (nx) {
-        case 3: softmax_rows(3, s, rv, m + x0, l + x0, px, alpha); break;
-        case 2: softmax_rows(2, s, rv, m + x0, l + x0, px, alpha); break;
-        default: softmax_rows(1, s, rv, m + x0, l + x0, px, alpha); break;
-        }
+        softmax_rows_n(nx, s, rv, m + x0, l + x0, pw + (size_t)x0 * KB, alpha);
         for (int64_t i = 0; i < nx; i++) {
             if (alpha[i] == 1.0f)
                 continue;   /* o·1 is o */

@@ -155,7 +155,7 @@ AVX2 INLINE void mv_tile(const char *w, size_t ldw, vo_type wt, int nr, const fl
 #pragma GCC unroll 8
         for (int i = 0; i < nr; i++) {
             __m256 wv = load8(w + i * ldw, k - wk, wt);
-            if (keep)
+            if (wt == VO_Q8 && keep)    /* the f32 and bf16 tiles compile it out */
                 _mm256_storeu_ps(keep + i * MV_BLOCK + (k - k0), wv);
 #pragma GCC unroll 3
             for (int j = 0; j < nx; j++)

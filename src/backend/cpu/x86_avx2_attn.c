@@ -350,10 +350,14 @@ AVX2 INLINE __m256 widen8(const char *row, vo_type type, int64_t c)
 }
 
 /* The decode path's block: R ≤ 2 query rows a KV head that share one
- * query position (a decode step's G heads), for all the task's heads, the
- * cache read in its own order: key by key, the heads of a key side by side
- * (head by head, 8-16 strided streams read at about 2/3 of the bandwidth).
- * Scores and p·v straight from the cache rows, no widened copy; each row
+ * query position (a decode step's G heads), for all the task's heads. The
+ * next block is prefetched in the cache's order: key by key, the heads of
+ * a key side by side (head by head, 8-16 strided streams read at about 2/3
+ * of the bandwidth); the block itself, in cache by then, head by head, so
+ * that a head's query vectors are loaded once for several keys (loads, not
+ * FMAs, bound the pass that took the pairs in the cache's order: f32 keys
+ * at 6,000 1.2-1.3x faster). Scores and p·v straight from the cache rows,
+ * no widened copy; each row
  * gets the tile path's sums in their order, so the same bits as the
  * copying path. av: nh·R·KB vectors of partial scores, pw: nh·R·KB weights;
  * type and R constants at each call. */
@@ -363,53 +367,62 @@ AVX2 INLINE void decode_block_t(vo_type type, int R, int64_t nh, const char *kr,
                                 int64_t vis, const float *qs, float *os, float *m, float *l,
                                 size_t ld, __m256 sv, float *av, float *pw)
 {
-    /* scores: key j of head h, row r in av[((h·R + r)·KB + j)·8]; the
-     * (key, head) pairs in the cache's order, 8 / R of them a pass (8
-     * accumulators: a sum's FMAs wait on each other) */
+    /* scores: key j of head h, row r in av[((h·R + r)·KB + j)·8]; a pass
+     * takes P = 8 / R keys of one head (8 accumulators: a sum's FMAs wait
+     * on each other), each query vector loaded once for the P keys */
     enum { P_MAX = 8 };
-    const int64_t P = 8 / R, n = nk * nh;
-    for (int64_t t0 = 0; t0 < n; t0 += P) {
-        int64_t np = n - t0 < P ? n - t0 : P;
-        /* the same pairs of the block DECODE_AHEAD keys on, K and V, in
-         * the cache's order */
-        for (int64_t t = t0; t < t0 + np && t < na * nh; t++) {
-            size_t ok = (size_t)(t / nh) * kstep + (size_t)(t % nh) * khead;
-            size_t ov = (size_t)(t / nh) * vstep + (size_t)(t % nh) * vhead;
-            for (size_t b = 0; b < bytes; b += 64) {
-                _mm_prefetch(ka + ok + b, _MM_HINT_T0);
-                _mm_prefetch(va + ov + b, _MM_HINT_T0);
+    const int P = 8 / R;
+    int64_t aj = 0, ah = 0;
+    for (int64_t h = 0; h < nh; h++) {
+        const float *qh = qs + (size_t)h * R * ld;
+        for (int64_t j0 = 0; j0 < nk; j0 += P) {
+            /* P pairs of the block DECODE_AHEAD keys on, K and V, in the
+             * cache's order (key by key, the heads side by side), where the
+             * hardware prefetchers follow them: (aj, ah) the next of them */
+            for (int i = 0; i < P && aj < na; i++) {
+                size_t ok = (size_t)aj * kstep + (size_t)ah * khead;
+                size_t ov = (size_t)aj * vstep + (size_t)ah * vhead;
+                for (size_t b = 0; b < bytes; b += 64) {
+                    _mm_prefetch(ka + ok + b, _MM_HINT_T0);
+                    _mm_prefetch(va + ov + b, _MM_HINT_T0);
+                }
+                if (++ah == nh) {
+                    ah = 0;
+                    aj++;
+                }
             }
-        }
-        const char *krow[P_MAX];
-        const float *qh[P_MAX];
-        float *dst[P_MAX];
-        for (int64_t i = 0; i < P; i++) {
-            int64_t t = t0 + (i < np ? i : 0), j = t / nh, h = t % nh;
-            krow[i] = kr + (size_t)j * kstep + (size_t)h * khead;
-            qh[i] = qs + (size_t)h * R * ld;
-            dst[i] = av + ((size_t)h * R * KB + (size_t)j) * 8;
-        }
-        __m256 acc[P_MAX][2];
+            /* a short last pass repeats its first key: the same sum again */
+            const char *krow[P_MAX];
 #pragma GCC unroll 8
-        for (int64_t i = 0; i < P; i++)
-#pragma GCC unroll 2
-            for (int r = 0; r < R; r++)
-                acc[i][r] = _mm256_setzero_ps();
-        for (size_t c = 0; c < ld; c += 8) {
+            for (int i = 0; i < P; i++)
+                krow[i] = kr + (size_t)(j0 + i < nk ? j0 + i : j0) * kstep + (size_t)h * khead;
+            __m256 acc[P_MAX][2];
 #pragma GCC unroll 8
-            for (int64_t i = 0; i < P; i++) {
-                __m256 w = widen8(krow[i], type, (int64_t)c);
+            for (int i = 0; i < P; i++)
 #pragma GCC unroll 2
                 for (int r = 0; r < R; r++)
-                    acc[i][r] = _mm256_fmadd_ps(_mm256_loadu_ps(qh[i] + r * ld + c), w, acc[i][r]);
-            }
-        }
-        /* a short last pass repeats its first pair: the same sum again */
-#pragma GCC unroll 8
-        for (int64_t i = 0; i < P; i++)
+                    acc[i][r] = _mm256_setzero_ps();
+            for (size_t c = 0; c < ld; c += 8) {
+                __m256 qv[2];
 #pragma GCC unroll 2
-            for (int r = 0; r < R; r++)
-                _mm256_storeu_ps(dst[i] + (size_t)r * KB * 8, acc[i][r]);
+                for (int r = 0; r < R; r++)
+                    qv[r] = _mm256_loadu_ps(qh + r * ld + c);
+#pragma GCC unroll 8
+                for (int i = 0; i < P; i++) {
+                    __m256 w = widen8(krow[i], type, (int64_t)c);
+#pragma GCC unroll 2
+                    for (int r = 0; r < R; r++)
+                        acc[i][r] = _mm256_fmadd_ps(qv[r], w, acc[i][r]);
+                }
+            }
+            float *dst = av + ((size_t)h * R * KB + (size_t)j0) * 8;
+#pragma GCC unroll 8
+            for (int i = 0; i < P; i++)
+                if (j0 + i < nk)
+#pragma GCC unroll 2
+                    for (int r = 0; r < R; r++)
+                        _mm256_storeu_ps(dst + ((size_t)r * KB + (size_t)i) * 8, acc[i][r]);
+        }
     }
     /* the softmax steps of the rows, TR at a time; each output scaled by its
      * alpha (tile_pv's first step) */

@@ -358,7 +358,7 @@ AVX2 INLINE __m256 widen8(const char *row, vo_type type, int64_t c)
  * of the bandwidth); the block itself, in cache by then, head by head, so
  * that a head's query vectors are loaded once for several keys (loads, not
  * FMAs, bound the pass that took the pairs in the cache's order: f32 keys
- * at 6,000 1.2-1.3x faster). Scores and p·v straight from the cache rows,
+ * at 6,000 1.2-1.5x faster). Scores and p·v straight from the cache rows,
  * no widened copy; each row
  * gets the tile path's sums in their order, so the same bits as the
  * copying path. av: nh·R·KB vectors of partial scores, pw: nh·R·KB weights;
@@ -393,7 +393,8 @@ AVX2 INLINE void decode_block_t(vo_type type, int R, int64_t nh, const char *kr,
                     aj++;
                 }
             }
-            /* a short last pass repeats its first key: the same sum again */
+            /* a short last block's pass reads key j0 again for the keys
+             * past nk, and does not store their sums */
             const char *krow[P_MAX];
 #pragma GCC unroll 8
             for (int i = 0; i < P; i++)

@@ -681,19 +681,24 @@ static void test_row_ops(void)
  * and a query's output is the same bit for bit whether it is computed alone
  * over the keys it sees (a decode step) or inside a longer chunk (a prefill
  * or a verified draft) */
+/* keys bf16 (a cache) or f32 (the vision tower's, which the AVX-512 full
+ * path reads straight from their rows: head_dim 72 and 40 past its 16-wide
+ * loads, a task of 64 rows and one of 6, G 3, blocks of keys and a part) */
 static void test_attention_long(void)
 {
     static const struct {
         int64_t hd, nh, nkvh, nq, nkv;
         float qscale;
         bool causal;
-    } cs[] = {{128, 16, 8, 70, 150, 1.0f, true}, {72, 4, 4, 97, 97, 1.0f, false},
-              {8, 6, 2, 33, 65, 30.0f, true}, {100, 3, 1, 40, 200, 8.0f, true},
-              {128, 4, 2, 1, 300, 1.0f, true}, {16, 2, 2, 65, 64, 1.0f, false}};
+        vo_type kt;
+    } cs[] = {{128, 16, 8, 70, 150, 1.0f, true, VO_BF16}, {72, 4, 4, 97, 97, 1.0f, false, VO_BF16},
+              {8, 6, 2, 33, 65, 30.0f, true, VO_BF16}, {100, 3, 1, 40, 200, 8.0f, true, VO_BF16},
+              {128, 4, 2, 1, 300, 1.0f, true, VO_BF16}, {16, 2, 2, 65, 64, 1.0f, false, VO_BF16},
+              {72, 3, 3, 70, 100, 8.0f, false, VO_F32}, {40, 6, 2, 21, 77, 1.0f, false, VO_F32}};
     int n = 0;
     for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
         int64_t hd = cs[c].hd, nh = cs[c].nh, nq = cs[c].nq, nkv = cs[c].nkv;
-        vo_tensor *q = rnd(VO_F32, hd, nh, nq, "q"), *k = rnd(VO_BF16, hd, cs[c].nkvh, nkv, "k");
+        vo_tensor *q = rnd(VO_F32, hd, nh, nq, "q"), *k = rnd(cs[c].kt, hd, cs[c].nkvh, nkv, "k");
         vo_tensor *v = rnd(VO_F32, hd, cs[c].nkvh, nkv, "v");
         for (int64_t i = 0; i < vo_nelements(q); i++)
             ((float *)q->data)[i] *= cs[c].qscale;
@@ -703,8 +708,8 @@ static void test_attention_long(void)
         double e = maxrel(o1, o2);
         ok(vo_backend_sync(fast, NULL) == VO_OK && e < 1e-5,
            "backend 2.%d: %s attention, head_dim %lld, %lld:%lld heads, %lld queries over %lld "
-           "keys%s, %s (err %.2g)", 14 + n++, isa, (long long)hd, (long long)nh,
-           (long long)cs[c].nkvh, (long long)nq, (long long)nkv,
+           "%s keys%s, %s (err %.2g)", 14 + n++, isa, (long long)hd, (long long)nh,
+           (long long)cs[c].nkvh, (long long)nq, (long long)nkv, vo_type_name(cs[c].kt),
            cs[c].qscale > 1 ? ", sharp softmax" : "", cs[c].causal ? "causal" : "full", e);
         if (cs[c].causal && nq > 1) {
             /* queries 0, the middle, the last: alone over the keys they see */

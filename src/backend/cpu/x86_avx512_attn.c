@@ -32,16 +32,19 @@ bool cpu_avx512_attn_fits(int64_t head_dim)
     return head_dim > 0 && head_dim <= 16 * PV_MAX_NV;
 }
 
-/* rows of a task padded for the tiles (dummy rows never reach the output) */
+/* rows of a task padded for the tiles and to whole vectors of 16 for the
+ * full path (dummy rows never reach the output) */
 static int64_t padded_rows(int64_t rows)
 {
-    return (rows + ROW_PAD - 1) / ROW_PAD * ROW_PAD;
+    int64_t tiles = (rows + ROW_PAD - 1) / ROW_PAD * ROW_PAD, lanes = (rows + 15) / 16 * 16;
+    return tiles > lanes ? tiles : lanes;
 }
 
-/* one KV head's state: packed queries, outputs, p, m, l, alpha */
+/* one KV head's state: packed queries, outputs, the queries transposed
+ * (the full path), p, m, l, alpha */
 static size_t head_floats(size_t ld, int64_t rp)
 {
-    return 2 * (size_t)rp * ld + (size_t)rp * KB + 3 * (size_t)rp;
+    return 3 * (size_t)rp * ld + (size_t)rp * KB + 3 * (size_t)rp;
 }
 
 size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads)
@@ -94,6 +97,11 @@ AVX512 INLINE void widen_kv_rows_t(float *dst, size_t ld, const vo_tensor *t, vo
         int64_t c = 0;
         for (; c + 16 <= hd; c += 16)
             _mm512_storeu_ps(d + c, cpu_avx512_load16(row, c, type));
+        if (type == VO_F32 && c < hd) {     /* the tail and the zeros: one vector */
+            __mmask16 m = (__mmask16)((1u << (hd - c)) - 1);
+            _mm512_storeu_ps(d + c, _mm512_maskz_loadu_ps(m, (const float *)row + c));
+            c += 16;
+        }
         for (; c < hd; c++)
             d[c] = cpu_get_f(row, type, c);
         for (; c < (int64_t)ld; c++)
@@ -170,13 +178,15 @@ AVX512 INLINE void scores8(const float *const *q, int nq, const char *k, size_t 
         s[i] = reduce8(a[i]);
 }
 
-/* o[r] = o[r]·alpha[r] + Σ_k p[r][k]·v[k] for nr rows, k < nk in order;
+/* o[r] = o[r]·alpha[r] + Σ_k p[r][k]·v[k] for nr rows, k < nk in order,
+ * p[r][k] at p[r·p_row + k·p_key];
  * value rows `stride` bytes apart, of `type`; nv vectors of head_dim held
  * in registers; ahead: prefetch the rows prefetch_rows / 2 on (rows read straight
- * from a cache) */
-AVX512 INLINE void pv_tile(float *o, const float *p, const float *alpha, const char *vr,
-                           size_t stride, vo_type type, size_t ld, int64_t nk, int nv, int nr,
-                           bool ahead)
+ * from a cache); f32 rows: the last vector's values past tail zero (not
+ * read: a row of head_dim 72 straight from a cache) */
+AVX512 INLINE void pv_tile(float *o, const float *p, size_t p_row, size_t p_key,
+                           const float *alpha, const char *vr, size_t stride, vo_type type,
+                           size_t ld, int64_t nk, int nv, int nr, bool ahead, __mmask16 tail)
 {
     __m512 acc[6][PV_MAX_NV];
 #pragma GCC unroll 6
@@ -194,10 +204,12 @@ AVX512 INLINE void pv_tile(float *o, const float *p, const float *alpha, const c
         __m512 b[6];
 #pragma GCC unroll 6
         for (int i = 0; i < nr; i++)
-            b[i] = _mm512_set1_ps(p[(size_t)i * KB + k]);
+            b[i] = _mm512_set1_ps(p[(size_t)i * p_row + (size_t)k * p_key]);
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++) {
-            __m512 x = cpu_avx512_load16(row, 16 * v, type);
+            __m512 x = type == VO_F32 && v == nv - 1
+                           ? _mm512_maskz_loadu_ps(tail, (const float *)row + 16 * v)
+                           : cpu_avx512_load16(row, 16 * v, type);
             __asm__("" : "+v"(x));    /* one load for all the rows: see scores8 */
 #pragma GCC unroll 6
             for (int i = 0; i < nr; i++)
@@ -212,19 +224,21 @@ AVX512 INLINE void pv_tile(float *o, const float *p, const float *alpha, const c
 }
 
 /* the value tiles of one block over all rows: nv constant at each call,
- * rows per tile as many as the registers hold (nr·nv + nr + 1 ≤ 32) */
+ * rows per tile as many as the registers hold (nr·nv + nr + 1 ≤ 32);
+ * value rows `stride` bytes apart, f32, the last vector as tail says */
 #define PV_CASE(NV, NR) \
     case NV: \
         for (r = 0; r + NR <= rows; r += NR) \
-            pv_tile(o + r * ld, p + r * KB, alpha + r, (const char *)vw, ld * 4, VO_F32, ld, \
-                    nk, NV, NR, false); \
+            pv_tile(o + r * ld, p + r * p_row, p_row, p_key, alpha + r, vr, stride, VO_F32, ld, \
+                    nk, NV, NR, false, tail); \
         for (; r < rows; r++) \
-            pv_tile(o + r * ld, p + r * KB, alpha + r, (const char *)vw, ld * 4, VO_F32, ld, \
-                    nk, NV, 1, false); \
+            pv_tile(o + r * ld, p + r * p_row, p_row, p_key, alpha + r, vr, stride, VO_F32, ld, \
+                    nk, NV, 1, false, tail); \
         break;
 
-AVX512 static void pv_block(float *o, const float *p, const float *alpha, const float *vw,
-                            size_t ld, int64_t nk, int64_t nv, int64_t rows)
+AVX512 static void pv_block(float *o, const float *p, size_t p_row, size_t p_key,
+                            const float *alpha, const char *vr, size_t stride, size_t ld,
+                            int64_t nk, int64_t nv, int64_t rows, __mmask16 tail)
 {
     int64_t r;
     switch (nv) {
@@ -261,7 +275,7 @@ AVX512 INLINE float softmax_block(float *s, int64_t vis, float *m, float *l)
 
 /* one KV head's running state for the rows of a task */
 typedef struct {
-    float *qp, *o, *p, *m, *l, *alpha;
+    float *qp, *o, *qt, *p, *m, *l, *alpha;
 } head_state;
 
 /* One or two query rows of head_dim 128 a KV head (a decode step): nothing
@@ -328,9 +342,9 @@ AVX512 INLINE void pv_direct_t(head_state *hs, int64_t nh, const vo_tensor *v, v
             const char *vr = cpu_base(v) + (kh0 + a) * v->nb[1] + (size_t)j * stride;
             const float *alpha = j == 0 ? h->alpha : one;
             if (rows == 1)
-                pv_tile(h->o, h->p + j, alpha, vr, stride, type, ld, n, 8, 1, true);
+                pv_tile(h->o, h->p + j, KB, 1, alpha, vr, stride, type, ld, n, 8, 1, true, 0xffff);
             else
-                pv_tile(h->o, h->p + j, alpha, vr, stride, type, ld, n, 8, 2, true);
+                pv_tile(h->o, h->p + j, KB, 1, alpha, vr, stride, type, ld, n, 8, 2, true, 0xffff);
         }
     }
 }
@@ -348,30 +362,146 @@ AVX512 static void pv_direct(head_state *hs, int64_t nh, const vo_tensor *v, int
         pv_direct_t(hs, nh, v, VO_F16, kh0, nk, ld, rows);
 }
 
-/* the query rows of KV head kh packed (zero padded), the state zeroed */
+/* the query rows of KV head kh packed (zero padded) and, for the full path
+ * (lanes), transposed too: value d of row r at qt[d·rq + r], rq the rows
+ * rounded up to 16; the state zeroed */
 static head_state head_init(float *base, const vo_tensor *q, const vo_attn_seq *S, int64_t kh,
-                            int64_t G, int64_t i0, int64_t rows, int64_t rp, size_t ld)
+                            int64_t G, int64_t i0, int64_t rows, int64_t rp, size_t ld,
+                            bool lanes)
 {
-    head_state h = {base, base + rp * ld, base + 2 * rp * ld, NULL, NULL, NULL};
+    head_state h = {base, base + rp * ld, base + 2 * rp * ld, base + 3 * rp * ld, NULL, NULL,
+                    NULL};
     h.m = h.p + rp * KB;
     h.l = h.m + rp;
     h.alpha = h.l + rp;
     int64_t hd = q->ne[0];
     for (int64_t r = 0; r < rp; r++) {
-        float *d = h.qp + r * ld;
-        memset(d, 0, sizeof(float) * ld);
+        memset(h.qp + r * ld, 0, sizeof(float) * ld);
         memset(h.o + r * ld, 0, sizeof(float) * ld);
         memset(h.p + r * KB, 0, sizeof(float) * KB);
         h.m[r] = -INFINITY;
         h.l[r] = 0.0f;
         h.alpha[r] = 1.0f;
-        if (r < rows) {
-            int64_t qh = kh * G + r % G, t = S->q_start + i0 + r / G;
-            memcpy(d, cpu_base(q) + qh * q->nb[1] + t * q->nb[2], sizeof(float) * (size_t)hd);
-        }
     }
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t qh = kh * G + r % G, t = S->q_start + i0 + r / G;
+        memcpy(h.qp + r * ld, cpu_base(q) + qh * q->nb[1] + t * q->nb[2],
+               sizeof(float) * (size_t)hd);
+    }
+    static const float zeros[16];
+    int64_t rq = (rows + 15) / 16 * 16;
+    for (int64_t r = 0; lanes && r < rq; r += 16)
+        for (size_t c = 0; c < ld; c += 16)
+            cpu_avx512_store_t16(h.qt + c * (size_t)rq + (size_t)r, (size_t)rq,
+                                 h.qp + (size_t)r * ld + c, ld, zeros);
     return h;
 }
+
+/* The full path: a task of a non-causal attention (the vision tower's).
+ * The query rows lie in the lanes, so one vector holds a key's scores for
+ * 16 rows, each Σ over d in order of q[r][d]·k[d] with k[d] broadcast: no
+ * lane reductions, head_dim unpadded (72 in SigLIP, where the row-wise
+ * path's vectors hold 80), the softmax lane-wise. A causal task keeps the
+ * row-wise sums, whose bits a decode step shares.
+ * st[j·rq + r] = scale · q[r]·k[j], NRV vectors of rows × KT keys in
+ * registers; key rows `ks` floats apart, the first n valid (the others,
+ * never read, get the last one's scores). */
+AVX512 INLINE void scores_lanes(const float *qt, int64_t rq, int nrv, const float *k0, size_t ks,
+                                int64_t n, int kt, int64_t hd, float scale, float *st)
+{
+    const float *kr[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < kt; j++)
+        kr[j] = k0 + (size_t)(j < n ? j : n - 1) * ks;
+    __m512 acc[4][8];
+#pragma GCC unroll 4
+    for (int i = 0; i < nrv; i++)
+#pragma GCC unroll 8
+        for (int j = 0; j < kt; j++)
+            acc[i][j] = _mm512_setzero_ps();
+    for (int64_t d = 0; d < hd; d++) {
+        __m512 q[4];
+#pragma GCC unroll 4
+        for (int i = 0; i < nrv; i++)
+            q[i] = _mm512_loadu_ps(qt + d * rq + 16 * i);
+#pragma GCC unroll 8
+        for (int j = 0; j < kt; j++) {
+            __m512 k = _mm512_set1_ps(kr[j][d]);
+#pragma GCC unroll 4
+            for (int i = 0; i < nrv; i++)
+                acc[i][j] = _mm512_fmadd_ps(q[i], k, acc[i][j]);
+        }
+    }
+    __m512 sv = _mm512_set1_ps(scale);
+#pragma GCC unroll 4
+    for (int i = 0; i < nrv; i++)
+#pragma GCC unroll 8
+        for (int j = 0; j < kt; j++)
+            _mm512_storeu_ps(st + j * rq + 16 * i, _mm512_mul_ps(acc[i][j], sv));
+}
+
+/* the block's scores, nk keys at kr, ks floats apart, in tiles of KT */
+#define SCORES_LANES(NRV, KT) \
+    for (int64_t j = 0; j < nk; j += KT) \
+        scores_lanes(h->qt, rq, NRV, kr + j * ks, ks, nk - j, KT, hd, scale, h->p + j * rq)
+
+/* one block's softmax step, lane-wise: per row the new running max m, the
+ * old sums' factor alpha, p = e^(s − m) over the nk keys, l updated */
+AVX512 INLINE void softmax_lanes(float *st, int64_t rq, int64_t nk, float *m, float *l,
+                                 float *alpha)
+{
+    for (int64_t i = 0; i < rq; i += 16) {
+        __m512 mo = _mm512_loadu_ps(m + i), mn = mo, sum = _mm512_setzero_ps();
+        for (int64_t j = 0; j < nk; j++)
+            mn = _mm512_max_ps(mn, _mm512_loadu_ps(st + j * rq + i));
+        __m512 a = cpu_avx512_exp_le0(_mm512_sub_ps(mo, mn));
+        for (int64_t j = 0; j < nk; j++) {
+            __m512 e = cpu_avx512_exp_le0(_mm512_sub_ps(_mm512_loadu_ps(st + j * rq + i), mn));
+            _mm512_storeu_ps(st + j * rq + i, e);
+            sum = _mm512_add_ps(sum, e);
+        }
+        _mm512_storeu_ps(l + i, _mm512_fmadd_ps(_mm512_loadu_ps(l + i), a, sum));
+        _mm512_storeu_ps(m + i, mn);
+        _mm512_storeu_ps(alpha + i, a);
+    }
+}
+
+/* all the keys for one KV head's rows (≤ 64) on the full path */
+AVX512 static void full_head(head_state *h, const vo_attn_seq *S, int64_t kh, int64_t rows,
+                             int64_t hd, size_t ld, float scale, float *kw, float *vw)
+{
+    int64_t rq = (rows + 15) / 16 * 16, nv = (hd + 15) / 16;
+    __mmask16 tail = (__mmask16)(0xffffu >> (nv * 16 - hd));
+    for (int64_t k0 = 0; k0 < S->n_kv; k0 += KB) {
+        int64_t nk = S->n_kv - k0 < KB ? S->n_kv - k0 : KB;
+        vo_tensor kt = cpu_kv_from(S, S->k, k0), vt = cpu_kv_from(S, S->v, k0);
+        /* f32 rows straight from the cache (widening them cost 10-15 %) */
+        const float *kr = kw, *vr = vw;
+        size_t ks = ld, vs = ld * 4;
+        if (kt.type == VO_F32) {
+            kr = (const float *)(cpu_base(&kt) + kh * kt.nb[1]);
+            ks = kt.nb[2] / sizeof(float);
+        } else {
+            widen_kv_rows(kw, ld, &kt, kh, 0, nk, nk, hd);
+        }
+        if (vt.type == VO_F32) {
+            vr = (const float *)(cpu_base(&vt) + kh * vt.nb[1]);
+            vs = vt.nb[2];
+        } else {
+            widen_kv_rows(vw, ld, &vt, kh, 0, nk, nk, hd);
+        }
+        switch (rq / 16) {
+        case 1: SCORES_LANES(1, 8); break;
+        case 2: SCORES_LANES(2, 8); break;
+        case 3: SCORES_LANES(3, 8); break;
+        default: SCORES_LANES(4, 4); break;
+        }
+        softmax_lanes(h->p, rq, nk, h->m, h->l, h->alpha);
+        pv_block(h->o, h->p, 1, (size_t)rq, h->alpha, (const char *)vr, vs, ld, nk, nv, rows,
+                 tail);
+    }
+}
+#undef SCORES_LANES
 
 AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S,
                                   int64_t kh0, int64_t kh1, int64_t G, int64_t i0, int64_t i1,
@@ -383,14 +513,17 @@ AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_a
     int64_t rp = padded_rows(rows), nh = kh1 - kh0;
     float *kw = scratch, *vw = kw + KB * ld, *heads = vw + KB * ld;
     head_state hs[CPU_ATTN_HEADS];
+    bool full = !causal && rows > 2 && rows <= 64;
     for (int64_t a = 0; a < nh; a++)
         hs[a] = head_init(heads + (size_t)a * head_floats(ld, rp), q, S, kh0 + a, G, i0, rows,
-                          rp, ld);
+                          rp, ld, full);
+    for (int64_t a = 0; full && a < nh; a++)
+        full_head(&hs[a], S, kh0 + a, rows, hd, ld, scale, kw, vw);
     /* the position of query i among the keys: it sees keys 0..pos */
     int64_t pos0 = causal ? S->n_kv - S->n_q : S->n_kv - 1;
     int64_t kend = (causal ? pos0 + i1 - 1 : pos0) + 1;
     bool direct = rows <= 2 && hd == 128;
-    for (int64_t k0 = 0; k0 < kend; k0 += KB) {
+    for (int64_t k0 = 0; !full && k0 < kend; k0 += KB) {
         int64_t nk = kend - k0 < KB ? kend - k0 : KB, nk8 = (nk + 7) / 8 * 8;
         /* the block's keys as rows 0..nk (a paged cache's tile lies in one
          * of its blocks: VO_ATTN_BLOCK_ALIGN) */
@@ -414,9 +547,9 @@ AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_a
                                              _mm256_mul_ps(sv[i], _mm256_set1_ps(scale)));
                     }
             }
-            for (int64_t r = 0; r < rp; r++) {
+            for (int64_t r = 0; r < rows; r++) {    /* the padding rows' p: never read */
                 int64_t pos = causal ? pos0 + i0 + r / G : pos0;
-                int64_t vis = r < rows ? pos - k0 + 1 : 0;
+                int64_t vis = pos - k0 + 1;
                 vis = vis > nk ? nk : vis;
                 if (vis <= 0) {
                     /* nothing of this block for this row: o·1 + 0 */
@@ -427,7 +560,8 @@ AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_a
                 h->alpha[r] = softmax_block(h->p + r * KB, vis, &h->m[r], &h->l[r]);
             }
             if (!direct)
-                pv_block(h->o, h->p, h->alpha, vw, ld, nk, nv, rows);
+                pv_block(h->o, h->p, KB, 1, h->alpha, (const char *)vw, ld * 4, ld, nk, nv,
+                         rows, 0xffff);
         }
         if (direct)
             pv_direct(hs, nh, &vt, kh0, nk, ld, rows);
@@ -437,8 +571,12 @@ AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_a
             int64_t qh = (kh0 + a) * G + r % G, t = S->q_start + i0 + r / G;
             float *d = (float *)(cpu_base(out) + qh * out->nb[1] + t * out->nb[2]);
             float inv = 1.0f / hs[a].l[r];
-            for (int64_t c = 0; c < hd; c++)
-                d[c] = hs[a].o[r * ld + c] * inv;
+            const float *o = hs[a].o + r * ld;
+            int64_t c = 0;
+            for (; c + 16 <= hd; c += 16)
+                _mm512_storeu_ps(d + c, _mm512_mul_ps(_mm512_loadu_ps(o + c), _mm512_set1_ps(inv)));
+            for (; c < hd; c++)
+                d[c] = o[c] * inv;
         }
 }
 #endif

@@ -227,14 +227,25 @@ AVX512 INLINE void pv_tile(float *o, const float *p, size_t p_row, size_t p_key,
 /* the value tiles of one block over all rows: nv constant at each call,
  * rows per tile as many as the registers hold (nr·nv + nr + 1 ≤ 32);
  * value rows `stride` bytes apart, f32, the last vector as tail says */
+#define PV_TILE(NV, NR) \
+    pv_tile(o + r * ld, p + r * p_row, p_row, p_key, alpha + r, vr, stride, VO_F32, ld, nk, NV, \
+            NR, false, tail)
 #define PV_CASE(NV, NR) \
     case NV: \
         for (r = 0; r + NR <= rows; r += NR) \
-            pv_tile(o + r * ld, p + r * p_row, p_row, p_key, alpha + r, vr, stride, VO_F32, ld, \
-                    nk, NV, NR, false, tail); \
+            PV_TILE(NV, NR); \
+        /* the rest in tiles of 4 and 2 (the rows of a SigLIP task: 12 × 5 + 4; \
+         * one at a time, each key's loads served one row) */ \
+        if (NR > 4 && rows - r >= 4) { \
+            PV_TILE(NV, 4); \
+            r += 4; \
+        } \
+        if (NR > 2 && rows - r >= 2) { \
+            PV_TILE(NV, 2); \
+            r += 2; \
+        } \
         for (; r < rows; r++) \
-            pv_tile(o + r * ld, p + r * p_row, p_row, p_key, alpha + r, vr, stride, VO_F32, ld, \
-                    nk, NV, 1, false, tail); \
+            PV_TILE(NV, 1); \
         break;
 
 AVX512 INLINE void pv_block_t(float *o, const float *p, size_t p_row, size_t p_key,
@@ -259,6 +270,7 @@ AVX512 static void pv_block(float *o, const float *p, size_t p_row, size_t p_key
         pv_block_t(o, p, p_row, p_key, alpha, vr, stride, ld, nk, nv, rows, tail);
 }
 #undef PV_CASE
+#undef PV_TILE
 
 /* one block's softmax step for row r with `vis` visible keys (1..KB) among
  * the block's scores s[0..KB): the new running max m, the old sums' factor,

@@ -24,7 +24,8 @@
 enum {
     KB = CPU_ATTN_KEYS,
     PV_MAX_NV = 8,        /* head_dim up to 128 in registers */
-    ROW_PAD = 6           /* rows are padded to the largest value-tile height */
+    ROW_PAD = 6,          /* rows are padded to the largest value-tile height */
+    FULL_ROWS = 4 * 16    /* the full path's rows: 4 vectors of lanes (scores_lanes) */
 };
 
 bool cpu_avx512_attn_fits(int64_t head_dim)
@@ -490,7 +491,7 @@ AVX512 INLINE void softmax_lanes(float *st, int64_t rq, int64_t nk, float *m, fl
     }
 }
 
-/* all the keys for one KV head's rows (≤ 64) on the full path */
+/* all the keys for one KV head's rows (≤ FULL_ROWS) on the full path */
 AVX512 static void full_head(head_state *h, const vo_attn_seq *S, int64_t kh, int64_t rows,
                              int64_t hd, size_t ld, float scale, float *kw, float *vw)
 {
@@ -534,13 +535,13 @@ AVX512 static void attention_task(const vo_tensor *q, vo_tensor *out, const vo_a
     _Static_assert(KB == 32, "softmax_block handles two vectors of scores");
     int64_t hd = q->ne[0], nv = (hd + 15) / 16, rows = (i1 - i0) * G;
     size_t ld = (size_t)nv * 16;
-    bool full = !causal && rows > 2 && rows <= 64;
+    bool full = !causal && rows > 2 && rows <= FULL_ROWS;
     int64_t rp = padded_rows(rows, full), nh = kh1 - kh0;
     float *kw = scratch, *vw = kw + KB * ld, *heads = vw + KB * ld;
     head_state hs[CPU_ATTN_HEADS];
     for (int64_t a = 0; a < nh; a++)
-        hs[a] = head_init(heads + (size_t)a * head_floats(ld, rp, full), q, S, kh0 + a, G, i0, rows,
-                          rp, ld, full);
+        hs[a] = head_init(heads + (size_t)a * head_floats(ld, rp, full), q, S, kh0 + a, G, i0,
+                          rows, rp, ld, full);
     for (int64_t a = 0; full && a < nh; a++)
         full_head(&hs[a], S, kh0 + a, rows, hd, ld, scale, kw, vw);
     /* the position of query i among the keys: it sees keys 0..pos */

@@ -43,7 +43,8 @@ typedef struct vo_engine_opts {
                         * mapped file, shared with other processes) */
     int matmul;        /* VO_MATMUL_EXACT (0, the default) or VO_MATMUL_BF16 (1: the CPU
                         * backend's products of bf16 weights and more than 16 rows, the
-                        * image tiles and the prompt, round the activations to bf16,
+                        * image tiles and the prompt, and the image encoder's
+                        * attention round the activations to bf16,
                         * vo_cpu_round_activations; a warning and exact products where
                         * the backend or the CPU cannot) */
 } vo_engine_opts;

@@ -533,6 +533,73 @@ static void test_matmul_bf16act(vo_ctx *ctx, int part)
     vo_clear_error(ctx);
 }
 
+/* f32 copy of t with its values rounded to bf16 */
+static vo_tensor *rounded_bf16(const vo_tensor *t, const char *name)
+{
+    vo_tensor *r = zeros(t->ne[0], t->ne[1], t->ne[2], name);
+    for (int64_t i = 0; i < vo_nelements(t); i++)
+        ((float *)r->data)[i] = cpu_bf16_to_f32(cpu_f32_to_bf16(((float *)t->data)[i]));
+    return r;
+}
+
+/* bf16 activations and attention: with AVX512_BF16 and AVX-512 active, a
+ * non-causal attention of f32 keys and values (the vision tower's) over
+ * more than 2 rows a head takes its products by vdpbf16ps: within the
+ * rounding of p of the attention of q, k and v rounded to bf16, and off
+ * the exact one; causal tasks, bf16 keys, 2 rows a head and lower ISAs
+ * stay exact (head_dim odd and past the 16-wide loads, odd key counts for
+ * a last pair with one key, sharp softmaxes, tiles of 64 rows and less) */
+static void test_attention_bf16act(vo_ctx *ctx, int part)
+{
+    static const struct {
+        int64_t hd, nh, nkvh, nq, nkv;
+        float qscale;
+        bool causal, rounds;
+        vo_type kt;
+    } cs[] = {{72, 4, 4, 97, 97, 1.0f, false, true, VO_F32},
+              {40, 6, 2, 21, 77, 8.0f, false, true, VO_F32},
+              {15, 3, 1, 50, 33, 1.0f, false, true, VO_F32},
+              {128, 2, 2, 9, 200, 4.0f, false, true, VO_F32},
+              {72, 4, 4, 40, 40, 1.0f, true, false, VO_F32},
+              {72, 4, 4, 40, 40, 1.0f, false, false, VO_BF16},
+              {72, 4, 4, 2, 50, 1.0f, false, false, VO_F32}};
+    bool can = cpu_have_avx512_bf16();
+    vo_status st = vo_cpu_round_activations(ctx, fast, true);
+    vo_clear_error(ctx);
+    for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
+        int64_t hd = cs[c].hd, nh = cs[c].nh, nq = cs[c].nq, nkv = cs[c].nkv;
+        bool rounds = can && st == VO_OK && cs[c].rounds;
+        vo_tensor *q = rnd(VO_F32, hd, nh, nq, "q"), *k = rnd(cs[c].kt, hd, cs[c].nkvh, nkv, "k");
+        vo_tensor *v = rnd(VO_F32, hd, cs[c].nkvh, nkv, "v");
+        for (int64_t i = 0; i < vo_nelements(q); i++)
+            ((float *)q->data)[i] *= cs[c].qscale;
+        vo_tensor *qr = rounded_bf16(q, "q.bf16"), *vr = rounded_bf16(v, "v.bf16");
+        vo_tensor *kr = cs[c].kt == VO_F32 ? rounded_bf16(k, "k.bf16") : k;
+        vo_tensor *o = zeros(hd, nh, nq, "o"), *oe = zeros(hd, nh, nq, "o.exact");
+        vo_tensor *orr = zeros(hd, nh, nq, "o.rounded");
+        run_attn(fast, o, q, k, v, &nq, &nkv, 1, cs[c].causal);
+        run_attn(ref, oe, q, k, v, &nq, &nkv, 1, cs[c].causal);
+        run_attn(ref, orr, qr, kr, vr, &nq, &nkv, 1, cs[c].causal);
+        double e_exact = maxrel(o, oe), e_round = maxrel(o, orr);
+        ok(vo_backend_sync(fast, NULL) == VO_OK &&
+           (rounds ? e_round < 2e-3 && e_exact > 1e-4 : e_exact < 1e-5),
+           "backend 13.%d: %s attention with bf16 activations on, head_dim %lld, %lld:%lld "
+           "heads, %lld queries over %lld %s keys%s, %s: %s (err %.2g to the exact attention, "
+           "%.2g to that of q, k, v rounded to bf16)", part + (int)c + 1, isa, (long long)hd,
+           (long long)nh, (long long)cs[c].nkvh, (long long)nq, (long long)nkv,
+           vo_type_name(cs[c].kt), cs[c].qscale > 1 ? ", sharp softmax" : "",
+           cs[c].causal ? "causal" : "full", rounds ? "products in bf16" : "exact", e_exact,
+           e_round);
+        vo_tensor_free(fast, q); vo_tensor_free(fast, k); vo_tensor_free(fast, v);
+        vo_tensor_free(fast, qr); vo_tensor_free(fast, vr); vo_tensor_free(fast, o);
+        vo_tensor_free(fast, oe); vo_tensor_free(fast, orr);
+        if (kr != k)
+            vo_tensor_free(fast, kr);
+    }
+    ok(vo_cpu_round_activations(ctx, fast, false) == VO_OK, "backend 13.%d: %s: bf16 "
+       "activations off again", part + (int)(sizeof cs / sizeof cs[0]) + 1, isa);
+}
+
 /* a cancel flag: the next op fails with VO_ERR_ABORT, later ones do nothing,
  * clearing the error while the flag stays set does not run ops again */
 static void test_cancel(vo_ctx *ctx)
@@ -1212,6 +1279,7 @@ int main(void)
             rng = rng0;
         }
         test_matmul_bf16act(ctx, i * 20);
+        test_attention_bf16act(ctx, i * 20);
         test_attention();
         test_attention_kv();
         test_attention_long();

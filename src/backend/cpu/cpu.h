@@ -18,7 +18,9 @@ vo_status vo_new_cpu_ref_backend(vo_ctx *ctx, vo_backend **out);
  * summed by vdpbf16ps (bf16 true: about twice as fast; results move by
  * about 1e-3 relative). VO_ERR_UNSUPPORTED, nothing changed, where the CPU
  * lacks AVX512_BF16 or runs below AVX-512 ($VO_CPU_ISA); VO_ERR_ARGUMENT
- * for a backend that is not a CPU backend. Decode rows stay exact. */
+ * for a backend that is not a CPU backend. The non-causal attention of f32
+ * keys and values over more than 2 rows a head (the image encoder's) is
+ * rounded the same way. Decode rows stay exact. */
 vo_status vo_cpu_round_activations(vo_ctx *ctx, vo_backend *be, bool bf16);
 /* Number of online cores (>= 1). */
 int vo_cpu_count(void);

@@ -204,7 +204,8 @@ typedef struct cpu_backend {
     size_t xt_cap;         /* floats */
     char *xq;              /* shared: x rows quantized for q8/q4 weights */
     size_t xq_cap;         /* bytes */
-    bool matmul_bf16;      /* vo_cpu_round_activations: GEMMs of bf16 weights by vdpbf16ps */
+    bool matmul_bf16;      /* vo_cpu_round_activations: GEMMs of bf16 weights and the full
+                            * attention of f32 keys and values by vdpbf16ps */
 } cpu_backend;
 /* make sure each worker has n floats of scratch; false on failure (error stuck) */
 bool cpu_scratch(cpu_backend *cb, size_t n);
@@ -364,8 +365,31 @@ void cpu_avx2_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S
 #define CPU_ATTN_HEADS 16       /* KV heads per task at most */
 bool cpu_avx512_attn_fits(int64_t head_dim);     /* head_dim ≤ 128 */
 size_t cpu_avx512_attn_scratch(int64_t head_dim, int64_t rows, int64_t heads);
+/* bf16: a non-causal task's products by vdpbf16ps (cpu_avx512bf_attn_block)
+ * where its keys and values are f32 (the vision tower's) */
 void cpu_avx512_attention(const vo_tensor *q, vo_tensor *out, const vo_attn_seq *S,
                           int64_t kh0, int64_t kh1, int64_t G, int64_t i0, int64_t i1,
-                          float scale, bool causal, float *scratch);
+                          float scale, bool causal, bool bf16, float *scratch);
+
+/* --- the AVX-512 full attention's products in bf16 (x86_avx512_attn_bf16.c;
+ * AVX512_BF16 only): the rows of one KV head of a non-causal task, the
+ * query rows in the lanes (rq of them, a multiple of 16) --- */
+typedef struct {
+    const uint32_t *qb;        /* queries in bf16 pairs of head_dim: cpu_avx512bf_attn_pack_q */
+    int64_t rq, rows, hd;      /* lanes, rows to the output (≤ rq), head_dim */
+    float *o;                  /* outputs, rows ld floats apart */
+    size_t ld;                 /* head_dim rounded up to 16 */
+    float *st;                 /* a block's scores, then its p: CPU_ATTN_KEYS · rq */
+    float *m, *l, *alpha;      /* per lane: running max, sum, the last block's factor */
+    uint32_t *kb, *vb;         /* scratch: a block's keys (CPU_ATTN_KEYS · ⌈hd/2⌉ + 16)
+                                * and values (CPU_ATTN_KEYS/2 · ld) rounded */
+    float scale;
+} cpu_bf_attn_rows;
+/* qb[d/2 · rq + r] = q[r][d], q[r][d+1] in bf16 from qt[d·rq + r] */
+void cpu_avx512bf_attn_pack_q(uint32_t *qb, const float *qt, int64_t rq, int64_t hd);
+/* one block of nk ≤ CPU_ATTN_KEYS f32 keys and values (rows ks and vs
+ * floats apart): scores, the online softmax's step, o·alpha + p·v */
+void cpu_avx512bf_attn_block(const cpu_bf_attn_rows *a, const float *k, size_t ks,
+                             const float *v, size_t vs, int64_t nk);
 
 #endif

@@ -338,7 +338,7 @@ static void attn_task_simd(void *arg, int64_t task, int worker)
     float *scratch = j->cb->scratch + (size_t)worker * j->cb->scratch_per;
     if (cpu_have_avx512())
         cpu_avx512_attention(j->q, j->out, S, kh0, kh1, a->G, i0, i1, j->scale, j->causal,
-                             scratch);
+                             j->cb->matmul_bf16 && cpu_have_avx512_bf16(), scratch);
     else
         cpu_avx2_attention(j->q, j->out, S, kh0, kh1, a->G, i0, i1, j->scale, j->causal,
                            scratch);

@@ -260,7 +260,7 @@ void cpu_avx512_matvec_qx(const vo_tensor *w, int64_t n0, int64_t n1, const char
                           int64_t M, float *out, size_t ldo, const vo_tensor *bias);
 /* cpu_avx512_store_t16: dst[c·ldd + r] = src[r·ld + c] + bias[r] for a
  * 16 × 16 block (a register transpose; gemm.c's store where AVX-512 is
- * active) */
+ * active); bias NULL: the bits moved unchanged */
 void cpu_avx512_store_t16(float *dst, size_t ldd, const float *src, size_t ld, const float *bias);
 /* the same product from packed xt (gemm.c) for weight rows n0 ≤ n < n1
  * (≤ CPU_GEMM_ROWS), the rows widened to f32 in scratch

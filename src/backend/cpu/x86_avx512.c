@@ -285,7 +285,8 @@ AVX512 static void widen_rows(float *dst, int64_t ldw, const vo_tensor *w, int64
 #ifdef VO_X86
 /* dst[c·ldd + r] = src[r·ld + c] + bias[r] for a 16 × 16 block: rows
  * transposed in registers (32-bit, then 64-bit interleaves, then 128-bit
- * lanes), each output row one store */
+ * lanes), each output row one store; bias NULL: the 32-bit values moved
+ * as they are (packed bf16 pairs) */
 AVX512 static void store_t16(float *dst, size_t ldd, const float *src, size_t ld,
                              const float *bias)
 {
@@ -307,22 +308,24 @@ AVX512 static void store_t16(float *dst, size_t ldd, const float *src, size_t ld
     }
 #undef PD
 #undef PS
-    __m512 bv = _mm512_loadu_ps(bias);
+    __m512 bv = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+#define OUT(x) (bias ? _mm512_add_ps((x), bv) : (x))
     for (int k = 0; k < 4; k++) {
         __m512 lo0 = _mm512_shuffle_f32x4(c[k], c[4 + k], 0x44);
         __m512 lo1 = _mm512_shuffle_f32x4(c[8 + k], c[12 + k], 0x44);
         __m512 hi0 = _mm512_shuffle_f32x4(c[k], c[4 + k], 0xee);
         __m512 hi1 = _mm512_shuffle_f32x4(c[8 + k], c[12 + k], 0xee);
         _mm512_storeu_ps(dst + (size_t)k * ldd,
-                         _mm512_add_ps(_mm512_shuffle_f32x4(lo0, lo1, 0x88), bv));
+                         OUT(_mm512_shuffle_f32x4(lo0, lo1, 0x88)));
         _mm512_storeu_ps(dst + (size_t)(4 + k) * ldd,
-                         _mm512_add_ps(_mm512_shuffle_f32x4(lo0, lo1, 0xdd), bv));
+                         OUT(_mm512_shuffle_f32x4(lo0, lo1, 0xdd)));
         _mm512_storeu_ps(dst + (size_t)(8 + k) * ldd,
-                         _mm512_add_ps(_mm512_shuffle_f32x4(hi0, hi1, 0x88), bv));
+                         OUT(_mm512_shuffle_f32x4(hi0, hi1, 0x88)));
         _mm512_storeu_ps(dst + (size_t)(12 + k) * ldd,
-                         _mm512_add_ps(_mm512_shuffle_f32x4(hi0, hi1, 0xdd), bv));
+                         OUT(_mm512_shuffle_f32x4(hi0, hi1, 0xdd)));
     }
 }
+#undef OUT
 #endif
 
 void cpu_avx512_store_t16(float *dst, size_t ldd, const float *src, size_t ld, const float *bias)

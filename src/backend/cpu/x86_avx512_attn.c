@@ -86,8 +86,8 @@ INLINE int64_t prefetch_rows(vo_type type)
 /* How many keys ahead a decode step's direct reads prefetch (keys, values
  * half as far). They take all of a task's heads at each key (8 heads of a
  * bf16 cache: 2 KB a key), so prefetch_rows' distance, meant for one head,
- * ran 64 KB of keys ahead, past the 48 KB L1: 16 keys ran 1.05-1.16x
- * (same-process, 6,000 keys, bf16 cache, Zen 5), f32 level, q8 kept. */
+ * ran 64 KB of keys ahead, past the 48 KB L1: 16 keys ran 1.04-1.10x
+ * (same process, 6,000 keys, bf16 cache, Zen 5); f32 as before, q8 kept. */
 INLINE int64_t direct_ahead(vo_type type)
 {
     return type == VO_Q8ROW ? prefetch_rows(type) : 16;
@@ -194,8 +194,9 @@ AVX512 INLINE void scores8(const float *const *q, int nq, const char *k, size_t 
  * p[r][k] at p[r·p_row + k·p_key];
  * value rows `stride` bytes apart, of `type`; nv vectors of head_dim held
  * in registers; ahead: prefetch the rows direct_ahead / 2 on (a decode
- * step's rows read straight from a cache); f32 rows: the last vector's values past tail zero (not
- * read: a row of head_dim 72 straight from a cache) */
+ * step's rows read straight from a cache); f32 rows: the last vector's
+ * values past tail zero (not read: a row of head_dim 72 straight from a
+ * cache) */
 AVX512 INLINE void pv_tile(float *o, const float *p, size_t p_row, size_t p_key,
                            const float *alpha, const char *vr, size_t stride, vo_type type,
                            size_t ld, int64_t nk, int nv, int nr, bool ahead, __mmask16 tail)

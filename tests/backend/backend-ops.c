@@ -138,6 +138,21 @@ static void test_matmul(void)
         ok(alone, "backend 1.%d: %s: a %s matmul (K %lld) of %d x rows (a full decode step) "
            "gives each row the bits it gets alone", dec[t].n, isa, vo_type_name(dec[t].t),
            (long long)K, VO_GEN_STEP_MAX);
+        /* steps of 3, 5, 7 and 11 rows (the AVX-512 matvec's passes of 4 x
+         * rows, each row's tile 4 × 3 or 8 × 1 in the last): the same bits
+         * as the full step's rows */
+        static const int64_t parts[] = {3, 5, 7, 11};
+        bool same = alone;
+        for (int p = 0; p < 4; p++) {
+            vo_tensor xp = vo_view(x, K, parts[p], 1, 1, x->nb[1], x->nb[2], x->nb[3], 0);
+            vo_tensor *o3 = zeros(37, parts[p], 1, "o3");
+            vo_matmul(fast, o3, w, &xp, NULL);
+            same = same && vo_backend_sync(fast, NULL) == VO_OK &&
+                   !memcmp(o3->data, o1->data, sizeof(float) * 37 * (size_t)parts[p]);
+            vo_tensor_free(fast, o3);
+        }
+        ok(same, "backend 1.%d: %s: a %s matmul (K %lld) of 3, 5, 7 and 11 x rows gives each "
+           "row the bits it gets alone", 47 + t, isa, vo_type_name(dec[t].t), (long long)K);
         vo_tensor_free(fast, w); vo_tensor_free(fast, wf); vo_tensor_free(fast, x);
         vo_tensor_free(fast, o1); vo_tensor_free(fast, o2);
     }

@@ -60,9 +60,8 @@ BF16 INLINE __m512bh as_bh(__m512i x)
     memcpy(&h, &x, sizeof h);
     return h;
 }
-#endif
 
-#ifdef VO_X86
+/* cpu_avx512bf_attn_pack_q's body (a zero after an odd head_dim) */
 BF16 static void pack_queries(uint32_t *qb, const float *qt, int64_t rq, int64_t hd)
 {
     for (int64_t d = 0; d < hd; d += 2)

@@ -20,8 +20,6 @@
 #define INLINE static inline __attribute__((always_inline))
 #endif
 
-enum { KB = CPU_ATTN_KEYS };
-
 #ifdef VO_X86
 /* lane i: lo[i] and hi[i] rounded to bf16, lo in the low half */
 BF16 INLINE __m512i bf16_pairs(__m512 lo, __m512 hi)
